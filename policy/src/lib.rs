@@ -1,0 +1,27 @@
+//! The rules of the 特培 round, with no I/O and no clock of its own.
+//!
+//! Everything the site publishes and the handler enforces comes through here from
+//! `content/programme.toml`: [`Programme::parse`] reads it, [`eligibility`] applies it, and the
+//! newtypes ([`IdNumber`], [`Phone`], [`Email`], [`YearMonth`]) turn raw text into checked values.
+
+mod contact;
+mod eligibility;
+mod id_number;
+mod money;
+mod programme;
+mod quota;
+mod types;
+
+pub use contact::{Email, EmailError, Phone, PhoneError};
+pub use eligibility::{Profile, ProfileForm, Reason, Verdict, eligibility, route, truthy};
+pub use id_number::{IdNumber, IdNumberError, check_character};
+pub use money::{StreamCost, yuan};
+pub use programme::{
+    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees, LeagueGroup,
+    League, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
+};
+pub use quota::{Quota, QuotaFull};
+pub use types::{Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
+
+/// The programme of the current round, as shipped in `content/programme.toml`.
+pub const PROGRAMME_TOML: &str = include_str!("../../content/programme.toml");
