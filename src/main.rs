@@ -1,1 +1,177 @@
-fn main() {}
+//! `tepei`: build, check and serve the 特培 site. Each command is one function.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// 特培 (tepei): the site and application handler of the Inner Mongolia special training
+/// programme for professional technicians.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// The site folder (holding config.toml and content/).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site from content/ into the output folder.
+    Build {
+        /// Where to write the site.
+        #[arg(long, short, default_value = "public")]
+        output: PathBuf,
+    },
+    /// Build into a temporary folder and verify every internal link, anchor and asset; report
+    /// data the notice does not give. Exits non-zero on a broken link.
+    Check,
+    /// Build the site and serve it with the working form and API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        /// Data folder (store, outbox, uploads, signing key).
+        #[arg(long, default_value = ".tepei")]
+        data: PathBuf,
+        /// Start the clock at this instant (RFC 3339) and let it run on, e.g. to try the form
+        /// inside the 2025 window: --now 2025-03-15T09:00:00+08:00
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<OffsetDateTime>,
+        /// Where to write the site before serving it.
+        #[arg(long, short, default_value = "public")]
+        output: PathBuf,
+    },
+}
+
+fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("expected RFC 3339, e.g. 2025-03-15T09:00:00+08:00 ({e})"))
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { output } => build(&cli.root, &output),
+        Command::Check => check(&cli.root),
+        Command::Serve {
+            addr,
+            data,
+            now,
+            output,
+        } => serve(&cli.root, &output, addr, &data, now),
+    }
+}
+
+fn resolve(root: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        root.join(path)
+    }
+}
+
+/// `tepei build`.
+fn build(root: &Path, output: &Path) -> Result<()> {
+    let report = site::build(root, &resolve(root, output)).context("build failed")?;
+    println!("{report}");
+    Ok(())
+}
+
+/// `tepei check`.
+fn check(root: &Path) -> Result<()> {
+    let out = std::env::temp_dir().join(format!("tepei-check-{}", std::process::id()));
+    let report = site::build(root, &out).context("build failed")?;
+    let broken = site::check_links(&out).with_context(|| format!("reading {}", out.display()));
+    std::fs::remove_dir_all(&out).ok();
+    let broken = broken?;
+    let site = site::Site::load(root)?;
+    for gap in site.programme.gaps() {
+        println!("warning: {gap}");
+    }
+    for b in &broken {
+        println!("error: {}: {} ({})", b.page, b.link, b.reason);
+    }
+    if !broken.is_empty() {
+        bail!("{} broken links in {} pages", broken.len(), report.pages);
+    }
+    println!(
+        "checked {} pages: every internal link, anchor and asset resolves",
+        report.pages
+    );
+    Ok(())
+}
+
+/// `tepei serve`.
+fn serve(
+    root: &Path,
+    output: &Path,
+    addr: SocketAddr,
+    data: &Path,
+    now: Option<OffsetDateTime>,
+) -> Result<()> {
+    let output = resolve(root, output);
+    let report = site::build(root, &output).context("build failed")?;
+    println!("{report}");
+    let data = resolve(root, data);
+    std::fs::create_dir_all(&data)
+        .with_context(|| format!("creating data folder {}", data.display()))?;
+    let clock = match now {
+        Some(t) => handler::Clock::starting_at(t),
+        None => handler::Clock::system(),
+    };
+    let state = handler::AppState::embedded(clock, Some(output)).context("starting the handler")?;
+    let programme = state.programme.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let at = clock.now();
+        if programme.window_open_at(at) {
+            println!("申报窗口已开放 (the submission window is open at {at})");
+        } else {
+            let opens = programme.window.opens.clone();
+            println!(
+                "申报窗口未开放 (the submission window {} to {} is closed at {at}).",
+                opens, programme.window.closes
+            );
+            println!(
+                "To try the form inside the window: cargo run --release -- serve --now {}",
+                trial_instant(&opens)
+            );
+        }
+        println!("serving http://{addr}  (Ctrl-C to stop)");
+        axum::serve(listener, handler::app(state))
+            .with_graceful_shutdown(async {
+                tokio::signal::ctrl_c().await.ok();
+            })
+            .await
+            .context("server failed")
+    })
+}
+
+/// A moment two days into the window, for the hint printed by `serve`.
+fn trial_instant(opens: &str) -> String {
+    OffsetDateTime::parse(opens, &Rfc3339)
+        .ok()
+        .and_then(|t| {
+            (t + time::Duration::days(2) + time::Duration::hours(9))
+                .format(&Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| opens.to_owned())
+}

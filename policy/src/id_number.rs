@@ -53,7 +53,11 @@ pub fn check_character(first17: &str) -> Option<char> {
     if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = bytes.iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let sum: u32 = bytes
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
     Some(char::from(CHECK[(sum % 11) as usize]))
 }
 
@@ -83,7 +87,9 @@ impl IdNumber {
             return Err(IdNumberError::Province);
         }
         let number = |range: std::ops::Range<usize>| -> u32 {
-            bytes[range].iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
+            bytes[range]
+                .iter()
+                .fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
         };
         let year = number(6..10) as i32;
         let month = Month::try_from(number(10..12) as u8).map_err(|_| IdNumberError::BirthDate)?;
@@ -96,7 +102,10 @@ impl IdNumber {
         if check_character(&upper[..17]) != Some(char::from(bytes[17])) {
             return Err(IdNumberError::Checksum);
         }
-        Ok(Self { digits: upper, birth_date })
+        Ok(Self {
+            digits: upper,
+            birth_date,
+        })
     }
 
     /// The date of birth in digits 7 to 14.
@@ -106,7 +115,11 @@ impl IdNumber {
 
     /// The gender from digit 17: odd is male, even is female.
     pub fn gender(&self) -> Gender {
-        if (self.digits.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
+        if (self.digits.as_bytes()[16] - b'0') % 2 == 1 {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
     }
 
     /// The number with its middle hidden, as shown in mail and dashboards: `1501**********1234`.
@@ -140,7 +153,10 @@ mod tests {
     fn known_numbers_validate() {
         // The example number of GB 11643-1999.
         let id = IdNumber::parse("11010519491231002X").expect("valid");
-        assert_eq!(id.birth_date(), Date::from_calendar_date(1949, Month::December, 31).expect("date"));
+        assert_eq!(
+            id.birth_date(),
+            Date::from_calendar_date(1949, Month::December, 31).expect("date")
+        );
         assert_eq!(id.gender(), Gender::Female);
         assert_eq!(id.masked(), "1101**********002X");
         assert_eq!(format!("{id:?}"), "IdNumber(1101**********002X)");
@@ -153,17 +169,45 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         assert_eq!(IdNumber::parse(""), Err(IdNumberError::Empty));
-        assert_eq!(IdNumber::parse("150102900101001"), Err(IdNumberError::FifteenDigits));
+        assert_eq!(
+            IdNumber::parse("150102900101001"),
+            Err(IdNumberError::FifteenDigits)
+        );
         assert!(IdNumberError::FifteenDigits.to_string().contains("18位"));
-        assert_eq!(IdNumber::parse("1501021990010100"), Err(IdNumberError::Length));
-        assert_eq!(IdNumber::parse("15010219900101001Y"), Err(IdNumberError::Characters));
-        assert_eq!(IdNumber::parse("１５0102199001010011"), Err(IdNumberError::Characters));
-        assert_eq!(IdNumber::parse(&with_check("99010219900101001")), Err(IdNumberError::Province));
-        assert_eq!(IdNumber::parse(&with_check("15010219900230001")), Err(IdNumberError::BirthDate));
-        assert_eq!(IdNumber::parse(&with_check("15010219001301001")), Err(IdNumberError::BirthDate));
-        assert_eq!(IdNumber::parse(&with_check("15010218991231001")), Err(IdNumberError::BirthDate));
+        assert_eq!(
+            IdNumber::parse("1501021990010100"),
+            Err(IdNumberError::Length)
+        );
+        assert_eq!(
+            IdNumber::parse("15010219900101001Y"),
+            Err(IdNumberError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse("１５0102199001010011"),
+            Err(IdNumberError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse(&with_check("99010219900101001")),
+            Err(IdNumberError::Province)
+        );
+        assert_eq!(
+            IdNumber::parse(&with_check("15010219900230001")),
+            Err(IdNumberError::BirthDate)
+        );
+        assert_eq!(
+            IdNumber::parse(&with_check("15010219001301001")),
+            Err(IdNumberError::BirthDate)
+        );
+        assert_eq!(
+            IdNumber::parse(&with_check("15010218991231001")),
+            Err(IdNumberError::BirthDate)
+        );
         let good = with_check("15010219900101001");
-        let bad_check = format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' });
+        let bad_check = format!(
+            "{}{}",
+            &good[..17],
+            if good.ends_with('0') { '1' } else { '0' }
+        );
         assert_eq!(IdNumber::parse(&bad_check), Err(IdNumberError::Checksum));
     }
 
@@ -174,7 +218,9 @@ mod tests {
             (1900i32..2025, 1u8..=12, 1u8..=28),
             0u32..1000,
         )
-            .prop_map(|(p, area, (y, m, d), seq)| format!("{p:02}{area:04}{y:04}{m:02}{d:02}{seq:03}"))
+            .prop_map(|(p, area, (y, m, d), seq)| {
+                format!("{p:02}{area:04}{y:04}{m:02}{d:02}{seq:03}")
+            })
     }
 
     proptest! {

@@ -17,11 +17,12 @@ pub use eligibility::{Profile, ProfileForm, Reason, Verdict, eligibility, route,
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{
-    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees, LeagueGroup,
-    League, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
+    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees,
+    League, LeagueGroup, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream,
+    Window,
 };
 pub use quota::{Quota, QuotaFull};
-pub use types::{Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
+pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 
 /// The programme of the current round, as shipped in `content/programme.toml`.
 pub const PROGRAMME_TOML: &str = include_str!("../../content/programme.toml");

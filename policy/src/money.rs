@@ -57,7 +57,7 @@ pub fn yuan(amount: u64) -> String {
     let digits = amount.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -75,10 +75,24 @@ mod tests {
         let costs = StreamCost::all(&p);
         assert_eq!(costs.len(), 2, "northeast has no fees in the notice");
         let out = &costs[0];
-        assert_eq!((out.tuition_lodging, out.living_allowance, out.management_fee), (36_800, 7_200, 5_000));
+        assert_eq!(
+            (
+                out.tuition_lodging,
+                out.living_allowance,
+                out.management_fee
+            ),
+            (36_800, 7_200, 5_000)
+        );
         assert_eq!((out.per_person, out.total), (49_000, 2_450_000));
         let inn = &costs[1];
-        assert_eq!((inn.tuition_lodging, inn.living_allowance, inn.management_fee), (30_000, 4_800, 0));
+        assert_eq!(
+            (
+                inn.tuition_lodging,
+                inn.living_allowance,
+                inn.management_fee
+            ),
+            (30_000, 4_800, 0)
+        );
         assert_eq!((inn.per_person, inn.total), (34_800, 1_392_000));
     }
 

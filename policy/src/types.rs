@@ -73,6 +73,28 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// The applicant's field of work (选拔原则: basic fields and strategic emerging industries).
+    Field {
+        /// 教育
+        Education = ("education", "教育"),
+        /// 卫生
+        Health = ("health", "卫生"),
+        /// 农牧
+        Agriculture = ("agriculture", "农牧"),
+        /// 工程技术
+        Engineering = ("engineering", "工程技术"),
+        /// 新能源
+        NewEnergy = ("new_energy", "新能源"),
+        /// 新材料
+        NewMaterials = ("new_materials", "新材料"),
+        /// 生物技术
+        Biotech = ("biotech", "生物技术"),
+        /// 其他
+        Other = ("other", "其他领域"),
+    }
+}
+
 /// A calendar month such as `2019-07`, used for the start of work in the profession.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
@@ -103,7 +125,10 @@ impl YearMonth {
 
     /// The month containing `date`.
     pub fn of(date: time::Date) -> Self {
-        Self { year: date.year(), month: date.month() as u8 }
+        Self {
+            year: date.year(),
+            month: date.month() as u8,
+        }
     }
 
     /// Whole months from `self` to `later` (negative when `later` is earlier).
@@ -138,7 +163,9 @@ mod tests {
         let end = YearMonth::parse("2025-03").expect("valid");
         assert_eq!(start.months_until(end), 60);
         assert_eq!(start.to_string(), "2020-03");
-        for bad in ["2020-3", "2020/03", "20-03", "2020-13", "2020-00", "", "abcd-ef", "1800-01"] {
+        for bad in [
+            "2020-3", "2020/03", "20-03", "2020-13", "2020-00", "", "abcd-ef", "1800-01",
+        ] {
             assert_eq!(YearMonth::parse(bad), Err(YearMonthError), "{bad}");
         }
     }

@@ -1,1 +1,278 @@
-//! placeholder
+//! The static site generator: `content/` (Markdown with TOML front matter, plus programme.toml)
+//! rendered through the shared theme into `public/`.
+//!
+//! [`Page::parse`] is pure; [`Page::from_file`] does the I/O; [`build`] writes the site and
+//! [`check`] verifies every internal link, anchor and asset of a built site.
+
+mod check;
+mod page;
+
+pub use check::{Broken, check_links};
+pub use page::{FrontMatter, Page};
+pub use theme::Config;
+
+use policy::Programme;
+use rayon::prelude::*;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tera::Context;
+use theme::Theme;
+
+/// What can go wrong while building; every variant names the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A page's front matter is missing or wrong.
+    #[error("{path}: {message}")]
+    Page {
+        /// The page.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// config.toml is wrong.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// programme.toml is wrong.
+    #[error("{path}: {source}")]
+    Programme {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: policy::ProgrammeError,
+    },
+    /// A template failed to render.
+    #[error("{page}: template {template}: {message}")]
+    Template {
+        /// The page's source.
+        page: String,
+        /// The template.
+        template: String,
+        /// The cause chain.
+        message: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SiteError + '_ {
+    move |source| SiteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages written.
+    pub pages: usize,
+    /// Other files written (assets, sitemap, robots).
+    pub files: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Where the site was written.
+    pub output: PathBuf,
+}
+
+impl fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "wrote {} pages and {} other files to {} in {:.1} ms",
+            self.pages,
+            self.files,
+            self.output.display(),
+            self.elapsed.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+/// A loaded site: config, programme and pages, ready to render.
+pub struct Site {
+    /// config.toml.
+    pub config: Config,
+    /// content/programme.toml.
+    pub programme: Programme,
+    /// Every page, sorted by URL.
+    pub pages: Vec<Page>,
+}
+
+impl Site {
+    /// Loads `root/config.toml`, `root/content/programme.toml` and every `root/content/**/*.md`.
+    pub fn load(root: &Path) -> Result<Self, SiteError> {
+        let config_path = root.join("config.toml");
+        let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
+        let config = Config::parse(&text).map_err(|message| SiteError::Config {
+            path: config_path.clone(),
+            message,
+        })?;
+        let programme_path = root.join("content").join("programme.toml");
+        let text = std::fs::read_to_string(&programme_path).map_err(io(&programme_path))?;
+        let programme = Programme::parse(&text).map_err(|source| SiteError::Programme {
+            path: programme_path.clone(),
+            source,
+        })?;
+        let content = root.join("content");
+        let mut files = Vec::new();
+        collect_markdown(&content, &mut files)?;
+        let mut pages = files
+            .par_iter()
+            .map(|path| Page::from_file(&content, path))
+            .collect::<Result<Vec<_>, _>>()?;
+        pages.sort_by(|a, b| a.url.cmp(&b.url));
+        if let Some(pair) = pages.windows(2).find(|w| w[0].url == w[1].url) {
+            return Err(SiteError::Page {
+                path: pair[1].source.clone().into(),
+                message: format!("same URL {} as {}", pair[1].url, pair[0].source),
+            });
+        }
+        Ok(Self {
+            config,
+            programme,
+            pages,
+        })
+    }
+
+    /// The breadcrumb trail of a page: home, each section above it, then the page.
+    fn breadcrumbs(&self, page: &Page) -> Vec<(String, String)> {
+        if page.url == "/" || page.is_404() {
+            return Vec::new();
+        }
+        let mut trail = vec![("首页".to_owned(), "/".to_owned())];
+        let parts: Vec<&str> = page.url.trim_matches('/').split('/').collect();
+        for depth in 1..parts.len() {
+            let url = format!("/{}/", parts[..depth].join("/"));
+            let title = self
+                .pages
+                .binary_search_by(|p| p.url.as_str().cmp(&url))
+                .map(|i| self.pages[i].front.title.clone())
+                .unwrap_or_else(|_| parts[depth - 1].to_owned());
+            trail.push((title, url));
+        }
+        trail.push((page.front.title.clone(), page.url.clone()));
+        trail
+    }
+
+    /// Renders every page and writes the site into `out`, replacing what was there.
+    pub fn write(&self, out: &Path) -> Result<BuildReport, SiteError> {
+        let started = Instant::now();
+        let theme = Theme::new().map_err(|e| SiteError::Template {
+            page: "-".into(),
+            template: "-".into(),
+            message: theme::error_chain(&e),
+        })?;
+        if out.exists() {
+            std::fs::remove_dir_all(out).map_err(io(out))?;
+        }
+        std::fs::create_dir_all(out.join("assets")).map_err(io(out))?;
+
+        let mut base = Context::new();
+        base.insert("site", &self.config);
+        base.insert("programme", &theme::programme_view(&self.programme));
+        base.insert("values", &serde_json::Map::new());
+        base.insert("errors", &serde_json::Map::new());
+        base.insert("error_list", &Vec::<()>::new());
+        base.insert("window_open", &false);
+
+        self.pages.par_iter().try_for_each(|page| {
+            let mut context = base.clone();
+            context.insert("page", &page.view());
+            let crumbs: Vec<_> = self
+                .breadcrumbs(page)
+                .into_iter()
+                .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
+                .collect();
+            context.insert("breadcrumbs", &crumbs);
+            let template = page.template();
+            let html = theme
+                .render(&template, &context)
+                .map_err(|e| SiteError::Template {
+                    page: page.source.clone(),
+                    template: template.clone(),
+                    message: theme::error_chain(&e),
+                })?;
+            let path = out.join(page.output_path());
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::write(&path, html).map_err(io(&path))
+        })?;
+
+        let mut files = 0;
+        for asset in theme.assets() {
+            let path = out.join(asset.path.trim_start_matches('/'));
+            std::fs::write(&path, asset.bytes).map_err(io(&path))?;
+            files += 1;
+        }
+        let base_url = self.config.base_url.trim_end_matches('/');
+        let urls: Vec<String> = self
+            .pages
+            .iter()
+            .filter(|p| !p.is_404())
+            .map(|p| format!("{base_url}{}", p.url))
+            .collect();
+        let mut context = Context::new();
+        context.insert("urls", &urls);
+        let sitemap = theme
+            .render("sitemap.xml", &context)
+            .map_err(|e| SiteError::Template {
+                page: "sitemap.xml".into(),
+                template: "sitemap.xml".into(),
+                message: theme::error_chain(&e),
+            })?;
+        let path = out.join("sitemap.xml");
+        std::fs::write(&path, sitemap).map_err(io(&path))?;
+        let path = out.join("robots.txt");
+        let robots = format!(
+            "User-agent: *\nDisallow: /api/\nDisallow: /review/\nDisallow: /status/\nDisallow: /dashboard/\nDisallow: /verify/\nAllow: /status/$\nSitemap: {base_url}/sitemap.xml\n"
+        );
+        std::fs::write(&path, robots).map_err(io(&path))?;
+        files += 2;
+
+        Ok(BuildReport {
+            pages: self.pages.len(),
+            files,
+            elapsed: started.elapsed(),
+            output: out.to_owned(),
+        })
+    }
+}
+
+fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SiteError> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .collect::<Result<_, _>>()
+        .map_err(io(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            collect_markdown(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads the site under `root` and writes it into `out`.
+pub fn build(root: &Path, out: &Path) -> Result<BuildReport, SiteError> {
+    let started = Instant::now();
+    let site = Site::load(root)?;
+    let mut report = site.write(out)?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}

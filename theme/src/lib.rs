@@ -1,1 +1,185 @@
-//! placeholder
+//! The one look of tepei: Tera templates, CSS and JS embedded at compile time, shared by the site
+//! generator and the handler so generated and handler-rendered pages are the same site.
+
+mod config;
+mod view;
+
+pub use config::{CONFIG_TOML, Config, NavItem};
+
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use tera::{Context, Tera, Value};
+
+pub use view::programme_view;
+
+/// Every template, by name. Names ending in `.html` are autoescaped.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("criteria.html", include_str!("../templates/criteria.html")),
+    ("quota.html", include_str!("../templates/quota.html")),
+    ("funding.html", include_str!("../templates/funding.html")),
+    ("contact.html", include_str!("../templates/contact.html")),
+    ("apply.html", include_str!("../templates/apply.html")),
+    ("check.html", include_str!("../templates/check.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("404.html", include_str!("../templates/404.html")),
+    (
+        "partials/nav.html",
+        include_str!("../templates/partials/nav.html"),
+    ),
+    (
+        "partials/fields.html",
+        include_str!("../templates/partials/fields.html"),
+    ),
+    (
+        "partials/reasons.html",
+        include_str!("../templates/partials/reasons.html"),
+    ),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+];
+
+/// A static file with a content-hashed public path.
+#[derive(Clone, Debug)]
+pub struct Asset {
+    /// Logical name used in templates, e.g. `style.css`.
+    pub name: &'static str,
+    /// Public path, e.g. `/assets/style.1a2b3c4d.css`.
+    pub path: String,
+    /// The bytes.
+    pub bytes: &'static [u8],
+    /// MIME type.
+    pub content_type: &'static str,
+}
+
+const ASSETS: &[(&str, &[u8], &str)] = &[
+    (
+        "style.css",
+        include_bytes!("../static/style.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "app.js",
+        include_bytes!("../static/app.js"),
+        "text/javascript; charset=utf-8",
+    ),
+];
+
+/// Templates and assets, ready to render.
+pub struct Theme {
+    tera: Tera,
+    assets: Vec<Asset>,
+    asset_paths: BTreeMap<&'static str, String>,
+}
+
+/// The first 8 hex characters of the SHA-256 of `bytes`.
+pub fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn hashed_path(name: &str, bytes: &[u8]) -> String {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    format!("/assets/{stem}.{}.{ext}", short_hash(bytes))
+}
+
+/// Escapes `& < > " '` for HTML text and quoted attributes.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `2450000` -> `2,450,000` in templates: `{{ n | yuan }}`.
+fn yuan_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let n = value
+        .as_u64()
+        .ok_or_else(|| tera::Error::msg("yuan: expected a whole number"))?;
+    Ok(Value::String(policy::yuan(n)))
+}
+
+impl Theme {
+    /// Parses every template and hashes every asset.
+    pub fn new() -> Result<Self, tera::Error> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.register_filter("yuan", yuan_filter);
+        tera.set_escape_fn(escape_html);
+        let assets: Vec<Asset> = ASSETS
+            .iter()
+            .map(|(name, bytes, content_type)| Asset {
+                name,
+                path: hashed_path(name, bytes),
+                bytes,
+                content_type,
+            })
+            .collect();
+        let asset_paths = assets.iter().map(|a| (a.name, a.path.clone())).collect();
+        Ok(Self {
+            tera,
+            assets,
+            asset_paths,
+        })
+    }
+
+    /// The static files to publish.
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+
+    /// Renders `template` with `context` plus `assets` (logical name -> hashed path).
+    pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
+        let mut context = context.clone();
+        context.insert("assets", &self.asset_paths);
+        self.tera.render(template, &context)
+    }
+
+    /// Whether a template of that name exists.
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.get_template_names().any(|n| n == name)
+    }
+}
+
+/// The cause chain of a Tera error on one line, for messages that name the template and line.
+pub fn error_chain(err: &tera::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assets_are_content_hashed_and_templates_parse() {
+        let theme = Theme::new().expect("templates parse");
+        let css = theme
+            .assets()
+            .iter()
+            .find(|a| a.name == "style.css")
+            .expect("css");
+        assert!(css.path.starts_with("/assets/style.") && css.path.ends_with(".css"));
+        assert_eq!(css.path.len(), "/assets/style.12345678.css".len());
+        assert_eq!(short_hash(b"a"), short_hash(b"a"));
+        assert_ne!(short_hash(b"a"), short_hash(b"b"));
+    }
+}

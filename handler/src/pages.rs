@@ -1,0 +1,71 @@
+//! Handler-rendered pages through the shared theme, so they share the site's layout.
+
+use policy::Programme;
+use serde::Serialize;
+use tera::Context;
+use theme::{Config, Theme};
+
+/// The theme plus what every page needs (site config, programme view).
+pub struct Pages {
+    theme: Theme,
+    base: Context,
+}
+
+/// A trail entry.
+#[derive(Serialize)]
+struct Crumb<'a> {
+    title: &'a str,
+    url: &'a str,
+}
+
+impl Pages {
+    /// Parses the templates and prepares the base context.
+    pub fn new(programme: &Programme, config: Config) -> Result<Self, tera::Error> {
+        let theme = Theme::new()?;
+        let mut base = Context::new();
+        base.insert("site", &config);
+        base.insert("programme", &theme::programme_view(programme));
+        base.insert("values", &serde_json::Map::new());
+        base.insert("errors", &serde_json::Map::new());
+        base.insert("error_list", &Vec::<()>::new());
+        base.insert("window_open", &false);
+        Ok(Self { theme, base })
+    }
+
+    /// Renders `template` for a page titled `title` at `url`, below `parent` in the trail.
+    pub fn render(
+        &self,
+        template: &str,
+        title: &str,
+        url: &str,
+        parent: Option<(&str, &str)>,
+        extra: Context,
+    ) -> Result<String, tera::Error> {
+        let mut context = self.base.clone();
+        context.insert(
+            "page",
+            &serde_json::json!({"title": title, "url": url, "content": ""}),
+        );
+        let mut crumbs = vec![Crumb {
+            title: "首页",
+            url: "/",
+        }];
+        if let Some((t, u)) = parent {
+            crumbs.push(Crumb { title: t, url: u });
+        }
+        crumbs.push(Crumb { title, url });
+        context.insert("breadcrumbs", &crumbs);
+        context.extend(extra);
+        self.theme.render(template, &context)
+    }
+
+    /// A plain message page (errors, refusals).
+    pub fn message(&self, title: &str, message: &str) -> String {
+        let mut extra = Context::new();
+        extra.insert("message", message);
+        self.render("error.html", title, "", None, extra).unwrap_or_else(|e| {
+            tracing::error!(error = %theme::error_chain(&e), "error page failed to render");
+            format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{title}</title><p>{message}</p></html>")
+        })
+    }
+}

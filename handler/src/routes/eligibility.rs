@@ -1,0 +1,102 @@
+//! `POST /api/eligibility`: the self-check, as JSON for scripts and as a page for plain forms.
+
+use crate::AppState;
+use crate::routes::json_error;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use policy::{Profile, ProfileForm, eligibility};
+use std::collections::BTreeMap;
+
+/// How the request body is encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Encoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+/// The body's encoding from `Content-Type`, or `None` for any other type.
+pub fn encoding(headers: &HeaderMap) -> Option<Encoding> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = value.split(';').next()?.trim().to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" => Some(Encoding::Json),
+        "application/x-www-form-urlencoded" => Some(Encoding::Form),
+        _ => None,
+    }
+}
+
+/// Whether the client asked for JSON.
+pub fn wants_json(headers: &HeaderMap, encoding: Encoding) -> bool {
+    encoding == Encoding::Json
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"))
+}
+
+/// Answers the self-check.
+pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(encoding) = encoding(&headers) else {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请以 application/json 或 application/x-www-form-urlencoded 格式提交",
+        );
+    };
+    let parsed: Result<ProfileForm, String> = match encoding {
+        Encoding::Json => {
+            serde_json::from_slice(&body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))
+        }
+        Encoding::Form => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
+        }
+    };
+    let form = match parsed {
+        Ok(form) => form,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, "bad_request", message),
+    };
+    let programme = &state.programme;
+    let verdict = eligibility(&Profile::parse(&form, programme), programme);
+    tracing::info!(eligible = verdict.eligible, programme = ?verdict.programme, reasons = verdict.reasons.len(), "eligibility checked");
+    if wants_json(&headers, encoding) {
+        return Json(verdict).into_response();
+    }
+    let values: BTreeMap<String, String> =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+    let stream = verdict
+        .programme
+        .as_deref()
+        .zip(verdict.track)
+        .and_then(|(p, t)| programme.stream(p, t))
+        .map(|s| s.name.clone());
+    let mut context = tera::Context::new();
+    context.insert("values", &values);
+    context.insert("verdict", &verdict);
+    context.insert("verdict_stream", &stream);
+    match state
+        .pages
+        .render("check.html", "资格自测结果", "/check/", None, context)
+    {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %theme::error_chain(&e), "verdict page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(
+                    state
+                        .pages
+                        .message("系统错误", "页面暂时无法显示，请稍后重试。"),
+                ),
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Route handlers, one module per feature.
+
+pub mod eligibility;
+pub mod statics;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+/// `GET /api/health`.
+pub async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Unknown paths when no site is served (the Lambda).
+pub async fn not_found() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "message": "请求的地址不存在"})),
+    )
+}
+
+/// A JSON error body: `{"error": code, "message": Chinese text}`.
+pub fn json_error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+) -> axum::response::Response {
+    (
+        status,
+        Json(json!({"error": code, "message": message.into()})),
+    )
+        .into_response()
+}

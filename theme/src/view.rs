@@ -1,0 +1,156 @@
+//! The programme as templates see it: every number and list already formatted in Chinese.
+
+use policy::{Field, Gender, Programme, Sector, StreamCost, Track, UnitLevel};
+use serde_json::{Value, json};
+
+fn chinese_date(d: time::Date) -> String {
+    format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())
+}
+
+fn chinese_instant(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::macros::offset!(+8));
+    format!(
+        "{} {:02}:{:02}",
+        chinese_date(t.date()),
+        t.hour(),
+        t.minute()
+    )
+}
+
+fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Value {
+    all.iter()
+        .map(|v| json!({"code": code(*v), "name": label(*v)}))
+        .collect()
+}
+
+/// Builds the template view of the programme.
+pub fn programme_view(p: &Programme) -> Value {
+    let league_name = |code: &str| p.league(code).map(|l| l.name.clone()).unwrap_or_default();
+    let streams: Vec<Value> = p
+        .streams
+        .iter()
+        .map(|s| {
+            let qualification = s.qualification.as_ref().map(|q| {
+                json!({
+                    "education": p.education(&q.education_at_least).map(|l| l.name.clone()),
+                    "years": q.years_in_profession,
+                    "months": q.years_in_profession * 12,
+                    "title": p.title(&q.or_title_at_least).map(|l| l.name.clone()),
+                })
+            });
+            let caps: Vec<Value> = p
+                .attachment1
+                .caps
+                .get(&s.key())
+                .map(|c| {
+                    c.iter()
+                        .map(|(l, n)| json!({"league": league_name(l), "cap": n}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let levels: Vec<&str> = s.unit_levels.iter().map(|l| l.label()).collect();
+            json!({
+                "key": s.key(),
+                "programme": s.programme,
+                "programme_name": p.programme(&s.programme).map(|x| x.short_name.clone()),
+                "track": s.track.code(),
+                "track_name": s.track.label(),
+                "name": s.name,
+                "scope": s.scope,
+                "quota": s.quota,
+                "unit_levels": levels.join("、"),
+                "minority_required": s.minority_required,
+                "age_limit": s.age_limit,
+                "born_on_or_after": s.born_on_or_after_date().map(chinese_date),
+                "qualification": qualification,
+                "fees": s.fees,
+                "cost": StreamCost::of(p, s),
+                "conditions_in_notice": s.conditions_in_notice,
+                "league_caps": caps,
+            })
+        })
+        .collect();
+    let programmes: Vec<Value> = p
+        .programmes
+        .iter()
+        .map(|x| {
+            json!({
+                "code": x.code, "name": x.name, "short_name": x.short_name,
+                "funding": x.funding, "rules_source": x.rules_source,
+                "quota": p.streams.iter().filter(|s| s.programme == x.code).map(|s| s.quota).sum::<u32>(),
+            })
+        })
+        .collect();
+    let east: Vec<&str> = p
+        .leagues
+        .iter()
+        .filter(|l| l.east && l.within.is_none())
+        .map(|l| l.name.as_str())
+        .collect();
+    let leagues: Vec<Value> = p
+        .leagues
+        .iter()
+        .map(|l| json!({"code": l.code, "name": l.name, "east": l.east, "within": l.within.as_deref().map(league_name)}))
+        .collect();
+    let window = match (p.window_opens(), p.window_closes()) {
+        (Ok(o), Ok(c)) => json!({"opens": chinese_instant(o), "closes": chinese_instant(c)}),
+        _ => Value::Null,
+    };
+    let deadline = p.count_at();
+    json!({
+        "round": p.round,
+        "notice_title": p.notice_title,
+        "notice_issuer": p.notice_issuer,
+        "notice_date": p.notice_date.to_string(),
+        "summary_title": p.summary_title,
+        "training_months": p.training_months,
+        "deadline": chinese_date(deadline),
+        "count_at": chinese_date(p.count_at()),
+        "count_at_month": format!("{}年{}月", deadline.year(), deadline.month() as u8),
+        "window": window,
+        "centre": p.centre,
+        "contact": p.contact,
+        "programmes": programmes,
+        "streams": streams,
+        "stream_names": p.streams.iter().map(|s| (s.key(), Value::String(s.name.clone()))).collect::<serde_json::Map<_, _>>(),
+        "quota_total": p.streams.iter().map(|s| s.quota).sum::<u32>(),
+        "costs": p.costs,
+        "attachment1_published": p.attachment1.published,
+        "attachment2_published": p.attachment2.published,
+        "leagues": leagues,
+        "east_leagues": east.join("、"),
+        "departments": p.departments,
+        "ethnic_groups": p.ethnic_groups,
+        "ethnic_options": p.ethnic_groups.iter().map(|g| json!({"code": g.name, "name": g.name})).collect::<Vec<_>>(),
+        "department_options": p.departments.names.iter().map(|d| json!({"code": d, "name": d})).collect::<Vec<_>>(),
+        "education_levels": p.education_levels,
+        "title_levels": p.title_levels,
+        "unit_levels": codes(UnitLevel::ALL, UnitLevel::code, UnitLevel::label),
+        "tracks": codes(Track::ALL, Track::code, Track::label),
+        "genders": codes(Gender::ALL, Gender::code, Gender::label),
+        "sectors": codes(Sector::ALL, Sector::code, Sector::label),
+        "fields": codes(Field::ALL, Field::code, Field::label),
+        "gaps": p.gaps(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_carries_formatted_rules() {
+        let p = Programme::embedded().expect("parses");
+        let v = programme_view(&p);
+        assert_eq!(v["quota_total"], 150);
+        assert_eq!(v["deadline"], "2025年3月21日");
+        assert_eq!(v["streams"][1]["born_on_or_after"], "1979年3月22日");
+        assert_eq!(v["streams"][1]["cost"]["per_person"], 49_000);
+        assert_eq!(
+            v["east_leagues"],
+            "呼伦贝尔市、兴安盟、通辽市、赤峰市、锡林郭勒盟"
+        );
+        assert_eq!(v["window"]["opens"], "2025年3月13日 00:00");
+        assert_eq!(v["programmes"][1]["quota"], 90);
+    }
+}

@@ -1,0 +1,79 @@
+// tepei: progressive enhancement only. Every form works without this file.
+(function () {
+  "use strict";
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function formJson(form) {
+    var data = {};
+    new FormData(form).forEach(function (value, key) { data[key] = value; });
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { data[box.name] = box.checked; });
+    return data;
+  }
+
+  // Self-check: ask /api/eligibility and show the verdict without leaving the page.
+  function enhanceEligibility(form) {
+    var region = document.getElementById("verdict");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(formJson(form))
+      }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }).then(function (verdict) {
+        showVerdict(region, verdict, form);
+      }).catch(function () {
+        region.replaceChildren(el("p", { "class": "field-error" }, "暂时无法完成自测，请稍后重试，或关闭浏览器脚本后提交。"));
+      }).finally(function () {
+        button.disabled = false;
+        region.focus();
+      });
+    });
+  }
+
+  function streamName(form, verdict) {
+    var names = JSON.parse(form.getAttribute("data-streams") || "{}");
+    return verdict.programme ? names[verdict.programme + "-" + verdict.track] || "" : "";
+  }
+
+  function showVerdict(region, verdict, form) {
+    var box = el("div", { "class": "verdict " + (verdict.eligible ? "verdict-ok" : "verdict-no") });
+    var name = streamName(form, verdict);
+    if (verdict.eligible) {
+      box.appendChild(el("h3", { id: "verdict-title" }, "符合申报条件"));
+      box.appendChild(el("p", {}, "按您填写的信息，您可申报" + name + "。最终以单位、盟市人社部门或厅局（高校）审核为准。"));
+      var p = el("p");
+      p.appendChild(el("a", { "class": "button", href: "/apply/" }, "去在线申报"));
+      box.appendChild(p);
+    } else {
+      box.appendChild(el("h3", { id: "verdict-title" }, "暂不符合申报条件"));
+      if (name) box.appendChild(el("p", {}, "按您填写的单位和培养方式，对应" + name + "。"));
+      box.appendChild(el("p", {}, "以下" + verdict.reasons.length + "项需要注意："));
+      var list = el("ul", { "class": "reasons" });
+      verdict.reasons.forEach(function (r) {
+        var li = el("li");
+        li.appendChild(el("a", { href: "#f-" + r.field }, r.message));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    var heading = region.querySelector("h2");
+    region.replaceChildren(heading, box);
+  }
+
+  document.querySelectorAll("form[data-eligibility]").forEach(enhanceEligibility);
+
+  // An error summary takes focus so screen readers announce it.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
