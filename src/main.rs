@@ -154,7 +154,8 @@ fn serve(
                 trial_instant(&opens)
             );
         }
-        println!("serving http://{addr}  (Ctrl-C to stop)");
+        let bound = listener.local_addr().context("reading the bound address")?;
+        println!("serving http://{bound}  (Ctrl-C to stop)");
         axum::serve(listener, handler::app(state))
             .with_graceful_shutdown(async {
                 tokio::signal::ctrl_c().await.ok();

@@ -1,0 +1,6 @@
+//! The handler over real HTTP on loopback: one binary, one module per feature.
+
+mod eligibility;
+mod headers;
+mod helpers;
+mod statics;

@@ -1,0 +1,213 @@
+//! The generator against a copy of the real site in a temporary folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Asserts that `$root/$path` exists and contains each of the strings.
+macro_rules! file_contains {
+    ($root:expr, $path:expr, $($needle:expr),+ $(,)?) => {{
+        let path = $root.join($path);
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        $(assert!(text.contains($needle), "{} lacks {:?}", path.display(), $needle);)+
+    }};
+}
+
+/// Asserts that `$root/$path` does not contain the string.
+macro_rules! file_lacks {
+    ($root:expr, $path:expr, $needle:expr) => {{
+        let path = $root.join($path);
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!text.contains($needle), "{} contains {:?}", path.display(), $needle);
+    }};
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A copy of the real site (config.toml and content/) in a fresh temporary folder.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::copy(repo().join("config.toml"), dir.path().join("config.toml")).expect("config");
+    copy_dir(&repo().join("content"), &dir.path().join("content"));
+    dir
+}
+
+fn build(root: &Path) -> PathBuf {
+    let out = root.join("public");
+    let report = site::build(root, &out).expect("build succeeds");
+    assert_eq!(report.pages, 14);
+    out
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn every_page_of_the_notice_is_built() {
+    let dir = fixture();
+    let out = build(dir.path());
+    for (path, title) in [
+        ("index.html", "2025年度内蒙古自治区专业技术人才特殊培养工作"),
+        ("notice/index.html", "通知全文"),
+        ("categories/index.html", "培养类别和方式"),
+        ("scope/index.html", "选拔范围"),
+        ("principles/index.html", "选拔原则"),
+        ("criteria/index.html", "选拔条件"),
+        ("quota/index.html", "名额"),
+        ("funding/index.html", "经费"),
+        ("process/index.html", "申报流程与时间"),
+        ("contact/index.html", "联系方式"),
+        ("apply/index.html", "在线申报"),
+        ("check/index.html", "资格自测"),
+        ("status/index.html", "申报进度查询"),
+        ("404.html", "页面不存在"),
+    ] {
+        file_contains!(out, path, &format!("<h1>{title}</h1>"), "<html lang=\"zh-CN\">", "name=\"viewport\"");
+    }
+    // The notice in full: every section, the signature, the date and the closing lines.
+    file_contains!(
+        out,
+        "notice/index.html",
+        "一、培养类别和方式",
+        "八、相关要求",
+        "人社部发〔2024〕61号",
+        "3.68万元",
+        "1819448970@qq.com",
+        "内蒙古自治区人力资源和社会保障厅<br>2025年3月13日",
+        "（此件主动公开）",
+        "（联系单位：专业技术人员管理处）",
+        "附件1、附件2未随通知全文公布"
+    );
+}
+
+#[test]
+fn rule_pages_are_rendered_from_programme_toml() {
+    let dir = fixture();
+    let out = build(dir.path());
+    file_contains!(out, "criteria/index.html", "年龄在45周岁以下，即1979年3月22日及以后出生", "1989年3月22日及以后出生", "满60个月", "副高级及以上职称", "中级及以上职称");
+    file_contains!(out, "quota/index.html", "<td class=\"num\">60名</td>", "<td class=\"num\">50名</td>", "<td class=\"num\">40名</td>", "<td class=\"num\">150名</td>", "附件1）未随通知全文公布");
+    file_contains!(out, "funding/index.html", "49,000", "2,450,000", "34,800", "1,392,000", "人力资源社会保障部留学人员和专家服务中心");
+    file_contains!(out, "apply/index.html", "<option value=\"蒙古族\">蒙古族</option>", "<option value=\"manzhouli\">满洲里市</option>", "内蒙古医科大学");
+    file_contains!(out, "check/index.html", "action=\"/api/eligibility\"", "<legend>培养方式</legend>", "type=\"month\"");
+}
+
+#[test]
+fn changing_a_threshold_changes_the_published_rule() {
+    let dir = fixture();
+    let programme = dir.path().join("content/programme.toml");
+    edit(&programme, "age_limit = 45\nborn_on_or_after = 1979-03-22", "age_limit = 40\nborn_on_or_after = 1984-03-22");
+    edit(&programme, "quota = 50", "quota = 55");
+    edit(&programme, "tuition_lodging_per_year = 36800", "tuition_lodging_per_year = 40000");
+    let out = build(dir.path());
+    file_contains!(out, "criteria/index.html", "年龄在40周岁以下，即1984年3月22日及以后出生");
+    file_lacks!(out, "criteria/index.html", "1979年3月22日");
+    file_contains!(out, "quota/index.html", "<td class=\"num\">55名</td>", "<td class=\"num\">155名</td>");
+    // 40,000 + 7,200 + 5,000 per person, times 55 places.
+    file_contains!(out, "funding/index.html", "52,200", "2,871,000");
+}
+
+#[test]
+fn attachment1_caps_appear_when_published() {
+    let dir = fixture();
+    let programme = dir.path().join("content/programme.toml");
+    edit(&programme, "published = false\n\n[attachment2]", "published = true\ncaps = { region-out = { hohhot = 6 } }\n\n[attachment2]");
+    let out = build(dir.path());
+    file_contains!(out, "quota/index.html", "<th scope=\"row\">呼和浩特市</th><td class=\"num\">6名</td>");
+    file_lacks!(out, "quota/index.html", "未随通知全文公布");
+}
+
+#[test]
+fn bad_programme_names_the_key() {
+    let dir = fixture();
+    edit(&dir.path().join("content/programme.toml"), "training_months = 12", "training_months = 12\nquotum = 1");
+    let err = site::build(dir.path(), &dir.path().join("public")).expect_err("refused").to_string();
+    assert!(err.contains("programme.toml") && err.contains("quotum"), "{err}");
+}
+
+#[test]
+fn output_is_byte_identical_across_builds() {
+    let dir = fixture();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    site::build(dir.path(), &a).expect("first");
+    site::build(dir.path(), &b).expect("second");
+    let mut files = Vec::new();
+    collect(&a, &mut files);
+    assert!(files.len() >= 18);
+    for file in files {
+        let rel = file.strip_prefix(&a).expect("prefix");
+        assert_eq!(fs::read(&file).expect("a"), fs::read(b.join(rel)).expect("b"), "{}", rel.display());
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() { collect(&path, out) } else { out.push(path) }
+    }
+}
+
+#[test]
+fn assets_sitemap_robots_and_breadcrumbs() {
+    let dir = fixture();
+    let out = build(dir.path());
+    let assets: Vec<String> = fs::read_dir(out.join("assets")).expect("assets").map(|e| e.expect("e").file_name().to_string_lossy().into_owned()).collect();
+    let css = assets.iter().find(|a| a.starts_with("style.") && a.ends_with(".css")).expect("hashed css");
+    file_contains!(out, "notice/index.html", &format!("href=\"/assets/{css}\""));
+    file_contains!(out, "sitemap.xml", "<loc>http://127.0.0.1:3000/notice/</loc>", "<loc>http://127.0.0.1:3000/</loc>");
+    file_lacks!(out, "sitemap.xml", "404");
+    file_contains!(out, "robots.txt", "Sitemap: http://127.0.0.1:3000/sitemap.xml", "Disallow: /review/");
+    file_contains!(out, "funding/index.html", "aria-label=\"当前位置\"", "<a href=\"/\">首页</a>", "<span aria-current=\"page\">经费</span>");
+    file_contains!(out, "funding/index.html", "<a href=\"/funding/\" aria-current=\"page\">经费</a>");
+    // Nested sections take their titles from _index.md.
+    fs::create_dir_all(dir.path().join("content/guide")).expect("mkdir");
+    fs::write(dir.path().join("content/guide/_index.md"), "+++\ntitle = \"指南\"\n+++\n").expect("write");
+    fs::write(dir.path().join("content/guide/forms.md"), "+++\ntitle = \"表格\"\n+++\n[上级](/guide/)\n").expect("write");
+    let out = dir.path().join("public2");
+    site::build(dir.path(), &out).expect("build");
+    file_contains!(out, "guide/forms/index.html", "<li><a href=\"/guide/\">指南</a></li>", "<span aria-current=\"page\">表格</span>");
+}
+
+#[test]
+fn templates_escape_content_from_data() {
+    let dir = fixture();
+    edit(&dir.path().join("content/programme.toml"), "\"内蒙古大学\",", "\"<script>alert(1)</script>\",");
+    let out = build(dir.path());
+    file_contains!(out, "apply/index.html", "&lt;script&gt;alert(1)&lt;/script&gt;");
+    file_lacks!(out, "apply/index.html", "<script>alert(1)");
+}
+
+#[test]
+fn the_link_checker_finds_broken_links_anchors_and_assets() {
+    let dir = fixture();
+    let out = build(dir.path());
+    assert_eq!(site::check_links(&out).expect("check"), vec![], "the real site has no broken links");
+    fs::write(
+        dir.path().join("content/broken.md"),
+        "+++\ntitle = \"坏链接\"\n+++\n[无页](/missing/) [无锚点](/notice/#part-99) [好锚点](/notice/#part-8) ![图](/assets/none.png) [外部](https://example.com/)\n",
+    )
+    .expect("write");
+    let out = dir.path().join("public2");
+    site::build(dir.path(), &out).expect("build");
+    let broken = site::check_links(&out).expect("check");
+    let links: Vec<&str> = broken.iter().map(|b| b.link.as_str()).collect();
+    assert_eq!(links, ["/assets/none.png", "/missing/", "/notice/#part-99"], "{broken:?}");
+    assert!(broken.iter().all(|b| b.page == "broken/index.html"));
+}

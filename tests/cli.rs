@@ -1,0 +1,108 @@
+//! The `tepei` binary: build, check and serve as a user runs them.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn tepei() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepei"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("config.toml"), dir.path().join("config.toml")).expect("config");
+    std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
+    for entry in std::fs::read_dir(root.join("content")).expect("content") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.path().join("content").join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let out = tepei().arg("--help").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["build", "check", "serve"] {
+        assert!(text.contains(command), "{text}");
+    }
+    let out = tepei().args(["serve", "--help"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--addr", "--data", "--now"] {
+        assert!(text.contains(flag), "{text}");
+    }
+}
+
+#[test]
+fn build_reports_pages_and_time() {
+    let dir = fixture();
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("build").output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("wrote 14 pages") && text.contains(" ms"), "{text}");
+    assert!(dir.path().join("public/notice/index.html").is_file());
+}
+
+#[test]
+fn check_passes_on_the_real_site_and_warns_about_gaps() {
+    let out = tepei().arg("check").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("checked 14 pages"), "{text}");
+    assert!(text.contains("warning: 附件1"), "{text}");
+}
+
+#[test]
+fn check_fails_on_a_broken_link() {
+    let dir = fixture();
+    std::fs::write(dir.path().join("content/extra.md"), "+++\ntitle = \"x\"\n+++\n[断链](/nowhere/)\n").expect("write");
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("check").output().expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error: extra/index.html: /nowhere/"), "{text}");
+}
+
+#[test]
+fn serve_builds_and_answers_then_says_the_window_state() {
+    let dir = fixture();
+    let mut child = tepei()
+        .args(["--root"])
+        .arg(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--now", "2025-03-15T09:00:00+08:00", "--data"])
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let mut address = None;
+    while started.elapsed() < Duration::from_secs(60) {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.strip_prefix("serving http://") {
+            address = rest.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+        seen.push(line);
+    }
+    let address = address.unwrap_or_else(|| {
+        child.kill().ok();
+        panic!("serve did not start: {seen:?}")
+    });
+    assert!(seen.iter().any(|l| l.contains("申报窗口已开放")), "{seen:?}");
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    use std::io::{Read, Write};
+    write!(stream, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    child.kill().ok();
+    child.wait().ok();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("{\"status\":\"ok\"}"), "{response}");
+}
