@@ -25,6 +25,7 @@ impl Pages {
         let mut base = Context::new();
         base.insert("site", &config);
         base.insert("programme", &theme::programme_view(programme));
+        base.insert("chrome", &theme::chrome_view(programme));
         base.insert("values", &serde_json::Map::new());
         base.insert("errors", &serde_json::Map::new());
         base.insert("error_list", &Vec::<()>::new());

@@ -317,7 +317,7 @@ fn check_stream(profile: &Profile, p: &Programme, s: &Stream, reasons: &mut Vec<
             .profession_start
             .map(|s| s.months_until(YearMonth::of(p.count_at())));
         let by_education = profile.education_rank.is_some_and(|r| r >= education.rank)
-            && months.is_some_and(|m| i64::from(m) >= i64::from(q.years_in_profession) * 12);
+            && months.is_some_and(|m| i64::from(m) >= i64::from(q.months_in_profession));
         let by_title = profile.title_rank.is_some_and(|r| r >= title.rank);
         let known =
             profile.education_rank.is_some() && profile.title_rank.is_some() && months.is_some();
@@ -328,8 +328,11 @@ fn check_stream(profile: &Profile, p: &Programme, s: &Stream, reasons: &mut Vec<
             reasons.push(Reason::new(
                 "education",
                 format!(
-                    "{}要求{}及以上学历且从事本专业工作{}年以上{have}，或具备{}及以上职称",
-                    s.name, education.name, q.years_in_profession, title.name
+                    "{}要求{}及以上学历且从事本专业工作{}以上{have}，或具备{}及以上职称",
+                    s.name,
+                    education.name,
+                    q.experience_text(),
+                    title.name
                 ),
             ));
         }

@@ -171,10 +171,22 @@ fn yes() -> bool {
 pub struct Qualification {
     /// Lowest education code.
     pub education_at_least: String,
-    /// Years in the profession with that education (以上 includes it).
-    pub years_in_profession: u32,
+    /// Whole months in the profession with that education (以上 includes it): 5 years = 60.
+    pub months_in_profession: u32,
     /// Lowest title code that qualifies on its own.
     pub or_title_at_least: String,
+}
+
+impl Qualification {
+    /// The experience bound as the notice words it: `5年` (or `30个月` if not whole years).
+    pub fn experience_text(&self) -> String {
+        let m = self.months_in_profession;
+        if m.is_multiple_of(12) {
+            format!("{}年", m / 12)
+        } else {
+            format!("{m}个月")
+        }
+    }
 }
 
 /// Fees per person, in yuan.

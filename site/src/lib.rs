@@ -101,12 +101,16 @@ impl fmt::Display for BuildReport {
 
 /// A loaded site: config, programme and pages, ready to render.
 pub struct Site {
+    /// The site folder.
+    pub root: PathBuf,
     /// config.toml.
     pub config: Config,
     /// content/programme.toml.
     pub programme: Programme,
-    /// Every page, sorted by URL.
+    /// Every page's front matter and URL, sorted by URL (bodies are read again when written).
     pub pages: Vec<Page>,
+    /// Each page's file, in the order of `pages`.
+    files: Vec<PathBuf>,
 }
 
 impl Site {
@@ -128,10 +132,11 @@ impl Site {
         let mut files = Vec::new();
         collect_markdown(&content, &mut files)?;
         let mut pages = files
-            .par_iter()
-            .map(|path| Page::from_file(&content, path))
+            .into_par_iter()
+            .map(|path| Page::front_from_file(&content, &path).map(|page| (page, path)))
             .collect::<Result<Vec<_>, _>>()?;
-        pages.sort_by(|a, b| a.url.cmp(&b.url));
+        pages.sort_by(|a, b| a.0.url.cmp(&b.0.url));
+        let (pages, files): (Vec<Page>, Vec<PathBuf>) = pages.into_iter().unzip();
         if let Some(pair) = pages.windows(2).find(|w| w[0].url == w[1].url) {
             return Err(SiteError::Page {
                 path: pair[1].source.clone().into(),
@@ -139,9 +144,11 @@ impl Site {
             });
         }
         Ok(Self {
+            root: root.to_owned(),
             config,
             programme,
             pages,
+            files,
         })
     }
 
@@ -178,37 +185,49 @@ impl Site {
         }
         std::fs::create_dir_all(out.join("assets")).map_err(io(out))?;
 
-        let mut base = Context::new();
-        base.insert("site", &self.config);
-        base.insert("programme", &theme::programme_view(&self.programme));
-        base.insert("values", &serde_json::Map::new());
-        base.insert("errors", &serde_json::Map::new());
-        base.insert("error_list", &Vec::<()>::new());
-        base.insert("window_open", &false);
+        // Plain pages get the small layout context; data pages also get the programme view.
+        let mut plain = Context::new();
+        plain.insert("site", &self.config);
+        plain.insert("chrome", &theme::chrome_view(&self.programme));
+        let mut data = plain.clone();
+        data.insert("programme", &theme::programme_view(&self.programme));
+        data.insert("values", &serde_json::Map::new());
+        data.insert("errors", &serde_json::Map::new());
+        data.insert("error_list", &Vec::<()>::new());
+        data.insert("window_open", &false);
+        let content = self.root.join("content");
 
-        self.pages.par_iter().try_for_each(|page| {
-            let mut context = base.clone();
-            context.insert("page", &page.view());
-            let crumbs: Vec<_> = self
-                .breadcrumbs(page)
-                .into_iter()
-                .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
-                .collect();
-            context.insert("breadcrumbs", &crumbs);
-            let template = page.template();
-            let html = theme
-                .render(&template, &context)
-                .map_err(|e| SiteError::Template {
-                    page: page.source.clone(),
-                    template: template.clone(),
-                    message: theme::error_chain(&e),
-                })?;
-            let path = out.join(page.output_path());
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            std::fs::write(&path, html).map_err(io(&path))
-        })?;
+        self.pages
+            .par_iter()
+            .zip(&self.files)
+            .try_for_each(|(meta, file)| {
+                let page = Page::from_file(&content, file)?;
+                let template = meta.template();
+                let mut context = if theme::needs_programme(&template) {
+                    data.clone()
+                } else {
+                    plain.clone()
+                };
+                context.insert("page", &page.view());
+                let crumbs: Vec<_> = self
+                    .breadcrumbs(meta)
+                    .into_iter()
+                    .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
+                    .collect();
+                context.insert("breadcrumbs", &crumbs);
+                let html = theme
+                    .render(&template, &context)
+                    .map_err(|e| SiteError::Template {
+                        page: page.source.clone(),
+                        template: template.clone(),
+                        message: theme::error_chain(&e),
+                    })?;
+                let path = out.join(page.output_path());
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(io(dir))?;
+                }
+                std::fs::write(&path, html).map_err(io(&path))
+            })?;
 
         let mut files = 0;
         for asset in theme.assets() {

@@ -51,31 +51,62 @@ fn url_for(source: &str) -> String {
     }
 }
 
+/// The path below `content/` with `/` separators.
+fn source_name(content: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(content).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Splits a page's text into parsed front matter and the Markdown body.
+fn split(text: &str) -> Result<(FrontMatter, &str), String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))
+        .ok_or("the page must start with TOML front matter between `+++` lines")?;
+    let end = rest
+        .find("\n+++")
+        .ok_or("the front matter has no closing `+++` line")?;
+    let front: FrontMatter =
+        toml::from_str(&rest[..end]).map_err(|e| format!("front matter: {e}"))?;
+    Ok((front, rest[end + 4..].trim_start_matches(['\r', '\n'])))
+}
+
+/// Renders Markdown to HTML.
+fn markdown(body: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut content = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut content, Parser::new_ext(body, options));
+    content
+}
+
 impl Page {
     /// Parses a page's text; `source` is its path below `content/`.
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let rest = text
-            .strip_prefix("+++\n")
-            .or_else(|| text.strip_prefix("+++\r\n"))
-            .ok_or("the page must start with TOML front matter between `+++` lines")?;
-        let end = rest
-            .find("\n+++")
-            .ok_or("the front matter has no closing `+++` line")?;
-        let front: FrontMatter =
-            toml::from_str(&rest[..end]).map_err(|e| format!("front matter: {e}"))?;
-        let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
-        let mut options = Options::empty();
-        options.insert(Options::ENABLE_TABLES);
-        options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
-        options.insert(Options::ENABLE_STRIKETHROUGH);
-        let mut content = String::with_capacity(body.len() * 3 / 2);
-        html::push_html(&mut content, Parser::new_ext(body, options));
+        let (front, body) = split(text)?;
         Ok(Self {
             source: source.to_owned(),
             url: url_for(source),
             front,
-            content,
+            content: markdown(body),
+        })
+    }
+
+    /// Parses the front matter only, leaving `content` empty: enough to list a large site
+    /// without holding every body in memory.
+    pub fn parse_front(source: &str, text: &str) -> Result<Self, String> {
+        let (front, _) = split(text)?;
+        Ok(Self {
+            source: source.to_owned(),
+            url: url_for(source),
+            front,
+            content: String::new(),
         })
     }
 
@@ -85,13 +116,29 @@ impl Page {
             path: path.to_owned(),
             source,
         })?;
-        let rel = path.strip_prefix(content).unwrap_or(path);
-        let source = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        Self::parse(&source, &text).map_err(|message| SiteError::Page {
+        Self::parse(&source_name(content, path), &text).map_err(|message| SiteError::Page {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Reads `path` and parses its front matter only (the body is not even checked as UTF-8 here;
+    /// that happens when the page is rendered).
+    pub fn front_from_file(content: &Path, path: &Path) -> Result<Self, SiteError> {
+        let bytes = std::fs::read(path).map_err(|source| SiteError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let head = bytes
+            .windows(4)
+            .skip(3)
+            .position(|w| w == b"\n+++")
+            .map_or(bytes.len(), |at| at + 3 + 4);
+        let text = std::str::from_utf8(&bytes[..head]).map_err(|e| SiteError::Page {
+            path: path.to_owned(),
+            message: format!("not UTF-8: {e}"),
+        })?;
+        Self::parse_front(&source_name(content, path), text).map_err(|message| SiteError::Page {
             path: path.to_owned(),
             message,
         })

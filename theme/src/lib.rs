@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use tera::{Context, Tera, Value};
 
-pub use view::programme_view;
+pub use view::{chrome_view, needs_programme, programme_view};
 
 /// Every template, by name. Names ending in `.html` are autoescaped.
 const TEMPLATES: &[(&str, &str)] = &[

@@ -23,6 +23,22 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'stat
         .collect()
 }
 
+/// What the layout itself shows on every page (header and footer), kept small so plain pages do
+/// not carry the whole programme.
+pub fn chrome_view(p: &Programme) -> Value {
+    json!({
+        "round": p.round,
+        "notice_issuer": p.notice_issuer,
+        "office": p.contact.office,
+        "phones": p.contact.phones,
+    })
+}
+
+/// Whether a template shows programme data (everything but the plain page layouts).
+pub fn needs_programme(template: &str) -> bool {
+    !matches!(template, "page.html" | "404.html")
+}
+
 /// Builds the template view of the programme.
 pub fn programme_view(p: &Programme) -> Value {
     let league_name = |code: &str| p.league(code).map(|l| l.name.clone()).unwrap_or_default();
@@ -33,8 +49,8 @@ pub fn programme_view(p: &Programme) -> Value {
             let qualification = s.qualification.as_ref().map(|q| {
                 json!({
                     "education": p.education(&q.education_at_least).map(|l| l.name.clone()),
-                    "years": q.years_in_profession,
-                    "months": q.years_in_profession * 12,
+                    "experience": q.experience_text(),
+                    "months": q.months_in_profession,
                     "title": p.title(&q.or_title_at_least).map(|l| l.name.clone()),
                 })
             });
