@@ -140,8 +140,12 @@ fn serve(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
-        let at = clock.now();
-        if programme.window_open_at(at) {
+        let at = clock
+            .now()
+            .to_offset(time::macros::offset!(+8))
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        if programme.window_open_at(clock.now()) {
             println!("申报窗口已开放 (the submission window is open at {at})");
         } else {
             let opens = programme.window.opens.clone();
