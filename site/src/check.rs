@@ -95,6 +95,7 @@ pub fn check_links(root: &Path) -> std::io::Result<Vec<Broken>> {
             if decoded.starts_with("//")
                 || decoded.contains("://")
                 || decoded.starts_with("mailto:")
+                || decoded.starts_with("data:")
                 || decoded.starts_with("tel:")
             {
                 continue;
