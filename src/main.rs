@@ -2,8 +2,10 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use handler::store::Store as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -56,8 +58,7 @@ fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_target(false)
         .init();
@@ -65,21 +66,12 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Build { output } => build(&cli.root, &output),
         Command::Check => check(&cli.root),
-        Command::Serve {
-            addr,
-            data,
-            now,
-            output,
-        } => serve(&cli.root, &output, addr, &data, now),
+        Command::Serve { addr, data, now, output } => serve(&cli.root, &output, addr, &data, now),
     }
 }
 
 fn resolve(root: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        root.join(path)
-    }
+    if path.is_absolute() { path.to_owned() } else { root.join(path) }
 }
 
 /// `tepei build`.
@@ -106,45 +98,89 @@ fn check(root: &Path) -> Result<()> {
     if !broken.is_empty() {
         bail!("{} broken links in {} pages", broken.len(), report.pages);
     }
-    println!(
-        "checked {} pages: every internal link, anchor and asset resolves",
-        report.pages
-    );
+    println!("checked {} pages: every internal link, anchor and asset resolves", report.pages);
     Ok(())
 }
 
+/// The signing key under the data folder, created on first serve and reused after.
+fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
+    let path = data.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let key = text.trim().to_owned();
+        if key.len() >= 32 {
+            return Ok(key.into_bytes());
+        }
+        bail!("{}: the key is shorter than 32 characters; delete the file to make a new one", path.display());
+    }
+    let bytes: [u8; 32] = rand::random();
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, format!("{key}\n")).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok();
+    }
+    println!("created a signing key in {}", path.display());
+    Ok(key.into_bytes())
+}
+
+async fn open_store(data: &Path) -> Result<Arc<dyn handler::store::Store>> {
+    if std::env::var("TEPEI_STORE").is_ok_and(|v| v == "dynamodb") {
+        let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "tepei".into());
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
+        let client = handler::store::DynamoStore::client(endpoint.as_deref()).await;
+        let store = handler::store::DynamoStore::new(client, &table);
+        if store.ping().await.is_err() {
+            store.create_table().await.with_context(|| format!("creating DynamoDB table {table}"))?;
+        }
+        println!("store: DynamoDB table {table}{}", endpoint.map(|e| format!(" at {e}")).unwrap_or_default());
+        return Ok(Arc::new(store));
+    }
+    let path = data.join("tepei.sqlite3");
+    let store = handler::store::SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    println!("store: SQLite {}", path.display());
+    Ok(Arc::new(store))
+}
+
+fn open_mailer(data: &Path) -> Result<Arc<dyn handler::mail::Mailer>> {
+    let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| "特培申报 <noreply@tepei.localhost>".into());
+    let mailer: Arc<dyn handler::mail::Mailer> = match std::env::var("SMTP_URL") {
+        Ok(url) if !url.is_empty() => {
+            Arc::new(handler::mail::SmtpMailer::new(&url, &from).map_err(anyhow::Error::msg)?)
+        }
+        _ => Arc::new(
+            handler::mail::FileMailer::new(&data.join("outbox"), &from).map_err(anyhow::Error::msg)?.printing_links(),
+        ),
+    };
+    println!("mail: {}", mailer.describe());
+    Ok(mailer)
+}
+
 /// `tepei serve`.
-fn serve(
-    root: &Path,
-    output: &Path,
-    addr: SocketAddr,
-    data: &Path,
-    now: Option<OffsetDateTime>,
-) -> Result<()> {
+fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
     let output = resolve(root, output);
     let report = site::build(root, &output).context("build failed")?;
     println!("{report}");
     let data = resolve(root, data);
-    std::fs::create_dir_all(&data)
-        .with_context(|| format!("creating data folder {}", data.display()))?;
+    std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;
     let clock = match now {
         Some(t) => handler::Clock::starting_at(t),
         None => handler::Clock::system(),
     };
-    let state = handler::AppState::embedded(clock, Some(output)).context("starting the handler")?;
-    let programme = state.programme.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let key = load_or_create_key(&data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {addr}"))?;
-        let at = clock
-            .now()
-            .to_offset(time::macros::offset!(+8))
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let base = std::env::var("PUBLIC_BASE_URL").unwrap_or_else(|_| format!("http://{bound}"));
+        let store = open_store(&data).await?;
+        let mailer = open_mailer(&data)?;
+        let settings = handler::Settings::new(&base, "k1", &key);
+        let state =
+            handler::AppState::new(clock, store.clone(), settings).context("starting the handler")?.with_site(output);
+        state.outbox.spawn(store, mailer, clock, std::time::Duration::from_secs(5));
+        let programme = state.programme.clone();
+        let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();
         if programme.window_open_at(clock.now()) {
             println!("申报窗口已开放 (the submission window is open at {at})");
         } else {
@@ -153,14 +189,10 @@ fn serve(
                 "申报窗口未开放 (the submission window {} to {} is closed at {at}).",
                 opens, programme.window.closes
             );
-            println!(
-                "To try the form inside the window: cargo run --release -- serve --now {}",
-                trial_instant(&opens)
-            );
+            println!("To try the form inside the window: cargo run --release -- serve --now {}", trial_instant(&opens));
         }
-        let bound = listener.local_addr().context("reading the bound address")?;
         println!("serving http://{bound}  (Ctrl-C to stop)");
-        axum::serve(listener, handler::app(state))
+        axum::serve(listener, handler::app(state).into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 tokio::signal::ctrl_c().await.ok();
             })
@@ -173,10 +205,6 @@ fn serve(
 fn trial_instant(opens: &str) -> String {
     OffsetDateTime::parse(opens, &Rfc3339)
         .ok()
-        .and_then(|t| {
-            (t + time::Duration::days(2) + time::Duration::hours(9))
-                .format(&Rfc3339)
-                .ok()
-        })
+        .and_then(|t| (t + time::Duration::days(2) + time::Duration::hours(9)).format(&Rfc3339).ok())
         .unwrap_or_else(|| opens.to_owned())
 }

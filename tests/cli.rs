@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 fn tepei() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepei"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("RUST_BACKTRACE", "0");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("RUST_BACKTRACE", "0");
     cmd
 }
 
@@ -19,11 +18,7 @@ fn fixture() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
     for entry in std::fs::read_dir(root.join("content")).expect("content") {
         let entry = entry.expect("entry");
-        std::fs::copy(
-            entry.path(),
-            dir.path().join("content").join(entry.file_name()),
-        )
-        .expect("copy");
+        std::fs::copy(entry.path(), dir.path().join("content").join(entry.file_name())).expect("copy");
     }
     dir
 }
@@ -45,22 +40,10 @@ fn help_lists_the_commands() {
 #[test]
 fn build_reports_pages_and_time() {
     let dir = fixture();
-    let out = tepei()
-        .args(["--root"])
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("build").output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("wrote 14 pages") && text.contains(" ms"),
-        "{text}"
-    );
+    assert!(text.contains("wrote 14 pages") && text.contains(" ms"), "{text}");
     assert!(dir.path().join("public/notice/index.html").is_file());
 }
 
@@ -68,11 +51,7 @@ fn build_reports_pages_and_time() {
 fn check_passes_on_the_real_site_and_warns_about_gaps() {
     let out = tepei().arg("check").output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("checked 14 pages"), "{text}");
     assert!(text.contains("warning: 附件1"), "{text}");
 }
@@ -80,23 +59,11 @@ fn check_passes_on_the_real_site_and_warns_about_gaps() {
 #[test]
 fn check_fails_on_a_broken_link() {
     let dir = fixture();
-    std::fs::write(
-        dir.path().join("content/extra.md"),
-        "+++\ntitle = \"x\"\n+++\n[断链](/nowhere/)\n",
-    )
-    .expect("write");
-    let out = tepei()
-        .args(["--root"])
-        .arg(dir.path())
-        .arg("check")
-        .output()
-        .expect("run");
+    std::fs::write(dir.path().join("content/extra.md"), "+++\ntitle = \"x\"\n+++\n[断链](/nowhere/)\n").expect("write");
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("check").output().expect("run");
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("error: extra/index.html: /nowhere/"),
-        "{text}"
-    );
+    assert!(text.contains("error: extra/index.html: /nowhere/"), "{text}");
 }
 
 #[test]
@@ -105,14 +72,7 @@ fn serve_builds_and_answers_then_says_the_window_state() {
     let mut child = tepei()
         .args(["--root"])
         .arg(dir.path())
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--now",
-            "2025-03-15T09:00:00+08:00",
-            "--data",
-        ])
+        .args(["serve", "--addr", "127.0.0.1:0", "--now", "2025-03-15T09:00:00+08:00", "--data"])
         .arg(dir.path().join("data"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -135,17 +95,10 @@ fn serve_builds_and_answers_then_says_the_window_state() {
         child.kill().ok();
         panic!("serve did not start: {seen:?}")
     });
-    assert!(
-        seen.iter().any(|l| l.contains("申报窗口已开放")),
-        "{seen:?}"
-    );
+    assert!(seen.iter().any(|l| l.contains("申报窗口已开放")), "{seen:?}");
     let mut stream = std::net::TcpStream::connect(&address).expect("connect");
     use std::io::{Read, Write};
-    write!(
-        stream,
-        "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
+    write!(stream, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     child.kill().ok();

@@ -17,9 +17,7 @@ impl Clock {
 
     /// A clock that reads `start` now and runs on in real time (`tepei serve --now`).
     pub fn starting_at(start: OffsetDateTime) -> Self {
-        Self {
-            origin: Some((start, Instant::now())),
-        }
+        Self { origin: Some((start, Instant::now())) }
     }
 
     /// The current instant.

@@ -3,11 +3,21 @@
 
 mod clock;
 mod headers;
+pub mod mail;
 mod pages;
 mod routes;
+mod settings;
+pub mod views;
+
+/// Helpers the routes use that tests and benchmarks need too.
+pub mod routes_support {
+    pub use crate::routes::applications::{new_reference, random_id};
+}
+pub mod store;
 
 pub use clock::Clock;
 pub use pages::Pages;
+pub use settings::Settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -30,6 +40,14 @@ pub struct AppState {
     pub clock: Clock,
     /// The generated site to serve as static files (`serve` only; on AWS the CDN serves it).
     pub site_dir: Option<PathBuf>,
+    /// Applications, events, quotas, outbox.
+    pub store: Arc<dyn store::Store>,
+    /// Links, keys, lifetimes.
+    pub settings: Arc<Settings>,
+    /// Wakes the background mail flusher (`serve`).
+    pub outbox: mail::Outbox,
+    /// Sends queued mail within the request (the Lambda, which has no background task).
+    pub inline_mailer: Option<Arc<dyn mail::Mailer>>,
 }
 
 /// Why the state could not be built.
@@ -45,18 +63,49 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 impl AppState {
-    /// State from the programme and config embedded at compile time.
-    pub fn embedded(clock: Clock, site_dir: Option<PathBuf>) -> Result<Self, StartError> {
+    /// State with the programme and site config embedded at compile time.
+    pub fn new(clock: Clock, store: Arc<dyn store::Store>, settings: Settings) -> Result<Self, StartError> {
         let programme = Programme::embedded().map_err(|e| StartError(e.to_string()))?;
         let config = theme::Config::embedded().map_err(StartError)?;
-        let pages =
-            Pages::new(&programme, config).map_err(|e| StartError(theme::error_chain(&e)))?;
+        let pages = Pages::new(&programme, config).map_err(|e| StartError(theme::error_chain(&e)))?;
         Ok(Self {
             programme: Arc::new(programme),
             pages: Arc::new(pages),
             clock,
-            site_dir,
+            site_dir: None,
+            store,
+            settings: Arc::new(settings),
+            outbox: mail::Outbox::default(),
+            inline_mailer: None,
         })
+    }
+
+    /// Also serves the generated site from `dir`.
+    pub fn with_site(mut self, dir: PathBuf) -> Self {
+        self.site_dir = Some(dir);
+        self
+    }
+
+    /// Sends queued mail within each request that queues it (the Lambda).
+    pub fn with_inline_mailer(mut self, mailer: Arc<dyn mail::Mailer>) -> Self {
+        self.inline_mailer = Some(mailer);
+        self
+    }
+
+    /// After a write that queued mail: send it now (Lambda) or wake the flusher (serve).
+    pub async fn mail_queued(&self) {
+        match &self.inline_mailer {
+            Some(mailer) => {
+                let now = self.clock.now().unix_timestamp();
+                let flush = mail::flush_outbox(self.store.as_ref(), mailer.as_ref(), now);
+                match tokio::time::timeout(std::time::Duration::from_secs(5), flush).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "inline mail flush failed; the schedule will retry"),
+                    Err(_) => tracing::warn!("inline mail flush timed out; the schedule will retry"),
+                }
+            }
+            None => self.outbox.wake(),
+        }
     }
 }
 
@@ -64,7 +113,11 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/health", get(routes::health))
-        .route("/api/eligibility", post(routes::eligibility::check));
+        .route("/api/eligibility", post(routes::eligibility::check))
+        .route("/api/applications", post(routes::applications::submit))
+        .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
+        .route("/status/{token}", get(routes::record::status))
+        .route("/review/{token}", get(routes::record::review));
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(routes::statics::service(dir)),
         None => api.fallback(routes::not_found),

@@ -43,14 +43,8 @@ impl Pages {
         extra: Context,
     ) -> Result<String, tera::Error> {
         let mut context = self.base.clone();
-        context.insert(
-            "page",
-            &serde_json::json!({"title": title, "url": url, "content": ""}),
-        );
-        let mut crumbs = vec![Crumb {
-            title: "首页",
-            url: "/",
-        }];
+        context.insert("page", &serde_json::json!({"title": title, "url": url, "content": ""}));
+        let mut crumbs = vec![Crumb { title: "首页", url: "/" }];
         if let Some((t, u)) = parent {
             crumbs.push(Crumb { title: t, url: u });
         }
@@ -58,6 +52,11 @@ impl Pages {
         context.insert("breadcrumbs", &crumbs);
         context.extend(extra);
         self.theme.render(template, &context)
+    }
+
+    /// Renders a template with only `context` (mail bodies).
+    pub fn render_bare(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
+        self.theme.render(template, context)
     }
 
     /// A plain message page (errors, refusals).

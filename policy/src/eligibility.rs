@@ -38,7 +38,7 @@ pub struct ProfileForm {
 }
 
 /// Reads a checkbox: JSON `true`, or the text `on`, `true`, `1`, `yes`.
-fn bool_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn bool_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -57,10 +57,7 @@ fn bool_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 /// Whether a form value means "checked".
 pub fn truthy(text: &str) -> bool {
-    matches!(
-        text.trim().to_ascii_lowercase().as_str(),
-        "on" | "true" | "1" | "yes"
-    )
+    matches!(text.trim().to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes")
 }
 
 /// One failed condition or unreadable answer.
@@ -75,10 +72,7 @@ pub struct Reason {
 impl Reason {
     /// A reason for `field`.
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        Self { field: field.to_owned(), message: message.into() }
     }
 }
 
@@ -116,13 +110,8 @@ fn given(value: &Option<String>) -> Option<&str> {
 impl Profile {
     /// Reads the raw answers against the programme's lists.
     pub fn parse(form: &ProfileForm, p: &Programme) -> Self {
-        let mut out = Profile {
-            health_ok: form.health_ok,
-            pledge: form.pledge,
-            ..Self::default()
-        };
-        let mut problem =
-            |field: &str, message: String| out_problem(&mut out.problems, field, message);
+        let mut out = Profile { health_ok: form.health_ok, pledge: form.pledge, ..Self::default() };
+        let mut problem = |field: &str, message: String| out_problem(&mut out.problems, field, message);
 
         match given(&form.track) {
             None => problem("track", "请选择培养方式（区外培养或区内培养）".into()),
@@ -139,9 +128,7 @@ impl Profile {
             },
         }
         match given(&form.league) {
-            None if out.unit_level != Some(UnitLevel::Region) => {
-                problem("league", "请选择工作单位所在盟市".into())
-            }
+            None if out.unit_level != Some(UnitLevel::Region) => problem("league", "请选择工作单位所在盟市".into()),
             None => {}
             Some(l) => match p.league(l) {
                 Some(l) => out.league = Some((l.code.clone(), l.east)),
@@ -164,10 +151,7 @@ impl Profile {
                 let fmt = time::macros::format_description!("[year]-[month]-[day]");
                 match Date::parse(d, &fmt) {
                     Ok(d) => out.birth_date = Some((d, "birth_date")),
-                    Err(_) => problem(
-                        "birth_date",
-                        "请按“年-月-日”格式填写出生日期，例如 1988-05-20".into(),
-                    ),
+                    Err(_) => problem("birth_date", "请按“年-月-日”格式填写出生日期，例如 1988-05-20".into()),
                 }
             }
             (None, None) => problem("birth_date", "请填写出生日期或居民身份证号码".into()),
@@ -189,10 +173,9 @@ impl Profile {
         match given(&form.profession_start) {
             None => problem("profession_start", "请填写从事本专业工作的起始年月".into()),
             Some(s) => match YearMonth::parse(s) {
-                Ok(ym) if ym > YearMonth::of(p.count_at()) => problem(
-                    "profession_start",
-                    format!("从事本专业起始年月不能晚于{}", YearMonth::of(p.count_at())),
-                ),
+                Ok(ym) if ym > YearMonth::of(p.count_at()) => {
+                    problem("profession_start", format!("从事本专业起始年月不能晚于{}", YearMonth::of(p.count_at())))
+                }
                 Ok(ym) => out.profession_start = Some(ym),
                 Err(e) => problem("profession_start", e.to_string()),
             },
@@ -243,20 +226,12 @@ pub fn eligibility(profile: &Profile, p: &Programme) -> Verdict {
             if found.is_none() {
                 let open: Vec<&str> = UnitLevel::ALL
                     .iter()
-                    .filter(|l| {
-                        p.streams
-                            .iter()
-                            .any(|s| s.track == track && s.unit_levels.contains(l))
-                    })
+                    .filter(|l| p.streams.iter().any(|s| s.track == track && s.unit_levels.contains(l)))
                     .map(|l| l.label())
                     .collect();
                 reasons.push(Reason::new(
                     "unit_level",
-                    format!(
-                        "{}只面向以下单位的专业技术人才：{}",
-                        track.label(),
-                        open.join("、")
-                    ),
+                    format!("{}只面向以下单位的专业技术人才：{}", track.label(), open.join("、")),
                 ));
             }
             found
@@ -284,18 +259,12 @@ fn check_stream(profile: &Profile, p: &Programme, s: &Stream, reasons: &mut Vec<
     if s.minority_required
         && let Some((name, false)) = &profile.ethnicity
     {
-        reasons.push(Reason::new(
-            "ethnicity",
-            format!("{}面向少数民族专业技术人才，所选民族为{name}", s.name),
-        ));
+        reasons.push(Reason::new("ethnicity", format!("{}面向少数民族专业技术人才，所选民族为{name}", s.name)));
     }
     if let (Some(bound), Some((born, field))) = (s.born_on_or_after_date(), profile.birth_date)
         && born < bound
     {
-        let limit = s
-            .age_limit
-            .map(|a| format!("{a}周岁以下"))
-            .unwrap_or_default();
+        let limit = s.age_limit.map(|a| format!("{a}周岁以下")).unwrap_or_default();
         reasons.push(Reason::new(
             field,
             format!(
@@ -313,18 +282,14 @@ fn check_stream(profile: &Profile, p: &Programme, s: &Stream, reasons: &mut Vec<
         let (Some(education), Some(title)) = (education, title) else {
             return;
         };
-        let months = profile
-            .profession_start
-            .map(|s| s.months_until(YearMonth::of(p.count_at())));
+        let months = profile.profession_start.map(|s| s.months_until(YearMonth::of(p.count_at())));
         let by_education = profile.education_rank.is_some_and(|r| r >= education.rank)
             && months.is_some_and(|m| i64::from(m) >= i64::from(q.months_in_profession));
         let by_title = profile.title_rank.is_some_and(|r| r >= title.rank);
-        let known =
-            profile.education_rank.is_some() && profile.title_rank.is_some() && months.is_some();
+        let known = profile.education_rank.is_some() && profile.title_rank.is_some() && months.is_some();
         if known && !by_education && !by_title {
-            let have = months
-                .map(|m| format!("（至{}共{}个月）", YearMonth::of(p.count_at()), m.max(0)))
-                .unwrap_or_default();
+            let have =
+                months.map(|m| format!("（至{}共{}个月）", YearMonth::of(p.count_at()), m.max(0))).unwrap_or_default();
             reasons.push(Reason::new(
                 "education",
                 format!(
@@ -376,24 +341,9 @@ mod tests {
     #[test]
     fn routing_follows_the_notice() {
         let cases = [
-            (
-                "out",
-                "league",
-                "hulunbuir",
-                Some(("northeast", Track::Out)),
-            ),
-            (
-                "out",
-                "county",
-                "manzhouli",
-                Some(("northeast", Track::Out)),
-            ),
-            (
-                "out",
-                "township",
-                "二连浩特市",
-                Some(("northeast", Track::Out)),
-            ),
+            ("out", "league", "hulunbuir", Some(("northeast", Track::Out))),
+            ("out", "county", "manzhouli", Some(("northeast", Track::Out))),
+            ("out", "township", "二连浩特市", Some(("northeast", Track::Out))),
             ("out", "league", "hohhot", Some(("region", Track::Out))),
             ("out", "region", "", Some(("region", Track::Out))),
             ("in", "county", "chifeng", Some(("region", Track::In))),
@@ -408,11 +358,7 @@ mod tests {
         }
         let v = verdict(&form("in", "league", "hohhot"));
         assert_eq!(fields(&v), ["unit_level"]);
-        assert!(
-            v.reasons[0].message.contains("旗县（区）级单位"),
-            "{:?}",
-            v.reasons
-        );
+        assert!(v.reasons[0].message.contains("旗县（区）级单位"), "{:?}", v.reasons);
     }
 
     #[test]
@@ -420,34 +366,19 @@ mod tests {
         let ok = form("out", "league", "hohhot");
         assert!(verdict(&ok).eligible, "{:?}", verdict(&ok).reasons);
 
-        let han = ProfileForm {
-            ethnicity: Some("汉族".into()),
-            ..ok.clone()
-        };
+        let han = ProfileForm { ethnicity: Some("汉族".into()), ..ok.clone() };
         assert_eq!(fields(&verdict(&han)), ["ethnicity"]);
 
         // Master's degree but only 59 months: needs the title instead.
-        let short = ProfileForm {
-            profession_start: Some("2020-04".into()),
-            ..ok.clone()
-        };
+        let short = ProfileForm { profession_start: Some("2020-04".into()), ..ok.clone() };
         let v = verdict(&short);
         assert_eq!(fields(&v), ["education"]);
         assert!(v.reasons[0].message.contains("59个月"), "{:?}", v.reasons);
-        let exactly = ProfileForm {
-            profession_start: Some("2020-03".into()),
-            ..ok.clone()
-        };
+        let exactly = ProfileForm { profession_start: Some("2020-03".into()), ..ok.clone() };
         assert!(verdict(&exactly).eligible);
-        let titled = ProfileForm {
-            title_level: Some("deputy_senior".into()),
-            ..short.clone()
-        };
+        let titled = ProfileForm { title_level: Some("deputy_senior".into()), ..short.clone() };
         assert!(verdict(&titled).eligible);
-        let bachelor = ProfileForm {
-            education: Some("bachelor".into()),
-            ..ok.clone()
-        };
+        let bachelor = ProfileForm { education: Some("bachelor".into()), ..ok.clone() };
         assert_eq!(fields(&verdict(&bachelor)), ["education"]);
     }
 
@@ -462,27 +393,15 @@ mod tests {
             ..form("in", "county", "ordos")
         };
         assert!(verdict(&ok).eligible, "{:?}", verdict(&ok).reasons);
-        let short = ProfileForm {
-            profession_start: Some("2021-04".into()),
-            ..ok.clone()
-        };
+        let short = ProfileForm { profession_start: Some("2021-04".into()), ..ok.clone() };
         assert_eq!(fields(&verdict(&short)), ["education"]);
-        let intermediate = ProfileForm {
-            title_level: Some("intermediate".into()),
-            education: Some("associate".into()),
-            ..short
-        };
+        let intermediate =
+            ProfileForm { title_level: Some("intermediate".into()), education: Some("associate".into()), ..short };
         assert!(verdict(&intermediate).eligible);
-        let old = ProfileForm {
-            birth_date: Some("1989-03-21".into()),
-            ..ok
-        };
+        let old = ProfileForm { birth_date: Some("1989-03-21".into()), ..ok };
         let v = verdict(&old);
         assert_eq!(fields(&v), ["birth_date"]);
-        assert!(
-            v.reasons[0].message.contains("35周岁以下")
-                && v.reasons[0].message.contains("1989年3月22日")
-        );
+        assert!(v.reasons[0].message.contains("35周岁以下") && v.reasons[0].message.contains("1989年3月22日"));
     }
 
     #[test]
@@ -494,10 +413,7 @@ mod tests {
             ..form("out", "county", "tongliao")
         };
         assert!(verdict(&ok).eligible, "{:?}", verdict(&ok).reasons);
-        let han = ProfileForm {
-            ethnicity: Some("汉族".into()),
-            ..ok
-        };
+        let han = ProfileForm { ethnicity: Some("汉族".into()), ..ok };
         assert_eq!(fields(&verdict(&han)), ["ethnicity"]);
     }
 
@@ -527,31 +443,19 @@ mod tests {
     fn id_number_stands_in_for_birth_date() {
         // Born 1979-03-21: one day too old for 区外.
         let first17 = "15010219790321001";
-        let id = format!(
-            "{first17}{}",
-            crate::check_character(first17).expect("digits")
-        );
-        let f = ProfileForm {
-            id_number: Some(id),
-            birth_date: None,
-            ..form("out", "league", "hohhot")
-        };
+        let id = format!("{first17}{}", crate::check_character(first17).expect("digits"));
+        let f = ProfileForm { id_number: Some(id), birth_date: None, ..form("out", "league", "hohhot") };
         assert_eq!(fields(&verdict(&f)), ["id_number"]);
-        let bad = ProfileForm {
-            id_number: Some("123".into()),
-            ..f
-        };
+        let bad = ProfileForm { id_number: Some("123".into()), ..f };
         assert_eq!(fields(&verdict(&bad)), ["id_number"]);
     }
 
     #[test]
     fn form_checkbox_text_is_read() {
         let f: ProfileForm =
-            serde_json::from_str(r#"{"health_ok":"on","pledge":true,"extra":"ignored"}"#)
-                .expect("parses");
+            serde_json::from_str(r#"{"health_ok":"on","pledge":true,"extra":"ignored"}"#).expect("parses");
         assert!(f.health_ok && f.pledge);
-        let f: ProfileForm =
-            serde_json::from_str(r#"{"health_ok":null,"pledge":"no"}"#).expect("parses");
+        let f: ProfileForm = serde_json::from_str(r#"{"health_ok":null,"pledge":"no"}"#).expect("parses");
         assert!(!f.health_ok && !f.pledge);
     }
 

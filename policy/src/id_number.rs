@@ -10,8 +10,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK: [u8; 11] = *b"10X98765432";
 /// The two-digit province prefixes in use (and 81-83 for residence permits of HK, Macao, Taiwan).
 const PROVINCES: [u8; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82, 83,
 ];
 
 /// A checked identity number. The full number is private: use [`IdNumber::masked`] for display.
@@ -53,11 +53,7 @@ pub fn check_character(first17: &str) -> Option<char> {
     if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = bytes
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
+    let sum: u32 = bytes.iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
     Some(char::from(CHECK[(sum % 11) as usize]))
 }
 
@@ -87,9 +83,7 @@ impl IdNumber {
             return Err(IdNumberError::Province);
         }
         let number = |range: std::ops::Range<usize>| -> u32 {
-            bytes[range]
-                .iter()
-                .fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
+            bytes[range].iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
         };
         let year = number(6..10) as i32;
         let month = Month::try_from(number(10..12) as u8).map_err(|_| IdNumberError::BirthDate)?;
@@ -97,15 +91,11 @@ impl IdNumber {
         if year < 1900 {
             return Err(IdNumberError::BirthDate);
         }
-        let birth_date =
-            Date::from_calendar_date(year, month, day).map_err(|_| IdNumberError::BirthDate)?;
+        let birth_date = Date::from_calendar_date(year, month, day).map_err(|_| IdNumberError::BirthDate)?;
         if check_character(&upper[..17]) != Some(char::from(bytes[17])) {
             return Err(IdNumberError::Checksum);
         }
-        Ok(Self {
-            digits: upper,
-            birth_date,
-        })
+        Ok(Self { digits: upper, birth_date })
     }
 
     /// The date of birth in digits 7 to 14.
@@ -115,11 +105,7 @@ impl IdNumber {
 
     /// The gender from digit 17: odd is male, even is female.
     pub fn gender(&self) -> Gender {
-        if (self.digits.as_bytes()[16] - b'0') % 2 == 1 {
-            Gender::Male
-        } else {
-            Gender::Female
-        }
+        if (self.digits.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
     }
 
     /// The number with its middle hidden, as shown in mail and dashboards: `1501**********1234`.
@@ -153,10 +139,7 @@ mod tests {
     fn known_numbers_validate() {
         // The example number of GB 11643-1999.
         let id = IdNumber::parse("11010519491231002X").expect("valid");
-        assert_eq!(
-            id.birth_date(),
-            Date::from_calendar_date(1949, Month::December, 31).expect("date")
-        );
+        assert_eq!(id.birth_date(), Date::from_calendar_date(1949, Month::December, 31).expect("date"));
         assert_eq!(id.gender(), Gender::Female);
         assert_eq!(id.masked(), "1101**********002X");
         assert_eq!(format!("{id:?}"), "IdNumber(1101**********002X)");
@@ -169,58 +152,23 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         assert_eq!(IdNumber::parse(""), Err(IdNumberError::Empty));
-        assert_eq!(
-            IdNumber::parse("150102900101001"),
-            Err(IdNumberError::FifteenDigits)
-        );
+        assert_eq!(IdNumber::parse("150102900101001"), Err(IdNumberError::FifteenDigits));
         assert!(IdNumberError::FifteenDigits.to_string().contains("18位"));
-        assert_eq!(
-            IdNumber::parse("1501021990010100"),
-            Err(IdNumberError::Length)
-        );
-        assert_eq!(
-            IdNumber::parse("15010219900101001Y"),
-            Err(IdNumberError::Characters)
-        );
-        assert_eq!(
-            IdNumber::parse("１５0102199001010011"),
-            Err(IdNumberError::Characters)
-        );
-        assert_eq!(
-            IdNumber::parse(&with_check("99010219900101001")),
-            Err(IdNumberError::Province)
-        );
-        assert_eq!(
-            IdNumber::parse(&with_check("15010219900230001")),
-            Err(IdNumberError::BirthDate)
-        );
-        assert_eq!(
-            IdNumber::parse(&with_check("15010219001301001")),
-            Err(IdNumberError::BirthDate)
-        );
-        assert_eq!(
-            IdNumber::parse(&with_check("15010218991231001")),
-            Err(IdNumberError::BirthDate)
-        );
+        assert_eq!(IdNumber::parse("1501021990010100"), Err(IdNumberError::Length));
+        assert_eq!(IdNumber::parse("15010219900101001Y"), Err(IdNumberError::Characters));
+        assert_eq!(IdNumber::parse("１５0102199001010011"), Err(IdNumberError::Characters));
+        assert_eq!(IdNumber::parse(&with_check("99010219900101001")), Err(IdNumberError::Province));
+        assert_eq!(IdNumber::parse(&with_check("15010219900230001")), Err(IdNumberError::BirthDate));
+        assert_eq!(IdNumber::parse(&with_check("15010219001301001")), Err(IdNumberError::BirthDate));
+        assert_eq!(IdNumber::parse(&with_check("15010218991231001")), Err(IdNumberError::BirthDate));
         let good = with_check("15010219900101001");
-        let bad_check = format!(
-            "{}{}",
-            &good[..17],
-            if good.ends_with('0') { '1' } else { '0' }
-        );
+        let bad_check = format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' });
         assert_eq!(IdNumber::parse(&bad_check), Err(IdNumberError::Checksum));
     }
 
     fn first17() -> impl Strategy<Value = String> {
-        (
-            proptest::sample::select(PROVINCES.to_vec()),
-            0u32..10_000,
-            (1900i32..2025, 1u8..=12, 1u8..=28),
-            0u32..1000,
-        )
-            .prop_map(|(p, area, (y, m, d), seq)| {
-                format!("{p:02}{area:04}{y:04}{m:02}{d:02}{seq:03}")
-            })
+        (proptest::sample::select(PROVINCES.to_vec()), 0u32..10_000, (1900i32..2025, 1u8..=12, 1u8..=28), 0u32..1000)
+            .prop_map(|(p, area, (y, m, d), seq)| format!("{p:02}{area:04}{y:04}{m:02}{d:02}{seq:03}"))
     }
 
     proptest! {

@@ -4,24 +4,29 @@
 //! `content/programme.toml`: [`Programme::parse`] reads it, [`eligibility`] applies it, and the
 //! newtypes ([`IdNumber`], [`Phone`], [`Email`], [`YearMonth`]) turn raw text into checked values.
 
+mod application;
 mod contact;
 mod eligibility;
 mod id_number;
 mod money;
 mod programme;
 mod quota;
+mod status;
+mod token;
 mod types;
 
+pub use application::{Application, ApplicationForm, FIELD_ORDER};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{Profile, ProfileForm, Reason, Verdict, eligibility, route, truthy};
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{
-    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees,
-    League, LeagueGroup, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream,
-    Window,
+    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees, League, LeagueGroup,
+    Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
 };
 pub use quota::{Quota, QuotaFull};
+pub use status::Status;
+pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 
 /// The programme of the current round, as shipped in `content/programme.toml`.

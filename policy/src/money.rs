@@ -75,24 +75,10 @@ mod tests {
         let costs = StreamCost::all(&p);
         assert_eq!(costs.len(), 2, "northeast has no fees in the notice");
         let out = &costs[0];
-        assert_eq!(
-            (
-                out.tuition_lodging,
-                out.living_allowance,
-                out.management_fee
-            ),
-            (36_800, 7_200, 5_000)
-        );
+        assert_eq!((out.tuition_lodging, out.living_allowance, out.management_fee), (36_800, 7_200, 5_000));
         assert_eq!((out.per_person, out.total), (49_000, 2_450_000));
         let inn = &costs[1];
-        assert_eq!(
-            (
-                inn.tuition_lodging,
-                inn.living_allowance,
-                inn.management_fee
-            ),
-            (30_000, 4_800, 0)
-        );
+        assert_eq!((inn.tuition_lodging, inn.living_allowance, inn.management_fee), (30_000, 4_800, 0));
         assert_eq!((inn.per_person, inn.total), (34_800, 1_392_000));
     }
 

@@ -181,11 +181,7 @@ impl Qualification {
     /// The experience bound as the notice words it: `5年` (or `30个月` if not whole years).
     pub fn experience_text(&self) -> String {
         let m = self.months_in_profession;
-        if m.is_multiple_of(12) {
-            format!("{}年", m / 12)
-        } else {
-            format!("{m}个月")
-        }
+        if m.is_multiple_of(12) { format!("{}年", m / 12) } else { format!("{m}个月") }
     }
 }
 
@@ -304,14 +300,11 @@ fn invalid(msg: impl Into<String>) -> ProgrammeError {
 fn to_date(value: &toml::value::Datetime, key: &str) -> Result<Date, ProgrammeError> {
     match (&value.date, &value.time) {
         (Some(d), None) => {
-            let month =
-                time::Month::try_from(d.month).map_err(|_| invalid(format!("{key}: bad month")))?;
+            let month = time::Month::try_from(d.month).map_err(|_| invalid(format!("{key}: bad month")))?;
             Date::from_calendar_date(i32::from(d.year), month, d.day)
                 .map_err(|_| invalid(format!("{key}: not a calendar date")))
         }
-        _ => Err(invalid(format!(
-            "{key}: expected a plain date such as 2025-03-21"
-        ))),
+        _ => Err(invalid(format!("{key}: expected a plain date such as 2025-03-21"))),
     }
 }
 
@@ -339,16 +332,10 @@ impl Programme {
         let mut keys = BTreeSet::new();
         for (i, s) in self.streams.iter().enumerate() {
             if !codes.contains(s.programme.as_str()) {
-                return Err(invalid(format!(
-                    "streams[{i}].programme: unknown programme `{}`",
-                    s.programme
-                )));
+                return Err(invalid(format!("streams[{i}].programme: unknown programme `{}`", s.programme)));
             }
             if !keys.insert(s.key()) {
-                return Err(invalid(format!(
-                    "streams[{i}]: `{}` appears twice",
-                    s.key()
-                )));
+                return Err(invalid(format!("streams[{i}]: `{}` appears twice", s.key())));
             }
             if let Some(d) = &s.born_on_or_after {
                 to_date(d, &format!("streams[{i}].born_on_or_after"))?;
@@ -370,15 +357,11 @@ impl Programme {
         }
         for (stream, caps) in &self.attachment1.caps {
             if !keys.contains(stream) {
-                return Err(invalid(format!(
-                    "attachment1.caps.{stream}: no such stream"
-                )));
+                return Err(invalid(format!("attachment1.caps.{stream}: no such stream")));
             }
             for league in caps.keys() {
                 if self.league(league).is_none() {
-                    return Err(invalid(format!(
-                        "attachment1.caps.{stream}.{league}: no such league"
-                    )));
+                    return Err(invalid(format!("attachment1.caps.{stream}.{league}: no such league")));
                 }
             }
         }
@@ -386,17 +369,11 @@ impl Programme {
             if let Some(w) = &l.within
                 && self.league(w).is_none()
             {
-                return Err(invalid(format!(
-                    "leagues.{}.within: no such league `{w}`",
-                    l.code
-                )));
+                return Err(invalid(format!("leagues.{}.within: no such league `{w}`", l.code)));
             }
         }
         if self.ethnic_groups.len() != 56 {
-            return Err(invalid(format!(
-                "ethnic_groups: expected 56, found {}",
-                self.ethnic_groups.len()
-            )));
+            return Err(invalid(format!("ethnic_groups: expected 56, found {}", self.ethnic_groups.len())));
         }
         Ok(())
     }
@@ -443,9 +420,7 @@ impl Programme {
     /// The ethnic group by Chinese name (or GB/T 3304 code).
     pub fn ethnic_group(&self, name: &str) -> Option<&EthnicGroup> {
         let key = name.trim();
-        self.ethnic_groups
-            .iter()
-            .find(|g| g.name == key || g.code == key)
+        self.ethnic_groups.iter().find(|g| g.name == key || g.code == key)
     }
 
     /// The education level by code.
@@ -460,18 +435,12 @@ impl Programme {
 
     /// The stream by programme code and track.
     pub fn stream(&self, programme: &str, track: Track) -> Option<&Stream> {
-        self.streams
-            .iter()
-            .find(|s| s.programme == programme && s.track == track)
+        self.streams.iter().find(|s| s.programme == programme && s.track == track)
     }
 
     /// The per-league cap from 附件1, if published for that stream and league.
     pub fn league_cap(&self, stream: &Stream, league: &str) -> Option<u32> {
-        self.attachment1
-            .caps
-            .get(&stream.key())
-            .and_then(|c| c.get(league))
-            .copied()
+        self.attachment1.caps.get(&stream.key()).and_then(|c| c.get(league)).copied()
     }
 
     /// Facts the notice does not give, for `tepei check` and the pages that mention them.
@@ -501,9 +470,7 @@ impl Stream {
 
     /// The age bound as a date, if any.
     pub fn born_on_or_after_date(&self) -> Option<Date> {
-        self.born_on_or_after
-            .as_ref()
-            .and_then(|d| to_date(d, "born_on_or_after").ok())
+        self.born_on_or_after.as_ref().and_then(|d| to_date(d, "born_on_or_after").ok())
     }
 }
 
@@ -516,49 +483,17 @@ mod tests {
         let p = Programme::embedded().expect("programme.toml parses");
         assert_eq!(p.round, 2025);
         let quotas: Vec<_> = p.streams.iter().map(|s| (s.key(), s.quota)).collect();
-        assert_eq!(
-            quotas,
-            [
-                ("northeast-out".into(), 60),
-                ("region-out".into(), 50),
-                ("region-in".into(), 40)
-            ]
-        );
+        assert_eq!(quotas, [("northeast-out".into(), 60), ("region-out".into(), 50), ("region-in".into(), 40)]);
         assert_eq!(p.leagues.len(), 14);
-        let east: Vec<_> = p
-            .leagues
-            .iter()
-            .filter(|l| l.east)
-            .map(|l| l.name.as_str())
-            .collect();
-        assert_eq!(
-            east,
-            [
-                "呼伦贝尔市",
-                "兴安盟",
-                "通辽市",
-                "赤峰市",
-                "锡林郭勒盟",
-                "满洲里市",
-                "二连浩特市"
-            ]
-        );
-        assert_eq!(
-            p.ethnic_group("蒙古族").map(|g| g.code.as_str()),
-            Some("02")
-        );
+        let east: Vec<_> = p.leagues.iter().filter(|l| l.east).map(|l| l.name.as_str()).collect();
+        assert_eq!(east, ["呼伦贝尔市", "兴安盟", "通辽市", "赤峰市", "锡林郭勒盟", "满洲里市", "二连浩特市"]);
+        assert_eq!(p.ethnic_group("蒙古族").map(|g| g.code.as_str()), Some("02"));
         assert!(!p.ethnic_group("汉族").expect("汉族").minority);
         assert_eq!(p.ethnic_groups.iter().filter(|g| g.minority).count(), 55);
         let out = p.stream("region", Track::Out).expect("region-out");
-        assert_eq!(
-            out.born_on_or_after_date(),
-            Some(time::macros::date!(1979 - 03 - 22))
-        );
+        assert_eq!(out.born_on_or_after_date(), Some(time::macros::date!(1979 - 03 - 22)));
         let inn = p.stream("region", Track::In).expect("region-in");
-        assert_eq!(
-            inn.born_on_or_after_date(),
-            Some(time::macros::date!(1989 - 03 - 22))
-        );
+        assert_eq!(inn.born_on_or_after_date(), Some(time::macros::date!(1989 - 03 - 22)));
         assert_eq!(p.count_at(), time::macros::date!(2025 - 03 - 21));
         assert_eq!(p.centre.email, "1819448970@qq.com");
         assert_eq!(p.gaps().len(), 4);
@@ -566,11 +501,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let text = crate::PROGRAMME_TOML
-            .replace("training_months = 12", "training_months = 12\ntraning = 1");
-        let err = Programme::parse(&text)
-            .expect_err("unknown key")
-            .to_string();
+        let text = crate::PROGRAMME_TOML.replace("training_months = 12", "training_months = 12\ntraning = 1");
+        let err = Programme::parse(&text).expect_err("unknown key").to_string();
         assert!(err.contains("traning"), "{err}");
         let text = crate::PROGRAMME_TOML.replace("quota = 50", "quota = \"fifty\"");
         let err = Programme::parse(&text).expect_err("bad type").to_string();
@@ -579,25 +511,17 @@ mod tests {
 
     #[test]
     fn inconsistencies_are_refused() {
-        let text = crate::PROGRAMME_TOML.replace(
-            "education_at_least = \"master\"",
-            "education_at_least = \"phd\"",
-        );
+        let text = crate::PROGRAMME_TOML.replace("education_at_least = \"master\"", "education_at_least = \"phd\"");
         let err = Programme::parse(&text).expect_err("bad code").to_string();
-        assert!(
-            err.contains("education_at_least") && err.contains("phd"),
-            "{err}"
-        );
+        assert!(err.contains("education_at_least") && err.contains("phd"), "{err}");
         let text = crate::PROGRAMME_TOML.replace(
             "published = false\n\n[attachment2]",
             "published = true\ncaps = { region-out = { atlantis = 3 } }\n\n[attachment2]",
         );
         let err = Programme::parse(&text).expect_err("bad league").to_string();
         assert!(err.contains("atlantis"), "{err}");
-        let text = crate::PROGRAMME_TOML.replace(
-            "closes = \"2025-03-22T00:00:00+08:00\"",
-            "closes = \"2025-03-01T00:00:00+08:00\"",
-        );
+        let text = crate::PROGRAMME_TOML
+            .replace("closes = \"2025-03-22T00:00:00+08:00\"", "closes = \"2025-03-01T00:00:00+08:00\"");
         assert!(Programme::parse(&text).is_err());
     }
 

@@ -30,24 +30,15 @@ impl Quota {
     /// Takes one place.
     pub fn take(self) -> Result<Quota, QuotaFull> {
         if self.used < self.cap {
-            Ok(Quota {
-                used: self.used + 1,
-                ..self
-            })
+            Ok(Quota { used: self.used + 1, ..self })
         } else {
-            Err(QuotaFull {
-                cap: self.cap,
-                used: self.used,
-            })
+            Err(QuotaFull { cap: self.cap, used: self.used })
         }
     }
 
     /// Gives one place back (a withdrawn recommendation).
     pub fn release(self) -> Quota {
-        Quota {
-            used: self.used.saturating_sub(1),
-            ..self
-        }
+        Quota { used: self.used.saturating_sub(1), ..self }
     }
 }
 

@@ -125,10 +125,7 @@ impl YearMonth {
 
     /// The month containing `date`.
     pub fn of(date: time::Date) -> Self {
-        Self {
-            year: date.year(),
-            month: date.month() as u8,
-        }
+        Self { year: date.year(), month: date.month() as u8 }
     }
 
     /// Whole months from `self` to `later` (negative when `later` is earlier).
@@ -163,9 +160,7 @@ mod tests {
         let end = YearMonth::parse("2025-03").expect("valid");
         assert_eq!(start.months_until(end), 60);
         assert_eq!(start.to_string(), "2020-03");
-        for bad in [
-            "2020-3", "2020/03", "20-03", "2020-13", "2020-00", "", "abcd-ef", "1800-01",
-        ] {
+        for bad in ["2020-3", "2020/03", "20-03", "2020-13", "2020-00", "", "abcd-ef", "1800-01"] {
             assert_eq!(YearMonth::parse(bad), Err(YearMonthError), "{bad}");
         }
     }

@@ -46,11 +46,7 @@ fn html_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Resolves a site path to the file that serves it.
 fn target(root: &Path, path: &str) -> Option<PathBuf> {
     let rel = path.trim_start_matches('/');
-    let file = if rel.is_empty() || rel.ends_with('/') {
-        root.join(rel).join("index.html")
-    } else {
-        root.join(rel)
-    };
+    let file = if rel.is_empty() || rel.ends_with('/') { root.join(rel).join("index.html") } else { root.join(rel) };
     if file.is_file() {
         return Some(file);
     }
@@ -67,31 +63,16 @@ pub fn check_links(root: &Path) -> std::io::Result<Vec<Broken>> {
     let mut texts = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file)?;
-        ids.insert(
-            file.clone(),
-            attributes(&text, "id")
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-        );
+        ids.insert(file.clone(), attributes(&text, "id").into_iter().map(str::to_owned).collect());
         texts.push(text);
     }
     let mut broken = Vec::new();
     for (file, text) in files.iter().zip(&texts) {
-        let page = file
-            .strip_prefix(root)
-            .unwrap_or(file)
-            .to_string_lossy()
-            .into_owned();
-        let links = attributes(text, "href")
-            .into_iter()
-            .chain(attributes(text, "src"));
+        let page = file.strip_prefix(root).unwrap_or(file).to_string_lossy().into_owned();
+        let links = attributes(text, "href").into_iter().chain(attributes(text, "src"));
         for link in links {
-            let decoded = link
-                .replace("&#x2F;", "/")
-                .replace("&#39;", "'")
-                .replace("&quot;", "\"")
-                .replace("&amp;", "&");
+            let decoded =
+                link.replace("&#x2F;", "/").replace("&#39;", "'").replace("&quot;", "\"").replace("&amp;", "&");
             if decoded.starts_with("//")
                 || decoded.contains("://")
                 || decoded.starts_with("mailto:")
@@ -114,16 +95,7 @@ pub fn check_links(root: &Path) -> std::io::Result<Vec<Broken>> {
                 target(root, path)
             } else {
                 file.parent().and_then(|dir| {
-                    target(
-                        root,
-                        &format!(
-                            "/{}",
-                            dir.strip_prefix(root)
-                                .unwrap_or(dir)
-                                .join(path)
-                                .to_string_lossy()
-                        ),
-                    )
+                    target(root, &format!("/{}", dir.strip_prefix(root).unwrap_or(dir).join(path).to_string_lossy()))
                 })
             };
             let Some(resolved) = resolved else {

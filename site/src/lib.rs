@@ -67,10 +67,7 @@ pub enum SiteError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SiteError + '_ {
-    move |source| SiteError::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| SiteError::Io { path: path.to_owned(), source }
 }
 
 /// What a build did.
@@ -118,16 +115,12 @@ impl Site {
     pub fn load(root: &Path) -> Result<Self, SiteError> {
         let config_path = root.join("config.toml");
         let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
-        let config = Config::parse(&text).map_err(|message| SiteError::Config {
-            path: config_path.clone(),
-            message,
-        })?;
+        let config =
+            Config::parse(&text).map_err(|message| SiteError::Config { path: config_path.clone(), message })?;
         let programme_path = root.join("content").join("programme.toml");
         let text = std::fs::read_to_string(&programme_path).map_err(io(&programme_path))?;
-        let programme = Programme::parse(&text).map_err(|source| SiteError::Programme {
-            path: programme_path.clone(),
-            source,
-        })?;
+        let programme =
+            Programme::parse(&text).map_err(|source| SiteError::Programme { path: programme_path.clone(), source })?;
         let content = root.join("content");
         let mut files = Vec::new();
         collect_markdown(&content, &mut files)?;
@@ -143,13 +136,7 @@ impl Site {
                 message: format!("same URL {} as {}", pair[1].url, pair[0].source),
             });
         }
-        Ok(Self {
-            root: root.to_owned(),
-            config,
-            programme,
-            pages,
-            files,
-        })
+        Ok(Self { root: root.to_owned(), config, programme, pages, files })
     }
 
     /// The breadcrumb trail of a page: home, each section above it, then the page.
@@ -197,37 +184,28 @@ impl Site {
         data.insert("window_open", &false);
         let content = self.root.join("content");
 
-        self.pages
-            .par_iter()
-            .zip(&self.files)
-            .try_for_each(|(meta, file)| {
-                let page = Page::from_file(&content, file)?;
-                let template = meta.template();
-                let mut context = if theme::needs_programme(&template) {
-                    data.clone()
-                } else {
-                    plain.clone()
-                };
-                context.insert("page", &page.view());
-                let crumbs: Vec<_> = self
-                    .breadcrumbs(meta)
-                    .into_iter()
-                    .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
-                    .collect();
-                context.insert("breadcrumbs", &crumbs);
-                let html = theme
-                    .render(&template, &context)
-                    .map_err(|e| SiteError::Template {
-                        page: page.source.clone(),
-                        template: template.clone(),
-                        message: theme::error_chain(&e),
-                    })?;
-                let path = out.join(page.output_path());
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(io(dir))?;
-                }
-                std::fs::write(&path, html).map_err(io(&path))
+        self.pages.par_iter().zip(&self.files).try_for_each(|(meta, file)| {
+            let page = Page::from_file(&content, file)?;
+            let template = meta.template();
+            let mut context = if theme::needs_programme(&template) { data.clone() } else { plain.clone() };
+            context.insert("page", &page.view());
+            let crumbs: Vec<_> = self
+                .breadcrumbs(meta)
+                .into_iter()
+                .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
+                .collect();
+            context.insert("breadcrumbs", &crumbs);
+            let html = theme.render(&template, &context).map_err(|e| SiteError::Template {
+                page: page.source.clone(),
+                template: template.clone(),
+                message: theme::error_chain(&e),
             })?;
+            let path = out.join(page.output_path());
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::write(&path, html).map_err(io(&path))
+        })?;
 
         let mut files = 0;
         for asset in theme.assets() {
@@ -236,21 +214,15 @@ impl Site {
             files += 1;
         }
         let base_url = self.config.base_url.trim_end_matches('/');
-        let urls: Vec<String> = self
-            .pages
-            .iter()
-            .filter(|p| !p.is_404())
-            .map(|p| format!("{base_url}{}", p.url))
-            .collect();
+        let urls: Vec<String> =
+            self.pages.iter().filter(|p| !p.is_404()).map(|p| format!("{base_url}{}", p.url)).collect();
         let mut context = Context::new();
         context.insert("urls", &urls);
-        let sitemap = theme
-            .render("sitemap.xml", &context)
-            .map_err(|e| SiteError::Template {
-                page: "sitemap.xml".into(),
-                template: "sitemap.xml".into(),
-                message: theme::error_chain(&e),
-            })?;
+        let sitemap = theme.render("sitemap.xml", &context).map_err(|e| SiteError::Template {
+            page: "sitemap.xml".into(),
+            template: "sitemap.xml".into(),
+            message: theme::error_chain(&e),
+        })?;
         let path = out.join("sitemap.xml");
         std::fs::write(&path, sitemap).map_err(io(&path))?;
         let path = out.join("robots.txt");
@@ -260,20 +232,12 @@ impl Site {
         std::fs::write(&path, robots).map_err(io(&path))?;
         files += 2;
 
-        Ok(BuildReport {
-            pages: self.pages.len(),
-            files,
-            elapsed: started.elapsed(),
-            output: out.to_owned(),
-        })
+        Ok(BuildReport { pages: self.pages.len(), files, elapsed: started.elapsed(), output: out.to_owned() })
     }
 }
 
 fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SiteError> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .collect::<Result<_, _>>()
-        .map_err(io(dir))?;
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io(dir))?.collect::<Result<_, _>>().map_err(io(dir))?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();

@@ -40,24 +40,14 @@ fn url_for(source: &str) -> String {
     if stem == "404" {
         return "/404.html".to_owned();
     }
-    let stem = stem
-        .strip_suffix("_index")
-        .unwrap_or(stem)
-        .trim_end_matches('/');
-    if stem.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("/{stem}/")
-    }
+    let stem = stem.strip_suffix("_index").unwrap_or(stem).trim_end_matches('/');
+    if stem.is_empty() { "/".to_owned() } else { format!("/{stem}/") }
 }
 
 /// The path below `content/` with `/` separators.
 fn source_name(content: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(content).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// Splits a page's text into parsed front matter and the Markdown body.
@@ -67,11 +57,8 @@ fn split(text: &str) -> Result<(FrontMatter, &str), String> {
         .strip_prefix("+++\n")
         .or_else(|| text.strip_prefix("+++\r\n"))
         .ok_or("the page must start with TOML front matter between `+++` lines")?;
-    let end = rest
-        .find("\n+++")
-        .ok_or("the front matter has no closing `+++` line")?;
-    let front: FrontMatter =
-        toml::from_str(&rest[..end]).map_err(|e| format!("front matter: {e}"))?;
+    let end = rest.find("\n+++").ok_or("the front matter has no closing `+++` line")?;
+    let front: FrontMatter = toml::from_str(&rest[..end]).map_err(|e| format!("front matter: {e}"))?;
     Ok((front, rest[end + 4..].trim_start_matches(['\r', '\n'])))
 }
 
@@ -90,58 +77,32 @@ impl Page {
     /// Parses a page's text; `source` is its path below `content/`.
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
         let (front, body) = split(text)?;
-        Ok(Self {
-            source: source.to_owned(),
-            url: url_for(source),
-            front,
-            content: markdown(body),
-        })
+        Ok(Self { source: source.to_owned(), url: url_for(source), front, content: markdown(body) })
     }
 
     /// Parses the front matter only, leaving `content` empty: enough to list a large site
     /// without holding every body in memory.
     pub fn parse_front(source: &str, text: &str) -> Result<Self, String> {
         let (front, _) = split(text)?;
-        Ok(Self {
-            source: source.to_owned(),
-            url: url_for(source),
-            front,
-            content: String::new(),
-        })
+        Ok(Self { source: source.to_owned(), url: url_for(source), front, content: String::new() })
     }
 
     /// Reads and parses `path`, which lies below `content`.
     pub fn from_file(content: &Path, path: &Path) -> Result<Self, SiteError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SiteError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&source_name(content, path), &text).map_err(|message| SiteError::Page {
-            path: path.to_owned(),
-            message,
-        })
+        let text = std::fs::read_to_string(path).map_err(|source| SiteError::Io { path: path.to_owned(), source })?;
+        Self::parse(&source_name(content, path), &text)
+            .map_err(|message| SiteError::Page { path: path.to_owned(), message })
     }
 
     /// Reads `path` and parses its front matter only (the body is not even checked as UTF-8 here;
     /// that happens when the page is rendered).
     pub fn front_from_file(content: &Path, path: &Path) -> Result<Self, SiteError> {
-        let bytes = std::fs::read(path).map_err(|source| SiteError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let head = bytes
-            .windows(4)
-            .skip(3)
-            .position(|w| w == b"\n+++")
-            .map_or(bytes.len(), |at| at + 3 + 4);
-        let text = std::str::from_utf8(&bytes[..head]).map_err(|e| SiteError::Page {
-            path: path.to_owned(),
-            message: format!("not UTF-8: {e}"),
-        })?;
-        Self::parse_front(&source_name(content, path), text).map_err(|message| SiteError::Page {
-            path: path.to_owned(),
-            message,
-        })
+        let bytes = std::fs::read(path).map_err(|source| SiteError::Io { path: path.to_owned(), source })?;
+        let head = bytes.windows(4).skip(3).position(|w| w == b"\n+++").map_or(bytes.len(), |at| at + 3 + 4);
+        let text = std::str::from_utf8(&bytes[..head])
+            .map_err(|e| SiteError::Page { path: path.to_owned(), message: format!("not UTF-8: {e}") })?;
+        Self::parse_front(&source_name(content, path), text)
+            .map_err(|message| SiteError::Page { path: path.to_owned(), message })
     }
 
     /// Whether this is the not-found page.
@@ -161,11 +122,7 @@ impl Page {
 
     /// Where it is written below the output folder.
     pub fn output_path(&self) -> String {
-        if self.is_404() {
-            "404.html".to_owned()
-        } else {
-            format!("{}index.html", self.url.trim_start_matches('/'))
-        }
+        if self.is_404() { "404.html".to_owned() } else { format!("{}index.html", self.url.trim_start_matches('/')) }
     }
 
     /// What templates see as `page`.
@@ -185,18 +142,12 @@ mod tests {
 
     #[test]
     fn parses_front_matter_and_markdown() {
-        let page = Page::parse(
-            "notice.md",
-            "+++\ntitle = \"通知\"\nweight = 1\n+++\n\n## 一、类别 {#categories}\n\n正文",
-        )
-        .expect("parses");
+        let page =
+            Page::parse("notice.md", "+++\ntitle = \"通知\"\nweight = 1\n+++\n\n## 一、类别 {#categories}\n\n正文")
+                .expect("parses");
         assert_eq!(page.url, "/notice/");
         assert_eq!(page.front.title, "通知");
-        assert!(
-            page.content.contains("<h2 id=\"categories\">一、类别</h2>"),
-            "{}",
-            page.content
-        );
+        assert!(page.content.contains("<h2 id=\"categories\">一、类别</h2>"), "{}", page.content);
         assert_eq!(page.output_path(), "notice/index.html");
         assert_eq!(page.template(), "page.html");
     }
@@ -211,18 +162,9 @@ mod tests {
 
     #[test]
     fn bad_front_matter_is_named() {
-        assert!(
-            Page::parse("x.md", "no front matter")
-                .expect_err("refused")
-                .contains("+++")
-        );
-        assert!(
-            Page::parse("x.md", "+++\ntitle = \"x\"\n")
-                .expect_err("refused")
-                .contains("closing")
-        );
-        let err =
-            Page::parse("x.md", "+++\ntitle = \"x\"\ntemplat = \"a\"\n+++\n").expect_err("refused");
+        assert!(Page::parse("x.md", "no front matter").expect_err("refused").contains("+++"));
+        assert!(Page::parse("x.md", "+++\ntitle = \"x\"\n").expect_err("refused").contains("closing"));
+        let err = Page::parse("x.md", "+++\ntitle = \"x\"\ntemplat = \"a\"\n+++\n").expect_err("refused");
         assert!(err.contains("templat"), "{err}");
     }
 }

@@ -17,20 +17,12 @@ macro_rules! file_lacks {
     ($root:expr, $path:expr, $needle:expr) => {{
         let path = $root.join($path);
         let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            !text.contains($needle),
-            "{} contains {:?}",
-            path.display(),
-            $needle
-        );
+        assert!(!text.contains($needle), "{} contains {:?}", path.display(), $needle);
     }};
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -87,13 +79,7 @@ fn every_page_of_the_notice_is_built() {
         ("status/index.html", "申报进度查询"),
         ("404.html", "页面不存在"),
     ] {
-        file_contains!(
-            out,
-            path,
-            &format!("<h1>{title}</h1>"),
-            "<html lang=\"zh-CN\">",
-            "name=\"viewport\""
-        );
+        file_contains!(out, path, &format!("<h1>{title}</h1>"), "<html lang=\"zh-CN\">", "name=\"viewport\"");
     }
     // The notice in full: every section, the signature, the date and the closing lines.
     file_contains!(
@@ -162,30 +148,13 @@ fn rule_pages_are_rendered_from_programme_toml() {
 fn changing_a_threshold_changes_the_published_rule() {
     let dir = fixture();
     let programme = dir.path().join("content/programme.toml");
-    edit(
-        &programme,
-        "age_limit = 45\nborn_on_or_after = 1979-03-22",
-        "age_limit = 40\nborn_on_or_after = 1984-03-22",
-    );
+    edit(&programme, "age_limit = 45\nborn_on_or_after = 1979-03-22", "age_limit = 40\nborn_on_or_after = 1984-03-22");
     edit(&programme, "quota = 50", "quota = 55");
-    edit(
-        &programme,
-        "tuition_lodging_per_year = 36800",
-        "tuition_lodging_per_year = 40000",
-    );
+    edit(&programme, "tuition_lodging_per_year = 36800", "tuition_lodging_per_year = 40000");
     let out = build(dir.path());
-    file_contains!(
-        out,
-        "criteria/index.html",
-        "年龄在40周岁以下，即1984年3月22日及以后出生"
-    );
+    file_contains!(out, "criteria/index.html", "年龄在40周岁以下，即1984年3月22日及以后出生");
     file_lacks!(out, "criteria/index.html", "1979年3月22日");
-    file_contains!(
-        out,
-        "quota/index.html",
-        "<td class=\"num\">55名</td>",
-        "<td class=\"num\">155名</td>"
-    );
+    file_contains!(out, "quota/index.html", "<td class=\"num\">55名</td>", "<td class=\"num\">155名</td>");
     // 40,000 + 7,200 + 5,000 per person, times 55 places.
     file_contains!(out, "funding/index.html", "52,200", "2,871,000");
 }
@@ -200,29 +169,16 @@ fn attachment1_caps_appear_when_published() {
         "published = true\ncaps = { region-out = { hohhot = 6 } }\n\n[attachment2]",
     );
     let out = build(dir.path());
-    file_contains!(
-        out,
-        "quota/index.html",
-        "<th scope=\"row\">呼和浩特市</th><td class=\"num\">6名</td>"
-    );
+    file_contains!(out, "quota/index.html", "<th scope=\"row\">呼和浩特市</th><td class=\"num\">6名</td>");
     file_lacks!(out, "quota/index.html", "未随通知全文公布");
 }
 
 #[test]
 fn bad_programme_names_the_key() {
     let dir = fixture();
-    edit(
-        &dir.path().join("content/programme.toml"),
-        "training_months = 12",
-        "training_months = 12\nquotum = 1",
-    );
-    let err = site::build(dir.path(), &dir.path().join("public"))
-        .expect_err("refused")
-        .to_string();
-    assert!(
-        err.contains("programme.toml") && err.contains("quotum"),
-        "{err}"
-    );
+    edit(&dir.path().join("content/programme.toml"), "training_months = 12", "training_months = 12\nquotum = 1");
+    let err = site::build(dir.path(), &dir.path().join("public")).expect_err("refused").to_string();
+    assert!(err.contains("programme.toml") && err.contains("quotum"), "{err}");
 }
 
 #[test]
@@ -237,23 +193,14 @@ fn output_is_byte_identical_across_builds() {
     assert!(files.len() >= 18);
     for file in files {
         let rel = file.strip_prefix(&a).expect("prefix");
-        assert_eq!(
-            fs::read(&file).expect("a"),
-            fs::read(b.join(rel)).expect("b"),
-            "{}",
-            rel.display()
-        );
+        assert_eq!(fs::read(&file).expect("a"), fs::read(b.join(rel)).expect("b"), "{}", rel.display());
     }
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).expect("read_dir") {
         let path = entry.expect("entry").path();
-        if path.is_dir() {
-            collect(&path, out)
-        } else {
-            out.push(path)
-        }
+        if path.is_dir() { collect(&path, out) } else { out.push(path) }
     }
 }
 
@@ -265,24 +212,11 @@ fn assets_sitemap_robots_and_breadcrumbs() {
         .expect("assets")
         .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
         .collect();
-    let css = assets
-        .iter()
-        .find(|a| a.starts_with("style.") && a.ends_with(".css"))
-        .expect("hashed css");
+    let css = assets.iter().find(|a| a.starts_with("style.") && a.ends_with(".css")).expect("hashed css");
     file_contains!(out, "notice/index.html", &format!("href=\"/assets/{css}\""));
-    file_contains!(
-        out,
-        "sitemap.xml",
-        "<loc>http://127.0.0.1:3000/notice/</loc>",
-        "<loc>http://127.0.0.1:3000/</loc>"
-    );
+    file_contains!(out, "sitemap.xml", "<loc>http://127.0.0.1:3000/notice/</loc>", "<loc>http://127.0.0.1:3000/</loc>");
     file_lacks!(out, "sitemap.xml", "404");
-    file_contains!(
-        out,
-        "robots.txt",
-        "Sitemap: http://127.0.0.1:3000/sitemap.xml",
-        "Disallow: /review/"
-    );
+    file_contains!(out, "robots.txt", "Sitemap: http://127.0.0.1:3000/sitemap.xml", "Disallow: /review/");
     file_contains!(
         out,
         "funding/index.html",
@@ -290,23 +224,12 @@ fn assets_sitemap_robots_and_breadcrumbs() {
         "<a href=\"/\">首页</a>",
         "<span aria-current=\"page\">经费</span>"
     );
-    file_contains!(
-        out,
-        "funding/index.html",
-        "<a href=\"/funding/\" aria-current=\"page\">经费</a>"
-    );
+    file_contains!(out, "funding/index.html", "<a href=\"/funding/\" aria-current=\"page\">经费</a>");
     // Nested sections take their titles from _index.md.
     fs::create_dir_all(dir.path().join("content/guide")).expect("mkdir");
-    fs::write(
-        dir.path().join("content/guide/_index.md"),
-        "+++\ntitle = \"指南\"\n+++\n",
-    )
-    .expect("write");
-    fs::write(
-        dir.path().join("content/guide/forms.md"),
-        "+++\ntitle = \"表格\"\n+++\n[上级](/guide/)\n",
-    )
-    .expect("write");
+    fs::write(dir.path().join("content/guide/_index.md"), "+++\ntitle = \"指南\"\n+++\n").expect("write");
+    fs::write(dir.path().join("content/guide/forms.md"), "+++\ntitle = \"表格\"\n+++\n[上级](/guide/)\n")
+        .expect("write");
     let out = dir.path().join("public2");
     site::build(dir.path(), &out).expect("build");
     file_contains!(
@@ -320,17 +243,9 @@ fn assets_sitemap_robots_and_breadcrumbs() {
 #[test]
 fn templates_escape_content_from_data() {
     let dir = fixture();
-    edit(
-        &dir.path().join("content/programme.toml"),
-        "\"内蒙古大学\",",
-        "\"<script>alert(1)</script>\",",
-    );
+    edit(&dir.path().join("content/programme.toml"), "\"内蒙古大学\",", "\"<script>alert(1)</script>\",");
     let out = build(dir.path());
-    file_contains!(
-        out,
-        "apply/index.html",
-        "&lt;script&gt;alert(1)&lt;/script&gt;"
-    );
+    file_contains!(out, "apply/index.html", "&lt;script&gt;alert(1)&lt;/script&gt;");
     file_lacks!(out, "apply/index.html", "<script>alert(1)");
 }
 
@@ -338,11 +253,7 @@ fn templates_escape_content_from_data() {
 fn the_link_checker_finds_broken_links_anchors_and_assets() {
     let dir = fixture();
     let out = build(dir.path());
-    assert_eq!(
-        site::check_links(&out).expect("check"),
-        vec![],
-        "the real site has no broken links"
-    );
+    assert_eq!(site::check_links(&out).expect("check"), vec![], "the real site has no broken links");
     fs::write(
         dir.path().join("content/broken.md"),
         "+++\ntitle = \"坏链接\"\n+++\n[无页](/missing/) [无锚点](/notice/#part-99) [好锚点](/notice/#part-8) ![图](/assets/none.png) [外部](https://example.com/)\n",
@@ -352,10 +263,6 @@ fn the_link_checker_finds_broken_links_anchors_and_assets() {
     site::build(dir.path(), &out).expect("build");
     let broken = site::check_links(&out).expect("check");
     let links: Vec<&str> = broken.iter().map(|b| b.link.as_str()).collect();
-    assert_eq!(
-        links,
-        ["/assets/none.png", "/missing/", "/notice/#part-99"],
-        "{broken:?}"
-    );
+    assert_eq!(links, ["/assets/none.png", "/missing/", "/notice/#part-99"], "{broken:?}");
     assert!(broken.iter().all(|b| b.page == "broken/index.html"));
 }

@@ -25,19 +25,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("check.html", include_str!("../templates/check.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("404.html", include_str!("../templates/404.html")),
-    (
-        "partials/nav.html",
-        include_str!("../templates/partials/nav.html"),
-    ),
-    (
-        "partials/fields.html",
-        include_str!("../templates/partials/fields.html"),
-    ),
-    (
-        "partials/reasons.html",
-        include_str!("../templates/partials/reasons.html"),
-    ),
+    ("partials/nav.html", include_str!("../templates/partials/nav.html")),
+    ("partials/fields.html", include_str!("../templates/partials/fields.html")),
+    ("partials/reasons.html", include_str!("../templates/partials/reasons.html")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("status.html", include_str!("../templates/status.html")),
+    ("review.html", include_str!("../templates/review.html")),
+    ("partials/application.html", include_str!("../templates/partials/application.html")),
+    ("partials/timeline.html", include_str!("../templates/partials/timeline.html")),
+    ("mail/submitted_applicant.txt", include_str!("../templates/mail/submitted_applicant.txt")),
+    ("mail/submitted_applicant.html", include_str!("../templates/mail/submitted_applicant.html")),
+    ("mail/submitted_unit.txt", include_str!("../templates/mail/submitted_unit.txt")),
+    ("mail/submitted_unit.html", include_str!("../templates/mail/submitted_unit.html")),
 ];
 
 /// A static file with a content-hashed public path.
@@ -54,16 +53,8 @@ pub struct Asset {
 }
 
 const ASSETS: &[(&str, &[u8], &str)] = &[
-    (
-        "style.css",
-        include_bytes!("../static/style.css"),
-        "text/css; charset=utf-8",
-    ),
-    (
-        "app.js",
-        include_bytes!("../static/app.js"),
-        "text/javascript; charset=utf-8",
-    ),
+    ("style.css", include_bytes!("../static/style.css"), "text/css; charset=utf-8"),
+    ("app.js", include_bytes!("../static/app.js"), "text/javascript; charset=utf-8"),
 ];
 
 /// Templates and assets, ready to render.
@@ -75,11 +66,7 @@ pub struct Theme {
 
 /// The first 8 hex characters of the SHA-256 of `bytes`.
 pub fn short_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
 fn hashed_path(name: &str, bytes: &[u8]) -> String {
@@ -105,9 +92,7 @@ pub fn escape_html(input: &str) -> String {
 
 /// `2450000` -> `2,450,000` in templates: `{{ n | yuan }}`.
 fn yuan_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let n = value
-        .as_u64()
-        .ok_or_else(|| tera::Error::msg("yuan: expected a whole number"))?;
+    let n = value.as_u64().ok_or_else(|| tera::Error::msg("yuan: expected a whole number"))?;
     Ok(Value::String(policy::yuan(n)))
 }
 
@@ -120,19 +105,10 @@ impl Theme {
         tera.set_escape_fn(escape_html);
         let assets: Vec<Asset> = ASSETS
             .iter()
-            .map(|(name, bytes, content_type)| Asset {
-                name,
-                path: hashed_path(name, bytes),
-                bytes,
-                content_type,
-            })
+            .map(|(name, bytes, content_type)| Asset { name, path: hashed_path(name, bytes), bytes, content_type })
             .collect();
         let asset_paths = assets.iter().map(|a| (a.name, a.path.clone())).collect();
-        Ok(Self {
-            tera,
-            assets,
-            asset_paths,
-        })
+        Ok(Self { tera, assets, asset_paths })
     }
 
     /// The static files to publish.
@@ -172,11 +148,7 @@ mod tests {
     #[test]
     fn assets_are_content_hashed_and_templates_parse() {
         let theme = Theme::new().expect("templates parse");
-        let css = theme
-            .assets()
-            .iter()
-            .find(|a| a.name == "style.css")
-            .expect("css");
+        let css = theme.assets().iter().find(|a| a.name == "style.css").expect("css");
         assert!(css.path.starts_with("/assets/style.") && css.path.ends_with(".css"));
         assert_eq!(css.path.len(), "/assets/style.12345678.css".len());
         assert_eq!(short_hash(b"a"), short_hash(b"a"));

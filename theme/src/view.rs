@@ -9,18 +9,11 @@ fn chinese_date(d: time::Date) -> String {
 
 fn chinese_instant(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::macros::offset!(+8));
-    format!(
-        "{} {:02}:{:02}",
-        chinese_date(t.date()),
-        t.hour(),
-        t.minute()
-    )
+    format!("{} {:02}:{:02}", chinese_date(t.date()), t.hour(), t.minute())
 }
 
 fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Value {
-    all.iter()
-        .map(|v| json!({"code": code(*v), "name": label(*v)}))
-        .collect()
+    all.iter().map(|v| json!({"code": code(*v), "name": label(*v)})).collect()
 }
 
 /// What the layout itself shows on every page (header and footer), kept small so plain pages do
@@ -58,11 +51,7 @@ pub fn programme_view(p: &Programme) -> Value {
                 .attachment1
                 .caps
                 .get(&s.key())
-                .map(|c| {
-                    c.iter()
-                        .map(|(l, n)| json!({"league": league_name(l), "cap": n}))
-                        .collect()
-                })
+                .map(|c| c.iter().map(|(l, n)| json!({"league": league_name(l), "cap": n})).collect())
                 .unwrap_or_default();
             let levels: Vec<&str> = s.unit_levels.iter().map(|l| l.label()).collect();
             json!({
@@ -97,16 +86,13 @@ pub fn programme_view(p: &Programme) -> Value {
             })
         })
         .collect();
-    let east: Vec<&str> = p
-        .leagues
-        .iter()
-        .filter(|l| l.east && l.within.is_none())
-        .map(|l| l.name.as_str())
-        .collect();
+    let east: Vec<&str> = p.leagues.iter().filter(|l| l.east && l.within.is_none()).map(|l| l.name.as_str()).collect();
     let leagues: Vec<Value> = p
         .leagues
         .iter()
-        .map(|l| json!({"code": l.code, "name": l.name, "east": l.east, "within": l.within.as_deref().map(league_name)}))
+        .map(
+            |l| json!({"code": l.code, "name": l.name, "east": l.east, "within": l.within.as_deref().map(league_name)}),
+        )
         .collect();
     let window = match (p.window_opens(), p.window_closes()) {
         (Ok(o), Ok(c)) => json!({"opens": chinese_instant(o), "closes": chinese_instant(c)}),
@@ -162,10 +148,7 @@ mod tests {
         assert_eq!(v["deadline"], "2025年3月21日");
         assert_eq!(v["streams"][1]["born_on_or_after"], "1979年3月22日");
         assert_eq!(v["streams"][1]["cost"]["per_person"], 49_000);
-        assert_eq!(
-            v["east_leagues"],
-            "呼伦贝尔市、兴安盟、通辽市、赤峰市、锡林郭勒盟"
-        );
+        assert_eq!(v["east_leagues"], "呼伦贝尔市、兴安盟、通辽市、赤峰市、锡林郭勒盟");
         assert_eq!(v["window"]["opens"], "2025年3月13日 00:00");
         assert_eq!(v["programmes"][1]["quota"], 90);
     }

@@ -33,16 +33,12 @@ pub fn encoding(headers: &HeaderMap) -> Option<Encoding> {
 /// Whether the client asked for JSON.
 pub fn wants_json(headers: &HeaderMap, encoding: Encoding) -> bool {
     encoding == Encoding::Json
-        || headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"))
+        || headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
 /// Reads a JSON object (never an array, which serde would read positionally) into `T`.
 pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))?;
     if !value.is_object() {
         return Err("请求内容应为JSON对象".to_owned());
     }
@@ -60,9 +56,7 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Byte
     };
     let parsed: Result<ProfileForm, String> = match encoding {
         Encoding::Json => json_object(&body),
-        Encoding::Form => {
-            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
-        }
+        Encoding::Form => serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}")),
     };
     let form = match parsed {
         Ok(form) => form,
@@ -75,10 +69,7 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Byte
         return Json(verdict).into_response();
     }
     let values: BTreeMap<String, String> =
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default().into_iter().collect();
     let stream = verdict
         .programme
         .as_deref()
@@ -89,21 +80,11 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Byte
     context.insert("values", &values);
     context.insert("verdict", &verdict);
     context.insert("verdict_stream", &stream);
-    match state
-        .pages
-        .render("check.html", "资格自测结果", "/check/", None, context)
-    {
+    match state.pages.render("check.html", "资格自测结果", "/check/", None, context) {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %theme::error_chain(&e), "verdict page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html(
-                    state
-                        .pages
-                        .message("系统错误", "页面暂时无法显示，请稍后重试。"),
-                ),
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(state.pages.message("系统错误", "页面暂时无法显示，请稍后重试。")))
                 .into_response()
         }
     }

@@ -26,18 +26,9 @@ pub fn service(
         let files = files.clone();
         let immutable = request.uri().path().starts_with(assets_prefix);
         async move {
-            let mut response = files
-                .oneshot(request)
-                .await
-                .map(|r| r.map(axum::body::Body::new))?;
-            let value = if immutable {
-                "public, max-age=31536000, immutable"
-            } else {
-                "no-cache"
-            };
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+            let mut response = files.oneshot(request).await.map(|r| r.map(axum::body::Body::new))?;
+            let value = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
             Ok(response)
         }
     })

@@ -16,10 +16,7 @@ async fn health_answers_ok() {
     let app = spawn_app().await;
     let response = app.get("/api/health").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.json::<Value>().await.expect("json"),
-        json!({"status": "ok"})
-    );
+    assert_eq!(response.json::<Value>().await.expect("json"), json!({"status": "ok"}));
 }
 
 #[tokio::test]
@@ -28,10 +25,7 @@ async fn eligible_profile_is_routed() {
     let response = app.post_json("/api/eligibility", &profile()).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(
-        body,
-        json!({"eligible": true, "programme": "region", "track": "out", "reasons": []})
-    );
+    assert_eq!(body, json!({"eligible": true, "programme": "region", "track": "out", "reasons": []}));
 }
 
 #[tokio::test]
@@ -42,27 +36,13 @@ async fn every_failed_condition_is_a_reason() {
     p["birth_date"] = json!("1979-03-21");
     p["profession_start"] = json!("2021-01");
     p["pledge"] = json!(false);
-    let body: Value = app
-        .post_json("/api/eligibility", &p)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = app.post_json("/api/eligibility", &p).await.json().await.expect("json");
     assert_eq!(body["eligible"], false);
     assert_eq!(body["programme"], "region");
-    let fields: Vec<&str> = body["reasons"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|r| r["field"].as_str().expect("field"))
-        .collect();
+    let fields: Vec<&str> =
+        body["reasons"].as_array().expect("array").iter().map(|r| r["field"].as_str().expect("field")).collect();
     assert_eq!(fields, ["ethnicity", "birth_date", "education", "pledge"]);
-    assert!(
-        body["reasons"][1]["message"]
-            .as_str()
-            .expect("msg")
-            .contains("1979年3月22日")
-    );
+    assert!(body["reasons"][1]["message"].as_str().expect("msg").contains("1979年3月22日"));
 }
 
 #[tokio::test]
@@ -72,16 +52,8 @@ async fn east_league_goes_to_northeast_and_id_number_gives_the_age() {
     p["league"] = json!("兴安盟");
     p.as_object_mut().expect("object").remove("birth_date");
     p["id_number"] = json!("11010519491231002X");
-    let body: Value = app
-        .post_json("/api/eligibility", &p)
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(
-        (body["eligible"].clone(), body["programme"].clone()),
-        (json!(true), json!("northeast"))
-    );
+    let body: Value = app.post_json("/api/eligibility", &p).await.json().await.expect("json");
+    assert_eq!((body["eligible"].clone(), body["programme"].clone()), (json!(true), json!("northeast")));
 }
 
 #[tokio::test]
@@ -111,9 +83,7 @@ async fn malformed_bodies_are_400_not_500() {
         .expect("request");
     assert_eq!(response.status(), 415);
     let big = "a".repeat(70 * 1024);
-    let response = app
-        .post_form("/api/eligibility", &format!("track={big}"))
-        .await;
+    let response = app.post_form("/api/eligibility", &format!("track={big}")).await;
     assert_eq!(response.status(), 413);
 }
 
@@ -123,12 +93,7 @@ async fn plain_form_gets_a_verdict_page_that_keeps_the_answers() {
     let body = "track=in&unit_level=league&league=hohhot&ethnicity=%E6%B1%89%E6%97%8F&birth_date=1995-01-01&education=bachelor&title_level=none&profession_start=2020-01&health_ok=on&pledge=on";
     let response = app.post_form("/api/eligibility", body).await;
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("text/html")
-    );
+    assert!(response.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
     let html = response.text().await.expect("text");
     assert!(html.contains("暂不符合申报条件"), "{html}");
     assert!(html.contains("区内培养只面向以下单位的专业技术人才"));
@@ -157,10 +122,7 @@ async fn plain_form_gets_a_verdict_page_that_keeps_the_answers() {
 async fn script_in_answers_is_escaped() {
     let app = spawn_app().await;
     let response = app
-        .post_form(
-            "/api/eligibility",
-            "ethnicity=%3Cscript%3Ealert(1)%3C%2Fscript%3E&birth_date=%22%3E%3Cimg",
-        )
+        .post_form("/api/eligibility", "ethnicity=%3Cscript%3Ealert(1)%3C%2Fscript%3E&birth_date=%22%3E%3Cimg")
         .await;
     let html = response.text().await.expect("text");
     assert!(!html.contains("<script>alert(1)"));

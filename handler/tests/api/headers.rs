@@ -5,10 +5,7 @@ use crate::helpers::{spawn_app, spawn_app_with_site};
 fn assert_secure(response: &reqwest::Response) {
     let h = response.headers();
     let csp = h["content-security-policy"].to_str().expect("ascii");
-    assert!(
-        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-        "{csp}"
-    );
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");

@@ -1,30 +1,49 @@
-//! `spawn_app()`: the real Router on a free loopback port.
+//! `spawn_app()`: the real Router on a free loopback port, on a real SQLite file, writing real
+//! `.eml` files that tests read links back out of.
 
-use handler::{AppState, Clock, app};
+use base64::Engine;
+use handler::mail::FileMailer;
+use handler::store::{DynamoStore, SqliteStore, Store};
+use handler::{AppState, Clock, Settings, app};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-/// A running app and a client for it.
+/// The public address links are built from (never the request's Host).
+pub const BASE: &str = "https://tepei.example.gov.cn";
+
+/// Inside the 2025 window.
+pub fn in_window() -> time::OffsetDateTime {
+    time::macros::datetime!(2025-03-15 09:00 +8)
+}
+
+/// A running app and what it wrote.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     /// A client that does not follow redirects.
     pub client: reqwest::Client,
-    /// Keeps the served site folder alive.
-    _site: Option<tempfile::TempDir>,
+    /// The store behind the app.
+    pub store: Arc<dyn Store>,
+    /// The task secret.
+    pub task_secret: String,
+    outbox: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A mail read back from the outbox folder.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
 }
 
 impl TestApp {
-    /// POSTs JSON to `path`.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request")
     }
 
-    /// POSTs a form body to `path`.
     pub async fn post_form(&self, path: &str, body: &str) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))
@@ -35,53 +54,153 @@ impl TestApp {
             .expect("request")
     }
 
-    /// GETs `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
+            .header("accept", "application/json")
             .send()
             .await
             .expect("request")
     }
-}
 
-async fn start(site_dir: Option<PathBuf>, site: Option<tempfile::TempDir>) -> TestApp {
-    let state = AppState::embedded(Clock::system(), site_dir).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    TestApp {
-        address,
-        client,
-        _site: site,
+    /// The path part of an absolute link built on [`BASE`].
+    pub fn path_of(link: &str) -> String {
+        link.strip_prefix(BASE).unwrap_or_else(|| panic!("{link} is not under {BASE}")).to_owned()
+    }
+
+    /// Every mail written so far.
+    pub fn mails(&self) -> Vec<Sent> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.outbox)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| parse_eml(&std::fs::read_to_string(f).expect("eml"))).collect()
     }
 }
 
-/// The app as the Lambda runs it: no static site.
+fn decode_words(header: &str) -> String {
+    header
+        .split_whitespace()
+        .map(|w| {
+            w.strip_prefix("=?utf-8?b?")
+                .and_then(|w| w.strip_suffix("?="))
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|| format!(" {w}"))
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Reads the headers and the two base64 parts lettre writes.
+fn parse_eml(text: &str) -> Sent {
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").expect("headers");
+    let mut headers = std::collections::HashMap::new();
+    let mut last = String::new();
+    for line in head.lines() {
+        if line.starts_with(' ') || line.starts_with('\t') {
+            headers.entry(last.clone()).and_modify(|v: &mut String| v.push_str(line));
+        } else if let Some((k, v)) = line.split_once(": ") {
+            last = k.to_ascii_lowercase();
+            headers.insert(last.clone(), v.to_owned());
+        }
+    }
+    let part = |kind: &str| {
+        let at = body.find(&format!("Content-Type: {kind}")).expect("part");
+        let rest = &body[at..];
+        let start = rest.find("\n\n").expect("part body") + 2;
+        let end = rest[start..].find("\n--").map_or(rest.len(), |e| start + e);
+        let b64: String = rest[start..end].split_whitespace().collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).expect("base64")).expect("utf-8")
+    };
+    Sent {
+        to: headers.get("to").cloned().unwrap_or_default(),
+        subject: decode_words(headers.get("subject").map(String::as_str).unwrap_or_default()),
+        text: part("text/plain"),
+        html: part("text/html"),
+    }
+}
+
+/// How to build the app.
+pub struct Options {
+    pub clock: Clock,
+    pub store: Option<Arc<dyn Store>>,
+    pub site: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { clock: Clock::starting_at(in_window()), store: None, site: false }
+    }
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = match options.store {
+        Some(s) => s,
+        None => Arc::new(SqliteStore::open(&dir.path().join("tepei.sqlite3")).expect("sqlite")),
+    };
+    let outbox = dir.path().join("outbox");
+    let mailer = FileMailer::new(&outbox, "特培申报 <noreply@example.gov.cn>").expect("mailer");
+    let settings = Settings::new(BASE, "k1", b"test key that is long enough for hmac");
+    let task_secret = settings.task_secret.clone();
+    let mut state =
+        AppState::new(options.clock, store.clone(), settings).expect("state").with_inline_mailer(Arc::new(mailer));
+    if options.site {
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("assets")).expect("mkdir");
+        std::fs::write(site.join("index.html"), "<!DOCTYPE html><title>首页</title>").expect("write");
+        std::fs::write(site.join("404.html"), "<!DOCTYPE html><title>页面不存在</title>").expect("write");
+        std::fs::write(site.join("assets/style.12345678.css"), "body{}").expect("write");
+        state = state.with_site(site);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    TestApp { address, client, store, task_secret, outbox, _dir: dir }
+}
+
+/// The app as the Lambda runs it (no static site), inside the window.
 pub async fn spawn_app() -> TestApp {
-    start(None, None).await
+    spawn_with(Options::default()).await
 }
 
 /// The app as `serve` runs it, with a small site folder.
 pub async fn spawn_app_with_site() -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!DOCTYPE html><title>首页</title>",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("404.html"),
-        "<!DOCTYPE html><title>页面不存在</title>",
-    )
-    .expect("write");
-    std::fs::create_dir_all(dir.path().join("assets")).expect("mkdir");
-    std::fs::write(dir.path().join("assets/style.12345678.css"), "body{}").expect("write");
-    start(Some(dir.path().to_owned()), Some(dir)).await
+    spawn_with(Options { site: true, ..Options::default() }).await
+}
+
+/// A store that cannot be reached: the real DynamoDB adapter pointed at a closed port.
+pub async fn unreachable_store() -> Arc<dyn Store> {
+    let port = testkit::free_port();
+    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    Arc::new(DynamoStore::new(client, "tepei"))
+}
+
+/// Form-encodes a JSON object of strings and booleans (`true` -> `on`, `false` -> omitted).
+pub fn form_body(value: &serde_json::Value) -> String {
+    let pairs: Vec<(String, String)> = value
+        .as_object()
+        .expect("object")
+        .iter()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
+            serde_json::Value::Bool(false) => None,
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            other => Some((k.clone(), other.to_string())),
+        })
+        .collect();
+    serde_urlencoded::to_string(pairs).expect("encode")
 }

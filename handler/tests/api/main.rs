@@ -4,3 +4,4 @@ mod eligibility;
 mod headers;
 mod helpers;
 mod statics;
+mod submissions;

@@ -11,20 +11,10 @@ async fn pages_assets_and_not_found() {
     assert!(home.text().await.expect("text").contains("首页"));
     let css = app.get("/assets/style.12345678.css").await;
     assert_eq!(css.status(), 200);
-    assert!(
-        css.headers()["cache-control"]
-            .to_str()
-            .expect("ascii")
-            .contains("immutable")
-    );
+    assert!(css.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
     let missing = app.get("/no/such/page/").await;
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.expect("text").contains("页面不存在"));
-    let head = app
-        .client
-        .head(format!("{}/", app.address))
-        .send()
-        .await
-        .expect("head");
+    let head = app.client.head(format!("{}/", app.address)).send().await.expect("head");
     assert_eq!(head.status(), 200);
 }

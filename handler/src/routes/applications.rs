@@ -1,0 +1,350 @@
+//! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form.
+
+use crate::routes::eligibility::{Encoding, encoding, json_object, wants_json};
+use crate::routes::{html_page, json_error};
+use crate::store::{Created, Event, Mail, Record, StoreError};
+use crate::{AppState, views};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use policy::{Application, ApplicationForm, Claims, Purpose, Reason, Status};
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Why a submission was not taken. Each maps to one status code.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// 415: neither JSON nor a form.
+    Unsupported,
+    /// 400: the body could not be read.
+    Malformed(String),
+    /// 403: outside the window.
+    Closed,
+    /// 422: field errors.
+    Invalid(Vec<Reason>),
+    /// 409: the identity number already applied this round.
+    DuplicateIdNumber,
+    /// 409: the submission id was used with another body.
+    SubmissionConflict,
+    /// 503: the store is unreachable; nothing was written.
+    Unavailable(String),
+    /// 500: anything else (logged, never shown).
+    Internal(String),
+}
+
+impl SubmitError {
+    fn status(&self) -> StatusCode {
+        match self {
+            SubmitError::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            SubmitError::Malformed(_) => StatusCode::BAD_REQUEST,
+            SubmitError::Closed => StatusCode::FORBIDDEN,
+            SubmitError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            SubmitError::DuplicateIdNumber | SubmitError::SubmissionConflict => StatusCode::CONFLICT,
+            SubmitError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            SubmitError::Unsupported => "请以 application/json 或 application/x-www-form-urlencoded 格式提交".into(),
+            SubmitError::Malformed(m) => m.clone(),
+            SubmitError::Closed => "现在不在申报时间内，申报表未被受理。".into(),
+            SubmitError::Invalid(_) => "申报表有需要修改的地方".into(),
+            SubmitError::DuplicateIdNumber => "该居民身份证号码本轮已经申报过。请使用第一次提交后确认邮件中的进度查询链接查看或修改申报；找不到邮件时，可在“进度查询”页凭申报编号和邮箱重新获取链接。".into(),
+            SubmitError::SubmissionConflict => "这份申报表已经提交过，且内容不同。请刷新页面后重新填写提交。".into(),
+            SubmitError::Unavailable(_) => "系统繁忙，申报表暂未保存。请稍候再提交，您填写的内容仍在页面上。".into(),
+            SubmitError::Internal(_) => "系统出错，申报表暂未保存。请稍后再试。".into(),
+        }
+    }
+
+    fn json(&self) -> Response {
+        let status = self.status();
+        let mut response = match self {
+            SubmitError::Invalid(errors) => (status, Json(json!({ "errors": errors }))).into_response(),
+            SubmitError::Closed => {
+                (status, Json(json!({"error": "closed", "message": self.message()}))).into_response()
+            }
+            SubmitError::DuplicateIdNumber => json_error(status, "duplicate", self.message()),
+            SubmitError::SubmissionConflict => json_error(status, "submission_conflict", self.message()),
+            SubmitError::Unavailable(_) => json_error(status, "unavailable", self.message()),
+            SubmitError::Internal(_) => json_error(status, "internal", self.message()),
+            SubmitError::Unsupported => json_error(status, "unsupported_media_type", self.message()),
+            SubmitError::Malformed(_) => json_error(status, "bad_request", self.message()),
+        };
+        if matches!(self, SubmitError::Unavailable(_)) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for SubmitError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => SubmitError::Unavailable(m),
+            StoreError::Internal(m) => SubmitError::Internal(m),
+        }
+    }
+}
+
+/// What a successful submission answers.
+struct Accepted {
+    reference: String,
+    status: Status,
+    status_url: String,
+    status_path: String,
+}
+
+const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A fresh reference such as `TP2025-7KQ2M9` (no 0/O, 1/I/L).
+pub fn new_reference(round: i32) -> String {
+    let mut rng = rand::rng();
+    let code: String = (0..6).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
+    format!("TP{round}-{code}")
+}
+
+/// A random hex id.
+pub fn random_id() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Signs the applicant's status link (valid across versions: it only shows).
+pub fn status_path(state: &AppState, reference: &str) -> String {
+    let expires = (state.clock.now() + state.settings.status_ttl).unix_timestamp();
+    let claims = Claims {
+        purpose: Purpose::Status,
+        reference: reference.to_owned(),
+        stage: "applicant".into(),
+        version: 0,
+        expires,
+    };
+    format!("/status/{}", state.settings.signer.sign(&claims))
+}
+
+/// Signs a review link for `stage` at `version`.
+pub fn review_path(state: &AppState, reference: &str, stage: &str, version: u64) -> String {
+    let expires = (state.clock.now() + state.settings.review_ttl).unix_timestamp();
+    let claims =
+        Claims { purpose: Purpose::Review, reference: reference.to_owned(), stage: stage.to_owned(), version, expires };
+    format!("/review/{}", state.settings.signer.sign(&claims))
+}
+
+/// Renders a mail from `mail/{name}.txt` and `.html`.
+pub fn compose(
+    state: &AppState,
+    name: &str,
+    to: &str,
+    subject: String,
+    reference: &str,
+    context: &tera::Context,
+) -> Result<Mail, SubmitError> {
+    let render = |ext: &str| {
+        state
+            .pages
+            .render_bare(&format!("mail/{name}.{ext}"), context)
+            .map_err(|e| SubmitError::Internal(theme::error_chain(&e)))
+    };
+    Ok(Mail {
+        id: random_id(),
+        reference: reference.to_owned(),
+        to: to.to_owned(),
+        subject,
+        text: render("txt")?,
+        html: render("html")?,
+        created_at: views::rfc3339(state.clock.now()),
+        attempts: 0,
+    })
+}
+
+async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, SubmitError> {
+    let programme = &state.programme;
+    let now = state.clock.now();
+    if !programme.window_open_at(now) {
+        return Err(SubmitError::Closed);
+    }
+    let application = Application::parse(form, programme).map_err(SubmitError::Invalid)?;
+    let content = serde_json::to_vec(&form.content()).map_err(|e| SubmitError::Internal(e.to_string()))?;
+    let body_hash = hex(&Sha256::digest(&content));
+    let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(random_id);
+    let reference = new_reference(programme.round);
+    let at = views::rfc3339(now);
+    let record = Record {
+        reference: reference.clone(),
+        round: programme.round,
+        status: Status::UnitReview,
+        version: 1,
+        stream: application.stream_key(),
+        scope: application.hr_scope(),
+        submission_id,
+        body_hash,
+        id_hash: policy::keyed_hash(
+            &state.settings.secret,
+            &["id", &programme.round.to_string(), application.id_number.expose()],
+        ),
+        application,
+        created_at: at.clone(),
+        updated_at: at.clone(),
+    };
+    let event = Event {
+        seq: 1,
+        kind: "submitted".into(),
+        actor: "applicant".into(),
+        actor_address: Some(record.application.email.to_string()),
+        at: at.clone(),
+        comment: None,
+        status: Status::UnitReview,
+        client_hash: None,
+    };
+    let status_path = status_path(state, &reference);
+    let review = review_path(state, &reference, "unit", 1);
+    let a = &record.application;
+    let mut context = tera::Context::new();
+    context.insert("a", a);
+    context.insert("reference", &reference);
+    context.insert("masked_id", &a.id_number.masked());
+    context.insert("stream_name", &views::stream_name(programme, a));
+    context.insert("hr_name", &views::hr_name(programme, a));
+    context.insert("submitted_at", &views::chinese_time(&at));
+    context.insert("deadline", &theme::programme_view(programme)["deadline"]);
+    context.insert("issuer", &programme.notice_issuer);
+    context.insert("status_url", &state.settings.link(&status_path));
+    context.insert("review_url", &state.settings.link(&review));
+    context.insert("review_days", &state.settings.review_ttl.whole_days());
+    let mails = [
+        compose(
+            state,
+            "submitted_applicant",
+            a.email.as_str(),
+            format!("【特培申报】已收到您的申报 {reference}"),
+            &reference,
+            &context,
+        )?,
+        compose(
+            state,
+            "submitted_unit",
+            a.unit_reviewer_email.as_str(),
+            format!("【特培申报】请审核{}的申报 {reference}", a.name),
+            &reference,
+            &context,
+        )?,
+    ];
+    match state.store.create(&record, &event, &mails).await? {
+        Created::New => {
+            tracing::info!(%reference, stream = %record.stream, "application stored");
+            state.mail_queued().await;
+            Ok(Accepted {
+                status_url: state.settings.link(&status_path),
+                status_path,
+                reference,
+                status: Status::UnitReview,
+            })
+        }
+        Created::SameSubmission { existing, same_body: true } => {
+            tracing::info!(reference = %existing.reference, "repeated submission answered again");
+            let status_path = crate::routes::applications::status_path(state, &existing.reference);
+            Ok(Accepted {
+                status_url: state.settings.link(&status_path),
+                status_path,
+                reference: existing.reference,
+                status: existing.status,
+            })
+        }
+        Created::SameSubmission { existing, same_body: false } => {
+            tracing::info!(reference = %existing.reference, "submission id reused with another body");
+            Err(SubmitError::SubmissionConflict)
+        }
+        Created::DuplicateIdNumber => {
+            tracing::info!("identity number already applied this round");
+            Err(SubmitError::DuplicateIdNumber)
+        }
+    }
+}
+
+/// Takes an application.
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(enc) = encoding(&headers) else { return SubmitError::Unsupported.json() };
+    let json_out = wants_json(&headers, enc);
+    let parsed = match enc {
+        Encoding::Json => json_object::<ApplicationForm>(&body),
+        Encoding::Form => serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}")),
+    };
+    let form = match parsed {
+        Ok(form) => form,
+        Err(message) => {
+            let err = SubmitError::Malformed(message);
+            return if json_out { err.json() } else { form_error(&state, &err, &body, &ApplicationForm::default()) };
+        }
+    };
+    if form.is_bot() {
+        tracing::warn!("honeypot field filled: answered as success, nothing stored");
+        let reference = new_reference(state.programme.round);
+        return if json_out {
+            (StatusCode::CREATED, Json(json!({"reference": reference, "status": "unit_review", "status_url": state.settings.link("/status/")}))).into_response()
+        } else {
+            html_page(&state, StatusCode::OK, "申报已提交", "您的申报已提交。")
+        };
+    }
+    match accept(&state, &form).await {
+        Ok(done) if json_out => (
+            StatusCode::CREATED,
+            [(header::LOCATION, done.status_path.clone())],
+            Json(json!({"reference": done.reference, "status": done.status.code(), "status_url": done.status_url})),
+        )
+            .into_response(),
+        Ok(done) => Redirect::to(&format!("{}?submitted=1", done.status_path)).into_response(),
+        Err(err) => {
+            if let SubmitError::Internal(cause) | SubmitError::Unavailable(cause) = &err {
+                tracing::error!(%cause, "submission failed");
+            }
+            if json_out { err.json() } else { form_error(&state, &err, &body, &form) }
+        }
+    }
+}
+
+/// The no-JS answer to a refused submission: the form again, with every value kept, an error
+/// summary at the top and each message beside its field.
+fn form_error(state: &AppState, err: &SubmitError, body: &[u8], form: &ApplicationForm) -> Response {
+    let mut values: BTreeMap<String, String> =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter().collect();
+    values.remove("website");
+    if values.get("submission_id").is_none_or(|s| s.is_empty()) {
+        values.insert(
+            "submission_id".into(),
+            form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(random_id),
+        );
+    }
+    let reasons = match err {
+        SubmitError::Invalid(reasons) => reasons.clone(),
+        other => vec![Reason::new("form", other.message())],
+    };
+    let errors: BTreeMap<&str, &str> = reasons.iter().map(|r| (r.field.as_str(), r.message.as_str())).collect();
+    let mut context = tera::Context::new();
+    context.insert("values", &values);
+    context.insert("errors", &errors);
+    context.insert("error_list", &reasons);
+    context.insert("window_open", &state.programme.window_open_at(state.clock.now()));
+    let title = "在线申报";
+    let page = state.pages.render("apply.html", title, "/apply/", None, context);
+    let mut response = match page {
+        Ok(html) => (err.status(), axum::response::Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %theme::error_chain(&e), "form page failed to render");
+            html_page(state, err.status(), "申报未成功", &err.message())
+        }
+    };
+    if matches!(err, SubmitError::Unavailable(_)) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}

@@ -1,0 +1,149 @@
+//! `GET /status/{token}` and `GET /review/{token}`: an application behind a signed link, as a
+//! page or (with `Accept: application/json`) as `{"reference","status","version","events"}`.
+
+use crate::routes::{html_page, json_error};
+use crate::store::{Event, Record};
+use crate::{AppState, views};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use policy::{Claims, Purpose, TokenError};
+use serde::Deserialize;
+use serde_json::json;
+
+/// `?submitted=1` after the no-JS form's redirect.
+#[derive(Deserialize, Default)]
+pub struct StatusQuery {
+    submitted: Option<String>,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+}
+
+/// Verifies a link, answering refusals as pages (or JSON) with 403 / 410 / 404.
+pub fn verify(state: &AppState, token: &str, purpose: Purpose, json: bool) -> Result<Claims, Box<Response>> {
+    let now = state.clock.now().unix_timestamp();
+    state.settings.signer.verify(token, purpose, now).map_err(|e| {
+        let (status, code, title, message) = match &e {
+            TokenError::Expired(_) => {
+                (StatusCode::GONE, "expired", "链接已过期", "这个链接已过期。请使用最新邮件中的链接。")
+            }
+            TokenError::WrongPurpose => {
+                (StatusCode::FORBIDDEN, "wrong_purpose", "链接无效", "这个链接不能用于此页面。")
+            }
+            TokenError::UnknownKey => {
+                (StatusCode::GONE, "key_rotated", "链接已失效", "这个链接已失效。请使用最新邮件中的链接。")
+            }
+            TokenError::Malformed | TokenError::BadSignature => {
+                (StatusCode::FORBIDDEN, "invalid", "链接无效", "这个链接无效，可能复制不完整。请直接点击邮件中的链接。")
+            }
+        };
+        tracing::info!(refusal = code, "link refused");
+        Box::new(if json { json_error(status, code, message) } else { html_page(state, status, title, message) })
+    })
+}
+
+async fn load(state: &AppState, reference: &str, json: bool) -> Result<(Record, Vec<Event>), Box<Response>> {
+    let fail = |status: StatusCode, code: &str, title: &str, message: &str| {
+        if json { json_error(status, code, message) } else { html_page(state, status, title, message) }
+    };
+    let record = match state.store.get(reference).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(Box::new(fail(StatusCode::NOT_FOUND, "not_found", "申报不存在", "找不到这份申报。"))),
+        Err(e) => {
+            tracing::error!(error = %e, %reference, "reading application failed");
+            let mut r = fail(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "系统繁忙，请稍后刷新本页。");
+            r.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+            return Err(Box::new(r));
+        }
+    };
+    let events = state.store.events(reference).await.map_err(|e| {
+        tracing::error!(error = %e, %reference, "reading events failed");
+        Box::new(fail(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "系统繁忙，请稍后刷新本页。"))
+    })?;
+    Ok((record, events))
+}
+
+fn json_view(record: &Record, events: &[Event]) -> Response {
+    let events: Vec<_> =
+        events.iter().map(|e| json!({"kind": e.kind, "actor": e.actor, "at": e.at, "comment": e.comment})).collect();
+    Json(json!({"reference": record.reference, "status": record.status.code(), "version": record.version, "events": events}))
+        .into_response()
+}
+
+fn page(
+    state: &AppState,
+    template: &str,
+    title: &str,
+    record: &Record,
+    events: &[Event],
+    extra: tera::Context,
+) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("record", &views::record(&state.programme, record));
+    context.insert("rows", &views::rows(&state.programme, &record.application));
+    context.insert("events", &views::events(events));
+    context.extend(extra);
+    match state.pages.render(template, title, "", None, context) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %theme::error_chain(&e), "record page failed to render");
+            html_page(state, StatusCode::INTERNAL_SERVER_ERROR, "系统错误", "页面暂时无法显示，请稍后重试。")
+        }
+    }
+}
+
+/// The applicant's status page.
+pub async fn status(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<StatusQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let json = wants_json(&headers);
+    let claims = match verify(&state, &token, Purpose::Status, json) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let (record, events) = match load(&state, &claims.reference, json).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if json {
+        return json_view(&record, &events);
+    }
+    let mut extra = tera::Context::new();
+    extra.insert("submitted", &query.submitted.is_some());
+    extra.insert("email", record.application.email.as_str());
+    page(&state, "status.html", "申报进度", &record, &events, extra)
+}
+
+/// A reviewer's page (read-only until decisions are built).
+pub async fn review(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let json = wants_json(&headers);
+    let claims = match verify(&state, &token, Purpose::Review, json) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let (record, events) = match load(&state, &claims.reference, json).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if json {
+        return json_view(&record, &events);
+    }
+    let mut extra = tera::Context::new();
+    let notice = (claims.version != record.version).then(|| {
+        let last = events.last();
+        format!(
+            "此链接对应的版本已处理：已由{}于{}{}。",
+            last.map(|e| views::actor_role(&e.actor)).unwrap_or_default(),
+            last.map(|e| views::chinese_time(&e.at)).unwrap_or_default(),
+            last.map(|e| views::event_kind(&e.kind)).unwrap_or_default()
+        )
+    });
+    extra.insert("notice", &notice);
+    page(&state, "review.html", "审核申报", &record, &events, extra)
+}

@@ -1,0 +1,136 @@
+//! The store port: applications, their audit events, quota counters and the mail outbox, behind
+//! one trait with two real adapters (SQLite for `serve`, DynamoDB on AWS).
+
+mod dynamo;
+mod sqlite;
+
+pub use dynamo::DynamoStore;
+pub use sqlite::SqliteStore;
+
+use policy::{Application, Status};
+use serde::{Deserialize, Serialize};
+
+/// A stored application.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Record {
+    /// Public reference, e.g. `TP2025-7KQ2M9`.
+    pub reference: String,
+    /// Round (year).
+    pub round: i32,
+    /// Current status.
+    pub status: Status,
+    /// Bumped by every change; links carry it.
+    pub version: u64,
+    /// `programme-track`.
+    pub stream: String,
+    /// League code or department name: who reviews after the unit.
+    pub scope: String,
+    /// Client idempotency key.
+    pub submission_id: String,
+    /// SHA-256 of the submitted content, to tell a retry from a different body.
+    pub body_hash: String,
+    /// Keyed hash of the identity number: unique per round.
+    pub id_hash: String,
+    /// The application itself.
+    pub application: Application,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// One audit event; never changed or deleted by a later one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Event {
+    /// Order within the application, from 1.
+    pub seq: u32,
+    /// `submitted`, `approved`, `returned`, `resubmitted`, `withdrawn`, ...
+    pub kind: String,
+    /// Role: `applicant`, `unit`, `hr`, `centre`.
+    pub actor: String,
+    /// The actor's mail address, where known.
+    pub actor_address: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+    /// Reviewer's comment.
+    pub comment: Option<String>,
+    /// Status after the event.
+    pub status: Status,
+    /// Keyed hash of the client address.
+    pub client_hash: Option<String>,
+}
+
+/// A mail to send, written in the same store write as the change it reports.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Mail {
+    /// Unique id (also the Message-ID's left part).
+    pub id: String,
+    /// Application it concerns.
+    pub reference: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain text body.
+    pub text: String,
+    /// HTML alternative.
+    pub html: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Sending attempts so far.
+    pub attempts: u32,
+}
+
+/// What `create` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Created {
+    /// Stored.
+    New,
+    /// That submission id was used before: the earlier record, and whether the body is the same.
+    SameSubmission {
+        /// The earlier record.
+        existing: Box<Record>,
+        /// Same content hash.
+        same_body: bool,
+    },
+    /// The identity number already applied this round.
+    DuplicateIdNumber,
+}
+
+/// Store failures. Bad input never reaches the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached now; nothing was written.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store answered with something unexpected.
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+/// The store port.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a new application with its first event and its mails, atomically; refuses a second
+    /// application with the same identity number in the round.
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError>;
+    /// One application.
+    async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
+    /// Applications for a league or department (`None`: all), optionally of one status, oldest first.
+    async fn list(&self, scope: Option<&str>, status: Option<Status>) -> Result<Vec<Record>, StoreError>;
+    /// An application's events in order.
+    async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError>;
+    /// Places taken under a quota key.
+    async fn quota_used(&self, key: &str) -> Result<u32, StoreError>;
+    /// Leases up to `limit` unsent mails due at `now` (unix seconds) for `lease` seconds, so two
+    /// flushers never send the same mail at once.
+    async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError>;
+    /// Marks a mail delivered: it is never sent again.
+    async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError>;
+    /// Records a failed attempt; the mail is due again at `retry_at` (unix seconds).
+    async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError>;
+    /// Mails not yet delivered.
+    async fn unsent_mail(&self) -> Result<usize, StoreError>;
+    /// Checks the store answers (for readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

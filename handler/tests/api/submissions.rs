@@ -1,0 +1,267 @@
+//! `POST /api/applications`: every status code of the contract, the no-JS form, mail on submit.
+
+use crate::helpers::{BASE, Options, TestApp, form_body, spawn_app, spawn_with, unreachable_store};
+use handler::Clock;
+use serde_json::{Value, json};
+
+fn sample(n: u32) -> Value {
+    testkit::sample_application(n)
+}
+
+#[tokio::test]
+async fn a_valid_application_is_stored_and_both_mails_are_written() {
+    let app = spawn_app().await;
+    // A forged Host header must not change the links.
+    let response = app
+        .client
+        .post(format!("{}/api/applications", app.address))
+        .header("host", "evil.example")
+        .json(&sample(1))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    let reference = body["reference"].as_str().expect("reference").to_owned();
+    assert!(reference.starts_with("TP2025-") && reference.len() == 13, "{reference}");
+    assert_eq!(body["status"], "unit_review");
+    let status_url = body["status_url"].as_str().expect("status_url");
+    assert!(status_url.starts_with(&format!("{BASE}/status/")), "{status_url}");
+
+    let status: Value = app.get_json(&TestApp::path_of(status_url)).await.json().await.expect("json");
+    assert_eq!(status["reference"], reference.as_str());
+    assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unit_review"), json!(1)));
+    assert_eq!(status["events"][0]["kind"], "submitted");
+    assert_eq!(status["events"][0]["actor"], "applicant");
+
+    let mails = app.mails();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let id = sample(1)["id_number"].as_str().expect("id").to_owned();
+    for mail in &mails {
+        assert!(mail.subject.contains(&reference), "{}", mail.subject);
+        assert!(!mail.text.contains(&id) && !mail.html.contains(&id), "full 身份证号 in mail");
+        assert!(!mail.text.contains("evil.example"));
+    }
+    let applicant = mails.iter().find(|m| m.to == "applicant1@example.com").expect("applicant mail");
+    assert!(applicant.text.contains("1501**********"), "{}", applicant.text);
+    assert!(applicant.text.contains(status_url));
+    assert!(applicant.html.contains("<strong>"));
+    let unit = mails.iter().find(|m| m.to == "unit1@example.gov.cn").expect("unit mail");
+    let review = testkit::link_with(&unit.text, "/review/").expect("review link");
+    let page = app.get(&TestApp::path_of(&review)).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("乌力吉") && html.contains("1501**********") && !html.contains(&id));
+    assert!(html.contains("单位审核中"));
+}
+
+#[tokio::test]
+async fn every_field_error_comes_back_at_once() {
+    let app = spawn_app().await;
+    let response = app.post_json("/api/applications", &json!({})).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    let fields: Vec<&str> =
+        body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+    for f in [
+        "name",
+        "gender",
+        "ethnicity",
+        "id_number",
+        "phone",
+        "email",
+        "track",
+        "plan",
+        "unit_reviewer_email",
+        "health_ok",
+        "pledge",
+    ] {
+        assert!(fields.contains(&f), "{f} not in {fields:?}");
+    }
+    assert!(body["errors"].as_array().expect("errors").iter().all(|e| !e["message"].as_str().expect("msg").is_empty()));
+
+    let mut wrong = sample(2);
+    wrong["gender"] = json!("male");
+    wrong["ethnicity"] = json!("汉族");
+    wrong["unit_reviewer_email"] = wrong["email"].clone();
+    let body: Value = app.post_json("/api/applications", &wrong).await.json().await.expect("json");
+    let fields: Vec<&str> =
+        body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, ["gender", "ethnicity", "unit_reviewer_email"]);
+    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.mails().is_empty());
+}
+
+#[tokio::test]
+async fn retries_duplicates_and_conflicts() {
+    let app = spawn_app().await;
+    let first: Value = app.post_json("/api/applications", &sample(3)).await.json().await.expect("json");
+    // The same body with the same submission id: the same answer, one record.
+    let again = app.post_json("/api/applications", &sample(3)).await;
+    assert_eq!(again.status(), 201);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["reference"], first["reference"]);
+    // Another body under that submission id: 409.
+    let mut changed = sample(3);
+    changed["plan"] = json!("另一份培养计划：学习重症医学新技术。");
+    let conflict = app.post_json("/api/applications", &changed).await;
+    assert_eq!(conflict.status(), 409);
+    assert_eq!(conflict.json::<Value>().await.expect("json")["error"], "submission_conflict");
+    // The same person with a new submission id: 409 pointing to the first mail's link.
+    let mut twice = sample(3);
+    twice["submission_id"] = json!("another-submission");
+    let duplicate = app.post_json("/api/applications", &twice).await;
+    assert_eq!(duplicate.status(), 409);
+    let body: Value = duplicate.json().await.expect("json");
+    assert_eq!(body["error"], "duplicate");
+    assert!(body["message"].as_str().expect("message").contains("确认邮件"));
+    assert_eq!(app.store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(app.mails().len(), 2);
+}
+
+#[tokio::test]
+async fn outside_the_window_is_403_closed() {
+    let app = spawn_with(Options {
+        clock: Clock::starting_at(time::macros::datetime!(2025-03-22 00:00 +8)),
+        ..Options::default()
+    })
+    .await;
+    let response = app.post_json("/api/applications", &sample(4)).await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"], "closed");
+    let early = spawn_with(Options {
+        clock: Clock::starting_at(time::macros::datetime!(2025-03-12 23:59 +8)),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(early.post_json("/api/applications", &sample(4)).await.status(), 403);
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400_413_415_and_never_500() {
+    let app = spawn_app().await;
+    let raw = |body: &'static str, kind: &'static str| {
+        app.client.post(format!("{}/api/applications", app.address)).header("content-type", kind).body(body).send()
+    };
+    for body in ["{", "[1,2]", "\"text\"", "{\"name\": 5}", "{\"health_ok\": {}}", "\u{0}"] {
+        let response = raw(body, "application/json").await.expect("request");
+        assert_eq!(response.status(), 400, "{body:?}");
+        assert_eq!(response.json::<Value>().await.expect("json")["error"], "bad_request");
+    }
+    assert_eq!(raw("x", "text/plain").await.expect("request").status(), 415);
+    let huge = json!({"plan": "很".repeat(30_000)});
+    assert_eq!(app.post_json("/api/applications", &huge).await.status(), 413);
+    // Odd but well-formed input is answered with field errors, never a 500.
+    for body in [
+        json!({"name": "\u{202e}\u{0}"}),
+        json!({"id_number": "x".repeat(5000)}),
+        json!({"league": "../../etc"}),
+        json!({"track": null}),
+    ] {
+        let status = app.post_json("/api/applications", &body).await.status();
+        assert!(status == 422, "{body}: {status}");
+    }
+}
+
+#[tokio::test]
+async fn the_honeypot_answers_success_and_stores_nothing() {
+    let app = spawn_app().await;
+    let mut bot = sample(5);
+    bot["website"] = json!("http://spam.example");
+    let response = app.post_json("/api/applications", &bot).await;
+    assert_eq!(response.status(), 201);
+    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.mails().is_empty());
+}
+
+#[tokio::test]
+async fn the_plain_form_redirects_to_a_confirmation() {
+    let app = spawn_app().await;
+    let response = app.post_form("/api/applications", &form_body(&sample(6))).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
+    let page = app.get(&location).await.text().await.expect("html");
+    let reference = app.store.list(None, None).await.expect("list")[0].reference.clone();
+    assert!(page.contains("申报已提交") && page.contains(&reference), "{page}");
+    assert!(page.contains("applicant6@example.com"));
+}
+
+#[tokio::test]
+async fn the_plain_form_comes_back_with_a_summary_and_every_value() {
+    let app = spawn_app().await;
+    let mut form = sample(7);
+    form["phone"] = json!("123");
+    form["name"] = json!("<script>alert(1)</script>");
+    form["submission_id"] = json!("");
+    let response = app.post_form("/api/applications", &form_body(&form)).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("class=\"error-summary\""), "{html}");
+    assert!(html.contains("<a href=\"#f-phone\">请填写11位手机号码"));
+    assert!(html.contains("id=\"f-phone-error\""));
+    assert!(html.contains("aria-invalid=\"true\""));
+    // Every value kept, escaped.
+    assert!(html.contains("value=\"123\""));
+    assert!(html.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("<option value=\"蒙古族\" selected>"));
+    assert!(html.contains("value=\"北京协和医院\""));
+    assert!(html.contains("id=\"f-pledge\" checked"));
+    // A submission id is issued so a second try stays idempotent.
+    let id =
+        html.split("name=\"submission_id\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("submission id");
+    assert_eq!(id.len(), 32);
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_clean_503_and_the_form_keeps_its_values() {
+    let app = spawn_with(Options { store: Some(unreachable_store().await), ..Options::default() }).await;
+    let response = app.post_json("/api/applications", &sample(8)).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "unavailable");
+    assert!(body["message"].as_str().expect("message").contains("系统繁忙"));
+    let response = app.post_form("/api/applications", &form_body(&sample(8))).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let html = response.text().await.expect("html");
+    assert!(html.contains("系统繁忙") && html.contains("value=\"呼和浩特市第一医院\""));
+    assert!(app.mails().is_empty());
+}
+
+#[tokio::test]
+async fn links_are_checked() {
+    let app = spawn_app().await;
+    let body: Value = app.post_json("/api/applications", &sample(9)).await.json().await.expect("json");
+    let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));
+    assert_eq!(app.get(&status_path).await.status(), 200);
+    // Tampered: one character of the signature changed.
+    let mut tampered = status_path.clone();
+    let last = tampered.pop().expect("char");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(app.get(&tampered).await.status(), 403);
+    // A status link is not a review link.
+    assert_eq!(app.get(&status_path.replace("/status/", "/review/")).await.status(), 403);
+    assert_eq!(app.get("/review/garbage").await.status(), 403);
+    // Past its expiry (the clock 401 days on).
+    let later = spawn_with(Options {
+        clock: Clock::starting_at(crate::helpers::in_window() + time::Duration::days(401)),
+        store: Some(app.store.clone()),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(later.get(&status_path).await.status(), 410);
+}
+
+#[tokio::test]
+async fn the_outbox_task_needs_its_secret() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/tasks/flush-outbox", app.address);
+    assert_eq!(app.client.post(&url).send().await.expect("request").status(), 401);
+    assert_eq!(app.client.post(&url).bearer_auth("wrong").send().await.expect("request").status(), 401);
+    let ok = app.client.post(&url).bearer_auth(&app.task_secret).send().await.expect("request");
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.json::<Value>().await.expect("json"), json!({"sent": 0, "failed": 0}));
+}

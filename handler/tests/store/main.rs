@@ -1,0 +1,213 @@
+//! One contract, two real stores: every test runs on SQLite (a temporary file) and on DynamoDB
+//! Local (started on a free port for this test binary, stopped when it exits).
+
+use handler::store::{Created, DynamoStore, Event, Mail, Record, SqliteStore, Store};
+use policy::{Application, ApplicationForm, Programme, Status};
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+
+static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
+static TEMP: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+async fn sqlite() -> Arc<dyn Store> {
+    let dir = TEMP.get_or_init(|| tempfile::tempdir().expect("tempdir"));
+    let path = dir.path().join(format!("{}.sqlite3", handler::routes_support::random_id()));
+    Arc::new(SqliteStore::open(&path).expect("open"))
+}
+
+async fn dynamo() -> Arc<dyn Store> {
+    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
+        .await
+        .expect("start");
+    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let store = DynamoStore::new(client, format!("t{}", handler::routes_support::random_id()));
+    store.create_table().await.expect("create table");
+    Arc::new(store)
+}
+
+fn record(n: u32, scope: &str) -> Record {
+    let form: ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
+    let p = Programme::embedded().expect("programme");
+    let application = Application::parse(&form, &p).expect("valid sample");
+    Record {
+        reference: format!("TP2025-T{n:05}"),
+        round: 2025,
+        status: Status::UnitReview,
+        version: 1,
+        stream: application.stream_key(),
+        scope: scope.to_owned(),
+        submission_id: format!("sub-{n}"),
+        body_hash: format!("hash-{n}"),
+        id_hash: format!("id-{n}"),
+        application,
+        created_at: format!("2025-03-15T01:{:02}:{:02}Z", n / 60 % 60, n % 60),
+        updated_at: "2025-03-15T01:00:00Z".into(),
+    }
+}
+
+fn event(seq: u32) -> Event {
+    Event {
+        seq,
+        kind: "submitted".into(),
+        actor: "applicant".into(),
+        actor_address: Some("a@example.com".into()),
+        at: "2025-03-15T01:00:00Z".into(),
+        comment: None,
+        status: Status::UnitReview,
+        client_hash: None,
+    }
+}
+
+fn mail(reference: &str, i: u32) -> Mail {
+    Mail {
+        id: format!("{reference}-m{i}"),
+        reference: reference.to_owned(),
+        to: format!("to{i}@example.com"),
+        subject: format!("主题 {i}"),
+        text: "正文".into(),
+        html: "<p>正文</p>".into(),
+        created_at: format!("2025-03-15T01:00:0{i}Z"),
+        attempts: 0,
+    }
+}
+
+async fn create_then_get_round_trips(store: Arc<dyn Store>) {
+    let r = record(1, "hohhot");
+    assert_eq!(store.create(&r, &event(1), &[mail(&r.reference, 1)]).await.expect("create"), Created::New);
+    assert_eq!(store.get(&r.reference).await.expect("get"), Some(r.clone()));
+    assert_eq!(store.get("TP2025-NOPE").await.expect("get"), None);
+    assert_eq!(store.events(&r.reference).await.expect("events"), vec![event(1)]);
+    assert_eq!(store.quota_used("region-out-hohhot").await.expect("quota"), 0);
+    store.ping().await.expect("ping");
+}
+
+async fn one_application_per_identity_number(store: Arc<dyn Store>) {
+    let first = record(2, "hohhot");
+    store.create(&first, &event(1), &[mail(&first.reference, 1)]).await.expect("create");
+    let mut second = record(3, "hohhot");
+    second.id_hash = first.id_hash.clone();
+    let outcome = store.create(&second, &event(1), &[mail(&second.reference, 1)]).await.expect("create");
+    assert_eq!(outcome, Created::DuplicateIdNumber);
+    // Nothing of the refused application was written.
+    assert_eq!(store.get(&second.reference).await.expect("get"), None);
+    assert!(store.events(&second.reference).await.expect("events").is_empty());
+    assert_eq!(store.unsent_mail().await.expect("count"), 1);
+}
+
+async fn submission_id_makes_retries_idempotent(store: Arc<dyn Store>) {
+    let first = record(4, "hohhot");
+    store.create(&first, &event(1), &[]).await.expect("create");
+    let mut retry = record(5, "hohhot");
+    retry.submission_id = first.submission_id.clone();
+    retry.body_hash = first.body_hash.clone();
+    match store.create(&retry, &event(1), &[]).await.expect("retry") {
+        Created::SameSubmission { existing, same_body } => {
+            assert!(same_body);
+            assert_eq!(existing.reference, first.reference);
+        }
+        other => panic!("expected SameSubmission, got {other:?}"),
+    }
+    retry.body_hash = "different".into();
+    match store.create(&retry, &event(1), &[]).await.expect("conflict") {
+        Created::SameSubmission { same_body, .. } => assert!(!same_body),
+        other => panic!("expected SameSubmission, got {other:?}"),
+    }
+    assert_eq!(store.list(None, None).await.expect("list").len(), 1);
+}
+
+async fn list_filters_by_scope_and_status(store: Arc<dyn Store>) {
+    for (n, scope) in [(10, "hohhot"), (11, "baotou"), (12, "hohhot"), (13, "内蒙古大学")] {
+        let r = record(n, scope);
+        store.create(&r, &event(1), &[]).await.expect("create");
+    }
+    let refs = |list: Vec<Record>| list.into_iter().map(|r| r.reference).collect::<Vec<_>>();
+    assert_eq!(refs(store.list(Some("hohhot"), None).await.expect("list")), ["TP2025-T00010", "TP2025-T00012"]);
+    assert_eq!(refs(store.list(Some("内蒙古大学"), Some(Status::UnitReview)).await.expect("list")), ["TP2025-T00013"]);
+    assert!(store.list(Some("hohhot"), Some(Status::Recommended)).await.expect("list").is_empty());
+    assert_eq!(store.list(None, None).await.expect("list").len(), 4);
+}
+
+async fn outbox_leases_retries_and_delivers_once(store: Arc<dyn Store>) {
+    let r = record(20, "hohhot");
+    store.create(&r, &event(1), &[mail(&r.reference, 1), mail(&r.reference, 2)]).await.expect("create");
+    assert_eq!(store.unsent_mail().await.expect("count"), 2);
+    let now = 1_000;
+    let batch = store.claim_mail(now, 60, 10).await.expect("claim");
+    assert_eq!(
+        batch.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        [format!("{}-m1", r.reference), format!("{}-m2", r.reference)]
+    );
+    assert!(store.claim_mail(now, 60, 10).await.expect("claim").is_empty(), "leased mail is not handed out twice");
+    store.mail_failed(&batch[0].id, now + 5, "relay down").await.expect("failed");
+    assert!(store.claim_mail(now + 1, 60, 10).await.expect("claim").is_empty(), "not due yet");
+    let again = store.claim_mail(now + 6, 60, 10).await.expect("claim");
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id.as_str(), again[0].attempts), (batch[0].id.as_str(), 1));
+    store.mail_sent(&again[0].id, "2025-03-15T01:00:00Z").await.expect("sent");
+    assert_eq!(store.unsent_mail().await.expect("count"), 1);
+    let later = store.claim_mail(now + 1_000, 60, 10).await.expect("claim");
+    assert_eq!(later.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), [batch[1].id.as_str()]);
+    store.mail_sent(&later[0].id, "2025-03-15T01:00:00Z").await.expect("sent");
+    assert_eq!(store.unsent_mail().await.expect("count"), 0);
+    assert!(store.claim_mail(now + 100_000, 60, 10).await.expect("claim").is_empty(), "sent mail is never sent again");
+}
+
+async fn concurrent_claims_never_share_a_mail(store: Arc<dyn Store>) {
+    for n in 30..40 {
+        let r = record(n, "hohhot");
+        store.create(&r, &event(1), &[mail(&r.reference, 1), mail(&r.reference, 2)]).await.expect("create");
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.claim_mail(5_000, 60, 5).await.expect("claim") }));
+    }
+    let mut seen = HashSet::new();
+    for task in tasks {
+        for mail in task.await.expect("join") {
+            assert!(seen.insert(mail.id.clone()), "{} claimed twice", mail.id);
+        }
+    }
+    assert_eq!(seen.len(), 20);
+}
+
+async fn concurrent_duplicates_store_one(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for n in 0..10u32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut r = record(50 + n, "hohhot");
+            r.id_hash = "same-person".into();
+            store.create(&r, &event(1), &[]).await.expect("create")
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        if task.await.expect("join") == Created::New {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(store.list(None, None).await.expect("list").len(), 1);
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_store {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::sqlite().await).await })*
+        }
+        mod dynamodb_store {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::dynamo().await).await })*
+        }
+    };
+}
+
+contract!(
+    create_then_get_round_trips,
+    one_application_per_identity_number,
+    submission_id_makes_retries_idempotent,
+    list_filters_by_scope_and_status,
+    outbox_leases_retries_and_delivers_once,
+    concurrent_claims_never_share_a_mail,
+    concurrent_duplicates_store_one,
+);

@@ -1,0 +1,516 @@
+//! The 申报表: raw form text in, a typed application (or every field error at once) out.
+
+use crate::contact::{Email, Phone};
+use crate::eligibility::{Profile, ProfileForm, Reason, bool_or_text, eligibility};
+use crate::id_number::IdNumber;
+use crate::programme::Programme;
+use crate::types::{Field, Gender, Sector, Track, UnitLevel, YearMonth};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The form as submitted: every field as text (checkboxes as booleans). Unknown fields are ignored.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+#[allow(missing_docs)]
+pub struct ApplicationForm {
+    pub name: Option<String>,
+    pub gender: Option<String>,
+    pub ethnicity: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub education: Option<String>,
+    pub school: Option<String>,
+    pub major: Option<String>,
+    pub title_level: Option<String>,
+    pub title_name: Option<String>,
+    pub employer: Option<String>,
+    pub unit_level: Option<String>,
+    pub league: Option<String>,
+    pub department: Option<String>,
+    pub county: Option<String>,
+    pub sector: Option<String>,
+    #[serde(deserialize_with = "bool_or_text")]
+    pub grassroots: bool,
+    pub field: Option<String>,
+    pub profession: Option<String>,
+    pub profession_start: Option<String>,
+    pub track: Option<String>,
+    pub host_institution: Option<String>,
+    pub plan: Option<String>,
+    #[serde(deserialize_with = "bool_or_text")]
+    pub health_ok: bool,
+    #[serde(deserialize_with = "bool_or_text")]
+    pub pledge: bool,
+    pub unit_reviewer_email: Option<String>,
+    /// Client-generated id that makes a retried submission idempotent.
+    pub submission_id: Option<String>,
+    /// Honeypot: people leave it empty.
+    pub website: Option<String>,
+}
+
+/// Order of the fields on the form, for ordering error messages.
+pub const FIELD_ORDER: &[&str] = &[
+    "name",
+    "gender",
+    "ethnicity",
+    "id_number",
+    "phone",
+    "email",
+    "education",
+    "school",
+    "major",
+    "title_level",
+    "title_name",
+    "employer",
+    "unit_level",
+    "league",
+    "department",
+    "county",
+    "sector",
+    "grassroots",
+    "field",
+    "profession",
+    "profession_start",
+    "track",
+    "host_institution",
+    "plan",
+    "unit_reviewer_email",
+    "health_ok",
+    "pledge",
+    "birth_date",
+    "submission_id",
+];
+
+/// A checked application.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Application {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    #[serde(serialize_with = "ser_id", deserialize_with = "de_id")]
+    pub id_number: IdNumber,
+    #[serde(serialize_with = "ser_display", deserialize_with = "de_phone")]
+    pub phone: Phone,
+    #[serde(serialize_with = "ser_display", deserialize_with = "de_email")]
+    pub email: Email,
+    pub education: String,
+    pub school: String,
+    pub major: String,
+    pub title_level: String,
+    pub title_name: String,
+    pub employer: String,
+    pub unit_level: UnitLevel,
+    pub league: Option<String>,
+    pub department: Option<String>,
+    pub county: String,
+    pub sector: Sector,
+    pub grassroots: bool,
+    pub field: Field,
+    pub profession: String,
+    #[serde(serialize_with = "ser_display", deserialize_with = "de_month")]
+    pub profession_start: YearMonth,
+    pub track: Track,
+    /// The programme routing gave (`northeast` or `region`).
+    pub programme: String,
+    pub host_institution: String,
+    pub plan: String,
+    pub health_ok: bool,
+    pub pledge: bool,
+    #[serde(serialize_with = "ser_display", deserialize_with = "de_email")]
+    pub unit_reviewer_email: Email,
+}
+
+fn ser_display<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+fn ser_id<S: Serializer>(v: &IdNumber, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.expose())
+}
+fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<IdNumber, D::Error> {
+    IdNumber::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+fn de_phone<'de, D: Deserializer<'de>>(d: D) -> Result<Phone, D::Error> {
+    Phone::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+fn de_email<'de, D: Deserializer<'de>>(d: D) -> Result<Email, D::Error> {
+    Email::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+fn de_month<'de, D: Deserializer<'de>>(d: D) -> Result<YearMonth, D::Error> {
+    YearMonth::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+/// Collects field errors, one per field (the first wins), in form order.
+#[derive(Default)]
+struct Errors(Vec<Reason>);
+
+impl Errors {
+    fn add(&mut self, field: &str, message: impl Into<String>) {
+        if !self.0.iter().any(|r| r.field == field) {
+            self.0.push(Reason::new(field, message));
+        }
+    }
+
+    fn sorted(mut self) -> Vec<Reason> {
+        let rank = |f: &str| FIELD_ORDER.iter().position(|x| *x == f).unwrap_or(usize::MAX);
+        self.0.sort_by_key(|r| rank(&r.field));
+        self.0
+    }
+}
+
+/// Text with no control characters (line breaks allowed where `multiline`), trimmed, within
+/// `min..=max` characters.
+fn text(
+    errors: &mut Errors,
+    field: &str,
+    label: &str,
+    value: &Option<String>,
+    (min, max): (usize, usize),
+    multiline: bool,
+) -> Option<String> {
+    let v = value.as_deref().unwrap_or("").trim();
+    let chars = v.chars().count();
+    if v.is_empty() {
+        if min > 0 {
+            errors.add(field, format!("请填写{label}"));
+            return None;
+        }
+        return Some(String::new());
+    }
+    if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) {
+        errors.add(field, format!("{label}含有无法识别的字符"));
+        return None;
+    }
+    if chars < min {
+        errors.add(field, format!("{label}至少{min}个字"));
+        return None;
+    }
+    if chars > max {
+        errors.add(field, format!("{label}不能超过{max}个字（现为{chars}个字）"));
+        return None;
+    }
+    Some(v.to_owned())
+}
+
+impl ApplicationForm {
+    /// The part the eligibility rules read.
+    pub fn profile(&self) -> ProfileForm {
+        ProfileForm {
+            ethnicity: self.ethnicity.clone(),
+            id_number: self.id_number.clone(),
+            birth_date: None,
+            education: self.education.clone(),
+            title_level: self.title_level.clone(),
+            unit_level: self.unit_level.clone(),
+            league: self.league.clone(),
+            track: self.track.clone(),
+            profession_start: self.profession_start.clone(),
+            health_ok: self.health_ok,
+            pledge: self.pledge,
+        }
+    }
+
+    /// Whether the honeypot was filled (a bot).
+    pub fn is_bot(&self) -> bool {
+        self.website.as_deref().is_some_and(|w| !w.trim().is_empty())
+    }
+
+    /// A copy without the request metadata (submission id, honeypot): what idempotency compares.
+    pub fn content(&self) -> ApplicationForm {
+        ApplicationForm { submission_id: None, website: None, ..self.clone() }
+    }
+}
+
+impl Application {
+    /// Checks every field and the programme's rules; returns every problem at once.
+    pub fn parse(form: &ApplicationForm, p: &Programme) -> Result<Self, Vec<Reason>> {
+        let mut errors = Errors::default();
+        let profile = Profile::parse(&form.profile(), p);
+        let verdict = eligibility(&profile, p);
+        for r in &verdict.reasons {
+            // The application has no birth date field: the identity number gives it.
+            if r.field == "birth_date" {
+                errors.add("id_number", crate::IdNumberError::Empty.to_string());
+            } else {
+                errors.add(&r.field, r.message.clone());
+            }
+        }
+
+        let name = text(&mut errors, "name", "姓名", &form.name, (2, 50), false);
+        let gender = match form.gender.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.add("gender", "请选择性别");
+                None
+            }
+            Some(g) => Gender::from_code(g).or_else(|| {
+                errors.add("gender", "性别只能是男或女");
+                None
+            }),
+        };
+        let id_number = IdNumber::parse(form.id_number.as_deref().unwrap_or("")).ok();
+        if let (Some(id), Some(g)) = (&id_number, gender)
+            && id.gender() != g
+        {
+            errors.add("gender", format!("性别与居民身份证号码不符（身份证号码显示为{}）", id.gender().label()));
+        }
+        let phone =
+            Phone::parse(form.phone.as_deref().unwrap_or("")).map_err(|e| errors.add("phone", e.to_string())).ok();
+        let email =
+            Email::parse(form.email.as_deref().unwrap_or("")).map_err(|e| errors.add("email", e.to_string())).ok();
+        let school = text(&mut errors, "school", "毕业院校", &form.school, (2, 100), false);
+        let major = text(&mut errors, "major", "所学专业", &form.major, (1, 100), false);
+        let title_name = text(&mut errors, "title_name", "职称名称", &form.title_name, (0, 50), false);
+        let employer = text(&mut errors, "employer", "工作单位全称", &form.employer, (2, 100), false);
+        let county = text(&mut errors, "county", "所在旗县（区）", &form.county, (0, 50), false);
+        let profession = text(&mut errors, "profession", "从事专业", &form.profession, (1, 100), false);
+        let host = text(&mut errors, "host_institution", "意向培养单位", &form.host_institution, (2, 100), false);
+        let plan = text(&mut errors, "plan", "培养计划", &form.plan, (10, 2000), true);
+
+        let unit_level = form.unit_level.as_deref().and_then(|u| UnitLevel::from_code(u.trim()));
+        let department = match (unit_level, form.department.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
+            (Some(UnitLevel::Region), None) => {
+                errors.add("department", "区直单位请选择主管厅局（高校）");
+                None
+            }
+            (Some(UnitLevel::Region), Some(d)) if !p.departments.names.iter().any(|n| n == d) => {
+                errors.add("department", "主管厅局（高校）不在可选范围内");
+                None
+            }
+            (Some(UnitLevel::Region), Some(d)) => Some(d.to_owned()),
+            _ => None,
+        };
+        let sector = match form.sector.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.add("sector", "请选择单位性质");
+                None
+            }
+            Some(s) => Sector::from_code(s).or_else(|| {
+                errors.add("sector", "单位性质不在可选范围内");
+                None
+            }),
+        };
+        let field = match form.field.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.add("field", "请选择所属领域");
+                None
+            }
+            Some(f) => Field::from_code(f).or_else(|| {
+                errors.add("field", "所属领域不在可选范围内");
+                None
+            }),
+        };
+        let reviewer = match Email::parse(form.unit_reviewer_email.as_deref().unwrap_or("")) {
+            Err(crate::EmailError::Empty) => {
+                errors.add("unit_reviewer_email", "请填写所在单位审核人的电子邮箱");
+                None
+            }
+            Err(e) => {
+                errors.add("unit_reviewer_email", e.to_string());
+                None
+            }
+            Ok(r) if email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(r.as_str())) => {
+                errors.add("unit_reviewer_email", "单位审核人邮箱不能与本人邮箱相同");
+                None
+            }
+            Ok(r) => Some(r),
+        };
+        if let Some(id) = form.submission_id.as_deref().filter(|s| !s.is_empty())
+            && (id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            errors.add("submission_id", "提交编号格式不正确，请刷新页面后重新提交");
+        }
+
+        let reasons = errors.sorted();
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        let missing = || vec![Reason::new("form", "申报表不完整")];
+        Ok(Self {
+            name: name.ok_or_else(missing)?,
+            gender: gender.ok_or_else(missing)?,
+            ethnicity: profile.ethnicity.map(|(n, _)| n).ok_or_else(missing)?,
+            id_number: id_number.ok_or_else(missing)?,
+            phone: phone.ok_or_else(missing)?,
+            email: email.ok_or_else(missing)?,
+            education: form.education.clone().unwrap_or_default().trim().to_owned(),
+            school: school.ok_or_else(missing)?,
+            major: major.ok_or_else(missing)?,
+            title_level: form.title_level.clone().unwrap_or_default().trim().to_owned(),
+            title_name: title_name.ok_or_else(missing)?,
+            employer: employer.ok_or_else(missing)?,
+            unit_level: unit_level.ok_or_else(missing)?,
+            league: profile.league.map(|(code, _)| code),
+            department,
+            county: county.ok_or_else(missing)?,
+            sector: sector.ok_or_else(missing)?,
+            grassroots: form.grassroots,
+            field: field.ok_or_else(missing)?,
+            profession: profession.ok_or_else(missing)?,
+            profession_start: profile.profession_start.ok_or_else(missing)?,
+            track: verdict.track.ok_or_else(missing)?,
+            programme: verdict.programme.ok_or_else(missing)?,
+            host_institution: host.ok_or_else(missing)?,
+            plan: plan.ok_or_else(missing)?,
+            health_ok: form.health_ok,
+            pledge: form.pledge,
+            unit_reviewer_email: reviewer.ok_or_else(missing)?,
+        })
+    }
+
+    /// `programme-track`, e.g. `region-out`.
+    pub fn stream_key(&self) -> String {
+        format!("{}-{}", self.programme, self.track.code())
+    }
+
+    /// Who reviews after the unit: the department for 区直 units, else the league.
+    pub fn hr_scope(&self) -> String {
+        match (&self.department, &self.league) {
+            (Some(d), _) => d.clone(),
+            (None, Some(l)) => l.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A complete, eligible 区外 application from 呼和浩特市.
+    pub fn valid_form() -> ApplicationForm {
+        ApplicationForm {
+            name: Some("乌力吉".into()),
+            gender: Some("female".into()),
+            ethnicity: Some("蒙古族".into()),
+            id_number: Some("150102198506010028".into()),
+            phone: Some("13812345678".into()),
+            email: Some("wuliji@example.com".into()),
+            education: Some("master".into()),
+            school: Some("内蒙古大学".into()),
+            major: Some("临床医学".into()),
+            title_level: Some("intermediate".into()),
+            title_name: Some("主治医师".into()),
+            employer: Some("呼和浩特市第一医院".into()),
+            unit_level: Some("league".into()),
+            league: Some("hohhot".into()),
+            county: Some(String::new()),
+            sector: Some("public".into()),
+            grassroots: false,
+            field: Some("health".into()),
+            profession: Some("内科".into()),
+            profession_start: Some("2015-07".into()),
+            track: Some("out".into()),
+            host_institution: Some("北京协和医院".into()),
+            plan: Some("学习心血管内科诊疗新技术，回院后开展新项目。".into()),
+            health_ok: true,
+            pledge: true,
+            unit_reviewer_email: Some("renshi@example.gov.cn".into()),
+            ..ApplicationForm::default()
+        }
+    }
+
+    fn fields(r: &[Reason]) -> Vec<&str> {
+        r.iter().map(|r| r.field.as_str()).collect()
+    }
+
+    fn programme() -> Programme {
+        Programme::embedded().expect("parses")
+    }
+
+    #[test]
+    fn id_number_check_character_is_right_in_fixture() {
+        assert_eq!(crate::check_character("15010219850601002"), Some('8'));
+    }
+
+    #[test]
+    fn a_valid_form_parses_and_round_trips() {
+        let app = Application::parse(&valid_form(), &programme()).expect("valid");
+        assert_eq!(app.stream_key(), "region-out");
+        assert_eq!(app.hr_scope(), "hohhot");
+        assert_eq!(app.id_number.masked(), "1501**********0028");
+        let json = serde_json::to_string(&app).expect("json");
+        let back: Application = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, app);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_in_form_order() {
+        let form = ApplicationForm {
+            name: Some("王".into()),
+            gender: Some("male".into()),
+            phone: Some("12345".into()),
+            unit_reviewer_email: Some("WULIJI@example.com".into()),
+            plan: Some("太短".into()),
+            pledge: false,
+            ..valid_form()
+        };
+        let errors = Application::parse(&form, &programme()).expect_err("invalid");
+        assert_eq!(fields(&errors), ["name", "gender", "phone", "plan", "unit_reviewer_email", "pledge"]);
+        assert!(errors[1].message.contains("身份证号码显示为女"));
+    }
+
+    #[test]
+    fn empty_form_names_every_required_field() {
+        let errors = Application::parse(&ApplicationForm::default(), &programme()).expect_err("invalid");
+        let f = fields(&errors);
+        for required in [
+            "name",
+            "gender",
+            "ethnicity",
+            "id_number",
+            "phone",
+            "email",
+            "education",
+            "school",
+            "major",
+            "title_level",
+            "employer",
+            "unit_level",
+            "league",
+            "sector",
+            "field",
+            "profession",
+            "profession_start",
+            "track",
+            "host_institution",
+            "plan",
+            "unit_reviewer_email",
+            "health_ok",
+            "pledge",
+        ] {
+            assert!(f.contains(&required), "{required} missing from {f:?}");
+        }
+        assert!(!f.contains(&"title_name") && !f.contains(&"county"));
+    }
+
+    #[test]
+    fn region_units_need_a_listed_department() {
+        let form = ApplicationForm { unit_level: Some("region".into()), league: None, ..valid_form() };
+        assert_eq!(fields(&Application::parse(&form, &programme()).expect_err("no dept")), ["department"]);
+        let form = ApplicationForm { department: Some("内蒙古大学".into()), ..form };
+        let app = Application::parse(&form, &programme()).expect("valid");
+        assert_eq!((app.hr_scope(), app.stream_key()), ("内蒙古大学".to_owned(), "region-out".to_owned()));
+    }
+
+    #[test]
+    fn lengths_and_control_characters_are_bounded() {
+        let form = ApplicationForm {
+            employer: Some("单".repeat(101)),
+            name: Some("a\u{0}b".into()),
+            plan: Some("第一行\n第二行：学习内容很多。".into()),
+            ..valid_form()
+        };
+        let errors = Application::parse(&form, &programme()).expect_err("invalid");
+        assert_eq!(fields(&errors), ["name", "employer"]);
+        assert!(errors[1].message.contains("101"));
+    }
+
+    #[test]
+    fn content_ignores_request_metadata() {
+        let a = ApplicationForm { submission_id: Some("x".into()), ..valid_form() };
+        let b = ApplicationForm { submission_id: Some("y".into()), website: Some(String::new()), ..valid_form() };
+        assert_eq!(a.content(), b.content());
+        assert!(!a.is_bot());
+        assert!(ApplicationForm { website: Some("http://spam".into()), ..valid_form() }.is_bot());
+    }
+}

