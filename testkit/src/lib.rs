@@ -37,7 +37,7 @@ pub fn wait_for_port(port: u16, limit: Duration) -> bool {
 /// Runs `command` under `sh` with a watchdog: it is killed when this process exits.
 fn spawn_watched(command: &str, dir: &Path) -> Child {
     let script = format!(
-        "{command} & child=$!; trap 'kill $child 2>/dev/null' EXIT INT TERM; \
+        "{command} & child=$!; trap 'kill -KILL $child 2>/dev/null; exit' EXIT INT TERM; \
          while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done",
         parent = std::process::id()
     );
@@ -68,7 +68,8 @@ pub struct Service {
 impl Service {
     /// Stops it now.
     pub fn stop(&mut self) {
-        self.child.kill().ok();
+        // SIGTERM lets the watchdog's trap stop the service; SIGKILL would orphan it.
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().ok();
         self.child.wait().ok();
         // The watchdog's child may take a moment to go; wait until the port is free.
         let started = Instant::now();
@@ -120,7 +121,7 @@ pub fn start_dynamodb_local(port: Option<u16>) -> Service {
 pub fn start_maildev(smtp_port: Option<u16>) -> Service {
     let smtp = smtp_port.unwrap_or_else(free_port);
     let web = free_port();
-    let bin = repo_root().join("node_modules/maildev/bin/maildev");
+    let bin = repo_root().join("node_modules/.bin/maildev");
     if !bin.is_file() {
         missing("MailDev (npm maildev)");
     }

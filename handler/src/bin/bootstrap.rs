@@ -5,7 +5,7 @@
 
 use handler::mail::SmtpMailer;
 use handler::store::DynamoStore;
-use handler::{AppState, Clock, Settings, app};
+use handler::{AppState, Clock, Settings, lambda_app};
 use std::sync::Arc;
 
 fn required(name: &str) -> Result<String, lambda_http::Error> {
@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = Arc::new(DynamoStore::new(client, table));
     let mailer = SmtpMailer::new(&required("SMTP_URL")?, &required("MAIL_FROM")?)?;
     let state = AppState::new(Clock::system(), store, settings)?.with_inline_mailer(Arc::new(mailer));
-    lambda_http::run(app(state)).await
+    lambda_http::run(lambda_app(state)).await
 }
 
 fn tracing_subscriber_init() {
