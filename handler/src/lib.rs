@@ -11,7 +11,7 @@ pub mod views;
 
 /// Helpers the routes use that tests and benchmarks need too.
 pub mod routes_support {
-    pub use crate::routes::applications::{new_reference, random_id};
+    pub use crate::routes::applications::{Prepared, SubmitError, new_reference, prepare, random_id};
 }
 pub mod store;
 

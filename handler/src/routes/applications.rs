@@ -167,7 +167,21 @@ pub fn compose(
     })
 }
 
-async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, SubmitError> {
+/// Everything one submission writes, built but not stored: the record, its first event, its
+/// mails, and the applicant's status link.
+pub struct Prepared {
+    /// The application record.
+    pub record: Record,
+    /// The `submitted` event.
+    pub event: Event,
+    /// Mail to the applicant and to the unit reviewer.
+    pub mails: Vec<Mail>,
+    /// `/status/{token}`.
+    pub status_path: String,
+}
+
+/// Checks the window and the form and builds what the submission writes.
+pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, SubmitError> {
     let programme = &state.programme;
     let now = state.clock.now();
     if !programme.window_open_at(now) {
@@ -216,12 +230,13 @@ async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Su
     context.insert("stream_name", &views::stream_name(programme, a));
     context.insert("hr_name", &views::hr_name(programme, a));
     context.insert("submitted_at", &views::chinese_time(&at));
-    context.insert("deadline", &theme::programme_view(programme)["deadline"]);
+    let deadline = programme.count_at();
+    context.insert("deadline", &format!("{}年{}月{}日", deadline.year(), deadline.month() as u8, deadline.day()));
     context.insert("issuer", &programme.notice_issuer);
     context.insert("status_url", &state.settings.link(&status_path));
     context.insert("review_url", &state.settings.link(&review));
     context.insert("review_days", &state.settings.review_ttl.whole_days());
-    let mails = [
+    let mails = vec![
         compose(
             state,
             "submitted_applicant",
@@ -239,6 +254,12 @@ async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Su
             &context,
         )?,
     ];
+    Ok(Prepared { record, event, mails, status_path })
+}
+
+async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, SubmitError> {
+    let Prepared { record, event, mails, status_path } = prepare(state, form)?;
+    let reference = record.reference.clone();
     match state.store.create(&record, &event, &mails).await? {
         Created::New => {
             tracing::info!(%reference, stream = %record.stream, "application stored");

@@ -246,9 +246,16 @@ impl DynamoStore {
     }
 }
 
-#[async_trait::async_trait]
-impl Store for DynamoStore {
-    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+impl DynamoStore {
+    /// The one transaction `create` sends: conditional puts of the submission id, the identity
+    /// hash and the record, then the event and the mails. Public so benchmarks can send the very
+    /// same write through the bare SDK.
+    pub fn create_items(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut items = vec![
             put(
                 &self.table,
@@ -275,6 +282,19 @@ impl Store for DynamoStore {
         for mail in mails {
             items.push(put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?);
         }
+        Ok(items)
+    }
+
+    /// The SDK client.
+    pub fn sdk(&self) -> &Client {
+        &self.client
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for DynamoStore {
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+        let items = self.create_items(record, event, mails)?;
         for attempt in 0..4 {
             let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
             let err = match result {

@@ -98,7 +98,7 @@ pub enum Created {
 }
 
 /// Store failures. Bad input never reaches the store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot be reached now; nothing was written.
     #[error("store unavailable: {0}")]
