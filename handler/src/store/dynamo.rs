@@ -9,13 +9,13 @@
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING`, `created#id` while unsent |
 
-use super::{Created, Event, Mail, Record, Store, StoreError};
+use super::{Created, Event, Mail, QuotaChange, Record, Store, StoreError, Transition, Transitioned};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, Put, ScalarAttributeType, TransactWriteItem,
+    ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
 };
 use policy::Status;
 use std::collections::HashMap;
@@ -328,6 +328,97 @@ impl Store for DynamoStore {
                 return Ok(Created::DuplicateIdNumber);
             }
             if codes.iter().any(|c| *c == "TransactionConflict" || *c == "ThrottlingError") && attempt < 3 {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+                continue;
+            }
+            return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
+        }
+        Err(StoreError::Unavailable("transaction kept conflicting".into()))
+    }
+
+    async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
+        let record = &change.record;
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let mut app = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(app_key(&record.reference)))
+            .update_expression("SET #status = :status, #version = :version, #record = :record, gsi1pk = :gsi1pk")
+            .condition_expression("attribute_exists(pk) AND #version = :expected")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_values(":status", s(record.status.code()))
+            .expression_attribute_values(":version", n(record.version))
+            .expression_attribute_values(":record", s(encode(record)?))
+            .expression_attribute_values(":gsi1pk", s(format!("SCOPE#{}", record.scope)))
+            .expression_attribute_values(":expected", n(change.expected_version));
+        let mut items = vec![TransactWriteItem::builder().update(app.build().map_err(build)?).build()];
+        let quota_cap = match &change.quota {
+            Some(QuotaChange::Take { key, cap }) => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key("pk", s(format!("QUOTA#{key}")))
+                    .key("sk", s("QUOTA"))
+                    .update_expression("SET used = if_not_exists(used, :zero) + :one")
+                    .condition_expression("attribute_not_exists(used) OR used < :cap")
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":cap", n(*cap))
+                    .build()
+                    .map_err(build)?;
+                items.push(TransactWriteItem::builder().update(update).build());
+                Some((key.clone(), *cap))
+            }
+            Some(QuotaChange::Release { key }) => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key("pk", s(format!("QUOTA#{key}")))
+                    .key("sk", s("QUOTA"))
+                    .update_expression("SET used = used - :one")
+                    .condition_expression("used > :zero")
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .map_err(build)?;
+                items.push(TransactWriteItem::builder().update(update).build());
+                None
+            }
+            None => None,
+        };
+        items.push(put(&self.table, event_item(&record.reference, &change.event)?, Some("attribute_not_exists(pk)"))?);
+        for mail in &change.mails {
+            items.push(put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?);
+        }
+        for attempt in 0..6 {
+            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(Transitioned::Done),
+                Err(err) => err,
+            };
+            let service = match err {
+                SdkError::ServiceError(e) => e.into_err(),
+                other => return Err(sdk(other)),
+            };
+            let TransactWriteItemsError::TransactionCanceledException(cancelled) = &service else {
+                return Err(StoreError::Internal(format!(
+                    "{}: {}",
+                    service.code().unwrap_or_default(),
+                    service.message().unwrap_or_default()
+                )));
+            };
+            let codes: Vec<&str> =
+                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
+            if codes.first() == Some(&"ConditionalCheckFailed") {
+                return Ok(match self.get(&record.reference).await? {
+                    Some(current) => Transitioned::Stale(Box::new(current)),
+                    None => Transitioned::NotFound,
+                });
+            }
+            if codes.get(1) == Some(&"ConditionalCheckFailed")
+                && let Some((key, cap)) = &quota_cap
+            {
+                return Ok(Transitioned::QuotaFull { used: self.quota_used(key).await?, cap: *cap });
+            }
+            if codes.iter().any(|c| *c == "TransactionConflict" || *c == "ThrottlingError") && attempt < 5 {
                 tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
                 continue;
             }

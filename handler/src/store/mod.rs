@@ -97,6 +97,56 @@ pub enum Created {
     DuplicateIdNumber,
 }
 
+/// A quota place taken or given back with a transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuotaChange {
+    /// Take one place under `key` unless `cap` are taken.
+    Take {
+        /// Quota key, e.g. `region-out` or `region-out-hohhot`.
+        key: String,
+        /// Places available.
+        cap: u32,
+    },
+    /// Give one place back under `key`.
+    Release {
+        /// Quota key.
+        key: String,
+    },
+}
+
+/// A change of an application's state, applied only if its version is still `expected_version`.
+#[derive(Clone, Debug)]
+pub struct Transition {
+    /// The version the decision was made on.
+    pub expected_version: u64,
+    /// The record after the change (its version is `expected_version + 1`).
+    pub record: Record,
+    /// The audit event.
+    pub event: Event,
+    /// Mail the change sends.
+    pub mails: Vec<Mail>,
+    /// A quota place taken or released in the same transaction.
+    pub quota: Option<QuotaChange>,
+}
+
+/// What `transition` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transitioned {
+    /// Applied.
+    Done,
+    /// Someone changed it first: the current record.
+    Stale(Box<Record>),
+    /// Every place under the key is taken: nothing changed.
+    QuotaFull {
+        /// Places taken.
+        used: u32,
+        /// Places available.
+        cap: u32,
+    },
+    /// No such application.
+    NotFound,
+}
+
 /// Store failures. Bad input never reaches the store.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -114,6 +164,9 @@ pub trait Store: Send + Sync {
     /// Stores a new application with its first event and its mails, atomically; refuses a second
     /// application with the same identity number in the round.
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError>;
+    /// Applies a change if the version still matches, with its event, mails and quota change,
+    /// atomically: a place is never over-allocated, even under concurrent decisions.
+    async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
     /// Applications for a league or department (`None`: all), optionally of one status, oldest first.

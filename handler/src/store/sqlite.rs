@@ -1,6 +1,6 @@
 //! The embedded SQLite store used by `tepei serve`.
 
-use super::{Created, Event, Mail, Record, Store, StoreError};
+use super::{Created, Event, Mail, QuotaChange, Record, Store, StoreError, Transition, Transitioned};
 use policy::Status;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -308,6 +308,66 @@ impl Store for SqliteStore {
             }
             tx.commit().map_err(unavailable)?;
             Ok(Created::New)
+        })
+        .await
+    }
+
+    async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
+        let record_json = encode(&change.record)?;
+        let event = EventRow::new(&change.event)?;
+        let mails = change.mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
+        let (record, expected, quota) = (change.record.clone(), change.expected_version, change.quota.clone());
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let current: Option<String> = tx
+                .query_row("SELECT record FROM applications WHERE reference = ?1", params![record.reference], |row| row.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            let Some(current) = current else { return Ok(Transitioned::NotFound) };
+            let current: Record = decode(&current)?;
+            if current.version != expected {
+                return Ok(Transitioned::Stale(Box::new(current)));
+            }
+            match &quota {
+                Some(QuotaChange::Take { key, cap }) => {
+                    let used: u32 = tx
+                        .query_row("SELECT used FROM quotas WHERE key = ?1", params![key], |row| row.get(0))
+                        .optional()
+                        .map_err(unavailable)?
+                        .unwrap_or(0);
+                    if used >= *cap {
+                        return Ok(Transitioned::QuotaFull { used, cap: *cap });
+                    }
+                    tx.execute(
+                        "INSERT INTO quotas (key, used) VALUES (?1, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1",
+                        params![key],
+                    )
+                    .map_err(unavailable)?;
+                }
+                Some(QuotaChange::Release { key }) => {
+                    tx.execute("UPDATE quotas SET used = used - 1 WHERE key = ?1 AND used > 0", params![key]).map_err(unavailable)?;
+                }
+                None => {}
+            }
+            tx.execute(
+                "UPDATE applications SET status = ?2, version = ?3, scope = ?4, record = ?5, updated_at = ?6 WHERE reference = ?1 AND version = ?7",
+                params![
+                    record.reference,
+                    record.status.code(),
+                    record.version as i64,
+                    record.scope,
+                    record_json,
+                    record.updated_at,
+                    expected as i64
+                ],
+            )
+            .map_err(unavailable)?;
+            insert_event(&tx, &record.reference, &event)?;
+            for mail in &mails {
+                insert_mail(&tx, mail)?;
+            }
+            tx.commit().map_err(unavailable)?;
+            Ok(Transitioned::Done)
         })
         .await
     }

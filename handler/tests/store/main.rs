@@ -1,7 +1,9 @@
 //! One contract, two real stores: every test runs on SQLite (a temporary file) and on DynamoDB
 //! Local (started on a free port for this test binary, stopped when it exits).
 
-use handler::store::{Created, DynamoStore, Event, Mail, Record, SqliteStore, Store};
+use handler::store::{
+    Created, DynamoStore, Event, Mail, QuotaChange, Record, SqliteStore, Store, Transition, Transitioned,
+};
 use policy::{Application, ApplicationForm, Programme, Status};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -66,7 +68,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         subject: format!("主题 {i}"),
         text: "正文".into(),
         html: "<p>正文</p>".into(),
-        created_at: format!("2025-03-15T01:00:0{i}Z"),
+        created_at: format!("2025-03-15T01:00:{i:02}Z"),
         attempts: 0,
     }
 }
@@ -191,6 +193,80 @@ async fn concurrent_duplicates_store_one(store: Arc<dyn Store>) {
     assert_eq!(store.list(None, None).await.expect("list").len(), 1);
 }
 
+fn approve(current: &Record, status: Status, quota: Option<QuotaChange>) -> Transition {
+    let mut record = current.clone();
+    record.status = status;
+    record.version += 1;
+    record.updated_at = "2025-03-16T01:00:00Z".into();
+    let mut e = event(current.version as u32 + 1);
+    e.kind = "approved".into();
+    e.actor = "hr".into();
+    e.status = status;
+    Transition {
+        expected_version: current.version,
+        record,
+        event: e,
+        mails: vec![mail(&current.reference, 10 + current.version as u32)],
+        quota,
+    }
+}
+
+async fn transitions_apply_once_and_refuse_stale_versions(store: Arc<dyn Store>) {
+    let r = record(60, "hohhot");
+    store.create(&r, &event(1), &[]).await.expect("create");
+    let change = approve(&r, Status::HrReview, None);
+    assert_eq!(store.transition(&change).await.expect("transition"), Transitioned::Done);
+    // The same decision again (an old link, a repeated POST): refused, nothing more written.
+    match store.transition(&change).await.expect("transition") {
+        Transitioned::Stale(current) => assert_eq!((current.version, current.status), (2, Status::HrReview)),
+        other => panic!("expected Stale, got {other:?}"),
+    }
+    let now = store.get(&r.reference).await.expect("get").expect("record");
+    assert_eq!((now.version, now.status), (2, Status::HrReview));
+    assert_eq!(store.events(&r.reference).await.expect("events").len(), 2);
+    assert_eq!(store.unsent_mail().await.expect("mail"), 1);
+    assert_eq!(store.list(Some("hohhot"), Some(Status::HrReview)).await.expect("list").len(), 1);
+    let mut missing = change.clone();
+    missing.record.reference = "TP2025-NONE00".into();
+    assert_eq!(store.transition(&missing).await.expect("transition"), Transitioned::NotFound);
+}
+
+async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
+    let mut records = Vec::new();
+    for n in 0..20u32 {
+        let r = record(100 + n, "hohhot");
+        store.create(&r, &event(1), &[]).await.expect("create");
+        records.push(r);
+    }
+    let key = "region-out-hohhot".to_owned();
+    let mut tasks = Vec::new();
+    for r in records.clone() {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .transition(&approve(&r, Status::Recommended, Some(QuotaChange::Take { key, cap: 5 })))
+                .await
+                .expect("transition")
+        }));
+    }
+    let mut done = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Transitioned::Done => done += 1,
+            Transitioned::QuotaFull { cap, .. } => assert_eq!(cap, 5),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(done, 5);
+    assert_eq!(store.quota_used(&key).await.expect("quota"), 5);
+    let recommended = store.list(Some("hohhot"), Some(Status::Recommended)).await.expect("list");
+    assert_eq!(recommended.len(), 5);
+    // A withdrawn recommendation gives its place back.
+    let withdrawn = approve(&recommended[0], Status::Withdrawn, Some(QuotaChange::Release { key: key.clone() }));
+    assert_eq!(store.transition(&withdrawn).await.expect("transition"), Transitioned::Done);
+    assert_eq!(store.quota_used(&key).await.expect("quota"), 4);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_store {
@@ -210,4 +286,6 @@ contract!(
     outbox_leases_retries_and_delivers_once,
     concurrent_claims_never_share_a_mail,
     concurrent_duplicates_store_one,
+    transitions_apply_once_and_refuse_stale_versions,
+    a_quota_is_never_over_allocated,
 );
