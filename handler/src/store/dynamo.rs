@@ -339,7 +339,7 @@ impl Store for DynamoStore {
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
         let record = &change.record;
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
-        let mut app = Update::builder()
+        let app = Update::builder()
             .table_name(&self.table)
             .set_key(Some(app_key(&record.reference)))
             .update_expression("SET #status = :status, #version = :version, #record = :record, gsi1pk = :gsi1pk")
@@ -353,34 +353,29 @@ impl Store for DynamoStore {
             .expression_attribute_values(":gsi1pk", s(format!("SCOPE#{}", record.scope)))
             .expression_attribute_values(":expected", n(change.expected_version));
         let mut items = vec![TransactWriteItem::builder().update(app.build().map_err(build)?).build()];
+        // The quota counter: take a place only while `used < cap`; give one back only if taken.
+        let quota = |key: &str, expression: &str, condition: &str, cap: u32| -> Result<TransactWriteItem, StoreError> {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(format!("QUOTA#{key}")))
+                .key("sk", s("QUOTA"))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":cap", n(cap))
+                .build()
+                .map_err(build)?;
+            Ok(TransactWriteItem::builder().update(update).build())
+        };
         let quota_cap = match &change.quota {
             Some(QuotaChange::Take { key, cap }) => {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key("pk", s(format!("QUOTA#{key}")))
-                    .key("sk", s("QUOTA"))
-                    .update_expression("SET used = if_not_exists(used, :zero) + :one")
-                    .condition_expression("attribute_not_exists(used) OR used < :cap")
-                    .expression_attribute_values(":zero", n(0))
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":cap", n(*cap))
-                    .build()
-                    .map_err(build)?;
-                items.push(TransactWriteItem::builder().update(update).build());
+                let take = "SET used = if_not_exists(used, :zero) + :one";
+                items.push(quota(key, take, "(attribute_not_exists(used) OR used < :cap) AND :cap > :zero", *cap)?);
                 Some((key.clone(), *cap))
             }
             Some(QuotaChange::Release { key }) => {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key("pk", s(format!("QUOTA#{key}")))
-                    .key("sk", s("QUOTA"))
-                    .update_expression("SET used = used - :one")
-                    .condition_expression("used > :zero")
-                    .expression_attribute_values(":zero", n(0))
-                    .expression_attribute_values(":one", n(1))
-                    .build()
-                    .map_err(build)?;
-                items.push(TransactWriteItem::builder().update(update).build());
+                items.push(quota(key, "SET used = used - :one", "used > :zero AND :cap >= :zero", 0)?);
                 None
             }
             None => None,
