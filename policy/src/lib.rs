@@ -25,7 +25,7 @@ pub use programme::{
     Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
 };
 pub use quota::{Quota, QuotaFull};
-pub use status::Status;
+pub use status::{Action, Actor, QuotaEffect, Status, Step, reviewer_for, step};
 pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 

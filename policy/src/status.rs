@@ -89,3 +89,170 @@ mod tests {
         serde_json::to_string(&s).expect("serialises")
     }
 }
+
+/// Who acts on an application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The applicant, through the status link.
+    Applicant,
+    /// The employer unit's reviewer.
+    Unit,
+    /// League/city HR, or the department for 区直 units.
+    Hr,
+    /// The regional centre.
+    Centre,
+}
+
+impl Actor {
+    /// The API code (also the link stage).
+    pub fn code(self) -> &'static str {
+        match self {
+            Actor::Applicant => "applicant",
+            Actor::Unit => "unit",
+            Actor::Hr => "hr",
+            Actor::Centre => "centre",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre].into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// Something an actor does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 审核通过 (unit), 推荐 (HR).
+    Approve,
+    /// 退回 with a comment.
+    Return,
+    /// The applicant sends a returned application again.
+    Resubmit,
+    /// The applicant withdraws.
+    Withdraw,
+    /// The centre marks 入选.
+    Select,
+    /// The centre marks 未入选.
+    Reject,
+}
+
+/// What a transition does besides changing the status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuotaEffect {
+    /// Nothing.
+    None,
+    /// Takes a place (HR recommends).
+    Take,
+    /// Gives a place back (a recommended application is withdrawn).
+    Release,
+}
+
+/// A move the state machine allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The status after it.
+    pub to: Status,
+    /// Its effect on the quota.
+    pub quota: QuotaEffect,
+    /// The event kind recorded.
+    pub event: &'static str,
+}
+
+/// The one state machine of an application: who may do what from which status. Nothing else
+/// decides what may follow what.
+pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
+    use Action::*;
+    use Status::*;
+    let s = |to, quota, event| Some(Step { to, quota, event });
+    match (from, actor, action) {
+        (UnitReview, Actor::Unit, Approve) => s(HrReview, QuotaEffect::None, "approved"),
+        (UnitReview, Actor::Unit, Return) => s(Returned, QuotaEffect::None, "returned"),
+        (HrReview, Actor::Hr, Approve) => s(Recommended, QuotaEffect::Take, "approved"),
+        (HrReview, Actor::Hr, Return) => s(Returned, QuotaEffect::None, "returned"),
+        (Returned, Actor::Applicant, Resubmit) => s(UnitReview, QuotaEffect::None, "resubmitted"),
+        (UnitReview | HrReview | Returned, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::None, "withdrawn"),
+        (Recommended, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::Release, "withdrawn"),
+        (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None, "selected"),
+        (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None, "not_selected"),
+        _ => None,
+    }
+}
+
+/// The reviewer whose turn it is in `status`, if any.
+pub fn reviewer_for(status: Status) -> Option<Actor> {
+    match status {
+        Status::UnitReview => Some(Actor::Unit),
+        Status::HrReview => Some(Actor::Hr),
+        Status::Recommended => Some(Actor::Centre),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod machine {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
+    const ACTIONS: [Action; 6] =
+        [Action::Approve, Action::Return, Action::Resubmit, Action::Withdraw, Action::Select, Action::Reject];
+
+    #[test]
+    fn the_happy_path_and_a_return() {
+        let s = |f, a, x| step(f, a, x).map(|s| s.to);
+        assert_eq!(s(Status::UnitReview, Actor::Unit, Action::Approve), Some(Status::HrReview));
+        assert_eq!(s(Status::HrReview, Actor::Hr, Action::Approve), Some(Status::Recommended));
+        assert_eq!(step(Status::HrReview, Actor::Hr, Action::Approve).map(|s| s.quota), Some(QuotaEffect::Take));
+        assert_eq!(s(Status::HrReview, Actor::Hr, Action::Return), Some(Status::Returned));
+        assert_eq!(s(Status::Returned, Actor::Applicant, Action::Resubmit), Some(Status::UnitReview));
+        assert_eq!(
+            step(Status::Recommended, Actor::Applicant, Action::Withdraw).map(|s| s.quota),
+            Some(QuotaEffect::Release)
+        );
+        assert_eq!(s(Status::Recommended, Actor::Centre, Action::Select), Some(Status::Selected));
+    }
+
+    #[test]
+    fn nobody_approves_out_of_turn_and_the_applicant_never_approves() {
+        for from in Status::ALL {
+            assert_eq!(step(*from, Actor::Applicant, Action::Approve), None);
+            assert_eq!(step(*from, Actor::Unit, Action::Approve).is_some(), *from == Status::UnitReview);
+            assert_eq!(step(*from, Actor::Hr, Action::Approve).is_some(), *from == Status::HrReview);
+        }
+        // Decided by the centre, or withdrawn: final.
+        for from in [Status::Selected, Status::NotSelected, Status::Withdrawn] {
+            for actor in ACTORS {
+                for action in ACTIONS {
+                    assert_eq!(step(from, actor, action), None, "{from:?} {actor:?} {action:?}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        /// Random sequences by random actors never skip a stage: `recommended` is only ever
+        /// reached from `hr_review`, which is only reached from `unit_review`, and a place is
+        /// taken exactly when entering `recommended` and released only when leaving it.
+        #[test]
+        fn random_sequences_never_skip_a_stage(moves in proptest::collection::vec((0usize..4, 0usize..6), 0..60)) {
+            let mut status = Status::UnitReview;
+            let mut places = 0i32;
+            for (a, x) in moves {
+                if let Some(next) = step(status, ACTORS[a], ACTIONS[x]) {
+                    match next.to {
+                        Status::HrReview => prop_assert_eq!(status, Status::UnitReview),
+                        Status::Recommended => prop_assert_eq!(status, Status::HrReview),
+                        Status::Selected | Status::NotSelected => prop_assert_eq!(status, Status::Recommended),
+                        _ => {}
+                    }
+                    places += match next.quota { QuotaEffect::Take => 1, QuotaEffect::Release => -1, QuotaEffect::None => 0 };
+                    status = next.to;
+                    prop_assert_eq!(places, i32::from(matches!(status, Status::Recommended | Status::Selected | Status::NotSelected)));
+                }
+            }
+        }
+    }
+}
