@@ -92,11 +92,29 @@ fn check(root: &Path) -> Result<()> {
     for gap in site.programme.gaps() {
         println!("warning: {gap}");
     }
+    let reviewers_path = root.join("config/reviewers.toml");
+    let reviewers =
+        std::fs::read_to_string(&reviewers_path).with_context(|| format!("reading {}", reviewers_path.display()))?;
+    let reviewer_problems = match policy::Reviewers::parse(&reviewers, &site.programme) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems,
+    };
+    for problem in &reviewer_problems {
+        println!("error: config/reviewers.toml: {problem}");
+    }
+    if reviewers.contains("example.gov.cn") {
+        println!("warning: config/reviewers.toml still holds the sample example.gov.cn addresses");
+    }
     for b in &broken {
         println!("error: {}: {} ({})", b.page, b.link, b.reason);
     }
-    if !broken.is_empty() {
-        bail!("{} broken links in {} pages", broken.len(), report.pages);
+    if !broken.is_empty() || !reviewer_problems.is_empty() {
+        bail!(
+            "{} broken links in {} pages; {} problems in config/reviewers.toml",
+            broken.len(),
+            report.pages,
+            reviewer_problems.len()
+        );
     }
     println!("checked {} pages: every internal link, anchor and asset resolves", report.pages);
     Ok(())

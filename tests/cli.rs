@@ -16,6 +16,8 @@ fn fixture() -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(root.join("config.toml"), dir.path().join("config.toml")).expect("config");
     std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
+    std::fs::copy(root.join("config/reviewers.toml"), dir.path().join("config/reviewers.toml")).expect("reviewers");
     for entry in std::fs::read_dir(root.join("content")).expect("content") {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), dir.path().join("content").join(entry.file_name())).expect("copy");
@@ -54,6 +56,18 @@ fn check_passes_on_the_real_site_and_warns_about_gaps() {
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("checked 14 pages"), "{text}");
     assert!(text.contains("warning: 附件1"), "{text}");
+}
+
+#[test]
+fn check_names_a_league_without_a_reviewer() {
+    let dir = fixture();
+    let path = dir.path().join("config/reviewers.toml");
+    let text = std::fs::read_to_string(&path).expect("read").replace("wuhai = ", "# wuhai = ");
+    std::fs::write(&path, text).expect("write");
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("check").output().expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no reviewer for league wuhai (乌海市)"), "{text}");
 }
 
 #[test]

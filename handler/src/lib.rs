@@ -34,6 +34,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     /// The rules of the round.
     pub programme: Arc<Programme>,
+    /// HR reviewers by league and department, and the centre.
+    pub reviewers: Arc<policy::Reviewers>,
     /// The shared templates with the programme's view.
     pub pages: Arc<Pages>,
     /// The clock (system time, or a trial clock under `serve --now`).
@@ -66,10 +68,12 @@ impl AppState {
     /// State with the programme and site config embedded at compile time.
     pub fn new(clock: Clock, store: Arc<dyn store::Store>, settings: Settings) -> Result<Self, StartError> {
         let programme = Programme::embedded().map_err(|e| StartError(e.to_string()))?;
+        let reviewers = policy::Reviewers::embedded(&programme).map_err(|e| StartError(e.to_string()))?;
         let config = theme::Config::embedded().map_err(StartError)?;
         let pages = Pages::new(&programme, config).map_err(|e| StartError(theme::error_chain(&e)))?;
         Ok(Self {
             programme: Arc::new(programme),
+            reviewers: Arc::new(reviewers),
             pages: Arc::new(pages),
             clock,
             site_dir: None,

@@ -11,6 +11,7 @@ mod id_number;
 mod money;
 mod programme;
 mod quota;
+mod reviewers;
 mod status;
 mod token;
 mod types;
@@ -25,6 +26,7 @@ pub use programme::{
     Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
 };
 pub use quota::{Quota, QuotaFull};
+pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use status::{Action, Actor, QuotaEffect, Status, Step, reviewer_for, step};
 pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
