@@ -120,8 +120,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/eligibility", post(routes::eligibility::check))
         .route("/api/applications", post(routes::applications::submit))
         .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
-        .route("/status/{token}", get(routes::record::status))
-        .route("/review/{token}", get(routes::record::review));
+        .route("/status/{token}", get(routes::record::status).post(routes::decide::applicant))
+        .route("/review/{token}", get(routes::record::review).post(routes::decide::review));
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(routes::statics::service(dir)),
         None => api.fallback(routes::not_found),

@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("mail/submitted_applicant.html", include_str!("../templates/mail/submitted_applicant.html")),
     ("mail/submitted_unit.txt", include_str!("../templates/mail/submitted_unit.txt")),
     ("mail/submitted_unit.html", include_str!("../templates/mail/submitted_unit.html")),
+    ("mail/decision_applicant.txt", include_str!("../templates/mail/decision_applicant.txt")),
+    ("mail/decision_applicant.html", include_str!("../templates/mail/decision_applicant.html")),
+    ("mail/review_request.txt", include_str!("../templates/mail/review_request.txt")),
+    ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
 ];
 
 /// A static file with a content-hashed public path.

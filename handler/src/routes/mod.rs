@@ -1,6 +1,7 @@
 //! Route handlers, one module per feature.
 
 pub mod applications;
+pub mod decide;
 pub mod eligibility;
 pub mod record;
 pub mod statics;

@@ -115,6 +115,10 @@ pub async fn status(
         return json_view(&record, &events);
     }
     let mut extra = tera::Context::new();
+    extra.insert(
+        "can_withdraw",
+        &policy::step(record.status, policy::Actor::Applicant, policy::Action::Withdraw).is_some(),
+    );
     extra.insert("submitted", &query.submitted.is_some());
     extra.insert("email", record.application.email.as_str());
     page(&state, "status.html", "申报进度", &record, &events, extra)
@@ -145,5 +149,24 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>, he
         )
     });
     extra.insert("notice", &notice);
+    // The decision form, only on a current link, for the reviewer whose turn it is.
+    let actor = policy::Actor::from_code(&claims.stage);
+    let decide = actor.filter(|a| claims.version == record.version && policy::reviewer_for(record.status) == Some(*a)).map(|a| {
+        let quota = (a == policy::Actor::Hr).then(|| crate::routes::decide::quota_for(&state, &record));
+        serde_json::json!({
+            "legend": match a { policy::Actor::Unit => "所在单位审核", policy::Actor::Hr => "审核推荐（占用推荐名额）", _ => "确定结果" },
+            "approve_label": match a { policy::Actor::Unit => "审核通过", policy::Actor::Hr => "审核通过并推荐", _ => "入选" },
+            "quota": quota.map(|(key, cap)| serde_json::json!({"key": key, "cap": cap, "used": 0, "key_label": if key.matches('-').count() > 1 { "本盟市名额（附件1）" } else { "本项目总名额；附件1未公布" }})),
+        })
+    });
+    let decide = match decide {
+        Some(mut d) if d["quota"].is_object() => {
+            let key = d["quota"]["key"].as_str().unwrap_or_default().to_owned();
+            d["quota"]["used"] = state.store.quota_used(&key).await.unwrap_or_default().into();
+            Some(d)
+        }
+        other => other,
+    };
+    extra.insert("decide", &decide);
     page(&state, "review.html", "审核申报", &record, &events, extra)
 }

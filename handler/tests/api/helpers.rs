@@ -72,7 +72,7 @@ impl TestApp {
         link.strip_prefix(BASE).unwrap_or_else(|| panic!("{link} is not under {BASE}")).to_owned()
     }
 
-    /// Every mail written so far.
+    /// Every mail written so far, oldest first.
     pub fn mails(&self) -> Vec<Sent> {
         let mut files: Vec<_> = std::fs::read_dir(&self.outbox)
             .map(|d| {
@@ -82,7 +82,7 @@ impl TestApp {
                     .collect()
             })
             .unwrap_or_default();
-        files.sort();
+        files.sort_by_key(|p| (std::fs::metadata(p).and_then(|m| m.modified()).ok(), p.clone()));
         files.iter().map(|f| parse_eml(&std::fs::read_to_string(f).expect("eml"))).collect()
     }
 }
@@ -102,7 +102,32 @@ fn decode_words(header: &str) -> String {
         .to_owned()
 }
 
-/// Reads the headers and the two base64 parts lettre writes.
+/// Decodes quoted-printable text (soft line breaks and `=XX` bytes).
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (other, _) => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads the headers and the text and HTML parts lettre writes.
 fn parse_eml(text: &str) -> Sent {
     let text = text.replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").expect("headers");
@@ -121,8 +146,16 @@ fn parse_eml(text: &str) -> Sent {
         let rest = &body[at..];
         let start = rest.find("\n\n").expect("part body") + 2;
         let end = rest[start..].find("\n--").map_or(rest.len(), |e| start + e);
-        let b64: String = rest[start..end].split_whitespace().collect();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).expect("base64")).expect("utf-8")
+        let head = &rest[..start];
+        let raw = &rest[start..end];
+        if head.contains("Content-Transfer-Encoding: base64") {
+            let b64: String = raw.split_whitespace().collect();
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).expect("base64")).expect("utf-8")
+        } else if head.contains("Content-Transfer-Encoding: quoted-printable") {
+            quoted_printable(raw)
+        } else {
+            raw.to_owned()
+        }
     };
     Sent {
         to: headers.get("to").cloned().unwrap_or_default(),

@@ -3,5 +3,6 @@
 mod eligibility;
 mod headers;
 mod helpers;
+mod reviews;
 mod statics;
 mod submissions;

@@ -1,0 +1,161 @@
+//! Decisions by signed links: unit, then HR, returns, withdrawal; links that have passed.
+
+use crate::helpers::{Sent, TestApp, spawn_app};
+use serde_json::Value;
+
+async fn submit(app: &TestApp, n: u32) -> String {
+    let body: Value =
+        app.post_json("/api/applications", &testkit::sample_application(n)).await.json().await.expect("json");
+    TestApp::path_of(body["status_url"].as_str().expect("status_url"))
+}
+
+/// The newest mail to `to` whose text holds a link with `prefix`; returns the link's path.
+fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
+    let link = mails
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| testkit::link_with(&m.text, prefix))
+        .next_back()
+        .unwrap_or_else(|| panic!("no {prefix} link in mail to {to}: {mails:?}"));
+    TestApp::path_of(&link)
+}
+
+async fn post_decision(app: &TestApp, path: &str, body: &str) -> reqwest::Response {
+    app.post_form(path, body).await
+}
+
+async fn status(app: &TestApp, path: &str) -> Value {
+    app.get_json(path).await.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn unit_then_hr_approve_and_old_links_stop_acting() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 40).await;
+    let unit_link = link_in_mail(&app.mails(), "unit40@example.gov.cn", "/review/");
+
+    // Looking changes nothing, however often, with GET and with HEAD.
+    for _ in 0..3 {
+        assert_eq!(app.get(&unit_link).await.status(), 200);
+        let head = app.client.head(format!("{}{unit_link}", app.address)).send().await.expect("head");
+        assert_eq!(head.status(), 200);
+    }
+    assert_eq!(status(&app, &status_path).await["version"], 1);
+    let page = app.get(&unit_link).await.text().await.expect("html");
+    assert!(page.contains("name=\"decision\" value=\"approve\"") && page.contains("所在单位审核"), "{page}");
+
+    let response = post_decision(&app, &unit_link, "decision=approve&comment=").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], unit_link.as_str());
+    let s = status(&app, &status_path).await;
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("hr_review"), Some(2)));
+
+    // The same POST again, or any POST on the old link: refused, nothing changes.
+    let again = post_decision(&app, &unit_link, "decision=approve").await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.expect("html").contains("已由所在单位于"));
+    assert_eq!(status(&app, &status_path).await["version"], 2);
+    let old_page = app.get(&unit_link).await.text().await.expect("html");
+    assert!(old_page.contains("此链接对应的版本已处理") && !old_page.contains("name=\"decision\""));
+
+    // HR is told, sees places used / cap, and recommends.
+    let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let hr_page = app.get(&hr_link).await.text().await.expect("html");
+    assert!(hr_page.contains("已推荐 <strong>0</strong> / 50"), "{hr_page}");
+    assert_eq!(post_decision(&app, &hr_link, "decision=approve").await.status(), 303);
+    let s = status(&app, &status_path).await;
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("recommended"), Some(3)));
+    let kinds: Vec<(&str, &str)> = s["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| (e["kind"].as_str().expect("k"), e["actor"].as_str().expect("a")))
+        .collect();
+    assert_eq!(kinds, [("submitted", "applicant"), ("approved", "unit"), ("approved", "hr")]);
+    assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
+
+    // The applicant heard of each decision; no mail carries the full 身份证号.
+    let id = testkit::sample_application(40)["id_number"].as_str().expect("id").to_owned();
+    let mails = app.mails();
+    assert_eq!(mails.iter().filter(|m| m.to == "applicant40@example.com").count(), 3);
+    assert!(mails.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)));
+}
+
+#[tokio::test]
+async fn a_return_needs_a_comment_and_the_comment_is_escaped() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 41).await;
+    let unit_link = link_in_mail(&app.mails(), "unit41@example.gov.cn", "/review/");
+    assert_eq!(post_decision(&app, &unit_link, "decision=return&comment=+").await.status(), 422);
+    let long = "长".repeat(1001);
+    assert_eq!(post_decision(&app, &unit_link, &format!("decision=return&comment={long}")).await.status(), 422);
+    assert_eq!(status(&app, &status_path).await["status"], "unit_review");
+    let comment = "请补充<script>alert(1)</script>职称证书";
+    let body = serde_urlencoded::to_string([("decision", "return"), ("comment", comment)]).expect("encode");
+    assert_eq!(post_decision(&app, &unit_link, &body).await.status(), 303);
+    let s = status(&app, &status_path).await;
+    assert_eq!(s["status"], "returned");
+    assert_eq!(s["events"][1]["comment"], comment);
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(page.contains("请补充&lt;script&gt;alert(1)&lt;/script&gt;职称证书") && !page.contains("<script>alert(1)"));
+    let mail = app
+        .mails()
+        .into_iter()
+        .find(|m| m.to == "applicant41@example.com" && m.subject.contains("退回"))
+        .expect("mail");
+    assert!(mail.text.contains(comment), "plain text keeps the comment as written");
+    assert!(mail.html.contains("&lt;script&gt;") && !mail.html.contains("<script>"), "{}", mail.html);
+}
+
+#[tokio::test]
+async fn a_status_link_never_approves_and_cross_site_posts_are_refused() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 42).await;
+    assert_eq!(post_decision(&app, &status_path, "decision=approve&version=1").await.status(), 409);
+    let unit_link = link_in_mail(&app.mails(), "unit42@example.gov.cn", "/review/");
+    let forged = app
+        .client
+        .post(format!("{}{unit_link}", app.address))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("decision=approve")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status(), 403);
+    let cross = app
+        .client
+        .post(format!("{}{unit_link}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("decision=approve")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cross.status(), 403);
+    // A review link of another stage or a tampered one does nothing either.
+    assert_eq!(post_decision(&app, &unit_link.replace(".unit.", ".hr."), "decision=approve").await.status(), 403);
+    assert_eq!(status(&app, &status_path).await["version"], 1);
+}
+
+#[tokio::test]
+async fn withdrawing_a_recommendation_gives_the_place_back() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 43).await;
+    let unit_link = link_in_mail(&app.mails(), "unit43@example.gov.cn", "/review/");
+    post_decision(&app, &unit_link, "decision=approve").await;
+    let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    post_decision(&app, &hr_link, "decision=approve").await;
+    assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(page.contains("所占推荐名额将释放"));
+    // Without the confirmation: nothing happens.
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3").await.status(), 422);
+    // A stale version: nothing happens.
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=2&confirm=on").await.status(), 409);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3&confirm=on").await.status(), 303);
+    assert_eq!(status(&app, &status_path).await["status"], "withdrawn");
+    assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 0);
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(!page.contains("id=\"withdraw\""));
+}
