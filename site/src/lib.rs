@@ -162,7 +162,7 @@ impl Site {
     /// Renders every page and writes the site into `out`, replacing what was there.
     pub fn write(&self, out: &Path) -> Result<BuildReport, SiteError> {
         let started = Instant::now();
-        let theme = Theme::new().map_err(|e| SiteError::Template {
+        let theme = Theme::site().map_err(|e| SiteError::Template {
             page: "-".into(),
             template: "-".into(),
             message: theme::error_chain(&e),

@@ -12,8 +12,9 @@ use tera::{Context, Tera, Value};
 
 pub use view::{chrome_view, needs_programme, programme_view};
 
-/// Every template, by name. Names ending in `.html` are autoescaped.
-const TEMPLATES: &[(&str, &str)] = &[
+/// Templates the generated site renders (and the handler too), by name. Names ending in `.html`
+/// are autoescaped.
+const SITE_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
     ("index.html", include_str!("../templates/index.html")),
@@ -23,12 +24,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("contact.html", include_str!("../templates/contact.html")),
     ("apply.html", include_str!("../templates/apply.html")),
     ("check.html", include_str!("../templates/check.html")),
-    ("error.html", include_str!("../templates/error.html")),
     ("404.html", include_str!("../templates/404.html")),
     ("partials/nav.html", include_str!("../templates/partials/nav.html")),
     ("partials/fields.html", include_str!("../templates/partials/fields.html")),
     ("partials/reasons.html", include_str!("../templates/partials/reasons.html")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+];
+
+/// Templates only the handler renders: record pages, messages and mail.
+const HANDLER_TEMPLATES: &[(&str, &str)] = &[
+    ("error.html", include_str!("../templates/error.html")),
     ("status.html", include_str!("../templates/status.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("partials/application.html", include_str!("../templates/partials/application.html")),
@@ -101,10 +106,19 @@ fn yuan_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value>
 }
 
 impl Theme {
-    /// Parses every template and hashes every asset.
+    /// Every template (the handler) and every asset.
     pub fn new() -> Result<Self, tera::Error> {
+        Self::with(&[SITE_TEMPLATES, HANDLER_TEMPLATES])
+    }
+
+    /// Only the templates the generated site renders (parsing fewer keeps builds fast).
+    pub fn site() -> Result<Self, tera::Error> {
+        Self::with(&[SITE_TEMPLATES])
+    }
+
+    fn with(sets: &[&[(&str, &str)]]) -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
-        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(sets.iter().flat_map(|set| set.iter().copied()))?;
         tera.register_filter("yuan", yuan_filter);
         tera.set_escape_fn(escape_html);
         let assets: Vec<Asset> = ASSETS
