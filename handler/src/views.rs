@@ -23,11 +23,18 @@ pub fn chinese_time(text: &str) -> String {
 }
 
 /// One row of the application table.
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq, Eq)]
 pub struct Row {
     label: &'static str,
     value: String,
     multiline: bool,
+}
+
+impl Row {
+    /// The field's label.
+    pub fn label(&self) -> &'static str {
+        self.label
+    }
 }
 
 fn row(label: &'static str, value: impl Into<String>) -> Row {

@@ -357,6 +357,44 @@ impl Application {
         })
     }
 
+    /// The form fields that would produce this application (to prefill an edit): codes as the
+    /// form posts them, checkboxes as `on`.
+    pub fn form_values(&self) -> std::collections::BTreeMap<String, String> {
+        let on = |b: bool| if b { "on".to_owned() } else { String::new() };
+        [
+            ("name", self.name.clone()),
+            ("gender", self.gender.code().to_owned()),
+            ("ethnicity", self.ethnicity.clone()),
+            ("id_number", self.id_number.expose().to_owned()),
+            ("phone", self.phone.to_string()),
+            ("email", self.email.to_string()),
+            ("education", self.education.clone()),
+            ("school", self.school.clone()),
+            ("major", self.major.clone()),
+            ("title_level", self.title_level.clone()),
+            ("title_name", self.title_name.clone()),
+            ("employer", self.employer.clone()),
+            ("unit_level", self.unit_level.code().to_owned()),
+            ("league", self.league.clone().unwrap_or_default()),
+            ("department", self.department.clone().unwrap_or_default()),
+            ("county", self.county.clone()),
+            ("sector", self.sector.code().to_owned()),
+            ("grassroots", on(self.grassroots)),
+            ("field", self.field.code().to_owned()),
+            ("profession", self.profession.clone()),
+            ("profession_start", self.profession_start.to_string()),
+            ("track", self.track.code().to_owned()),
+            ("host_institution", self.host_institution.clone()),
+            ("plan", self.plan.clone()),
+            ("health_ok", on(self.health_ok)),
+            ("pledge", on(self.pledge)),
+            ("unit_reviewer_email", self.unit_reviewer_email.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// `programme-track`, e.g. `region-out`.
     pub fn stream_key(&self) -> String {
         format!("{}-{}", self.programme, self.track.code())
@@ -503,6 +541,17 @@ pub(crate) mod tests {
         let errors = Application::parse(&form, &programme()).expect_err("invalid");
         assert_eq!(fields(&errors), ["name", "employer"]);
         assert!(errors[1].message.contains("101"));
+    }
+
+    #[test]
+    fn form_values_parse_back_to_the_same_application() {
+        let p = programme();
+        let app = Application::parse(&valid_form(), &p).expect("valid");
+        let pairs: Vec<(String, String)> = app.form_values().into_iter().collect();
+        let encoded =
+            serde_json::to_value(pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>()).expect("json");
+        let form: ApplicationForm = serde_json::from_value(encoded).expect("form");
+        assert_eq!(Application::parse(&form, &p).expect("valid again"), app);
     }
 
     #[test]

@@ -27,6 +27,7 @@ const SITE_TEMPLATES: &[(&str, &str)] = &[
     ("404.html", include_str!("../templates/404.html")),
     ("partials/nav.html", include_str!("../templates/partials/nav.html")),
     ("partials/fields.html", include_str!("../templates/partials/fields.html")),
+    ("partials/application_form.html", include_str!("../templates/partials/application_form.html")),
     ("partials/reasons.html", include_str!("../templates/partials/reasons.html")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
 ];

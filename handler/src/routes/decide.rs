@@ -310,18 +310,115 @@ pub async fn review(
     decide(&state, format!("/review/{token}"), record, events, claims.version, actor, &form, client).await
 }
 
-/// `POST /status/{token}`: the applicant withdraws (a status link can never approve).
+/// `POST /status/{token}`: the applicant withdraws, or resubmits a returned application (a
+/// status link can never approve).
 pub async fn applicant(
     State(state): State<AppState>,
     Path(token): Path<String>,
     client: Client,
     headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let form: DecisionForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let (_, record, events) = match open(&state, &headers, &token, Purpose::Status).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let expected = form.version.unwrap_or(0);
+    if form.decision == "resubmit" {
+        return resubmit(&state, &token, record, events, expected, &body, client).await;
+    }
     decide(&state, format!("/status/{token}"), record, events, expected, Actor::Applicant, &form, client).await
+}
+
+/// A returned application, edited and sent again: checked like a new one (the 身份证号 may not
+/// change), stored as a new version with the changed fields named in the event, and sent to the
+/// unit reviewer again.
+async fn resubmit(
+    state: &AppState,
+    token: &str,
+    record: Record,
+    events: Vec<Event>,
+    expected: u64,
+    body: &[u8],
+    client: Client,
+) -> Response {
+    let refuse = |status: StatusCode, title: &str, message: &str| html_page(state, status, title, message);
+    if record.version != expected {
+        return refuse(StatusCode::CONFLICT, "已处理", &already_decided(&events));
+    }
+    let Some(step) = policy::step(record.status, Actor::Applicant, Action::Resubmit) else {
+        return refuse(
+            StatusCode::CONFLICT,
+            "不能重新提交",
+            &format!("这份申报当前为“{}”，不能重新提交。", record.status.label()),
+        );
+    };
+    if !state.programme.window_open_at(state.clock.now()) {
+        return refuse(StatusCode::FORBIDDEN, "不在申报时间内", "现在不在申报时间内，修改未被受理。");
+    }
+    let values: std::collections::BTreeMap<String, String> =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter().collect();
+    let form: policy::ApplicationForm = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let parsed = policy::Application::parse(&form, &state.programme).and_then(|a| {
+        if a.id_number == record.application.id_number {
+            Ok(a)
+        } else {
+            Err(vec![policy::Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")])
+        }
+    });
+    let application = match parsed {
+        Ok(a) => a,
+        Err(reasons) => {
+            let mut extra = crate::routes::record::resubmit_form(state, token, &record, values, &reasons);
+            extra.insert("can_withdraw", &true);
+            let mut response = crate::routes::record::page(state, "status.html", "申报进度", &record, &events, extra);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return response;
+        }
+    };
+    let before = views::rows(&state.programme, &record.application);
+    let after = views::rows(&state.programme, &application);
+    let changed: Vec<&str> = after.iter().filter(|row| !before.contains(row)).map(|row| row.label()).collect();
+    let now = views::rfc3339(state.clock.now());
+    let mut next = record.clone();
+    next.status = step.to;
+    next.version = record.version + 1;
+    next.updated_at = now.clone();
+    next.stream = application.stream_key();
+    next.scope = application.hr_scope();
+    next.application = application;
+    let comment =
+        if changed.is_empty() { "未修改内容".to_owned() } else { format!("修改了：{}", changed.join("、")) };
+    let event = Event {
+        seq: events.len() as u32 + 1,
+        kind: step.event.to_owned(),
+        actor: Actor::Applicant.code().to_owned(),
+        actor_address: Some(next.application.email.to_string()),
+        at: now,
+        comment: Some(comment),
+        status: step.to,
+        client_hash: Some(policy::keyed_hash(&state.settings.secret, &["client", &client.0])),
+    };
+    let mails = match mails_for(state, &next, Actor::Applicant, Action::Resubmit, "") {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = ?e, "resubmission mail failed to render");
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "系统错误", "系统出错，修改未保存。请稍后再试。");
+        }
+    };
+    let change = Transition { expected_version: expected, record: next, event, mails, quota: None };
+    match state.store.transition(&change).await {
+        Ok(Transitioned::Done) => {
+            tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
+            state.mail_queued().await;
+            Redirect::to(&format!("/status/{token}")).into_response()
+        }
+        Ok(Transitioned::Stale(_)) => refuse(StatusCode::CONFLICT, "已处理", &already_decided(&events)),
+        Ok(_) => refuse(StatusCode::CONFLICT, "不能重新提交", "这份申报不能重新提交。"),
+        Err(e) => {
+            tracing::error!(error = %e, reference = %record.reference, "resubmission not stored");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "系统繁忙", "系统繁忙，修改未保存。请稍后再提交。")
+        }
+    }
 }

@@ -73,7 +73,8 @@ fn json_view(record: &Record, events: &[Event]) -> Response {
         .into_response()
 }
 
-fn page(
+/// Renders a record page with its rows and timeline.
+pub(crate) fn page(
     state: &AppState,
     template: &str,
     title: &str,
@@ -114,7 +115,7 @@ pub async fn status(
     if json {
         return json_view(&record, &events);
     }
-    let mut extra = tera::Context::new();
+    let mut extra = resubmit_form(&state, &token, &record, record.application.form_values(), &[]);
     extra.insert(
         "can_withdraw",
         &policy::step(record.status, policy::Actor::Applicant, policy::Action::Withdraw).is_some(),
@@ -169,4 +170,31 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>, he
     };
     extra.insert("decide", &decide);
     page(&state, "review.html", "审核申报", &record, &events, extra)
+}
+
+/// The edit form of a returned application: prefilled `values`, field `errors`, posting back to
+/// the status link with the version it was shown for.
+pub(crate) fn resubmit_form(
+    state: &AppState,
+    token: &str,
+    record: &Record,
+    values: std::collections::BTreeMap<String, String>,
+    errors: &[policy::Reason],
+) -> tera::Context {
+    let mut extra = tera::Context::new();
+    let can = policy::step(record.status, policy::Actor::Applicant, policy::Action::Resubmit).is_some();
+    extra.insert("can_resubmit", &can);
+    if can {
+        let map: std::collections::BTreeMap<&str, &str> =
+            errors.iter().map(|r| (r.field.as_str(), r.message.as_str())).collect();
+        extra.insert("values", &values);
+        extra.insert("errors", &map);
+        extra.insert("error_list", errors);
+        extra.insert("form_action", &format!("/status/{token}"));
+        extra.insert("form_version", &record.version);
+        extra.insert("form_id", "resubmit-form");
+        extra.insert("form_submit", "重新提交");
+        extra.insert("window_open", &state.programme.window_open_at(state.clock.now()));
+    }
+    extra
 }

@@ -159,3 +159,63 @@ async fn withdrawing_a_recommendation_gives_the_place_back() {
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(!page.contains("id=\"withdraw\""));
 }
+
+#[tokio::test]
+async fn a_returned_application_is_edited_and_resubmitted() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 44).await;
+    let first_link = link_in_mail(&app.mails(), "unit44@example.gov.cn", "/review/");
+    assert_eq!(
+        post_decision(&app, &first_link, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85%E8%AE%A1%E5%88%92")
+            .await
+            .status(),
+        303
+    );
+
+    // The status page now holds the form, prefilled, posting back to the status link.
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(page.contains("修改后重新提交") && page.contains("value=\"北京协和医院\""), "{page}");
+    assert!(page.contains(&format!("action=\"{status_path}\"")));
+    assert!(page.contains("name=\"version\" value=\"2\""));
+
+    let mut form = testkit::sample_application(44);
+    form["plan"] = "补充后的培养计划：在北京协和医院学习心血管介入技术一年。".into();
+    let mut fields: Vec<(String, String)> = crate::helpers::form_body(&form)
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    fields.push(("decision".into(), "resubmit".into()));
+    fields.push(("version".into(), "2".into()));
+    let encoded =
+        |fields: &[(String, String)]| fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+
+    // The 身份证号 cannot change: the form comes back with the message and nothing changes.
+    let mut other_id = fields.clone();
+    for (k, v) in other_id.iter_mut() {
+        if k == "id_number" {
+            *v = testkit::sample_application(45)["id_number"].as_str().expect("id").to_owned();
+        }
+    }
+    let refused = post_decision(&app, &status_path, &encoded(&other_id)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.expect("html").contains("居民身份证号码不能修改"));
+    assert_eq!(status(&app, &status_path).await["version"], 2);
+
+    assert_eq!(post_decision(&app, &status_path, &encoded(&fields)).await.status(), 303);
+    let s = status(&app, &status_path).await;
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("unit_review"), Some(3)));
+    assert_eq!(s["events"][2]["kind"], "resubmitted");
+    assert_eq!(s["events"][2]["comment"], "修改了：培养计划");
+
+    // The unit reviewer gets a new link and sees what changed; the first link no longer acts.
+    let second_link = link_in_mail(&app.mails(), "unit44@example.gov.cn", "/review/");
+    assert_ne!(second_link, first_link);
+    let review = app.get(&second_link).await.text().await.expect("html");
+    assert!(review.contains("修改了：培养计划") && review.contains("补充后的培养计划"));
+    assert_eq!(post_decision(&app, &first_link, "decision=approve").await.status(), 409);
+    assert_eq!(post_decision(&app, &second_link, "decision=approve").await.status(), 303);
+    assert_eq!(status(&app, &status_path).await["status"], "hr_review");
+}
