@@ -69,3 +69,101 @@ async fn smtp_down_then_up_delivers_each_mail_exactly_once() {
     assert!(page.text().await.expect("html").contains("乌力吉"));
     assert!(unit.html.contains("查看申报表并审核"));
 }
+
+/// Posts a decision form to a page of the app.
+async fn decide(client: &reqwest::Client, address: &str, path: &str, body: &str) -> u16 {
+    client
+        .post(format!("{address}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// The path of the newest link under `prefix` in mail to `to`.
+async fn newest_link(web_port: u16, to: &str, prefix: &str, count: usize) -> String {
+    let messages = testkit::maildev_wait(web_port, count, Duration::from_secs(10)).await;
+    let link = messages
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == to))
+        .filter_map(|m| testkit::link_with(&m.text, prefix))
+        .next_back()
+        .unwrap_or_else(|| panic!("no {prefix} link for {to} in {messages:?}"));
+    link.strip_prefix(BASE).expect("base").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_journey_through_real_mail() {
+    let maildev = tokio::task::spawn_blocking(|| testkit::start_maildev(None)).await.expect("maildev");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3")).expect("sqlite"));
+    let mailer = Arc::new(
+        SmtpMailer::new(&format!("smtp://127.0.0.1:{}", maildev.port), "特培申报 <noreply@example.gov.cn>")
+            .expect("mailer"),
+    );
+    let clock = Clock::starting_at(time::macros::datetime!(2025-03-15 09:00 +8));
+    let settings = Settings::new(BASE, "k1", b"smtp journey key long enough for hmac");
+    let state = AppState::new(clock, store.clone(), settings).expect("state").with_inline_mailer(mailer);
+    let address = serve(state).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+
+    // Submit; the unit reviewer's link arrives by mail.
+    let body: serde_json::Value = client
+        .post(format!("{address}/api/applications"))
+        .json(&testkit::sample_application(7))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let status_path = body["status_url"].as_str().expect("url").strip_prefix(BASE).expect("base").to_owned();
+    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 2).await;
+    // The unit returns it; the applicant hears why, edits and resubmits.
+    assert_eq!(decide(&client, &address, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await, 303);
+    let returned = testkit::maildev_wait(maildev.web_port, 3, Duration::from_secs(10)).await;
+    assert!(returned.iter().any(|m| m.to == ["applicant7@example.com"] && m.text.contains("请补充")));
+    let mut form = testkit::sample_application(7);
+    form["plan"] = "补充：学习内容为心血管介入和重症监护，回院后开展新技术。".into();
+    let mut encoded = serde_urlencoded::to_string(
+        form.as_object()
+            .expect("object")
+            .iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
+                serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .expect("encode");
+    encoded.push_str("&decision=resubmit&version=2");
+    assert_eq!(decide(&client, &address, &status_path, &encoded).await, 303);
+
+    // The unit approves from the new mail, then HR from theirs.
+    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 5).await;
+    assert_eq!(decide(&client, &address, &unit, "decision=approve").await, 303);
+    let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 7).await;
+    assert_eq!(decide(&client, &address, &hr, "decision=approve").await, 303);
+
+    let status: serde_json::Value = client
+        .get(format!("{address}{status_path}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["status"], "recommended");
+    let kinds: Vec<&str> =
+        status["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("kind")).collect();
+    assert_eq!(kinds, ["submitted", "returned", "resubmitted", "approved", "approved"]);
+    let all = testkit::maildev_messages(maildev.web_port).await;
+    let id = testkit::sample_application(7)["id_number"].as_str().expect("id").to_owned();
+    assert!(all.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)), "full 身份证号 in mail");
+    assert_eq!(store.unsent_mail().await.expect("count"), 0);
+}
