@@ -3,6 +3,7 @@
 
 mod clock;
 mod headers;
+pub mod limiter;
 pub mod mail;
 mod pages;
 mod routes;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub outbox: mail::Outbox,
     /// Sends queued mail within the request (the Lambda, which has no background task).
     pub inline_mailer: Option<Arc<dyn mail::Mailer>>,
+    /// Bounds how often a link can be sent again.
+    pub limiter: Arc<limiter::Limiter>,
 }
 
 /// Why the state could not be built.
@@ -81,6 +84,7 @@ impl AppState {
             settings: Arc::new(settings),
             outbox: mail::Outbox::default(),
             inline_mailer: None,
+            limiter: Arc::new(limiter::Limiter::new(std::time::Duration::from_secs(600))),
         })
     }
 
@@ -121,7 +125,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/applications", post(routes::applications::submit))
         .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
         .route("/status/{token}", get(routes::record::status).post(routes::decide::applicant))
-        .route("/review/{token}", get(routes::record::review).post(routes::decide::review));
+        .route("/review/{token}", get(routes::record::review).post(routes::decide::review))
+        .route("/review/{token}/renew", post(routes::links::renew))
+        .route("/api/status-link", post(routes::links::status_link));
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(routes::statics::service(dir)),
         None => api.fallback(routes::not_found),

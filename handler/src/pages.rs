@@ -61,7 +61,11 @@ impl Pages {
 
     /// A plain message page (errors, refusals).
     pub fn message(&self, title: &str, message: &str) -> String {
-        let mut extra = Context::new();
+        self.message_with(title, message, Context::new())
+    }
+
+    /// A message page with extra context (`back` link, `renew` form).
+    pub fn message_with(&self, title: &str, message: &str, mut extra: Context) -> String {
         extra.insert("message", message);
         self.render("error.html", title, "", None, extra).unwrap_or_else(|e| {
             tracing::error!(error = %theme::error_chain(&e), "error page failed to render");

@@ -24,6 +24,7 @@ const SITE_TEMPLATES: &[(&str, &str)] = &[
     ("contact.html", include_str!("../templates/contact.html")),
     ("apply.html", include_str!("../templates/apply.html")),
     ("check.html", include_str!("../templates/check.html")),
+    ("lookup.html", include_str!("../templates/lookup.html")),
     ("404.html", include_str!("../templates/404.html")),
     ("partials/nav.html", include_str!("../templates/partials/nav.html")),
     ("partials/fields.html", include_str!("../templates/partials/fields.html")),
@@ -47,6 +48,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/decision_applicant.html", include_str!("../templates/mail/decision_applicant.html")),
     ("mail/review_request.txt", include_str!("../templates/mail/review_request.txt")),
     ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
+    ("mail/link_again.txt", include_str!("../templates/mail/link_again.txt")),
+    ("mail/link_again.html", include_str!("../templates/mail/link_again.html")),
 ];
 
 /// A static file with a content-hashed public path.

@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod decide;
 pub mod eligibility;
+pub mod links;
 pub mod record;
 pub mod statics;
 pub mod tasks;

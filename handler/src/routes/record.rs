@@ -41,7 +41,20 @@ pub fn verify(state: &AppState, token: &str, purpose: Purpose, json: bool) -> Re
             }
         };
         tracing::info!(refusal = code, "link refused");
-        Box::new(if json { json_error(status, code, message) } else { html_page(state, status, title, message) })
+        if json {
+            return Box::new(json_error(status, code, message));
+        }
+        // An expired link offers a fresh one, sent only to the address already on file.
+        let mut extra = tera::Context::new();
+        match (&e, purpose) {
+            (TokenError::Expired(_), Purpose::Review) => extra.insert("renew", &format!("/review/{token}/renew")),
+            (TokenError::Expired(_), Purpose::Status) => extra.insert(
+                "back",
+                &serde_json::json!({"url": "/status/#lookup-title", "title": "凭申报编号和邮箱重新获取查询链接"}),
+            ),
+            _ => {}
+        }
+        Box::new((status, Html(state.pages.message_with(title, message, extra))).into_response())
     })
 }
 

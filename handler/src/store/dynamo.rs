@@ -422,6 +422,19 @@ impl Store for DynamoStore {
         Err(StoreError::Unavailable("transaction kept conflicting".into()))
     }
 
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
+        for mail in mails {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(mail_item(mail)?))
+                .send()
+                .await
+                .map_err(sdk)?;
+        }
+        Ok(())
+    }
+
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
         let out = self
             .client

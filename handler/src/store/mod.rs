@@ -167,6 +167,8 @@ pub trait Store: Send + Sync {
     /// Applies a change if the version still matches, with its event, mails and quota change,
     /// atomically: a place is never over-allocated, even under concurrent decisions.
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
+    /// Queues mail that accompanies no change (a link sent again).
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
     /// Applications for a league or department (`None`: all), optionally of one status, oldest first.

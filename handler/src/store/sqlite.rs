@@ -372,6 +372,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
+        let mails = mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            for mail in &mails {
+                insert_mail(&tx, mail)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
         let reference = reference.to_owned();
         self.with(move |conn| {

@@ -3,6 +3,7 @@
 mod eligibility;
 mod headers;
 mod helpers;
+mod links;
 mod reviews;
 mod statics;
 mod submissions;

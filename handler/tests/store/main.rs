@@ -81,6 +81,8 @@ async fn create_then_get_round_trips(store: Arc<dyn Store>) {
     assert_eq!(store.events(&r.reference).await.expect("events"), vec![event(1)]);
     assert_eq!(store.quota_used("region-out-hohhot").await.expect("quota"), 0);
     store.ping().await.expect("ping");
+    store.enqueue(&[mail(&r.reference, 2)]).await.expect("enqueue");
+    assert_eq!(store.unsent_mail().await.expect("count"), 2);
 }
 
 async fn one_application_per_identity_number(store: Arc<dyn Store>) {
