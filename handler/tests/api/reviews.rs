@@ -219,3 +219,60 @@ async fn a_returned_application_is_edited_and_resubmitted() {
     assert_eq!(post_decision(&app, &second_link, "decision=approve").await.status(), 303);
     assert_eq!(status(&app, &status_path).await["status"], "hr_review");
 }
+
+#[tokio::test]
+async fn script_in_every_text_field_is_escaped_in_pages_and_mail() {
+    let app = spawn_app().await;
+    let evil = "<script>alert(1)</script>";
+    let mut form = testkit::sample_application(46);
+    for field in ["name", "school", "major", "title_name", "employer", "county", "profession", "host_institution"] {
+        form[field] = format!("{evil}x").into();
+    }
+    form["plan"] = format!("{evil}学习心血管内科诊疗新技术").into();
+    let response = app.post_json("/api/applications", &form).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));
+    let unit_link = link_in_mail(&app.mails(), "unit46@example.gov.cn", "/review/");
+    post_decision(&app, &unit_link, &format!("decision=return&comment={}", "%3Cscript%3Ealert(1)%3C%2Fscript%3E"))
+        .await;
+    for path in [&status_path, &unit_link] {
+        let html = app.get(path).await.text().await.expect("html");
+        assert!(!html.contains(evil), "{path}: raw script in page");
+        assert!(html.matches("&lt;script&gt;alert(1)&lt;/script&gt;").count() >= 9, "{path}");
+    }
+    let mails = app.mails();
+    for mail in &mails {
+        assert!(!mail.html.contains(evil), "raw script in HTML mail: {}", mail.subject);
+    }
+    // Plain text is not HTML: the subject and text part carry the name exactly as typed.
+    let unit = mails.iter().find(|m| m.to == "unit46@example.gov.cn").expect("unit mail");
+    assert!(unit.subject.contains(&format!("{evil}x")) && unit.text.contains(&format!("{evil}x")), "{}", unit.subject);
+    assert!(unit.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;x"));
+}
+
+#[tokio::test]
+async fn every_emailed_link_can_be_fetched_again_and_again_without_changing_anything() {
+    let app = spawn_app().await;
+    let status_path = submit(&app, 47).await;
+    let unit_link = link_in_mail(&app.mails(), "unit47@example.gov.cn", "/review/");
+    post_decision(&app, &unit_link, "decision=approve").await;
+    let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let before = app
+        .store
+        .get(&status(&app, &status_path).await["reference"].as_str().expect("ref").to_owned())
+        .await
+        .expect("get");
+    let events = app.store.events(&before.as_ref().expect("record").reference).await.expect("events").len();
+    for link in [&status_path, &unit_link, &hr_link] {
+        for _ in 0..3 {
+            assert!(app.get(link).await.status().is_success());
+            let head = app.client.head(format!("{}{link}", app.address)).send().await.expect("head");
+            assert!(head.status().is_success());
+            assert!(app.get_json(link).await.status().is_success());
+        }
+    }
+    let reference = before.as_ref().expect("record").reference.clone();
+    assert_eq!(app.store.get(&reference).await.expect("get"), before);
+    assert_eq!(app.store.events(&reference).await.expect("events").len(), events);
+}
