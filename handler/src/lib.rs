@@ -1,6 +1,7 @@
 //! The application handler. [`app`] is the only place routes are assembled: `tepei serve` runs it
 //! beside the generated site, and the Lambda `bootstrap` wraps the same Router.
 
+pub mod blobs;
 mod clock;
 mod headers;
 pub mod limiter;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest upload body: one file of the largest allowed size plus multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 /// Everything a request needs, built once at start.
 #[derive(Clone)]
@@ -53,6 +56,8 @@ pub struct AppState {
     pub inline_mailer: Option<Arc<dyn mail::Mailer>>,
     /// Bounds how often a link can be sent again.
     pub limiter: Arc<limiter::Limiter>,
+    /// Uploaded files, where this deployment stores them itself (`serve`).
+    pub blobs: Option<Arc<dyn blobs::Blobs>>,
 }
 
 /// Why the state could not be built.
@@ -85,7 +90,14 @@ impl AppState {
             outbox: mail::Outbox::default(),
             inline_mailer: None,
             limiter: Arc::new(limiter::Limiter::new(std::time::Duration::from_secs(600))),
+            blobs: None,
         })
+    }
+
+    /// Stores uploads itself (`serve`: files under the data folder).
+    pub fn with_blobs(mut self, blobs: Arc<dyn blobs::Blobs>) -> Self {
+        self.blobs = Some(blobs);
+        self
     }
 
     /// Also serves the generated site from `dir`.
@@ -127,7 +139,12 @@ pub fn app(state: AppState) -> Router {
         .route("/status/{token}", get(routes::record::status).post(routes::decide::applicant))
         .route("/review/{token}", get(routes::record::review).post(routes::decide::review))
         .route("/review/{token}/renew", post(routes::links::renew))
-        .route("/api/status-link", post(routes::links::status_link));
+        .route("/api/status-link", post(routes::links::status_link))
+        .route("/api/uploads", post(routes::uploads::target))
+        .route(
+            "/api/uploads/local/{token}",
+            post(routes::uploads::local).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        );
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(routes::statics::service(dir)),
         None => api.fallback(routes::not_found),

@@ -5,6 +5,7 @@
 //! newtypes ([`IdNumber`], [`Phone`], [`Email`], [`YearMonth`]) turn raw text into checked values.
 
 mod application;
+mod attachment;
 mod contact;
 mod eligibility;
 mod id_number;
@@ -17,13 +18,15 @@ mod token;
 mod types;
 
 pub use application::{Application, ApplicationForm, FIELD_ORDER};
+pub use attachment::{FileType, UploadError, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{Profile, ProfileForm, Reason, Verdict, eligibility, route, truthy};
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{
-    Attachment1, Attachment2, Centre, Contact, Costs, Deadline, Departments, EthnicGroup, Fees, League, LeagueGroup,
-    Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Stream, Window,
+    Attachment1, Attachment2, AttachmentKind, AttachmentRules, Centre, Contact, Costs, Deadline, Departments,
+    EthnicGroup, Fees, League, LeagueGroup, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Required,
+    Stream, Window,
 };
 pub use quota::{Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};

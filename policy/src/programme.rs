@@ -39,6 +39,10 @@ pub struct Programme {
     pub attachment1: Attachment1,
     /// Whether the summary table layout (附件2) was published.
     pub attachment2: Attachment2,
+    /// Limits on uploaded proof documents.
+    pub attachments: AttachmentRules,
+    /// Kinds of proof document and when each is required.
+    pub attachment_kinds: Vec<AttachmentKind>,
     /// The 12 leagues and cities plus 满洲里市 and 二连浩特市.
     pub leagues: Vec<League>,
     /// 区直 departments.
@@ -230,6 +234,46 @@ pub struct Attachment1 {
 pub struct Attachment2 {
     /// Whether the layout was published.
     pub published: bool,
+}
+
+/// Limits on uploads.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRules {
+    /// Largest file, in bytes.
+    pub max_bytes: u64,
+    /// Most files per application.
+    pub max_files: usize,
+    /// Accepted MIME types (checked by content).
+    pub types: Vec<String>,
+}
+
+/// When a kind of document is required.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Required {
+    /// From everyone.
+    Always,
+    /// Where the stream requires an ethnic minority.
+    Minority,
+    /// From applicants who qualify by education and years in the profession.
+    ByEducation,
+    /// From applicants who qualify by their title.
+    ByTitle,
+    /// Optional.
+    Never,
+}
+
+/// A kind of proof document.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentKind {
+    /// Code, e.g. `title_certificate`.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+    /// When it is required.
+    pub required: Required,
 }
 
 /// A league (盟/市) or a city within one.

@@ -19,6 +19,8 @@ pub enum Purpose {
     Review,
     /// A league, department or centre dashboard.
     Dashboard,
+    /// One file upload to a local key.
+    Upload,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
             Purpose::Status => "s",
             Purpose::Review => "r",
             Purpose::Dashboard => "d",
+            Purpose::Upload => "u",
         }
     }
 
@@ -35,6 +38,7 @@ impl Purpose {
             "s" => Some(Purpose::Status),
             "r" => Some(Purpose::Review),
             "d" => Some(Purpose::Dashboard),
+            "u" => Some(Purpose::Upload),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ pub mod links;
 pub mod record;
 pub mod statics;
 pub mod tasks;
+pub mod uploads;
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The task secret.
     pub task_secret: String,
     outbox: PathBuf,
+    /// Where uploads land.
+    pub uploads: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -188,8 +190,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let mailer = FileMailer::new(&outbox, "特培申报 <noreply@example.gov.cn>").expect("mailer");
     let settings = Settings::new(BASE, "k1", b"test key that is long enough for hmac");
     let task_secret = settings.task_secret.clone();
-    let mut state =
-        AppState::new(options.clock, store.clone(), settings).expect("state").with_inline_mailer(Arc::new(mailer));
+    let mut state = AppState::new(options.clock, store.clone(), settings)
+        .expect("state")
+        .with_inline_mailer(Arc::new(mailer))
+        .with_blobs(Arc::new(handler::blobs::FsBlobs::new(dir.path().join("uploads")).expect("blobs")));
     if options.site {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("assets")).expect("mkdir");
@@ -202,7 +206,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, store, task_secret, outbox, _dir: dir }
+    let uploads = dir.path().join("uploads");
+    TestApp { address, client, store, task_secret, outbox, uploads, _dir: dir }
 }
 
 /// The app as the Lambda runs it (no static site), inside the window.

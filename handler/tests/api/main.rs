@@ -7,3 +7,4 @@ mod links;
 mod reviews;
 mod statics;
 mod submissions;
+mod uploads;

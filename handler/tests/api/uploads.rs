@@ -1,0 +1,90 @@
+//! Uploads under `serve`: the local stand-in for an S3 presigned POST, with the same limits.
+
+use crate::helpers::{Options, TestApp, in_window, spawn_app, spawn_with};
+use handler::Clock;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+async fn target(app: &TestApp, kind: &str, size: usize, content_type: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/uploads",
+        &json!({"kind": kind, "name": "证书.pdf", "size": size, "content_type": content_type}),
+    )
+    .await
+}
+
+async fn upload(app: &TestApp, url: &str, bytes: Vec<u8>, content_type: &str) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("证书.pdf").mime_str(content_type).expect("mime");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    app.client.post(format!("{}{url}", app.address)).multipart(form).send().await.expect("request")
+}
+
+fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(size, b'x');
+    bytes
+}
+
+#[tokio::test]
+async fn a_good_file_lands_and_its_hash_matches() {
+    let app = spawn_app().await;
+    let bytes = pdf(200_000);
+    let response = target(&app, "title_certificate", bytes.len(), "application/pdf").await;
+    assert_eq!(response.status(), 201);
+    let t: Value = response.json().await.expect("json");
+    let key = t["key"].as_str().expect("key").to_owned();
+    assert!(key.starts_with("uploads/") && key.len() == "uploads/".len() + 32, "{key}");
+    let stored = upload(&app, t["url"].as_str().expect("url"), bytes.clone(), "application/pdf").await;
+    assert_eq!(stored.status(), 201);
+    let stored: Value = stored.json().await.expect("json");
+    let expected: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stored, json!({"key": key, "size": 200_000, "content_type": "application/pdf", "sha256": expected}));
+    let on_disk = std::fs::read(app.uploads.join(key.trim_start_matches("uploads/"))).expect("file");
+    assert_eq!(on_disk, bytes);
+    // Two targets never share a key.
+    let other: Value = target(&app, "other", 10, "").await.json().await.expect("json");
+    assert_ne!(other["key"], t["key"]);
+}
+
+#[tokio::test]
+async fn oversize_wrong_type_and_unknown_kind_are_refused() {
+    let app = spawn_app().await;
+    let too_big = target(&app, "title_certificate", 10 * 1024 * 1024 + 1, "application/pdf").await;
+    assert_eq!(too_big.status(), 422);
+    assert!(too_big.json::<Value>().await.expect("json")["message"].as_str().expect("msg").contains("10MB"));
+    assert_eq!(target(&app, "passport", 100, "application/pdf").await.status(), 422);
+    assert_eq!(target(&app, "other", 100, "application/x-msdownload").await.status(), 422);
+
+    // A file bigger than its limit is cut off at the limit, and nothing is stored.
+    let t: Value = target(&app, "other", 100, "application/pdf").await.json().await.expect("json");
+    let response = upload(&app, t["url"].as_str().expect("url"), pdf(10 * 1024 * 1024 + 10), "application/pdf").await;
+    assert_eq!(response.status(), 413);
+    // A renamed .exe is refused by its content.
+    let t: Value = target(&app, "other", 100, "application/pdf").await.json().await.expect("json");
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    exe.resize(4096, 0);
+    let response = upload(&app, t["url"].as_str().expect("url"), exe, "application/pdf").await;
+    assert_eq!(response.status(), 422);
+    assert!(response.json::<Value>().await.expect("json")["message"].as_str().expect("msg").contains("PDF、JPEG或PNG"));
+    assert_eq!(std::fs::read_dir(&app.uploads).map(|d| d.count()).unwrap_or(0), 0, "nothing stored");
+}
+
+#[tokio::test]
+async fn expired_and_tampered_upload_links_are_refused() {
+    let app = spawn_app().await;
+    let t: Value = target(&app, "other", 100, "application/pdf").await.json().await.expect("json");
+    let url = t["url"].as_str().expect("url").to_owned();
+    // Thirty-one minutes on, the same link has expired.
+    let later = spawn_with(Options {
+        clock: Clock::starting_at(in_window() + time::Duration::minutes(31)),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(upload(&later, &url, pdf(100), "application/pdf").await.status(), 403);
+    // Another key, or a larger limit, breaks the signature.
+    let forged = url.replacen("/u.", "/u.0", 1);
+    assert_eq!(upload(&app, &forged, pdf(100), "application/pdf").await.status(), 403);
+    let bigger = url.replace(".10485760.", ".99999999.");
+    assert_eq!(upload(&app, &bigger, pdf(100), "application/pdf").await.status(), 403);
+    assert_eq!(upload(&app, &url, pdf(100), "application/pdf").await.status(), 201);
+}
