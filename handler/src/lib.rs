@@ -139,6 +139,8 @@ pub fn app(state: AppState) -> Router {
         .route("/status/{token}", get(routes::record::status).post(routes::decide::applicant))
         .route("/review/{token}", get(routes::record::review).post(routes::decide::review))
         .route("/review/{token}/renew", post(routes::links::renew))
+        .route("/review/{token}/files/{index}", get(routes::record::review_file))
+        .route("/status/{token}/files/{index}", get(routes::record::status_file))
         .route("/api/status-link", post(routes::links::status_link))
         .route("/api/uploads", post(routes::uploads::target))
         .route(

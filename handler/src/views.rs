@@ -105,6 +105,27 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
     rows
 }
 
+/// The record's files as pages and mail list them, with the required kinds still missing.
+pub fn attachments(p: &Programme, r: &Record) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = r
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let kind = p.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());
+            serde_json::json!({"index": i, "kind": kind, "name": a.name, "size_kb": a.size.div_ceil(1024), "sha256": a.sha256})
+        })
+        .collect();
+    let by_title = p.qualifies_by_title(&r.stream, &r.application.title_level);
+    let missing: Vec<String> = p
+        .required_kinds(&r.stream, by_title)
+        .into_iter()
+        .filter(|k| !r.attachments.iter().any(|a| a.kind == k.code))
+        .map(|k| k.name.clone())
+        .collect();
+    serde_json::json!({"files": files, "missing": missing})
+}
+
 /// The record's header facts.
 #[derive(Serialize)]
 pub struct RecordView {

@@ -46,6 +46,21 @@ pub struct ApplicationForm {
     pub submission_id: Option<String>,
     /// Honeypot: people leave it empty.
     pub website: Option<String>,
+    /// Files uploaded beforehand (`POST /api/uploads`), by key.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInput>,
+}
+
+/// One uploaded file named in an application.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct AttachmentInput {
+    /// The key `POST /api/uploads` gave.
+    pub key: String,
+    /// Kind code, e.g. `title_certificate`.
+    pub kind: String,
+    /// The file's name as the applicant had it.
+    pub name: String,
 }
 
 /// Order of the fields on the form, for ordering error messages.

@@ -102,6 +102,16 @@ impl Programme {
         self.attachment_kinds.iter().find(|k| k.code == code).ok_or(UploadError::Kind)
     }
 
+    /// Whether the applicant's title alone meets the stream's qualification.
+    pub fn qualifies_by_title(&self, stream_key: &str, title_level: &str) -> bool {
+        let stream = self.streams.iter().find(|s| s.key() == stream_key);
+        let needed = stream.and_then(|s| s.qualification.as_ref()).and_then(|q| self.title(&q.or_title_at_least));
+        match (needed, self.title(title_level)) {
+            (Some(needed), Some(have)) => have.rank >= needed.rank,
+            _ => false,
+        }
+    }
+
     /// The kinds an applicant must upload, given the stream and which branch of the qualification
     /// they meet (`by_title`: the title alone qualifies them).
     pub fn required_kinds(&self, stream_key: &str, by_title: bool) -> Vec<&crate::programme::AttachmentKind> {

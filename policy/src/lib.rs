@@ -17,7 +17,7 @@ mod status;
 mod token;
 mod types;
 
-pub use application::{Application, ApplicationForm, FIELD_ORDER};
+pub use application::{Application, ApplicationForm, AttachmentInput, FIELD_ORDER};
 pub use attachment::{FileType, UploadError, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{Profile, ProfileForm, Reason, Verdict, eligibility, route, truthy};

@@ -2,7 +2,7 @@
 
 use crate::routes::eligibility::{Encoding, encoding, json_object, wants_json};
 use crate::routes::{html_page, json_error};
-use crate::store::{Created, Event, Mail, Record, StoreError};
+use crate::store::{Attachment, Created, Event, Mail, Record, StoreError};
 use crate::{AppState, views};
 use axum::Json;
 use axum::body::Bytes;
@@ -167,6 +167,47 @@ pub fn compose(
     })
 }
 
+/// Reads each named upload back and checks it as the upload did (type by content, size), with a
+/// SHA-256 of what is stored. Any problem is a field error on `attachments`.
+pub async fn check_attachments(
+    state: &AppState,
+    inputs: &[policy::AttachmentInput],
+) -> Result<Vec<Attachment>, SubmitError> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let p = &state.programme;
+    let invalid = |message: String| SubmitError::Invalid(vec![Reason::new("attachments", message)]);
+    if inputs.len() > p.attachments.max_files {
+        return Err(invalid(policy::UploadError::TooMany(p.attachments.max_files).to_string()));
+    }
+    let Some(blobs) = state.blobs.clone() else {
+        return Err(invalid("此部署暂不接受附件".to_owned()));
+    };
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let kind = p.attachment_kind(&input.kind).map_err(|e| invalid(e.to_string()))?;
+        let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
+        let bytes = match blobs.read(&input.key).await {
+            Ok(b) => b,
+            Err(crate::blobs::BlobError::Missing) => return Err(invalid(format!("“{name}”没有上传成功，请重新上传"))),
+            Err(e) => return Err(SubmitError::Unavailable(e.to_string())),
+        };
+        let kind_of = p
+            .check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], None)
+            .map_err(|e| invalid(format!("“{name}”：{e}")))?;
+        out.push(Attachment {
+            key: input.key.clone(),
+            kind: kind.code.clone(),
+            name: if name.is_empty() { kind.name.clone() } else { name },
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(&bytes)),
+            content_type: kind_of.mime().to_owned(),
+        });
+    }
+    Ok(out)
+}
+
 /// Everything one submission writes, built but not stored: the record, its first event, its
 /// mails, and the applicant's status link.
 pub struct Prepared {
@@ -182,6 +223,15 @@ pub struct Prepared {
 
 /// Checks the window and the form and builds what the submission writes.
 pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, SubmitError> {
+    prepare_with(state, form, Vec::new())
+}
+
+/// Like [`prepare`], with proof documents already checked by [`check_attachments`].
+pub fn prepare_with(
+    state: &AppState,
+    form: &ApplicationForm,
+    attachments: Vec<Attachment>,
+) -> Result<Prepared, SubmitError> {
     let programme = &state.programme;
     let now = state.clock.now();
     if !programme.window_open_at(now) {
@@ -209,6 +259,7 @@ pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Sub
         application,
         created_at: at.clone(),
         updated_at: at.clone(),
+        attachments,
     };
     let event = Event {
         seq: 1,
@@ -236,6 +287,7 @@ pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Sub
     context.insert("status_url", &state.settings.link(&status_path));
     context.insert("review_url", &state.settings.link(&review));
     context.insert("review_days", &state.settings.review_ttl.whole_days());
+    context.insert("files", &views::attachments(programme, &record)["files"]);
     let mails = vec![
         compose(
             state,
@@ -258,7 +310,11 @@ pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Sub
 }
 
 async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, SubmitError> {
-    let Prepared { record, event, mails, status_path } = prepare(state, form)?;
+    if !state.programme.window_open_at(state.clock.now()) {
+        return Err(SubmitError::Closed);
+    }
+    let attachments = check_attachments(state, &form.attachments).await?;
+    let Prepared { record, event, mails, status_path } = prepare_with(state, form, attachments)?;
     let reference = record.reference.clone();
     match state.store.create(&record, &event, &mails).await? {
         Created::New => {

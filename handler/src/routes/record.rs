@@ -98,6 +98,7 @@ pub(crate) fn page(
     let mut context = tera::Context::new();
     context.insert("record", &views::record(&state.programme, record));
     context.insert("rows", &views::rows(&state.programme, &record.application));
+    context.insert("attachments", &views::attachments(&state.programme, record));
     context.insert("events", &views::events(events));
     context.extend(extra);
     match state.pages.render(template, title, "", None, context) {
@@ -135,6 +136,7 @@ pub async fn status(
     );
     extra.insert("submitted", &query.submitted.is_some());
     extra.insert("email", record.application.email.as_str());
+    extra.insert("files_base", &format!("/status/{token}/files"));
     page(&state, "status.html", "申报进度", &record, &events, extra)
 }
 
@@ -182,6 +184,7 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>, he
         other => other,
     };
     extra.insert("decide", &decide);
+    extra.insert("files_base", &format!("/review/{token}/files"));
     page(&state, "review.html", "审核申报", &record, &events, extra)
 }
 
@@ -210,4 +213,58 @@ pub(crate) fn resubmit_form(
         extra.insert("window_open", &state.programme.window_open_at(state.clock.now()));
     }
     extra
+}
+
+/// `GET /review/{token}/files/{n}` and `GET /status/{token}/files/{n}`: one proof document, to
+/// the holder of a valid link only, never cached.
+pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize) -> Response {
+    let claims = match verify(state, token, purpose, false) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let (record, _) = match load(state, &claims.reference, false).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let (Some(attachment), Some(blobs)) = (record.attachments.get(index), state.blobs.clone()) else {
+        return html_page(state, StatusCode::NOT_FOUND, "文件不存在", "找不到这个文件。");
+    };
+    match blobs.read(&attachment.key).await {
+        Ok(bytes) => {
+            let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&attachment.name));
+            let headers = [
+                (header::CONTENT_TYPE, attachment.content_type.clone()),
+                (header::CONTENT_DISPOSITION, disposition),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ];
+            (headers, bytes).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, reference = %record.reference, "attachment unreadable");
+            html_page(state, StatusCode::SERVICE_UNAVAILABLE, "系统繁忙", "文件暂时无法读取，请稍后再试。")
+        }
+    }
+}
+
+/// RFC 5987 percent-encoding of a file name.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A reviewer's download.
+pub async fn review_file(State(state): State<AppState>, Path((token, index)): Path<(String, usize)>) -> Response {
+    file(&state, &token, Purpose::Review, index).await
+}
+
+/// The applicant's download.
+pub async fn status_file(State(state): State<AppState>, Path((token, index)): Path<(String, usize)>) -> Response {
+    file(&state, &token, Purpose::Status, index).await
 }

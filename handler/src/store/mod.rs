@@ -37,6 +37,26 @@ pub struct Record {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Proof documents, checked when the application was submitted.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A stored proof document.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    /// Blob key.
+    pub key: String,
+    /// Kind code.
+    pub kind: String,
+    /// File name as uploaded.
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// MIME type by content.
+    pub content_type: String,
 }
 
 /// One audit event; never changed or deleted by a later one.

@@ -88,3 +88,81 @@ async fn expired_and_tampered_upload_links_are_refused() {
     assert_eq!(upload(&app, &bigger, pdf(100), "application/pdf").await.status(), 403);
     assert_eq!(upload(&app, &url, pdf(100), "application/pdf").await.status(), 201);
 }
+
+async fn uploaded(app: &TestApp, kind: &str, bytes: Vec<u8>, mime: &str) -> String {
+    let t: Value = target(app, kind, bytes.len(), mime).await.json().await.expect("json");
+    assert_eq!(upload(app, t["url"].as_str().expect("url"), bytes, mime).await.status(), 201);
+    t["key"].as_str().expect("key").to_owned()
+}
+
+#[tokio::test]
+async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_reviewers() {
+    let app = spawn_app().await;
+    let title = pdf(50_000);
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    png.resize(3000, 7);
+    let title_key = uploaded(&app, "title_certificate", title.clone(), "application/pdf").await;
+    let id_key = uploaded(&app, "id_card", png.clone(), "image/png").await;
+    let mut form = testkit::sample_application(70);
+    form["attachments"] = json!([
+        {"key": title_key, "kind": "title_certificate", "name": "职称证书.pdf"},
+        {"key": id_key, "kind": "id_card", "name": "<b>身份证</b>.png"}
+    ]);
+    let response = app.post_json("/api/applications", &form).await;
+    assert_eq!(response.status(), 201);
+    let record = app.store.list(None, None).await.expect("list").remove(0);
+    assert_eq!(record.attachments.len(), 2);
+    let sha = |b: &[u8]| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert_eq!((record.attachments[0].sha256.clone(), record.attachments[0].size), (sha(&title), 50_000));
+    assert_eq!(record.attachments[1].content_type, "image/png");
+
+    let mails = app.mails();
+    let applicant = mails.iter().find(|m| m.to == "applicant70@example.com").expect("mail");
+    assert!(applicant.text.contains("职称证书：职称证书.pdf（49KB"), "{}", applicant.text);
+    assert!(applicant.html.contains("&lt;b&gt;身份证&lt;/b&gt;.png"));
+
+    let unit = mails.iter().find(|m| m.to == "unit70@example.gov.cn").expect("mail");
+    let review = TestApp::path_of(&testkit::link_with(&unit.text, "/review/").expect("link"));
+    let page = app.get(&review).await.text().await.expect("html");
+    assert!(page.contains(&format!("href=\"{review}/files/0\"")) && page.contains("职称证书：职称证书.pdf"));
+    // Qualifying by education, this applicant still needs these.
+    assert!(page.contains("还缺少：学历证书、学位证书、民族证明（户口簿等）"), "{page}");
+    let download = app.get(&format!("{review}/files/0")).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(download.headers()["cache-control"], "private, no-store");
+    assert!(
+        download.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment; filename*=UTF-8''")
+    );
+    assert_eq!(download.bytes().await.expect("bytes").to_vec(), title);
+    assert_eq!(app.get(&format!("{review}/files/9")).await.status(), 404);
+    let mut tampered = review.clone();
+    tampered.push('x');
+    assert_eq!(app.get(&format!("{tampered}/files/0")).await.status(), 403);
+}
+
+#[tokio::test]
+async fn an_application_naming_a_missing_or_bad_file_is_refused() {
+    let app = spawn_app().await;
+    let mut form = testkit::sample_application(71);
+    form["attachments"] =
+        json!([{"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "id_card", "name": "a.pdf"}]);
+    let response = app.post_json("/api/applications", &form).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "attachments");
+    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("没有上传成功"));
+    // A file that is not what it claims (written behind the upload endpoint's back).
+    std::fs::create_dir_all(&app.uploads).expect("mkdir");
+    std::fs::write(app.uploads.join("fedcba9876543210fedcba9876543210"), b"MZ\x90\x00 not a pdf").expect("write");
+    form["attachments"] =
+        json!([{"key": "uploads/fedcba9876543210fedcba9876543210", "kind": "id_card", "name": "a.pdf"}]);
+    assert_eq!(app.post_json("/api/applications", &form).await.status(), 422);
+    let eleven: Vec<Value> = (0..11)
+        .map(|_| json!({"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "other", "name": "x"}))
+        .collect();
+    form["attachments"] = Value::Array(eleven);
+    let body: Value = app.post_json("/api/applications", &form).await.json().await.expect("json");
+    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("最多上传10个"));
+    assert!(app.store.list(None, None).await.expect("list").is_empty());
+}

@@ -44,6 +44,7 @@ fn record(n: u32, scope: &str) -> Record {
         application,
         created_at: format!("2025-03-15T01:{:02}:{:02}Z", n / 60 % 60, n % 60),
         updated_at: "2025-03-15T01:00:00Z".into(),
+        attachments: Vec::new(),
     }
 }
 
