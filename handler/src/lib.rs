@@ -30,6 +30,9 @@ use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest application with files posted as one multipart form (the no-JS path), within what an
+/// API Gateway to Lambda request can carry.
+pub const MULTIPART_BODY_LIMIT: usize = 6 * 1000 * 1000;
 /// Largest upload body: one file of the largest allowed size plus multipart framing.
 pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
@@ -134,7 +137,10 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/eligibility", post(routes::eligibility::check))
-        .route("/api/applications", post(routes::applications::submit))
+        .route(
+            "/api/applications",
+            post(routes::applications::submit).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)),
+        )
         .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
         .route("/status/{token}", get(routes::record::status).post(routes::decide::applicant))
         .route("/review/{token}", get(routes::record::review).post(routes::decide::review))

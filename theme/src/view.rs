@@ -133,6 +133,19 @@ pub fn programme_view(p: &Programme) -> Value {
         "sectors": codes(Sector::ALL, Sector::code, Sector::label),
         "fields": codes(Field::ALL, Field::code, Field::label),
         "gaps": p.gaps(),
+        "attachment_kinds": p.attachment_kinds.iter().map(|k| json!({
+            "code": k.code,
+            "name": k.name,
+            "required": match k.required {
+                policy::Required::Always => "必须上传",
+                policy::Required::Minority => "申报须为少数民族的项目时必须上传",
+                policy::Required::ByEducation => "以学历和工作年限符合条件的，须上传",
+                policy::Required::ByTitle => "以职称符合条件的，须上传",
+                policy::Required::Never => "选填",
+            },
+        })).collect::<Vec<_>>(),
+        "attachment_max_mb": p.attachments.max_bytes.div_ceil(1024 * 1024),
+        "attachment_max_files": p.attachments.max_files,
     })
 }
 

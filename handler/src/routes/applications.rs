@@ -167,6 +167,70 @@ pub fn compose(
     })
 }
 
+/// The text fields of a multipart application as a urlencoded body, and its files: each `file_*`
+/// part is checked (type by content, size) and stored under a new key; each `attachment` field
+/// (`key|kind|name`, a file uploaded beforehand) is passed on.
+async fn read_multipart(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(Bytes, Vec<policy::AttachmentInput>, Vec<Reason>), SubmitError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|e| SubmitError::Malformed(format!("表单内容无法读取：{e}")))?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    let mut text: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    while let Some(field) =
+        parts.next_field().await.map_err(|e| SubmitError::Malformed(format!("表单内容无法读取：{e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(kind) = name.strip_prefix("file_") {
+            let kind = kind.to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let declared = field.content_type().map(ToString::to_string);
+            let bytes = field.bytes().await.map_err(|e| SubmitError::Malformed(format!("文件无法读取：{e}")))?;
+            if bytes.is_empty() && file_name.is_empty() {
+                continue; // a file input left empty
+            }
+            let checked = state.programme.attachment_kind(&kind).map_err(|e| e.to_string()).and_then(|_| {
+                state
+                    .programme
+                    .check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], declared.as_deref())
+                    .map_err(|e| format!("“{file_name}”：{e}"))
+            });
+            if let Err(message) = checked {
+                problems.push(Reason::new("attachments", message));
+                continue;
+            }
+            let Some(blobs) = state.blobs.clone() else {
+                problems.push(Reason::new("attachments", "此部署暂不接受附件"));
+                continue;
+            };
+            let key = crate::blobs::new_key();
+            blobs.write(&key, &bytes).await.map_err(|e| SubmitError::Unavailable(e.to_string()))?;
+            files.push(policy::AttachmentInput { key, kind, name: file_name });
+        } else {
+            let value = field.text().await.map_err(|e| SubmitError::Malformed(format!("表单内容无法读取：{e}")))?;
+            if name == "attachment" {
+                let mut it = value.splitn(3, '|');
+                let (key, kind, file) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
+                files.push(policy::AttachmentInput {
+                    key: key.to_owned(),
+                    kind: kind.to_owned(),
+                    name: file.to_owned(),
+                });
+            } else {
+                text.push((name, value));
+            }
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&text).map_err(|e| SubmitError::Internal(e.to_string()))?;
+    Ok((Bytes::from(encoded), files, problems))
+}
+
 /// Reads each named upload back and checks it as the upload did (type by content, size), with a
 /// SHA-256 of what is stored. Any problem is a field error on `attachments`.
 pub async fn check_attachments(
@@ -352,12 +416,42 @@ async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Su
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(enc) = encoding(&headers) else { return SubmitError::Unsupported.json() };
     let json_out = wants_json(&headers, enc);
+    if enc != Encoding::Multipart && body.len() > crate::BODY_LIMIT {
+        return (StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": "too_large", "message": "提交内容过大"})))
+            .into_response();
+    }
+    // A multipart form becomes its text fields (as a urlencoded body, so everything after this
+    // is the same as for the plain form) plus the files it carried.
+    let (body, files, file_problems) = match enc {
+        Encoding::Multipart => match read_multipart(&state, &headers, body).await {
+            Ok(x) => x,
+            Err(err) => {
+                return if json_out {
+                    err.json()
+                } else {
+                    html_page(&state, err.status(), "申报未成功", &err.message())
+                };
+            }
+        },
+        _ => (body, Vec::new(), Vec::new()),
+    };
     let parsed = match enc {
         Encoding::Json => json_object::<ApplicationForm>(&body),
-        Encoding::Form => serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}")),
+        Encoding::Form | Encoding::Multipart => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
+        }
     };
     let form = match parsed {
-        Ok(form) => form,
+        Ok(mut form) if !file_problems.is_empty() => {
+            // Refused files: the form again with every value, and the files to choose again.
+            form.attachments.clear();
+            let err = SubmitError::Invalid(file_problems);
+            return if json_out { err.json() } else { form_error(&state, &err, &body, &form) };
+        }
+        Ok(mut form) => {
+            form.attachments.extend(files);
+            form
+        }
         Err(message) => {
             let err = SubmitError::Malformed(message);
             return if json_out { err.json() } else { form_error(&state, &err, &body, &ApplicationForm::default()) };
@@ -411,6 +505,9 @@ fn form_error(state: &AppState, err: &SubmitError, body: &[u8], form: &Applicati
     context.insert("errors", &errors);
     context.insert("error_list", &reasons);
     context.insert("window_open", &state.programme.window_open_at(state.clock.now()));
+    // Files already stored stay with the form, unless they were what was wrong.
+    let keep = !reasons.iter().any(|r| r.field == "attachments");
+    context.insert("uploaded", &if keep { form.attachments.clone() } else { Vec::new() });
     let title = "在线申报";
     let page = state.pages.render("apply.html", title, "/apply/", None, context);
     let mut response = match page {

@@ -17,6 +17,8 @@ pub enum Encoding {
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `multipart/form-data` (the application form with files).
+    Multipart,
 }
 
 /// The body's encoding from `Content-Type`, or `None` for any other type.
@@ -26,6 +28,7 @@ pub fn encoding(headers: &HeaderMap) -> Option<Encoding> {
     match mime.as_str() {
         "application/json" => Some(Encoding::Json),
         "application/x-www-form-urlencoded" => Some(Encoding::Form),
+        "multipart/form-data" => Some(Encoding::Multipart),
         _ => None,
     }
 }
@@ -47,7 +50,7 @@ pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Str
 
 /// Answers the self-check.
 pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(encoding) = encoding(&headers) else {
+    let Some(encoding) = encoding(&headers).filter(|e| *e != Encoding::Multipart) else {
         return json_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -56,7 +59,9 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Byte
     };
     let parsed: Result<ProfileForm, String> = match encoding {
         Encoding::Json => json_object(&body),
-        Encoding::Form => serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}")),
+        Encoding::Form | Encoding::Multipart => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
+        }
     };
     let form = match parsed {
         Ok(form) => form,

@@ -166,3 +166,87 @@ async fn an_application_naming_a_missing_or_bad_file_is_refused() {
     assert!(body["errors"][0]["message"].as_str().expect("msg").contains("最多上传10个"));
     assert!(app.store.list(None, None).await.expect("list").is_empty());
 }
+
+/// The sample application as multipart text fields.
+fn multipart_form(n: u32) -> reqwest::multipart::Form {
+    multipart_from(&testkit::sample_application(n))
+}
+
+/// An application (JSON object) as multipart text fields.
+fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in sample.as_object().expect("object") {
+        match v {
+            Value::Bool(true) => form = form.text(k.clone(), "on"),
+            Value::String(s) => form = form.text(k.clone(), s.clone()),
+            _ => {}
+        }
+    }
+    form
+}
+
+fn file(bytes: Vec<u8>, name: &str, mime: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime")
+}
+
+async fn post_multipart(app: &TestApp, form: reqwest::multipart::Form) -> reqwest::Response {
+    app.client.post(format!("{}/api/applications", app.address)).multipart(form).send().await.expect("request")
+}
+
+#[tokio::test]
+async fn the_plain_form_carries_files_in_one_multipart_post() {
+    let app = spawn_app().await;
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    png.resize(2000, 1);
+    let form = multipart_form(72)
+        .part("file_title_certificate", file(pdf(30_000), "职称.pdf", "application/pdf"))
+        .part("file_id_card", file(png, "身份证.png", "image/png"))
+        .part("file_other", file(Vec::new(), "", "application/octet-stream"));
+    let response = post_multipart(&app, form).await;
+    assert_eq!(response.status(), 303, "{:?}", response.text().await);
+    let record = app.store.list(None, None).await.expect("list").remove(0);
+    let kinds: Vec<&str> = record.attachments.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["title_certificate", "id_card"]);
+    assert_eq!(record.attachments[0].name, "职称.pdf");
+}
+
+#[tokio::test]
+async fn a_bad_file_in_the_plain_form_is_refused_and_a_good_one_survives_another_error() {
+    let app = spawn_app().await;
+    let mut exe = b"MZ\x90\x00".to_vec();
+    exe.resize(1000, 0);
+    let response =
+        post_multipart(&app, multipart_form(73).part("file_id_card", file(exe, "setup.pdf", "application/pdf"))).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("“setup.pdf”：只能上传PDF、JPEG或PNG文件"), "{html}");
+    assert!(html.contains("value=\"呼和浩特市第一医院\""));
+
+    // Another field is wrong: the stored file comes back as a hidden field, not to be chosen again.
+    let mut wrong_phone = testkit::sample_application(74);
+    wrong_phone["phone"] = "123".into();
+    let form = multipart_from(&wrong_phone).part("file_id_card", file(pdf(5000), "身份证.pdf", "application/pdf"));
+    let response = post_multipart(&app, form).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    let hidden = html
+        .split("name=\"attachment\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("hidden attachment")
+        .to_owned();
+    assert!(hidden.starts_with("uploads/") && hidden.ends_with("|id_card|身份证.pdf"), "{hidden}");
+    let again = multipart_form(74).text("attachment", hidden);
+    assert_eq!(post_multipart(&app, again).await.status(), 303);
+    let record = app.store.list(None, None).await.expect("list").remove(0);
+    assert_eq!(record.attachments.len(), 1);
+    assert_eq!(record.attachments[0].size, 5000);
+}
+
+#[tokio::test]
+async fn a_multipart_post_over_six_megabytes_is_413() {
+    let app = spawn_app().await;
+    let form = multipart_form(75).part("file_other", file(pdf(6_100_000), "big.pdf", "application/pdf"));
+    assert_eq!(post_multipart(&app, form).await.status(), 413);
+    assert!(app.store.list(None, None).await.expect("list").is_empty());
+}
