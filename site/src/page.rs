@@ -115,7 +115,6 @@ impl Page {
         match &self.front.template {
             Some(t) => t.clone(),
             None if self.url == "/" => "index.html".to_owned(),
-            None if self.is_404() => "404.html".to_owned(),
             None => "page.html".to_owned(),
         }
     }

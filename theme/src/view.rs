@@ -29,7 +29,7 @@ pub fn chrome_view(p: &Programme) -> Value {
 
 /// Whether a template shows programme data (everything but the plain page layouts).
 pub fn needs_programme(template: &str) -> bool {
-    !matches!(template, "page.html" | "404.html")
+    template != "page.html"
 }
 
 /// Builds the template view of the programme.

@@ -110,6 +110,23 @@ pub(crate) fn page(
     }
 }
 
+/// Verifies the link and loads the record; a JSON request is answered here, as the contract's
+/// `{"reference","status","version","events"}`.
+async fn open(
+    state: &AppState,
+    token: &str,
+    purpose: Purpose,
+    headers: &HeaderMap,
+) -> Result<(Claims, Record, Vec<Event>), Box<Response>> {
+    let json = wants_json(headers);
+    let claims = verify(state, token, purpose, json)?;
+    let (record, events) = load(state, &claims.reference, json).await?;
+    if json {
+        return Err(Box::new(json_view(&record, &events)));
+    }
+    Ok((claims, record, events))
+}
+
 /// The applicant's status page.
 pub async fn status(
     State(state): State<AppState>,
@@ -117,18 +134,10 @@ pub async fn status(
     Query(query): Query<StatusQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let json = wants_json(&headers);
-    let claims = match verify(&state, &token, Purpose::Status, json) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let (record, events) = match load(&state, &claims.reference, json).await {
+    let (_, record, events) = match open(&state, &token, Purpose::Status, &headers).await {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    if json {
-        return json_view(&record, &events);
-    }
     let mut extra = resubmit_form(&state, &token, &record, record.application.form_values(), &[]);
     extra.insert(
         "can_withdraw",
@@ -140,20 +149,12 @@ pub async fn status(
     page(&state, "status.html", "申报进度", &record, &events, extra)
 }
 
-/// A reviewer's page (read-only until decisions are built).
+/// A reviewer's page: the application, its history and, on a current link, the decision form.
 pub async fn review(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
-    let json = wants_json(&headers);
-    let claims = match verify(&state, &token, Purpose::Review, json) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let (record, events) = match load(&state, &claims.reference, json).await {
+    let (claims, record, events) = match open(&state, &token, Purpose::Review, &headers).await {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    if json {
-        return json_view(&record, &events);
-    }
     let mut extra = tera::Context::new();
     let notice = (claims.version != record.version).then(|| {
         let last = events.last();

@@ -201,18 +201,23 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn record_by_submission(&self, submission_id: &str) -> Result<Option<Record>, StoreError> {
+    /// One item by key, read consistently.
+    async fn item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(format!("SUB#{submission_id}")))
-            .key("sk", s("SUB"))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .consistent_read(true)
             .send()
             .await
             .map_err(sdk)?;
-        match out.item {
+        Ok(out.item)
+    }
+
+    async fn record_by_submission(&self, submission_id: &str) -> Result<Option<Record>, StoreError> {
+        match self.item(format!("SUB#{submission_id}"), "SUB").await? {
             Some(item) => self.get(get_s(&item, "reference")?).await,
             None => Ok(None),
         }
@@ -436,16 +441,8 @@ impl Store for DynamoStore {
     }
 
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(app_key(reference)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        out.item.map(|item| decode(get_s(&item, "record")?)).transpose()
+        let out = self.item(format!("APP#{reference}"), "APP").await?;
+        out.map(|item| decode(get_s(&item, "record")?)).transpose()
     }
 
     async fn list(&self, scope: Option<&str>, status: Option<Status>) -> Result<Vec<Record>, StoreError> {
@@ -477,17 +474,8 @@ impl Store for DynamoStore {
     }
 
     async fn quota_used(&self, key: &str) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("QUOTA#{key}")))
-            .key("sk", s("QUOTA"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        Ok(out.item.map(|item| get_n(&item, "used")).transpose()?.unwrap_or(0) as u32)
+        let out = self.item(format!("QUOTA#{key}"), "QUOTA").await?;
+        Ok(out.map(|item| get_n(&item, "used")).transpose()?.unwrap_or(0) as u32)
     }
 
     async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError> {
