@@ -9,6 +9,7 @@ pub mod mail;
 mod pages;
 mod routes;
 mod settings;
+pub mod summary;
 pub mod views;
 
 /// Helpers the routes use that tests and benchmarks need too.

@@ -7,4 +7,5 @@ mod links;
 mod reviews;
 mod statics;
 mod submissions;
+mod summary;
 mod uploads;

@@ -1,0 +1,147 @@
+//! The 汇总表 (附件2): one row per application, as XLSX (rust_xlsxwriter) and as CSV (UTF-8 with a
+//! BOM, so Excel opens it in Chinese). The notice names the table but does not publish its layout;
+//! these columns are the issue's.
+
+use crate::store::Record;
+use policy::{Programme, Status};
+
+/// The column headings, in order.
+pub const HEADERS: [&str; 19] = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生年月",
+    "学历",
+    "职称",
+    "工作单位",
+    "单位层级",
+    "从事专业",
+    "从事本专业起始年月",
+    "项目",
+    "培养方式",
+    "意向培养单位",
+    "是否基层",
+    "是否非公",
+    "联系电话",
+    "状态",
+    "备注",
+];
+
+/// The table: a title, a line naming the league (or department) and date, headings, rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryTable {
+    /// From programme.toml, e.g. 2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表.
+    pub title: String,
+    /// `填报单位：呼和浩特市    日期：2025年3月20日`.
+    pub subtitle: String,
+    /// One row per application, each as many cells as [`HEADERS`].
+    pub rows: Vec<Vec<String>>,
+}
+
+fn level_name(list: &[policy::Level], code: &str) -> String {
+    list.iter().find(|l| l.code == code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
+}
+
+/// Builds the table for `scope_name` (a league, a department or 全区) on `date`: the recommended
+/// applications (and those decided by the centre), or every application when `all`.
+pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Date, all: bool) -> SummaryTable {
+    let shown = records
+        .iter()
+        .filter(|r| all || matches!(r.status, Status::Recommended | Status::Selected | Status::NotSelected));
+    let rows = shown
+        .enumerate()
+        .map(|(i, r)| {
+            let a = &r.application;
+            let birth = a.id_number.birth_date();
+            let title = if a.title_name.is_empty() {
+                level_name(&p.title_levels, &a.title_level)
+            } else {
+                format!("{}（{}）", a.title_name, level_name(&p.title_levels, &a.title_level))
+            };
+            let programme =
+                p.programme(&a.programme).map(|x| x.short_name.clone()).unwrap_or_else(|| a.programme.clone());
+            let employer = match (&a.department, a.county.is_empty()) {
+                (Some(d), _) => format!("{}（{d}）", a.employer),
+                (None, false) => format!("{}（{}）", a.employer, a.county),
+                (None, true) => a.employer.clone(),
+            };
+            vec![
+                (i + 1).to_string(),
+                a.name.clone(),
+                a.gender.label().to_owned(),
+                a.ethnicity.clone(),
+                format!("{}.{:02}", birth.year(), birth.month() as u8),
+                level_name(&p.education_levels, &a.education),
+                title,
+                employer,
+                a.unit_level.label().to_owned(),
+                a.profession.clone(),
+                format!("{}.{:02}", a.profession_start.year(), a.profession_start.month()),
+                programme,
+                a.track.label().to_owned(),
+                a.host_institution.clone(),
+                if a.grassroots { "是" } else { "否" }.to_owned(),
+                if a.sector == policy::Sector::Private { "是" } else { "否" }.to_owned(),
+                a.phone.to_string(),
+                r.status.label().to_owned(),
+                r.reference.clone(),
+            ]
+        })
+        .collect();
+    SummaryTable {
+        title: p.summary_title.clone(),
+        subtitle: format!("填报单位：{scope_name}    日期：{}年{}月{}日", date.year(), date.month() as u8, date.day()),
+        rows,
+    }
+}
+
+fn csv_cell(cell: &str) -> String {
+    // Quote every cell; a leading = + - @ is prefixed so a spreadsheet never runs it as a formula.
+    let safe = if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.to_owned() };
+    format!("\"{}\"", safe.replace('"', "\"\""))
+}
+
+impl SummaryTable {
+    /// CSV: UTF-8 with a byte-order mark, CRLF line ends, every cell quoted.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut out = String::from("\u{feff}");
+        let line = |cells: &[String]| cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",") + "\r\n";
+        out.push_str(&line(std::slice::from_ref(&self.title)));
+        out.push_str(&line(std::slice::from_ref(&self.subtitle)));
+        out.push_str(&line(&HEADERS.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()));
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out.into_bytes()
+    }
+
+    /// XLSX: the title merged across the columns, the subtitle, bold headings, then the rows; A4
+    /// landscape, fit to one page wide.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("汇总表")?;
+        let last = (HEADERS.len() - 1) as u16;
+        let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
+        let head =
+            Format::new().set_bold().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
+        let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+        sheet.merge_range(0, 0, 0, last, &self.title, &title)?;
+        sheet.merge_range(1, 0, 1, last, &self.subtitle, &Format::new())?;
+        for (c, h) in HEADERS.iter().enumerate() {
+            sheet.write_string_with_format(2, c as u16, *h, &head)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                sheet.write_string_with_format(3 + r as u32, c as u16, value, &cell)?;
+            }
+        }
+        sheet.set_landscape();
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(2, 2)?;
+        book.save_to_buffer()
+    }
+}

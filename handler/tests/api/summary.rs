@@ -1,0 +1,132 @@
+//! The 汇总表: exact title, headings and rows, in CSV (read back) and XLSX (read back with calamine).
+
+use handler::store::Record;
+use handler::summary::{HEADERS, build};
+use policy::{Application, ApplicationForm, Programme, Status};
+
+fn record(n: u32, status: Status, name: &str) -> Record {
+    let mut sample = testkit::sample_application(n);
+    sample["name"] = name.into();
+    let form: ApplicationForm = serde_json::from_value(sample).expect("form");
+    let application = Application::parse(&form, &Programme::embedded().expect("programme")).expect("valid");
+    Record {
+        reference: format!("TP2025-S{n:05}"),
+        round: 2025,
+        status,
+        version: 3,
+        stream: application.stream_key(),
+        scope: "hohhot".into(),
+        submission_id: format!("s{n}"),
+        body_hash: String::new(),
+        id_hash: format!("h{n}"),
+        application,
+        created_at: "2025-03-15T01:00:00Z".into(),
+        updated_at: "2025-03-16T01:00:00Z".into(),
+        attachments: Vec::new(),
+    }
+}
+
+fn table(all: bool) -> handler::summary::SummaryTable {
+    let p = Programme::embedded().expect("programme");
+    let records = [
+        record(1, Status::Recommended, "乌力吉"),
+        record(2, Status::HrReview, "巴特尔"),
+        record(3, Status::Selected, "=HYPERLINK(1)"),
+    ];
+    build(&p, &records, "呼和浩特市", time::macros::date!(2025 - 03 - 20), all)
+}
+
+/// A minimal reader for the quoted CSV the table writes.
+fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes).expect("utf-8");
+    let text = text.strip_prefix('\u{feff}').expect("BOM first");
+    text.split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut cells = Vec::new();
+            let mut cur = String::new();
+            let mut quoted = false;
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, quoted) {
+                    ('"', true) if chars.peek() == Some(&'"') => {
+                        cur.push('"');
+                        chars.next();
+                    }
+                    ('"', _) => quoted = !quoted,
+                    (',', false) => cells.push(std::mem::take(&mut cur)),
+                    (c, _) => cur.push(c),
+                }
+            }
+            cells.push(cur);
+            cells
+        })
+        .collect()
+}
+
+#[test]
+fn recommended_by_default_everything_on_request() {
+    assert_eq!(table(false).rows.len(), 2);
+    assert_eq!(table(true).rows.len(), 3);
+    let t = table(false);
+    assert_eq!(t.title, "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表");
+    assert_eq!(t.subtitle, "填报单位：呼和浩特市    日期：2025年3月20日");
+    let first = &t.rows[0];
+    assert_eq!(first.len(), HEADERS.len());
+    assert_eq!(
+        first[..13],
+        [
+            "1",
+            "乌力吉",
+            "男",
+            "蒙古族",
+            "1985.06",
+            "硕士研究生",
+            "主治医师（中级）",
+            "呼和浩特市第一医院",
+            "盟市级单位",
+            "内科",
+            "2015.07",
+            "自治区特培项目",
+            "区外培养"
+        ]
+    );
+    assert_eq!(first[13..], ["北京协和医院", "否", "否", "13812345678", "已推荐", "TP2025-S00001"]);
+    assert_eq!(t.rows[1][0], "2");
+}
+
+#[test]
+fn csv_round_trip_in_chinese_with_formulas_defused() {
+    let rows = parse_csv(&table(false).to_csv());
+    assert_eq!(rows[0], ["2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表"]);
+    assert_eq!(rows[1], ["填报单位：呼和浩特市    日期：2025年3月20日"]);
+    assert_eq!(rows[2], HEADERS);
+    assert_eq!(rows[3], table(false).rows[0]);
+    assert_eq!(rows.len(), 5);
+    // A name that looks like a formula is written as text.
+    assert_eq!(rows[4][1], "'=HYPERLINK(1)");
+}
+
+#[test]
+fn xlsx_reads_back_with_title_headings_and_rows() {
+    use calamine::{Data, Reader, Xlsx};
+    let bytes = table(true).to_xlsx().expect("xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("open");
+    let range = book.worksheet_range("汇总表").expect("sheet");
+    let text = |r: u32, c: u32| match range.get_value((r, c)) {
+        Some(Data::String(s)) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!(text(0, 0), "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表");
+    assert_eq!(text(1, 0), "填报单位：呼和浩特市    日期：2025年3月20日");
+    for (c, h) in HEADERS.iter().enumerate() {
+        assert_eq!(text(2, c as u32), *h);
+    }
+    let expected = table(true).rows;
+    for (r, row) in expected.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            assert_eq!(text(3 + r as u32, c as u32), *cell, "row {r} column {c}");
+        }
+    }
+    assert_eq!(range.height(), 3 + expected.len());
+}
