@@ -66,17 +66,25 @@ fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(err: SdkEr
             StoreError::Unavailable(format!("{err:?}"))
         }
         SdkError::ServiceError(e) => {
-            let code = e.err().code().unwrap_or_default();
-            let busy = code.contains("Throttling")
-                || code.contains("ProvisionedThroughputExceeded")
-                || code.contains("RequestLimitExceeded")
-                || code.contains("InternalServerError")
-                || code.contains("ServiceUnavailable");
-            let text = format!("{code}: {}", e.err().message().unwrap_or_default());
-            if busy { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
+            service_error(e.err().code().unwrap_or_default(), e.err().message().unwrap_or_default())
         }
         _ => StoreError::Internal(format!("{err:?}")),
     }
+}
+
+/// A service error: throttling and server trouble are `Unavailable` (try again), the rest `Internal`.
+fn service_error(code: &str, message: &str) -> StoreError {
+    let busy = [
+        "Throttling",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    ]
+    .iter()
+    .any(|b| code.contains(b));
+    let text = format!("{code}: {message}");
+    if busy { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
 }
 
 fn app_key(reference: &str) -> Item {
@@ -294,16 +302,13 @@ impl DynamoStore {
     pub fn sdk(&self) -> &Client {
         &self.client
     }
-}
 
-#[async_trait::async_trait]
-impl Store for DynamoStore {
-    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
-        let items = self.create_items(record, event, mails)?;
-        for attempt in 0..4 {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let err = match result {
-                Ok(_) => return Ok(Created::New),
+    /// Sends one transaction, retrying with backoff while it only conflicts with another or is
+    /// throttled. `None`: applied. `Some(codes)`: a condition failed; one reason code per item.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<String>>, StoreError> {
+        for attempt in 0..6 {
+            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(None),
                 Err(err) => err,
             };
             let service = match err {
@@ -311,34 +316,40 @@ impl Store for DynamoStore {
                 other => return Err(sdk(other)),
             };
             let TransactWriteItemsError::TransactionCanceledException(cancelled) = &service else {
-                let code = service.code().unwrap_or_default().to_owned();
-                let text = format!("{code}: {}", service.message().unwrap_or_default());
-                return Err(if code.contains("Throttling") || code.contains("InternalServerError") {
-                    StoreError::Unavailable(text)
-                } else {
-                    StoreError::Internal(text)
-                });
+                return Err(service_error(service.code().unwrap_or_default(), service.message().unwrap_or_default()));
             };
-            let codes: Vec<&str> =
-                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
-            if codes.first() == Some(&"ConditionalCheckFailed") {
-                let existing = self
-                    .record_by_submission(&record.submission_id)
-                    .await?
-                    .ok_or_else(|| StoreError::Internal("submission id held by no record".into()))?;
-                let same_body = existing.body_hash == record.body_hash;
-                return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+            let codes: Vec<String> =
+                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect();
+            if codes.iter().any(|c| c == "ConditionalCheckFailed") {
+                return Ok(Some(codes));
             }
-            if codes.get(1) == Some(&"ConditionalCheckFailed") {
-                return Ok(Created::DuplicateIdNumber);
+            if !codes.iter().any(|c| c == "TransactionConflict" || c == "ThrottlingError") {
+                return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
             }
-            if codes.iter().any(|c| *c == "TransactionConflict" || *c == "ThrottlingError") && attempt < 3 {
-                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
-                continue;
-            }
-            return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
+            tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
         }
         Err(StoreError::Unavailable("transaction kept conflicting".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for DynamoStore {
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+        let Some(codes) = self.transact(self.create_items(record, event, mails)?).await? else {
+            return Ok(Created::New);
+        };
+        if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") {
+            let existing = self
+                .record_by_submission(&record.submission_id)
+                .await?
+                .ok_or_else(|| StoreError::Internal("submission id held by no record".into()))?;
+            let same_body = existing.body_hash == record.body_hash;
+            return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+        }
+        if codes.get(1).is_some_and(|c| c == "ConditionalCheckFailed") {
+            return Ok(Created::DuplicateIdNumber);
+        }
+        Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")))
     }
 
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
@@ -389,42 +400,21 @@ impl Store for DynamoStore {
         for mail in &change.mails {
             items.push(put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?);
         }
-        for attempt in 0..6 {
-            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
-                Ok(_) => return Ok(Transitioned::Done),
-                Err(err) => err,
-            };
-            let service = match err {
-                SdkError::ServiceError(e) => e.into_err(),
-                other => return Err(sdk(other)),
-            };
-            let TransactWriteItemsError::TransactionCanceledException(cancelled) = &service else {
-                return Err(StoreError::Internal(format!(
-                    "{}: {}",
-                    service.code().unwrap_or_default(),
-                    service.message().unwrap_or_default()
-                )));
-            };
-            let codes: Vec<&str> =
-                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
-            if codes.first() == Some(&"ConditionalCheckFailed") {
-                return Ok(match self.get(&record.reference).await? {
-                    Some(current) => Transitioned::Stale(Box::new(current)),
-                    None => Transitioned::NotFound,
-                });
-            }
-            if codes.get(1) == Some(&"ConditionalCheckFailed")
-                && let Some((key, cap)) = &quota_cap
-            {
-                return Ok(Transitioned::QuotaFull { used: self.quota_used(key).await?, cap: *cap });
-            }
-            if codes.iter().any(|c| *c == "TransactionConflict" || *c == "ThrottlingError") && attempt < 5 {
-                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
-                continue;
-            }
-            return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
+        let Some(codes) = self.transact(items).await? else {
+            return Ok(Transitioned::Done);
+        };
+        if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") {
+            return Ok(match self.get(&record.reference).await? {
+                Some(current) => Transitioned::Stale(Box::new(current)),
+                None => Transitioned::NotFound,
+            });
         }
-        Err(StoreError::Unavailable("transaction kept conflicting".into()))
+        if codes.get(1).is_some_and(|c| c == "ConditionalCheckFailed")
+            && let Some((key, cap)) = &quota_cap
+        {
+            return Ok(Transitioned::QuotaFull { used: self.quota_used(key).await?, cap: *cap });
+        }
+        Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")))
     }
 
     async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {

@@ -248,6 +248,20 @@ fn insert_mail(tx: &rusqlite::Savepoint<'_>, mail: &MailRow) -> Result<(), Store
     Ok(())
 }
 
+/// The event and mails that accompany a change, in its savepoint.
+fn insert_change(
+    tx: &rusqlite::Savepoint<'_>,
+    reference: &str,
+    event: &EventRow,
+    mails: &[MailRow],
+) -> Result<(), StoreError> {
+    insert_event(tx, reference, event)?;
+    for mail in mails {
+        insert_mail(tx, mail)?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
@@ -302,10 +316,7 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(unavailable)?;
-            insert_event(&tx, &record.reference, &event)?;
-            for mail in &mails {
-                insert_mail(&tx, mail)?;
-            }
+            insert_change(&tx, &record.reference, &event, &mails)?;
             tx.commit().map_err(unavailable)?;
             Ok(Created::New)
         })
@@ -362,10 +373,7 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(unavailable)?;
-            insert_event(&tx, &record.reference, &event)?;
-            for mail in &mails {
-                insert_mail(&tx, mail)?;
-            }
+            insert_change(&tx, &record.reference, &event, &mails)?;
             tx.commit().map_err(unavailable)?;
             Ok(Transitioned::Done)
         })
