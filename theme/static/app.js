@@ -108,7 +108,14 @@
             xhr.onload = function () {
               var reply = {};
               try { reply = JSON.parse(xhr.responseText || "{}"); } catch (e) { reply = {}; }
-              if (xhr.status >= 300) { input.value = ""; return say(reply.message || "上传失败，请重试。", true); }
+              if (xhr.status >= 300) {
+                // Our own endpoint answers JSON; the bucket answers S3's XML error codes.
+                var text = xhr.responseText || "";
+                input.value = "";
+                return say(reply.message ||
+                  (/EntityTooLarge/.test(text) ? "文件不能超过" + Math.round(max / 1048576) + "MB。" :
+                   /expired/i.test(text) ? "上传链接已过期，请重新选择文件。" : "上传失败，请重试。"), true);
+              }
               var hidden = document.createElement("input");
               hidden.type = "hidden"; hidden.name = "attachment";
               hidden.value = target.key + "|" + input.getAttribute("data-kind") + "|" + file.name;

@@ -1,7 +1,8 @@
 //! The AWS Lambda entry point: the same Router as `tepei serve`, on DynamoDB and an SMTP relay.
 //!
 //! Environment: `TABLE_NAME`, `SMTP_URL`, `MAIL_FROM`, `TEPEI_SECRET`, `PUBLIC_BASE_URL`, optional
-//! `DYNAMODB_ENDPOINT`, `TEPEI_KEY_ID`, `TEPEI_PREVIOUS_KEYS`, `REVIEW_LINK_DAYS`, `TASK_SECRET`.
+//! `DYNAMODB_ENDPOINT`, `TEPEI_KEY_ID`, `TEPEI_PREVIOUS_KEYS`, `REVIEW_LINK_DAYS`, `TASK_SECRET`,
+//! `UPLOAD_BUCKET` (attachments; without it they are refused) and `S3_ENDPOINT`.
 
 use handler::mail::SmtpMailer;
 use handler::store::DynamoStore;
@@ -21,7 +22,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let client = DynamoStore::client(endpoint.as_deref()).await;
     let store = Arc::new(DynamoStore::new(client, table));
     let mailer = SmtpMailer::new(&required("SMTP_URL")?, &required("MAIL_FROM")?)?;
-    let state = AppState::new(Clock::system(), store, settings)?.with_inline_mailer(Arc::new(mailer));
+    let mut state = AppState::new(Clock::system(), store, settings)?.with_inline_mailer(Arc::new(mailer));
+    match handler::blobs::from_env(None).await? {
+        Some((blobs, described)) => {
+            tracing::info!(uploads = %described, "attachments enabled");
+            state = state.with_blobs(blobs);
+        }
+        None => tracing::warn!("UPLOAD_BUCKET is not set: attachments are refused"),
+    }
     lambda_http::run(lambda_app(state)).await
 }
 

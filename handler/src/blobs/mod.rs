@@ -1,7 +1,77 @@
 //! The Blobs port: where uploaded proof documents live. Keys are random and unguessable
 //! (`uploads/` + 32 hex digits); nobody lists them.
 
+mod s3;
+
+pub use s3::S3Blobs;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
+
+/// What an upload target allows: one object of `content_type`, 1 to `max_bytes` bytes, for `ttl`
+/// (from the real time: object storage checks expiry against its own clock).
+#[derive(Clone, Debug)]
+pub struct UploadRules {
+    /// The only content type accepted.
+    pub content_type: String,
+    /// The largest size.
+    pub max_bytes: u64,
+    /// How long the target works.
+    pub ttl: time::Duration,
+}
+
+/// What the handler learns of a stored object without keeping it in memory: its size, its first
+/// bytes (for the type check) and its SHA-256.
+#[derive(Clone, Debug, Default)]
+pub struct Inspected {
+    /// Size in bytes (reading stops soon after the limit, so a larger size means "too large").
+    pub size: u64,
+    /// The first 16 bytes.
+    pub head: Vec<u8>,
+    /// Lower-case hex SHA-256 of the whole object.
+    pub sha256: String,
+}
+
+impl Inspected {
+    fn add(&mut self, chunk: &[u8], hasher: &mut Sha256) {
+        let want = 16usize.saturating_sub(self.head.len()).min(chunk.len());
+        self.head.extend_from_slice(&chunk[..want]);
+        self.size += chunk.len() as u64;
+        hasher.update(chunk);
+    }
+
+    fn finish(&mut self, hasher: Sha256) {
+        self.sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    }
+
+    /// Size, head and hash of bytes in memory.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut inspected = Self::default();
+        let mut hasher = Sha256::new();
+        inspected.add(bytes, &mut hasher);
+        inspected.finish(hasher);
+        inspected
+    }
+}
+
+/// Whether `key` has the only shape this system issues: `uploads/` and 32 hex digits.
+pub fn valid_key(key: &str) -> bool {
+    key.strip_prefix("uploads/").is_some_and(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `Content-Disposition` for downloading a file as `name` (RFC 5987 percent-encoding).
+pub fn attachment_disposition(name: &str) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename*=UTF-8''{encoded}")
+}
 
 /// What the browser needs to upload one file: POST `fields` and the file (as `file`, last) to
 /// `url` as multipart/form-data, as with an S3 presigned POST.
@@ -29,6 +99,24 @@ pub enum BlobError {
 /// Storage for uploads.
 #[async_trait::async_trait]
 pub trait Blobs: Send + Sync {
+    /// Where the browser uploads the object `key` directly (an S3 presigned POST), or `None` when
+    /// uploads go through the handler's own endpoint.
+    async fn upload_target(&self, _key: &str, _rules: &UploadRules) -> Result<Option<UploadTarget>, BlobError> {
+        Ok(None)
+    }
+    /// The origin uploads are posted to when it is not the site's own (for `connect-src`).
+    fn upload_origin(&self) -> Option<String> {
+        None
+    }
+    /// A short-lived link that downloads `key` as `name`, or `None` when the handler serves the
+    /// bytes itself.
+    async fn download_url(&self, _key: &str, _name: &str, _content_type: &str) -> Result<Option<String>, BlobError> {
+        Ok(None)
+    }
+    /// Size, first bytes and SHA-256 of an object; reading may stop once `limit` is passed.
+    async fn inspect(&self, key: &str, _limit: u64) -> Result<Inspected, BlobError> {
+        self.read(key).await.map(|bytes| Inspected::of(&bytes))
+    }
     /// Reads a whole object.
     async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     /// Writes a whole object (the local upload endpoint and the no-JS multipart form).
@@ -50,11 +138,10 @@ impl FsBlobs {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
-        let name = key
-            .strip_prefix("uploads/")
-            .filter(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or(BlobError::Missing)?;
-        Ok(self.root.join(name))
+        if !valid_key(key) {
+            return Err(BlobError::Missing);
+        }
+        Ok(self.root.join(&key["uploads/".len()..]))
     }
 }
 
@@ -81,6 +168,25 @@ impl Blobs for FsBlobs {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(BlobError::Unavailable(e.to_string())),
         }
+    }
+}
+
+/// The blob store the environment names: the bucket `UPLOAD_BUCKET` (through `S3_ENDPOINT` when
+/// set, for an S3-compatible server) or else files under `local`, if given. Returns a description
+/// for the start-up log.
+pub async fn from_env(local: Option<PathBuf>) -> Result<Option<(std::sync::Arc<dyn Blobs>, String)>, BlobError> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(bucket) = var("UPLOAD_BUCKET") {
+        let blobs = S3Blobs::connect(&bucket, var("S3_ENDPOINT").as_deref(), None).await?;
+        let described = format!("S3 bucket {bucket}, uploads to {}", blobs.post_url());
+        return Ok(Some((std::sync::Arc::new(blobs), described)));
+    }
+    match local {
+        Some(root) => {
+            let described = format!("files under {}", root.display());
+            Ok(Some((std::sync::Arc::new(FsBlobs::new(root)?), described)))
+        }
+        None => Ok(None),
     }
 }
 

@@ -252,20 +252,27 @@ pub async fn check_attachments(
     for input in inputs {
         let kind = p.attachment_kind(&input.kind).map_err(|e| invalid(e.to_string()))?;
         let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
-        let bytes = match blobs.read(&input.key).await {
-            Ok(b) => b,
+        let object = match blobs.inspect(&input.key, p.attachments.max_bytes).await {
+            Ok(o) => o,
             Err(crate::blobs::BlobError::Missing) => return Err(invalid(format!("“{name}”没有上传成功，请重新上传"))),
             Err(e) => return Err(SubmitError::Unavailable(e.to_string())),
         };
-        let kind_of = p
-            .check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], None)
-            .map_err(|e| invalid(format!("“{name}”：{e}")))?;
+        let kind_of = match p.check_upload(object.size, &object.head, None) {
+            Ok(k) => k,
+            Err(e) => {
+                // Uploaded straight to the bucket but not a document we accept: remove it.
+                if let Err(d) = blobs.delete(&input.key).await {
+                    tracing::warn!(error = %d, "refused upload not deleted");
+                }
+                return Err(invalid(format!("“{name}”：{e}")));
+            }
+        };
         out.push(Attachment {
             key: input.key.clone(),
             kind: kind.code.clone(),
             name: if name.is_empty() { kind.name.clone() } else { name },
-            size: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
+            size: object.size,
+            sha256: object.sha256,
             content_type: kind_of.mime().to_owned(),
         });
     }

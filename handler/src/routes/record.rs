@@ -230,9 +230,21 @@ pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize)
     let (Some(attachment), Some(blobs)) = (record.attachments.get(index), state.blobs.clone()) else {
         return html_page(state, StatusCode::NOT_FOUND, "文件不存在", "找不到这个文件。");
     };
+    match blobs.download_url(&attachment.key, &attachment.name, &attachment.content_type).await {
+        Ok(Some(url)) => {
+            // A presigned link to the bucket that lives a few minutes.
+            let headers = [(header::LOCATION, url), (header::CACHE_CONTROL, "private, no-store".to_owned())];
+            return (StatusCode::SEE_OTHER, headers).into_response();
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, reference = %record.reference, "attachment link not signed");
+            return html_page(state, StatusCode::SERVICE_UNAVAILABLE, "系统繁忙", "文件暂时无法读取，请稍后再试。");
+        }
+    }
     match blobs.read(&attachment.key).await {
         Ok(bytes) => {
-            let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&attachment.name));
+            let disposition = crate::blobs::attachment_disposition(&attachment.name);
             let headers = [
                 (header::CONTENT_TYPE, attachment.content_type.clone()),
                 (header::CONTENT_DISPOSITION, disposition),
@@ -245,19 +257,6 @@ pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize)
             html_page(state, StatusCode::SERVICE_UNAVAILABLE, "系统繁忙", "文件暂时无法读取，请稍后再试。")
         }
     }
-}
-
-/// RFC 5987 percent-encoding of a file name.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A reviewer's download.

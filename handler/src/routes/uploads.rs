@@ -2,7 +2,7 @@
 //! in place of an S3 presigned POST, with the same limits: size, type by content, expiry.
 
 use crate::AppState;
-use crate::blobs::{UploadTarget, new_key};
+use crate::blobs::{UploadRules, UploadTarget, new_key};
 use crate::routes::eligibility::json_object;
 use crate::routes::json_error;
 use axum::Json;
@@ -48,11 +48,23 @@ pub async fn target(State(state): State<AppState>, body: Bytes) -> Response {
         let e = p.check_upload(request.size, b"", None).err().map(|e| e.to_string()).unwrap_or_default();
         return refused(StatusCode::UNPROCESSABLE_ENTITY, e);
     }
-    if !request.content_type.is_empty() && !p.attachments.types.contains(&request.content_type) {
+    if !p.attachments.types.contains(&request.content_type) {
         return refused(StatusCode::UNPROCESSABLE_ENTITY, policy::UploadError::Type.to_string());
     }
+    let Some(blobs) = state.blobs.clone() else {
+        return refused(StatusCode::NOT_FOUND, "此部署暂不接受附件");
+    };
     let key = new_key();
+    let rules =
+        UploadRules { content_type: request.content_type.clone(), max_bytes: p.attachments.max_bytes, ttl: UPLOAD_TTL };
     let expires = (state.clock.now() + UPLOAD_TTL).unix_timestamp();
+    let direct = match blobs.upload_target(&key, &rules).await {
+        Ok(direct) => direct,
+        Err(e) => {
+            tracing::error!(error = %e, "upload target not signed");
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙，请稍后重试");
+        }
+    };
     let id = key.trim_start_matches("uploads/").to_owned();
     let claims = Claims {
         purpose: Purpose::Upload,
@@ -61,8 +73,10 @@ pub async fn target(State(state): State<AppState>, body: Bytes) -> Response {
         version: p.attachments.max_bytes,
         expires,
     };
-    let token = state.settings.signer.sign(&claims);
-    let target = UploadTarget { url: format!("/api/uploads/local/{token}"), fields: Default::default(), key };
+    let target = direct.unwrap_or_else(|| {
+        let token = state.settings.signer.sign(&claims);
+        UploadTarget { url: format!("/api/uploads/local/{token}"), fields: Default::default(), key }
+    });
     tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), "upload target issued");
     (
         StatusCode::CREATED,

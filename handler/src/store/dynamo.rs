@@ -144,23 +144,11 @@ impl DynamoStore {
     /// A client from the environment; `endpoint` (DynamoDB Local) overrides the service address
     /// and, with no credentials configured, local dummy ones are used.
     pub async fn client(endpoint: Option<&str>) -> Client {
-        use aws_sdk_dynamodb::config::{Credentials, Region};
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(std::time::Duration::from_secs(1))
-            .operation_attempt_timeout(std::time::Duration::from_secs(2))
-            .operation_timeout(std::time::Duration::from_secs(5))
-            .build();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "tepei-local"));
-            }
-            if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
-                loader = loader.region(Region::new("cn-north-1"));
-            }
-        }
-        Client::new(&loader.load().await)
+        let local = endpoint
+            .filter(|_| std::env::var_os("AWS_ACCESS_KEY_ID").is_none())
+            .map(|_| aws_credential_types::Credentials::new("local", "local", None, None, "tepei-local"));
+        let second = std::time::Duration::from_secs(1);
+        Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await)
     }
 
     /// Creates the table with the keys and indexes this adapter uses (tests and local runs; on AWS

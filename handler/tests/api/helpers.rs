@@ -172,11 +172,13 @@ pub struct Options {
     pub clock: Clock,
     pub store: Option<Arc<dyn Store>>,
     pub site: bool,
+    /// Where uploads go (default: files in the app's temporary folder).
+    pub blobs: Option<Arc<dyn handler::blobs::Blobs>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { clock: Clock::starting_at(in_window()), store: None, site: false }
+        Self { clock: Clock::starting_at(in_window()), store: None, site: false, blobs: None }
     }
 }
 
@@ -193,7 +195,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let mut state = AppState::new(options.clock, store.clone(), settings)
         .expect("state")
         .with_inline_mailer(Arc::new(mailer))
-        .with_blobs(Arc::new(handler::blobs::FsBlobs::new(dir.path().join("uploads")).expect("blobs")));
+        .with_blobs(match options.blobs {
+            Some(b) => b,
+            None => Arc::new(handler::blobs::FsBlobs::new(dir.path().join("uploads")).expect("blobs")),
+        });
     if options.site {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("assets")).expect("mkdir");

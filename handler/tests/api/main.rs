@@ -5,6 +5,7 @@ mod headers;
 mod helpers;
 mod links;
 mod reviews;
+mod s3_uploads;
 mod statics;
 mod submissions;
 mod summary;

@@ -42,7 +42,7 @@ async fn a_good_file_lands_and_its_hash_matches() {
     let on_disk = std::fs::read(app.uploads.join(key.trim_start_matches("uploads/"))).expect("file");
     assert_eq!(on_disk, bytes);
     // Two targets never share a key.
-    let other: Value = target(&app, "other", 10, "").await.json().await.expect("json");
+    let other: Value = target(&app, "other", 10, "image/png").await.json().await.expect("json");
     assert_ne!(other["key"], t["key"]);
 }
 
