@@ -150,6 +150,11 @@ pub fn app(state: AppState) -> Router {
         .route("/review/{token}/files/{index}", get(routes::record::review_file))
         .route("/status/{token}/files/{index}", get(routes::record::status_file))
         .route("/api/status-link", post(routes::links::status_link))
+        .route("/dashboard", get(routes::dashboard::request_page).post(routes::dashboard::request_link))
+        .route("/dashboard/{token}", get(routes::dashboard::show))
+        .route("/dashboard/{token}/summary.xlsx", get(routes::dashboard::summary_xlsx))
+        .route("/dashboard/{token}/summary.csv", get(routes::dashboard::summary_csv))
+        .route("/dashboard/{token}/send", post(routes::dashboard::send_summary))
         .route("/api/uploads", post(routes::uploads::target))
         .route(
             "/api/uploads/local/{token}",

@@ -37,6 +37,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("status.html", include_str!("../templates/status.html")),
     ("review.html", include_str!("../templates/review.html")),
+    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("dashboard_request.html", include_str!("../templates/dashboard_request.html")),
     ("partials/application.html", include_str!("../templates/partials/application.html")),
     ("partials/timeline.html", include_str!("../templates/partials/timeline.html")),
     ("partials/summary.html", include_str!("../templates/partials/summary.html")),
@@ -50,6 +52,10 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
     ("mail/link_again.txt", include_str!("../templates/mail/link_again.txt")),
     ("mail/link_again.html", include_str!("../templates/mail/link_again.html")),
+    ("mail/dashboard_link.txt", include_str!("../templates/mail/dashboard_link.txt")),
+    ("mail/dashboard_link.html", include_str!("../templates/mail/dashboard_link.html")),
+    ("mail/summary.txt", include_str!("../templates/mail/summary.txt")),
+    ("mail/summary.html", include_str!("../templates/mail/summary.html")),
 ];
 
 /// A static file with a content-hashed public path.

@@ -23,8 +23,29 @@ fn message(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
         .to(to)
         .subject(&mail.subject)
         .message_id(Some(format!("<{}@tepei>", mail.id)))
-        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .multipart(body(mail)?)
         .map_err(|e| format!("building message: {e}"))
+}
+
+/// Text and HTML alternatives, followed by any attached files.
+fn body(mail: &Mail) -> Result<MultiPart, String> {
+    use base64::Engine;
+    use lettre::message::header::ContentType;
+    use lettre::message::{Attachment, SinglePart};
+    let alternative = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    if mail.files.is_empty() {
+        return Ok(alternative);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternative);
+    for file in &mail.files {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&file.base64)
+            .map_err(|e| format!("attachment {}: {e}", file.name))?;
+        let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
+        let part: SinglePart = Attachment::new(file.name.clone()).body(bytes, content_type);
+        mixed = mixed.singlepart(part);
+    }
+    Ok(mixed)
 }
 
 /// Mail through an SMTP relay (`SMTP_URL`, e.g. `smtps://user:pass@smtp.example.cn:465` or

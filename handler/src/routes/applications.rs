@@ -164,6 +164,7 @@ pub fn compose(
         html: render("html")?,
         created_at: views::rfc3339(state.clock.now()),
         attempts: 0,
+        files: Vec::new(),
     })
 }
 

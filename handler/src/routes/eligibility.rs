@@ -39,6 +39,26 @@ pub fn wants_json(headers: &HeaderMap, encoding: Encoding) -> bool {
         || headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
+/// A small lookup form (`/api/status-link`, `/dashboard`) as JSON or urlencoded, read leniently
+/// (missing fields are empty); with whether to answer in JSON. Multipart and other types get 415.
+pub fn small_form<T: serde::de::DeserializeOwned + Default>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(T, bool), Box<axum::response::Response>> {
+    let Some(enc) = encoding(headers).filter(|e| *e != Encoding::Multipart) else {
+        return Err(Box::new(crate::routes::json_error(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请以表单或JSON提交",
+        )));
+    };
+    let value = match enc {
+        Encoding::Json => json_object(body).unwrap_or_default(),
+        Encoding::Form | Encoding::Multipart => serde_urlencoded::from_bytes(body).unwrap_or_default(),
+    };
+    Ok((value, wants_json(headers, enc)))
+}
+
 /// Reads a JSON object (never an array, which serde would read positionally) into `T`.
 pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))?;

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::routes::applications::{compose, review_path, status_path};
-use crate::routes::eligibility::{Encoding, encoding, json_object, wants_json};
+use crate::routes::eligibility::small_form;
 use crate::routes::{html_page, json_error};
 use crate::store::Record;
 use axum::Json;
@@ -55,13 +55,9 @@ async fn send_again(state: &AppState, record: &Record, to: &str, purpose: &str, 
 
 /// `POST /api/status-link`: mails the status link again to the address on the application.
 pub async fn status_link(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(enc) = encoding(&headers).filter(|e| *e != Encoding::Multipart) else {
-        return json_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "请以表单或JSON提交");
-    };
-    let json = wants_json(&headers, enc);
-    let lookup: Lookup = match enc {
-        Encoding::Json => json_object(&body).unwrap_or_default(),
-        Encoding::Form | Encoding::Multipart => serde_urlencoded::from_bytes(&body).unwrap_or_default(),
+    let (lookup, json): (Lookup, bool) = match small_form(&headers, &body) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let reference = lookup.reference.trim().to_ascii_uppercase();
     let email = lookup.email.trim();

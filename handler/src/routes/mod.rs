@@ -1,6 +1,7 @@
 //! Route handlers, one module per feature.
 
 pub mod applications;
+pub mod dashboard;
 pub mod decide;
 pub mod eligibility;
 pub mod links;

@@ -172,7 +172,11 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>, he
         let quota = (a == policy::Actor::Hr).then(|| crate::routes::decide::quota_for(&state, &record));
         serde_json::json!({
             "legend": match a { policy::Actor::Unit => "所在单位审核", policy::Actor::Hr => "审核推荐（占用推荐名额）", _ => "确定结果" },
-            "approve_label": match a { policy::Actor::Unit => "审核通过", policy::Actor::Hr => "审核通过并推荐", _ => "入选" },
+            "choices": match a {
+                policy::Actor::Unit => serde_json::json!([["approve", "审核通过"], ["return", "退回申报人修改"]]),
+                policy::Actor::Hr => serde_json::json!([["approve", "审核通过并推荐"], ["return", "退回申报人修改"]]),
+                _ => serde_json::json!([["select", "入选"], ["reject", "未入选"]]),
+            },
             "quota": quota.map(|(key, cap)| serde_json::json!({"key": key, "cap": cap, "used": 0, "key_label": if key.matches('-').count() > 1 { "本盟市名额（附件1）" } else { "本项目总名额；附件1未公布" }})),
         })
     });

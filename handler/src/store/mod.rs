@@ -99,6 +99,20 @@ pub struct Mail {
     pub created_at: String,
     /// Sending attempts so far.
     pub attempts: u32,
+    /// Files attached (the 汇总表 sent to the centre).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<MailFile>,
+}
+
+/// A file attached to a mail.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MailFile {
+    /// File name as the recipient sees it.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// The bytes, base64.
+    pub base64: String,
 }
 
 /// What `create` found.

@@ -39,6 +39,8 @@ pub struct Sent {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Attached files: content type and bytes.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl TestApp {
@@ -159,11 +161,25 @@ fn parse_eml(text: &str) -> Sent {
             raw.to_owned()
         }
     };
+    // Attachments: MIME parts between boundary lines with `Content-Disposition: attachment`.
+    let files = body
+        .split("\n--")
+        .filter_map(|chunk| {
+            let (head, raw) = chunk.split_once("\n\n")?;
+            if !head.contains("Content-Disposition: attachment") {
+                return None;
+            }
+            let kind = head.lines().find_map(|l| l.strip_prefix("Content-Type: "))?.to_owned();
+            let b64: String = raw.split_whitespace().collect();
+            Some((kind, base64::engine::general_purpose::STANDARD.decode(b64).expect("base64 attachment")))
+        })
+        .collect();
     Sent {
         to: headers.get("to").cloned().unwrap_or_default(),
         subject: decode_words(headers.get("subject").map(String::as_str).unwrap_or_default()),
         text: part("text/plain"),
         html: part("text/html"),
+        files,
     }
 }
 
@@ -230,6 +246,30 @@ pub async fn unreachable_store() -> Arc<dyn Store> {
     let port = testkit::free_port();
     let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
     Arc::new(DynamoStore::new(client, "tepei"))
+}
+
+/// Submits sample application `n`; returns its status link's path.
+pub async fn submit(app: &TestApp, n: u32) -> String {
+    submit_form(app, &testkit::sample_application(n)).await
+}
+
+/// Submits an application (JSON); returns its status link's path.
+pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
+    let response = app.post_json("/api/applications", form).await;
+    assert_eq!(response.status(), 201, "submission refused");
+    let body: serde_json::Value = response.json().await.expect("json");
+    TestApp::path_of(body["status_url"].as_str().expect("status_url"))
+}
+
+/// The newest mail to `to` whose text holds a link with `prefix`; returns the link's path.
+pub fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
+    let link = mails
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| testkit::link_with(&m.text, prefix))
+        .next_back()
+        .unwrap_or_else(|| panic!("no {prefix} link in mail to {to}: {mails:?}"));
+    TestApp::path_of(&link)
 }
 
 /// Form-encodes a JSON object of strings and booleans (`true` -> `on`, `false` -> omitted).

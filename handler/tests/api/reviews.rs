@@ -1,24 +1,7 @@
 //! Decisions by signed links: unit, then HR, returns, withdrawal; links that have passed.
 
-use crate::helpers::{Sent, TestApp, spawn_app};
+use crate::helpers::{TestApp, link_in_mail, spawn_app, submit};
 use serde_json::Value;
-
-async fn submit(app: &TestApp, n: u32) -> String {
-    let body: Value =
-        app.post_json("/api/applications", &testkit::sample_application(n)).await.json().await.expect("json");
-    TestApp::path_of(body["status_url"].as_str().expect("status_url"))
-}
-
-/// The newest mail to `to` whose text holds a link with `prefix`; returns the link's path.
-fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
-    let link = mails
-        .iter()
-        .filter(|m| m.to == to)
-        .filter_map(|m| testkit::link_with(&m.text, prefix))
-        .next_back()
-        .unwrap_or_else(|| panic!("no {prefix} link in mail to {to}: {mails:?}"));
-    TestApp::path_of(&link)
-}
 
 async fn post_decision(app: &TestApp, path: &str, body: &str) -> reqwest::Response {
     app.post_form(path, body).await

@@ -37,7 +37,7 @@ fn table(all: bool) -> handler::summary::SummaryTable {
 }
 
 /// A minimal reader for the quoted CSV the table writes.
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes).expect("utf-8");
     let text = text.strip_prefix('\u{feff}').expect("BOM first");
     text.split("\r\n")

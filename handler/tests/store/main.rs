@@ -71,6 +71,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         html: "<p>正文</p>".into(),
         created_at: format!("2025-03-15T01:00:{i:02}Z"),
         attempts: 0,
+        files: Vec::new(),
     }
 }
 

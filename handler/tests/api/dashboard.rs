@@ -1,0 +1,271 @@
+//! Dashboards: links for configured addresses only (without telling who is configured), a
+//! league that sees only its own, filters and sorting without JS, the 汇总表 as XLSX and CSV
+//! through the link, the mail to the centre, and the centre's decisions.
+
+use crate::helpers::{TestApp, link_in_mail, spawn_app, submit_form};
+use crate::summary::parse_csv;
+use handler::summary::HEADERS;
+use serde_json::Value;
+
+const TITLE: &str = "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表";
+
+/// Sample application `n` from `league`, with a chosen name and grassroots flag.
+fn form(n: u32, league: &str, name: &str, grassroots: bool) -> Value {
+    let mut f = testkit::sample_application(n);
+    f["league"] = league.into();
+    f["name"] = name.into();
+    f["grassroots"] = grassroots.into();
+    f
+}
+
+/// Submits and returns the reference.
+async fn submit(app: &TestApp, form: &Value) -> String {
+    let status = submit_form(app, form).await;
+    let s: Value = app.get_json(&status).await.json().await.expect("json");
+    s["reference"].as_str().expect("reference").to_owned()
+}
+
+/// Unit and HR approve application `n` of `league`.
+async fn recommend(app: &TestApp, n: u32, league: &str) {
+    let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    let hr = link_in_mail(&app.mails(), &format!("hr-{league}@example.gov.cn"), "/review/");
+    assert_eq!(app.post_form(&hr, "decision=approve").await.status(), 303);
+}
+
+/// Asks for the dashboard link of `email` and takes it from the mail.
+async fn dashboard(app: &TestApp, email: &str) -> String {
+    assert_eq!(app.post_form("/dashboard", &format!("email={email}")).await.status(), 200);
+    link_in_mail(&app.mails(), email, "/dashboard/")
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("html")
+}
+
+#[tokio::test]
+async fn a_configured_address_gets_its_link_and_nobody_learns_who_is_configured() {
+    let app = spawn_app().await;
+    let form_page = page(&app, "/dashboard").await;
+    assert!(form_page.contains("action=\"/dashboard\"") && form_page.contains("name=\"email\""));
+
+    let configured = app.post_form("/dashboard", "email=HR-Hohhot@example.gov.cn").await;
+    let stranger = app.post_form("/dashboard", "email=someone%40example.com").await;
+    assert_eq!((configured.status().as_u16(), stranger.status().as_u16()), (200, 200));
+    assert_eq!(configured.text().await.expect("html"), stranger.text().await.expect("html"));
+    let json = |email: &str| serde_json::json!({ "email": email });
+    let a = app.post_json("/dashboard", &json("centre@example.gov.cn")).await;
+    let b = app.post_json("/dashboard", &json("nobody@example.gov.cn")).await;
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (202, 202));
+    assert_eq!(a.json::<Value>().await.expect("json"), b.json::<Value>().await.expect("json"));
+
+    let mails = app.mails();
+    assert_eq!(mails.len(), 2, "one mail each to the two configured addresses: {mails:?}");
+    assert!(mails.iter().any(|m| m.to == "hr-hohhot@example.gov.cn" && m.text.contains("呼和浩特市申报汇总")));
+    assert!(mails.iter().any(|m| m.to == "centre@example.gov.cn" && m.text.contains("全区申报汇总")));
+    // Asking again at once sends nothing more.
+    app.post_form("/dashboard", "email=hr-hohhot@example.gov.cn").await;
+    assert_eq!(app.mails().len(), 2);
+    // The link works and names its scope.
+    let link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/dashboard/");
+    let html = page(&app, &link).await;
+    assert!(html.contains("<h1>呼和浩特市申报汇总</h1>"), "{html}");
+}
+
+#[tokio::test]
+async fn a_league_sees_only_its_own_applications() {
+    let app = spawn_app().await;
+    let hohhot = submit(&app, &form(90, "hohhot", "乌力吉", false)).await;
+    let baotou = submit(&app, &form(91, "baotou", "巴特尔", false)).await;
+    let hohhot_link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    let baotou_link = dashboard(&app, "hr-baotou@example.gov.cn").await;
+
+    let html = page(&app, &hohhot_link).await;
+    assert!(html.contains(&hohhot) && !html.contains(&baotou));
+    let html = page(&app, &baotou_link).await;
+    assert!(html.contains(&baotou) && !html.contains(&hohhot));
+    let csv = app.get(&format!("{hohhot_link}/summary.csv?all=1")).await.bytes().await.expect("csv");
+    let rows = parse_csv(&csv);
+    assert_eq!(rows.len(), 4, "title, subtitle, headings, one row: {rows:?}");
+    assert_eq!(rows[3][18], hohhot);
+
+    // Another league's id in the link breaks its signature; other links are not dashboard links.
+    let forged = hohhot_link.replacen(".l-hohhot.", ".l-baotou.", 1);
+    assert_ne!(forged, hohhot_link);
+    assert_eq!(app.get(&forged).await.status(), 403);
+    assert_eq!(app.get(&format!("{forged}/summary.xlsx")).await.status(), 403);
+    let unit = link_in_mail(&app.mails(), "unit90@example.gov.cn", "/review/");
+    let as_dashboard = unit.replacen("/review/", "/dashboard/", 1);
+    assert_eq!(app.get(&as_dashboard).await.status(), 403);
+    // An HR dashboard link is not the centre's.
+    let as_centre = hohhot_link.replacen(".l-hohhot.hr.", ".centre.centre.", 1);
+    assert_eq!(app.get(&as_centre).await.status(), 403);
+}
+
+#[tokio::test]
+async fn filters_and_sorting_work_without_js() {
+    let app = spawn_app().await;
+    let a = submit(&app, &form(92, "hohhot", "阿拉坦", true)).await;
+    let b = submit(&app, &form(93, "hohhot", "宝音", false)).await;
+    let c = submit(&app, &form(94, "hohhot", "朝鲁", true)).await;
+    // 93 reaches HR review.
+    let unit = link_in_mail(&app.mails(), "unit93@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+
+    let order = |html: &str| {
+        let mut found: Vec<(usize, &str)> =
+            [a.as_str(), b.as_str(), c.as_str()].into_iter().filter_map(|r| html.find(r).map(|i| (i, r))).collect();
+        found.sort();
+        found.into_iter().map(|(_, r)| r.to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&page(&app, &link).await), [a.clone(), b.clone(), c.clone()]);
+    assert_eq!(
+        order(&page(&app, &format!("{link}?sort=submitted&order=desc")).await),
+        [c.clone(), b.clone(), a.clone()]
+    );
+    let html = page(&app, &format!("{link}?status=hr_review")).await;
+    assert_eq!(order(&html), std::slice::from_ref(&b));
+    assert!(html.contains("<option value=\"hr_review\" selected>"), "the filter is kept");
+    // Only HR-review rows link to a review.
+    assert!(html.contains("审核推荐<span class=\"visually-hidden\">：宝音</span>"));
+    assert_eq!(order(&page(&app, &format!("{link}?grassroots=1")).await), [a.clone(), c.clone()]);
+    let by_status = page(&app, &format!("{link}?sort=status&order=desc")).await;
+    assert_eq!(order(&by_status)[0], b, "hr_review sorts after unit_review");
+    let html = page(&app, &link).await;
+    assert!(html.contains("<td class=\"num\">0</td><td class=\"num\">50</td>"), "places used / cap: {html}");
+}
+
+#[tokio::test]
+async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    let first = submit(&app, &form(95, "hohhot", "乌力吉", false)).await;
+    let second = submit(&app, &form(96, "hohhot", "=SUM(A1)", false)).await;
+    recommend(&app, 95, "hohhot").await;
+    let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+
+    let response = app.get(&format!("{link}/summary.xlsx")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.starts_with("attachment; filename*=UTF-8''2025"), "{disposition}");
+    let bytes = response.bytes().await.expect("bytes").to_vec();
+    let read = |bytes: Vec<u8>| {
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+        let range = book.worksheet_range("汇总表").expect("sheet");
+        (0..range.height() as u32)
+            .map(|r| {
+                (0..range.width() as u32)
+                    .map(|c| match range.get_value((r, c)) {
+                        Some(Data::String(s)) => s.clone(),
+                        _ => String::new(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let sheet = read(bytes);
+    assert_eq!(sheet[0][0], TITLE);
+    assert_eq!(sheet[1][0], "填报单位：呼和浩特市    日期：2025年3月15日");
+    assert_eq!(sheet[2], HEADERS);
+    assert_eq!(sheet.len(), 4, "only the recommended application by default");
+    assert_eq!(sheet[3][..4], ["1", "乌力吉", "男", "蒙古族"]);
+    assert_eq!((sheet[3][17].as_str(), sheet[3][18].as_str()), ("已推荐", first.as_str()));
+
+    let all = read(app.get(&format!("{link}/summary.xlsx?all=1")).await.bytes().await.expect("bytes").to_vec());
+    assert_eq!(all.len(), 5);
+    assert_eq!(
+        (all[4][1].as_str(), all[4][17].as_str(), all[4][18].as_str()),
+        ("=SUM(A1)", "单位审核中", second.as_str())
+    );
+
+    // The CSV holds the same cells (a formula-like name is defused), readable in Chinese.
+    let csv = app.get(&format!("{link}/summary.csv?all=1")).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let rows = parse_csv(&csv.bytes().await.expect("csv"));
+    assert_eq!(rows[0], [TITLE]);
+    assert_eq!(rows[2], HEADERS);
+    assert_eq!(rows[3], all[3]);
+    assert_eq!(rows[4][1], "'=SUM(A1)");
+    assert_eq!(rows[4][2..], all[4][2..]);
+}
+
+#[tokio::test]
+async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
+    use calamine::{Reader, Xlsx};
+    let app = spawn_app().await;
+    submit(&app, &form(97, "hohhot", "乌力吉", false)).await;
+    recommend(&app, 97, "hohhot").await;
+    let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    let response = app.post_form(&format!("{link}/send"), "").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], format!("{link}?sent=1").as_str());
+    assert!(page(&app, &format!("{link}?sent=1")).await.contains("汇总表已发送至 1819448970@qq.com"));
+    let mails = app.mails();
+    let mail = mails.iter().find(|m| m.to == "1819448970@qq.com").expect("mail to the centre");
+    assert!(mail.subject.contains("呼和浩特市") && mail.subject.contains("（1人）"), "{}", mail.subject);
+    let (kind, bytes) = mail.files.first().expect("an attached file");
+    assert!(kind.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("xlsx");
+    let range = book.worksheet_range("汇总表").expect("sheet");
+    assert_eq!(range.height(), 4);
+    // A second press at once sends nothing; a cross-site POST is refused.
+    assert_eq!(app.post_form(&format!("{link}/send"), "").await.status(), 429);
+    let cross = app
+        .client
+        .post(format!("{}{link}/send", app.address))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cross.status(), 403);
+    assert_eq!(app.mails().iter().filter(|m| m.to == "1819448970@qq.com").count(), 1);
+}
+
+#[tokio::test]
+async fn the_centre_sees_every_league_against_the_quota_and_decides() {
+    let app = spawn_app().await;
+    let hohhot = submit(&app, &form(98, "hohhot", "乌力吉", false)).await;
+    let baotou = submit(&app, &form(99, "baotou", "巴特尔", false)).await;
+    recommend(&app, 98, "hohhot").await;
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let html = page(&app, &centre).await;
+    assert!(html.contains("<h1>全区申报汇总</h1>") && html.contains(&hohhot) && html.contains(&baotou));
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("role=\"img\""), "an inline SVG chart");
+    let svg = &html[html.find("<svg").expect("svg")..html.rfind("</svg>").expect("end")];
+    assert!(!svg.contains("<script") && svg.contains("<title id=\"chart-streams\">"), "{svg}");
+    assert!(svg.contains(">1 / 50</text>"), "the chart shows used against cap: {svg}");
+    assert!(
+        html.contains("<th scope=\"row\">呼和浩特市</th><td class=\"num\">0</td><td class=\"num\">1</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"num\">1 / 50</td>"), "programme total against its quota");
+    // Filter by league.
+    let only = page(&app, &format!("{centre}?area=baotou")).await;
+    assert!(only.contains(&baotou) && !only.contains(&hohhot));
+
+    // The recommended row links to the centre's decision; selecting is conditional, audited, mailed.
+    let start = html.find("/review/").expect("a review link");
+    let review: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let form_page = page(&app, &review).await;
+    assert!(form_page.contains("value=\"select\"") && form_page.contains("value=\"reject\""));
+    assert_eq!(app.post_form(&review, "decision=select").await.status(), 303);
+    assert_eq!(app.post_form(&review, "decision=reject").await.status(), 409, "the link's version has passed");
+    let reference_status = app.store.get(&hohhot).await.expect("get").expect("record");
+    assert_eq!(reference_status.status, policy::Status::Selected);
+    let events = app.store.events(&hohhot).await.expect("events");
+    let last = events.last().expect("event");
+    assert_eq!((last.kind.as_str(), last.actor.as_str()), ("selected", "centre"));
+    assert_eq!(last.actor_address.as_deref(), Some("centre@example.gov.cn"));
+    let mails = app.mails();
+    assert!(mails.iter().any(|m| m.to == "applicant98@example.com" && m.subject.contains("入选")), "{mails:?}");
+    // Selection keeps the place.
+    assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
+    let all = app.get(&format!("{centre}/summary.csv")).await.bytes().await.expect("csv");
+    let rows = parse_csv(&all);
+    assert_eq!(rows[1][0], "填报单位：全区    日期：2025年3月15日");
+    assert_eq!((rows.len(), rows[3][17].as_str()), (4, "入选"));
+}
