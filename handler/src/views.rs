@@ -35,6 +35,16 @@ impl Row {
     pub fn label(&self) -> &'static str {
         self.label
     }
+
+    /// The value as shown.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether the value is long text (the training plan).
+    pub fn multiline(&self) -> bool {
+        self.multiline
+    }
 }
 
 fn row(label: &'static str, value: impl Into<String>) -> Row {

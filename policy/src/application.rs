@@ -175,6 +175,11 @@ impl Errors {
 
 /// Text with no control characters (line breaks allowed where `multiline`), trimmed, within
 /// `min..=max` characters.
+/// Longest training plan, in characters.
+pub const PLAN_MAX_CHARS: usize = 2000;
+/// Most lines (paragraphs) in a training plan.
+pub const PLAN_MAX_LINES: usize = 20;
+
 fn text(
     errors: &mut Errors,
     field: &str,
@@ -279,7 +284,14 @@ impl Application {
         let county = text(&mut errors, "county", "所在旗县（区）", &form.county, (0, 50), false);
         let profession = text(&mut errors, "profession", "从事专业", &form.profession, (1, 100), false);
         let host = text(&mut errors, "host_institution", "意向培养单位", &form.host_institution, (2, 100), false);
-        let plan = text(&mut errors, "plan", "培养计划", &form.plan, (10, 2000), true);
+        let plan = text(&mut errors, "plan", "培养计划", &form.plan, (10, PLAN_MAX_CHARS), true).and_then(|plan| {
+            // The printed 申报表 holds the plan on at most two A4 pages with the rest of the form.
+            if plan.lines().count() > PLAN_MAX_LINES {
+                errors.add("plan", format!("培养计划最多分{PLAN_MAX_LINES}段，请合并部分段落"));
+                return None;
+            }
+            Some(plan)
+        });
 
         let unit_level = form.unit_level.as_deref().and_then(|u| UnitLevel::from_code(u.trim()));
         let department = match (unit_level, form.department.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
@@ -500,6 +512,22 @@ pub(crate) mod tests {
         let errors = Application::parse(&form, &programme()).expect_err("invalid");
         assert_eq!(fields(&errors), ["name", "gender", "phone", "plan", "unit_reviewer_email", "pledge"]);
         assert!(errors[1].message.contains("身份证号码显示为女"));
+    }
+
+    #[test]
+    fn a_plan_is_at_most_2000_characters_in_20_lines() {
+        let p = programme();
+        let lines = |n: usize| ApplicationForm {
+            plan: Some(vec!["学习新技术并回院推广"; n].join("\n")),
+            ..valid_form()
+        };
+        assert!(Application::parse(&lines(20), &p).is_ok());
+        let errors = Application::parse(&lines(21), &p).expect_err("too many lines");
+        assert_eq!((fields(&errors), errors[0].message.as_str()), (vec!["plan"], "培养计划最多分20段，请合并部分段落"));
+        let long = ApplicationForm { plan: Some("研".repeat(PLAN_MAX_CHARS)), ..valid_form() };
+        assert!(Application::parse(&long, &p).is_ok());
+        let longer = ApplicationForm { plan: Some("研".repeat(PLAN_MAX_CHARS + 1)), ..valid_form() };
+        assert_eq!(fields(&Application::parse(&longer, &p).expect_err("too long")), ["plan"]);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use programme::{
 pub use quota::{Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use status::{Action, Actor, QuotaEffect, Status, Step, reviewer_for, step};
-pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash};
+pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash, keyed_hash_starts_with};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 
 /// The programme of the current round, as shipped in `content/programme.toml`.

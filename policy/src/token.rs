@@ -163,6 +163,20 @@ pub fn keyed_hash(key: &[u8], parts: &[&str]) -> String {
     tag.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `hex_prefix` (an even number of hex digits, at least 8) is the start of
+/// [`keyed_hash`] of `parts`, compared in constant time.
+pub fn keyed_hash_starts_with(key: &[u8], parts: &[&str], hex_prefix: &str) -> bool {
+    if hex_prefix.len() < 8 || !hex_prefix.len().is_multiple_of(2) || hex_prefix.len() > 64 {
+        return false;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..hex_prefix.len()).step_by(2).map(|i| u8::from_str_radix(hex_prefix.get(i..i + 2)?, 16).ok()).collect();
+    match bytes {
+        Some(bytes) => Signer::mac(key, &parts.join("|")).verify_truncated_left(&bytes).is_ok(),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +189,17 @@ mod tests {
             version: 3,
             expires: 1_000,
         }
+    }
+
+    #[test]
+    fn keyed_hash_prefixes_are_checked() {
+        let full = keyed_hash(b"k", &["verify", "TP2025-ABC123"]);
+        assert!(keyed_hash_starts_with(b"k", &["verify", "TP2025-ABC123"], &full[..12]));
+        assert!(keyed_hash_starts_with(b"k", &["verify", "TP2025-ABC123"], &full[..12].to_uppercase()));
+        assert!(!keyed_hash_starts_with(b"k", &["verify", "TP2025-ABC124"], &full[..12]));
+        assert!(!keyed_hash_starts_with(b"other", &["verify", "TP2025-ABC123"], &full[..12]));
+        assert!(!keyed_hash_starts_with(b"k", &["verify", "TP2025-ABC123"], &full[..6]), "too short to mean anything");
+        assert!(!keyed_hash_starts_with(b"k", &["verify", "TP2025-ABC123"], "zzzzzzzzzzzz"));
     }
 
     #[test]

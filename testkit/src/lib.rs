@@ -168,6 +168,66 @@ pub fn start_s3(root: &Path) -> Service {
     service
 }
 
+/// Debian's Chromium (`./scripts/test` installs the `chromium` package), or `$CHROMIUM`.
+pub fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !path.is_file() {
+        missing("Chromium (Debian package chromium)");
+    }
+    path
+}
+
+/// The flags headless Chromium needs here: no sandbox (root), no GPU, and no background
+/// connections (the machine's closed network refuses them).
+pub const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// Prints `url` to PDF with headless Chromium (fresh profile, no header or footer), as a user's
+/// "print" does with the page's print stylesheet. Bounded to 90 s. Blocking: call it from
+/// `spawn_blocking` when the server runs on the same runtime.
+pub fn print_to_pdf(url: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out = dir.path().join("page.pdf");
+    let mut child = Command::new(chromium())
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", out.display()))
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting Chromium: {e}"));
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() < Duration::from_secs(90) => std::thread::sleep(Duration::from_millis(100)),
+            _ => {
+                child.kill().ok();
+                child.wait().ok();
+                panic!("Chromium did not print {url} within 90 s");
+            }
+        }
+    }
+    std::fs::read(&out).unwrap_or_else(|e| panic!("Chromium wrote no PDF for {url}: {e}"))
+}
+
+/// The number of pages in a PDF (its `/Type /Page` objects).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's').count()
+}
+
 /// A message as MailDev's REST API returns it (the fields tests use).
 #[derive(Debug, Clone)]
 pub struct Received {

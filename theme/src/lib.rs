@@ -38,6 +38,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("status.html", include_str!("../templates/status.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("print.html", include_str!("../templates/print.html")),
+    ("verify.html", include_str!("../templates/verify.html")),
     ("dashboard_request.html", include_str!("../templates/dashboard_request.html")),
     ("partials/application.html", include_str!("../templates/partials/application.html")),
     ("partials/timeline.html", include_str!("../templates/partials/timeline.html")),

@@ -368,8 +368,9 @@ fn escape(text: &str) -> String {
 /// A horizontal bar chart as inline SVG (no script): one bar per item, the value against `cap`
 /// where a cap is known (a pale bar behind), labelled with both.
 pub fn bar_chart(id: &str, title: &str, items: &[(String, usize, Option<u32>)]) -> String {
-    let label_w = 150.0;
-    let width = 640.0;
+    // Labels are Chinese: about one 13px em per character.
+    let label_w = items.iter().map(|(l, _, _)| l.chars().count()).max().unwrap_or(4) as f64 * 13.5 + 12.0;
+    let width = label_w + 420.0;
     let bar_h = 18.0;
     let gap = 8.0;
     let top = 8.0;

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod decide;
 pub mod eligibility;
 pub mod links;
+pub mod print;
 pub mod record;
 pub mod statics;
 pub mod tasks;

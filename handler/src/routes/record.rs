@@ -58,7 +58,7 @@ pub fn verify(state: &AppState, token: &str, purpose: Purpose, json: bool) -> Re
     })
 }
 
-async fn load(state: &AppState, reference: &str, json: bool) -> Result<(Record, Vec<Event>), Box<Response>> {
+pub(crate) async fn load(state: &AppState, reference: &str, json: bool) -> Result<(Record, Vec<Event>), Box<Response>> {
     let fail = |status: StatusCode, code: &str, title: &str, message: &str| {
         if json { json_error(status, code, message) } else { html_page(state, status, title, message) }
     };
@@ -146,6 +146,7 @@ pub async fn status(
     extra.insert("submitted", &query.submitted.is_some());
     extra.insert("email", record.application.email.as_str());
     extra.insert("files_base", &format!("/status/{token}/files"));
+    extra.insert("print_url", &format!("/status/{token}/print"));
     page(&state, "status.html", "申报进度", &record, &events, extra)
 }
 
@@ -190,6 +191,7 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>, he
     };
     extra.insert("decide", &decide);
     extra.insert("files_base", &format!("/review/{token}/files"));
+    extra.insert("print_url", &format!("/review/{token}/print"));
     page(&state, "review.html", "审核申报", &record, &events, extra)
 }
 
@@ -220,15 +222,17 @@ pub(crate) fn resubmit_form(
     extra
 }
 
+/// The record behind a valid link of `purpose`, or the page that refuses it.
+pub(crate) async fn linked_record(state: &AppState, token: &str, purpose: Purpose) -> Result<Record, Box<Response>> {
+    let claims = verify(state, token, purpose, false)?;
+    Ok(load(state, &claims.reference, false).await?.0)
+}
+
 /// `GET /review/{token}/files/{n}` and `GET /status/{token}/files/{n}`: one proof document, to
 /// the holder of a valid link only, never cached.
 pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize) -> Response {
-    let claims = match verify(state, token, purpose, false) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let (record, _) = match load(state, &claims.reference, false).await {
-        Ok(x) => x,
+    let record = match linked_record(state, token, purpose).await {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let (Some(attachment), Some(blobs)) = (record.attachments.get(index), state.blobs.clone()) else {

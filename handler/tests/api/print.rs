@@ -1,0 +1,173 @@
+//! The printable 申报表 and `/verify/{code}`: every field, the stamp boxes, the reference, the
+//! version hash and a QR code; at most two A4 pages in Chromium even with every field at its
+//! longest; verification reports a changed version after a resubmission.
+
+use crate::helpers::{BASE, TestApp, form_body, link_in_mail, spawn_app, spawn_app_with_site, submit_form};
+use serde_json::Value;
+
+/// Every label the form prints (the application's fields).
+const LABELS: [&str; 27] = [
+    "姓名",
+    "性别",
+    "民族",
+    "居民身份证号码",
+    "手机号码",
+    "电子邮箱",
+    "最高学历",
+    "毕业院校",
+    "所学专业",
+    "职称级别",
+    "职称名称",
+    "工作单位",
+    "单位层级",
+    "所在盟市",
+    "单位性质",
+    "长期在基层一线工作",
+    "所属领域",
+    "从事专业",
+    "从事本专业起始年月",
+    "培养方式",
+    "申报项目",
+    "意向培养单位",
+    "培养计划",
+    "单位审核人邮箱",
+    "身心健康",
+    "政治素质承诺",
+    "证明材料",
+];
+
+/// The 16-hex-digit version hash printed as `XXXX-XXXX-XXXX-XXXX`.
+fn hash_in(html: &str) -> String {
+    let start = html.find("版本校验码</th><td class=\"mono\">").expect("hash cell")
+        + "版本校验码</th><td class=\"mono\">".len();
+    html[start..start + 19].to_owned()
+}
+
+/// The verification link printed on the form, as a path.
+fn verify_path(html: &str) -> String {
+    let link = testkit::link_with(html, "/verify/").expect("verify link");
+    TestApp::path_of(&link)
+}
+
+#[tokio::test]
+async fn the_printed_form_holds_every_field_the_boxes_the_reference_the_hash_and_a_qr_code() {
+    let app = spawn_app().await;
+    let status = submit_form(&app, &testkit::sample_application(110)).await;
+    let json: Value = app.get_json(&status).await.json().await.expect("json");
+    let reference = json["reference"].as_str().expect("reference");
+    assert!(app.get(&status).await.text().await.expect("html").contains(&format!("href=\"{status}/print\"")));
+
+    let response = app.get(&format!("{status}/print")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
+    let html = response.text().await.expect("html");
+    assert!(html.contains("<h1>2025年度内蒙古自治区专业技术人才特殊培养项目申报表</h1>"));
+    for label in LABELS {
+        assert!(html.contains(&format!(">{label}</th>")), "{label} missing");
+    }
+    assert!(html.contains("单位意见（盖章）") && html.contains("盟市人社部门或厅局（高校）意见（盖章）"));
+    assert!(html.contains("呼和浩特市人力资源社会保障部门"), "who gives the second opinion");
+    assert!(html.contains(reference));
+    let hash = hash_in(&html);
+    assert!(
+        hash.len() == 19 && hash.split('-').all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{hash}"
+    );
+    assert!(html.contains("<svg role=\"img\" aria-label=\"核验二维码\" class=\"qr\""), "an inline SVG QR code");
+    let verify = testkit::link_with(&html, "/verify/").expect("verify link");
+    assert!(verify.starts_with(&format!("{BASE}/verify/{reference}.")), "{verify}");
+    // The full 身份证号 is never printed; the masked one is.
+    let id = testkit::sample_application(110)["id_number"].as_str().expect("id").to_owned();
+    assert!(!html.contains(&id) && html.contains("1501**********"));
+
+    // Reviewers print the same form from their link.
+    let unit = link_in_mail(&app.mails(), "unit110@example.gov.cn", "/review/");
+    assert!(app.get(&unit).await.text().await.expect("html").contains(&format!("href=\"{unit}/print\"")));
+    let from_review = app.get(&format!("{unit}/print")).await.text().await.expect("html");
+    assert_eq!(hash_in(&from_review), hash);
+    // A tampered link prints nothing.
+    assert_eq!(app.get(&format!("{status}x/print")).await.status(), 403);
+}
+
+#[tokio::test]
+async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version() {
+    let app = spawn_app().await;
+    let status = submit_form(&app, &testkit::sample_application(111)).await;
+    let printed = app.get(&format!("{status}/print")).await.text().await.expect("html");
+    let old_hash = hash_in(&printed);
+    let verify = verify_path(&printed);
+
+    let page = app.get(&verify).await.text().await.expect("html");
+    assert!(page.contains("一致：纸质申报表与线上申报记录的当前版本一致"), "{page}");
+    assert!(page.contains("<dd>乌**</dd>") && !page.contains("乌力吉"), "only the first character of the name");
+    assert!(page.contains("<dd>单位审核中</dd>") && page.contains(&old_hash));
+
+    // Returned, edited and resubmitted: the old paper no longer matches.
+    let unit = link_in_mail(&app.mails(), "unit111@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=return&comment=请补充培养计划").await.status(), 303);
+    let mut edited = testkit::sample_application(111);
+    edited["plan"] = "学习心血管内科介入诊疗新技术，回院后开展新项目，并带教本院青年医师。".into();
+    let version = app.get_json(&status).await.json::<Value>().await.expect("json")["version"].clone();
+    let body = format!("{}&decision=resubmit&version={version}", form_body(&edited));
+    assert_eq!(app.post_form(&status, &body).await.status(), 303);
+    let page = app.get(&verify).await.text().await.expect("html");
+    assert!(page.contains("不一致：纸质申报表打印后，申报内容已修改"), "{page}");
+    assert!(page.contains(&old_hash), "the printed hash is shown beside the current one");
+    let reprinted = app.get(&format!("{status}/print")).await.text().await.expect("html");
+    let new_hash = hash_in(&reprinted);
+    assert_ne!(new_hash, old_hash);
+    let page = app.get(&verify_path(&reprinted)).await.text().await.expect("html");
+    assert!(page.contains("一致：") && page.contains(&new_hash));
+
+    // Made-up codes find nothing.
+    let forged = format!("{}0", &verify[..verify.len() - 1]);
+    let forged = if forged == verify { format!("{}1", &verify[..verify.len() - 1]) } else { forged };
+    assert_eq!(app.get(&forged).await.status(), 404);
+    assert_eq!(app.get("/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab").await.status(), 404);
+    assert_eq!(app.get("/verify/nonsense").await.status(), 404);
+}
+
+/// An application with every text field at its longest, a 2,000-character plan in 20 paragraphs.
+fn longest(n: u32) -> Value {
+    let mut f = testkit::sample_application(n);
+    let wide = |count: usize| "研".repeat(count);
+    for (field, len) in [
+        ("name", 50),
+        ("school", 100),
+        ("major", 100),
+        ("title_name", 50),
+        ("employer", 100),
+        ("county", 50),
+        ("profession", 100),
+        ("host_institution", 100),
+    ] {
+        f[field] = wide(len).into();
+    }
+    let paragraph = wide(99);
+    f["plan"] = vec![paragraph.as_str(); 20].join("\n").into();
+    f["unit_level"] = "county".into();
+    f["track"] = "in".into();
+    f["education"] = "bachelor".into();
+    f["profession_start"] = "2019-07".into();
+    let mut id = f["id_number"].as_str().expect("id").to_owned();
+    id.replace_range(6..10, "1990");
+    let check = policy::check_character(&id[..17]).expect("check");
+    id.replace_range(17..18, &check.to_string());
+    f["id_number"] = id.into();
+    f
+}
+
+#[tokio::test]
+async fn the_print_view_fits_two_a4_pages_in_chromium_even_at_its_longest() {
+    let app = spawn_app_with_site().await;
+    let plan: String = longest(112)["plan"].as_str().expect("plan").to_owned();
+    assert_eq!(plan.chars().count(), 20 * 99 + 19);
+    for (n, form) in [(113, testkit::sample_application(113)), (112, longest(112))] {
+        let status = submit_form(&app, &form).await;
+        let url = format!("{}{status}/print", app.address);
+        let pdf = tokio::task::spawn_blocking(move || testkit::print_to_pdf(&url)).await.expect("chromium");
+        let pages = testkit::pdf_pages(&pdf);
+        println!("application {n}: the printed 申报表 has {pages} A4 page(s)");
+        assert!((1..=2).contains(&pages), "application {n} prints on {pages} pages");
+    }
+}
