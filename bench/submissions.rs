@@ -14,7 +14,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use handler::mail::FileMailer;
-use handler::store::{DynamoStore, SqliteStore, Store};
+use handler::store::{DynamoStore, SqliteStore, Store, TableSpec};
 use handler::{AppState, Clock, Settings, app};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -274,13 +274,13 @@ async fn main() {
     let endpoint = format!("http://127.0.0.1:{}", dynamo_local.port);
     let client = DynamoStore::client(Some(&endpoint)).await;
     let store = DynamoStore::new(client.clone(), "bench");
-    store.create_table().await.expect("table");
+    store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
     let dynamo_total = total / 2;
 
     // The bare SDK baseline sends the handler's very writes: for other applicants, the items
     // `DynamoStore::create` would send, built before timing starts.
     let bare_store = DynamoStore::new(client.clone(), "bare");
-    bare_store.create_table().await.expect("table");
+    bare_store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
     let bare_state = AppState::new(
         clock(),
         Arc::new(bare_store.clone()),

@@ -149,7 +149,8 @@ async fn open_store(data: &Path) -> Result<Arc<dyn handler::store::Store>> {
         let client = handler::store::DynamoStore::client(endpoint.as_deref()).await;
         let store = handler::store::DynamoStore::new(client, &table);
         if store.ping().await.is_err() {
-            store.create_table().await.with_context(|| format!("creating DynamoDB table {table}"))?;
+            let spec = handler::store::TableSpec::embedded().map_err(anyhow::Error::msg)?;
+            store.create_table(&spec).await.with_context(|| format!("creating DynamoDB table {table}"))?;
         }
         println!("store: DynamoDB table {table}{}", endpoint.map(|e| format!(" at {e}")).unwrap_or_default());
         return Ok(Arc::new(store));
@@ -196,6 +197,7 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
         let settings = handler::Settings::new(&base, "k1", &key);
         let state =
             handler::AppState::new(clock, store.clone(), settings).context("starting the handler")?.with_site(output);
+        state.pages.warm().map_err(|e| anyhow::anyhow!("parsing the templates: {e:?}"))?;
         let (blobs, described) = handler::blobs::from_env(Some(data.join("uploads")))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?

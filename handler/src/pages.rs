@@ -2,12 +2,15 @@
 
 use policy::Programme;
 use serde::Serialize;
+use std::sync::OnceLock;
 use tera::Context;
 use theme::{Config, Theme};
 
-/// The theme plus what every page needs (site config, programme view).
+/// The theme plus what every page needs (site config, programme view). The templates are parsed
+/// on first use (about 11 ms): a Lambda answering JSON never waits for them; `serve` calls
+/// [`Pages::warm`] at start.
 pub struct Pages {
-    theme: Theme,
+    theme: OnceLock<Result<Theme, String>>,
     base: Context,
 }
 
@@ -19,9 +22,8 @@ struct Crumb<'a> {
 }
 
 impl Pages {
-    /// Parses the templates and prepares the base context.
+    /// Prepares the base context; the templates are parsed on first use.
     pub fn new(programme: &Programme, config: Config) -> Result<Self, tera::Error> {
-        let theme = Theme::new()?;
         let mut base = Context::new();
         base.insert("site", &config);
         base.insert("programme", &theme::programme_view(programme));
@@ -30,7 +32,21 @@ impl Pages {
         base.insert("errors", &serde_json::Map::new());
         base.insert("error_list", &Vec::<()>::new());
         base.insert("window_open", &false);
-        Ok(Self { theme, base })
+        Ok(Self { theme: OnceLock::new(), base })
+    }
+
+    /// The parsed templates (parsed now if they were not yet).
+    fn theme(&self) -> Result<&Theme, tera::Error> {
+        self.theme
+            .get_or_init(|| Theme::new().map_err(|e| theme::error_chain(&e)))
+            .as_ref()
+            .map_err(|e| tera::Error::msg(e.clone()))
+    }
+
+    /// Parses the templates now, so the first page is as quick as the rest and a broken template
+    /// stops the start.
+    pub fn warm(&self) -> Result<(), tera::Error> {
+        self.theme().map(|_| ())
     }
 
     /// Renders `template` for a page titled `title` at `url`, below `parent` in the trail.
@@ -51,12 +67,12 @@ impl Pages {
         crumbs.push(Crumb { title, url });
         context.insert("breadcrumbs", &crumbs);
         context.extend(extra);
-        self.theme.render(template, &context)
+        self.theme()?.render(template, &context)
     }
 
     /// Renders a template with only `context` (mail bodies).
     pub fn render_bare(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
-        self.theme.render(template, context)
+        self.theme()?.render(template, context)
     }
 
     /// A plain message page (errors, refusals).

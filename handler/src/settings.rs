@@ -10,7 +10,9 @@ pub struct Settings {
     pub public_base_url: String,
     /// Signs and verifies links.
     pub signer: Signer,
-    /// Key for the identity-number and client-address hashes.
+    /// Key for the keyed hashes: the identity number (unique per round), client addresses and
+    /// the codes printed on paper. It must not change within a round, so it stays when the link
+    /// key rotates (`TEPEI_HASH_SECRET`; by default the link key).
     pub secret: Vec<u8>,
     /// How long a review link works.
     pub review_ttl: time::Duration,
@@ -33,10 +35,11 @@ impl Settings {
         }
     }
 
-    /// From the environment, as the Lambda runs: `TEPEI_SECRET` (at least 32 characters),
-    /// `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
-    /// (`id:secret,id:secret`, still accepted after rotation), `REVIEW_LINK_DAYS` (default 14) and
-    /// `TASK_SECRET` (default derived from the key).
+    /// From the environment, as the Lambda runs: `TEPEI_SECRET` (the link key, at least 32
+    /// characters), `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
+    /// (`id:secret,id:secret`, still accepted after rotation), `TEPEI_HASH_SECRET` (the key of the
+    /// keyed hashes, kept across rotations; default the link key), `REVIEW_LINK_DAYS` (default 14)
+    /// and `TASK_SECRET` (default derived from the key).
     pub fn from_env() -> Result<Self, StartError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let secret = var("TEPEI_SECRET").ok_or_else(|| StartError("TEPEI_SECRET is not set".into()))?;
@@ -56,6 +59,12 @@ impl Settings {
                     .ok_or_else(|| StartError("TEPEI_PREVIOUS_KEYS: expected id:secret pairs".into()))?;
                 settings.signer = settings.signer.with_previous(id.trim(), key.trim().as_bytes());
             }
+        }
+        if let Some(hash) = var("TEPEI_HASH_SECRET") {
+            if hash.len() < 32 {
+                return Err(StartError("TEPEI_HASH_SECRET must be at least 32 characters".into()));
+            }
+            settings.secret = hash.into_bytes();
         }
         if let Some(days) = var("REVIEW_LINK_DAYS") {
             let days: i64 = days.parse().map_err(|_| StartError("REVIEW_LINK_DAYS must be a number".into()))?;

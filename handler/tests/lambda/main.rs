@@ -8,6 +8,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod packaged;
+mod template;
+
 struct Lambda {
     state: AppState,
     store: Arc<dyn Store>,

@@ -23,7 +23,10 @@ async fn dynamo() -> Arc<dyn Store> {
         .expect("start");
     let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
     let store = DynamoStore::new(client, format!("t{}", handler::routes_support::random_id()));
-    store.create_table().await.expect("create table");
+    store
+        .create_table(&handler::store::TableSpec::embedded().expect("infra/template.yaml"))
+        .await
+        .expect("create table");
     Arc::new(store)
 }
 
@@ -293,3 +296,40 @@ contract!(
     transitions_apply_once_and_refuse_stale_versions,
     a_quota_is_never_over_allocated,
 );
+
+/// DynamoDB only: the table comes from infra/template.yaml, with its TTL, and a sent mail gets
+/// the TTL attribute 90 days on, so mail bodies do not stay for ever.
+#[tokio::test]
+async fn dynamodb_table_from_the_template_expires_sent_mail() {
+    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
+        .await
+        .expect("start");
+    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let table = format!("t{}", handler::routes_support::random_id());
+    let store = DynamoStore::new(client.clone(), &table);
+    let spec = handler::store::TableSpec::embedded().expect("infra/template.yaml");
+    store.create_table(&spec).await.expect("create table");
+    let described = client.describe_table().table_name(&table).send().await.expect("describe");
+    let t = described.table().expect("table");
+    let mut indexes: Vec<&str> = t.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, ["gsi1", "gsi2"]);
+    let ttl = client.describe_time_to_live().table_name(&table).send().await.expect("ttl");
+    let ttl = ttl.time_to_live_description().and_then(|d| d.attribute_name()).map(str::to_owned);
+    assert_eq!(ttl.as_deref(), Some("expires_at"));
+
+    store.enqueue(&[mail("TP2025-TTL01", 1)]).await.expect("enqueue");
+    let claimed = store.claim_mail(0, 60, 10).await.expect("claim");
+    store.mail_sent(&claimed[0].id, "2025-03-15T01:00:00Z").await.expect("sent");
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("MAIL#{}", claimed[0].id)))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("MAIL".into()))
+        .send()
+        .await
+        .expect("get");
+    let expires = item.item().and_then(|i| i.get("expires_at")).and_then(|v| v.as_n().ok()).expect("expires_at");
+    let sent = time::macros::datetime!(2025-03-15 01:00 UTC).unix_timestamp();
+    assert_eq!(expires.parse::<i64>().expect("number"), sent + 90 * 86_400);
+}

@@ -1,0 +1,112 @@
+//! The packaged `target/lambda/bootstrap.zip` (from `scripts/package-lambda`), unzipped and run
+//! against cargo-lambda's Lambda emulator (`cargo lambda watch --only-lambda-apis`), with DynamoDB
+//! Local and MailDev: health, one eligibility check and one submission, as API Gateway v2 events.
+//! The 2025 window has closed, so the function runs under libfaketime from 2025-03-15 09:00
+//! Beijing time (the Lambda has no `--now`).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Unzips the packaged bootstrap into `dir`.
+fn unpack(dir: &std::path::Path) -> PathBuf {
+    let zip = testkit::repo_root().join("target/lambda/bootstrap.zip");
+    assert!(zip.is_file(), "{} is missing: run ./scripts/package-lambda (./scripts/test does)", zip.display());
+    let status = std::process::Command::new("python3")
+        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .arg(&zip)
+        .arg(dir)
+        .status()
+        .expect("python3");
+    assert!(status.success(), "unzip failed");
+    let bootstrap = dir.join("bootstrap");
+    let status = std::process::Command::new("chmod").arg("+x").arg(&bootstrap).status().expect("chmod");
+    assert!(status.success());
+    bootstrap
+}
+
+/// Sends one event to the function through the emulator; returns the API Gateway response.
+async fn invoke(port: u16, event: &str) -> Value {
+    let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations");
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(event.to_owned())
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("invoke");
+    assert_eq!(response.status(), 200, "the emulator accepted the invocation");
+    response.json().await.expect("the function's answer is JSON")
+}
+
+fn body(answer: &Value) -> Value {
+    let text = answer["body"].as_str().unwrap_or_default();
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bootstrap = unpack(dir.path());
+    let (dynamo, maildev, emulator) = tokio::task::spawn_blocking(|| {
+        (testkit::start_dynamodb_local(None), testkit::start_maildev(None), testkit::start_lambda_emulator())
+    })
+    .await
+    .expect("services");
+    let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
+    let client = handler::store::DynamoStore::client(Some(&endpoint)).await;
+    let store = handler::store::DynamoStore::new(client, "tepei-packaged");
+    store.create_table(&handler::store::TableSpec::embedded().expect("template")).await.expect("table");
+
+    let faketime = PathBuf::from("/usr/bin/faketime");
+    assert!(faketime.is_file(), "faketime is missing: ./scripts/test installs the Debian package");
+    let wrapper = dir.path().join("run");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec /usr/bin/faketime -f '@2025-03-15 01:00:00' {}\n", bootstrap.display()),
+    )
+    .expect("wrapper");
+    std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().expect("chmod");
+    let env: Vec<(&str, String)> = vec![
+        ("TABLE_NAME", "tepei-packaged".into()),
+        ("DYNAMODB_ENDPOINT", endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "local".into()),
+        ("AWS_SECRET_ACCESS_KEY", "local".into()),
+        ("AWS_REGION", "cn-north-1".into()),
+        ("SMTP_URL", format!("smtp://127.0.0.1:{}", maildev.port)),
+        ("MAIL_FROM", "特培申报 <noreply@example.gov.cn>".into()),
+        ("TEPEI_SECRET", "packaged bootstrap test key, long enough".into()),
+        ("PUBLIC_BASE_URL", "https://tepei.example.gov.cn".into()),
+        ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".into()),
+    ];
+    let started = Instant::now();
+    let _function = testkit::start_function(&wrapper, emulator.port, &env);
+
+    let health = invoke(emulator.port, &fixture("apigw-v2-health.json")).await;
+    println!(
+        "packaged bootstrap: first answer {:.0} ms after start (under faketime)",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    assert_eq!(health["statusCode"], 200, "{health}");
+    assert_eq!(body(&health), serde_json::json!({"status": "ok"}));
+
+    let eligibility = invoke(emulator.port, &fixture("apigw-v2-eligibility.json")).await;
+    assert_eq!(eligibility["statusCode"], 200, "{eligibility}");
+    assert_eq!(body(&eligibility)["eligible"], true);
+
+    let submitted = invoke(emulator.port, &fixture("apigw-v2-application-json.json")).await;
+    assert_eq!(submitted["statusCode"], 201, "{submitted}");
+    let reference = body(&submitted)["reference"].as_str().expect("reference").to_owned();
+    let stored = handler::store::Store::get(&store, &reference).await.expect("get").expect("stored in DynamoDB Local");
+    assert_eq!(stored.status, policy::Status::UnitReview);
+    // Its mails went through MailDev within the invocation.
+    let mails = testkit::maildev_wait(maildev.web_port, 2, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(mails.iter().all(|m| m.subject.contains(&reference)));
+}
