@@ -132,6 +132,48 @@
   }
   document.querySelectorAll("fieldset[data-max-bytes]").forEach(enhanceUploads);
 
+  // A draft of the application, kept in this tab (sessionStorage) as it is typed and restored
+  // after a reload. It never holds the 身份证号 or files, and goes once the application is taken
+  // (the confirmation clears it), so nothing stays behind on a shared office computer.
+  function keepDraft(form) {
+    var key = "tepei-draft-" + form.getAttribute("data-draft");
+    var skip = { id_number: 1, submission_id: 1, website: 1 };
+    var store;
+    try { store = window.sessionStorage; store.getItem(key); } catch (e) { return; }
+    var kept = function (field) {
+      return field.name && !skip[field.name] && ["file", "hidden", "submit", "button"].indexOf(field.type) < 0;
+    };
+    var saved = {};
+    try { saved = JSON.parse(store.getItem(key) || "{}"); } catch (e) { saved = {}; }
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!kept(field) || !(field.name in saved)) return;
+      var value = saved[field.name];
+      if (field.type === "radio") {
+        if (!form.querySelector("input[name='" + field.name + "']:checked")) field.checked = field.value === value;
+      } else if (field.type === "checkbox") {
+        if (!field.checked) field.checked = value === true;
+      } else if (!field.value) {
+        field.value = value;
+      }
+    });
+    var save = function () {
+      var data = {};
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!kept(field)) return;
+        if (field.type === "radio") { if (field.checked) data[field.name] = field.value; }
+        else if (field.type === "checkbox") data[field.name] = field.checked;
+        else if (field.value) data[field.name] = field.value;
+      });
+      try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or off */ }
+    };
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+  }
+  document.querySelectorAll("form[data-draft]").forEach(keepDraft);
+  document.querySelectorAll("[data-clear-draft]").forEach(function (box) {
+    try { window.sessionStorage.removeItem("tepei-draft-" + box.getAttribute("data-clear-draft")); } catch (e) { /* off */ }
+  });
+
   // An error summary takes focus so screen readers announce it.
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();

@@ -1,0 +1,216 @@
+// Shared set-up for the browser tests: MailDev and `tepei serve` on free loopback ports, Debian's
+// Chromium driven by playwright-core with a fresh profile, and helpers to read mail, measure a page
+// and check it with axe-core. Everything is stopped when the test process ends.
+import { spawn } from "node:child_process";
+import { createServer, connect } from "node:net";
+import { mkdtempSync, existsSync, readdirSync, statSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const SCREENSHOTS = join(ROOT, "target", "screenshots");
+const children = [];
+process.on("exit", () => children.forEach((c) => { try { c.kill("SIGKILL"); } catch { /* gone */ } }));
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => { const { port } = server.address(); server.close(() => resolve(port)); });
+  });
+}
+
+async function waitPort(port, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, "127.0.0.1", () => { s.end(); resolve(true); });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port} after ${ms} ms`);
+}
+
+function start(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  let output = "";
+  child.stdout.on("data", (d) => { output += d; });
+  child.stderr.on("data", (d) => { output += d; });
+  children.push(child);
+  child.output = () => output;
+  return child;
+}
+
+/** MailDev (node_modules) with its SMTP and REST ports. */
+export async function startMailDev() {
+  const bin = join(ROOT, "node_modules", ".bin", "maildev");
+  if (!existsSync(bin)) throw new Error("MailDev is missing: run ./scripts/test (npm ci)");
+  const smtp = await freePort();
+  const web = await freePort();
+  const child = start(bin, ["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "-s", String(smtp), "-w", String(web), "--silent"]);
+  await waitPort(smtp, 30000);
+  await waitPort(web, 30000);
+  return { smtp, web, child };
+}
+
+/** Every message MailDev holds: `{to, subject, text}`. */
+export async function mails(maildev) {
+  const list = await (await fetch(`http://127.0.0.1:${maildev.web}/api/email`)).json();
+  return list.map((m) => ({ to: m.to.map((t) => t.address), subject: m.subject, text: m.text || "" }));
+}
+
+/** The newest link with `prefix` in mail to `to`, waiting (bounded) for it to arrive. */
+export async function linkIn(maildev, to, prefix, { timeout = 15000 } = {}) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    const found = (await mails(maildev))
+      .filter((m) => m.to.includes(to))
+      .flatMap((m) => m.text.match(/https?:\/\/\S+/g) || [])
+      .filter((u) => u.includes(prefix));
+    if (found.length) return found[found.length - 1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no ${prefix} link in mail to ${to}`);
+}
+
+/** `tepei serve` (the debug binary cargo built) with SMTP to MailDev, its clock at `now`. */
+export async function startServe(maildev, { now = "2025-03-15T09:00:00+08:00", data } = {}) {
+  const bin = join(ROOT, "target", "debug", "tepei");
+  if (!existsSync(bin)) throw new Error("target/debug/tepei is missing: run cargo build first");
+  const dir = data || mkdtempSync(join(tmpdir(), "tepei-browser-"));
+  const port = await freePort();
+  const out = join(dir, "public");
+  const child = start(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(dir, "data"), "--now", now, "-o", out], {
+    cwd: ROOT,
+    env: { ...process.env, SMTP_URL: `smtp://127.0.0.1:${maildev.smtp}`, RUST_LOG: "warn" },
+  });
+  await waitPort(port, 60000);
+  return { base: `http://127.0.0.1:${port}`, port, dir, out, child };
+}
+
+export function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync"];
+
+/** Debian's Chromium with a fresh profile; `javaScriptEnabled` as asked. */
+export async function browser({ javaScriptEnabled = true, width = 1280, height = 900 } = {}) {
+  const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+  if (!existsSync(executablePath)) throw new Error("Chromium is missing: ./scripts/test installs the Debian package");
+  const profile = mkdtempSync(join(tmpdir(), "tepei-chromium-"));
+  return chromium.launchPersistentContext(profile, {
+    executablePath, headless: true, args: FLAGS, javaScriptEnabled, viewport: { width, height }, locale: "zh-CN",
+  });
+}
+
+/** Every page the generator wrote, as site paths (`/`, `/notice/`, `/404.html`). */
+export function generatedPages(out) {
+  const pages = [];
+  const walk = (dir) => readdirSync(dir).forEach((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return walk(path);
+    if (!name.endsWith(".html")) return;
+    const rel = "/" + relative(out, path).split("\\").join("/");
+    pages.push(rel.endsWith("index.html") ? rel.slice(0, -"index.html".length) : rel);
+  });
+  walk(out);
+  return pages.sort();
+}
+
+/**
+ * Loads `url` in a fresh page with the cache off and returns what it cost: bytes on the wire
+ * (every response, headers included), the hosts asked, fonts requested, and the page itself.
+ */
+export async function measure(context, url, serverHost) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; });
+  const hosts = new Set();
+  const fonts = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.protocol !== "data:") hosts.add(u.host);
+    if (r.resourceType() === "font") fonts.push(r.url());
+  });
+  const response = await page.goto(url, { waitUntil: "load" });
+  await page.waitForTimeout(200);
+  const foreign = [...hosts].filter((h) => h !== serverHost);
+  return { page, cdp, status: response.status(), bytes, foreign, fonts };
+}
+
+/** Runs axe-core with the WCAG 2.0/2.1/2.2 A and AA rules; returns the violations. */
+export async function axe(page) {
+  // Evaluated through the DevTools protocol: the page's own CSP (rightly) refuses inline script.
+  const source = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
+  await page.evaluate(`${source};void 0`);
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] } }));
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
+  }));
+}
+
+/** Saves the page at 1280 and 375 px under target/screenshots/. */
+export async function screenshots(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+/** Whether the page scrolls sideways at its current width. */
+export function scrollsSideways(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/** A valid 身份证号 born 1985-06-01; an odd sequence number is male. */
+export function idNumber(seq) {
+  const first = `150101198506010${String(seq).padStart(2, "0")}`.slice(0, 17);
+  const sum = [...first].reduce((s, d, i) => s + Number(d) * WEIGHTS[i], 0);
+  return first + "10X98765432"[sum % 11];
+}
+
+/** Fills the whole application form as an applicant would. */
+export async function fillApplication(page, n) {
+  const male = n % 2 === 1;
+  await page.fill("#f-name", "乌力吉");
+  await page.check(male ? "#f-gender" : "#f-gender-2");
+  await page.selectOption("#f-ethnicity", "蒙古族");
+  await page.fill("#f-id_number", idNumber(n));
+  await page.fill("#f-phone", "13812345678");
+  await page.fill("#f-email", `applicant${n}@example.com`);
+  await page.selectOption("#f-education", "master");
+  await page.fill("#f-school", "内蒙古大学");
+  await page.fill("#f-major", "临床医学");
+  await page.selectOption("#f-title_level", "intermediate");
+  await page.fill("#f-title_name", "主治医师");
+  await page.fill("#f-employer", "呼和浩特市第一医院");
+  await page.check("input[name=unit_level][value=league]");
+  await page.selectOption("#f-league", "hohhot");
+  await page.check("input[name=sector][value=public]");
+  await page.selectOption("#f-field", "health");
+  await page.fill("#f-profession", "内科");
+  await page.fill("#f-profession_start", "2015-07");
+  await page.check("input[name=track][value=out]");
+  await page.fill("#f-host_institution", "北京协和医院");
+  await page.fill("#f-plan", "学习心血管内科诊疗新技术，回院后开展新项目。");
+  await page.fill("#f-unit_reviewer_email", `unit${n}@example.gov.cn`);
+  await page.check("#f-health_ok");
+  await page.check("#f-pledge");
+}

@@ -1,0 +1,148 @@
+// Real-browser journeys against `tepei serve` with MailDev, in Debian's Chromium: the applicant
+// reads, checks and applies (with JavaScript on and off), the unit and HR approve from the links
+// in their mail, and the status page says 已推荐; the empty form's error summary; the local draft;
+// every page at 375 px; the printed 申报表 on A4.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { browser, fillApplication, idNumber, linkIn, startMailDev, startServe, stop, mails } from "./harness.mjs";
+
+let maildev;
+let serve;
+before(async () => {
+  maildev = await startMailDev();
+  serve = await startServe(maildev);
+});
+after(async () => {
+  await stop(serve.child);
+  await stop(maildev.child);
+});
+
+async function journey(javaScriptEnabled, n) {
+  const context = await browser({ javaScriptEnabled });
+  try {
+    const page = await context.newPage();
+    // Read the notice.
+    await page.goto(`${serve.base}/notice/`);
+    assert.equal(await page.locator("h1").innerText(), "通知全文");
+    assert.match(await page.locator("main").innerText(), /关于开展2025年度内蒙古自治区专业技术人才特殊培养工作的通知/);
+    // The self-check.
+    await page.goto(`${serve.base}/check/`);
+    await page.check("input[name=track][value=out]");
+    await page.check("input[name=unit_level][value=league]");
+    await page.selectOption("#f-league", "hohhot");
+    await page.selectOption("#f-ethnicity", "蒙古族");
+    await page.fill("#f-birth_date", "1985-06-01");
+    await page.selectOption("#f-education", "master");
+    await page.selectOption("#f-title_level", "intermediate");
+    await page.fill("#f-profession_start", "2015-07");
+    await page.check("#f-health_ok");
+    await page.check("#f-pledge");
+    if (javaScriptEnabled) {
+      await page.click("#check-form button[type=submit]");
+      await page.waitForSelector("#verdict .verdict-ok");
+    } else {
+      await Promise.all([page.waitForLoadState("load"), page.click("#check-form button[type=submit]")]);
+    }
+    assert.match(await page.locator("#verdict").innerText(), /符合申报条件/);
+    // Apply.
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, n);
+    await Promise.all([page.waitForURL(/\/status\//), page.click("#apply-form button[type=submit]")]);
+    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    const reference = (await page.locator(".summary dd").first().innerText()).trim();
+    assert.match(reference, /^TP2025-[0-9A-Z]{6}$/);
+    // The unit reviewer approves from the link in the mail.
+    const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
+    await page.goto(unit);
+    await page.check("#f-decision");
+    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    // HR recommends from theirs.
+    const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
+    await page.goto(hr);
+    await page.check("#f-decision");
+    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    // The applicant's status link says 已推荐.
+    const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
+    await page.goto(status);
+    assert.match(await page.locator(".summary").innerText(), /已推荐/);
+    return reference;
+  } finally {
+    await context.close();
+  }
+}
+
+test("apply with JavaScript, approve from the mailed links, see 已推荐", async () => {
+  await journey(true, 11);
+});
+
+test("the same journey with JavaScript off", async () => {
+  await journey(false, 13);
+});
+
+test("an empty form: the error summary takes focus and each link moves to its field", async () => {
+  const context = await browser();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await Promise.all([page.waitForLoadState("load"), page.click("#apply-form button[type=submit]")]);
+    await page.waitForSelector("#error-summary");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "error-summary");
+    const links = await page.locator("#error-summary a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    assert.ok(links.length >= 10, `every missing field is listed: ${links}`);
+    for (const href of links) {
+      await page.click(`#error-summary a[href="${href}"]`);
+      const focused = await page.evaluate(() => document.activeElement.id || document.activeElement.name);
+      const target = href.slice(1);
+      const inside = await page.evaluate((t) => {
+        const el = document.getElementById(t);
+        return el === document.activeElement || (el && el.contains(document.activeElement));
+      }, target);
+      assert.ok(inside, `${href} moved focus to ${focused}`);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test("half a form survives a reload as a local draft, and is gone after submitting", async () => {
+  const context = await browser();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await page.fill("#f-name", "其木格");
+    await page.fill("#f-id_number", idNumber(15));
+    await page.selectOption("#f-education", "bachelor");
+    await page.check("input[name=track][value=in]");
+    await page.reload();
+    assert.equal(await page.inputValue("#f-name"), "其木格");
+    assert.equal(await page.inputValue("#f-education"), "bachelor");
+    assert.ok(await page.isChecked("input[name=track][value=in]"));
+    assert.equal(await page.inputValue("#f-id_number"), "", "the 身份证号 is never kept in the browser");
+    await fillApplication(page, 15);
+    await Promise.all([page.waitForURL(/\/status\//), page.click("#apply-form button[type=submit]")]);
+    await page.goto(`${serve.base}/apply/`);
+    assert.equal(await page.inputValue("#f-name"), "", "the draft is cleared once the application is taken");
+  } finally {
+    await context.close();
+  }
+});
+
+test("the printed 申报表 fits A4 in at most two pages", async () => {
+  const context = await browser();
+  try {
+    const status = await linkIn(maildev, "applicant11@example.com", "/status/");
+    const page = await context.newPage();
+    await page.goto(`${status}/print`);
+    await page.emulateMedia({ media: "print" });
+    const pdf = await page.pdf({ format: "A4", printBackground: false, preferCSSPageSize: true });
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert.ok(pages >= 1 && pages <= 2, `the 申报表 prints on ${pages} pages`);
+  } finally {
+    await context.close();
+  }
+});
+
+test("mail went through the real SMTP server", async () => {
+  const all = await mails(maildev);
+  assert.ok(all.length >= 8, `${all.length} mails`);
+});
