@@ -94,8 +94,10 @@ export async function startServe(maildev, { now = "2025-03-15T09:00:00+08:00", d
 
 export function stop(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
+    // Already gone (exited, or killed by a signal): nothing to wait for.
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const hard = setTimeout(() => child.kill("SIGKILL"), 10000); // bounded: never hang the run
+    child.once("exit", () => { clearTimeout(hard); resolve(); });
     child.kill("SIGTERM");
   });
 }
