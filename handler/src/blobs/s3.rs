@@ -71,6 +71,13 @@ impl S3Blobs {
         &self.post_url
     }
 
+    /// Starts reading an object: a missing key is [`BlobError::Missing`].
+    async fn get(&self, key: &str) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, BlobError> {
+        self.client.get_object().bucket(&self.bucket).key(key).send().await.map_err(|e| {
+            if e.as_service_error().is_some_and(|s| s.is_no_such_key()) { BlobError::Missing } else { unavailable(e) }
+        })
+    }
+
     /// Creates the bucket (tests and local runs; on AWS it comes from the template).
     pub async fn create_bucket(&self) -> Result<(), BlobError> {
         self.client.create_bucket().bucket(&self.bucket).send().await.map(|_| ()).map_err(unavailable)
@@ -177,9 +184,7 @@ impl Blobs for S3Blobs {
         if !valid_key(key) {
             return Err(BlobError::Missing);
         }
-        let object = self.client.get_object().bucket(&self.bucket).key(key).send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|s| s.is_no_such_key()) { BlobError::Missing } else { unavailable(e) }
-        })?;
+        let object = self.get(key).await?;
         let bytes = object.body.collect().await.map_err(unavailable)?;
         Ok(bytes.to_vec())
     }
@@ -188,9 +193,7 @@ impl Blobs for S3Blobs {
         if !valid_key(key) {
             return Err(BlobError::Missing);
         }
-        let mut object = self.client.get_object().bucket(&self.bucket).key(key).send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|s| s.is_no_such_key()) { BlobError::Missing } else { unavailable(e) }
-        })?;
+        let mut object = self.get(key).await?;
         let mut inspected = Inspected::default();
         let mut hasher = Sha256::new();
         while let Some(chunk) = object.body.try_next().await.map_err(unavailable)? {

@@ -23,6 +23,11 @@ pub fn version_hash(record: &Record) -> String {
         hasher.update(file.sha256.as_bytes());
     }
     let hex: String = hasher.finalize().iter().take(8).map(|b| format!("{b:02X}")).collect();
+    grouped(&hex)
+}
+
+/// `1A2B3C4D…` as `1A2B-3C4D-…`, as the code is printed.
+fn grouped(hex: &str) -> String {
     hex.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
 
@@ -140,8 +145,7 @@ pub async fn verify_page(State(state): State<AppState>, Path(code): Path<String>
         Err(r) => return *r,
     };
     let current = version_hash(&record);
-    let printed_text =
-        printed.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-");
+    let printed_text = grouped(printed);
     let mut context = tera::Context::new();
     context.insert("reference", &record.reference);
     context.insert("name", &masked_name(&record.application.name));
