@@ -99,6 +99,13 @@ impl AppState {
         })
     }
 
+    /// Enforces another programme file's rules (tests and benchmarks with small quotas); pages
+    /// keep the embedded one's text.
+    pub fn with_programme(mut self, programme: Programme) -> Self {
+        self.programme = Arc::new(programme);
+        self
+    }
+
     /// Stores uploads itself (`serve`: files under the data folder).
     pub fn with_blobs(mut self, blobs: Arc<dyn blobs::Blobs>) -> Self {
         self.blobs = Some(blobs);

@@ -16,6 +16,7 @@ mod reviewers;
 mod status;
 mod token;
 mod types;
+mod wire;
 
 pub use application::{Application, ApplicationForm, AttachmentInput, FIELD_ORDER};
 pub use attachment::{FileType, UploadError, sniff};
@@ -33,6 +34,7 @@ pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use status::{Action, Actor, QuotaEffect, Status, Step, reviewer_for, step};
 pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash, keyed_hash_starts_with};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
+pub use wire::{form_object, json_object};
 
 /// The programme of the current round, as shipped in `content/programme.toml`.
 pub const PROGRAMME_TOML: &str = include_str!("../../content/programme.toml");

@@ -445,9 +445,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     let parsed = match enc {
         Encoding::Json => json_object::<ApplicationForm>(&body),
-        Encoding::Form | Encoding::Multipart => {
-            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
-        }
+        Encoding::Form | Encoding::Multipart => policy::form_object(&body),
     };
     let form = match parsed {
         Ok(mut form) if !file_problems.is_empty() => {

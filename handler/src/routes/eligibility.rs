@@ -59,14 +59,7 @@ pub fn small_form<T: serde::de::DeserializeOwned + Default>(
     Ok((value, wants_json(headers, enc)))
 }
 
-/// Reads a JSON object (never an array, which serde would read positionally) into `T`.
-pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))?;
-    if !value.is_object() {
-        return Err("请求内容应为JSON对象".to_owned());
-    }
-    serde_json::from_value(value).map_err(|e| format!("JSON字段类型不正确：{e}"))
-}
+pub use policy::json_object;
 
 /// Answers the self-check.
 pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -79,9 +72,7 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Byte
     };
     let parsed: Result<ProfileForm, String> = match encoding {
         Encoding::Json => json_object(&body),
-        Encoding::Form | Encoding::Multipart => {
-            serde_urlencoded::from_bytes(&body).map_err(|e| format!("表单内容无法读取：{e}"))
-        }
+        Encoding::Form | Encoding::Multipart => policy::form_object(&body),
     };
     let form = match parsed {
         Ok(form) => form,

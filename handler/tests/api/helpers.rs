@@ -190,11 +190,13 @@ pub struct Options {
     pub site: bool,
     /// Where uploads go (default: files in the app's temporary folder).
     pub blobs: Option<Arc<dyn handler::blobs::Blobs>>,
+    /// Rules other than the embedded programme's (smaller quotas).
+    pub programme: Option<policy::Programme>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { clock: Clock::starting_at(in_window()), store: None, site: false, blobs: None }
+        Self { clock: Clock::starting_at(in_window()), store: None, site: false, blobs: None, programme: None }
     }
 }
 
@@ -215,6 +217,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
             Some(b) => b,
             None => Arc::new(handler::blobs::FsBlobs::new(dir.path().join("uploads")).expect("blobs")),
         });
+    if let Some(programme) = options.programme {
+        state = state.with_programme(programme);
+    }
     if options.site {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("assets")).expect("mkdir");

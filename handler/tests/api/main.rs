@@ -5,6 +5,7 @@ mod eligibility;
 mod headers;
 mod helpers;
 mod links;
+mod machine;
 mod print;
 mod reviews;
 mod s3_uploads;

@@ -1,0 +1,11 @@
+//! The application as JSON (`POST /api/applications`, `application/json`), read by the handler's
+//! own reader, then checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|body: &[u8]| {
+    if let Ok(form) = policy::json_object::<policy::ApplicationForm>(body) {
+        tepei_fuzz::check_form(&form);
+    }
+});

@@ -1,0 +1,156 @@
+//! Property: random decisions by concurrent actors on the real app (HTTP, SQLite) never exceed
+//! a quota, never skip a stage and never lose an event. Each round, every actor reads the
+//! application as its page would show it, then all act at once on what they read.
+
+use crate::helpers::{Options, TestApp, form_body, spawn_with};
+use policy::{Action, Actor, Claims, Purpose, Signer, Status, step};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// What an actor tries.
+#[derive(Clone, Copy, Debug)]
+enum Move {
+    Approve(Actor),
+    Return(Actor),
+    Select,
+    Withdraw,
+    Resubmit,
+}
+
+fn a_move() -> impl Strategy<Value = Move> {
+    prop_oneof![
+        3 => Just(Move::Approve(Actor::Unit)),
+        3 => Just(Move::Approve(Actor::Hr)),
+        1 => Just(Move::Return(Actor::Unit)),
+        1 => Just(Move::Return(Actor::Hr)),
+        1 => Just(Move::Select),
+        1 => Just(Move::Withdraw),
+        2 => Just(Move::Resubmit),
+    ]
+}
+
+/// The programme with `cap` places in 自治区特培 区外 (the sample applications' stream).
+fn programme_with_cap(cap: u32) -> policy::Programme {
+    let text = policy::PROGRAMME_TOML.replacen("quota = 50", &format!("quota = {cap}"), 1);
+    assert_ne!(text, policy::PROGRAMME_TOML, "the region-out quota line moved");
+    policy::Programme::parse(&text).expect("programme")
+}
+
+struct Applicant {
+    n: u32,
+    reference: String,
+    status_path: String,
+}
+
+async fn seen(app: &TestApp, who: &Applicant) -> (Status, u64) {
+    let body: Value = app.get_json(&who.status_path).await.json().await.expect("status json");
+    let status = Status::from_code(body["status"].as_str().expect("status")).expect("known status");
+    (status, body["version"].as_u64().expect("version"))
+}
+
+/// Acts on what was seen; true when the app answered that the change was made (303).
+async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool {
+    let signer = Signer::new("k1", b"test key that is long enough for hmac");
+    let review = |stage: &str| {
+        let claims = Claims {
+            purpose: Purpose::Review,
+            reference: who.reference.clone(),
+            stage: stage.to_owned(),
+            version,
+            expires: 4_000_000_000,
+        };
+        format!("/review/{}", signer.sign(&claims))
+    };
+    let (path, body) = match action {
+        Move::Approve(actor) => (review(actor.code()), "decision=approve".to_owned()),
+        Move::Return(actor) => (review(actor.code()), "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85".to_owned()),
+        Move::Select => (review("centre"), "decision=select".to_owned()),
+        Move::Withdraw => (who.status_path.clone(), format!("decision=withdraw&version={version}&confirm=on")),
+        Move::Resubmit => (
+            who.status_path.clone(),
+            format!("{}&decision=resubmit&version={version}", form_body(&testkit::sample_application(who.n))),
+        ),
+    };
+    let status = app.post_form(&path, &body).await.status().as_u16();
+    assert!(matches!(status, 303 | 403 | 409 | 422), "{action:?} answered {status}");
+    status == 303
+}
+
+async fn run(cap: u32, applicants: u32, rounds: Vec<Vec<(usize, Move)>>) -> Result<(), TestCaseError> {
+    let app = spawn_with(Options { programme: Some(programme_with_cap(cap)), ..Options::default() }).await;
+    let mut people = Vec::new();
+    for i in 0..applicants {
+        let n = 900 + i;
+        let response = app.post_json("/api/applications", &testkit::sample_application(n)).await;
+        prop_assert_eq!(response.status().as_u16(), 201);
+        let body: Value = response.json().await.expect("json");
+        people.push(Applicant {
+            n,
+            reference: body["reference"].as_str().expect("reference").to_owned(),
+            status_path: TestApp::path_of(body["status_url"].as_str().expect("status_url")),
+        });
+    }
+    let mut acknowledged = 0usize;
+    for round in rounds {
+        let mut views = Vec::new();
+        for (who, _) in &round {
+            views.push(seen(&app, &people[who % people.len()]).await);
+        }
+        let attempts = round.iter().zip(&views).map(|((who, action), (_, version))| {
+            let person = &people[who % people.len()];
+            act(&app, person, *version, *action)
+        });
+        acknowledged += futures_util::future::join_all(attempts).await.into_iter().filter(|done| *done).count();
+
+        // Never more places than the cap, and the counter agrees with the statuses.
+        let holding = count_holding(&app).await;
+        prop_assert!(holding <= cap as usize, "{holding} places taken of {cap}");
+        prop_assert_eq!(app.store.quota_used("region-out").await.expect("quota") as usize, holding);
+    }
+
+    // Never skip a stage, never lose an event: each application's events are a walk of the one
+    // state machine from `unit_review`, its version counts them, and every change the app
+    // acknowledged is one of them.
+    let mut recorded = 0usize;
+    for person in &people {
+        let record = app.store.get(&person.reference).await.expect("get").expect("record");
+        let events = app.store.events(&person.reference).await.expect("events");
+        prop_assert_eq!(events[0].kind.as_str(), "submitted");
+        prop_assert_eq!(events[0].status, Status::UnitReview);
+        for (i, e) in events.iter().enumerate() {
+            prop_assert_eq!(e.seq as usize, i + 1);
+        }
+        for pair in events.windows(2) {
+            let actor = Actor::from_code(&pair[1].actor).expect("actor");
+            let allowed = [Action::Approve, Action::Return, Action::Resubmit, Action::Withdraw, Action::Select]
+                .into_iter()
+                .filter_map(|action| step(pair[0].status, actor, action))
+                .any(|s| s.to == pair[1].status && s.event == pair[1].kind);
+            prop_assert!(allowed, "{:?} -> {:?} by {}", pair[0].status, pair[1].status, pair[1].actor);
+        }
+        prop_assert_eq!(record.version as usize, events.len());
+        prop_assert_eq!(Some(record.status), events.last().map(|e| e.status));
+        recorded += events.len() - 1;
+    }
+    prop_assert_eq!(recorded, acknowledged);
+    Ok(())
+}
+
+async fn count_holding(app: &TestApp) -> usize {
+    let all = app.store.list(None, None).await.expect("list");
+    all.iter().filter(|r| matches!(r.status, Status::Recommended | Status::Selected | Status::NotSelected)).count()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn concurrent_actors_never_exceed_a_quota_skip_a_stage_or_lose_an_event(
+        cap in 1u32..4,
+        applicants in 2u32..7,
+        rounds in proptest::collection::vec(proptest::collection::vec((0usize..7, a_move()), 1..7), 1..12),
+    ) {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(run(cap, applicants, rounds))?;
+    }
+}
