@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod load;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
@@ -75,7 +77,7 @@ impl Service {
     /// Stops it now.
     pub fn stop(&mut self) {
         // SIGTERM lets the watchdog's trap stop the service; SIGKILL would orphan it.
-        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().ok();
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).stderr(Stdio::null()).status().ok();
         self.child.wait().ok();
         // The watchdog's child may take a moment to go; wait until the port is free.
         let started = Instant::now();
@@ -119,12 +121,42 @@ pub fn dynamodb_local_dir() -> PathBuf {
 
 /// Starts DynamoDB Local (in memory, shared database) on a free port, or on `port`.
 pub fn start_dynamodb_local(port: Option<u16>) -> Service {
+    dynamodb_local("-inMemory", port)
+}
+
+/// Starts DynamoDB Local keeping its data in `dir`, on `port`: killed and started again on the
+/// same folder and port, it comes back with what it had committed.
+pub fn start_dynamodb_local_on_disk(dir: &Path, port: u16) -> Service {
+    dynamodb_local(&format!("-dbPath {}", dir.display()), Some(port))
+}
+
+fn dynamodb_local(storage: &str, port: Option<u16>) -> Service {
     let port = port.unwrap_or_else(free_port);
     let dir = dynamodb_local_dir();
     let command = format!(
-        "exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -sharedDb -port {port}"
+        "exec java -Xmx1g -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar {storage} -sharedDb -port {port}"
     );
     start_listening("DynamoDB Local (is Java 17 installed?)", &command, &dir, port, Duration::from_secs(60))
+}
+
+/// Starts `tepei serve` (the binary at `bin`) on a free port with its data in `data`, its clock
+/// inside the 2025 window, and `env` (e.g. `TEPEI_STORE=dynamodb`); ready when it listens.
+pub fn start_serve(bin: &Path, data: &Path, env: &[(&str, String)]) -> Service {
+    let port = free_port();
+    let output = data.join("public");
+    let command = format!(
+        "exec {} serve --addr 127.0.0.1:{port} --data {} --output {} --now 2025-03-15T09:00:00+08:00",
+        bin.display(),
+        data.display(),
+        output.display()
+    );
+    let child = spawn_watched_with(&command, &repo_root(), env);
+    let mut service = Service { child, port, web_port: 0 };
+    if !wait_for_port(port, Duration::from_secs(60)) {
+        service.stop();
+        panic!("tepei serve did not start on port {port} within 60 s");
+    }
+    service
 }
 
 /// Starts MailDev with its SMTP server on `smtp_port` (or a free port) and its REST API on a free port.

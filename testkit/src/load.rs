@@ -1,0 +1,115 @@
+//! Load on a running `tepei serve` over loopback: distinct valid applications
+//! ([`crate::sample_application`]) posted at a fixed concurrency, every answer kept.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// One submission's answer.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// Which sample application (its number).
+    pub n: u32,
+    /// HTTP status; 0 when no answer came (connection refused, timeout).
+    pub status: u16,
+    /// Time to the whole answer.
+    pub latency: Duration,
+    /// The reference of a 201 (or of the earlier record a retry found).
+    pub reference: Option<String>,
+    /// `error` of a JSON error answer.
+    pub error: Option<String>,
+    /// Whether a 503 said when to retry.
+    pub retry_after: bool,
+    /// When the answer came.
+    pub at: Instant,
+}
+
+/// Counts answers as they come, for whoever watches the run.
+#[derive(Clone, Default)]
+pub struct Progress(Arc<AtomicUsize>);
+
+impl Progress {
+    /// Answers so far.
+    pub fn answered(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A client for load: no redirects, bounded waits, enough idle connections.
+pub fn client(concurrency: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_else(|e| panic!("http client: {e}"))
+}
+
+/// Posts one sample application.
+pub async fn submit(client: &reqwest::Client, address: &str, n: u32) -> Answer {
+    let started = Instant::now();
+    let sent = client.post(format!("{address}/api/applications")).json(&crate::sample_application(n)).send().await;
+    let Ok(response) = sent else {
+        let latency = started.elapsed();
+        return Answer { n, status: 0, latency, reference: None, error: None, retry_after: false, at: Instant::now() };
+    };
+    let status = response.status().as_u16();
+    let retry_after = response.headers().contains_key("retry-after");
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    Answer {
+        n,
+        status,
+        latency: started.elapsed(),
+        reference: body["reference"].as_str().map(str::to_owned),
+        error: body["error"].as_str().map(str::to_owned),
+        retry_after,
+        at: Instant::now(),
+    }
+}
+
+/// Posts each of `numbers` once, `concurrency` at a time, until all are answered or `limit`
+/// has passed (what was not sent by then is left out); answers in completion order.
+pub async fn submit_all(
+    address: &str,
+    numbers: Vec<u32>,
+    concurrency: usize,
+    limit: Duration,
+    progress: Progress,
+) -> Vec<Answer> {
+    let deadline = Instant::now() + limit;
+    let client = client(concurrency);
+    let numbers = Arc::new(numbers);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let (client, numbers, next, progress) = (client.clone(), numbers.clone(), next.clone(), progress.clone());
+        let address = address.to_owned();
+        workers.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&n) = numbers.get(i) else { break };
+                if Instant::now() > deadline {
+                    break;
+                }
+                answers.push(submit(&client, &address, n).await);
+                progress.0.fetch_add(1, Ordering::Relaxed);
+            }
+            answers
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap_or_else(|e| panic!("load worker: {e}")));
+    }
+    all
+}
+
+/// The `p`-quantile (0..=1) of `latencies`, which it sorts.
+pub fn percentile(latencies: &mut [Duration], p: f64) -> Duration {
+    if latencies.is_empty() {
+        return Duration::ZERO;
+    }
+    latencies.sort();
+    latencies[((latencies.len() as f64 - 1.0) * p).round() as usize]
+}
