@@ -20,8 +20,15 @@ pub fn csp(upload_origin: Option<&str>) -> HeaderValue {
 
 /// Adds the security headers unless a route already set them; `csp` from [`csp`].
 pub async fn security_headers(State(csp): State<HeaderValue>, request: Request, next: Next) -> Response {
+    // Pages behind links carry personal data: never kept by a shared or back-button cache.
+    let private = ["/status/", "/review/", "/dashboard/", "/verify/", "/api/"]
+        .iter()
+        .any(|prefix| request.uri().path().starts_with(prefix));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if private {
+        headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
+    }
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     let fixed: [(HeaderName, &str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -8,7 +8,7 @@ use crate::routes::html_page;
 use crate::routes::record::verify;
 use crate::store::{Event, QuotaChange, Record, Transition, Transitioned};
 use crate::{AppState, views};
-use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{Action, Actor, Purpose, QuotaEffect, Status};
@@ -298,8 +298,10 @@ pub async fn review(
     Path(token): Path<String>,
     client: Client,
     headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    body: axum::body::Bytes,
 ) -> Response {
+    // Read leniently: an unreadable body is no decision, answered with the page that asks for one.
+    let form: DecisionForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let (claims, record, events) = match open(&state, &headers, &token, Purpose::Review).await {
         Ok(x) => x,
         Err(r) => return r,

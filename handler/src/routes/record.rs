@@ -230,12 +230,13 @@ pub(crate) async fn linked_record(state: &AppState, token: &str, purpose: Purpos
 
 /// `GET /review/{token}/files/{n}` and `GET /status/{token}/files/{n}`: one proof document, to
 /// the holder of a valid link only, never cached.
-pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize) -> Response {
+pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: &str) -> Response {
     let record = match linked_record(state, token, purpose).await {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let (Some(attachment), Some(blobs)) = (record.attachments.get(index), state.blobs.clone()) else {
+    let attachment = index.parse::<usize>().ok().and_then(|i| record.attachments.get(i));
+    let (Some(attachment), Some(blobs)) = (attachment, state.blobs.clone()) else {
         return html_page(state, StatusCode::NOT_FOUND, "文件不存在", "找不到这个文件。");
     };
     match blobs.download_url(&attachment.key, &attachment.name, &attachment.content_type).await {
@@ -268,11 +269,11 @@ pub async fn file(state: &AppState, token: &str, purpose: Purpose, index: usize)
 }
 
 /// A reviewer's download.
-pub async fn review_file(State(state): State<AppState>, Path((token, index)): Path<(String, usize)>) -> Response {
-    file(&state, &token, Purpose::Review, index).await
+pub async fn review_file(State(state): State<AppState>, Path((token, index)): Path<(String, String)>) -> Response {
+    file(&state, &token, Purpose::Review, &index).await
 }
 
 /// The applicant's download.
-pub async fn status_file(State(state): State<AppState>, Path((token, index)): Path<(String, usize)>) -> Response {
-    file(&state, &token, Purpose::Status, index).await
+pub async fn status_file(State(state): State<AppState>, Path((token, index)): Path<(String, String)>) -> Response {
+    file(&state, &token, Purpose::Status, &index).await
 }

@@ -9,6 +9,7 @@ mod machine;
 mod print;
 mod reviews;
 mod s3_uploads;
+mod security;
 mod statics;
 mod submissions;
 mod summary;
