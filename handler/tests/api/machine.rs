@@ -1,11 +1,14 @@
-//! Property: random decisions by concurrent actors on the real app (HTTP, SQLite) never exceed
-//! a quota, never skip a stage and never lose an event. Each round, every actor reads the
-//! application as its page would show it, then all act at once on what they read.
+//! Property: random decisions by concurrent actors on the real app (HTTP, on SQLite and on
+//! DynamoDB Local) never exceed a quota, never skip a stage and never lose an event. Each round,
+//! every actor reads the application as its page would show it, then all act at once on what
+//! they read.
 
 use crate::helpers::{Options, TestApp, form_body, spawn_with};
+use handler::store::{DynamoStore, Store, TableSpec};
 use policy::{Action, Actor, Claims, Purpose, Signer, Status, step};
 use proptest::prelude::*;
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
 /// What an actor tries.
 #[derive(Clone, Copy, Debug)]
@@ -76,8 +79,25 @@ async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool
     status == 303
 }
 
-async fn run(cap: u32, applicants: u32, rounds: Vec<Vec<(usize, Move)>>) -> Result<(), TestCaseError> {
-    let app = spawn_with(Options { programme: Some(programme_with_cap(cap)), ..Options::default() }).await;
+/// A fresh table on one DynamoDB Local shared by the cases.
+async fn dynamo_store() -> Arc<dyn Store> {
+    static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
+    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
+        .await
+        .expect("dynamodb local");
+    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let store = DynamoStore::new(client, format!("m{}", handler::routes_support::random_id()));
+    store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
+    Arc::new(store)
+}
+
+async fn run(
+    cap: u32,
+    applicants: u32,
+    rounds: Vec<Vec<(usize, Move)>>,
+    store: Option<Arc<dyn Store>>,
+) -> Result<(), TestCaseError> {
+    let app = spawn_with(Options { programme: Some(programme_with_cap(cap)), store, ..Options::default() }).await;
     let mut people = Vec::new();
     for i in 0..applicants {
         let n = 900 + i;
@@ -151,6 +171,21 @@ proptest! {
         rounds in proptest::collection::vec(proptest::collection::vec((0usize..7, a_move()), 1..7), 1..12),
     ) {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(run(cap, applicants, rounds))?;
+        runtime.block_on(run(cap, applicants, rounds, None))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// The same on the production store: conditional writes and the quota transaction in DynamoDB.
+    #[test]
+    fn on_dynamodb_too(
+        cap in 1u32..3,
+        applicants in 2u32..6,
+        rounds in proptest::collection::vec(proptest::collection::vec((0usize..7, a_move()), 2..7), 1..8),
+    ) {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async { run(cap, applicants, rounds, Some(dynamo_store().await)).await })?;
     }
 }

@@ -109,4 +109,14 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let mails = testkit::maildev_wait(maildev.web_port, 2, Duration::from_secs(10)).await;
     assert_eq!(mails.len(), 2, "{mails:?}");
     assert!(mails.iter().all(|m| m.subject.contains(&reference)));
+
+    // The same event delivered again (API Gateway or a client retrying): the same answer, one
+    // record in DynamoDB Local, and no second pair of mails.
+    let again = invoke(emulator.port, &fixture("apigw-v2-application-json.json")).await;
+    assert_eq!(again["statusCode"], 201, "{again}");
+    assert_eq!(body(&again)["reference"], reference.as_str());
+    let all = handler::store::Store::list(&store, None, None).await.expect("list");
+    assert_eq!(all.len(), 1, "{all:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 2);
 }
