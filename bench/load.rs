@@ -79,6 +79,10 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
         records.len(),
         if stored_refs == references { "yes" } else { "NO" },
     );
+    match serve.peak_memory_mib() {
+        Some(mib) => println!("{store:>8}: tepei serve peak memory (VmHWM) {mib:.1} MiB"),
+        None => println!("{store:>8}: tepei serve peak memory could not be read"),
+    }
     drop(serve);
     let mut problems = Vec::new();
     if answers.len() < total {

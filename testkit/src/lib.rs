@@ -74,6 +74,21 @@ pub struct Service {
 }
 
 impl Service {
+    /// Peak resident memory (VmHWM, MiB) of the service process itself (the watchdog's child),
+    /// read from /proc; `None` where that cannot be read.
+    pub fn peak_memory_mib(&self) -> Option<f64> {
+        let watchdog = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{watchdog}/task/{watchdog}/children")).ok()?;
+        // Its children are the service and, now and then, the watchdog's `sleep`.
+        let pid = children.split_whitespace().find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() != "sleep")
+        })?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let kib: f64 =
+            status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.split_whitespace().next()?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
     /// Stops it now.
     pub fn stop(&mut self) {
         // SIGTERM lets the watchdog's trap stop the service; SIGKILL would orphan it.
