@@ -49,8 +49,12 @@ async fn dynamodb_killed_in_the_middle_of_a_load_run() {
     let serve = testkit::start_serve(tepei(), &dir.path().join("data"), &dynamo_env(port));
     let address = format!("http://127.0.0.1:{}", serve.port);
 
-    // 2,400 applicants at concurrency 16; DynamoDB Local is killed after 200 answers and started
-    // again on the same data 2 seconds later, while the load goes on.
+    // 2,400 applicants at concurrency 16; DynamoDB Local is killed (SIGTERM) after 200 answers
+    // and started again on the same data 2 seconds later, while the load goes on. Not SIGKILL:
+    // killed that way, DynamoDB Local itself loses the last transaction it acknowledged (measured
+    // with the bare SDK, no tepei: 1 of about 330 acknowledged TransactWriteItems missing after
+    // the restart, in 3 runs of 3), which no client of it could prevent; DynamoDB does not.
+    // In-flight requests are cut either way.
     let progress = Progress::default();
     let (target, watched) = (address.clone(), progress.clone());
     let load =
@@ -58,7 +62,7 @@ async fn dynamodb_killed_in_the_middle_of_a_load_run() {
             async move { submit_all(&target, (0..2400).collect(), 16, Duration::from_secs(300), watched).await },
         );
     assert!(wait_until(Duration::from_secs(120), async || progress.answered() >= 200).await, "load did not start");
-    dynamo.stop();
+    tokio::task::spawn_blocking(move || dynamo.kill_with("TERM")).await.expect("kill");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let db_dir = db.clone();
     let _dynamo = tokio::task::spawn_blocking(move || testkit::start_dynamodb_local_on_disk(&db_dir, port))

@@ -77,16 +77,38 @@ impl Service {
     /// Peak resident memory (VmHWM, MiB) of the service process itself (the watchdog's child),
     /// read from /proc; `None` where that cannot be read.
     pub fn peak_memory_mib(&self) -> Option<f64> {
-        let watchdog = self.child.id();
-        let children = std::fs::read_to_string(format!("/proc/{watchdog}/task/{watchdog}/children")).ok()?;
-        // Its children are the service and, now and then, the watchdog's `sleep`.
-        let pid = children.split_whitespace().find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() != "sleep")
-        })?;
+        let pid = self.main_pid()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let kib: f64 =
             status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.split_whitespace().next()?.parse().ok()?;
         Some(kib / 1024.0)
+    }
+
+    /// The service process itself: the watchdog's child that is not its `sleep`.
+    fn main_pid(&self) -> Option<u32> {
+        let watchdog = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{watchdog}/task/{watchdog}/children")).ok()?;
+        children.split_whitespace().filter_map(|pid| pid.parse().ok()).find(|pid: &u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() != "sleep")
+        })
+    }
+
+    /// Sends `signal` (e.g. `TERM`, `KILL`) to the service process itself, waits (at most 30 s)
+    /// until it is gone, then stops the watchdog.
+    pub fn kill_with(&mut self, signal: &str) {
+        if let Some(pid) = self.main_pid() {
+            Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).stderr(Stdio::null()).status().ok();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(30) && Path::new(&format!("/proc/{pid}")).exists() {
+                let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')));
+                if zombie {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        self.stop();
     }
 
     /// Stops it now.
