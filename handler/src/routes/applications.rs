@@ -386,9 +386,23 @@ async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Su
         return Err(SubmitError::Closed);
     }
     let attachments = check_attachments(state, &form.attachments).await?;
-    let Prepared { record, event, mails, status_path } = prepare_with(state, form, attachments)?;
+    // References are random (31^6 of them): two can meet, and then the whole submission is
+    // prepared again under a fresh one; its links and mails carry the reference.
+    let mut attempts = 0;
+    let (record, status_path, created) = loop {
+        let Prepared { record, event, mails, status_path } = prepare_with(state, form, attachments.clone())?;
+        match state.store.create(&record, &event, &mails).await? {
+            Created::ReferenceTaken if attempts < 5 => {
+                attempts += 1;
+                tracing::info!(reference = %record.reference, "reference already in use; drawing another");
+            }
+            Created::ReferenceTaken => return Err(SubmitError::Internal("no free reference after 6 draws".into())),
+            created => break (record, status_path, created),
+        }
+    };
     let reference = record.reference.clone();
-    match state.store.create(&record, &event, &mails).await? {
+    match created {
+        Created::ReferenceTaken => Err(SubmitError::Internal("reference taken".into())),
         Created::New => {
             tracing::info!(%reference, stream = %record.stream, "application stored");
             state.mail_queued().await;

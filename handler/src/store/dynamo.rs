@@ -350,6 +350,10 @@ impl Store for DynamoStore {
         if codes.get(1).is_some_and(|c| c == "ConditionalCheckFailed") {
             return Ok(Created::DuplicateIdNumber);
         }
+        // The record and its first event are keyed by the reference.
+        if codes.get(2..4).is_some_and(|c| c.iter().any(|c| c == "ConditionalCheckFailed")) {
+            return Ok(Created::ReferenceTaken);
+        }
         Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")))
     }
 

@@ -133,6 +133,9 @@ pub enum Created {
     },
     /// The identity number already applied this round.
     DuplicateIdNumber,
+    /// Another application already has this reference (two random references met): nothing was
+    /// written; prepare it again under a fresh reference.
+    ReferenceTaken,
 }
 
 /// A quota place taken or given back with a transition.

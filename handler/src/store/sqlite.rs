@@ -297,6 +297,14 @@ impl Store for SqliteStore {
             if taken {
                 return Ok(Created::DuplicateIdNumber);
             }
+            let reference_taken: bool = tx
+                .query_row("SELECT 1 FROM applications WHERE reference = ?1", params![record.reference], |_| Ok(true))
+                .optional()
+                .map_err(unavailable)?
+                .unwrap_or(false);
+            if reference_taken {
+                return Ok(Created::ReferenceTaken);
+            }
             tx.execute(
                 "INSERT INTO applications (reference, round, id_hash, submission_id, body_hash, status, version, stream, scope, record, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",

@@ -265,3 +265,95 @@ async fn the_outbox_task_needs_its_secret() {
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.json::<Value>().await.expect("json"), json!({"sent": 0, "failed": 0}));
 }
+
+/// A real SQLite store on which the first `collisions` creates meet a reference already in use.
+struct Colliding {
+    inner: handler::store::SqliteStore,
+    collisions: std::sync::atomic::AtomicU32,
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl handler::store::Store for Colliding {
+    async fn create(
+        &self,
+        record: &handler::store::Record,
+        event: &handler::store::Event,
+        mails: &[handler::store::Mail],
+    ) -> Result<handler::store::Created, handler::store::StoreError> {
+        self.seen.lock().expect("lock").push(record.reference.clone());
+        let left = self.collisions.load(std::sync::atomic::Ordering::SeqCst);
+        if left > 0 {
+            self.collisions.store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            return Ok(handler::store::Created::ReferenceTaken);
+        }
+        self.inner.create(record, event, mails).await
+    }
+    async fn transition(
+        &self,
+        change: &handler::store::Transition,
+    ) -> Result<handler::store::Transitioned, handler::store::StoreError> {
+        self.inner.transition(change).await
+    }
+    async fn enqueue(&self, mails: &[handler::store::Mail]) -> Result<(), handler::store::StoreError> {
+        self.inner.enqueue(mails).await
+    }
+    async fn get(&self, reference: &str) -> Result<Option<handler::store::Record>, handler::store::StoreError> {
+        self.inner.get(reference).await
+    }
+    async fn list(
+        &self,
+        scope: Option<&str>,
+        status: Option<policy::Status>,
+    ) -> Result<Vec<handler::store::Record>, handler::store::StoreError> {
+        self.inner.list(scope, status).await
+    }
+    async fn events(&self, reference: &str) -> Result<Vec<handler::store::Event>, handler::store::StoreError> {
+        self.inner.events(reference).await
+    }
+    async fn quota_used(&self, key: &str) -> Result<u32, handler::store::StoreError> {
+        self.inner.quota_used(key).await
+    }
+    async fn claim_mail(
+        &self,
+        now: i64,
+        lease: i64,
+        limit: usize,
+    ) -> Result<Vec<handler::store::Mail>, handler::store::StoreError> {
+        self.inner.claim_mail(now, lease, limit).await
+    }
+    async fn mail_sent(&self, id: &str, at: &str) -> Result<(), handler::store::StoreError> {
+        self.inner.mail_sent(id, at).await
+    }
+    async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), handler::store::StoreError> {
+        self.inner.mail_failed(id, retry_at, error).await
+    }
+    async fn unsent_mail(&self) -> Result<usize, handler::store::StoreError> {
+        self.inner.unsent_mail().await
+    }
+    async fn ping(&self) -> Result<(), handler::store::StoreError> {
+        self.inner.ping().await
+    }
+}
+
+/// Found by the 20,000-submission load run: two random references met and SQLite answered 500.
+#[tokio::test]
+async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = std::sync::Arc::new(Colliding {
+        inner: handler::store::SqliteStore::open(&dir.path().join("db.sqlite3")).expect("sqlite"),
+        collisions: 2.into(),
+        seen: Default::default(),
+    });
+    let app = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
+    let response = app.post_json("/api/applications", &sample(77)).await;
+    assert_eq!(response.status(), 201);
+    let reference = response.json::<Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
+    let seen = store.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen.last(), Some(&reference));
+    assert_eq!(app.store.list(None, None).await.expect("list").len(), 1);
+    let mails = app.mails();
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().all(|m| m.subject.contains(&reference)), "mails carry the reference that was stored");
+}

@@ -103,6 +103,22 @@ async fn one_application_per_identity_number(store: Arc<dyn Store>) {
     assert_eq!(store.unsent_mail().await.expect("count"), 1);
 }
 
+async fn a_reference_in_use_is_refused_and_nothing_written(store: Arc<dyn Store>) {
+    let first = record(8, "hohhot");
+    store.create(&first, &event(1), &[mail(&first.reference, 1)]).await.expect("create");
+    // Another applicant whose random reference happens to be the same.
+    let mut second = record(9, "hohhot");
+    second.reference = first.reference.clone();
+    let outcome = store.create(&second, &event(1), &[mail("other", 7)]).await.expect("create");
+    assert_eq!(outcome, Created::ReferenceTaken);
+    assert_eq!(store.get(&first.reference).await.expect("get"), Some(first.clone()));
+    assert_eq!(store.events(&first.reference).await.expect("events").len(), 1);
+    assert_eq!(store.unsent_mail().await.expect("count"), 1, "the refused one's mail was not queued");
+    // Under a fresh reference it is stored.
+    second.reference = "TP2025-FRESH9".into();
+    assert_eq!(store.create(&second, &event(1), &[]).await.expect("create"), Created::New);
+}
+
 async fn submission_id_makes_retries_idempotent(store: Arc<dyn Store>) {
     let first = record(4, "hohhot");
     store.create(&first, &event(1), &[]).await.expect("create");
@@ -288,6 +304,7 @@ macro_rules! contract {
 contract!(
     create_then_get_round_trips,
     one_application_per_identity_number,
+    a_reference_in_use_is_refused_and_nothing_written,
     submission_id_makes_retries_idempotent,
     list_filters_by_scope_and_status,
     outbox_leases_retries_and_delivers_once,
