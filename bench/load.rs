@@ -29,11 +29,7 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
     if store == "dynamodb" {
         let service =
             tokio::task::spawn_blocking(|| testkit::start_dynamodb_local(None)).await.map_err(|e| e.to_string())?;
-        env.push(("TEPEI_STORE", "dynamodb".to_owned()));
-        env.push(("DYNAMODB_ENDPOINT", format!("http://127.0.0.1:{}", service.port)));
-        env.push(("AWS_ACCESS_KEY_ID", "local".to_owned()));
-        env.push(("AWS_SECRET_ACCESS_KEY", "local".to_owned()));
-        env.push(("AWS_REGION", "cn-north-1".to_owned()));
+        env.extend(testkit::load::dynamodb_env(service.port));
         _dynamo = Some(service);
     }
     let data = dir.path().to_owned();

@@ -14,14 +14,9 @@ fn tepei() -> &'static Path {
 }
 
 fn dynamo_env(port: u16) -> Vec<(&'static str, String)> {
-    vec![
-        ("TEPEI_STORE", "dynamodb".to_owned()),
-        ("DYNAMODB_ENDPOINT", format!("http://127.0.0.1:{port}")),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-        ("AWS_REGION", "cn-north-1".to_owned()),
-        ("RUST_LOG", "error".to_owned()),
-    ]
+    let mut env = testkit::load::dynamodb_env(port);
+    env.push(("RUST_LOG", "error".to_owned()));
+    env
 }
 
 /// Waits (bounded) until `done` holds.

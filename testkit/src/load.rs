@@ -24,6 +24,17 @@ pub struct Answer {
     pub at: Instant,
 }
 
+/// The environment that points `tepei serve` at DynamoDB Local on `port` (table created on start).
+pub fn dynamodb_env(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("TEPEI_STORE", "dynamodb".to_owned()),
+        ("DYNAMODB_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("AWS_REGION", "cn-north-1".to_owned()),
+    ]
+}
+
 /// Counts answers as they come, for whoever watches the run.
 #[derive(Clone, Default)]
 pub struct Progress(Arc<AtomicUsize>);
