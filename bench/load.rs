@@ -61,7 +61,7 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
         }
         _ => Arc::new(SqliteStore::open(&data.join("tepei.sqlite3")).map_err(|e| e.to_string())?),
     };
-    let records = stored.list(None, None).await.map_err(|e| e.to_string())?;
+    let records = stored.list(2025, None).await.map_err(|e| e.to_string())?;
     let stored_refs: BTreeSet<String> = records.iter().map(|r| r.reference.clone()).collect();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

@@ -216,7 +216,8 @@ async fn submissions(
         Mode::Closed => drive(label, total, concurrency, post).await,
         Mode::Open => drive_rate(label, total, rate, concurrency, post).await,
     };
-    let stored = store.list(Some("hohhot"), None).await.map(|l| l.len()).unwrap_or(0) - warm;
+    let stored =
+        store.list(2025, Some(&policy::HrScope::League("hohhot".into()))).await.map(|l| l.len()).unwrap_or(0) - warm;
     run.print();
     println!(
         "{:<34} stored {stored} records for {} answers of 201: {}",
@@ -292,7 +293,7 @@ async fn main() {
             (0..count as u32)
                 .map(|n| {
                     let form = serde_json::from_value(testkit::sample_application(from + n)).expect("form");
-                    let p = handler::routes_support::prepare(&bare_state, &form)
+                    let p = handler::workflow::submit::prepare(&bare_state, &form)
                         .map_err(|e| format!("{e:?}"))
                         .expect("prepare");
                     bare_store.create_items(&p.record, &p.event, &p.mails).expect("items")

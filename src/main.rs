@@ -2,10 +2,8 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use handler::store::Store as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -142,39 +140,6 @@ fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
     Ok(key.into_bytes())
 }
 
-async fn open_store(data: &Path) -> Result<Arc<dyn handler::store::Store>> {
-    if std::env::var("TEPEI_STORE").is_ok_and(|v| v == "dynamodb") {
-        let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "tepei".into());
-        let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
-        let client = handler::store::DynamoStore::client(endpoint.as_deref()).await;
-        let store = handler::store::DynamoStore::new(client, &table);
-        if store.ping().await.is_err() {
-            let spec = handler::store::TableSpec::embedded().map_err(anyhow::Error::msg)?;
-            store.create_table(&spec).await.with_context(|| format!("creating DynamoDB table {table}"))?;
-        }
-        println!("store: DynamoDB table {table}{}", endpoint.map(|e| format!(" at {e}")).unwrap_or_default());
-        return Ok(Arc::new(store));
-    }
-    let path = data.join("tepei.sqlite3");
-    let store = handler::store::SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    println!("store: SQLite {}", path.display());
-    Ok(Arc::new(store))
-}
-
-fn open_mailer(data: &Path) -> Result<Arc<dyn handler::mail::Mailer>> {
-    let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| "特培申报 <noreply@tepei.localhost>".into());
-    let mailer: Arc<dyn handler::mail::Mailer> = match std::env::var("SMTP_URL") {
-        Ok(url) if !url.is_empty() => {
-            Arc::new(handler::mail::SmtpMailer::new(&url, &from).map_err(anyhow::Error::msg)?)
-        }
-        _ => Arc::new(
-            handler::mail::FileMailer::new(&data.join("outbox"), &from).map_err(anyhow::Error::msg)?.printing_links(),
-        ),
-    };
-    println!("mail: {}", mailer.describe());
-    Ok(mailer)
-}
-
 /// `tepei serve`.
 fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
     let output = resolve(root, output);
@@ -191,21 +156,21 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        let base = std::env::var("PUBLIC_BASE_URL").unwrap_or_else(|_| format!("http://{bound}"));
-        let store = open_store(&data).await?;
-        let mailer = open_mailer(&data)?;
-        let settings = handler::Settings::new(&base, "k1", &key);
-        let state =
-            handler::AppState::new(clock, store.clone(), settings).context("starting the handler")?.with_site(output);
-        state.pages.warm().map_err(|e| anyhow::anyhow!("parsing the templates: {e:?}"))?;
-        let (blobs, described) = handler::blobs::from_env(Some(data.join("uploads")))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .context("no upload store")?;
+        let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key)?;
+        let (store, described) = handler::config::serve_store(&data).await?;
+        println!("store: {described}");
+        let mailer = handler::config::mailer(Some(&data.join("outbox")))?;
+        println!("mail: {}", mailer.describe());
+        let (blobs, described) =
+            handler::config::blobs(Some(&data.join("uploads"))).await?.context("no upload store")?;
         println!("uploads: {described}");
-        let state = state.with_blobs(blobs);
-        state.outbox.spawn(store, mailer, clock, std::time::Duration::from_secs(5));
-        let programme = state.programme.clone();
+        let state = handler::AppState::new(clock, store, settings)
+            .context("starting the handler")?
+            .with_site(output)
+            .with_blobs(blobs)
+            .with_background_mailer(mailer, std::time::Duration::from_secs(5));
+        state.warm()?;
+        let programme = state.programme();
         let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();
         if programme.window_open_at(clock.now()) {
             println!("申报窗口已开放 (the submission window is open at {at})");

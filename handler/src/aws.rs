@@ -26,7 +26,7 @@ pub async fn load_config(
     if let Some(credentials) = credentials {
         loader = loader.credentials_provider(credentials);
     }
-    if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+    if !crate::config::aws_region_set() {
         loader = loader.region(aws_config::Region::new(DEFAULT_REGION));
     }
     loader.load().await

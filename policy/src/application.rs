@@ -428,11 +428,11 @@ impl Application {
     }
 
     /// Who reviews after the unit: the department for 区直 units, else the league.
-    pub fn hr_scope(&self) -> String {
+    pub fn hr_scope(&self) -> crate::HrScope {
         match (&self.department, &self.league) {
-            (Some(d), _) => d.clone(),
-            (None, Some(l)) => l.clone(),
-            (None, None) => String::new(),
+            (Some(d), _) => crate::HrScope::Department(d.clone()),
+            (None, Some(l)) => crate::HrScope::League(l.clone()),
+            (None, None) => crate::HrScope::League(String::new()),
         }
     }
 }
@@ -491,7 +491,7 @@ pub(crate) mod tests {
     fn a_valid_form_parses_and_round_trips() {
         let app = Application::parse(&valid_form(), &programme()).expect("valid");
         assert_eq!(app.stream_key(), "region-out");
-        assert_eq!(app.hr_scope(), "hohhot");
+        assert_eq!(app.hr_scope().key(), "hohhot");
         assert_eq!(app.id_number.masked(), "1501**********0028");
         let json = serde_json::to_string(&app).expect("json");
         let back: Application = serde_json::from_str(&json).expect("back");
@@ -570,7 +570,7 @@ pub(crate) mod tests {
         assert_eq!(fields(&Application::parse(&form, &programme()).expect_err("no dept")), ["department"]);
         let form = ApplicationForm { department: Some("内蒙古大学".into()), ..form };
         let app = Application::parse(&form, &programme()).expect("valid");
-        assert_eq!((app.hr_scope(), app.stream_key()), ("内蒙古大学".to_owned(), "region-out".to_owned()));
+        assert_eq!((app.hr_scope().key(), app.stream_key().as_str()), ("内蒙古大学", "region-out"));
     }
 
     #[test]

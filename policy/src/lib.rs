@@ -13,6 +13,7 @@ mod money;
 mod programme;
 mod quota;
 mod reviewers;
+mod scope;
 mod status;
 mod token;
 mod types;
@@ -31,8 +32,12 @@ pub use programme::{
 };
 pub use quota::{Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
-pub use status::{Action, Actor, QuotaEffect, Status, Step, reviewer_for, step};
-pub use token::{Claims, Purpose, Signer, TokenError, keyed_hash, keyed_hash_starts_with};
+pub use scope::{HrScope, QuotaKey, QuotaSlot};
+pub use status::{Action, Actor, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
+pub use token::{
+    DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims, Wire,
+    keyed_hash, keyed_hash_starts_with,
+};
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 pub use wire::{form_object, json_object};
 

@@ -65,6 +65,12 @@ impl Status {
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|s| s.code() == code)
     }
+
+    /// Whether an application in this status holds a quota place: recommended, or decided by
+    /// the centre after a recommendation.
+    pub fn holds_place(self) -> bool {
+        matches!(self, Status::Recommended | Status::Selected | Status::NotSelected)
+    }
 }
 
 impl fmt::Display for Status {
@@ -119,6 +125,78 @@ impl Actor {
     pub fn from_code(code: &str) -> Option<Self> {
         [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre].into_iter().find(|a| a.code() == code)
     }
+
+    /// The role in words, as pages and mail name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Actor::Applicant => "申报人",
+            Actor::Unit => "所在单位",
+            Actor::Hr => "盟市人社部门或厅局（高校）",
+            Actor::Centre => "自治区人事人才公共服务中心",
+        }
+    }
+}
+
+/// What an audit event records. Stored by its code, so existing events read unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The application was submitted.
+    Submitted,
+    /// A reviewer approved (the unit) or recommended (HR).
+    Approved,
+    /// A reviewer returned it with a comment.
+    Returned,
+    /// The applicant sent a returned application again.
+    Resubmitted,
+    /// The applicant withdrew.
+    Withdrawn,
+    /// The centre marked 入选.
+    Selected,
+    /// The centre marked 未入选.
+    NotSelected,
+}
+
+impl EventKind {
+    /// The stored and API code.
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Submitted => "submitted",
+            EventKind::Approved => "approved",
+            EventKind::Returned => "returned",
+            EventKind::Resubmitted => "resubmitted",
+            EventKind::Withdrawn => "withdrawn",
+            EventKind::Selected => "selected",
+            EventKind::NotSelected => "not_selected",
+        }
+    }
+
+    /// The event in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Submitted => "提交申报",
+            EventKind::Approved => "审核通过",
+            EventKind::Returned => "退回",
+            EventKind::Resubmitted => "修改后重新提交",
+            EventKind::Withdrawn => "撤回申报",
+            EventKind::Selected => "确定入选",
+            EventKind::NotSelected => "确定未入选",
+        }
+    }
+}
+
+/// The kind of the event an action records.
+impl From<Action> for EventKind {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Approve => EventKind::Approved,
+            Action::Return => EventKind::Returned,
+            Action::Resubmit => EventKind::Resubmitted,
+            Action::Withdraw => EventKind::Withdrawn,
+            Action::Select => EventKind::Selected,
+            Action::Reject => EventKind::NotSelected,
+        }
+    }
 }
 
 /// Something an actor does.
@@ -137,6 +215,22 @@ pub enum Action {
     Select,
     /// The centre marks 未入选.
     Reject,
+}
+
+impl Action {
+    /// Parses a decision as a form posts it (`approve`, `return`, `select`, `reject`,
+    /// `withdraw`, `resubmit`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "approve" => Some(Action::Approve),
+            "return" => Some(Action::Return),
+            "resubmit" => Some(Action::Resubmit),
+            "withdraw" => Some(Action::Withdraw),
+            "select" => Some(Action::Select),
+            "reject" => Some(Action::Reject),
+            _ => None,
+        }
+    }
 }
 
 /// What a transition does besides changing the status.
@@ -158,7 +252,7 @@ pub struct Step {
     /// Its effect on the quota.
     pub quota: QuotaEffect,
     /// The event kind recorded.
-    pub event: &'static str,
+    pub event: EventKind,
 }
 
 /// The one state machine of an application: who may do what from which status. Nothing else
@@ -166,17 +260,17 @@ pub struct Step {
 pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
     use Action::*;
     use Status::*;
-    let s = |to, quota, event| Some(Step { to, quota, event });
+    let s = |to, quota| Some(Step { to, quota, event: EventKind::from(action) });
     match (from, actor, action) {
-        (UnitReview, Actor::Unit, Approve) => s(HrReview, QuotaEffect::None, "approved"),
-        (UnitReview, Actor::Unit, Return) => s(Returned, QuotaEffect::None, "returned"),
-        (HrReview, Actor::Hr, Approve) => s(Recommended, QuotaEffect::Take, "approved"),
-        (HrReview, Actor::Hr, Return) => s(Returned, QuotaEffect::None, "returned"),
-        (Returned, Actor::Applicant, Resubmit) => s(UnitReview, QuotaEffect::None, "resubmitted"),
-        (UnitReview | HrReview | Returned, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::None, "withdrawn"),
-        (Recommended, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::Release, "withdrawn"),
-        (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None, "selected"),
-        (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None, "not_selected"),
+        (UnitReview, Actor::Unit, Approve) => s(HrReview, QuotaEffect::None),
+        (UnitReview, Actor::Unit, Return) => s(Returned, QuotaEffect::None),
+        (HrReview, Actor::Hr, Approve) => s(Recommended, QuotaEffect::Take),
+        (HrReview, Actor::Hr, Return) => s(Returned, QuotaEffect::None),
+        (Returned, Actor::Applicant, Resubmit) => s(UnitReview, QuotaEffect::None),
+        (UnitReview | HrReview | Returned, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::None),
+        (Recommended, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::Release),
+        (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None),
+        (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None),
         _ => None,
     }
 }
@@ -250,9 +344,23 @@ mod machine {
                     }
                     places += match next.quota { QuotaEffect::Take => 1, QuotaEffect::Release => -1, QuotaEffect::None => 0 };
                     status = next.to;
-                    prop_assert_eq!(places, i32::from(matches!(status, Status::Recommended | Status::Selected | Status::NotSelected)));
+                    prop_assert_eq!(places, i32::from(status.holds_place()));
                 }
             }
         }
+    }
+}
+
+/// Compares by code, as stored and as the API shows it.
+impl PartialEq<&str> for EventKind {
+    fn eq(&self, code: &&str) -> bool {
+        self.code() == *code
+    }
+}
+
+/// Compares by code, as stored and as the API shows it.
+impl PartialEq<&str> for Actor {
+    fn eq(&self, code: &&str) -> bool {
+        self.code() == *code
     }
 }

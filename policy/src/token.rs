@@ -1,8 +1,11 @@
 //! Signed links: HMAC-SHA256 over purpose, reference, stage, version, expiry and key id.
 //!
-//! A token reads `purpose.reference.stage.version.expires.kid.mac`, every part URL-safe. The clock
+//! A token reads `purpose.reference.stage.version.expires.kid.mac`, every part URL-safe. Each
+//! purpose has its own claims type ([`StatusClaims`], [`ReviewClaims`], [`DashboardClaims`],
+//! [`UploadClaims`]) that says what its fields mean; [`Wire`] is only their encoding. The clock
 //! and the keys are passed in; nothing here reads the time or the environment.
 
+use crate::status::Actor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -44,19 +47,117 @@ impl Purpose {
     }
 }
 
-/// What a token says.
+/// The signed fields of a token as they travel. Only the claims types give them a meaning.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Claims {
+pub struct Wire {
     /// What it is for.
     pub purpose: Purpose,
-    /// Application reference (or dashboard scope).
+    /// First field (URL-safe).
     pub reference: String,
-    /// Review stage (`unit`, `hr`, `centre`) or `applicant`.
+    /// Second field (URL-safe).
     pub stage: String,
-    /// Application version it was issued for.
+    /// Third field.
     pub version: u64,
     /// Unix seconds after which it stops working.
     pub expires: i64,
+}
+
+/// The claims of one purpose of link, and how they map onto the [`Wire`] fields.
+pub trait LinkClaims: Sized {
+    /// The purpose a token of these claims is signed for.
+    const PURPOSE: Purpose;
+    /// The three wire fields: first, second (both URL-safe) and the number.
+    fn to_fields(&self) -> (String, String, u64);
+    /// The claims from the wire fields, if they make sense for this purpose.
+    fn from_fields(first: &str, second: &str, number: u64) -> Option<Self>;
+
+    /// The claims a verified wire carries (`None` for another purpose or nonsense fields).
+    fn from_wire(wire: &Wire) -> Option<Self> {
+        (wire.purpose == Self::PURPOSE).then(|| Self::from_fields(&wire.reference, &wire.stage, wire.version)).flatten()
+    }
+}
+
+/// The applicant's status link: shows the application, valid across versions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusClaims {
+    /// Application reference.
+    pub reference: String,
+}
+
+impl LinkClaims for StatusClaims {
+    const PURPOSE: Purpose = Purpose::Status;
+    fn to_fields(&self) -> (String, String, u64) {
+        (self.reference.clone(), Actor::Applicant.code().to_owned(), 0)
+    }
+    fn from_fields(first: &str, second: &str, _: u64) -> Option<Self> {
+        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned() })
+    }
+}
+
+/// A reviewer's link: one stage of one application, acting only on the version it was issued for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewClaims {
+    /// Application reference.
+    pub reference: String,
+    /// The reviewing stage: unit, HR or centre (never the applicant).
+    pub stage: Actor,
+    /// The application version the link acts on.
+    pub version: u64,
+}
+
+impl LinkClaims for ReviewClaims {
+    const PURPOSE: Purpose = Purpose::Review;
+    fn to_fields(&self) -> (String, String, u64) {
+        (self.reference.clone(), self.stage.code().to_owned(), self.version)
+    }
+    fn from_fields(first: &str, second: &str, number: u64) -> Option<Self> {
+        let stage = Actor::from_code(second).filter(|a| *a != Actor::Applicant)?;
+        Some(Self { reference: first.to_owned(), stage, version: number })
+    }
+}
+
+/// A dashboard link: one scope id (`centre`, `l-{league}` or `d-{digest}` of a department).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardClaims {
+    /// The scope id.
+    pub scope: String,
+}
+
+impl DashboardClaims {
+    fn role(scope: &str) -> &'static str {
+        if scope == "centre" { "centre" } else { "hr" }
+    }
+}
+
+impl LinkClaims for DashboardClaims {
+    const PURPOSE: Purpose = Purpose::Dashboard;
+    fn to_fields(&self) -> (String, String, u64) {
+        (self.scope.clone(), Self::role(&self.scope).to_owned(), 0)
+    }
+    fn from_fields(first: &str, second: &str, _: u64) -> Option<Self> {
+        (second == Self::role(first)).then(|| Self { scope: first.to_owned() })
+    }
+}
+
+/// An upload link under `serve`: one file of one kind, at most `max_bytes`, to one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadClaims {
+    /// The random part of the key the file is stored under.
+    pub id: String,
+    /// The document kind code.
+    pub kind: String,
+    /// The largest size accepted.
+    pub max_bytes: u64,
+}
+
+impl LinkClaims for UploadClaims {
+    const PURPOSE: Purpose = Purpose::Upload;
+    fn to_fields(&self) -> (String, String, u64) {
+        (self.id.clone(), self.kind.clone(), self.max_bytes)
+    }
+    fn from_fields(first: &str, second: &str, number: u64) -> Option<Self> {
+        Some(Self { id: first.to_owned(), kind: second.to_owned(), max_bytes: number })
+    }
 }
 
 /// Why a token was refused.
@@ -73,7 +174,7 @@ pub enum TokenError {
     BadSignature,
     /// Genuine but past its expiry.
     #[error("链接已过期")]
-    Expired(Box<Claims>),
+    Expired(Box<Wire>),
     /// Genuine, but issued for something else.
     #[error("链接用途不符")]
     WrongPurpose,
@@ -109,8 +210,20 @@ impl Signer {
         mac
     }
 
-    /// Signs `claims`. Reference and stage must be URL-safe (letters, digits, `-`, `_`).
-    pub fn sign(&self, claims: &Claims) -> String {
+    /// Signs typed claims, valid until `expires` (unix seconds).
+    pub fn sign<C: LinkClaims>(&self, claims: &C, expires: i64) -> String {
+        let (reference, stage, version) = claims.to_fields();
+        self.sign_wire(&Wire { purpose: C::PURPOSE, reference, stage, version, expires })
+    }
+
+    /// Verifies a token of `C`'s purpose (see [`Signer::verify_wire`]) and reads its claims.
+    pub fn verify<C: LinkClaims>(&self, token: &str, now: i64) -> Result<C, TokenError> {
+        let wire = self.verify_wire(token, C::PURPOSE, now)?;
+        C::from_wire(&wire).ok_or(TokenError::Malformed)
+    }
+
+    /// Signs wire fields. Reference and stage must be URL-safe (letters, digits, `-`, `_`).
+    pub fn sign_wire(&self, claims: &Wire) -> String {
         debug_assert!(safe(&claims.reference) && safe(&claims.stage));
         let body = format!(
             "{}.{}.{}.{}.{}.{}",
@@ -127,7 +240,7 @@ impl Signer {
     }
 
     /// Checks the signature in constant time, then expiry (against `now`, unix seconds) and purpose.
-    pub fn verify(&self, token: &str, purpose: Purpose, now: i64) -> Result<Claims, TokenError> {
+    pub fn verify_wire(&self, token: &str, purpose: Purpose, now: i64) -> Result<Wire, TokenError> {
         if token.len() > 300 {
             return Err(TokenError::Malformed);
         }
@@ -139,7 +252,7 @@ impl Signer {
         let key = &self.keys.iter().find(|(id, _)| id == kid).ok_or(TokenError::UnknownKey)?.1;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::BadSignature)?;
         Self::mac(key, body).verify_slice(&tag).map_err(|_| TokenError::BadSignature)?;
-        let claims = Claims {
+        let claims = Wire {
             purpose: Purpose::from_code(p).ok_or(TokenError::Malformed)?,
             reference: reference.to_owned(),
             stage: stage.to_owned(),
@@ -160,7 +273,7 @@ impl Signer {
 /// so the raw number is never a key.
 pub fn keyed_hash(key: &[u8], parts: &[&str]) -> String {
     let tag = Signer::mac(key, &parts.join("|")).finalize().into_bytes();
-    tag.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(tag)
 }
 
 /// Whether `hex_prefix` (an even number of hex digits, at least 8) is the start of
@@ -169,11 +282,9 @@ pub fn keyed_hash_starts_with(key: &[u8], parts: &[&str], hex_prefix: &str) -> b
     if hex_prefix.len() < 8 || !hex_prefix.len().is_multiple_of(2) || hex_prefix.len() > 64 {
         return false;
     }
-    let bytes: Option<Vec<u8>> =
-        (0..hex_prefix.len()).step_by(2).map(|i| u8::from_str_radix(hex_prefix.get(i..i + 2)?, 16).ok()).collect();
-    match bytes {
-        Some(bytes) => Signer::mac(key, &parts.join("|")).verify_truncated_left(&bytes).is_ok(),
-        None => false,
+    match hex::decode(hex_prefix) {
+        Ok(bytes) => Signer::mac(key, &parts.join("|")).verify_truncated_left(&bytes).is_ok(),
+        Err(_) => false,
     }
 }
 
@@ -181,8 +292,8 @@ pub fn keyed_hash_starts_with(key: &[u8], parts: &[&str], hex_prefix: &str) -> b
 mod tests {
     use super::*;
 
-    fn claims() -> Claims {
-        Claims {
+    fn claims() -> Wire {
+        Wire {
             purpose: Purpose::Review,
             reference: "TP2025-ABC123".into(),
             stage: "unit".into(),
@@ -205,31 +316,58 @@ mod tests {
     #[test]
     fn round_trip_and_refusals() {
         let signer = Signer::new("k1", b"secret key");
-        let token = signer.sign(&claims());
+        let token = signer.sign_wire(&claims());
         assert!(token.starts_with("r.TP2025-ABC123.unit.3.1000.k1."), "{token}");
-        assert_eq!(signer.verify(&token, Purpose::Review, 999), Ok(claims()));
-        assert_eq!(signer.verify(&token, Purpose::Review, 1_000), Ok(claims()));
-        assert!(matches!(signer.verify(&token, Purpose::Review, 1_001), Err(TokenError::Expired(_))));
-        assert_eq!(signer.verify(&token, Purpose::Status, 0), Err(TokenError::WrongPurpose));
+        assert_eq!(signer.verify_wire(&token, Purpose::Review, 999), Ok(claims()));
+        assert_eq!(signer.verify_wire(&token, Purpose::Review, 1_000), Ok(claims()));
+        assert!(matches!(signer.verify_wire(&token, Purpose::Review, 1_001), Err(TokenError::Expired(_))));
+        assert_eq!(signer.verify_wire(&token, Purpose::Status, 0), Err(TokenError::WrongPurpose));
         // Any change to a signed field breaks the signature.
         for (from, to) in [(".unit.", ".hr."), (".3.", ".4."), ("r.TP", "s.TP"), (".1000.", ".9999.")] {
             let forged = token.replacen(from, to, 1);
-            assert_eq!(signer.verify(&forged, Purpose::Review, 0).err(), Some(TokenError::BadSignature), "{from}");
+            assert_eq!(signer.verify_wire(&forged, Purpose::Review, 0).err(), Some(TokenError::BadSignature), "{from}");
         }
-        assert_eq!(signer.verify("abc", Purpose::Review, 0), Err(TokenError::Malformed));
-        assert_eq!(signer.verify(&token.replace(".k1.", ".k9."), Purpose::Review, 0), Err(TokenError::UnknownKey));
+        assert_eq!(signer.verify_wire("abc", Purpose::Review, 0), Err(TokenError::Malformed));
+        assert_eq!(signer.verify_wire(&token.replace(".k1.", ".k9."), Purpose::Review, 0), Err(TokenError::UnknownKey));
         let other = Signer::new("k1", b"another key");
-        assert_eq!(other.verify(&token, Purpose::Review, 0), Err(TokenError::BadSignature));
+        assert_eq!(other.verify_wire(&token, Purpose::Review, 0), Err(TokenError::BadSignature));
     }
 
     #[test]
     fn rotation_keeps_old_links_working() {
         let old = Signer::new("k1", b"old");
-        let token = old.sign(&claims());
+        let token = old.sign_wire(&claims());
         let new = Signer::new("k2", b"new").with_previous("k1", b"old");
-        assert_eq!(new.verify(&token, Purpose::Review, 0), Ok(claims()));
-        assert!(new.sign(&claims()).contains(".k2."));
-        assert_eq!(Signer::new("k2", b"new").verify(&token, Purpose::Review, 0), Err(TokenError::UnknownKey));
+        assert_eq!(new.verify_wire(&token, Purpose::Review, 0), Ok(claims()));
+        assert!(new.sign_wire(&claims()).contains(".k2."));
+        assert_eq!(Signer::new("k2", b"new").verify_wire(&token, Purpose::Review, 0), Err(TokenError::UnknownKey));
+    }
+
+    #[test]
+    fn typed_claims_round_trip_and_keep_to_their_purpose() {
+        let signer = Signer::new("k1", b"secret key");
+        let review = ReviewClaims { reference: "TP2025-ABC123".into(), stage: Actor::Hr, version: 4 };
+        let token = signer.sign(&review, 100);
+        assert_eq!(signer.verify::<ReviewClaims>(&token, 0), Ok(review));
+        assert_eq!(signer.verify::<StatusClaims>(&token, 0), Err(TokenError::WrongPurpose));
+        let status = StatusClaims { reference: "TP2025-ABC123".into() };
+        assert_eq!(signer.verify::<StatusClaims>(&signer.sign(&status, 100), 0), Ok(status));
+        // A review wire naming the applicant as its stage is no review link.
+        let forged = signer.sign_wire(&Wire {
+            purpose: Purpose::Review,
+            reference: "TP2025-ABC123".into(),
+            stage: "applicant".into(),
+            version: 1,
+            expires: 100,
+        });
+        assert_eq!(signer.verify::<ReviewClaims>(&forged, 0), Err(TokenError::Malformed));
+        for scope in ["centre", "l-hohhot", "d-0a1b2c3d4e5f"] {
+            let claims = DashboardClaims { scope: scope.into() };
+            let token = signer.sign(&claims, 100);
+            assert_eq!(signer.verify::<DashboardClaims>(&token, 0), Ok(claims));
+        }
+        let upload = UploadClaims { id: "0123abcd".into(), kind: "degree".into(), max_bytes: 10 };
+        assert_eq!(signer.verify::<UploadClaims>(&signer.sign(&upload, 100), 0), Ok(upload));
     }
 
     #[test]

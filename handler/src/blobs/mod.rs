@@ -1,11 +1,14 @@
 //! The Blobs port: where uploaded proof documents live. Keys are random and unguessable
 //! (`uploads/` + 32 hex digits); nobody lists them.
 
+mod fs;
+#[cfg(feature = "aws")]
 mod s3;
 
+pub use fs::FsBlobs;
+#[cfg(feature = "aws")]
 pub use s3::S3Blobs;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 
 /// What an upload target allows: one object of `content_type`, 1 to `max_bytes` bytes, for `ttl`
 /// (from the real time: object storage checks expiry against its own clock).
@@ -40,7 +43,7 @@ impl Inspected {
     }
 
     fn finish(&mut self, hasher: Sha256) {
-        self.sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        self.sha256 = hex::encode(hasher.finalize());
     }
 
     /// Size, head and hash of bytes in memory.
@@ -51,11 +54,6 @@ impl Inspected {
         inspected.finish(hasher);
         inspected
     }
-}
-
-/// Whether `key` has the only shape this system issues: `uploads/` and 32 hex digits.
-pub fn valid_key(key: &str) -> bool {
-    key.strip_prefix("uploads/").is_some_and(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `Content-Disposition` for downloading a file as `name` (RFC 5987 percent-encoding).
@@ -123,74 +121,4 @@ pub trait Blobs: Send + Sync {
     async fn write(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError>;
     /// Deletes an object (a refused upload).
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
-}
-
-/// Files under a folder (`serve`: `DATA/uploads/`).
-pub struct FsBlobs {
-    root: PathBuf,
-}
-
-impl FsBlobs {
-    /// Blobs under `root` (created if missing).
-    pub fn new(root: PathBuf) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(&root).map_err(|e| BlobError::Unavailable(format!("{}: {e}", root.display())))?;
-        Ok(Self { root })
-    }
-
-    fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
-        if !valid_key(key) {
-            return Err(BlobError::Missing);
-        }
-        Ok(self.root.join(&key["uploads/".len()..]))
-    }
-}
-
-#[async_trait::async_trait]
-impl Blobs for FsBlobs {
-    async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError> {
-        match tokio::fs::read(self.path(key)?).await {
-            Ok(bytes) => Ok(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobError::Missing),
-            Err(e) => Err(BlobError::Unavailable(e.to_string())),
-        }
-    }
-
-    async fn write(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError> {
-        let path = self.path(key)?;
-        let partial = path.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await.map_err(|e| BlobError::Unavailable(e.to_string()))?;
-        tokio::fs::rename(&partial, &path).await.map_err(|e| BlobError::Unavailable(e.to_string()))
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        match tokio::fs::remove_file(self.path(key)?).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BlobError::Unavailable(e.to_string())),
-        }
-    }
-}
-
-/// The blob store the environment names: the bucket `UPLOAD_BUCKET` (through `S3_ENDPOINT` when
-/// set, for an S3-compatible server) or else files under `local`, if given. Returns a description
-/// for the start-up log.
-pub async fn from_env(local: Option<PathBuf>) -> Result<Option<(std::sync::Arc<dyn Blobs>, String)>, BlobError> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if let Some(bucket) = var("UPLOAD_BUCKET") {
-        let blobs = S3Blobs::connect(&bucket, var("S3_ENDPOINT").as_deref(), None).await?;
-        let described = format!("S3 bucket {bucket}, uploads to {}", blobs.post_url());
-        return Ok(Some((std::sync::Arc::new(blobs), described)));
-    }
-    match local {
-        Some(root) => {
-            let described = format!("files under {}", root.display());
-            Ok(Some((std::sync::Arc::new(FsBlobs::new(root)?), described)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// A fresh unguessable key.
-pub fn new_key() -> String {
-    format!("uploads/{}", crate::routes::applications::random_id())
 }

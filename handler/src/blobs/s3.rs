@@ -3,7 +3,8 @@
 //! server-side encryption and the expiry; reviewers download through presigned GETs that live
 //! a few minutes. The bucket is private and never listed.
 
-use super::{BlobError, Blobs, Inspected, UploadRules, UploadTarget, valid_key};
+use super::{BlobError, Blobs, Inspected, UploadRules, UploadTarget};
+use crate::ids::valid_upload_key as valid_key;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
@@ -100,7 +101,7 @@ pub fn sign_policy(secret: &str, date: &str, region: &str, policy_b64: &str) -> 
     for part in [region, "s3", "aws4_request"] {
         key = hmac(&key, part.as_bytes());
     }
-    hmac(&key, policy_b64.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(hmac(&key, policy_b64.as_bytes()))
 }
 
 /// The form fields and policy of a presigned POST for one object.

@@ -1,7 +1,7 @@
 //! Mail: the `Mailer` port (SMTP via lettre, or `.eml` files for `serve`), and the outbox flush
 //! that delivers each stored mail once, retrying with backoff while the relay is down.
 
-use crate::store::{Mail, Store, StoreError};
+use crate::store::{Mail, MailQueue, StoreError};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::Path;
@@ -114,7 +114,8 @@ impl Mailer for FileMailer {
         let message = message(&self.from, mail)?;
         self.transport.send(message).await.map_err(|e| e.to_string())?;
         if self.print {
-            println!("mail to {}: {}", mail.to, mail.subject);
+            // References and links only: no address, name or subject on the console.
+            println!("mail {} for {} written to {}", mail.id, mail.reference, self.dir);
             for link in mail.text.split_whitespace().filter(|w| w.starts_with("http://") || w.starts_with("https://")) {
                 println!("  {link}");
             }
@@ -143,7 +144,7 @@ pub fn backoff(attempts: u32) -> i64 {
 
 /// Sends every mail that is due, each exactly once: a mail is leased before sending and marked
 /// sent after, so concurrent flushers never send the same one.
-pub async fn flush_outbox(store: &dyn Store, mailer: &dyn Mailer, now: i64) -> Result<Flushed, StoreError> {
+pub async fn flush_outbox(store: &dyn MailQueue, mailer: &dyn Mailer, now: i64) -> Result<Flushed, StoreError> {
     let mut done = Flushed::default();
     for _ in 0..50 {
         let batch = store.claim_mail(now, 120, 20).await?;
@@ -186,7 +187,7 @@ impl Outbox {
     /// Runs the flusher forever: on every wake and every `every`, until the process ends.
     pub fn spawn(
         &self,
-        store: Arc<dyn Store>,
+        store: Arc<dyn MailQueue>,
         mailer: Arc<dyn Mailer>,
         clock: crate::Clock,
         every: std::time::Duration,

@@ -1,17 +1,22 @@
-//! The store port: applications, their audit events, quota counters and the mail outbox, behind
-//! one trait with two real adapters (SQLite for `serve`, DynamoDB on AWS).
+//! The store ports — [`Applications`] (records, their audit events, quota counters) and
+//! [`MailQueue`] (the outbox) — with two real adapters, SQLite for `serve` and DynamoDB on AWS,
+//! each implementing both.
 
+#[cfg(feature = "aws")]
 mod dynamo;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "table-spec")]
 mod table;
 
+#[cfg(feature = "aws")]
 pub use dynamo::DynamoStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+#[cfg(feature = "table-spec")]
 pub use table::{IndexSpec, TEMPLATE, TableSpec};
 
-use policy::{Application, Status};
+use policy::{Actor, Application, EventKind, HrScope, Status};
 use serde::{Deserialize, Serialize};
 
 /// A stored application.
@@ -25,10 +30,6 @@ pub struct Record {
     pub status: Status,
     /// Bumped by every change; links carry it.
     pub version: u64,
-    /// `programme-track`.
-    pub stream: String,
-    /// League code or department name: who reviews after the unit.
-    pub scope: String,
     /// Client idempotency key.
     pub submission_id: String,
     /// SHA-256 of the submitted content, to tell a retry from a different body.
@@ -44,6 +45,18 @@ pub struct Record {
     /// Proof documents, checked when the application was submitted.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+}
+
+impl Record {
+    /// `programme-track`, from the application as it is now.
+    pub fn stream(&self) -> String {
+        self.application.stream_key()
+    }
+
+    /// Who reviews after the unit, from the application as it is now.
+    pub fn scope(&self) -> HrScope {
+        self.application.hr_scope()
+    }
 }
 
 /// A stored proof document.
@@ -68,10 +81,10 @@ pub struct Attachment {
 pub struct Event {
     /// Order within the application, from 1.
     pub seq: u32,
-    /// `submitted`, `approved`, `returned`, `resubmitted`, `withdrawn`, ...
-    pub kind: String,
-    /// Role: `applicant`, `unit`, `hr`, `centre`.
-    pub actor: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// Who did it.
+    pub actor: Actor,
     /// The actor's mail address, where known.
     pub actor_address: Option<String>,
     /// RFC 3339.
@@ -143,7 +156,7 @@ pub enum Created {
 pub enum QuotaChange {
     /// Take one place under `key` unless `cap` are taken.
     Take {
-        /// Quota key, e.g. `region-out` or `region-out-hohhot`.
+        /// Quota key, e.g. `region-out` or `region-out-hohhot` ([`policy::QuotaKey`]).
         key: String,
         /// Places available.
         cap: u32,
@@ -199,25 +212,32 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// The store port.
+/// Applications: records, their events and quota counters.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync {
+pub trait Applications: Send + Sync {
     /// Stores a new application with its first event and its mails, atomically; refuses a second
     /// application with the same identity number in the round.
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError>;
     /// Applies a change if the version still matches, with its event, mails and quota change,
     /// atomically: a place is never over-allocated, even under concurrent decisions.
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
-    /// Queues mail that accompanies no change (a link sent again).
-    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
-    /// Applications for a league or department (`None`: all), optionally of one status, oldest first.
-    async fn list(&self, scope: Option<&str>, status: Option<Status>) -> Result<Vec<Record>, StoreError>;
+    /// The applications of `round`, of one HR scope or (`None`) all, oldest first.
+    async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError>;
     /// An application's events in order.
     async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError>;
     /// Places taken under a quota key.
     async fn quota_used(&self, key: &str) -> Result<u32, StoreError>;
+    /// Checks the store answers (for readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The outbox: mail written with the change it reports, delivered once.
+#[async_trait::async_trait]
+pub trait MailQueue: Send + Sync {
+    /// Queues mail that accompanies no change (a link sent again).
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError>;
     /// Leases up to `limit` unsent mails due at `now` (unix seconds) for `lease` seconds, so two
     /// flushers never send the same mail at once.
     async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError>;
@@ -227,6 +247,10 @@ pub trait Store: Send + Sync {
     async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError>;
     /// Mails not yet delivered.
     async fn unsent_mail(&self) -> Result<usize, StoreError>;
-    /// Checks the store answers (for readiness).
-    async fn ping(&self) -> Result<(), StoreError>;
 }
+
+/// A store that holds both applications and the outbox (both adapters do), so a change and
+/// its mail are written together.
+pub trait Store: Applications + MailQueue {}
+
+impl<T: Applications + MailQueue> Store for T {}

@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, link_in_mail, spawn_app, submit_form};
 use crate::summary::parse_csv;
-use handler::summary::HEADERS;
+use handler::views::HEADERS;
 use serde_json::Value;
 
 const TITLE: &str = "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表";
@@ -258,7 +258,7 @@ async fn the_centre_sees_every_league_against_the_quota_and_decides() {
     assert_eq!(reference_status.status, policy::Status::Selected);
     let events = app.store.events(&hohhot).await.expect("events");
     let last = events.last().expect("event");
-    assert_eq!((last.kind.as_str(), last.actor.as_str()), ("selected", "centre"));
+    assert_eq!((last.kind.code(), last.actor.code()), ("selected", "centre"));
     assert_eq!(last.actor_address.as_deref(), Some("centre@example.gov.cn"));
     let mails = app.mails();
     assert!(mails.iter().any(|m| m.to == "applicant98@example.com" && m.subject.contains("入选")), "{mails:?}");

@@ -5,6 +5,7 @@ mod eligibility;
 mod headers;
 mod helpers;
 mod links;
+mod logs;
 mod machine;
 mod print;
 mod reviews;

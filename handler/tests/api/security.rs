@@ -181,14 +181,14 @@ async fn tampered_replayed_and_cross_purpose_tokens_never_act() {
     assert_eq!(approve(l.review.replacen(".unit.", ".hr.", 1)).await, 403);
     let stranger = policy::Signer::new("k1", b"not the server's key, but long enough");
     let reference = token.split('.').nth(1).expect("reference").to_owned();
-    let claims = policy::Claims {
+    let claims = policy::Wire {
         purpose: policy::Purpose::Review,
         reference: reference.clone(),
         stage: "unit".into(),
         version: 1,
         expires: 4_000_000_000,
     };
-    assert_eq!(approve(format!("/review/{}", stranger.sign(&claims))).await, 403);
+    assert_eq!(approve(format!("/review/{}", stranger.sign_wire(&claims))).await, 403);
     assert_eq!(version(&app, &l.status).await, 1, "a refused link changed the application");
 
     // Cross-purpose: each kind of link on every other kind of page.
@@ -219,7 +219,7 @@ async fn tampered_replayed_and_cross_purpose_tokens_never_act() {
     }
     assert_eq!(version(&app, &l.status).await, 2);
     let events = app.store.events(&reference).await.expect("events");
-    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["submitted", "approved"]);
+    assert_eq!(events.iter().map(|e| e.kind.code()).collect::<Vec<_>>(), ["submitted", "approved"]);
 }
 
 #[tokio::test]

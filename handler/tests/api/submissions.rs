@@ -88,7 +88,7 @@ async fn every_field_error_comes_back_at_once() {
     let fields: Vec<&str> =
         body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
     assert_eq!(fields, ["gender", "ethnicity", "unit_reviewer_email"]);
-    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
     assert!(app.mails().is_empty());
 }
 
@@ -115,7 +115,7 @@ async fn retries_duplicates_and_conflicts() {
     let body: Value = duplicate.json().await.expect("json");
     assert_eq!(body["error"], "duplicate");
     assert!(body["message"].as_str().expect("message").contains("确认邮件"));
-    assert_eq!(app.store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
     assert_eq!(app.mails().len(), 2);
 }
 
@@ -170,7 +170,7 @@ async fn the_honeypot_answers_success_and_stores_nothing() {
     bot["website"] = json!("http://spam.example");
     let response = app.post_json("/api/applications", &bot).await;
     assert_eq!(response.status(), 201);
-    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
     assert!(app.mails().is_empty());
 }
 
@@ -182,7 +182,7 @@ async fn the_plain_form_redirects_to_a_confirmation() {
     let location = response.headers()["location"].to_str().expect("ascii").to_owned();
     assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
     let page = app.get(&location).await.text().await.expect("html");
-    let reference = app.store.list(None, None).await.expect("list")[0].reference.clone();
+    let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
     assert!(page.contains("申报已提交") && page.contains(&reference), "{page}");
     assert!(page.contains("applicant6@example.com"));
 }
@@ -274,7 +274,7 @@ struct Colliding {
 }
 
 #[async_trait::async_trait]
-impl handler::store::Store for Colliding {
+impl handler::store::Applications for Colliding {
     async fn create(
         &self,
         record: &handler::store::Record,
@@ -295,24 +295,31 @@ impl handler::store::Store for Colliding {
     ) -> Result<handler::store::Transitioned, handler::store::StoreError> {
         self.inner.transition(change).await
     }
-    async fn enqueue(&self, mails: &[handler::store::Mail]) -> Result<(), handler::store::StoreError> {
-        self.inner.enqueue(mails).await
-    }
     async fn get(&self, reference: &str) -> Result<Option<handler::store::Record>, handler::store::StoreError> {
         self.inner.get(reference).await
     }
     async fn list(
         &self,
-        scope: Option<&str>,
-        status: Option<policy::Status>,
+        round: i32,
+        scope: Option<&policy::HrScope>,
     ) -> Result<Vec<handler::store::Record>, handler::store::StoreError> {
-        self.inner.list(scope, status).await
+        self.inner.list(round, scope).await
     }
     async fn events(&self, reference: &str) -> Result<Vec<handler::store::Event>, handler::store::StoreError> {
         self.inner.events(reference).await
     }
     async fn quota_used(&self, key: &str) -> Result<u32, handler::store::StoreError> {
         self.inner.quota_used(key).await
+    }
+    async fn ping(&self) -> Result<(), handler::store::StoreError> {
+        self.inner.ping().await
+    }
+}
+
+#[async_trait::async_trait]
+impl handler::store::MailQueue for Colliding {
+    async fn enqueue(&self, mails: &[handler::store::Mail]) -> Result<(), handler::store::StoreError> {
+        self.inner.enqueue(mails).await
     }
     async fn claim_mail(
         &self,
@@ -330,9 +337,6 @@ impl handler::store::Store for Colliding {
     }
     async fn unsent_mail(&self) -> Result<usize, handler::store::StoreError> {
         self.inner.unsent_mail().await
-    }
-    async fn ping(&self) -> Result<(), handler::store::StoreError> {
-        self.inner.ping().await
     }
 }
 
@@ -352,7 +356,7 @@ async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_o
     let seen = store.seen.lock().expect("lock").clone();
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(seen.last(), Some(&reference));
-    assert_eq!(app.store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
     let mails = app.mails();
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().all(|m| m.subject.contains(&reference)), "mails carry the reference that was stored");

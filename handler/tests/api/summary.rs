@@ -1,7 +1,7 @@
 //! The 汇总表: exact title, headings and rows, in CSV (read back) and XLSX (read back with calamine).
 
 use handler::store::Record;
-use handler::summary::{HEADERS, build};
+use handler::views::{HEADERS, summary_table as build};
 use policy::{Application, ApplicationForm, Programme, Status};
 
 fn record(n: u32, status: Status, name: &str) -> Record {
@@ -14,8 +14,6 @@ fn record(n: u32, status: Status, name: &str) -> Record {
         round: 2025,
         status,
         version: 3,
-        stream: application.stream_key(),
-        scope: "hohhot".into(),
         submission_id: format!("s{n}"),
         body_hash: String::new(),
         id_hash: format!("h{n}"),
@@ -26,7 +24,7 @@ fn record(n: u32, status: Status, name: &str) -> Record {
     }
 }
 
-fn table(all: bool) -> handler::summary::SummaryTable {
+fn table(all: bool) -> handler::views::SummaryTable {
     let p = Programme::embedded().expect("programme");
     let records = [
         record(1, Status::Recommended, "乌力吉"),

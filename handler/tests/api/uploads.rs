@@ -110,7 +110,7 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
     ]);
     let response = app.post_json("/api/applications", &form).await;
     assert_eq!(response.status(), 201);
-    let record = app.store.list(None, None).await.expect("list").remove(0);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
     assert_eq!(record.attachments.len(), 2);
     let sha = |b: &[u8]| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
     assert_eq!((record.attachments[0].sha256.clone(), record.attachments[0].size), (sha(&title), 50_000));
@@ -164,7 +164,7 @@ async fn an_application_naming_a_missing_or_bad_file_is_refused() {
     form["attachments"] = Value::Array(eleven);
     let body: Value = app.post_json("/api/applications", &form).await.json().await.expect("json");
     assert!(body["errors"][0]["message"].as_str().expect("msg").contains("最多上传10个"));
-    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }
 
 /// The sample application as multipart text fields.
@@ -204,7 +204,7 @@ async fn the_plain_form_carries_files_in_one_multipart_post() {
         .part("file_other", file(Vec::new(), "", "application/octet-stream"));
     let response = post_multipart(&app, form).await;
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
-    let record = app.store.list(None, None).await.expect("list").remove(0);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
     let kinds: Vec<&str> = record.attachments.iter().map(|a| a.kind.as_str()).collect();
     assert_eq!(kinds, ["title_certificate", "id_card"]);
     assert_eq!(record.attachments[0].name, "职称.pdf");
@@ -238,7 +238,7 @@ async fn a_bad_file_in_the_plain_form_is_refused_and_a_good_one_survives_another
     assert!(hidden.starts_with("uploads/") && hidden.ends_with("|id_card|身份证.pdf"), "{hidden}");
     let again = multipart_form(74).text("attachment", hidden);
     assert_eq!(post_multipart(&app, again).await.status(), 303);
-    let record = app.store.list(None, None).await.expect("list").remove(0);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
     assert_eq!(record.attachments.len(), 1);
     assert_eq!(record.attachments[0].size, 5000);
 }
@@ -248,5 +248,5 @@ async fn a_multipart_post_over_six_megabytes_is_413() {
     let app = spawn_app().await;
     let form = multipart_form(75).part("file_other", file(pdf(6_100_000), "big.pdf", "application/pdf"));
     assert_eq!(post_multipart(&app, form).await.status(), 413);
-    assert!(app.store.list(None, None).await.expect("list").is_empty());
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }

@@ -60,7 +60,7 @@ async fn application_as_json_and_repeated_invocation_stores_one() {
     // The same event delivered again (a retried invocation): the same answer, one record.
     let (status, again) = invoke(&l, "apigw-v2-application-json.json").await;
     assert_eq!((status, &again["reference"]), (201, &first["reference"]));
-    assert_eq!(l.store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(l.store.list(2025, None).await.expect("list").len(), 1);
     assert_eq!(l.store.unsent_mail().await.expect("count"), 0, "mail sent within the invocation");
 }
 
@@ -73,7 +73,7 @@ async fn application_as_base64_form_body() {
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().expect("ascii");
     assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
-    let stored = l.store.list(None, None).await.expect("list");
+    let stored = l.store.list(2025, None).await.expect("list");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].application.gender, policy::Gender::Male);
 }

@@ -83,7 +83,6 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
         ("MAIL_FROM", "特培申报 <noreply@example.gov.cn>".into()),
         ("TEPEI_SECRET", "packaged bootstrap test key, long enough".into()),
         ("PUBLIC_BASE_URL", "https://tepei.example.gov.cn".into()),
-        ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".into()),
     ];
     let started = Instant::now();
     let _function = testkit::start_function(&wrapper, emulator.port, &env);
@@ -103,7 +102,8 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let submitted = invoke(emulator.port, &fixture("apigw-v2-application-json.json")).await;
     assert_eq!(submitted["statusCode"], 201, "{submitted}");
     let reference = body(&submitted)["reference"].as_str().expect("reference").to_owned();
-    let stored = handler::store::Store::get(&store, &reference).await.expect("get").expect("stored in DynamoDB Local");
+    let stored =
+        handler::store::Applications::get(&store, &reference).await.expect("get").expect("stored in DynamoDB Local");
     assert_eq!(stored.status, policy::Status::UnitReview);
     // Its mails went through MailDev within the invocation.
     let mails = testkit::maildev_wait(maildev.web_port, 2, Duration::from_secs(10)).await;
@@ -115,7 +115,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let again = invoke(emulator.port, &fixture("apigw-v2-application-json.json")).await;
     assert_eq!(again["statusCode"], 201, "{again}");
     assert_eq!(body(&again)["reference"], reference.as_str());
-    let all = handler::store::Store::list(&store, None, None).await.expect("list");
+    let all = handler::store::Applications::list(&store, 2025, None).await.expect("list");
     assert_eq!(all.len(), 1, "{all:?}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 2);

@@ -125,18 +125,13 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     assert!(globals["Timeout"].as_u64().is_some_and(|t| t <= 15));
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
     let names: BTreeSet<&str> = env.keys().filter_map(Value::as_str).collect();
-    for needed in [
-        "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH",
-        "TABLE_NAME",
-        "PUBLIC_BASE_URL",
-        "MAIL_FROM",
-        "SMTP_URL",
-        "TEPEI_SECRET",
-        "TASK_SECRET",
-        "UPLOAD_BUCKET",
-    ] {
+    for needed in
+        ["TABLE_NAME", "PUBLIC_BASE_URL", "MAIL_FROM", "SMTP_URL", "TEPEI_SECRET", "TASK_SECRET", "UPLOAD_BUCKET"]
+    {
         assert!(names.contains(needed), "{needed} is not set");
     }
+    // The stage is removed by `lambda_app` alone (tested with the stage-prefix fixture).
+    assert!(!names.contains("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"), "the stage would be stripped twice");
     let events = doc["Resources"]["Handler"]["Properties"]["Events"].as_mapping().expect("events");
     let paths: BTreeSet<&str> = events.values().filter_map(|e| e["Properties"]["Path"].as_str()).collect();
     for prefix in ["/api/", "/review/", "/status/", "/dashboard/", "/verify/"] {
@@ -161,8 +156,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let mut settings =
         handler::Settings::new("https://tepei.example.gov.cn", "k1", b"lambda test key, long enough for hmac");
     settings.task_secret = "schedule-task-secret".into();
-    let mut state = l.state.clone();
-    state.settings = std::sync::Arc::new(settings);
+    let state = l.state.clone().with_settings(settings);
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
         id: "m1".into(),

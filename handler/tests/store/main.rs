@@ -2,9 +2,9 @@
 //! Local (started on a free port for this test binary, stopped when it exits).
 
 use handler::store::{
-    Created, DynamoStore, Event, Mail, QuotaChange, Record, SqliteStore, Store, Transition, Transitioned,
+    Created, DynamoStore, Event, Mail, MailQueue, QuotaChange, Record, SqliteStore, Store, Transition, Transitioned,
 };
-use policy::{Application, ApplicationForm, Programme, Status};
+use policy::{Actor, Application, ApplicationForm, EventKind, HrScope, Programme, Status};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
@@ -13,7 +13,7 @@ static TEMP: OnceLock<tempfile::TempDir> = OnceLock::new();
 
 async fn sqlite() -> Arc<dyn Store> {
     let dir = TEMP.get_or_init(|| tempfile::tempdir().expect("tempdir"));
-    let path = dir.path().join(format!("{}.sqlite3", handler::routes_support::random_id()));
+    let path = dir.path().join(format!("{}.sqlite3", handler::ids::random_id()));
     Arc::new(SqliteStore::open(&path).expect("open"))
 }
 
@@ -22,7 +22,7 @@ async fn dynamo() -> Arc<dyn Store> {
         .await
         .expect("start");
     let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let store = DynamoStore::new(client, format!("t{}", handler::routes_support::random_id()));
+    let store = DynamoStore::new(client, format!("t{}", handler::ids::random_id()));
     store
         .create_table(&handler::store::TableSpec::embedded().expect("infra/template.yaml"))
         .await
@@ -30,17 +30,20 @@ async fn dynamo() -> Arc<dyn Store> {
     Arc::new(store)
 }
 
+/// A record whose application is reviewed by `scope` (a league code or a department name).
 fn record(n: u32, scope: &str) -> Record {
     let form: ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
     let p = Programme::embedded().expect("programme");
-    let application = Application::parse(&form, &p).expect("valid sample");
+    let mut application = Application::parse(&form, &p).expect("valid sample");
+    match HrScope::from_key(scope, &p) {
+        HrScope::League(code) => (application.league, application.department) = (Some(code), None),
+        HrScope::Department(name) => (application.league, application.department) = (None, Some(name)),
+    }
     Record {
         reference: format!("TP2025-T{n:05}"),
         round: 2025,
         status: Status::UnitReview,
         version: 1,
-        stream: application.stream_key(),
-        scope: scope.to_owned(),
         submission_id: format!("sub-{n}"),
         body_hash: format!("hash-{n}"),
         id_hash: format!("id-{n}"),
@@ -51,11 +54,20 @@ fn record(n: u32, scope: &str) -> Record {
     }
 }
 
+/// The round's applications of `scope` (all when `None`), those in `status` only when given.
+async fn listed(store: &Arc<dyn Store>, scope: Option<&str>, status: Option<Status>) -> Vec<Record> {
+    let p = Programme::embedded().expect("programme");
+    let scope = scope.map(|s| HrScope::from_key(s, &p));
+    let mut list = store.list(2025, scope.as_ref()).await.expect("list");
+    list.retain(|r| status.is_none_or(|s| r.status == s));
+    list
+}
+
 fn event(seq: u32) -> Event {
     Event {
         seq,
-        kind: "submitted".into(),
-        actor: "applicant".into(),
+        kind: EventKind::Submitted,
+        actor: Actor::Applicant,
         actor_address: Some("a@example.com".into()),
         at: "2025-03-15T01:00:00Z".into(),
         comment: None,
@@ -137,7 +149,7 @@ async fn submission_id_makes_retries_idempotent(store: Arc<dyn Store>) {
         Created::SameSubmission { same_body, .. } => assert!(!same_body),
         other => panic!("expected SameSubmission, got {other:?}"),
     }
-    assert_eq!(store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(listed(&store, None, None).await.len(), 1);
 }
 
 async fn list_filters_by_scope_and_status(store: Arc<dyn Store>) {
@@ -146,10 +158,10 @@ async fn list_filters_by_scope_and_status(store: Arc<dyn Store>) {
         store.create(&r, &event(1), &[]).await.expect("create");
     }
     let refs = |list: Vec<Record>| list.into_iter().map(|r| r.reference).collect::<Vec<_>>();
-    assert_eq!(refs(store.list(Some("hohhot"), None).await.expect("list")), ["TP2025-T00010", "TP2025-T00012"]);
-    assert_eq!(refs(store.list(Some("内蒙古大学"), Some(Status::UnitReview)).await.expect("list")), ["TP2025-T00013"]);
-    assert!(store.list(Some("hohhot"), Some(Status::Recommended)).await.expect("list").is_empty());
-    assert_eq!(store.list(None, None).await.expect("list").len(), 4);
+    assert_eq!(refs(listed(&store, Some("hohhot"), None).await), ["TP2025-T00010", "TP2025-T00012"]);
+    assert_eq!(refs(listed(&store, Some("内蒙古大学"), Some(Status::UnitReview)).await), ["TP2025-T00013"]);
+    assert!(listed(&store, Some("hohhot"), Some(Status::Recommended)).await.is_empty());
+    assert_eq!(listed(&store, None, None).await.len(), 4);
 }
 
 async fn outbox_leases_retries_and_delivers_once(store: Arc<dyn Store>) {
@@ -213,7 +225,7 @@ async fn concurrent_duplicates_store_one(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(created, 1);
-    assert_eq!(store.list(None, None).await.expect("list").len(), 1);
+    assert_eq!(listed(&store, None, None).await.len(), 1);
 }
 
 fn approve(current: &Record, status: Status, quota: Option<QuotaChange>) -> Transition {
@@ -222,8 +234,8 @@ fn approve(current: &Record, status: Status, quota: Option<QuotaChange>) -> Tran
     record.version += 1;
     record.updated_at = "2025-03-16T01:00:00Z".into();
     let mut e = event(current.version as u32 + 1);
-    e.kind = "approved".into();
-    e.actor = "hr".into();
+    e.kind = EventKind::Approved;
+    e.actor = Actor::Hr;
     e.status = status;
     Transition {
         expected_version: current.version,
@@ -248,10 +260,33 @@ async fn transitions_apply_once_and_refuse_stale_versions(store: Arc<dyn Store>)
     assert_eq!((now.version, now.status), (2, Status::HrReview));
     assert_eq!(store.events(&r.reference).await.expect("events").len(), 2);
     assert_eq!(store.unsent_mail().await.expect("mail"), 1);
-    assert_eq!(store.list(Some("hohhot"), Some(Status::HrReview)).await.expect("list").len(), 1);
+    assert_eq!(listed(&store, Some("hohhot"), Some(Status::HrReview)).await.len(), 1);
     let mut missing = change.clone();
     missing.record.reference = "TP2025-NONE00".into();
     assert_eq!(store.transition(&missing).await.expect("transition"), Transitioned::NotFound);
+}
+
+/// `list(round, scope)` answers the same on both stores: one round only, and a scope that
+/// follows the application when a resubmission moves it to another league or department.
+async fn list_is_per_round_and_follows_a_changed_scope(store: Arc<dyn Store>) {
+    let p = Programme::embedded().expect("programme");
+    let this = record(30, "hohhot");
+    let mut earlier = record(31, "hohhot");
+    earlier.round = 2024;
+    for r in [&this, &earlier] {
+        store.create(r, &event(1), &[]).await.expect("create");
+    }
+    let hohhot = HrScope::League("hohhot".into());
+    let refs = |list: Vec<Record>| list.into_iter().map(|r| r.reference).collect::<Vec<_>>();
+    assert_eq!(refs(store.list(2025, None).await.expect("list")), ["TP2025-T00030"]);
+    assert_eq!(refs(store.list(2024, Some(&hohhot)).await.expect("list")), ["TP2025-T00031"]);
+    // A resubmission names 包头市 instead: the record is listed there, and no longer in 呼和浩特市.
+    let mut moved = approve(&this, Status::UnitReview, None);
+    moved.record.application.league = Some("baotou".into());
+    assert_eq!(store.transition(&moved).await.expect("transition"), Transitioned::Done);
+    let baotou = HrScope::from_key("baotou", &p);
+    assert_eq!(refs(store.list(2025, Some(&baotou)).await.expect("list")), ["TP2025-T00030"]);
+    assert!(store.list(2025, Some(&hohhot)).await.expect("list").is_empty());
 }
 
 async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
@@ -282,7 +317,7 @@ async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     }
     assert_eq!(done, 5);
     assert_eq!(store.quota_used(&key).await.expect("quota"), 5);
-    let recommended = store.list(Some("hohhot"), Some(Status::Recommended)).await.expect("list");
+    let recommended = listed(&store, Some("hohhot"), Some(Status::Recommended)).await;
     assert_eq!(recommended.len(), 5);
     // A withdrawn recommendation gives its place back.
     let withdrawn = approve(&recommended[0], Status::Withdrawn, Some(QuotaChange::Release { key: key.clone() }));
@@ -307,6 +342,7 @@ contract!(
     a_reference_in_use_is_refused_and_nothing_written,
     submission_id_makes_retries_idempotent,
     list_filters_by_scope_and_status,
+    list_is_per_round_and_follows_a_changed_scope,
     outbox_leases_retries_and_delivers_once,
     concurrent_claims_never_share_a_mail,
     concurrent_duplicates_store_one,
@@ -322,7 +358,7 @@ async fn dynamodb_table_from_the_template_expires_sent_mail() {
         .await
         .expect("start");
     let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let table = format!("t{}", handler::routes_support::random_id());
+    let table = format!("t{}", handler::ids::random_id());
     let store = DynamoStore::new(client.clone(), &table);
     let spec = handler::store::TableSpec::embedded().expect("infra/template.yaml");
     store.create_table(&spec).await.expect("create table");

@@ -3,7 +3,7 @@
 //! these columns are the issue's.
 
 use crate::store::Record;
-use policy::{Programme, Status};
+use policy::Programme;
 
 /// The column headings, in order.
 pub const HEADERS: [&str; 19] = [
@@ -39,25 +39,19 @@ pub struct SummaryTable {
     pub rows: Vec<Vec<String>>,
 }
 
-fn level_name(list: &[policy::Level], code: &str) -> String {
-    list.iter().find(|l| l.code == code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
-}
-
 /// Builds the table for `scope_name` (a league, a department or 全区) on `date`: the recommended
 /// applications (and those decided by the centre), or every application when `all`.
 pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Date, all: bool) -> SummaryTable {
-    let shown = records
-        .iter()
-        .filter(|r| all || matches!(r.status, Status::Recommended | Status::Selected | Status::NotSelected));
+    let shown = records.iter().filter(|r| all || r.status.holds_place());
     let rows = shown
         .enumerate()
         .map(|(i, r)| {
             let a = &r.application;
             let birth = a.id_number.birth_date();
             let title = if a.title_name.is_empty() {
-                level_name(&p.title_levels, &a.title_level)
+                Programme::level_name(&p.title_levels, &a.title_level)
             } else {
-                format!("{}（{}）", a.title_name, level_name(&p.title_levels, &a.title_level))
+                format!("{}（{}）", a.title_name, Programme::level_name(&p.title_levels, &a.title_level))
             };
             let programme =
                 p.programme(&a.programme).map(|x| x.short_name.clone()).unwrap_or_else(|| a.programme.clone());
@@ -72,7 +66,7 @@ pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Da
                 a.gender.label().to_owned(),
                 a.ethnicity.clone(),
                 format!("{}.{:02}", birth.year(), birth.month() as u8),
-                level_name(&p.education_levels, &a.education),
+                Programme::level_name(&p.education_levels, &a.education),
                 title,
                 employer,
                 a.unit_level.label().to_owned(),
@@ -145,3 +139,6 @@ impl SummaryTable {
         book.save_to_buffer()
     }
 }
+
+/// The MIME type of the XLSX 汇总表.
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

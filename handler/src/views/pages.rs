@@ -21,18 +21,26 @@ struct Crumb<'a> {
     url: &'a str,
 }
 
+/// What the layout reads of the page itself.
+#[derive(Serialize)]
+struct PageMeta<'a> {
+    title: &'a str,
+    url: &'a str,
+    content: &'a str,
+}
+
 impl Pages {
     /// Prepares the base context; the templates are parsed on first use.
-    pub fn new(programme: &Programme, config: Config) -> Result<Self, tera::Error> {
+    pub fn new(programme: &Programme, config: Config) -> Self {
         let mut base = Context::new();
         base.insert("site", &config);
         base.insert("programme", &theme::programme_view(programme));
         base.insert("chrome", &theme::chrome_view(programme));
-        base.insert("values", &serde_json::Map::new());
-        base.insert("errors", &serde_json::Map::new());
+        base.insert("values", &std::collections::BTreeMap::<String, String>::new());
+        base.insert("errors", &std::collections::BTreeMap::<String, String>::new());
         base.insert("error_list", &Vec::<()>::new());
         base.insert("window_open", &false);
-        Ok(Self { theme: OnceLock::new(), base })
+        Self { theme: OnceLock::new(), base }
     }
 
     /// The parsed templates (parsed now if they were not yet).
@@ -59,7 +67,7 @@ impl Pages {
         extra: Context,
     ) -> Result<String, tera::Error> {
         let mut context = self.base.clone();
-        context.insert("page", &serde_json::json!({"title": title, "url": url, "content": ""}));
+        context.insert("page", &PageMeta { title, url, content: "" });
         let mut crumbs = vec![Crumb { title: "首页", url: "/" }];
         if let Some((t, u)) = parent {
             crumbs.push(Crumb { title: t, url: u });
@@ -85,6 +93,7 @@ impl Pages {
         extra.insert("message", message);
         self.render("error.html", title, "", None, extra).unwrap_or_else(|e| {
             tracing::error!(error = %theme::error_chain(&e), "error page failed to render");
+            let (title, message) = (theme::escape_html(title), theme::escape_html(message));
             format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{title}</title><p>{message}</p></html>")
         })
     }

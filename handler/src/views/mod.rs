@@ -1,4 +1,15 @@
 //! Records as pages and mail show them: Chinese labels, masked identity number, Beijing time.
+//! Each template gets a typed context from here; [`Pages`] renders them in the site's layout.
+
+mod chart;
+mod pages;
+mod record;
+mod summary;
+
+pub use chart::{Bar, bar_chart};
+pub use pages::Pages;
+pub use record::{RecordJson, RecordPage};
+pub use summary::{HEADERS, SummaryTable, XLSX_TYPE, build as summary_table};
 
 use crate::store::{Event, Record};
 use policy::{Application, Programme};
@@ -22,8 +33,13 @@ pub fn chinese_time(text: &str) -> String {
     }
 }
 
+/// `2025年3月21日`.
+pub fn chinese_date(d: time::Date) -> String {
+    format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())
+}
+
 /// One row of the application table.
-#[derive(Serialize, PartialEq, Eq)]
+#[derive(Serialize, PartialEq, Eq, Debug)]
 pub struct Row {
     label: &'static str,
     value: String,
@@ -60,20 +76,13 @@ pub fn stream_name(p: &Programme, a: &Application) -> String {
     p.stream(&a.programme, a.track).map(|s| s.name.clone()).unwrap_or_else(|| a.stream_key())
 }
 
-/// Who reviews after the unit, in words: `呼和浩特市人社部门` or the department.
-pub fn hr_name(p: &Programme, a: &Application) -> String {
-    match (&a.department, &a.league) {
-        (Some(d), _) => d.clone(),
-        (None, Some(l)) => format!("{}人力资源社会保障部门", p.league(l).map(|l| l.name.as_str()).unwrap_or(l)),
-        (None, None) => "盟市人力资源社会保障部门".to_owned(),
-    }
+/// The league's name, or its code if unknown.
+pub fn league_name(p: &Programme, code: &str) -> String {
+    p.league(code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
 }
 
 /// Every field, labelled, with the identity number masked.
 pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
-    let level = |list: &[policy::Level], code: &str| {
-        list.iter().find(|l| l.code == code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
-    };
     let mut rows = vec![
         row("姓名", &a.name),
         row("性别", a.gender.label()),
@@ -81,16 +90,16 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("居民身份证号码", a.id_number.masked()),
         row("手机号码", a.phone.as_str()),
         row("电子邮箱", a.email.as_str()),
-        row("最高学历", level(&p.education_levels, &a.education)),
+        row("最高学历", Programme::level_name(&p.education_levels, &a.education)),
         row("毕业院校", &a.school),
         row("所学专业", &a.major),
-        row("职称级别", level(&p.title_levels, &a.title_level)),
+        row("职称级别", Programme::level_name(&p.title_levels, &a.title_level)),
         row("职称名称", &a.title_name),
         row("工作单位", &a.employer),
         row("单位层级", a.unit_level.label()),
     ];
     if let Some(l) = &a.league {
-        rows.push(row("所在盟市", p.league(l).map(|l| l.name.clone()).unwrap_or_else(|| l.clone())));
+        rows.push(row("所在盟市", league_name(p, l)));
     }
     if let Some(d) = &a.department {
         rows.push(row("主管厅局（高校）", d));
@@ -115,25 +124,48 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
     rows
 }
 
+/// A stored proof document as pages and mail list it.
+#[derive(Serialize, Clone, Debug)]
+pub struct FileView {
+    index: usize,
+    kind: String,
+    name: String,
+    size_kb: u64,
+    sha256: String,
+}
+
+/// The record's files, with the required kinds still missing.
+#[derive(Serialize, Clone, Debug)]
+pub struct AttachmentsView {
+    /// Files held.
+    pub files: Vec<FileView>,
+    /// Names of required kinds not held.
+    pub missing: Vec<String>,
+}
+
 /// The record's files as pages and mail list them, with the required kinds still missing.
-pub fn attachments(p: &Programme, r: &Record) -> serde_json::Value {
-    let files: Vec<serde_json::Value> = r
+pub fn attachments(p: &Programme, r: &Record) -> AttachmentsView {
+    let files = r
         .attachments
         .iter()
         .enumerate()
-        .map(|(i, a)| {
-            let kind = p.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());
-            serde_json::json!({"index": i, "kind": kind, "name": a.name, "size_kb": a.size.div_ceil(1024), "sha256": a.sha256})
+        .map(|(index, a)| FileView {
+            index,
+            kind: p.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone()),
+            name: a.name.clone(),
+            size_kb: a.size.div_ceil(1024),
+            sha256: a.sha256.clone(),
         })
         .collect();
-    let by_title = p.qualifies_by_title(&r.stream, &r.application.title_level);
-    let missing: Vec<String> = p
-        .required_kinds(&r.stream, by_title)
+    let stream = r.stream();
+    let by_title = p.qualifies_by_title(&stream, &r.application.title_level);
+    let missing = p
+        .required_kinds(&stream, by_title)
         .into_iter()
         .filter(|k| !r.attachments.iter().any(|a| a.kind == k.code))
         .map(|k| k.name.clone())
         .collect();
-    serde_json::json!({"files": files, "missing": missing})
+    AttachmentsView { files, missing }
 }
 
 /// The record's header facts.
@@ -162,38 +194,11 @@ pub fn record(p: &Programme, r: &Record) -> RecordView {
 /// An event as the timeline shows it.
 #[derive(Serialize)]
 pub struct EventView {
-    kind: String,
-    actor: String,
+    kind: &'static str,
+    actor: &'static str,
     at: String,
     at_text: String,
     comment: Option<String>,
-}
-
-/// The kind of event in words.
-pub fn event_kind(kind: &str) -> String {
-    match kind {
-        "submitted" => "提交申报",
-        "approved" => "审核通过",
-        "returned" => "退回",
-        "resubmitted" => "修改后重新提交",
-        "withdrawn" => "撤回申报",
-        "selected" => "确定入选",
-        "not_selected" => "确定未入选",
-        other => other,
-    }
-    .to_owned()
-}
-
-/// The actor's role in words.
-pub fn actor_role(actor: &str) -> String {
-    match actor {
-        "applicant" => "申报人",
-        "unit" => "所在单位",
-        "hr" => "盟市人社部门或厅局（高校）",
-        "centre" => "自治区人事人才公共服务中心",
-        other => other,
-    }
-    .to_owned()
 }
 
 /// The timeline.
@@ -201,11 +206,70 @@ pub fn events(events: &[Event]) -> Vec<EventView> {
     events
         .iter()
         .map(|e| EventView {
-            kind: event_kind(&e.kind),
-            actor: actor_role(&e.actor),
+            kind: e.kind.label(),
+            actor: e.actor.label(),
             at: e.at.clone(),
             at_text: chinese_time(&e.at),
             comment: e.comment.clone(),
         })
         .collect()
+}
+
+/// "Already decided by X at T (what)" for a link whose version has passed.
+pub fn already_decided(events: &[Event]) -> String {
+    match events.last() {
+        Some(e) => format!(
+            "这份申报已由{}于{}处理（{}），此链接不能再操作。",
+            e.actor.label(),
+            chinese_time(&e.at),
+            e.kind.label()
+        ),
+        None => "这份申报已被处理，此链接不能再操作。".to_owned(),
+    }
+}
+
+/// The notice on a review page whose link's version has passed.
+pub fn version_passed(events: &[Event]) -> String {
+    let last = events.last();
+    format!(
+        "此链接对应的版本已处理：已由{}于{}{}。",
+        last.map(|e| e.actor.label()).unwrap_or_default(),
+        last.map(|e| chinese_time(&e.at)).unwrap_or_default(),
+        last.map(|e| e.kind.label()).unwrap_or_default()
+    )
+}
+
+/// Labels of the fields whose shown value differs between two versions of an application.
+pub fn changed_fields(p: &Programme, before: &Application, after: &Application) -> Vec<&'static str> {
+    let before = rows(p, before);
+    rows(p, after).into_iter().filter(|row| !before.contains(row)).map(|row| row.label).collect()
+}
+
+/// The name with all but its first character hidden: `乌**`.
+pub fn masked_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    first + &"*".repeat(chars.count())
+}
+
+/// The application form shown again: the values as sent, and each refusal beside its field and
+/// in the summary at the top.
+#[derive(Serialize)]
+pub struct FormState<'a> {
+    values: std::collections::BTreeMap<String, String>,
+    errors: std::collections::BTreeMap<&'a str, &'a str>,
+    error_list: &'a [policy::Reason],
+    window_open: bool,
+}
+
+impl<'a> FormState<'a> {
+    /// `values` with `reasons`; `window_open` says whether it can be sent now.
+    pub fn new(
+        values: std::collections::BTreeMap<String, String>,
+        reasons: &'a [policy::Reason],
+        window_open: bool,
+    ) -> Self {
+        let errors = reasons.iter().map(|r| (r.field.as_str(), r.message.as_str())).collect();
+        Self { values, errors, error_list: reasons, window_open }
+    }
 }

@@ -1,0 +1,239 @@
+//! Deployment settings, and the only place that reads the environment: links and keys
+//! ([`Settings`]), and which store, mailer and blob store a process uses (`serve` or the Lambda).
+
+use crate::blobs::Blobs;
+use crate::mail::Mailer;
+use crate::store::Store;
+use policy::Signer;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Why the handler could not start: a setting missing or wrong, or a service not reachable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn required(name: &str) -> Result<String, StartError> {
+    var(name).ok_or_else(|| StartError(format!("{name} is not set")))
+}
+
+/// Settings shared by every request.
+pub struct Settings {
+    /// Scheme, host and optional path prefix of the public site, e.g. `https://tepei.example.gov.cn`.
+    /// Links in mail are built from this, never from the request's Host header.
+    pub public_base_url: String,
+    /// Signs and verifies links.
+    pub signer: Signer,
+    /// Key for the keyed hashes: the identity number (unique per round), client addresses and
+    /// the codes printed on paper. It must not change within a round, so it stays when the link
+    /// key rotates (`TEPEI_HASH_SECRET`; by default the link key).
+    pub secret: Vec<u8>,
+    /// How long a review link works.
+    pub review_ttl: time::Duration,
+    /// How long a status link works.
+    pub status_ttl: time::Duration,
+    /// Guards `POST /api/tasks/flush-outbox`.
+    pub task_secret: String,
+}
+
+impl Settings {
+    /// Settings with the default lifetimes (review links 14 days, status links 400 days).
+    pub fn new(public_base_url: &str, key_id: &str, secret: &[u8]) -> Self {
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            signer: Signer::new(key_id, secret),
+            secret: secret.to_vec(),
+            review_ttl: time::Duration::days(14),
+            status_ttl: time::Duration::days(400),
+            task_secret: policy::keyed_hash(secret, &["task-secret"]),
+        }
+    }
+
+    /// From the environment, as the Lambda runs: `TEPEI_SECRET` (the link key, at least 32
+    /// characters), `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
+    /// (`id:secret,id:secret`, still accepted after rotation), `TEPEI_HASH_SECRET` (the key of the
+    /// keyed hashes, kept across rotations; default the link key), `REVIEW_LINK_DAYS` (default 14)
+    /// and `TASK_SECRET` (default derived from the key).
+    pub fn from_env() -> Result<Self, StartError> {
+        let secret = required("TEPEI_SECRET")?;
+        if secret.len() < 32 {
+            return Err(StartError("TEPEI_SECRET must be at least 32 characters".into()));
+        }
+        let base = required("PUBLIC_BASE_URL")?;
+        Self::from_env_with(&base, secret.as_bytes())
+    }
+
+    /// From the environment as `serve` runs: the key from the data folder, the base URL from
+    /// `PUBLIC_BASE_URL` or else `default_base` (the address it listens on).
+    pub fn for_serve(default_base: &str, key: &[u8]) -> Result<Self, StartError> {
+        let base = var("PUBLIC_BASE_URL").unwrap_or_else(|| default_base.to_owned());
+        Self::from_env_with(&base, key)
+    }
+
+    fn from_env_with(base: &str, secret: &[u8]) -> Result<Self, StartError> {
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(StartError("PUBLIC_BASE_URL must start with https://".into()));
+        }
+        let key_id = var("TEPEI_KEY_ID").unwrap_or_else(|| "k1".into());
+        let mut settings = Self::new(base, &key_id, secret);
+        if let Some(previous) = var("TEPEI_PREVIOUS_KEYS") {
+            for pair in previous.split(',') {
+                let (id, key) = pair
+                    .split_once(':')
+                    .ok_or_else(|| StartError("TEPEI_PREVIOUS_KEYS: expected id:secret pairs".into()))?;
+                settings.signer = settings.signer.with_previous(id.trim(), key.trim().as_bytes());
+            }
+        }
+        if let Some(hash) = var("TEPEI_HASH_SECRET") {
+            if hash.len() < 32 {
+                return Err(StartError("TEPEI_HASH_SECRET must be at least 32 characters".into()));
+            }
+            settings.secret = hash.into_bytes();
+        }
+        if let Some(days) = var("REVIEW_LINK_DAYS") {
+            let days: i64 = days.parse().map_err(|_| StartError("REVIEW_LINK_DAYS must be a number".into()))?;
+            settings.review_ttl = time::Duration::days(days);
+        }
+        if let Some(task) = var("TASK_SECRET") {
+            settings.task_secret = task;
+        }
+        Ok(settings)
+    }
+
+    /// An absolute link to `path`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_base_url)
+    }
+
+    /// The site's origin (scheme and host), which same-site form posts carry.
+    pub fn origin(&self) -> String {
+        self.public_base_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/")
+    }
+}
+
+/// The store `serve` uses: DynamoDB when `TEPEI_STORE=dynamodb` (table `TABLE_NAME`, default
+/// `tepei`, at `DYNAMODB_ENDPOINT` if set; created from infra/template.yaml if missing), else
+/// SQLite in `data/tepei.sqlite3`. Returns a description for the start-up log.
+pub async fn serve_store(data: &Path) -> Result<(Arc<dyn Store>, String), StartError> {
+    if var("TEPEI_STORE").is_some_and(|v| v == "dynamodb") {
+        return dynamodb_for_serve().await;
+    }
+    sqlite_store(data)
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_store(data: &Path) -> Result<(Arc<dyn Store>, String), StartError> {
+    let path = data.join("tepei.sqlite3");
+    let store = crate::store::SqliteStore::open(&path).map_err(|e| StartError(format!("{}: {e}", path.display())))?;
+    Ok((Arc::new(store), format!("SQLite {}", path.display())))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn sqlite_store(_: &Path) -> Result<(Arc<dyn Store>, String), StartError> {
+    Err(StartError("this build has no SQLite store: build with the `sqlite` feature".into()))
+}
+
+#[cfg(feature = "table-spec")]
+async fn dynamodb_for_serve() -> Result<(Arc<dyn Store>, String), StartError> {
+    use crate::store::{Applications, DynamoStore, TableSpec};
+    let table = var("TABLE_NAME").unwrap_or_else(|| "tepei".into());
+    let endpoint = var("DYNAMODB_ENDPOINT");
+    let store = DynamoStore::new(DynamoStore::client(endpoint.as_deref()).await, &table);
+    if store.ping().await.is_err() {
+        let spec = TableSpec::embedded().map_err(StartError)?;
+        store.create_table(&spec).await.map_err(|e| StartError(format!("creating DynamoDB table {table}: {e}")))?;
+    }
+    let described = format!("DynamoDB table {table}{}", endpoint.map(|e| format!(" at {e}")).unwrap_or_default());
+    Ok((Arc::new(store), described))
+}
+
+#[cfg(not(feature = "table-spec"))]
+async fn dynamodb_for_serve() -> Result<(Arc<dyn Store>, String), StartError> {
+    Err(missing_aws("TEPEI_STORE=dynamodb"))
+}
+
+/// The error of a build without the AWS adapters asked for one of them.
+#[cfg(not(feature = "table-spec"))]
+fn missing_aws(asked: &str) -> StartError {
+    StartError(format!(
+        "{asked} needs the AWS adapters, which this build leaves out: build with `cargo run --release --features aws -- serve`"
+    ))
+}
+
+/// The store the Lambda uses: DynamoDB table `TABLE_NAME` (at `DYNAMODB_ENDPOINT` if set).
+#[cfg(feature = "aws")]
+pub async fn lambda_store() -> Result<Arc<dyn Store>, StartError> {
+    let table = required("TABLE_NAME")?;
+    let endpoint = var("DYNAMODB_ENDPOINT");
+    let client = crate::store::DynamoStore::client(endpoint.as_deref()).await;
+    Ok(Arc::new(crate::store::DynamoStore::new(client, table)))
+}
+
+/// The mailer: the SMTP relay `SMTP_URL` (sending as `MAIL_FROM`); without it, `serve` writes
+/// `.eml` files into `outbox` and prints their links, and the Lambda refuses to start.
+pub fn mailer(outbox: Option<&Path>) -> Result<Arc<dyn Mailer>, StartError> {
+    let smtp = var("SMTP_URL");
+    let from = match outbox {
+        Some(_) => var("MAIL_FROM").unwrap_or_else(|| "特培申报 <noreply@tepei.localhost>".to_owned()),
+        None => required("MAIL_FROM")?,
+    };
+    match (smtp, outbox) {
+        (Some(url), _) => Ok(Arc::new(crate::mail::SmtpMailer::new(&url, &from).map_err(StartError)?)),
+        (None, Some(dir)) => {
+            Ok(Arc::new(crate::mail::FileMailer::new(dir, &from).map_err(StartError)?.printing_links()))
+        }
+        (None, None) => Err(StartError("SMTP_URL is not set".into())),
+    }
+}
+
+/// Where uploads are kept: the bucket `UPLOAD_BUCKET` (through `S3_ENDPOINT` when set, for an
+/// S3-compatible server), else files under `local` if given, else none (attachments refused).
+/// Returns a description for the start-up log.
+pub async fn blobs(local: Option<&Path>) -> Result<Option<(Arc<dyn Blobs>, String)>, StartError> {
+    if let Some(bucket) = var("UPLOAD_BUCKET") {
+        return s3_blobs(&bucket).await.map(Some);
+    }
+    match local {
+        Some(root) => {
+            let blobs = crate::blobs::FsBlobs::new(root.to_owned()).map_err(|e| StartError(e.to_string()))?;
+            Ok(Some((Arc::new(blobs), format!("files under {}", root.display()))))
+        }
+        None => Ok(None),
+    }
+}
+
+#[cfg(feature = "aws")]
+async fn s3_blobs(bucket: &str) -> Result<(Arc<dyn Blobs>, String), StartError> {
+    let blobs = crate::blobs::S3Blobs::connect(bucket, var("S3_ENDPOINT").as_deref(), None)
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
+    let described = format!("S3 bucket {bucket}, uploads to {}", blobs.post_url());
+    Ok((Arc::new(blobs), described))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn s3_blobs(_: &str) -> Result<(Arc<dyn Blobs>, String), StartError> {
+    Err(missing_aws("UPLOAD_BUCKET"))
+}
+
+/// Whether the environment names AWS credentials itself (`AWS_ACCESS_KEY_ID`); without them a
+/// local endpoint (DynamoDB Local) gets dummy ones.
+#[cfg(feature = "aws")]
+pub(crate) fn aws_credentials_set() -> bool {
+    std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+}
+
+/// Whether the environment names a region (`AWS_REGION` or `AWS_DEFAULT_REGION`).
+#[cfg(feature = "aws")]
+pub(crate) fn aws_region_set() -> bool {
+    std::env::var_os("AWS_REGION").is_some() || std::env::var_os("AWS_DEFAULT_REGION").is_some()
+}
+
+/// Whether the Lambda should log JSON lines (`LOG_FORMAT=json`, the default on Lambda).
+pub fn json_logs() -> bool {
+    var("LOG_FORMAT").is_none_or(|v| v == "json")
+}

@@ -1,0 +1,204 @@
+//! [`AppError`]: every refusal and failure, answered as a page in the site's layout or as JSON,
+//! with `Retry-After` set in one place.
+
+use crate::http::page::Message;
+use crate::workflow;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use policy::Reason;
+use serde::Serialize;
+
+/// Seconds a client should wait after a 503 or 429.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// A link offered under a message: back somewhere, or a form to ask for a fresh link.
+#[derive(Clone, Debug, Serialize)]
+pub enum Offer {
+    /// `back`: a link and its words.
+    Back {
+        /// Where.
+        url: String,
+        /// Its words.
+        title: String,
+    },
+    /// `renew`: the form that asks for a fresh review link.
+    Renew(String),
+}
+
+/// A refusal or failure, answered as a page or as `{"error": code, "message": …}`
+/// (`{"errors": [...]}` for field errors).
+#[derive(Debug)]
+pub struct AppError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    status: StatusCode,
+    code: &'static str,
+    title: String,
+    message: String,
+    json: bool,
+    errors: Vec<Reason>,
+    offer: Option<Offer>,
+}
+
+impl AppError {
+    /// An error with its status, code, page title and message.
+    pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>, message: impl Into<String>) -> Self {
+        Self(Box::new(Inner {
+            status,
+            code,
+            title: title.into(),
+            message: message.into(),
+            json: false,
+            errors: Vec::new(),
+            offer: None,
+        }))
+    }
+
+    /// Answered as JSON when `json`, else as a page.
+    pub fn json_if(mut self, json: bool) -> Self {
+        self.0.json = json;
+        self
+    }
+
+    /// Always answered as JSON (API routes).
+    pub fn json(self) -> Self {
+        self.json_if(true)
+    }
+
+    /// A link offered on the page.
+    pub fn offer(mut self, offer: Offer) -> Self {
+        self.0.offer = Some(offer);
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.0.code
+    }
+
+    /// The field errors, one per field (empty unless a 422 on fields), or the message as one
+    /// form-level error.
+    pub fn reasons(&self) -> Vec<Reason> {
+        let e = &self.0;
+        if e.errors.is_empty() { vec![Reason::new("form", e.message.clone())] } else { e.errors.clone() }
+    }
+
+    /// The service is busy or unreachable: nothing was saved, try again (with `Retry-After`).
+    pub fn unavailable() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "系统繁忙，本次操作未保存。请稍后再试。")
+    }
+
+    /// Anything else: an opaque 500 (the cause is logged where it is known).
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "系统错误", "系统出错，本次操作未保存。请稍后再试。")
+    }
+
+    /// A 403 for a form posted from another site.
+    pub fn cross_site() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "cross_site", "请求被拒绝", "只能在本站页面上提交。")
+    }
+
+    /// A 415 for a body neither JSON nor a form.
+    pub fn unsupported() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "无法受理",
+            "请以 application/json 或 application/x-www-form-urlencoded 格式提交",
+        )
+        .json()
+    }
+
+    /// A 400 for a body that could not be read.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", "无法受理", message)
+    }
+
+    /// A 422 naming a missing or wrong input.
+    pub fn unprocessable(code: &'static str, title: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, title, message)
+    }
+
+    /// A 404 for a record or file that is not there.
+    pub fn not_found(title: &str, message: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", title, message)
+    }
+}
+
+impl From<workflow::Error> for AppError {
+    fn from(e: workflow::Error) -> Self {
+        use workflow::Error as E;
+        match e {
+            E::Closed(what) => Self::new(
+                StatusCode::FORBIDDEN,
+                "closed",
+                "不在申报时间内",
+                format!("现在不在申报时间内，{what}未被受理。"),
+            ),
+            E::Invalid(errors) => {
+                let mut e = Self::unprocessable("invalid", "请修改后再提交", "申报表有需要修改的地方");
+                e.0.errors = errors;
+                e
+            }
+            E::DuplicateIdNumber => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                "已经申报过",
+                "该居民身份证号码本轮已经申报过。请使用第一次提交后确认邮件中的进度查询链接查看或修改申报；找不到邮件时，可在“进度查询”页凭申报编号和邮箱重新获取链接。",
+            ),
+            E::SubmissionConflict => Self::new(
+                StatusCode::CONFLICT,
+                "submission_conflict",
+                "已经提交过",
+                "这份申报表已经提交过，且内容不同。请刷新页面后重新填写提交。",
+            ),
+            E::Stale(message) => Self::new(StatusCode::CONFLICT, "stale", "已处理", message),
+            E::NotAllowed { title, message } => Self::new(StatusCode::CONFLICT, "not_allowed", title, message),
+            E::Incomplete { title, message } => Self::unprocessable("incomplete", title, message),
+            E::QuotaFull(full) => {
+                Self::new(StatusCode::CONFLICT, "quota_full", "名额已满", format!("{full}，本申报未被推荐，状态不变。"))
+            }
+            E::NotFound => Self::not_found("申报不存在", "找不到这份申报。"),
+            E::Unavailable(cause) => {
+                tracing::error!(%cause, "service unavailable; nothing saved");
+                Self::unavailable()
+            }
+            E::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+/// Sets `Retry-After` on a 503 or 429.
+pub(super) fn retry_after(response: &mut Response) {
+    let status = response.status();
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let e = *self.0;
+        let mut response = if e.json {
+            if e.errors.is_empty() {
+                (e.status, Json(serde_json::json!({"error": e.code, "message": e.message}))).into_response()
+            } else {
+                (e.status, Json(serde_json::json!({"errors": e.errors}))).into_response()
+            }
+        } else {
+            Message { status: e.status, title: e.title, message: e.message, offer: e.offer }.into_response()
+        };
+        retry_after(&mut response);
+        response
+    }
+}

@@ -1,0 +1,240 @@
+//! Extractors that read a request once: how its body is encoded and how to answer, small forms
+//! read leniently, the client's address, the same-site guard, and a verified signed link.
+
+use crate::AppState;
+use crate::http::error::{AppError, Offer};
+use crate::workflow::links;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use policy::{LinkClaims, Purpose, TokenError};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+/// How a request body is encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Encoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data` (the application form with files).
+    Multipart,
+}
+
+/// Whether the client asked for JSON (`Accept: application/json`).
+pub fn accepts_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+}
+
+/// The body's encoding and how to answer: JSON for a JSON body or an `Accept` asking for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Negotiated {
+    /// The body's encoding, if one tepei reads.
+    pub encoding: Option<Encoding>,
+    /// Answer in JSON.
+    pub json: bool,
+}
+
+impl Negotiated {
+    /// From the request's headers.
+    pub fn of(headers: &HeaderMap) -> Self {
+        let encoding = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .and_then(|m| match m.as_str() {
+                "application/json" => Some(Encoding::Json),
+                "application/x-www-form-urlencoded" => Some(Encoding::Form),
+                "multipart/form-data" => Some(Encoding::Multipart),
+                _ => None,
+            });
+        Self { encoding, json: encoding == Some(Encoding::Json) || accepts_json(headers) }
+    }
+
+    /// Reads a JSON or urlencoded body as `T` (a message naming the problem if it cannot).
+    pub fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, String> {
+        match self.encoding {
+            Some(Encoding::Json) => policy::json_object(body),
+            _ => policy::form_object(body),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.headers))
+    }
+}
+
+/// A JSON or urlencoded body as `T`, with the raw body kept (to show a no-JS form again) and
+/// how to answer. Other types are refused with 415, unreadable bodies with 400 (JSON).
+pub struct JsonOrForm<T> {
+    /// The value.
+    pub value: T,
+    /// The body as sent.
+    pub raw: Bytes,
+    /// Answer in JSON.
+    pub json: bool,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonOrForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let negotiated = Negotiated::of(request.headers());
+        if !matches!(negotiated.encoding, Some(Encoding::Json | Encoding::Form)) {
+            return Err(AppError::unsupported());
+        }
+        let raw = Bytes::from_request(request, state).await.map_err(|_| too_large())?;
+        let value = negotiated.decode(&raw).map_err(|m| AppError::bad_request(m).json())?;
+        Ok(Self { value, raw, json: negotiated.json })
+    }
+}
+
+/// A small lookup form (`/api/status-link`, `/dashboard`) as JSON or urlencoded, read leniently:
+/// missing or unreadable fields are empty. Other types are refused with 415.
+pub struct SmallForm<T> {
+    /// The value.
+    pub value: T,
+    /// Answer in JSON.
+    pub json: bool,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for SmallForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let negotiated = Negotiated::of(request.headers());
+        if !matches!(negotiated.encoding, Some(Encoding::Json | Encoding::Form)) {
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "无法受理",
+                "请以表单或JSON提交",
+            )
+            .json());
+        }
+        let raw = Bytes::from_request(request, state).await.map_err(|_| too_large())?;
+        Ok(Self { value: negotiated.decode(&raw).unwrap_or_default(), json: negotiated.json })
+    }
+}
+
+/// A decision form, urlencoded, read leniently whatever the declared type: an unreadable body is
+/// no decision, answered by the page that asks for one.
+pub struct LenientForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for LenientForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Bytes::from_request(request, state).await.map_err(|_| too_large())?;
+        Ok(Self(serde_urlencoded::from_bytes(&raw).unwrap_or_default()))
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "提交内容过大", "提交内容过大").json()
+}
+
+/// The client's address, for keyed audit hashes and rate limits: the socket peer under `serve`,
+/// API Gateway's source IP on the Lambda.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::ConnectInfo;
+        if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
+            return Ok(Self(addr.ip().to_string()));
+        }
+        #[cfg(feature = "aws")]
+        if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =
+            parts.extensions.get::<lambda_http::request::RequestContext>()
+        {
+            return Ok(Self(ctx.http.source_ip.clone().unwrap_or_default()));
+        }
+        Ok(Self(String::new()))
+    }
+}
+
+/// Passes only a form posted from this site: no foreign `Origin`, no `Sec-Fetch-Site:
+/// cross-site`. (`Origin: null` is what browsers send under `Referrer-Policy: no-referrer`; the
+/// link token, a secret in the path, is the main guard.)
+pub struct SameSite;
+
+impl FromRequestParts<AppState> for SameSite {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let origin_ok = match parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            None | Some("null") => true,
+            Some(origin) => origin == state.settings.origin(),
+        };
+        let fetch_ok = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) != Some("cross-site");
+        if origin_ok && fetch_ok { Ok(Self) } else { Err(AppError::cross_site()) }
+    }
+}
+
+/// A signed link of `C`'s purpose from the path's `{token}`, verified: its claims and the token.
+/// Refusals are pages (JSON for `Accept: application/json`): 403 invalid or for another page,
+/// 410 expired or signed with a retired key, offering a fresh link where one can be had.
+pub struct Linked<C> {
+    /// The verified claims.
+    pub claims: C,
+    /// The token as it came.
+    pub token: String,
+}
+
+impl<C: LinkClaims + Send> FromRequestParts<AppState> for Linked<C> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let json = accepts_json(&parts.headers);
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::not_found("页面不存在", "请求的地址不存在").json_if(json))?;
+        let token = params.get("token").cloned().unwrap_or_default();
+        match links::verify::<C>(state, &token) {
+            Ok(claims) => Ok(Self { claims, token }),
+            Err(e) => Err(refusal(&e, C::PURPOSE, &token).json_if(json)),
+        }
+    }
+}
+
+/// The answer to a link that does not verify.
+pub fn refusal(e: &TokenError, purpose: Purpose, token: &str) -> AppError {
+    let error = match e {
+        TokenError::Expired(_) => {
+            AppError::new(StatusCode::GONE, "expired", "链接已过期", "这个链接已过期。请使用最新邮件中的链接。")
+        }
+        TokenError::WrongPurpose => {
+            AppError::new(StatusCode::FORBIDDEN, "wrong_purpose", "链接无效", "这个链接不能用于此页面。")
+        }
+        TokenError::UnknownKey => {
+            AppError::new(StatusCode::GONE, "key_rotated", "链接已失效", "这个链接已失效。请使用最新邮件中的链接。")
+        }
+        TokenError::Malformed | TokenError::BadSignature => AppError::new(
+            StatusCode::FORBIDDEN,
+            "invalid",
+            "链接无效",
+            "这个链接无效，可能复制不完整。请直接点击邮件中的链接。",
+        ),
+    };
+    tracing::info!(refusal = error.code(), "link refused");
+    // An expired link offers a fresh one, sent only to the address already on file.
+    match (e, purpose) {
+        (TokenError::Expired(_), Purpose::Review) => error.offer(Offer::Renew(format!("/review/{token}/renew"))),
+        (TokenError::Expired(_), Purpose::Status) => error.offer(Offer::Back {
+            url: "/status/#lookup-title".into(),
+            title: "凭申报编号和邮箱重新获取查询链接".into(),
+        }),
+        _ => error,
+    }
+}

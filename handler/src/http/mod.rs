@@ -1,0 +1,13 @@
+//! HTTP: extractors, the error type, tracing and security headers, and one route module per
+//! resource. Routes call `workflow` and `views`; they never import each other.
+
+pub mod error;
+pub mod extract;
+pub mod headers;
+pub mod page;
+pub mod routes;
+pub mod statics;
+pub mod trace;
+
+pub use error::{AppError, Offer};
+pub use page::{Message, Page};

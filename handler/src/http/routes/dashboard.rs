@@ -1,0 +1,220 @@
+//! `/dashboard` (a configured address asks for its link; the answer never says whether it is
+//! configured), `/dashboard/{token}` (the scope's applications, filters and sorting without JS,
+//! places used), the 汇总表 as XLSX and CSV, and the button that mails the XLSX to the centre.
+
+use crate::http::extract::{Linked, SameSite, SmallForm};
+use crate::http::{AppError, Message, Page};
+use crate::views::{self, XLSX_TYPE};
+use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS, Sent};
+use crate::{AppState, blobs};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use policy::{DashboardClaims, Status};
+use serde::{Deserialize, Serialize};
+
+/// `GET /dashboard`: the form that asks for a dashboard link.
+pub async fn request_page() -> Page {
+    Page::new("dashboard_request.html", "申报汇总查看链接", tera::Context::new())
+}
+
+const SAME_ANSWER: &str = "如果该邮箱是已登记的盟市人社部门、厅局（高校）或自治区留学人员和专家服务中心邮箱，查看链接已发送到该邮箱，请查收（包括垃圾邮件文件夹）。同一邮箱每10分钟最多发送一次。";
+
+/// The address asking for its links.
+#[derive(Deserialize, Default)]
+pub struct LinkRequest {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /dashboard`: mails the dashboard link(s) of a configured address to that address; the
+/// same answer whatever the address.
+pub async fn request_link(State(state): State<AppState>, form: SmallForm<LinkRequest>) -> Result<Response, AppError> {
+    let json = form.json;
+    let email = form.value.email.trim().to_ascii_lowercase();
+    if email.is_empty() {
+        return Err(AppError::unprocessable("missing", "请填写电子邮箱", "请填写电子邮箱").json_if(json));
+    }
+    dashboard::send_links(&state, &email).await.map_err(|e| AppError::from(e).json_if(json))?;
+    Ok(if json {
+        (StatusCode::ACCEPTED, Json(serde_json::json!({"status": "accepted", "message": SAME_ANSWER}))).into_response()
+    } else {
+        Message::ok("已受理", SAME_ANSWER).into_response()
+    })
+}
+
+/// The audience a verified dashboard link names.
+fn audience(state: &AppState, link: &Linked<DashboardClaims>) -> Result<Audience, AppError> {
+    Audience::from_id(&link.claims.scope, &state.programme)
+        .ok_or_else(|| AppError::new(StatusCode::GONE, "gone", "链接已失效", "这个查看范围已不存在，请重新获取链接。"))
+}
+
+/// The page's own query: filters, and `sent=1` after mailing the 汇总表.
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    #[serde(default)]
+    sent: String,
+}
+
+/// A status in the filter list.
+#[derive(Serialize)]
+struct StatusOption {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// A sort order or an area in a filter list.
+#[derive(Serialize)]
+struct CodeOption<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// A stream in the filter list.
+#[derive(Serialize)]
+struct StreamOption<'a> {
+    key: String,
+    name: &'a str,
+}
+
+/// The dashboard page.
+#[derive(Serialize)]
+struct DashboardPage<'a> {
+    scope_name: String,
+    centre: bool,
+    base: String,
+    rows: Vec<Row>,
+    total: usize,
+    quota: Vec<QuotaLine>,
+    centre_email: &'a str,
+    sent: bool,
+    filters: &'a Filters,
+    statuses: Vec<StatusOption>,
+    sorts: Vec<CodeOption<'static>>,
+    streams: Vec<StreamOption<'a>>,
+    areas: Option<&'a AreaTable>,
+    chart_areas: String,
+    chart_streams: String,
+    area_options: Vec<CodeOption<'a>>,
+}
+
+/// `GET /dashboard/{token}`.
+pub async fn show(
+    State(state): State<AppState>,
+    link: Linked<DashboardClaims>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    let all = dashboard::records(&state, &audience).await?;
+    let p = &state.programme;
+    let f = &query.filters;
+    let centre = audience == Audience::Centre;
+    let table = centre.then(|| AreaTable::of(p, &all));
+    let (chart_areas, chart_streams) = match &table {
+        Some(t) => (
+            views::bar_chart("areas", "各盟市及区直单位已推荐人数", &t.area_bars()),
+            views::bar_chart("streams", "各项目已推荐人数与名额", &t.stream_bars()),
+        ),
+        None => Default::default(),
+    };
+    let page = DashboardPage {
+        scope_name: audience.name(p),
+        centre,
+        base: format!("/dashboard/{}", link.token),
+        rows: dashboard::select(p, &all, f).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect(),
+        total: all.len(),
+        quota: dashboard::quota_lines(&state, &audience, &all).await?,
+        centre_email: &p.centre.email,
+        sent: query.sent == "1",
+        filters: f,
+        statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
+        sorts: SORTS.iter().map(|&(code, name)| CodeOption { code, name }).collect(),
+        streams: p.streams.iter().map(|s| StreamOption { key: s.key(), name: &s.name }).collect(),
+        area_options: table
+            .as_ref()
+            .map(|t| t.areas().into_iter().map(|(code, name)| CodeOption { code, name }).collect())
+            .unwrap_or_default(),
+        areas: table.as_ref(),
+        chart_areas,
+        chart_streams,
+    };
+    Ok(Page::typed("dashboard.html", format!("{}申报汇总", audience.name(p)), &page)?.into_response())
+}
+
+/// `?all=1` for every application rather than the recommended ones.
+#[derive(Deserialize, Default)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    all: String,
+}
+
+fn download(state: &AppState, audience: &Audience, ext: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    let name = dashboard::summary_file_name(state, audience, ext);
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&blobs::attachment_disposition(&name))
+                .unwrap_or(HeaderValue::from_static("attachment")),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+    ];
+    (headers, bytes).into_response()
+}
+
+/// The link's audience and its 汇总表 (every application with `?all=1`).
+async fn summary(
+    state: &AppState,
+    link: &Linked<DashboardClaims>,
+    q: &DownloadQuery,
+) -> Result<(Audience, views::SummaryTable), AppError> {
+    let audience = audience(state, link)?;
+    let table = dashboard::summary(state, &audience, !q.all.is_empty()).await?;
+    Ok((audience, table))
+}
+
+/// `GET /dashboard/{token}/summary.xlsx` (`?all=1` for every application).
+pub async fn summary_xlsx(
+    State(state): State<AppState>,
+    link: Linked<DashboardClaims>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    let (audience, table) = summary(&state, &link, &q).await?;
+    let bytes = table.to_xlsx().map_err(|e| {
+        tracing::error!(error = %e, "summary XLSX failed");
+        AppError::internal()
+    })?;
+    Ok(download(&state, &audience, "xlsx", XLSX_TYPE, bytes))
+}
+
+/// `GET /dashboard/{token}/summary.csv` (`?all=1` for every application).
+pub async fn summary_csv(
+    State(state): State<AppState>,
+    link: Linked<DashboardClaims>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    let (audience, table) = summary(&state, &link, &q).await?;
+    Ok(download(&state, &audience, "csv", "text/csv; charset=utf-8", table.to_csv()))
+}
+
+/// `POST /dashboard/{token}/send`: mails the scope's 汇总表 (recommended applications, XLSX) to
+/// the centre's address in programme.toml, then back to the dashboard.
+pub async fn send_summary(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<DashboardClaims>,
+) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    match dashboard::send_summary(&state, &audience).await? {
+        Sent::Sent => Ok(Redirect::to(&format!("/dashboard/{}?sent=1", link.token)).into_response()),
+        Sent::TooSoon => Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_soon",
+            "刚刚已发送",
+            "汇总表刚刚已发送，10分钟内不再重复发送。",
+        )),
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /review/{token}/files/{n}` and `GET /status/{token}/files/{n}`: one proof document, to
+//! the holder of a valid link only, never cached.
+
+use crate::http::AppError;
+use crate::http::extract::Linked;
+use crate::{AppState, blobs, workflow};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use policy::{ReviewClaims, StatusClaims};
+
+fn unreadable() -> AppError {
+    AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "文件暂时无法读取，请稍后再试。")
+}
+
+async fn send(state: &AppState, reference: &str, index: &str) -> Result<Response, AppError> {
+    let (record, _) = workflow::load(state, reference).await?;
+    let attachment = index.parse::<usize>().ok().and_then(|i| record.attachments.get(i));
+    let (Some(attachment), Some(blobs)) = (attachment, state.blobs.clone()) else {
+        return Err(AppError::not_found("文件不存在", "找不到这个文件。"));
+    };
+    let no_store = (header::CACHE_CONTROL, "private, no-store".to_owned());
+    match blobs.download_url(&attachment.key, &attachment.name, &attachment.content_type).await {
+        // A presigned link to the bucket that lives a few minutes.
+        Ok(Some(url)) => return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, url), no_store]).into_response()),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, reference = %record.reference, "attachment link not signed");
+            return Err(unreadable());
+        }
+    }
+    match blobs.read(&attachment.key).await {
+        Ok(bytes) => {
+            let headers = [
+                (header::CONTENT_TYPE, attachment.content_type.clone()),
+                (header::CONTENT_DISPOSITION, blobs::attachment_disposition(&attachment.name)),
+                no_store,
+            ];
+            Ok((headers, bytes).into_response())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, reference = %record.reference, "attachment unreadable");
+            Err(unreadable())
+        }
+    }
+}
+
+/// A reviewer's download.
+pub async fn review_file(
+    State(state): State<AppState>,
+    link: Linked<ReviewClaims>,
+    Path((_, index)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    send(&state, &link.claims.reference, &index).await
+}
+
+/// The applicant's download.
+pub async fn status_file(
+    State(state): State<AppState>,
+    link: Linked<StatusClaims>,
+    Path((_, index)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    send(&state, &link.claims.reference, &index).await
+}

@@ -1,0 +1,55 @@
+//! `POST /api/status-link`: the applicant who lost the mail asks for the status link again. The
+//! answer is the same whatever matched; the link goes only to the address on the application.
+
+use crate::AppState;
+use crate::http::extract::SmallForm;
+use crate::http::{AppError, Message};
+use crate::workflow::{self, links, notify};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// Reference and address, as typed.
+#[derive(Deserialize, Default)]
+pub struct Lookup {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    email: String,
+}
+
+const SAME_ANSWER: &str = "如果申报编号和邮箱与申报记录相符，进度查询链接已发送到该邮箱，请查收（包括垃圾邮件文件夹）。同一申报每10分钟最多发送一次。";
+
+/// Mails the status link again to the address on the application.
+pub async fn status_link(State(state): State<AppState>, form: SmallForm<Lookup>) -> Result<Response, AppError> {
+    let json = form.json;
+    let reference = form.value.reference.trim().to_ascii_uppercase();
+    let email = form.value.email.trim();
+    if reference.is_empty() || email.is_empty() {
+        let message = "请填写申报编号和申报时填写的电子邮箱";
+        return Err(AppError::unprocessable("missing", "请填写完整", message).json_if(json));
+    }
+    let plausible = reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let record = if plausible {
+        state.store.get(&reference).await.map_err(|e| AppError::from(workflow::Error::from(e)).json_if(json))?
+    } else {
+        None
+    };
+    if let Some(record) = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email))
+        && state.limiter.allow(&format!("status:{}", record.reference))
+    {
+        let path = links::status_path(&state, &record.reference);
+        let to = record.application.email.to_string();
+        let mail = notify::link_again(&state, &record, &to, "查看申报进度", &path)?;
+        state.store.enqueue(&[mail]).await.map_err(workflow::Error::from)?;
+        state.mail_queued().await;
+        tracing::info!(reference = %record.reference, "status link sent again");
+    }
+    Ok(if json {
+        (StatusCode::ACCEPTED, Json(serde_json::json!({"status": "accepted", "message": SAME_ANSWER}))).into_response()
+    } else {
+        Message::ok("已受理", SAME_ANSWER).into_response()
+    })
+}

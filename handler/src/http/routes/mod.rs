@@ -1,0 +1,26 @@
+//! One module per resource; none imports another.
+
+pub mod applications;
+pub mod dashboard;
+pub mod eligibility;
+pub mod files;
+pub mod links;
+pub mod paper;
+pub mod review;
+pub mod status;
+pub mod tasks;
+pub mod uploads;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+
+/// `GET /api/health`.
+pub async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Unknown paths when no site is served (the Lambda).
+pub async fn not_found() -> impl IntoResponse {
+    super::AppError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "请求的地址不存在").json()
+}

@@ -1,0 +1,122 @@
+//! The printable 申报表 (`/status/{token}/print`, `/review/{token}/print`) and `/verify/{code}`,
+//! which matches paper to the online record by the check code printed on it.
+
+use crate::AppState;
+use crate::http::extract::Linked;
+use crate::http::{AppError, Page};
+use crate::views::{self, AttachmentsView, RecordView, Row};
+use crate::workflow::{self, paper};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use policy::{ReviewClaims, StatusClaims};
+use serde::Serialize;
+
+/// Values longer than this get a table line of their own on paper.
+const PAIRED_MAX_CHARS: usize = 16;
+
+/// Lays the fields out two to a line, a long value on a line of its own, in field order.
+fn table_lines<'a>(rows: &[&'a Row]) -> Vec<Vec<&'a Row>> {
+    let mut lines: Vec<Vec<&Row>> = Vec::new();
+    let mut waiting: Option<&Row> = None;
+    for &row in rows {
+        if row.value().chars().count() > PAIRED_MAX_CHARS {
+            lines.push(vec![row]);
+        } else if let Some(first) = waiting.take() {
+            lines.push(vec![first, row]);
+        } else {
+            waiting = Some(row);
+        }
+    }
+    lines.extend(waiting.map(|row| vec![row]));
+    lines
+}
+
+/// An inline SVG QR code for `text`.
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(120, 120).quiet_zone(true).build();
+    // Inline in HTML: drop the XML declaration, and name the picture for screen readers.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].replacen("<svg", "<svg role=\"img\" aria-label=\"核验二维码\" class=\"qr\"", 1))
+}
+
+/// The printed form.
+#[derive(Serialize)]
+struct PrintPage<'a> {
+    form_title: String,
+    record: RecordView,
+    pairs: Vec<Vec<&'a Row>>,
+    long: Vec<&'a Row>,
+    attachments: AttachmentsView,
+    hash: String,
+    verify_url: String,
+    qr: String,
+    hr_name: String,
+    back: String,
+}
+
+async fn print(state: &AppState, reference: &str, back: String) -> Result<Response, AppError> {
+    let (record, _) = workflow::load(state, reference).await?;
+    let p = &state.programme;
+    let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, &record)));
+    let rows = views::rows(p, &record.application);
+    let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.multiline());
+    let page = PrintPage {
+        form_title: format!("{}年度内蒙古自治区专业技术人才特殊培养项目申报表", p.round),
+        record: views::record(p, &record),
+        pairs: table_lines(&short),
+        long,
+        attachments: views::attachments(p, &record),
+        hash: paper::version_hash(state, &record),
+        qr: qr_svg(&verify_url).unwrap_or_default(),
+        verify_url,
+        hr_name: record.application.hr_scope().reviewer_name(p),
+        back,
+    };
+    Ok(Page::typed("print.html", "申报表（打印）", &page)?.into_response())
+}
+
+/// `GET /status/{token}/print`.
+pub async fn status_print(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
+    print(&state, &link.claims.reference, format!("/status/{}", link.token)).await
+}
+
+/// `GET /review/{token}/print`.
+pub async fn review_print(State(state): State<AppState>, link: Linked<ReviewClaims>) -> Result<Response, AppError> {
+    print(&state, &link.claims.reference, format!("/review/{}", link.token)).await
+}
+
+/// The verification page.
+#[derive(Serialize)]
+struct VerifyPage {
+    reference: String,
+    name: String,
+    status_label: &'static str,
+    current: String,
+    printed: String,
+    same: bool,
+    updated: String,
+}
+
+/// `GET /verify/{code}`: masked name, status and version hash of the record the code names, and
+/// whether the printed version is still the one online.
+pub async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
+    let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
+    let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
+    let (record, _) = workflow::load(&state, reference).await?;
+    let current = paper::version_hash(&state, &record);
+    let printed = paper::grouped(printed);
+    let same = current == printed;
+    tracing::info!(reference = %record.reference, same, "paper verified");
+    let page = VerifyPage {
+        reference: record.reference.clone(),
+        name: views::masked_name(&record.application.name),
+        status_label: record.status.label(),
+        current,
+        printed,
+        same,
+        updated: views::chinese_time(&record.updated_at),
+    };
+    Ok(Page::typed("verify.html", "申报表核验", &page)?.status(StatusCode::OK).into_response())
+}

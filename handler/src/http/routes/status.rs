@@ -1,0 +1,148 @@
+//! `GET /status/{token}` (the applicant's page, or JSON) and `POST /status/{token}` (withdraw,
+//! or resubmit a returned application). A status link can never approve.
+
+use crate::AppState;
+use crate::http::extract::{ClientAddr, Linked, SameSite, accepts_json};
+use crate::http::{AppError, Page};
+use crate::store::{Event, Record};
+use crate::views::{FormState, RecordJson, RecordPage};
+use crate::workflow::decide::{self, Decision};
+use crate::workflow::{self, Error};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use policy::{Action, Actor, ApplicationForm, Reason, StatusClaims};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `?submitted=1` after the no-JS form's redirect.
+#[derive(Deserialize, Default)]
+pub struct StatusQuery {
+    submitted: Option<String>,
+}
+
+/// The edit form of a returned application, posting back to the status link with the version
+/// it was shown for.
+#[derive(Serialize)]
+struct ResubmitForm<'a> {
+    #[serde(flatten)]
+    form: FormState<'a>,
+    form_action: String,
+    form_version: u64,
+    form_id: &'static str,
+    form_submit: &'static str,
+}
+
+/// The status page.
+#[derive(Serialize)]
+struct StatusPage<'a> {
+    #[serde(flatten)]
+    record: RecordPage,
+    #[serde(flatten)]
+    resubmit: Option<ResubmitForm<'a>>,
+    can_resubmit: bool,
+    can_withdraw: bool,
+    submitted: bool,
+    email: &'a str,
+    files_base: String,
+    print_url: String,
+}
+
+fn status_page(
+    state: &AppState,
+    token: &str,
+    record: &Record,
+    events: &[Event],
+    values: BTreeMap<String, String>,
+    errors: &[Reason],
+    submitted: bool,
+) -> Result<Page, AppError> {
+    let can = |action| policy::step(record.status, Actor::Applicant, action).is_some();
+    let can_resubmit = can(Action::Resubmit);
+    let resubmit = can_resubmit.then(|| ResubmitForm {
+        form: FormState::new(values, errors, state.programme.window_open_at(state.clock.now())),
+        form_action: format!("/status/{token}"),
+        form_version: record.version,
+        form_id: "resubmit-form",
+        form_submit: "重新提交",
+    });
+    let page = StatusPage {
+        record: RecordPage::of(&state.programme, record, events),
+        resubmit,
+        can_resubmit,
+        can_withdraw: can(Action::Withdraw),
+        submitted,
+        email: record.application.email.as_str(),
+        files_base: format!("/status/{token}/files"),
+        print_url: format!("/status/{token}/print"),
+    };
+    Page::typed("status.html", "申报进度", &page)
+}
+
+/// The applicant's status page (or, for JSON clients, the record and its events).
+pub async fn show(
+    State(state): State<AppState>,
+    link: Linked<StatusClaims>,
+    Query(query): Query<StatusQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let json = accepts_json(&headers);
+    let (record, events) =
+        workflow::load(&state, &link.claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
+    if json {
+        return Ok(Json(RecordJson::of(&record, &events)).into_response());
+    }
+    let values = record.application.form_values();
+    Ok(status_page(&state, &link.token, &record, &events, values, &[], query.submitted.is_some())?.into_response())
+}
+
+/// The applicant's decision form.
+#[derive(Deserialize, Default)]
+pub struct ApplicantForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    /// The version the page showed (status links carry none).
+    #[serde(default)]
+    version: Option<u64>,
+    /// The applicant confirms a withdrawal.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /status/{token}`: the applicant withdraws, or resubmits a returned application.
+pub async fn act(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<StatusClaims>,
+    ClientAddr(client): ClientAddr,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
+    let form: ApplicantForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    let expected = form.version.unwrap_or(0);
+    let back = format!("/status/{}", link.token);
+    if form.decision == "resubmit" {
+        let edited: ApplicationForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        return match decide::resubmit(&state, &record, &events, expected, &edited, &client).await {
+            Ok(()) => Ok(Redirect::to(&back).into_response()),
+            Err(Error::Invalid(reasons)) => {
+                // The edit form again, with the values as sent and each message beside its field.
+                let values = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
+                Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let decision = Decision { decision: form.decision, comment: form.comment, confirmed: form.confirm.is_some() };
+    decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await?;
+    Ok(Redirect::to(&back).into_response())
+}

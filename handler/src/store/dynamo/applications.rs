@@ -1,0 +1,254 @@
+//! Applications on DynamoDB: one transaction per change, named items, cancellation reasons
+//! read by name.
+
+use super::{
+    DynamoStore, app_key, decode, encode, event_item, get_n, get_s, mail_item, n, put, record_item, s, scope_key, sdk,
+    service_error,
+};
+use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use policy::HrScope;
+use std::collections::HashMap;
+
+/// What one item of a transaction is, so a cancellation names the condition that failed
+/// instead of a position in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// The submission id (idempotency).
+    Submission,
+    /// The keyed hash of the identity number (one application per person and round).
+    IdNumber,
+    /// The application record.
+    Record,
+    /// An audit event.
+    Event,
+    /// A quota counter.
+    Quota,
+    /// A queued mail.
+    Mail,
+}
+
+impl DynamoStore {
+    /// The one transaction `create` sends: conditional puts of the submission id, the identity
+    /// hash and the record, then the event and the mails. Public so benchmarks can send the very
+    /// same write through the bare SDK.
+    pub fn create_items(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        Ok(self.create_parts(record, event, mails)?.into_iter().map(|(_, item)| item).collect())
+    }
+
+    fn create_parts(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+    ) -> Result<Vec<(Part, TransactWriteItem)>, StoreError> {
+        let mut items = vec![
+            (
+                Part::Submission,
+                put(
+                    &self.table,
+                    HashMap::from([
+                        ("pk".into(), s(format!("SUB#{}", record.submission_id))),
+                        ("sk".into(), s("SUB")),
+                        ("reference".into(), s(&record.reference)),
+                        ("body_hash".into(), s(&record.body_hash)),
+                    ]),
+                    Some("attribute_not_exists(pk)"),
+                )?,
+            ),
+            (
+                Part::IdNumber,
+                put(
+                    &self.table,
+                    HashMap::from([
+                        ("pk".into(), s(format!("IDN#{}#{}", record.round, record.id_hash))),
+                        ("sk".into(), s("IDN")),
+                        ("reference".into(), s(&record.reference)),
+                    ]),
+                    Some("attribute_not_exists(pk)"),
+                )?,
+            ),
+            (Part::Record, put(&self.table, record_item(record)?, Some("attribute_not_exists(pk)"))?),
+            (Part::Event, put(&self.table, event_item(&record.reference, event)?, Some("attribute_not_exists(pk)"))?),
+        ];
+        for mail in mails {
+            items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
+        }
+        Ok(items)
+    }
+
+    /// Sends one transaction, retrying with backoff while it only conflicts with another or is
+    /// throttled. `Ok(empty)`: applied. Otherwise the parts whose condition failed.
+    async fn transact(&self, parts: Vec<(Part, TransactWriteItem)>) -> Result<Vec<Part>, StoreError> {
+        let (names, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
+        for attempt in 0..6 {
+            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(Vec::new()),
+                Err(err) => err,
+            };
+            let service = match err {
+                SdkError::ServiceError(e) => e.into_err(),
+                other => return Err(sdk(other)),
+            };
+            let TransactWriteItemsError::TransactionCanceledException(cancelled) = &service else {
+                return Err(service_error(service.code().unwrap_or_default(), service.message().unwrap_or_default()));
+            };
+            let codes: Vec<String> =
+                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect();
+            let failed: Vec<Part> =
+                names.iter().zip(&codes).filter(|(_, c)| *c == "ConditionalCheckFailed").map(|(p, _)| *p).collect();
+            if !failed.is_empty() {
+                return Ok(failed);
+            }
+            if !codes.iter().any(|c| c == "TransactionConflict" || c == "ThrottlingError") {
+                return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+        }
+        Err(StoreError::Unavailable("transaction kept conflicting".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Applications for DynamoStore {
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+        let failed = self.transact(self.create_parts(record, event, mails)?).await?;
+        if failed.is_empty() {
+            return Ok(Created::New);
+        }
+        if failed.contains(&Part::Submission) {
+            let existing = self
+                .record_by_submission(&record.submission_id)
+                .await?
+                .ok_or_else(|| StoreError::Internal("submission id held by no record".into()))?;
+            let same_body = existing.body_hash == record.body_hash;
+            return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+        }
+        if failed.contains(&Part::IdNumber) {
+            return Ok(Created::DuplicateIdNumber);
+        }
+        // The record and its first event are keyed by the reference.
+        if failed.contains(&Part::Record) || failed.contains(&Part::Event) {
+            return Ok(Created::ReferenceTaken);
+        }
+        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+    }
+
+    async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
+        let record = &change.record;
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let app = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(app_key(&record.reference)))
+            .update_expression("SET #status = :status, #version = :version, #record = :record, gsi1pk = :gsi1pk")
+            .condition_expression("attribute_exists(pk) AND #version = :expected")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_values(":status", s(record.status.code()))
+            .expression_attribute_values(":version", n(record.version))
+            .expression_attribute_values(":record", s(encode(record)?))
+            .expression_attribute_values(":gsi1pk", s(scope_key(record.round, &record.scope())))
+            .expression_attribute_values(":expected", n(change.expected_version));
+        let mut items = vec![(Part::Record, TransactWriteItem::builder().update(app.build().map_err(build)?).build())];
+        // The quota counter: take a place only while `used < cap`; give one back only if taken.
+        let quota = |key: &str, expression: &str, condition: &str, cap: u32| -> Result<TransactWriteItem, StoreError> {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(format!("QUOTA#{key}")))
+                .key("sk", s("QUOTA"))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":cap", n(cap))
+                .build()
+                .map_err(build)?;
+            Ok(TransactWriteItem::builder().update(update).build())
+        };
+        let quota_cap = match &change.quota {
+            Some(QuotaChange::Take { key, cap }) => {
+                let take = "SET used = if_not_exists(used, :zero) + :one";
+                items.push((
+                    Part::Quota,
+                    quota(key, take, "(attribute_not_exists(used) OR used < :cap) AND :cap > :zero", *cap)?,
+                ));
+                Some((key.clone(), *cap))
+            }
+            Some(QuotaChange::Release { key }) => {
+                items.push((Part::Quota, quota(key, "SET used = used - :one", "used > :zero AND :cap >= :zero", 0)?));
+                None
+            }
+            None => None,
+        };
+        items.push((
+            Part::Event,
+            put(&self.table, event_item(&record.reference, &change.event)?, Some("attribute_not_exists(pk)"))?,
+        ));
+        for mail in &change.mails {
+            items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
+        }
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(Transitioned::Done);
+        }
+        if failed.contains(&Part::Record) {
+            return Ok(match self.get(&record.reference).await? {
+                Some(current) => Transitioned::Stale(Box::new(current)),
+                None => Transitioned::NotFound,
+            });
+        }
+        if failed.contains(&Part::Quota)
+            && let Some((key, cap)) = &quota_cap
+        {
+            return Ok(Transitioned::QuotaFull { used: self.quota_used(key).await?, cap: *cap });
+        }
+        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+    }
+
+    async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
+        let out = self.item(format!("APP#{reference}"), "APP").await?;
+        out.map(|item| decode(get_s(&item, "record")?)).transpose()
+    }
+
+    async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {
+        let mut records = match scope {
+            Some(scope) => self.query_records("gsi1", scope_key(round, scope)).await?,
+            None => self.query_records("gsi2", format!("APPS#{round}")).await?,
+        };
+        records.sort_by(|a, b| (&a.created_at, &a.reference).cmp(&(&b.created_at, &b.reference)));
+        Ok(records)
+    }
+
+    async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :ev)")
+            .expression_attribute_values(":pk", s(format!("APP#{reference}")))
+            .expression_attribute_values(":ev", s("EV#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.items().iter().map(|item| decode(get_s(item, "event")?)).collect()
+    }
+
+    async fn quota_used(&self, key: &str) -> Result<u32, StoreError> {
+        let out = self.item(format!("QUOTA#{key}"), "QUOTA").await?;
+        Ok(out.map(|item| get_n(&item, "used")).transpose()?.unwrap_or(0) as u32)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.client.describe_table().table_name(&self.table).send().await.map_err(sdk)?;
+        Ok(())
+    }
+}

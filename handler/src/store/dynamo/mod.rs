@@ -1,0 +1,225 @@
+//! DynamoDB: one table, two global secondary indexes, conditional writes and transactions.
+//!
+//! | item | pk | sk | gsi1 (pk, sk) | gsi2 (pk, sk) |
+//! |---|---|---|---|---|
+//! | application | `APP#ref` | `APP` | `SCOPE#round#scope`, `created#ref` | `APPS#round`, `created#ref` |
+//! | event | `APP#ref` | `EV#00001` | | |
+//! | submission id | `SUB#id` | `SUB` | | |
+//! | identity number (keyed hash) | `IDN#round#hash` | `IDN` | | |
+//! | quota counter | `QUOTA#key` | `QUOTA` | | |
+//! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING`, `created#id` while unsent |
+
+mod applications;
+mod outbox;
+#[cfg(feature = "table-spec")]
+mod table;
+
+use super::{Applications, Event, Mail, Record, StoreError};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use policy::HrScope;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The attribute DynamoDB's TTL reads (unix seconds): sent mail expires after [`SENT_MAIL_DAYS`].
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// Days a sent mail is kept.
+pub const SENT_MAIL_DAYS: i64 = 90;
+
+/// The DynamoDB adapter.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// When a mail sent at `at` (RFC 3339) expires, in unix seconds.
+fn expiry_after_sending(at: &str) -> i64 {
+    let sent = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    (sent + time::Duration::days(SENT_MAIL_DAYS)).unix_timestamp()
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, key: &str) -> Result<&'a str, StoreError> {
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Internal(format!("item lacks string attribute {key}")))
+}
+
+fn get_n(item: &Item, key: &str) -> Result<i64, StoreError> {
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StoreError::Internal(format!("item lacks number attribute {key}")))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// Maps an SDK error: anything that says "could not reach or was throttled" is `Unavailable`.
+fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(err: SdkError<E, R>) -> StoreError {
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{err:?}"))
+        }
+        SdkError::ServiceError(e) => {
+            service_error(e.err().code().unwrap_or_default(), e.err().message().unwrap_or_default())
+        }
+        _ => StoreError::Internal(format!("{err:?}")),
+    }
+}
+
+/// A service error: throttling and server trouble are `Unavailable` (try again), the rest `Internal`.
+fn service_error(code: &str, message: &str) -> StoreError {
+    let busy = [
+        "Throttling",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    ]
+    .iter()
+    .any(|b| code.contains(b));
+    let text = format!("{code}: {message}");
+    if busy { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
+}
+
+/// The partition of an HR scope's applications in `gsi1`, per round.
+fn scope_key(round: i32, scope: &HrScope) -> String {
+    format!("SCOPE#{round}#{}", scope.key())
+}
+
+fn app_key(reference: &str) -> Item {
+    HashMap::from([("pk".into(), s(format!("APP#{reference}"))), ("sk".into(), s("APP"))])
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn event_item(reference: &str, event: &Event) -> Result<Item, StoreError> {
+    Ok(HashMap::from([
+        ("pk".into(), s(format!("APP#{reference}"))),
+        ("sk".into(), s(format!("EV#{:05}", event.seq))),
+        ("event".into(), s(encode(event)?)),
+    ]))
+}
+
+fn mail_item(mail: &Mail) -> Result<Item, StoreError> {
+    Ok(HashMap::from([
+        ("pk".into(), s(format!("MAIL#{}", mail.id))),
+        ("sk".into(), s("MAIL")),
+        ("gsi2pk".into(), s("MAIL#PENDING")),
+        ("gsi2sk".into(), s(format!("{}#{}", mail.created_at, mail.id))),
+        ("mail".into(), s(encode(mail)?)),
+        ("attempts".into(), n(0)),
+        ("due_at".into(), n(0)),
+    ]))
+}
+
+fn record_item(record: &Record) -> Result<Item, StoreError> {
+    let mut item = app_key(&record.reference);
+    item.extend([
+        ("gsi1pk".into(), s(scope_key(record.round, &record.scope()))),
+        ("gsi1sk".into(), s(format!("{}#{}", record.created_at, record.reference))),
+        ("gsi2pk".into(), s(format!("APPS#{}", record.round))),
+        ("gsi2sk".into(), s(format!("{}#{}", record.created_at, record.reference))),
+        ("status".into(), s(record.status.code())),
+        ("version".into(), n(record.version)),
+        ("record".into(), s(encode(record)?)),
+    ]);
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// An adapter over `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// A client from the environment; `endpoint` (DynamoDB Local) overrides the service address
+    /// and, with no credentials configured, local dummy ones are used.
+    pub async fn client(endpoint: Option<&str>) -> Client {
+        let local = endpoint
+            .filter(|_| !crate::config::aws_credentials_set())
+            .map(|_| aws_credential_types::Credentials::new("local", "local", None, None, "tepei-local"));
+        let second = std::time::Duration::from_secs(1);
+        Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await)
+    }
+
+    /// The SDK client.
+    pub fn sdk(&self) -> &Client {
+        &self.client
+    }
+
+    /// One item by key, read consistently.
+    async fn item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(out.item)
+    }
+
+    async fn record_by_submission(&self, submission_id: &str) -> Result<Option<Record>, StoreError> {
+        match self.item(format!("SUB#{submission_id}"), "SUB").await? {
+            Some(item) => self.get(get_s(&item, "reference")?).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn query_records(&self, index: &str, pk: String) -> Result<Vec<Record>, StoreError> {
+        let mut records = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", format!("{index}pk"))
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in out.items() {
+                records.push(decode(get_s(item, "record")?)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(records)
+    }
+}

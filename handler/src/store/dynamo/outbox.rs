@@ -1,0 +1,134 @@
+//! The outbox on DynamoDB: pending mail in `gsi2`, leased by a conditional update.
+
+use super::{DynamoStore, TTL_ATTRIBUTE, decode, expiry_after_sending, get_n, get_s, mail_item, n, s, sdk};
+use crate::store::{Mail, MailQueue, StoreError};
+use aws_sdk_dynamodb::error::SdkError;
+
+#[async_trait::async_trait]
+impl MailQueue for DynamoStore {
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
+        for mail in mails {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(mail_item(mail)?))
+                .send()
+                .await
+                .map_err(sdk)?;
+        }
+        Ok(())
+    }
+
+    async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s("MAIL#PENDING"))
+            .limit((limit * 4).min(1000) as i32)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let mut claimed = Vec::new();
+        for item in out.items() {
+            if claimed.len() >= limit {
+                break;
+            }
+            if get_n(item, "due_at")? > now {
+                continue;
+            }
+            let pk = get_s(item, "pk")?.to_owned();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(pk))
+                .key("sk", s("MAIL"))
+                .update_expression("SET due_at = :lease")
+                .condition_expression("attribute_exists(gsi2pk) AND due_at <= :now")
+                .expression_attribute_values(":lease", n(now + lease))
+                .expression_attribute_values(":now", n(now))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                .send()
+                .await;
+            match result {
+                Ok(updated) => {
+                    let attrs = updated.attributes.unwrap_or_default();
+                    let mut mail: Mail = decode(get_s(&attrs, "mail")?)?;
+                    mail.attempts = get_n(&attrs, "attempts")? as u32;
+                    claimed.push(mail);
+                }
+                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+                Err(e) => return Err(sdk(e)),
+            }
+        }
+        claimed.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        Ok(claimed)
+    }
+
+    async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("MAIL#{id}")))
+            .key("sk", s("MAIL"))
+            .update_expression(format!(
+                "REMOVE gsi2pk, gsi2sk SET sent_at = :at, attempts = attempts + :one, {TTL_ATTRIBUTE} = :ttl"
+            ))
+            .expression_attribute_values(":at", s(at))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(expiry_after_sending(at)))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("MAIL#{id}")))
+            .key("sk", s("MAIL"))
+            .update_expression("SET attempts = attempts + :one, due_at = :due, last_error = :e")
+            .condition_expression("attribute_exists(gsi2pk)")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":due", n(retry_at))
+            .expression_attribute_values(":e", s(error.chars().take(500).collect::<String>()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk(e)),
+        }
+    }
+
+    async fn unsent_mail(&self) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi2")
+                .key_condition_expression("gsi2pk = :p")
+                .expression_attribute_values(":p", s("MAIL#PENDING"))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            count += out.count as usize;
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(count)
+    }
+}

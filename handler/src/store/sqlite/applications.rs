@@ -1,0 +1,188 @@
+//! Applications on SQLite: each change one savepoint on the store's single writer thread.
+
+use super::{EventRow, MailRow, SqliteStore, decode, encode, insert_change, unavailable};
+use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
+use policy::HrScope;
+use rusqlite::{OptionalExtension, params};
+
+#[async_trait::async_trait]
+impl Applications for SqliteStore {
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+        // Encoding happens here, on the caller's thread, not on the single store thread.
+        let record_json = encode(record)?;
+        let event = EventRow::new(event)?;
+        let mails = mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
+        let record = record.clone();
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let earlier: Option<String> = tx
+                .query_row(
+                    "SELECT record FROM applications WHERE submission_id = ?1",
+                    params![record.submission_id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            if let Some(earlier) = earlier {
+                let existing: Record = decode(&earlier)?;
+                let same_body = existing.body_hash == record.body_hash;
+                return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+            }
+            let taken: bool = tx
+                .query_row(
+                    "SELECT 1 FROM applications WHERE round = ?1 AND id_hash = ?2",
+                    params![record.round, record.id_hash],
+                    |_| Ok(true),
+                )
+                .optional()
+                .map_err(unavailable)?
+                .unwrap_or(false);
+            if taken {
+                return Ok(Created::DuplicateIdNumber);
+            }
+            let inserted = tx.execute(
+                "INSERT INTO applications (reference, round, id_hash, submission_id, body_hash, status, version, stream, scope, record, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    record.reference,
+                    record.round,
+                    record.id_hash,
+                    record.submission_id,
+                    record.body_hash,
+                    record.status.code(),
+                    record.version as i64,
+                    record.stream(),
+                    record.scope().key(),
+                    record_json,
+                    record.created_at,
+                    record.updated_at
+                ],
+            );
+            // The reference is the primary key: two random references met; nothing is written.
+            match inserted {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+                {
+                    return Ok(Created::ReferenceTaken);
+                }
+                other => other.map_err(unavailable)?,
+            };
+            insert_change(&tx, &record.reference, &event, &mails)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(Created::New)
+        })
+        .await
+    }
+
+    async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
+        let record_json = encode(&change.record)?;
+        let event = EventRow::new(&change.event)?;
+        let mails = change.mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
+        let (record, expected, quota) = (change.record.clone(), change.expected_version, change.quota.clone());
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let current: Option<String> = tx
+                .query_row("SELECT record FROM applications WHERE reference = ?1", params![record.reference], |row| row.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            let Some(current) = current else { return Ok(Transitioned::NotFound) };
+            let current: Record = decode(&current)?;
+            if current.version != expected {
+                return Ok(Transitioned::Stale(Box::new(current)));
+            }
+            match &quota {
+                Some(QuotaChange::Take { key, cap }) => {
+                    let used: u32 = tx
+                        .query_row("SELECT used FROM quotas WHERE key = ?1", params![key], |row| row.get(0))
+                        .optional()
+                        .map_err(unavailable)?
+                        .unwrap_or(0);
+                    if used >= *cap {
+                        return Ok(Transitioned::QuotaFull { used, cap: *cap });
+                    }
+                    tx.execute(
+                        "INSERT INTO quotas (key, used) VALUES (?1, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1",
+                        params![key],
+                    )
+                    .map_err(unavailable)?;
+                }
+                Some(QuotaChange::Release { key }) => {
+                    tx.execute("UPDATE quotas SET used = used - 1 WHERE key = ?1 AND used > 0", params![key]).map_err(unavailable)?;
+                }
+                None => {}
+            }
+            tx.execute(
+                "UPDATE applications SET status = ?2, version = ?3, stream = ?4, scope = ?5, record = ?6, updated_at = ?7
+                 WHERE reference = ?1 AND version = ?8",
+                params![
+                    record.reference,
+                    record.status.code(),
+                    record.version as i64,
+                    record.stream(),
+                    record.scope().key(),
+                    record_json,
+                    record.updated_at,
+                    expected as i64
+                ],
+            )
+            .map_err(unavailable)?;
+            insert_change(&tx, &record.reference, &event, &mails)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(Transitioned::Done)
+        })
+        .await
+    }
+
+    async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
+        let reference = reference.to_owned();
+        self.with(move |conn| {
+            let text: Option<String> = conn
+                .query_row("SELECT record FROM applications WHERE reference = ?1", params![reference], |row| row.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            text.map(|t| decode(&t)).transpose()
+        })
+        .await
+    }
+
+    async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {
+        let scope = scope.map(|s| s.key().to_owned());
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT record FROM applications WHERE round = ?1 AND (?2 IS NULL OR scope = ?2)
+                     ORDER BY created_at, reference",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt.query_map(params![round, scope], |row| row.get::<_, String>(0)).map_err(unavailable)?;
+            rows.map(|r| r.map_err(unavailable).and_then(|t| decode(&t))).collect()
+        })
+        .await
+    }
+
+    async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError> {
+        let reference = reference.to_owned();
+        self.with(move |conn| {
+            let mut stmt =
+                conn.prepare("SELECT event FROM events WHERE reference = ?1 ORDER BY seq").map_err(unavailable)?;
+            let rows = stmt.query_map(params![reference], |row| row.get::<_, String>(0)).map_err(unavailable)?;
+            rows.map(|r| r.map_err(unavailable).and_then(|t| decode(&t))).collect()
+        })
+        .await
+    }
+
+    async fn quota_used(&self, key: &str) -> Result<u32, StoreError> {
+        let key = key.to_owned();
+        self.with(move |conn| {
+            conn.query_row("SELECT used FROM quotas WHERE key = ?1", params![key], |row| row.get(0))
+                .optional()
+                .map(Option::unwrap_or_default)
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(unavailable)).await
+    }
+}

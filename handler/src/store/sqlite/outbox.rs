@@ -1,0 +1,81 @@
+//! The outbox on SQLite: due mail leased by one `UPDATE … RETURNING`.
+
+use super::{MailRow, SqliteStore, decode, insert_mail, unavailable};
+use crate::store::{Mail, MailQueue, StoreError};
+use rusqlite::params;
+
+#[async_trait::async_trait]
+impl MailQueue for SqliteStore {
+    async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
+        let mails = mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            for mail in &mails {
+                insert_mail(&tx, mail)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let mut mails = Vec::new();
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "UPDATE outbox SET due_at = ?1 WHERE id IN (
+                           SELECT id FROM outbox WHERE sent_at IS NULL AND due_at <= ?2 ORDER BY created_at, id LIMIT ?3)
+                         RETURNING mail, attempts",
+                    )
+                    .map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(params![now + lease, now, limit as i64], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)))
+                    .map_err(unavailable)?;
+                for row in rows {
+                    let (text, attempts) = row.map_err(unavailable)?;
+                    let mut mail: Mail = decode(&text)?;
+                    mail.attempts = attempts;
+                    mails.push(mail);
+                }
+            }
+            tx.commit().map_err(unavailable)?;
+            mails.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+            Ok(mails)
+        })
+        .await
+    }
+
+    async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError> {
+        let (id, at) = (id.to_owned(), at.to_owned());
+        self.with(move |conn| {
+            conn.execute("UPDATE outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id = ?1", params![id, at])
+                .map(|_| ())
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError> {
+        let (id, error) = (id.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, due_at = ?2, last_error = ?3 WHERE id = ?1 AND sent_at IS NULL",
+                params![id, retry_at, error],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn unsent_mail(&self) -> Result<usize, StoreError> {
+        self.with(|conn| {
+            conn.query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", [], |row| row.get::<_, i64>(0))
+                .map(|n| n as usize)
+                .map_err(unavailable)
+        })
+        .await
+    }
+}

@@ -1,0 +1,61 @@
+//! A record as its pages show it, and as JSON clients of a link see it.
+
+use super::{AttachmentsView, EventView, RecordView, Row};
+use crate::store::{Event, Record};
+use policy::Programme;
+use serde::Serialize;
+
+/// What every record page (status, review) shows: the header, the fields, the files and the
+/// timeline.
+#[derive(Serialize)]
+pub struct RecordPage {
+    record: RecordView,
+    rows: Vec<Row>,
+    attachments: AttachmentsView,
+    events: Vec<EventView>,
+}
+
+impl RecordPage {
+    /// The page parts of `record`.
+    pub fn of(p: &Programme, record: &Record, events: &[Event]) -> Self {
+        Self {
+            record: super::record(p, record),
+            rows: super::rows(p, &record.application),
+            attachments: super::attachments(p, record),
+            events: super::events(events),
+        }
+    }
+}
+
+/// An application as JSON clients of a link see it (the API contract).
+#[derive(Serialize)]
+pub struct RecordJson<'a> {
+    reference: &'a str,
+    status: policy::Status,
+    version: u64,
+    events: Vec<EventJson<'a>>,
+}
+
+/// One event as JSON clients see it.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    kind: policy::EventKind,
+    actor: policy::Actor,
+    at: &'a str,
+    comment: Option<&'a str>,
+}
+
+impl<'a> RecordJson<'a> {
+    /// The JSON view of `record`.
+    pub fn of(record: &'a Record, events: &'a [Event]) -> Self {
+        Self {
+            reference: &record.reference,
+            status: record.status,
+            version: record.version,
+            events: events
+                .iter()
+                .map(|e| EventJson { kind: e.kind, actor: e.actor, at: &e.at, comment: e.comment.as_deref() })
+                .collect(),
+        }
+    }
+}

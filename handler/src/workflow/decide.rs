@@ -1,0 +1,183 @@
+//! Decisions behind signed links (unit, HR, centre; the applicant withdraws) and the
+//! resubmission of a returned application, through one [`apply`] step: `policy::step`, the one
+//! state machine, then one conditional write of the new version with its event, its mails and
+//! any quota place.
+
+use crate::store::{Event, QuotaChange, Record, Transition, Transitioned};
+use crate::workflow::{Error, client_hash, notify};
+use crate::{AppState, views};
+use policy::{Action, Actor, Application, ApplicationForm, QuotaEffect, QuotaSlot, Reason};
+
+/// Longest comment.
+pub const COMMENT_MAX: usize = 1000;
+
+/// What a reviewer or the applicant asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Decision {
+    /// `approve`, `return`, `select`, `reject`, `withdraw`.
+    pub decision: String,
+    /// The comment (required to return).
+    pub comment: String,
+    /// The applicant confirmed a withdrawal.
+    pub confirmed: bool,
+}
+
+/// The quota counter a recommendation of `record` counts against.
+pub fn quota_slot(state: &AppState, record: &Record) -> Result<QuotaSlot, Error> {
+    state.programme.quota_for(&record.application).ok_or_else(|| {
+        Error::Internal(format!("{}: stream {} is not in the programme", record.reference, record.stream()))
+    })
+}
+
+/// The address of whoever acts as `actor` on `record`.
+pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<String> {
+    match actor {
+        Actor::Applicant => Some(record.application.email.to_string()),
+        Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
+        Actor::Hr => state.reviewers.hr(record.scope().key()).map(ToString::to_string),
+        Actor::Centre => Some(state.reviewers.centre().to_string()),
+    }
+}
+
+/// One step on the record at version `expected`: the new application (a resubmission) or the
+/// same, the event's comment, the mails, and the write. Every change goes through here.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    actor: Actor,
+    action: Action,
+    application: Option<Application>,
+    comment: &str,
+    client: &str,
+) -> Result<(), Error> {
+    let step = policy::step(record.status, actor, action).ok_or_else(|| not_allowed(record, action))?;
+    let now = views::rfc3339(state.clock.now());
+    let mut next = record.clone();
+    next.status = step.to;
+    next.version = record.version + 1;
+    next.updated_at = now.clone();
+    if let Some(application) = application {
+        next.application = application;
+    }
+    let event = Event {
+        seq: events.len() as u32 + 1,
+        kind: step.event,
+        actor,
+        actor_address: actor_address(state, actor, record),
+        at: now,
+        comment: (!comment.is_empty()).then(|| comment.to_owned()),
+        status: step.to,
+        client_hash: Some(client_hash(state, client)),
+    };
+    let quota = match step.quota {
+        QuotaEffect::None => None,
+        QuotaEffect::Take => {
+            let slot = quota_slot(state, record)?;
+            Some(QuotaChange::Take { key: slot.key.to_string(), cap: slot.cap })
+        }
+        QuotaEffect::Release => Some(QuotaChange::Release { key: quota_slot(state, record)?.key.to_string() }),
+    };
+    // The resubmission's comment lists the changed fields for the record; its mail says none.
+    let mail_comment = if action == Action::Resubmit { "" } else { comment };
+    let mails = notify::decided(state, &next, actor, action, mail_comment)?;
+    let change = Transition { expected_version: expected, record: next, event, mails, quota };
+    match state.store.transition(&change).await? {
+        Transitioned::Done => {
+            tracing::info!(reference = %record.reference, actor = actor.code(), event = step.event.code(), "change stored");
+            state.mail_queued().await;
+            Ok(())
+        }
+        Transitioned::Stale(_) => {
+            let events = state.store.events(&record.reference).await.unwrap_or_default();
+            Err(Error::Stale(views::already_decided(&events)))
+        }
+        Transitioned::QuotaFull { used, cap } => Err(Error::QuotaFull(policy::QuotaFull { used, cap })),
+        Transitioned::NotFound => Err(Error::NotFound),
+    }
+}
+
+fn not_allowed(record: &Record, action: Action) -> Error {
+    let (title, verb) = if action == Action::Resubmit {
+        ("不能重新提交", "重新提交")
+    } else {
+        ("不能进行此操作", "进行此操作")
+    };
+    Error::NotAllowed {
+        title, message: format!("这份申报当前为“{}”，不能{verb}。", record.status.label())
+    }
+}
+
+fn incomplete(title: &'static str, message: impl Into<String>) -> Error {
+    Error::Incomplete { title, message: message.into() }
+}
+
+/// A reviewer's decision, or the applicant's withdrawal, on the version the link was issued for.
+pub async fn decide(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    actor: Actor,
+    decision: &Decision,
+    client: &str,
+) -> Result<(), Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    let action = Action::from_code(decision.decision.trim())
+        .filter(|a| *a != Action::Resubmit)
+        .ok_or_else(|| incomplete("请选择操作", "请选择“审核通过”或“退回”后再提交。"))?;
+    if policy::step(record.status, actor, action).is_none() {
+        return Err(not_allowed(record, action));
+    }
+    let comment = decision.comment.trim();
+    if action == Action::Return && comment.is_empty() {
+        return Err(incomplete("请填写退回意见", "退回时必须填写退回意见，申报人将按意见修改。请返回上一页填写。"));
+    }
+    if comment.chars().count() > COMMENT_MAX {
+        return Err(incomplete("意见过长", format!("意见不能超过{COMMENT_MAX}个字。")));
+    }
+    if action == Action::Withdraw && !decision.confirmed {
+        return Err(incomplete("请确认撤回", "撤回后不能恢复。请勾选“确认撤回”后再提交。"));
+    }
+    apply(state, record, events, expected, actor, action, None, comment, client).await
+}
+
+/// A returned application, edited and sent again: checked like a new one (the 身份证号 may not
+/// change), stored as a new version with the changed fields named in the event, and sent to the
+/// unit reviewer again.
+pub async fn resubmit(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    form: &ApplicationForm,
+    client: &str,
+) -> Result<(), Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    if policy::step(record.status, Actor::Applicant, Action::Resubmit).is_none() {
+        return Err(not_allowed(record, Action::Resubmit));
+    }
+    if !state.programme.window_open_at(state.clock.now()) {
+        return Err(Error::Closed("修改"));
+    }
+    let application = Application::parse(form, &state.programme).and_then(|a| {
+        if a.id_number == record.application.id_number {
+            Ok(a)
+        } else {
+            Err(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")])
+        }
+    });
+    let application = application.map_err(Error::Invalid)?;
+    let changed = views::changed_fields(&state.programme, &record.application, &application);
+    let comment =
+        if changed.is_empty() { "未修改内容".to_owned() } else { format!("修改了：{}", changed.join("、")) };
+    tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
+    apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, Some(application), &comment, client)
+        .await
+}

@@ -1,0 +1,68 @@
+//! Why the workflow did not do what was asked. The HTTP layer maps each to a status code and
+//! a page or JSON body; the texts are for the person who asked.
+
+use crate::store::StoreError;
+use policy::Reason;
+
+/// A refusal or a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Outside the submission window; what was refused (`申报表`, `修改`).
+    #[error("outside the window")]
+    Closed(&'static str),
+    /// Field errors.
+    #[error("{} field errors", .0.len())]
+    Invalid(Vec<Reason>),
+    /// The identity number already applied this round.
+    #[error("identity number already applied")]
+    DuplicateIdNumber,
+    /// The submission id was used with another body.
+    #[error("submission id reused with another body")]
+    SubmissionConflict,
+    /// Someone decided first: who and when, in words.
+    #[error("stale")]
+    Stale(String),
+    /// The state machine allows no such step now.
+    #[error("{title}")]
+    NotAllowed {
+        /// Page title.
+        title: &'static str,
+        /// Why, in words.
+        message: String,
+    },
+    /// The request lacks something the step needs (a decision, a comment, a confirmation).
+    #[error("{title}")]
+    Incomplete {
+        /// Page title.
+        title: &'static str,
+        /// What to add.
+        message: String,
+    },
+    /// Every place is taken.
+    #[error(transparent)]
+    QuotaFull(#[from] policy::QuotaFull),
+    /// No such application.
+    #[error("not found")]
+    NotFound,
+    /// A service could not be reached; nothing was written.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else (logged, never shown).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => Error::Unavailable(m),
+            StoreError::Internal(m) => Error::Internal(m),
+        }
+    }
+}
+
+impl From<tera::Error> for Error {
+    fn from(e: tera::Error) -> Self {
+        Error::Internal(theme::error_chain(&e))
+    }
+}

@@ -1,0 +1,31 @@
+//! What tepei does, apart from HTTP: submissions, decisions and resubmissions (one state
+//! machine, one apply step), links with typed claims, every mail, dashboards, paper check codes
+//! and uploads. Nothing here imports axum or an adapter: it works through [`AppState`]'s ports.
+//!
+//! [`AppState`]: crate::AppState
+
+pub mod dashboard;
+pub mod decide;
+mod error;
+pub mod links;
+pub mod notify;
+pub mod paper;
+pub mod submit;
+pub mod uploads;
+
+pub use error::Error;
+
+use crate::AppState;
+use crate::store::{Event, Record};
+
+/// An application and its events, or why not.
+pub async fn load(state: &AppState, reference: &str) -> Result<(Record, Vec<Event>), Error> {
+    let record = state.store.get(reference).await?.ok_or(Error::NotFound)?;
+    let events = state.store.events(reference).await?;
+    Ok((record, events))
+}
+
+/// The keyed hash of a client address, for the audit trail (never the address itself).
+pub fn client_hash(state: &AppState, client: &str) -> String {
+    policy::keyed_hash(&state.settings.secret, &["client", client])
+}

@@ -1,0 +1,223 @@
+//! Every mail tepei sends, composed here from `mail/{name}.txt` and `.html` with a typed
+//! context. Mails are written to the outbox with the change they report.
+
+use crate::store::{Mail, MailFile, Record};
+use crate::views::{self, AttachmentsView, FileView};
+use crate::workflow::{Error, links};
+use crate::{AppState, ids};
+use policy::{Action, Actor, Application, EventKind, Status};
+use serde::Serialize;
+
+/// Renders a mail from `mail/{name}.txt` and `.html`.
+fn compose<C: Serialize>(
+    state: &AppState,
+    name: &str,
+    to: &str,
+    subject: String,
+    reference: &str,
+    context: &C,
+) -> Result<Mail, Error> {
+    let context = tera::Context::from_serialize(context)?;
+    let render = |ext: &str| state.pages.render_bare(&format!("mail/{name}.{ext}"), &context);
+    Ok(Mail {
+        id: ids::random_id(),
+        reference: reference.to_owned(),
+        to: to.to_owned(),
+        subject,
+        text: render("txt")?,
+        html: render("html")?,
+        created_at: views::rfc3339(state.clock.now()),
+        attempts: 0,
+        files: Vec::new(),
+    })
+}
+
+/// What the submission mails show.
+#[derive(Serialize)]
+struct Submitted<'a> {
+    a: &'a Application,
+    reference: &'a str,
+    masked_id: String,
+    stream_name: String,
+    hr_name: String,
+    submitted_at: String,
+    deadline: String,
+    issuer: &'a str,
+    status_url: String,
+    review_url: String,
+    review_days: i64,
+    files: Vec<FileView>,
+}
+
+/// The two mails of a new application: its status link to the applicant, and the review link
+/// to the unit reviewer.
+pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> {
+    let p = &state.programme;
+    let a = &record.application;
+    let reference = &record.reference;
+    let AttachmentsView { files, .. } = views::attachments(p, record);
+    let context = Submitted {
+        a,
+        reference,
+        masked_id: a.id_number.masked(),
+        stream_name: views::stream_name(p, a),
+        hr_name: a.hr_scope().reviewer_name(p),
+        submitted_at: views::chinese_time(&record.created_at),
+        deadline: views::chinese_date(p.count_at()),
+        issuer: &p.notice_issuer,
+        status_url: links::absolute(state, &links::status_path(state, reference)),
+        review_url: links::absolute(state, &links::review_path(state, reference, Actor::Unit, record.version)),
+        review_days: state.settings.review_ttl.whole_days(),
+        files,
+    };
+    Ok(vec![
+        compose(
+            state,
+            "submitted_applicant",
+            a.email.as_str(),
+            format!("【特培申报】已收到您的申报 {reference}"),
+            reference,
+            &context,
+        )?,
+        compose(
+            state,
+            "submitted_unit",
+            a.unit_reviewer_email.as_str(),
+            format!("【特培申报】请审核{}的申报 {reference}", a.name),
+            reference,
+            &context,
+        )?,
+    ])
+}
+
+/// What the decision mails show.
+#[derive(Serialize)]
+struct Decided<'a> {
+    a: &'a Application,
+    reference: &'a str,
+    stream_name: String,
+    hr_name: String,
+    issuer: &'a str,
+    status_label: &'static str,
+    comment: &'a str,
+    actor: &'static str,
+    status_url: String,
+    review_days: i64,
+    review_url: Option<String>,
+    stage_label: &'static str,
+}
+
+/// The mails one step sends, on the record as it is after the step: the applicant is told, and
+/// the next reviewer gets a link when the application moves to their stage.
+pub fn decided(
+    state: &AppState,
+    record: &Record,
+    actor: Actor,
+    action: Action,
+    comment: &str,
+) -> Result<Vec<Mail>, Error> {
+    let p = &state.programme;
+    let a = &record.application;
+    let reference = &record.reference;
+    let next = match record.status {
+        Status::HrReview => state.reviewers.hr(record.scope().key()).map(|e| (e.to_string(), Actor::Hr)),
+        Status::UnitReview => Some((a.unit_reviewer_email.to_string(), Actor::Unit)),
+        _ => None,
+    };
+    let mut context = Decided {
+        a,
+        reference,
+        stream_name: views::stream_name(p, a),
+        hr_name: a.hr_scope().reviewer_name(p),
+        issuer: &p.notice_issuer,
+        status_label: record.status.label(),
+        comment,
+        actor: actor.label(),
+        status_url: links::absolute(state, &links::status_path(state, reference)),
+        review_days: state.settings.review_ttl.whole_days(),
+        review_url: None,
+        stage_label: "审核",
+    };
+    let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
+    let mut mails = vec![compose(state, "decision_applicant", a.email.as_str(), subject, reference, &context)?];
+    if let Some((to, stage)) = next {
+        context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
+        context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
+        let asked = if stage == Actor::Hr { "审核推荐" } else { "审核" };
+        let subject = format!("【特培申报】请{asked}{}的申报 {reference}", a.name);
+        mails.push(compose(state, "review_request", &to, subject, reference, &context)?);
+    }
+    Ok(mails)
+}
+
+/// What the "link again" mail shows.
+#[derive(Serialize)]
+struct LinkAgain<'a> {
+    reference: &'a str,
+    purpose: &'a str,
+    link: String,
+    issuer: &'a str,
+}
+
+/// A link sent again (`purpose` says what it opens) to the address already on file.
+pub fn link_again(state: &AppState, record: &Record, to: &str, purpose: &str, path: &str) -> Result<Mail, Error> {
+    let reference = &record.reference;
+    let context =
+        LinkAgain { reference, purpose, link: links::absolute(state, path), issuer: &state.programme.notice_issuer };
+    compose(state, "link_again", to, format!("【特培申报】{purpose} {reference}"), reference, &context)
+}
+
+/// One dashboard a mail links to.
+#[derive(Serialize)]
+pub struct DashboardLink {
+    /// The scope's name.
+    pub name: String,
+    /// The absolute link.
+    pub link: String,
+}
+
+#[derive(Serialize)]
+struct DashboardLinks<'a> {
+    links: &'a [DashboardLink],
+    days: i64,
+    issuer: &'a str,
+}
+
+/// The dashboard links of a configured address, to that address.
+pub fn dashboard_links(state: &AppState, to: &str, links: &[DashboardLink]) -> Result<Mail, Error> {
+    let first = links.first().map(|l| l.name.as_str()).unwrap_or_default();
+    let context =
+        DashboardLinks { links, days: links::DASHBOARD_TTL.whole_days(), issuer: &state.programme.notice_issuer };
+    compose(state, "dashboard_link", to, format!("【特培申报】{first}申报汇总查看链接"), "dashboard", &context)
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    scope_name: &'a str,
+    title: &'a str,
+    count: usize,
+    issuer: &'a str,
+}
+
+/// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
+pub fn summary(
+    state: &AppState,
+    scope_id: &str,
+    scope_name: &str,
+    table: &views::SummaryTable,
+    file_name: String,
+    xlsx: &[u8],
+) -> Result<Mail, Error> {
+    use base64::Engine;
+    let p = &state.programme;
+    let count = table.rows.len();
+    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer };
+    let subject = format!("【特培申报】{scope_name}{}（{count}人）", table.title);
+    let mut mail = compose(state, "summary", &p.centre.email, subject, &format!("summary-{scope_id}"), &context)?;
+    mail.files.push(MailFile {
+        name: file_name,
+        content_type: crate::views::XLSX_TYPE.to_owned(),
+        base64: base64::engine::general_purpose::STANDARD.encode(xlsx),
+    });
+    Ok(mail)
+}

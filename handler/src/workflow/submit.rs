@@ -1,0 +1,185 @@
+//! A new application: checked against the window and the rules, its proof documents read back
+//! and checked, stored with its first event and its two mails in one write.
+
+use crate::blobs::BlobError;
+use crate::store::{Attachment, Created, Event, Mail, Record};
+use crate::workflow::{Error, notify};
+use crate::{AppState, ids, views};
+use policy::{Actor, Application, ApplicationForm, AttachmentInput, EventKind, Reason, Status};
+use sha2::{Digest, Sha256};
+
+/// What a taken submission answers.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The stored reference (the earlier one for a repeated submission).
+    pub reference: String,
+    /// Its status now.
+    pub status: Status,
+}
+
+/// Everything one submission writes, built but not stored: the record, its first event and
+/// its mails.
+pub struct Prepared {
+    /// The application record.
+    pub record: Record,
+    /// The `submitted` event.
+    pub event: Event,
+    /// Mail to the applicant and to the unit reviewer.
+    pub mails: Vec<Mail>,
+}
+
+fn refuse_file(message: impl Into<String>) -> Error {
+    Error::Invalid(vec![Reason::new("attachments", message)])
+}
+
+/// Refuses a submission outside the window.
+pub fn check_window(state: &AppState) -> Result<(), Error> {
+    if state.programme.window_open_at(state.clock.now()) { Ok(()) } else { Err(Error::Closed("申报表")) }
+}
+
+/// A file carried in the application form itself (the no-JS path): checked by content and
+/// size, then stored under a fresh key. A refusal is a field error on `attachments`.
+pub async fn store_form_file(
+    state: &AppState,
+    kind: &str,
+    file_name: &str,
+    declared: Option<&str>,
+    bytes: &[u8],
+) -> Result<Result<AttachmentInput, Reason>, Error> {
+    let p = &state.programme;
+    let checked = p.attachment_kind(kind).map_err(|e| e.to_string()).and_then(|_| {
+        p.check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], declared)
+            .map_err(|e| format!("“{file_name}”：{e}"))
+    });
+    if let Err(message) = checked {
+        return Ok(Err(Reason::new("attachments", message)));
+    }
+    let Some(blobs) = state.blobs.clone() else {
+        return Ok(Err(Reason::new("attachments", "此部署暂不接受附件")));
+    };
+    let key = ids::new_upload_key();
+    blobs.write(&key, bytes).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+    Ok(Ok(AttachmentInput { key, kind: kind.to_owned(), name: file_name.to_owned() }))
+}
+
+/// Reads each named upload back and checks it as the upload did (type by content, size), with a
+/// SHA-256 of what is stored. Any problem is a field error on `attachments`.
+pub async fn check_attachments(state: &AppState, inputs: &[AttachmentInput]) -> Result<Vec<Attachment>, Error> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let p = &state.programme;
+    if inputs.len() > p.attachments.max_files {
+        return Err(refuse_file(policy::UploadError::TooMany(p.attachments.max_files).to_string()));
+    }
+    let Some(blobs) = state.blobs.clone() else {
+        return Err(refuse_file("此部署暂不接受附件"));
+    };
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let kind = p.attachment_kind(&input.kind).map_err(|e| refuse_file(e.to_string()))?;
+        let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
+        let object = match blobs.inspect(&input.key, p.attachments.max_bytes).await {
+            Ok(o) => o,
+            Err(BlobError::Missing) => return Err(refuse_file(format!("“{name}”没有上传成功，请重新上传"))),
+            Err(e) => return Err(Error::Unavailable(e.to_string())),
+        };
+        let kind_of = match p.check_upload(object.size, &object.head, None) {
+            Ok(k) => k,
+            Err(e) => {
+                // Uploaded straight to the bucket but not a document we accept: remove it.
+                if let Err(d) = blobs.delete(&input.key).await {
+                    tracing::warn!(error = %d, "refused upload not deleted");
+                }
+                return Err(refuse_file(format!("“{name}”：{e}")));
+            }
+        };
+        out.push(Attachment {
+            key: input.key.clone(),
+            kind: kind.code.clone(),
+            name: if name.is_empty() { kind.name.clone() } else { name },
+            size: object.size,
+            sha256: object.sha256,
+            content_type: kind_of.mime().to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Checks the window and the form and builds what the submission writes.
+pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Error> {
+    prepare_with(state, form, Vec::new())
+}
+
+/// Like [`prepare`], with proof documents already checked by [`check_attachments`].
+pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<Attachment>) -> Result<Prepared, Error> {
+    check_window(state)?;
+    let programme = &state.programme;
+    let application = Application::parse(form, programme).map_err(Error::Invalid)?;
+    let content = serde_json::to_vec(&form.content()).map_err(|e| Error::Internal(e.to_string()))?;
+    let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
+    let at = views::rfc3339(state.clock.now());
+    let record = Record {
+        reference: ids::new_reference(programme.round),
+        round: programme.round,
+        status: Status::UnitReview,
+        version: 1,
+        submission_id,
+        body_hash: hex::encode(Sha256::digest(&content)),
+        id_hash: policy::keyed_hash(
+            &state.settings.secret,
+            &["id", &programme.round.to_string(), application.id_number.expose()],
+        ),
+        application,
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        attachments,
+    };
+    let event = Event {
+        seq: 1,
+        kind: EventKind::Submitted,
+        actor: Actor::Applicant,
+        actor_address: Some(record.application.email.to_string()),
+        at,
+        comment: None,
+        status: Status::UnitReview,
+        client_hash: None,
+    };
+    let mails = notify::submitted(state, &record)?;
+    Ok(Prepared { record, event, mails })
+}
+
+/// Takes a submission: the window, the files, the rules, then one write. A repeat of the same
+/// submission id answers as the first did.
+pub async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Error> {
+    check_window(state)?;
+    let attachments = check_attachments(state, &form.attachments).await?;
+    // References are random (31^6 of them): two can meet, and then the whole submission is
+    // prepared again under a fresh one; its links and mails carry the reference.
+    for _ in 0..6 {
+        let Prepared { record, event, mails } = prepare_with(state, form, attachments.clone())?;
+        match state.store.create(&record, &event, &mails).await? {
+            Created::ReferenceTaken => {
+                tracing::info!(reference = %record.reference, "reference already in use; drawing another");
+            }
+            Created::New => {
+                tracing::info!(reference = %record.reference, stream = %record.stream(), "application stored");
+                state.mail_queued().await;
+                return Ok(Accepted { reference: record.reference, status: record.status });
+            }
+            Created::SameSubmission { existing, same_body: true } => {
+                tracing::info!(reference = %existing.reference, "repeated submission answered again");
+                return Ok(Accepted { reference: existing.reference, status: existing.status });
+            }
+            Created::SameSubmission { existing, same_body: false } => {
+                tracing::info!(reference = %existing.reference, "submission id reused with another body");
+                return Err(Error::SubmissionConflict);
+            }
+            Created::DuplicateIdNumber => {
+                tracing::info!("identity number already applied this round");
+                return Err(Error::DuplicateIdNumber);
+            }
+        }
+    }
+    Err(Error::Internal("no free reference after 6 draws".into()))
+}

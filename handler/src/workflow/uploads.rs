@@ -1,0 +1,68 @@
+//! Upload targets: where the browser sends one proof document, with the same limits wherever
+//! it lands (a presigned POST to the bucket, or the local endpoint under `serve`).
+
+use crate::blobs::{UploadRules, UploadTarget};
+use crate::workflow::{Error, links};
+use crate::{AppState, ids};
+use policy::UploadClaims;
+use serde::Deserialize;
+
+/// What the browser says about the file before sending it.
+#[derive(Deserialize, Debug)]
+pub struct UploadRequest {
+    /// The document kind.
+    pub kind: String,
+    /// The file name (only counted, for the log).
+    #[serde(default)]
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Declared MIME type.
+    #[serde(default)]
+    pub content_type: String,
+}
+
+/// Why no target was issued.
+#[derive(Debug)]
+pub enum Refused {
+    /// The request breaks a rule: the message says which.
+    Rule(String),
+    /// This deployment takes no attachments.
+    Disabled,
+    /// The target could not be signed.
+    Failed(Error),
+}
+
+/// Checks kind, size and declared type, and issues where to upload, with its expiry.
+pub async fn target(state: &AppState, request: &UploadRequest) -> Result<(UploadTarget, i64), Refused> {
+    let p = &state.programme;
+    p.attachment_kind(&request.kind).map_err(|e| Refused::Rule(e.to_string()))?;
+    if request.size == 0 || request.size > p.attachments.max_bytes {
+        // The same check the upload repeats on the bytes themselves.
+        let e = p.check_upload(request.size, b"", None).err().map(|e| e.to_string()).unwrap_or_default();
+        return Err(Refused::Rule(e));
+    }
+    if !p.attachments.types.contains(&request.content_type) {
+        return Err(Refused::Rule(policy::UploadError::Type.to_string()));
+    }
+    let blobs = state.blobs.clone().ok_or(Refused::Disabled)?;
+    let key = ids::new_upload_key();
+    let rules = UploadRules {
+        content_type: request.content_type.clone(),
+        max_bytes: p.attachments.max_bytes,
+        ttl: links::UPLOAD_TTL,
+    };
+    let expires = (state.clock.now() + links::UPLOAD_TTL).unix_timestamp();
+    let direct =
+        blobs.upload_target(&key, &rules).await.map_err(|e| Refused::Failed(Error::Unavailable(e.to_string())))?;
+    let target = direct.unwrap_or_else(|| {
+        let claims = UploadClaims {
+            id: key.trim_start_matches("uploads/").to_owned(),
+            kind: request.kind.clone(),
+            max_bytes: p.attachments.max_bytes,
+        };
+        UploadTarget { url: links::upload_path(state, &claims), fields: Default::default(), key }
+    });
+    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), "upload target issued");
+    Ok((target, expires))
+}
