@@ -129,7 +129,7 @@ fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
         bail!("{}: the key is shorter than 32 characters; delete the file to make a new one", path.display());
     }
     let bytes: [u8; 32] = rand::random();
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key = hex::encode(bytes);
     std::fs::write(&path, format!("{key}\n")).with_context(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]
     {

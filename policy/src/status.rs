@@ -126,6 +126,31 @@ impl Actor {
         [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre].into_iter().find(|a| a.code() == code)
     }
 
+    /// What the reviewer is asked to do, in mail subjects (`请审核…`, `请审核推荐…`).
+    pub fn asked_to(self) -> &'static str {
+        match self {
+            Actor::Hr => "审核推荐",
+            Actor::Centre => "确定结果",
+            Actor::Applicant | Actor::Unit => "审核",
+        }
+    }
+
+    /// The decision form's heading and its choices (decision code, words), for a reviewer.
+    pub fn decision_form(self) -> (&'static str, &'static [(&'static str, &'static str)]) {
+        match self {
+            Actor::Unit => ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")]),
+            Actor::Hr => ("审核推荐（占用推荐名额）", &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")]),
+            Actor::Centre => ("确定结果", &[("select", "入选"), ("reject", "未入选")]),
+            Actor::Applicant => ("", &[]),
+        }
+    }
+
+    /// Whether this reviewer is mailed a link as each application reaches them (the centre works
+    /// from its dashboard instead).
+    pub fn mailed_on_arrival(self) -> bool {
+        matches!(self, Actor::Unit | Actor::Hr)
+    }
+
     /// The role in words, as pages and mail name it.
     pub fn label(self) -> &'static str {
         match self {

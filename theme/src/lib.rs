@@ -87,7 +87,7 @@ pub struct Theme {
 
 /// The first 8 hex characters of the SHA-256 of `bytes`.
 pub fn short_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().take(4).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&Sha256::digest(bytes)[..4])
 }
 
 fn hashed_path(name: &str, bytes: &[u8]) -> String {
@@ -95,20 +95,10 @@ fn hashed_path(name: &str, bytes: &[u8]) -> String {
     format!("/assets/{stem}.{}.{ext}", short_hash(bytes))
 }
 
-/// Escapes `& < > " '` for HTML text and quoted attributes.
+/// Escapes `& < > " '` for HTML text and quoted attributes (unlike Tera's own escape, `/` is left
+/// alone, so links stay readable).
 pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(input).into_owned()
 }
 
 /// `2450000` -> `2,450,000` in templates: `{{ n | yuan }}`.

@@ -4,7 +4,7 @@
 //! any quota place.
 
 use crate::store::{Event, QuotaChange, Record, Transition, Transitioned};
-use crate::workflow::{Error, client_hash, notify};
+use crate::workflow::{Error, actor_address, client_hash, notify};
 use crate::{AppState, views};
 use policy::{Action, Actor, Application, ApplicationForm, QuotaEffect, QuotaSlot, Reason};
 
@@ -27,16 +27,6 @@ pub fn quota_slot(state: &AppState, record: &Record) -> Result<QuotaSlot, Error>
     state.programme.quota_for(&record.application).ok_or_else(|| {
         Error::Internal(format!("{}: stream {} is not in the programme", record.reference, record.stream()))
     })
-}
-
-/// The address of whoever acts as `actor` on `record`.
-pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<String> {
-    match actor {
-        Actor::Applicant => Some(record.application.email.to_string()),
-        Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
-        Actor::Hr => state.reviewers.hr(record.scope().key()).map(ToString::to_string),
-        Actor::Centre => Some(state.reviewers.centre().to_string()),
-    }
 }
 
 /// One step on the record at version `expected`: the new application (a resubmission) or the

@@ -17,6 +17,7 @@ pub use error::Error;
 
 use crate::AppState;
 use crate::store::{Event, Record};
+use policy::Actor;
 
 /// An application and its events, or why not.
 pub async fn load(state: &AppState, reference: &str) -> Result<(Record, Vec<Event>), Error> {
@@ -28,4 +29,14 @@ pub async fn load(state: &AppState, reference: &str) -> Result<(Record, Vec<Even
 /// The keyed hash of a client address, for the audit trail (never the address itself).
 pub fn client_hash(state: &AppState, client: &str) -> String {
     policy::keyed_hash(&state.settings.secret, &["client", client])
+}
+
+/// The address of whoever acts as `actor` on `record`.
+pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<String> {
+    match actor {
+        Actor::Applicant => Some(record.application.email.to_string()),
+        Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
+        Actor::Hr => state.reviewers.hr(record.scope().key()).map(ToString::to_string),
+        Actor::Centre => Some(state.reviewers.centre().to_string()),
+    }
 }

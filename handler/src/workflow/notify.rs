@@ -3,9 +3,9 @@
 
 use crate::store::{Mail, MailFile, Record};
 use crate::views::{self, AttachmentsView, FileView};
-use crate::workflow::{Error, links};
+use crate::workflow::{Error, actor_address, links};
 use crate::{AppState, ids};
-use policy::{Action, Actor, Application, EventKind, Status};
+use policy::{Action, Actor, Application, EventKind};
 use serde::Serialize;
 
 /// Renders a mail from `mail/{name}.txt` and `.html`.
@@ -119,11 +119,10 @@ pub fn decided(
     let p = &state.programme;
     let a = &record.application;
     let reference = &record.reference;
-    let next = match record.status {
-        Status::HrReview => state.reviewers.hr(record.scope().key()).map(|e| (e.to_string(), Actor::Hr)),
-        Status::UnitReview => Some((a.unit_reviewer_email.to_string(), Actor::Unit)),
-        _ => None,
-    };
+    // The reviewer whose turn it is now, if they are mailed as applications reach them.
+    let next = policy::reviewer_for(record.status)
+        .filter(|stage| stage.mailed_on_arrival())
+        .and_then(|stage| actor_address(state, stage, record).map(|to| (to, stage)));
     let mut context = Decided {
         a,
         reference,
@@ -143,8 +142,7 @@ pub fn decided(
     if let Some((to, stage)) = next {
         context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
-        let asked = if stage == Actor::Hr { "审核推荐" } else { "审核" };
-        let subject = format!("【特培申报】请{asked}{}的申报 {reference}", a.name);
+        let subject = format!("【特培申报】请{}{}的申报 {reference}", stage.asked_to(), a.name);
         mails.push(compose(state, "review_request", &to, subject, reference, &context)?);
     }
     Ok(mails)

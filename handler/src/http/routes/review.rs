@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use policy::{Actor, LinkClaims, ReviewClaims, TokenError};
+use policy::{LinkClaims, ReviewClaims, TokenError};
 use serde::{Deserialize, Serialize};
 
 /// Places used under the counter a recommendation would take.
@@ -42,14 +42,6 @@ struct ReviewPage {
     print_url: String,
 }
 
-fn form_for(stage: Actor) -> (&'static str, &'static [(&'static str, &'static str)]) {
-    match stage {
-        Actor::Unit => ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")]),
-        Actor::Hr => ("审核推荐（占用推荐名额）", &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")]),
-        _ => ("确定结果", &[("select", "入选"), ("reject", "未入选")]),
-    }
-}
-
 /// A reviewer's page: the application, its history and, on a current link, the decision form.
 pub async fn show(
     State(state): State<AppState>,
@@ -67,16 +59,19 @@ pub async fn show(
     let decide = match current && policy::reviewer_for(record.status) == Some(claims.stage) {
         false => None,
         true => {
-            let quota = match claims.stage {
-                Actor::Hr => {
+            // Places used, where approving at this stage takes one.
+            let takes_place = policy::step(record.status, claims.stage, policy::Action::Approve)
+                .is_some_and(|s| s.quota == policy::QuotaEffect::Take);
+            let quota = match takes_place {
+                true => {
                     let slot = decide::quota_slot(&state, &record)?;
                     let key = slot.key.to_string();
                     let used = state.store.quota_used(&key).await.unwrap_or_default();
                     Some(QuotaNote { key, cap: slot.cap, used, key_label: slot.key.label() })
                 }
-                _ => None,
+                false => None,
             };
-            let (legend, choices) = form_for(claims.stage);
+            let (legend, choices) = claims.stage.decision_form();
             Some(DecideForm { legend, choices, quota })
         }
     };
@@ -128,7 +123,7 @@ pub async fn renew(State(state): State<AppState>, Path(token): Path<String>) -> 
     let Ok(Some(record)) = state.store.get(&claims.reference).await else {
         return Ok(answer.into_response());
     };
-    let to = decide::actor_address(&state, claims.stage, &record);
+    let to = workflow::actor_address(&state, claims.stage, &record);
     if let Some(to) = to
         && state.limiter.allow(&format!("renew:{}:{}", record.reference, claims.stage.code()))
     {

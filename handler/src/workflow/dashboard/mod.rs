@@ -11,7 +11,7 @@ use crate::store::Record;
 use crate::views::{self, SummaryTable};
 use crate::workflow::notify::{self, DashboardLink};
 use crate::workflow::{Error, links};
-use policy::{HrScope, Programme};
+use policy::{Actor, HrScope, Programme};
 use sha2::{Digest, Sha256};
 
 /// Whose applications a dashboard shows.
@@ -54,6 +54,14 @@ impl Audience {
         match self {
             Audience::Centre => "全区".to_owned(),
             Audience::Hr(scope) => scope.name(p),
+        }
+    }
+
+    /// Who acts from this dashboard.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Audience::Hr(_) => Actor::Hr,
+            Audience::Centre => Actor::Centre,
         }
     }
 

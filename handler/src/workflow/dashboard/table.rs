@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::store::Record;
 use crate::views::{self, Bar};
 use crate::workflow::{Error, links};
-use policy::{Actor, Programme, Sector, Status};
+use policy::{Programme, Sector, Status};
 use serde::{Deserialize, Serialize};
 
 /// Filters and sorting, from the no-JS form.
@@ -116,11 +116,7 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
     let p = &state.programme;
     let a = &r.application;
     let birth = a.id_number.birth_date();
-    let acting = match (audience, r.status) {
-        (Audience::Hr(_), Status::HrReview) => Some(Actor::Hr),
-        (Audience::Centre, Status::Recommended) => Some(Actor::Centre),
-        _ => None,
-    };
+    let acting = policy::reviewer_for(r.status).filter(|stage| *stage == audience.actor());
     Row {
         reference: r.reference.clone(),
         name: a.name.clone(),
