@@ -17,6 +17,10 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+fn start(e: impl std::fmt::Display) -> StartError {
+    StartError(e.to_string())
+}
+
 fn required(name: &str) -> Result<String, StartError> {
     var(name).ok_or_else(|| StartError(format!("{name} is not set")))
 }
@@ -182,10 +186,8 @@ pub fn mailer(outbox: Option<&Path>) -> Result<Arc<dyn Mailer>, StartError> {
         None => required("MAIL_FROM")?,
     };
     match (smtp, outbox) {
-        (Some(url), _) => Ok(Arc::new(crate::mail::SmtpMailer::new(&url, &from).map_err(StartError)?)),
-        (None, Some(dir)) => {
-            Ok(Arc::new(crate::mail::FileMailer::new(dir, &from).map_err(StartError)?.printing_links()))
-        }
+        (Some(url), _) => Ok(Arc::new(crate::mail::SmtpMailer::new(&url, &from).map_err(start)?)),
+        (None, Some(dir)) => Ok(Arc::new(crate::mail::FileMailer::new(dir, &from).map_err(start)?.printing_links())),
         (None, None) => Err(StartError("SMTP_URL is not set".into())),
     }
 }

@@ -1,34 +1,54 @@
 //! Mail: the `Mailer` port (SMTP via lettre, or `.eml` files for `serve`), and the outbox flush
 //! that delivers each stored mail once, retrying with backoff while the relay is down.
 
+mod file;
+mod smtp;
+
+pub use file::FileMailer;
+pub use smtp::SmtpMailer;
+
 use crate::store::{Mail, MailQueue, StoreError};
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use std::path::Path;
 use std::sync::Arc;
+
+/// Why a mail was not sent, or a mailer not made.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The settings are wrong (`SMTP_URL`, `MAIL_FROM`, the outbox folder).
+    #[error("{0}")]
+    Settings(String),
+    /// The mail could not be built (a bad recipient or attachment).
+    #[error("building the message: {0}")]
+    Message(String),
+    /// The relay or the folder did not take it; try again later.
+    #[error("{0}")]
+    Transport(String),
+}
 
 /// Sends one mail.
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync {
     /// Delivers `mail`; an error means it was not accepted.
-    async fn send(&self, mail: &Mail) -> Result<(), String>;
+    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
     /// Where mail goes, for logs.
     fn describe(&self) -> String;
 }
 
-fn message(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
-    let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient: {e}"))?;
+/// The message for `mail`, sent as `from`.
+fn message(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
+    let to: Mailbox = mail.to.parse().map_err(|e| MailError::Message(format!("bad recipient: {e}")))?;
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&mail.subject)
         .message_id(Some(format!("<{}@tepei>", mail.id)))
         .multipart(body(mail)?)
-        .map_err(|e| format!("building message: {e}"))
+        .map_err(|e| MailError::Message(e.to_string()))
 }
 
 /// Text and HTML alternatives, followed by any attached files.
-fn body(mail: &Mail) -> Result<MultiPart, String> {
+fn body(mail: &Mail) -> Result<MultiPart, MailError> {
     use base64::Engine;
     use lettre::message::header::ContentType;
     use lettre::message::{Attachment, SinglePart};
@@ -40,92 +60,13 @@ fn body(mail: &Mail) -> Result<MultiPart, String> {
     for file in &mail.files {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&file.base64)
-            .map_err(|e| format!("attachment {}: {e}", file.name))?;
-        let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
+            .map_err(|e| MailError::Message(format!("attachment {}: {e}", file.name)))?;
+        let content_type =
+            ContentType::parse(&file.content_type).map_err(|e| MailError::Message(format!("attachment type: {e}")))?;
         let part: SinglePart = Attachment::new(file.name.clone()).body(bytes, content_type);
         mixed = mixed.singlepart(part);
     }
     Ok(mixed)
-}
-
-/// Mail through an SMTP relay (`SMTP_URL`, e.g. `smtps://user:pass@smtp.example.cn:465` or
-/// `smtp://127.0.0.1:1025` for a local test server).
-pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    url_host: String,
-}
-
-impl SmtpMailer {
-    /// A mailer for `url`, sending as `from`.
-    pub fn new(url: &str, from: &str) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("SMTP_URL: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(10)))
-            .build();
-        let from = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
-        let url_host = url.rsplit('@').next().unwrap_or(url).to_owned();
-        Ok(Self { transport, from, url_host })
-    }
-}
-
-#[async_trait::async_trait]
-impl Mailer for SmtpMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), String> {
-        let message = message(&self.from, mail)?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
-    }
-
-    fn describe(&self) -> String {
-        format!("SMTP relay {}", self.url_host)
-    }
-}
-
-/// Mail written as `.eml` files into a folder (`serve` without `SMTP_URL`).
-pub struct FileMailer {
-    transport: AsyncFileTransport<Tokio1Executor>,
-    from: Mailbox,
-    dir: String,
-    print: bool,
-}
-
-impl FileMailer {
-    /// A mailer writing into `dir` (created if missing).
-    pub fn new(dir: &Path, from: &str) -> Result<Self, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        Ok(Self {
-            transport: AsyncFileTransport::new(dir),
-            from: from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?,
-            dir: dir.display().to_string(),
-            print: false,
-        })
-    }
-
-    /// Also prints each mail's recipient, subject and links to the console (local trials).
-    pub fn printing_links(mut self) -> Self {
-        self.print = true;
-        self
-    }
-}
-
-#[async_trait::async_trait]
-impl Mailer for FileMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), String> {
-        let message = message(&self.from, mail)?;
-        self.transport.send(message).await.map_err(|e| e.to_string())?;
-        if self.print {
-            // References and links only: no address, name or subject on the console.
-            println!("mail {} for {} written to {}", mail.id, mail.reference, self.dir);
-            for link in mail.text.split_whitespace().filter(|w| w.starts_with("http://") || w.starts_with("https://")) {
-                println!("  {link}");
-            }
-        }
-        Ok(())
-    }
-
-    fn describe(&self) -> String {
-        format!(".eml files in {}", self.dir)
-    }
 }
 
 /// What one flush did.
@@ -162,7 +103,7 @@ pub async fn flush_outbox(store: &dyn MailQueue, mailer: &dyn Mailer, now: i64) 
                     done.sent += 1;
                 }
                 Err(error) => {
-                    store.mail_failed(&mail.id, now + backoff(mail.attempts), &error).await?;
+                    store.mail_failed(&mail.id, now + backoff(mail.attempts), &error.to_string()).await?;
                     tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail not delivered; will retry");
                     done.failed += 1;
                 }
