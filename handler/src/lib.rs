@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/review/{token}/files/{index}", get(routes::files::review_file))
         .route("/status/{token}/files/{index}", get(routes::files::status_file))
         .route("/status/{token}/print", get(routes::paper::status_print))
+        .route("/status/{token}/withdraw", get(routes::status::withdraw))
         .route("/review/{token}/print", get(routes::paper::review_print))
         .route("/verify/{code}", get(routes::paper::verify))
         .route("/api/status-link", post(routes::links::status_link))

@@ -65,14 +65,19 @@ pub struct Deadline {
     pub count_at: toml::value::Datetime,
 }
 
-/// The submission window, RFC 3339 with the Beijing offset.
+/// The submission window and the close of each review stage, RFC 3339 with the Beijing offset:
+/// the operator's settings within the notice's deadline, so that unit and HR review fit before it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
     /// First instant submissions are taken.
     pub opens: String,
-    /// First instant submissions are refused again.
+    /// First instant applicants' submissions and resubmissions are refused again.
     pub closes: String,
+    /// First instant unit reviewers' decisions are refused.
+    pub unit_closes: String,
+    /// First instant HR (and 厅局/高校) decisions are refused: the notice's deadline.
+    pub hr_closes: String,
 }
 
 /// The regional centre.
@@ -372,6 +377,11 @@ impl Programme {
         if opens >= closes {
             return Err(invalid("window.opens must be before window.closes"));
         }
+        let unit = Self::window_instant(&self.window.unit_closes, "window.unit_closes")?;
+        let hr = Self::window_instant(&self.window.hr_closes, "window.hr_closes")?;
+        if !(closes <= unit && unit <= hr) {
+            return Err(invalid("window: closes, unit_closes and hr_closes must follow one another in that order"));
+        }
         let codes: BTreeSet<&str> = self.programmes.iter().map(|p| p.code.as_str()).collect();
         let mut keys = BTreeSet::new();
         for (i, s) in self.streams.iter().enumerate() {
@@ -435,6 +445,25 @@ impl Programme {
     /// When the window closes (first refused instant).
     pub fn window_closes(&self) -> Result<OffsetDateTime, ProgrammeError> {
         Self::window_instant(&self.window.closes, "window.closes")
+    }
+
+    /// When `actor`'s stage closes (first refused instant): the applicants' window, the unit's,
+    /// the HR stage's. The centre has none.
+    pub fn stage_closes(&self, actor: crate::Actor) -> Option<OffsetDateTime> {
+        let text = match actor {
+            crate::Actor::Applicant => &self.window.closes,
+            crate::Actor::Unit => &self.window.unit_closes,
+            crate::Actor::Hr => &self.window.hr_closes,
+            crate::Actor::Centre => return None,
+        };
+        Self::window_instant(text, "window").ok()
+    }
+
+    /// Whether `actor` may still act at `now`: after the window opens and before their stage
+    /// closes.
+    pub fn stage_open_at(&self, actor: crate::Actor, now: OffsetDateTime) -> bool {
+        let opened = self.window_opens().is_ok_and(|o| o <= now);
+        opened && self.stage_closes(actor).is_none_or(|close| now < close)
     }
 
     /// Whether submissions are taken at `now`.
@@ -565,7 +594,7 @@ mod tests {
         let err = Programme::parse(&text).expect_err("bad league").to_string();
         assert!(err.contains("atlantis"), "{err}");
         let text = crate::PROGRAMME_TOML
-            .replace("closes = \"2025-03-22T00:00:00+08:00\"", "closes = \"2025-03-01T00:00:00+08:00\"");
+            .replace("closes = \"2025-03-19T00:00:00+08:00\"", "closes = \"2025-03-01T00:00:00+08:00\"");
         assert!(Programme::parse(&text).is_err());
     }
 

@@ -66,6 +66,12 @@ impl Status {
         Self::ALL.iter().copied().find(|s| s.code() == code)
     }
 
+    /// Whether an application in this status keeps its 身份证号 for the round (one application
+    /// per person): every status but a withdrawal, after which the person may apply afresh.
+    pub fn holds_identity(self) -> bool {
+        !matches!(self, Status::Withdrawn)
+    }
+
     /// Whether an application in this status holds a quota place: recommended, or decided by
     /// the centre after a recommendation.
     pub fn holds_place(self) -> bool {
@@ -149,6 +155,16 @@ impl Actor {
     /// from its dashboard instead).
     pub fn mailed_on_arrival(self) -> bool {
         matches!(self, Actor::Unit | Actor::Hr)
+    }
+
+    /// This actor's stage in words, for its deadline.
+    pub fn stage_name(self) -> &'static str {
+        match self {
+            Actor::Applicant => "申报人提交、修改申报",
+            Actor::Unit => "所在单位审核",
+            Actor::Hr => "盟市人力资源社会保障部门、厅局（高校）审核推荐",
+            Actor::Centre => "自治区人事人才公共服务中心确定结果",
+        }
     }
 
     /// The role in words, as pages and mail name it.

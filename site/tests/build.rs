@@ -266,3 +266,32 @@ fn the_link_checker_finds_broken_links_anchors_and_assets() {
     assert_eq!(links, ["/assets/none.png", "/missing/", "/notice/#part-99"], "{broken:?}");
     assert!(broken.iter().all(|b| b.page == "broken/index.html"));
 }
+
+/// Markdown that failed to parse shows its marks as text (CommonMark does not close `**` after a
+/// full-width bracket followed by a letter): no built page shows `**` or `__` in its text.
+#[test]
+fn no_markdown_mark_is_left_as_text() {
+    let dir = fixture();
+    let out = build(dir.path());
+    let mut pages = Vec::new();
+    let mut stack = vec![out.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                pages.push(path);
+            }
+        }
+    }
+    assert_eq!(pages.len(), 14);
+    for page in pages {
+        let html = fs::read_to_string(&page).expect("read");
+        // Only the text between tags: attribute values (URLs, class names) are not prose.
+        let text: String = html.split('<').map(|part| part.split_once('>').map_or(part, |(_, t)| t)).collect();
+        for mark in ["**", "__"] {
+            assert!(!text.contains(mark), "{} shows {mark:?} as text", page.display());
+        }
+    }
+}

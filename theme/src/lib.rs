@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use tera::{Context, Tera, Value};
 
-pub use view::{chrome_view, needs_programme, programme_view};
+pub use view::{
+    before_text, chinese_date, chinese_instant, chrome_view, needs_programme, programme_view, stage_closes,
+};
 
 /// Templates the generated site renders (and the handler too), by name. Names ending in `.html`
 /// are autoescaped.
@@ -19,6 +21,7 @@ const SITE_TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("index.html", include_str!("../templates/index.html")),
     ("criteria.html", include_str!("../templates/criteria.html")),
+    ("process.html", include_str!("../templates/process.html")),
     ("quota.html", include_str!("../templates/quota.html")),
     ("funding.html", include_str!("../templates/funding.html")),
     ("contact.html", include_str!("../templates/contact.html")),
@@ -36,6 +39,7 @@ const SITE_TEMPLATES: &[(&str, &str)] = &[
 const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("status.html", include_str!("../templates/status.html")),
+    ("withdraw.html", include_str!("../templates/withdraw.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("print.html", include_str!("../templates/print.html")),
@@ -51,6 +55,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/decision_applicant.txt", include_str!("../templates/mail/decision_applicant.txt")),
     ("mail/decision_applicant.html", include_str!("../templates/mail/decision_applicant.html")),
     ("mail/review_request.txt", include_str!("../templates/mail/review_request.txt")),
+    ("mail/withdrawn_reviewer.txt", include_str!("../templates/mail/withdrawn_reviewer.txt")),
+    ("mail/withdrawn_reviewer.html", include_str!("../templates/mail/withdrawn_reviewer.html")),
     ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
     ("mail/link_again.txt", include_str!("../templates/mail/link_again.txt")),
     ("mail/link_again.html", include_str!("../templates/mail/link_again.html")),

@@ -3,13 +3,33 @@
 use policy::{Field, Gender, Programme, Sector, StreamCost, Track, UnitLevel};
 use serde_json::{Value, json};
 
-fn chinese_date(d: time::Date) -> String {
+/// `2025年3月21日`.
+pub fn chinese_date(d: time::Date) -> String {
     format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())
 }
 
-fn chinese_instant(t: time::OffsetDateTime) -> String {
+/// `2025年3月15日 09:00`, Beijing time.
+pub fn chinese_instant(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::macros::offset!(+8));
     format!("{} {:02}:{:02}", chinese_date(t.date()), t.hour(), t.minute())
+}
+
+/// A close as people say it, Beijing time: the first refused instant `2025-03-22 00:00` is
+/// `2025年3月21日24:00前`; any other is `2025年3月21日 17:30前`.
+pub fn before_text(close: time::OffsetDateTime) -> String {
+    let t = close.to_offset(time::macros::offset!(+8));
+    match (t.hour(), t.minute(), t.date().previous_day()) {
+        (0, 0, Some(day)) => format!("{}24:00前", chinese_date(day)),
+        _ => format!("{}前", chinese_instant(t)),
+    }
+}
+
+/// Each stage's close in words, in order: who, and until when (this site's settings).
+pub fn stage_closes(p: &Programme) -> Vec<(&'static str, String)> {
+    [policy::Actor::Applicant, policy::Actor::Unit, policy::Actor::Hr]
+        .into_iter()
+        .filter_map(|actor| p.stage_closes(actor).map(|close| (actor.stage_name(), before_text(close))))
+        .collect()
 }
 
 fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Value {
@@ -95,7 +115,12 @@ pub fn programme_view(p: &Programme) -> Value {
         )
         .collect();
     let window = match (p.window_opens(), p.window_closes()) {
-        (Ok(o), Ok(c)) => json!({"opens": chinese_instant(o), "closes": chinese_instant(c)}),
+        (Ok(o), Ok(c)) => json!({
+            "opens": chinese_instant(o),
+            "closes": chinese_instant(c),
+            "closes_before": before_text(c),
+            "stages": stage_closes(p).into_iter().map(|(who, until)| json!({"who": who, "until": until})).collect::<Vec<_>>(),
+        }),
         _ => Value::Null,
     };
     let deadline = p.count_at();

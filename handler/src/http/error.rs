@@ -136,12 +136,7 @@ impl From<workflow::Error> for AppError {
     fn from(e: workflow::Error) -> Self {
         use workflow::Error as E;
         match e {
-            E::Closed(what) => Self::new(
-                StatusCode::FORBIDDEN,
-                "closed",
-                "不在申报时间内",
-                format!("现在不在申报时间内，{what}未被受理。"),
-            ),
+            E::Closed(message) => Self::new(StatusCode::FORBIDDEN, "closed", "已过截止时间", message),
             E::Invalid(errors) => {
                 let mut e = Self::unprocessable("invalid", "请修改后再提交", "申报表有需要修改的地方");
                 e.0.errors = errors;

@@ -2,11 +2,13 @@
 //! Each template gets a typed context from here; [`Pages`] renders them in the site's layout.
 
 mod chart;
+mod next;
 mod pages;
 mod record;
 mod summary;
 
 pub use chart::{Bar, bar_chart};
+pub use next::{NextStep, next_step};
 pub use pages::Pages;
 pub use record::{RecordJson, RecordPage};
 pub use summary::{HEADERS, SummaryTable, XLSX_TYPE, build as summary_table};
@@ -24,19 +26,10 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 
 /// `2025年3月15日 09:00` in Beijing time, from RFC 3339 text (the text itself if unreadable).
 pub fn chinese_time(text: &str) -> String {
-    match OffsetDateTime::parse(text, &Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::macros::offset!(+8));
-            format!("{}年{}月{}日 {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
-        }
-        Err(_) => text.to_owned(),
-    }
+    OffsetDateTime::parse(text, &Rfc3339).map_or_else(|_| text.to_owned(), theme::chinese_instant)
 }
 
-/// `2025年3月21日`.
-pub fn chinese_date(d: time::Date) -> String {
-    format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())
-}
+pub use theme::chinese_date;
 
 /// One row of the application table.
 #[derive(Serialize, PartialEq, Eq, Debug)]

@@ -72,7 +72,7 @@ async fn apply(
     };
     // The resubmission's comment lists the changed fields for the record; its mail says none.
     let mail_comment = if action == Action::Resubmit { "" } else { comment };
-    let mails = notify::decided(state, &next, actor, action, mail_comment)?;
+    let mails = notify::decided(state, &next, record.status, actor, action, mail_comment)?;
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
     match state.store.transition(&change).await? {
         Transitioned::Done => {
@@ -133,6 +133,10 @@ pub async fn decide(
     if action == Action::Withdraw && !decision.confirmed {
         return Err(incomplete("请确认撤回", "撤回后不能恢复。请勾选“确认撤回”后再提交。"));
     }
+    // Reviewers act until their stage closes; the applicant may withdraw at any time.
+    if actor != Actor::Applicant {
+        super::stage_open(state, actor, "审核")?;
+    }
     apply(state, record, events, expected, actor, action, None, comment, client).await
 }
 
@@ -153,10 +157,13 @@ pub async fn resubmit(
     if policy::step(record.status, Actor::Applicant, Action::Resubmit).is_none() {
         return Err(not_allowed(record, Action::Resubmit));
     }
-    if !state.programme.window_open_at(state.clock.now()) {
-        return Err(Error::Closed("修改"));
+    super::stage_open(state, Actor::Applicant, "修改")?;
+    // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
+    let mut form = form.clone();
+    if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        form.id_number = Some(record.application.id_number.expose().to_owned());
     }
-    let application = Application::parse(form, &state.programme).and_then(|a| {
+    let application = Application::parse(&form, &state.programme).and_then(|a| {
         if a.id_number == record.application.id_number {
             Ok(a)
         } else {

@@ -7,9 +7,9 @@ use policy::Reason;
 /// A refusal or a failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Outside the submission window; what was refused (`申报表`, `修改`).
-    #[error("outside the window")]
-    Closed(&'static str),
+    /// Outside the window, or after this stage's close: why, in words.
+    #[error("closed")]
+    Closed(String),
     /// Field errors.
     #[error("{} field errors", .0.len())]
     Invalid(Vec<Reason>),

@@ -40,3 +40,19 @@ pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<
         Actor::Centre => Some(state.reviewers.centre().to_string()),
     }
 }
+
+/// Refuses `actor`'s step outside their stage: before the window opens, or after the stage's
+/// close (`what` names what was refused: 申报表, 修改, 审核).
+pub fn stage_open(state: &AppState, actor: Actor, what: &str) -> Result<(), Error> {
+    let p = &state.programme;
+    if p.stage_open_at(actor, state.clock.now()) {
+        return Ok(());
+    }
+    let message = match p.stage_closes(actor) {
+        Some(close) if state.clock.now() >= close => {
+            format!("{}已于{}截止（本站设置），{what}未被受理。", actor.stage_name(), theme::before_text(close))
+        }
+        _ => format!("现在不在申报时间内，{what}未被受理。"),
+    };
+    Err(Error::Closed(message))
+}

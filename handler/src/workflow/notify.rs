@@ -5,7 +5,7 @@ use crate::store::{Mail, MailFile, Record};
 use crate::views::{self, AttachmentsView, FileView};
 use crate::workflow::{Error, actor_address, links};
 use crate::{AppState, ids};
-use policy::{Action, Actor, Application, EventKind};
+use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
 
 /// Renders a mail from `mail/{name}.txt` and `.html`.
@@ -47,6 +47,7 @@ struct Submitted<'a> {
     review_url: String,
     review_days: i64,
     files: Vec<FileView>,
+    next_step: String,
 }
 
 /// The two mails of a new application: its status link to the applicant, and the review link
@@ -69,6 +70,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
         review_url: links::absolute(state, &links::review_path(state, reference, Actor::Unit, record.version)),
         review_days: state.settings.review_ttl.whole_days(),
         files,
+        next_step: views::next_step(p, record).text(),
     };
     Ok(vec![
         compose(
@@ -105,13 +107,18 @@ struct Decided<'a> {
     review_days: i64,
     review_url: Option<String>,
     stage_label: &'static str,
+    next_step: String,
+    print_url: Option<String>,
+    released: bool,
 }
 
-/// The mails one step sends, on the record as it is after the step: the applicant is told, and
-/// the next reviewer gets a link when the application moves to their stage.
+/// The mails one step sends, on the record as it is after the step (`previous`: its status
+/// before): the applicant is told, with the next step; the next reviewer gets a link when the
+/// application moves to their stage; on a withdrawal, the reviewer who had it is told.
 pub fn decided(
     state: &AppState,
     record: &Record,
+    previous: Status,
     actor: Actor,
     action: Action,
     comment: &str,
@@ -123,6 +130,8 @@ pub fn decided(
     let next = policy::reviewer_for(record.status)
         .filter(|stage| stage.mailed_on_arrival())
         .and_then(|stage| actor_address(state, stage, record).map(|to| (to, stage)));
+    let next_step = views::next_step(p, record);
+    let status_path = links::status_path(state, reference);
     let mut context = Decided {
         a,
         reference,
@@ -132,10 +141,13 @@ pub fn decided(
         status_label: record.status.label(),
         comment,
         actor: actor.label(),
-        status_url: links::absolute(state, &links::status_path(state, reference)),
+        status_url: links::absolute(state, &status_path),
         review_days: state.settings.review_ttl.whole_days(),
         review_url: None,
         stage_label: "审核",
+        print_url: next_step.print.then(|| links::absolute(state, &format!("{status_path}/print"))),
+        next_step: next_step.text(),
+        released: previous.holds_place(),
     };
     let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
     let mut mails = vec![compose(state, "decision_applicant", a.email.as_str(), subject, reference, &context)?];
@@ -144,6 +156,15 @@ pub fn decided(
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
         let subject = format!("【特培申报】请{}{}的申报 {reference}", stage.asked_to(), a.name);
         mails.push(compose(state, "review_request", &to, subject, reference, &context)?);
+    }
+    // A withdrawal: the reviewer whose turn it was (for a recommendation, the body that made it).
+    let told = match action {
+        Action::Withdraw => policy::reviewer_for(previous).map(|r| if r == Actor::Centre { Actor::Hr } else { r }),
+        _ => None,
+    };
+    if let Some(to) = told.and_then(|reviewer| actor_address(state, reviewer, record)) {
+        let subject = format!("【特培申报】{}已撤回申报 {reference}", a.name);
+        mails.push(compose(state, "withdrawn_reviewer", &to, subject, reference, &context)?);
     }
     Ok(mails)
 }

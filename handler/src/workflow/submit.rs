@@ -34,7 +34,7 @@ fn refuse_file(message: impl Into<String>) -> Error {
 
 /// Refuses a submission outside the window.
 pub fn check_window(state: &AppState) -> Result<(), Error> {
-    if state.programme.window_open_at(state.clock.now()) { Ok(()) } else { Err(Error::Closed("申报表")) }
+    super::stage_open(state, Actor::Applicant, "申报表")
 }
 
 /// A file carried in the application form itself (the no-JS path): checked by content and

@@ -289,6 +289,22 @@ async fn list_is_per_round_and_follows_a_changed_scope(store: Arc<dyn Store>) {
     assert!(store.list(2025, Some(&hohhot)).await.expect("list").is_empty());
 }
 
+/// A withdrawal releases the 身份证号 in the same write: the person may apply again, once.
+async fn a_withdrawal_releases_the_identity_number(store: Arc<dyn Store>) {
+    let first = record(40, "hohhot");
+    store.create(&first, &event(1), &[]).await.expect("create");
+    let mut again = record(41, "hohhot");
+    again.id_hash = first.id_hash.clone();
+    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::DuplicateIdNumber);
+    let withdrawn = approve(&first, Status::Withdrawn, None);
+    assert_eq!(store.transition(&withdrawn).await.expect("withdraw"), Transitioned::Done);
+    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::New);
+    let mut third = record(42, "hohhot");
+    third.id_hash = first.id_hash.clone();
+    assert_eq!(store.create(&third, &event(1), &[]).await.expect("create"), Created::DuplicateIdNumber);
+    assert_eq!(listed(&store, None, None).await.len(), 2, "the withdrawn record is kept");
+}
+
 async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     let mut records = Vec::new();
     for n in 0..20u32 {
@@ -343,12 +359,56 @@ contract!(
     submission_id_makes_retries_idempotent,
     list_filters_by_scope_and_status,
     list_is_per_round_and_follows_a_changed_scope,
+    a_withdrawal_releases_the_identity_number,
     outbox_leases_retries_and_delivers_once,
     concurrent_claims_never_share_a_mail,
     concurrent_duplicates_store_one,
     transitions_apply_once_and_refuse_stale_versions,
     a_quota_is_never_over_allocated,
 );
+
+/// SQLite only: a data folder made before withdrawals released the 身份证号 held it in a table
+/// constraint; opening it rebuilds the table without the constraint and keeps every record.
+#[tokio::test]
+async fn sqlite_data_from_before_is_migrated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old.sqlite3");
+    let mut old = record(50, "hohhot");
+    (old.status, old.version) = (Status::Withdrawn, 2);
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE applications (reference TEXT PRIMARY KEY, round INTEGER NOT NULL, id_hash TEXT NOT NULL,
+               submission_id TEXT NOT NULL UNIQUE, body_hash TEXT NOT NULL, status TEXT NOT NULL,
+               version INTEGER NOT NULL, stream TEXT NOT NULL, scope TEXT NOT NULL, record TEXT NOT NULL,
+               created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (round, id_hash));
+             CREATE TABLE events (reference TEXT NOT NULL REFERENCES applications (reference), seq INTEGER NOT NULL,
+               event TEXT NOT NULL, PRIMARY KEY (reference, seq));",
+        )
+        .expect("old schema");
+        conn.execute(
+            "INSERT INTO applications VALUES (?1, 2025, ?2, ?3, ?4, 'withdrawn', 2, 'region-out', 'hohhot', ?5, ?6, ?6)",
+            rusqlite::params![
+                old.reference,
+                old.id_hash,
+                old.submission_id,
+                old.body_hash,
+                serde_json::to_string(&old).expect("json"),
+                old.created_at
+            ],
+        )
+        .expect("old row");
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("migrates"));
+    assert_eq!(store.get(&old.reference).await.expect("get").map(|r| r.reference), Some(old.reference.clone()));
+    let mut again = record(51, "hohhot");
+    again.id_hash = old.id_hash.clone();
+    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::New, "withdrawn: released");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let sql: String =
+        conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'applications'", [], |r| r.get(0)).expect("schema");
+    assert!(!sql.contains("UNIQUE (round, id_hash)"), "{sql}");
+}
 
 /// DynamoDB only: the table comes from infra/template.yaml, with its TTL, and a sent mail gets
 /// the TTL attribute 90 days on, so mail bodies do not stay for ever.

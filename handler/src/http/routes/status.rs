@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::http::extract::{ClientAddr, Linked, SameSite, accepts_json};
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
-use crate::views::{FormState, RecordJson, RecordPage};
+use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};
 use crate::workflow::{self, Error};
 use axum::Json;
@@ -29,6 +29,8 @@ pub struct StatusQuery {
 struct ResubmitForm<'a> {
     #[serde(flatten)]
     form: FormState<'a>,
+    /// The 身份证号 as shown: masked, and not editable.
+    masked_id: String,
     form_action: String,
     form_version: u64,
     form_id: &'static str,
@@ -44,6 +46,8 @@ struct StatusPage<'a> {
     resubmit: Option<ResubmitForm<'a>>,
     can_resubmit: bool,
     can_withdraw: bool,
+    withdraw_url: String,
+    next: NextStep,
     submitted: bool,
     email: &'a str,
     files_base: String,
@@ -63,6 +67,7 @@ fn status_page(
     let can_resubmit = can(Action::Resubmit);
     let resubmit = can_resubmit.then(|| ResubmitForm {
         form: FormState::new(values, errors, state.programme.window_open_at(state.clock.now())),
+        masked_id: record.application.id_number.masked(),
         form_action: format!("/status/{token}"),
         form_version: record.version,
         form_id: "resubmit-form",
@@ -73,6 +78,8 @@ fn status_page(
         resubmit,
         can_resubmit,
         can_withdraw: can(Action::Withdraw),
+        withdraw_url: format!("/status/{token}/withdraw"),
+        next: views::next_step(&state.programme, record),
         submitted,
         email: record.application.email.as_str(),
         files_base: format!("/status/{token}/files"),
@@ -94,8 +101,53 @@ pub async fn show(
     if json {
         return Ok(Json(RecordJson::of(&record, &events)).into_response());
     }
-    let values = record.application.form_values();
+    let values = prefill(&record);
     Ok(status_page(&state, &link.token, &record, &events, values, &[], query.submitted.is_some())?.into_response())
+}
+
+/// The edit form's values: the application as it stands, without the 身份证号 (no page carries it
+/// in full; the resubmission keeps the stored one).
+fn prefill(record: &Record) -> BTreeMap<String, String> {
+    let mut values = record.application.form_values();
+    values.remove("id_number");
+    values
+}
+
+/// What the withdrawal confirmation shows.
+#[derive(Serialize)]
+struct WithdrawPage<'a> {
+    record: views::RecordView,
+    holds_place: bool,
+    hr_name: String,
+    reviewer: Option<&'static str>,
+    reapply_until: Option<String>,
+    action: String,
+    back: &'a str,
+}
+
+/// `GET /status/{token}/withdraw`: what a withdrawal does, and the button that does it.
+pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
+    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+    let back = format!("/status/{}", link.token);
+    if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_none() {
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let p = &state.programme;
+    let now = state.clock.now();
+    let reviewer = policy::reviewer_for(record.status).map(|r| if r == Actor::Centre { Actor::Hr } else { r });
+    let page = WithdrawPage {
+        record: views::record(p, &record),
+        holds_place: record.status.holds_place(),
+        hr_name: record.application.hr_scope().reviewer_name(p),
+        reviewer: reviewer.map(Actor::label),
+        reapply_until: p
+            .stage_closes(Actor::Applicant)
+            .filter(|close| p.stage_open_at(Actor::Applicant, now) && now < *close)
+            .map(theme::before_text),
+        action: back.clone(),
+        back: &back,
+    };
+    Ok(Page::typed("withdraw.html", "撤回申报", &page)?.into_response())
 }
 
 /// The applicant's decision form.
@@ -132,10 +184,11 @@ pub async fn act(
             Ok(()) => Ok(Redirect::to(&back).into_response()),
             Err(Error::Invalid(reasons)) => {
                 // The edit form again, with the values as sent and each message beside its field.
-                let values = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+                let mut values: BTreeMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
                     .unwrap_or_default()
                     .into_iter()
                     .collect();
+                values.remove("id_number");
                 let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
                 Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
             }

@@ -8,9 +8,14 @@ use super::{
 use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use policy::HrScope;
 use std::collections::HashMap;
+
+/// The item that holds a 身份证号 (its keyed hash) for a round.
+fn identity_key(round: i32, id_hash: &str) -> String {
+    format!("IDN#{round}#{id_hash}")
+}
 
 /// What one item of a transaction is, so a cancellation names the condition that failed
 /// instead of a position in the list.
@@ -68,7 +73,7 @@ impl DynamoStore {
                 put(
                     &self.table,
                     HashMap::from([
-                        ("pk".into(), s(format!("IDN#{}#{}", record.round, record.id_hash))),
+                        ("pk".into(), s(identity_key(record.round, &record.id_hash))),
                         ("sk".into(), s("IDN")),
                         ("reference".into(), s(&record.reference)),
                     ]),
@@ -194,6 +199,21 @@ impl Applications for DynamoStore {
         ));
         for mail in &change.mails {
             items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
+        }
+        // A withdrawn record releases its 身份证号 for the round, in the same transaction.
+        if !record.status.holds_identity() {
+            let release = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(HashMap::from([
+                    ("pk".into(), s(identity_key(record.round, &record.id_hash))),
+                    ("sk".into(), s("IDN")),
+                ])))
+                .condition_expression("attribute_not_exists(pk) OR #reference = :reference")
+                .expression_attribute_names("#reference", "reference")
+                .expression_attribute_values(":reference", s(&record.reference))
+                .build()
+                .map_err(build)?;
+            items.push((Part::IdNumber, TransactWriteItem::builder().delete(release).build()));
         }
         let failed = self.transact(items).await?;
         if failed.is_empty() {

@@ -30,7 +30,10 @@ impl Applications for SqliteStore {
             }
             let taken: bool = tx
                 .query_row(
-                    "SELECT 1 FROM applications WHERE round = ?1 AND id_hash = ?2",
+                    &format!(
+                        "SELECT 1 FROM applications WHERE round = ?1 AND id_hash = ?2 AND status NOT IN ({})",
+                        super::released_statuses()
+                    ),
                     params![record.round, record.id_hash],
                     |_| Ok(true),
                 )

@@ -8,14 +8,8 @@ use rusqlite::{Connection, params};
 use std::path::Path;
 use std::sync::Arc;
 
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA cache_size = -16384;
-PRAGMA mmap_size = 268435456;
-PRAGMA temp_store = MEMORY;
-PRAGMA foreign_keys = ON;
-CREATE TABLE IF NOT EXISTS applications (
+/// The columns of the applications table.
+const APPLICATIONS_COLUMNS: &str = "(
   reference TEXT PRIMARY KEY,
   round INTEGER NOT NULL,
   id_hash TEXT NOT NULL,
@@ -27,9 +21,16 @@ CREATE TABLE IF NOT EXISTS applications (
   scope TEXT NOT NULL,
   record TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  UNIQUE (round, id_hash)
-);
+  updated_at TEXT NOT NULL
+)";
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA cache_size = -16384;
+PRAGMA mmap_size = 268435456;
+PRAGMA temp_store = MEMORY;
+PRAGMA foreign_keys = ON;
 CREATE INDEX IF NOT EXISTS applications_scope ON applications (scope, status, created_at);
 CREATE TABLE IF NOT EXISTS events (
   reference TEXT NOT NULL REFERENCES applications (reference),
@@ -116,12 +117,57 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(internal)
 }
 
+/// The statuses whose records no longer hold their 身份证号 for the round, as an SQL list
+/// (`'withdrawn'`).
+pub(super) fn released_statuses() -> String {
+    let codes: Vec<String> =
+        policy::Status::ALL.iter().filter(|s| !s.holds_identity()).map(|s| format!("'{}'", s.code())).collect();
+    codes.join(", ")
+}
+
+/// One application per person and round, among the records that still hold their number.
+fn identity_index() -> String {
+    format!(
+        "CREATE UNIQUE INDEX IF NOT EXISTS applications_identity ON applications (round, id_hash)
+         WHERE status NOT IN ({});",
+        released_statuses()
+    )
+}
+
+/// Data folders made before withdrawals released the number hold it in a table constraint:
+/// rebuild that table without it (SQLite cannot drop a constraint).
+const DROP_OLD_IDENTITY_CONSTRAINT: &str = "
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE applications_new {columns};
+INSERT INTO applications_new SELECT * FROM applications;
+DROP TABLE applications;
+ALTER TABLE applications_new RENAME TO applications;
+COMMIT;
+PRAGMA foreign_keys = ON;
+";
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let old: Option<String> = conn
+        .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'applications'", [], |r| r.get(0))
+        .ok();
+    if old.is_some_and(|sql| sql.contains("UNIQUE (round, id_hash)")) {
+        let rebuild = DROP_OLD_IDENTITY_CONSTRAINT.replace("{columns}", APPLICATIONS_COLUMNS);
+        conn.execute_batch(&rebuild).map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
+        migrate(&conn)?;
+        conn.execute_batch(&format!("CREATE TABLE IF NOT EXISTS applications {APPLICATIONS_COLUMNS};"))
+            .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        conn.execute_batch(&identity_index()).map_err(unavailable)?;
         // Commits never checkpoint; the thread below does.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").map_err(unavailable)?;
         let checkpointer = Connection::open(path).map_err(unavailable)?;

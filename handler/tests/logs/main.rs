@@ -3,7 +3,11 @@
 //! again, a dashboard — carry routes, references and ids, never a 身份证号, phone, name or
 //! address.
 
-use crate::helpers::{form_body, link_in_mail, spawn_app};
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use helpers::{form_body, link_in_mail, spawn_app};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -30,8 +34,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
-// One thread: the app, the client and the subscriber share it, so every line is captured.
-#[tokio::test(flavor = "current_thread")]
+// The only test of this binary: the subscriber is the process's, so every line is captured.
+#[tokio::test]
 async fn a_whole_journey_logs_no_personal_data() {
     let logs = Captured::default();
     let subscriber = tracing_subscriber::fmt()
@@ -40,7 +44,7 @@ async fn a_whole_journey_logs_no_personal_data() {
         .with_env_filter(tracing_subscriber::EnvFilter::new("info,handler=trace,tower_http=trace"))
         .with_writer(logs.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     let app = spawn_app().await;
     let form = testkit::sample_application(901);
 
@@ -50,7 +54,7 @@ async fn a_whole_journey_logs_no_personal_data() {
     assert_eq!(app.post_json("/api/applications", &wrong).await.status(), 422);
     let created = app.post_json("/api/applications", &form).await;
     assert_eq!(created.status(), 201);
-    let status = crate::helpers::TestApp::path_of(
+    let status = helpers::TestApp::path_of(
         created.json::<serde_json::Value>().await.expect("json")["status_url"].as_str().expect("url"),
     );
     let mut again = form.clone();

@@ -1,0 +1,76 @@
+//! "接下来": for each status, who acts now, by when, and what the applicant must do — on the
+//! status page and in every mail to the applicant, in the same words.
+
+use crate::store::Record;
+use policy::{Actor, Programme, Status};
+use serde::Serialize;
+
+/// The next step of an application.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    /// Who acts now.
+    pub who: String,
+    /// Until when they can (this site's stage close), if the stage has one.
+    pub until: Option<String>,
+    /// What the applicant must do, in plain words.
+    pub todo: String,
+    /// Whether the applicant should print the 申报表 now.
+    pub print: bool,
+}
+
+impl NextStep {
+    /// The step as one paragraph, for mail.
+    pub fn text(&self) -> String {
+        let until = self.until.as_ref().map(|u| format!("，{u}")).unwrap_or_default();
+        format!("现在由{}处理{until}。{}", self.who, self.todo)
+    }
+}
+
+fn until(p: &Programme, actor: Actor) -> Option<String> {
+    p.stage_closes(actor).map(|close| format!("{}截止", theme::before_text(close)))
+}
+
+/// The next step of `record`.
+pub fn next_step(p: &Programme, record: &Record) -> NextStep {
+    let a = &record.application;
+    let hr = a.hr_scope().reviewer_name(p);
+    let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep { who, until, todo, print };
+    match record.status {
+        Status::UnitReview => step(
+            format!("所在单位（审核人 {}）", a.unit_reviewer_email),
+            until(p, Actor::Unit),
+            "单位审核人已收到审核邮件，您现在无需操作。如审核人未收到，请提醒其查看垃圾邮件。".to_owned(),
+            false,
+        ),
+        Status::HrReview => step(
+            hr.clone(),
+            until(p, Actor::Hr),
+            format!("单位已审核通过。请打印申报表，交单位盖章后报送{hr}，线上与纸质申报同步进行。"),
+            true,
+        ),
+        Status::Returned => step(
+            "您".to_owned(),
+            until(p, Actor::Applicant),
+            "申报已被退回。请按退回意见修改后重新提交（本页“修改后重新提交”）。".to_owned(),
+            false,
+        ),
+        Status::Recommended => step(
+            p.centre.name.clone(),
+            None,
+            format!("已获推荐。盖章的纸质申报表由{hr}报送；入选结果以自治区人力资源和社会保障厅通知为准。"),
+            false,
+        ),
+        Status::Selected | Status::NotSelected => step(
+            p.centre.name.clone(),
+            None,
+            "结果已确定，以自治区人力资源和社会保障厅通知为准。您无需再操作。".to_owned(),
+            false,
+        ),
+        Status::Withdrawn => step(
+            "您".to_owned(),
+            until(p, Actor::Applicant),
+            "申报已撤回，所占名额（如有）已释放。如需重新申报，请在截止前到“在线申报”页重新填写提交。".to_owned(),
+            false,
+        ),
+    }
+}

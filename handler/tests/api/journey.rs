@@ -1,0 +1,114 @@
+//! The applicant's journey as a person lives it: what to do next at every status, a withdrawal
+//! that frees the 身份证号 for a fresh application, and no page that carries the number in full.
+
+use crate::helpers::{TestApp, form_body, link_in_mail, spawn_app, submit};
+use serde_json::Value;
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("html")
+}
+
+async fn version(app: &TestApp, status: &str) -> u64 {
+    app.get_json(status).await.json::<Value>().await.expect("json")["version"].as_u64().expect("version")
+}
+
+/// The "接下来" panel of the status page, as text.
+fn next_panel(html: &str) -> String {
+    let start = html.find("<section class=\"next-step\"").expect("a 接下来 panel");
+    let end = html[start..].find("</section>").map_or(html.len(), |e| start + e);
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn every_status_says_who_acts_next_and_the_paper_step_comes_with_a_print_button() {
+    let app = spawn_app().await;
+    let status = submit(&app, 301).await;
+    let panel = next_panel(&page(&app, &status).await);
+    assert!(panel.contains("unit301@example.gov.cn") && panel.contains("2025年3月20日24:00前截止"), "{panel}");
+    assert!(!panel.contains("打印申报表"), "no paper before the unit approves: {panel}");
+    let unit = link_in_mail(&app.mails(), "unit301@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    let panel = next_panel(&page(&app, &status).await);
+    assert!(
+        panel.contains("打印申报表，交单位盖章后报送呼和浩特市人力资源社会保障部门")
+            && panel.contains(&format!("href=\"{status}/print\"")),
+        "{panel}"
+    );
+    // The mail that says the unit approved says the same, with the print link.
+    let mail = app.mails().into_iter().rfind(|m| m.to == "applicant301@example.com").expect("mail");
+    assert!(mail.text.contains("接下来：现在由呼和浩特市人力资源社会保障部门处理"), "{}", mail.text);
+    assert!(mail.text.contains(&format!("{status}/print")), "{}", mail.text);
+}
+
+#[tokio::test]
+async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_frees_the_number_for_a_fresh_application() {
+    let app = spawn_app().await;
+    let form = testkit::sample_application(302);
+    let status = submit(&app, 302).await;
+    let html = page(&app, &status).await;
+    // The status page offers withdrawal last, behind a page that says what follows.
+    let offer = html.find("id=\"withdraw\"").expect("withdrawal offered");
+    assert!(offer > html.find("申报内容").expect("the application"), "withdrawal is at the bottom");
+    let confirm = page(&app, &format!("{status}/withdraw")).await;
+    for words in ["撤回后会发生什么", "所在单位会收到邮件", "2025年3月18日24:00前", "确认撤回申报"]
+    {
+        assert!(confirm.contains(words), "{words}: {confirm}");
+    }
+    let v = version(&app, &status).await;
+    let body = format!("decision=withdraw&version={v}&confirm=on");
+    assert_eq!(app.post_form(&status, &body).await.status(), 303);
+    let told = app.mails().into_iter().filter(|m| m.to == "unit302@example.gov.cn").count();
+    assert_eq!(told, 2, "the review request, then word of the withdrawal");
+    // The same person applies afresh with the same 身份证号: taken.
+    let mut fresh = form.clone();
+    fresh["submission_id"] = "fresh-302".into();
+    let again = app.post_json("/api/applications", &fresh).await;
+    assert_eq!(again.status(), 201);
+    // Once: a second application while the fresh one stands is refused.
+    fresh["submission_id"] = "third-302".into();
+    assert_eq!(app.post_json("/api/applications", &fresh).await.status(), 409);
+}
+
+#[tokio::test]
+async fn no_page_of_the_journey_carries_the_full_identity_number() {
+    let app = spawn_app().await;
+    let form = testkit::sample_application(303);
+    let id = form["id_number"].as_str().expect("id").to_owned();
+    let status = submit(&app, 303).await;
+    let unit = link_in_mail(&app.mails(), "unit303@example.gov.cn", "/review/");
+    let mut bodies = vec![page(&app, &status).await, page(&app, &unit).await];
+    assert_eq!(app.post_form(&unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await.status(), 303);
+    // Returned: the edit form shows the number masked and read-only.
+    let returned = page(&app, &status).await;
+    assert!(returned.contains("1501**********") && !returned.contains("name=\"id_number\""), "masked, not editable");
+    bodies.push(returned);
+    // A resubmission with a mistake comes back without the number; a good one keeps the stored one.
+    let v = version(&app, &status).await;
+    let mut edited = form.clone();
+    edited.as_object_mut().expect("object").remove("id_number");
+    edited["phone"] = "12".into();
+    let wrong = format!("decision=resubmit&version={v}&{}", form_body(&edited));
+    let refused = app.post_form(&status, &wrong).await;
+    assert_eq!(refused.status(), 422);
+    bodies.push(refused.text().await.expect("html"));
+    edited["phone"] = "13812345678".into();
+    let right = format!("decision=resubmit&version={v}&{}", form_body(&edited));
+    assert_eq!(app.post_form(&status, &right).await.status(), 303);
+    let unit = link_in_mail(&app.mails(), "unit303@example.gov.cn", "/review/");
+    bodies.push(page(&app, &unit).await);
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    for path in [status.clone(), format!("{status}/print"), format!("{status}/withdraw")] {
+        bodies.push(page(&app, &path).await);
+    }
+    let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    bodies.push(page(&app, &hr).await);
+    bodies.push(app.get_json(&status).await.text().await.expect("json"));
+    for body in &bodies {
+        assert!(!body.contains(&id), "a page carries the full 身份证号");
+    }
+    for mail in app.mails() {
+        assert!(!mail.text.contains(&id) && !mail.html.contains(&id), "mail to {} carries it", mail.to);
+    }
+}
