@@ -74,3 +74,18 @@ pub fn next_step(p: &Programme, record: &Record) -> NextStep {
         ),
     }
 }
+
+/// `actor`'s stage close with the time left at `now`: `2025年3月20日24:00前截止（还剩3天）`, or
+/// `已于2025年3月20日24:00前截止`; `None` for a stage without a close.
+pub fn time_left(p: &Programme, actor: Actor, now: time::OffsetDateTime) -> Option<String> {
+    let close = p.stage_closes(actor)?;
+    let before = theme::before_text(close);
+    let left = close - now;
+    Some(if left <= time::Duration::ZERO {
+        format!("已于{before}截止（本站设置）")
+    } else if left.whole_days() >= 1 {
+        format!("{before}截止（本站设置，还剩{}天）", left.whole_days())
+    } else {
+        format!("{before}截止（本站设置，还剩{}小时）", left.whole_hours().max(1))
+    })
+}

@@ -48,6 +48,8 @@ struct Submitted<'a> {
     review_days: i64,
     files: Vec<FileView>,
     next_step: String,
+    /// The unit's close and the time left.
+    review_deadline: Option<String>,
 }
 
 /// The two mails of a new application: its status link to the applicant, and the review link
@@ -71,6 +73,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
         review_days: state.settings.review_ttl.whole_days(),
         files,
         next_step: views::next_step(p, record).text(),
+        review_deadline: views::time_left(p, Actor::Unit, state.clock.now()),
     };
     Ok(vec![
         compose(
@@ -110,6 +113,8 @@ struct Decided<'a> {
     next_step: String,
     print_url: Option<String>,
     released: bool,
+    /// The next reviewer's close and the time left.
+    deadline: Option<String>,
 }
 
 /// The mails one step sends, on the record as it is after the step (`previous`: its status
@@ -148,11 +153,13 @@ pub fn decided(
         print_url: next_step.print.then(|| links::absolute(state, &format!("{status_path}/print"))),
         next_step: next_step.text(),
         released: previous.holds_place(),
+        deadline: None,
     };
     let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
     let mut mails = vec![compose(state, "decision_applicant", a.email.as_str(), subject, reference, &context)?];
     if let Some((to, stage)) = next {
         context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
+        context.deadline = views::time_left(p, stage, state.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
         let subject = format!("【特培申报】请{}{}的申报 {reference}", stage.asked_to(), a.name);
         mails.push(compose(state, "review_request", &to, subject, reference, &context)?);

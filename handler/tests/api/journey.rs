@@ -112,3 +112,50 @@ async fn no_page_of_the_journey_carries_the_full_identity_number() {
         assert!(!mail.text.contains(&id) && !mail.html.contains(&id), "mail to {} carries it", mail.to);
     }
 }
+
+#[tokio::test]
+async fn each_stage_closes_on_its_own_date_and_reviewers_see_the_time_left() {
+    use crate::helpers::{Options, spawn_with};
+    use handler::Clock;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: std::sync::Arc<dyn handler::store::Store> =
+        std::sync::Arc::new(handler::store::SqliteStore::open(&dir.path().join("db.sqlite3")).expect("sqlite"));
+    // Submitted on the 15th; the same store seen on the 21st at 10:00, after the unit's close
+    // (end of the 20th) and before the HR close (end of the 21st).
+    let early = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
+    let late_clock = Clock::starting_at(time::macros::datetime!(2025-03-21 10:00 +8));
+    let late = spawn_with(Options { clock: late_clock, store: Some(store.clone()), ..Options::default() }).await;
+    let first = submit(&early, 304).await;
+    let second = submit(&early, 305).await;
+    let unit_first = link_in_mail(&early.mails(), "unit304@example.gov.cn", "/review/");
+    let unit_second = link_in_mail(&early.mails(), "unit305@example.gov.cn", "/review/");
+    let review = page(&early, &unit_first).await;
+    assert!(review.contains("本环节2025年3月20日24:00前截止（本站设置，还剩5天）"), "the time left");
+    let mail = early.mails().into_iter().find(|m| m.to == "unit304@example.gov.cn").expect("review mail");
+    assert!(mail.text.contains("本环节2025年3月20日24:00前截止（本站设置，还剩5天）"), "{}", mail.text);
+
+    // After the unit's close: refused, as a page and as JSON, and nothing changes.
+    let refused = late.post_form(&unit_second, "decision=approve").await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.expect("html").contains("所在单位审核已于2025年3月20日24:00前截止"));
+    let json = late
+        .client
+        .post(format!("{}{unit_second}", late.address))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("decision=approve")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(json.status(), 403);
+    assert_eq!(json.json::<Value>().await.expect("json")["error"], "closed");
+    assert_eq!(version(&late, &second).await, 1);
+    // HR still decides on the 21st; an applicant can no longer submit.
+    assert_eq!(early.post_form(&unit_first, "decision=approve").await.status(), 303);
+    let hr = link_in_mail(&early.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    assert_eq!(late.post_form(&hr, "decision=approve").await.status(), 303);
+    assert_eq!(version(&late, &first).await, 3);
+    let closed = late.post_json("/api/applications", &testkit::sample_application(306)).await;
+    assert_eq!(closed.status(), 403);
+    assert_eq!(closed.json::<Value>().await.expect("json")["error"], "closed");
+}

@@ -2,7 +2,7 @@
 //! centre decides) and `POST /review/{token}/renew` (an expired link asks for a fresh one).
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, LenientForm, Linked, SameSite, accepts_json};
+use crate::http::extract::{ClientAddr, LenientForm, Linked, Negotiated, SameSite, accepts_json};
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};
@@ -27,6 +27,8 @@ struct QuotaNote {
 #[derive(Serialize)]
 struct DecideForm {
     legend: &'static str,
+    /// This stage's close and the time left.
+    deadline: Option<String>,
     choices: &'static [(&'static str, &'static str)],
     quota: Option<QuotaNote>,
 }
@@ -72,7 +74,8 @@ pub async fn show(
                 false => None,
             };
             let (legend, choices) = claims.stage.decision_form();
-            Some(DecideForm { legend, choices, quota })
+            let deadline = views::time_left(&state.programme, claims.stage, state.clock.now());
+            Some(DecideForm { legend, deadline, choices, quota })
         }
     };
     let page = ReviewPage {
@@ -102,12 +105,16 @@ pub async fn decide(
     _: SameSite,
     link: Linked<ReviewClaims>,
     ClientAddr(client): ClientAddr,
+    negotiated: Negotiated,
     LenientForm(form): LenientForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     let claims = &link.claims;
-    let (record, events) = workflow::load(&state, &claims.reference).await?;
-    let decision = Decision { decision: form.decision, comment: form.comment, confirmed: false };
-    decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await?;
+    let decided = async {
+        let (record, events) = workflow::load(&state, &claims.reference).await?;
+        let decision = Decision { decision: form.decision, comment: form.comment, confirmed: false };
+        decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await
+    };
+    decided.await.map_err(|e| AppError::from(e).json_if(negotiated.json))?;
     Ok(Redirect::to(&format!("/review/{}", link.token)).into_response())
 }
 

@@ -2,7 +2,7 @@
 //! or resubmit a returned application). A status link can never approve.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, Linked, SameSite, accepts_json};
+use crate::http::extract::{ClientAddr, Linked, Negotiated, SameSite, accepts_json};
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
@@ -171,11 +171,13 @@ pub async fn act(
     _: SameSite,
     link: Linked<StatusClaims>,
     ClientAddr(client): ClientAddr,
+    negotiated: Negotiated,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    let json = |e: Error| AppError::from(e).json_if(negotiated.json);
     // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
     let form: ApplicantForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
     let expected = form.version.unwrap_or(0);
     let back = format!("/status/{}", link.token);
     if form.decision == "resubmit" {
@@ -192,10 +194,10 @@ pub async fn act(
                 let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
                 Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(json(e)),
         };
     }
     let decision = Decision { decision: form.decision, comment: form.comment, confirmed: form.confirm.is_some() };
-    decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await?;
+    decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
     Ok(Redirect::to(&back).into_response())
 }
