@@ -39,6 +39,7 @@ before(async () => {
   handlerPages.set("review-hr", new URL(await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`)).pathname);
   handlerPages.set("status", status);
   handlerPages.set("print", `${status}/print`);
+  handlerPages.set("withdraw", `${status}/withdraw`);
   await page.goto(`${serve.base}${status}/print`);
   const verify = await page.locator(".sheet-foot .url").innerText();
   handlerPages.set("verify", new URL(verify.trim()).pathname);

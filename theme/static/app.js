@@ -72,6 +72,11 @@
   }
 
   document.querySelectorAll("form[data-eligibility]").forEach(enhanceEligibility);
+  // The printed 申报表: a button, for phones that have no Ctrl+P.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 
   // Proof documents: check each file at once, upload it straight away with progress, and send
   // only its key with the form. Without this script the form posts the files itself.

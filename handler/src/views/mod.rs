@@ -64,6 +64,12 @@ fn yes_no(v: bool) -> &'static str {
     if v { "是" } else { "否" }
 }
 
+/// `1985年6月`, from the 身份证号.
+pub fn birth_month(a: &Application) -> String {
+    let birth = a.id_number.birth_date();
+    format!("{}年{}月", birth.year(), birth.month() as u8)
+}
+
 /// The stream's display name.
 pub fn stream_name(p: &Programme, a: &Application) -> String {
     p.stream(&a.programme, a.track).map(|s| s.name.clone()).unwrap_or_else(|| a.stream_key())
@@ -81,6 +87,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("性别", a.gender.label()),
         row("民族", &a.ethnicity),
         row("居民身份证号码", a.id_number.masked()),
+        row("出生年月", birth_month(a)),
         row("手机号码", a.phone.as_str()),
         row("电子邮箱", a.email.as_str()),
         row("最高学历", Programme::level_name(&p.education_levels, &a.education)),
@@ -159,6 +166,30 @@ pub fn attachments(p: &Programme, r: &Record) -> AttachmentsView {
         .map(|k| k.name.clone())
         .collect();
     AttachmentsView { files, missing }
+}
+
+/// One kind of proof document on paper: its name and whether it was uploaded (never file names).
+#[derive(Serialize, Clone, Debug)]
+pub struct KindOnPaper {
+    kind: String,
+    count: usize,
+    required: bool,
+}
+
+/// Every kind this application uploaded or must upload, in the programme's order.
+pub fn kinds_on_paper(p: &Programme, r: &Record) -> Vec<KindOnPaper> {
+    let stream = r.stream();
+    let by_title = p.qualifies_by_title(&stream, &r.application.title_level);
+    let required: Vec<&str> = p.required_kinds(&stream, by_title).into_iter().map(|k| k.code.as_str()).collect();
+    p.attachment_kinds
+        .iter()
+        .map(|k| KindOnPaper {
+            kind: k.name.clone(),
+            count: r.attachments.iter().filter(|a| a.kind == k.code).count(),
+            required: required.contains(&k.code.as_str()),
+        })
+        .filter(|k| k.count > 0 || k.required)
+        .collect()
 }
 
 /// The record's header facts.

@@ -171,3 +171,27 @@ async fn the_print_view_fits_two_a4_pages_in_chromium_even_at_its_longest() {
         assert!((1..=2).contains(&pages), "application {n} prints on {pages} pages");
     }
 }
+
+/// What paper needs and the screen does not: 出生年月, a photo box, the applicant's signature
+/// under the pledge, a print button (phones have no Ctrl+P); documents by kind, never by file
+/// name; no field twice.
+#[tokio::test]
+async fn the_printed_form_has_what_paper_needs() {
+    let app = spawn_app().await;
+    let status = submit_form(&app, &testkit::sample_application(114)).await;
+    let html = app.get(&format!("{status}/print")).await.text().await.expect("html");
+    for needed in [
+        ">出生年月</th><td>1985年6月</td>",
+        "贴照片处",
+        "申报人承诺",
+        "申报人签字",
+        "data-print",
+        "铸牢中华民族共同体意识",
+    ] {
+        assert!(html.contains(needed), "{needed} missing");
+    }
+    assert!(html.contains("身份证：未上传"), "documents listed by kind, required ones even when missing");
+    for label in ["申报项目", "当前状态", "提交时间", "居民身份证号码", "姓名"] {
+        assert_eq!(html.matches(&format!(">{label}</th>")).count(), 1, "{label} printed more than once");
+    }
+}

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::http::extract::Linked;
 use crate::http::{AppError, Page};
-use crate::views::{self, AttachmentsView, RecordView, Row};
+use crate::views::{self, RecordView, Row};
 use crate::workflow::{self, paper};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -48,7 +48,7 @@ struct PrintPage<'a> {
     record: RecordView,
     pairs: Vec<Vec<&'a Row>>,
     long: Vec<&'a Row>,
-    attachments: AttachmentsView,
+    kinds: Vec<views::KindOnPaper>,
     hash: String,
     verify_url: String,
     qr: String,
@@ -67,7 +67,7 @@ async fn print(state: &AppState, reference: &str, back: String) -> Result<Respon
         record: views::record(p, &record),
         pairs: table_lines(&short),
         long,
-        attachments: views::attachments(p, &record),
+        kinds: views::kinds_on_paper(p, &record),
         hash: paper::version_hash(state, &record),
         qr: qr_svg(&verify_url).unwrap_or_default(),
         verify_url,
