@@ -199,6 +199,58 @@ pub struct Verdict {
     pub track: Option<Track>,
     /// Every problem and failed condition.
     pub reasons: Vec<Reason>,
+    /// The self-check only: the outcome for each track, so a person learns every stream they
+    /// fit whatever track they came for. Shown on the page; the API's answer keeps its contract
+    /// shape.
+    #[serde(skip)]
+    pub options: Vec<TrackVerdict>,
+}
+
+/// One track's outcome in the self-check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrackVerdict {
+    /// The track tried.
+    pub track: Track,
+    /// The programme it routes to, if any.
+    pub programme: Option<String>,
+    /// Whether the person fits it.
+    pub eligible: bool,
+    /// Why not.
+    pub reasons: Vec<Reason>,
+}
+
+/// The self-check: the answers tried against every track. The answer's own fields are those of
+/// the track asked for; with none asked, of the first track that fits (or the closest).
+pub fn self_check(profile: &Profile, p: &Programme) -> Verdict {
+    let options: Vec<TrackVerdict> = Track::ALL
+        .iter()
+        .map(|track| {
+            let mut tried = profile.clone();
+            tried.track = Some(*track);
+            tried.problems.retain(|r| r.field != "track");
+            let v = eligibility(&tried, p);
+            TrackVerdict { track: *track, programme: v.programme, eligible: v.eligible, reasons: v.reasons }
+        })
+        .collect();
+    let mut verdict = match profile.track {
+        Some(_) => eligibility(profile, p),
+        None => {
+            let best =
+                options.iter().find(|o| o.eligible).or_else(|| options.iter().min_by_key(|o| o.reasons.len())).cloned();
+            match best {
+                Some(o) => Verdict {
+                    eligible: o.eligible,
+                    programme: o.programme,
+                    track: Some(o.track),
+                    reasons: o.reasons,
+                    options: Vec::new(),
+                },
+                None => eligibility(profile, p),
+            }
+        }
+    };
+    verdict.options = options;
+    verdict
 }
 
 /// The stream an applicant belongs to, by track, unit level and league group.
@@ -252,6 +304,7 @@ pub fn eligibility(profile: &Profile, p: &Programme) -> Verdict {
         programme: stream.map(|s| s.programme.clone()),
         track: stream.map(|s| s.track),
         reasons,
+        options: Vec::new(),
     }
 }
 
@@ -327,6 +380,28 @@ mod tests {
             pledge: true,
             ..ProfileForm::default()
         }
+    }
+
+    #[test]
+    fn the_self_check_lists_every_track_that_fits() {
+        let p = programme();
+        // A county unit in 包头市: both 区外 (自治区特培) and 区内 fit, whatever track was asked.
+        let asked = self_check(&Profile::parse(&form("out", "county", "baotou"), &p), &p);
+        assert!(asked.eligible && asked.track == Some(Track::Out));
+        let fits: Vec<Track> = asked.options.iter().filter(|o| o.eligible).map(|o| o.track).collect();
+        assert_eq!(fits, [Track::Out, Track::In]);
+        // No track asked: the answer names the first that fits, and no reason asks for a track.
+        let mut none = form("out", "county", "baotou");
+        none.track = None;
+        let open = self_check(&Profile::parse(&none, &p), &p);
+        assert!(open.eligible && open.track == Some(Track::Out), "{open:?}");
+        assert!(open.reasons.iter().all(|r| r.field != "track"));
+        // A league unit: 区内 does not fit, with its reason; 区外 does.
+        let league = self_check(&Profile::parse(&form("in", "league", "baotou"), &p), &p);
+        assert!(!league.eligible);
+        let out = league.options.iter().find(|o| o.track == Track::Out).expect("out");
+        let inside = league.options.iter().find(|o| o.track == Track::In).expect("in");
+        assert!(out.eligible && !inside.eligible && inside.reasons.iter().any(|r| r.field == "unit_level"));
     }
 
     fn verdict(f: &ProfileForm) -> Verdict {

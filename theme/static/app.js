@@ -9,14 +9,8 @@
     return node;
   }
 
-  function formJson(form) {
-    var data = {};
-    new FormData(form).forEach(function (value, key) { data[key] = value; });
-    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { data[box.name] = box.checked; });
-    return data;
-  }
-
-  // Self-check: ask /api/eligibility and show the verdict without leaving the page.
+  // Self-check: post the answers and show the verdict the server rendered, without leaving the
+  // page (the same verdict the page shows without JavaScript).
   function enhanceEligibility(form) {
     var region = document.getElementById("verdict");
     form.addEventListener("submit", function (event) {
@@ -25,13 +19,19 @@
       button.disabled = true;
       fetch(form.action, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify(formJson(form))
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(new FormData(form)).toString()
       }).then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
-        return response.json();
-      }).then(function (verdict) {
-        showVerdict(region, verdict, form);
+        return response.text();
+      }).then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html").getElementById("verdict");
+        if (!answer) throw new Error("no verdict");
+        var heading = region.querySelector("h2");
+        region.replaceChildren(heading);
+        Array.prototype.slice.call(answer.children).forEach(function (node) {
+          if (node.tagName !== "H2") region.appendChild(document.importNode(node, true));
+        });
       }).catch(function () {
         region.replaceChildren(el("p", { "class": "field-error" }, "暂时无法完成自测，请稍后重试，或关闭浏览器脚本后提交。"));
       }).finally(function () {
@@ -39,36 +39,6 @@
         region.focus();
       });
     });
-  }
-
-  function streamName(form, verdict) {
-    var names = JSON.parse(form.getAttribute("data-streams") || "{}");
-    return verdict.programme ? names[verdict.programme + "-" + verdict.track] || "" : "";
-  }
-
-  function showVerdict(region, verdict, form) {
-    var box = el("div", { "class": "verdict " + (verdict.eligible ? "verdict-ok" : "verdict-no") });
-    var name = streamName(form, verdict);
-    if (verdict.eligible) {
-      box.appendChild(el("h3", { id: "verdict-title" }, "符合申报条件"));
-      box.appendChild(el("p", {}, "按您填写的信息，您可申报" + name + "。最终以单位、盟市人社部门或厅局（高校）审核为准。"));
-      var p = el("p");
-      p.appendChild(el("a", { "class": "button", href: "/apply/" }, "去在线申报"));
-      box.appendChild(p);
-    } else {
-      box.appendChild(el("h3", { id: "verdict-title" }, "暂不符合申报条件"));
-      if (name) box.appendChild(el("p", {}, "按您填写的单位和培养方式，对应" + name + "。"));
-      box.appendChild(el("p", {}, "以下" + verdict.reasons.length + "项需要注意："));
-      var list = el("ul", { "class": "reasons" });
-      verdict.reasons.forEach(function (r) {
-        var li = el("li");
-        li.appendChild(el("a", { href: "#f-" + r.field }, r.message));
-        list.appendChild(li);
-      });
-      box.appendChild(list);
-    }
-    var heading = region.querySelector("h2");
-    region.replaceChildren(heading, box);
   }
 
   document.querySelectorAll("form[data-eligibility]").forEach(enhanceEligibility);

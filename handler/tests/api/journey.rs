@@ -159,3 +159,32 @@ async fn each_stage_closes_on_its_own_date_and_reviewers_see_the_time_left() {
     assert_eq!(closed.status(), 403);
     assert_eq!(closed.json::<Value>().await.expect("json")["error"], "closed");
 }
+
+#[tokio::test]
+async fn the_self_check_lists_every_stream_that_fits_and_carries_the_answers_into_the_form() {
+    let app = spawn_app().await;
+    // A county unit in 包头市, asked for 区内 only: 区外 fits as well, and both are offered.
+    let answers = "track=in&unit_level=county&league=baotou&ethnicity=%E8%92%99%E5%8F%A4%E6%97%8F&birth_date=1990-05-01\
+                   &education=master&title_level=intermediate&profession_start=2015-07&health_ok=on&pledge=on";
+    let verdict = app.post_form("/api/eligibility", answers).await.text().await.expect("html");
+    for offer in ["前往在线申报：自治区特培项目（区外培养）", "前往在线申报：自治区特培项目（区内培养）"]
+    {
+        assert!(verdict.contains(offer), "{offer} missing");
+    }
+    assert!(!verdict.contains("name=\"birth_date\" value"), "the birth date is not carried");
+    // A league unit: 区内 does not fit, and says why beside the stream that does.
+    let league = answers.replace("unit_level=county", "unit_level=league");
+    let verdict = app.post_form("/api/eligibility", &league).await.text().await.expect("html");
+    assert!(verdict.contains("区内培养只面向以下单位的专业技术人才"));
+    assert!(verdict.contains("前往在线申报：自治区特培项目（区外培养）"));
+    // 前往在线申报: the application form, answers filled in.
+    let carried = "next=apply&track=out&unit_level=county&league=baotou&ethnicity=%E8%92%99%E5%8F%A4%E6%97%8F\
+                   &education=master&title_level=intermediate&profession_start=2015-07&health_ok=on&pledge=on";
+    let form = app.post_form("/api/eligibility", carried).await;
+    assert_eq!(form.status(), 200);
+    let form = form.text().await.expect("html");
+    assert!(form.contains("id=\"apply-form\""), "the application form");
+    for filled in ["<option value=\"baotou\" selected>", "<option value=\"master\" selected>", "value=\"2015-07\""] {
+        assert!(form.contains(filled), "{filled} not carried");
+    }
+}

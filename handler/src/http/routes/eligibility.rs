@@ -1,39 +1,83 @@
 //! `POST /api/eligibility`: the self-check, as JSON for scripts and as a page for plain forms.
+//! It tries every track and lists each stream the answers fit. With `next=apply` it opens the
+//! application form with the answers already filled in (never a 身份证号 or birth date).
 
 use crate::AppState;
 use crate::http::extract::JsonOrForm;
 use crate::http::{AppError, Page};
+use crate::views::FormState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use policy::{Profile, ProfileForm, Verdict, eligibility};
+use policy::{Profile, ProfileForm, Reason, Verdict, self_check};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What the verdict page shows: the answers again, the verdict and the stream it names.
+/// The answers the application form takes over from the self-check.
+const CARRIED: [&str; 9] = [
+    "track",
+    "unit_level",
+    "league",
+    "ethnicity",
+    "education",
+    "title_level",
+    "profession_start",
+    "health_ok",
+    "pledge",
+];
+
+/// One track as the verdict page shows it.
+#[derive(Serialize)]
+struct TrackView<'a> {
+    track: &'static str,
+    stream_name: String,
+    eligible: bool,
+    reasons: &'a [Reason],
+}
+
+/// The verdict page: the answers again, the verdict, each track, and what to carry to the form.
 #[derive(Serialize)]
 struct VerdictPage<'a> {
     values: BTreeMap<String, String>,
     verdict: &'a Verdict,
-    verdict_stream: Option<String>,
+    tracks: Vec<TrackView<'a>>,
+    fits: usize,
+    carried: Vec<(&'static str, String)>,
 }
 
 /// Answers the self-check.
 pub async fn check(State(state): State<AppState>, form: JsonOrForm<ProfileForm>) -> Result<Response, AppError> {
     let programme = &state.programme;
-    let verdict = eligibility(&Profile::parse(&form.value, programme), programme);
-    tracing::info!(eligible = verdict.eligible, programme = ?verdict.programme, reasons = verdict.reasons.len(), "eligibility checked");
+    let verdict = self_check(&Profile::parse(&form.value, programme), programme);
+    let fits = verdict.options.iter().filter(|o| o.eligible).count();
+    tracing::info!(eligible = verdict.eligible, fits, reasons = verdict.reasons.len(), "eligibility checked");
     if form.json {
         return Ok(Json(verdict).into_response());
     }
-    let values =
+    let values: BTreeMap<String, String> =
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&form.raw).unwrap_or_default().into_iter().collect();
-    let verdict_stream = verdict
-        .programme
-        .as_deref()
-        .zip(verdict.track)
-        .and_then(|(p, t)| programme.stream(p, t))
-        .map(|s| s.name.clone());
-    let page = VerdictPage { values, verdict: &verdict, verdict_stream };
+    let carried: Vec<(&'static str, String)> =
+        CARRIED.iter().filter_map(|k| values.get(*k).filter(|v| !v.is_empty()).map(|v| (*k, v.clone()))).collect();
+    if values.get("next").is_some_and(|n| n == "apply") {
+        // The application form, with the answers the person already gave.
+        let prefilled = carried.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let page = FormState::new(prefilled, &[], programme.window_open_at(state.clock.now()));
+        return Ok(Page::typed("apply.html", "在线申报", &page)?.at("/apply/").into_response());
+    }
+    let tracks = verdict
+        .options
+        .iter()
+        .map(|o| TrackView {
+            track: o.track.code(),
+            stream_name: o
+                .programme
+                .as_deref()
+                .and_then(|p| programme.stream(p, o.track))
+                .map_or_else(|| o.track.label().to_owned(), |s| s.name.clone()),
+            eligible: o.eligible,
+            reasons: &o.reasons,
+        })
+        .collect();
+    let page = VerdictPage { values, verdict: &verdict, tracks, fits, carried };
     Ok(Page::typed("check.html", "资格自测结果", &page)?.at("/check/").into_response())
 }
