@@ -257,17 +257,17 @@ impl Application {
         }
 
         let name = text(&mut errors, "name", "姓名", &form.name, (2, 50), false);
+        let id_number = IdNumber::parse(form.id_number.as_deref().unwrap_or("")).ok();
+        // 性别 follows from the 身份证号: the form shows it rather than asks; when given (the
+        // API), it must agree.
         let gender = match form.gender.as_deref().map(str::trim) {
-            None | Some("") => {
-                errors.add("gender", "请选择性别");
-                None
-            }
+            // Without a valid 身份证号 there is no 性别 to show: its own error says what to fix.
+            None | Some("") => id_number.as_ref().map(IdNumber::gender),
             Some(g) => Gender::from_code(g).or_else(|| {
                 errors.add("gender", "性别只能是男或女");
                 None
             }),
         };
-        let id_number = IdNumber::parse(form.id_number.as_deref().unwrap_or("")).ok();
         if let (Some(id), Some(g)) = (&id_number, gender)
             && id.gender() != g
         {
@@ -536,7 +536,6 @@ pub(crate) mod tests {
         let f = fields(&errors);
         for required in [
             "name",
-            "gender",
             "ethnicity",
             "id_number",
             "phone",
@@ -562,6 +561,18 @@ pub(crate) mod tests {
             assert!(f.contains(&required), "{required} missing from {f:?}");
         }
         assert!(!f.contains(&"title_name") && !f.contains(&"county"));
+        // 性别 follows from the 身份证号: a missing number is the one error to fix.
+        assert!(!f.contains(&"gender"));
+    }
+
+    #[test]
+    fn gender_follows_from_the_identity_number_and_must_agree_when_given() {
+        let p = programme();
+        let derived = Application::parse(&ApplicationForm { gender: None, ..valid_form() }, &p).expect("valid");
+        assert_eq!(derived.gender, derived.id_number.gender());
+        let other = if derived.gender == Gender::Male { "female" } else { "male" };
+        let wrong = ApplicationForm { gender: Some(other.into()), ..valid_form() };
+        assert_eq!(fields(&Application::parse(&wrong, &p).expect_err("disagrees")), ["gender"]);
     }
 
     #[test]

@@ -42,6 +42,40 @@
   }
 
   document.querySelectorAll("form[data-eligibility]").forEach(enhanceEligibility);
+
+  // Fields that apply only to some units: shown when they apply (without the script, all are
+  // shown, each saying when it applies).
+  document.querySelectorAll("form").forEach(function (form) {
+    var fields = form.querySelectorAll("[data-show-when]");
+    if (!fields.length) return;
+    function update() {
+      fields.forEach(function (field) {
+        var rule = field.getAttribute("data-show-when");
+        var negate = rule.indexOf("!=") > 0;
+        var parts = rule.split(negate ? "!=" : "=");
+        var checked = form.querySelector("input[name='" + parts[0] + "']:checked");
+        var value = checked ? checked.value : "";
+        var match = parts[1].split("|").indexOf(value) >= 0;
+        field.hidden = value !== "" && (negate ? match : !match);
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  });
+
+  // 性别 and 出生日期 follow from the 身份证号: shown as it is typed.
+  document.querySelectorAll("#f-id_number").forEach(function (input) {
+    var out = document.getElementById("f-id_number-derived");
+    if (!out) return;
+    function update() {
+      var id = input.value.trim().toUpperCase();
+      var m = /^\d{6}(\d{4})(\d{2})(\d{2})\d{2}(\d)[\dX]$/.exec(id);
+      out.hidden = !m;
+      if (m) out.textContent = "性别：" + (Number(m[4]) % 2 ? "男" : "女") + "　出生日期：" + Number(m[1]) + "年" + Number(m[2]) + "月" + Number(m[3]) + "日";
+    }
+    input.addEventListener("input", update);
+    update();
+  });
   // The printed 申报表: a button, for phones that have no Ctrl+P.
   document.querySelectorAll("button[data-print]").forEach(function (button) {
     button.hidden = false;
