@@ -166,7 +166,7 @@ pub fn decided(
     }
     // A withdrawal: the reviewer whose turn it was (for a recommendation, the body that made it).
     let told = match action {
-        Action::Withdraw => policy::reviewer_for(previous).map(|r| if r == Actor::Centre { Actor::Hr } else { r }),
+        Action::Withdraw => super::told_of_withdrawal(previous),
         _ => None,
     };
     if let Some(to) = told.and_then(|reviewer| actor_address(state, reviewer, record)) {

@@ -134,7 +134,7 @@ pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>)
     }
     let p = &state.programme;
     let now = state.clock.now();
-    let reviewer = policy::reviewer_for(record.status).map(|r| if r == Actor::Centre { Actor::Hr } else { r });
+    let reviewer = workflow::told_of_withdrawal(record.status);
     let page = WithdrawPage {
         record: views::record(p, &record),
         holds_place: record.status.holds_place(),

@@ -4,6 +4,18 @@ use super::{DynamoStore, TTL_ATTRIBUTE, decode, expiry_after_sending, get_n, get
 use crate::store::{Mail, MailQueue, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 
+impl DynamoStore {
+    /// The query of unsent mail (`gsi2`, oldest first).
+    fn pending_mail(&self) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s("MAIL#PENDING"))
+    }
+}
+
 #[async_trait::async_trait]
 impl MailQueue for DynamoStore {
     async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
@@ -20,17 +32,7 @@ impl MailQueue for DynamoStore {
     }
 
     async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("gsi2")
-            .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s("MAIL#PENDING"))
-            .limit((limit * 4).min(1000) as i32)
-            .send()
-            .await
-            .map_err(sdk)?;
+        let out = self.pending_mail().limit((limit * 4).min(1000) as i32).send().await.map_err(sdk)?;
         let mut claimed = Vec::new();
         for item in out.items() {
             if claimed.len() >= limit {
@@ -109,16 +111,7 @@ impl MailQueue for DynamoStore {
 
     async fn unsent_mail(&self) -> Result<usize, StoreError> {
         let mut count = 0;
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("gsi2")
-            .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s("MAIL#PENDING"))
-            .select(aws_sdk_dynamodb::types::Select::Count)
-            .into_paginator()
-            .send();
+        let mut pages = self.pending_mail().select(aws_sdk_dynamodb::types::Select::Count).into_paginator().send();
         while let Some(page) = pages.next().await {
             count += page.map_err(sdk)?.count as usize;
         }
