@@ -45,8 +45,13 @@ pub fn app(state: AppState) -> Router {
             "/api/applications",
             post(routes::applications::submit).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)),
         )
+        .route("/apply/check", post(routes::applications::check).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)))
+        .route("/apply/confirm", post(routes::applications::confirm))
         .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
-        .route("/status/{token}", get(routes::status::show).post(routes::status::act))
+        .route(
+            "/status/{token}",
+            get(routes::status::show).post(routes::status::act).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)),
+        )
         .route("/review/{token}", get(routes::review::show).post(routes::review::decide))
         .route("/review/{token}/renew", post(routes::review::renew))
         .route("/review/{token}/files/{index}", get(routes::files::review_file))

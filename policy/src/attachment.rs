@@ -129,6 +129,41 @@ impl Programme {
             })
             .collect()
     }
+
+    /// The kinds the application's answers call for. The stream comes from the answers; when
+    /// they do not route to one, only the kinds every applicant needs.
+    pub fn documents_required(&self, form: &crate::ApplicationForm) -> Vec<&crate::programme::AttachmentKind> {
+        let verdict = crate::eligibility(&crate::Profile::parse(&form.profile(), self), self);
+        match (verdict.programme, verdict.track) {
+            (Some(programme), Some(track)) => {
+                let stream = format!("{programme}-{}", track.code());
+                let by_title = self.qualifies_by_title(&stream, form.title_level.as_deref().unwrap_or("").trim());
+                self.required_kinds(&stream, by_title)
+            }
+            _ => self.attachment_kinds.iter().filter(|k| k.required == Required::Always).collect(),
+        }
+    }
+
+    /// The [required](Self::documents_required) kinds not among `held`, one reason each on the
+    /// field `attachments`.
+    pub fn missing_documents<'a>(
+        &self,
+        form: &crate::ApplicationForm,
+        held: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<crate::Reason> {
+        let held: Vec<&str> = held.into_iter().collect();
+        self.documents_required(form)
+            .into_iter()
+            .filter(|k| !held.contains(&k.code.as_str()))
+            .map(|k| crate::Reason::new("attachments", format!("请上传{}（必须上传）", k.name)))
+            .collect()
+    }
+}
+
+/// Whether a refusal on `attachments` only says a required kind is missing (the files already
+/// chosen stay with the form), rather than that a file itself was refused.
+pub fn only_missing_documents(reasons: &[crate::Reason]) -> bool {
+    reasons.iter().filter(|r| r.field == "attachments").all(|r| r.message.ends_with("（必须上传）"))
 }
 
 #[cfg(test)]
@@ -162,6 +197,31 @@ mod tests {
         assert_eq!(p.check_upload(100, b"MZ\x90\x00", Some("application/pdf")), Err(UploadError::Type));
         assert_eq!(p.check_upload(100, b"%PDF-", Some("image/png")), Err(UploadError::Mismatch));
         assert_eq!(p.check_upload(100, &[0xFF, 0xD8, 0xFF], Some("image/jpg")), Ok(FileType::Jpeg));
+    }
+
+    #[test]
+    fn missing_documents_name_each_required_kind_not_held() {
+        let p = p();
+        let form: crate::ApplicationForm = serde_json::from_value(serde_json::json!({
+            "track": "out", "unit_level": "league", "league": "hohhot", "ethnicity": "蒙古族",
+            "education": "master", "title_level": "intermediate", "profession_start": "2015-07",
+            "health_ok": true, "pledge": true
+        }))
+        .expect("form");
+        let messages = |held: &[&str]| {
+            p.missing_documents(&form, held.iter().copied()).into_iter().map(|r| r.message).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            messages(&["education_certificate", "other"]),
+            ["请上传身份证（必须上传）", "请上传学位证书（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
+        );
+        assert!(messages(&["id_card", "education_certificate", "degree_certificate", "ethnicity_proof"]).is_empty());
+        assert!(p.missing_documents(&form, []).iter().all(|r| r.field == "attachments"));
+        // Answers that route nowhere still need what everyone needs.
+        let unrouted = crate::ApplicationForm::default();
+        assert_eq!(p.missing_documents(&unrouted, ["id_card"]).len(), 1);
+        assert!(only_missing_documents(&p.missing_documents(&unrouted, [])));
+        assert!(!only_missing_documents(&[crate::Reason::new("attachments", "文件不能超过10MB")]));
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod types;
 mod wire;
 
 pub use application::{Application, ApplicationForm, AttachmentInput, FIELD_ORDER};
-pub use attachment::{FileType, UploadError, sniff};
+pub use attachment::{FileType, UploadError, only_missing_documents, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{Profile, ProfileForm, Reason, TrackVerdict, Verdict, eligibility, route, self_check, truthy};
 pub use id_number::{IdNumber, IdNumberError, check_character};

@@ -196,6 +196,8 @@ pub enum EventKind {
     Selected,
     /// The centre marked 未入选.
     NotSelected,
+    /// The applicant added proof documents while at unit review or returned.
+    DocumentsAdded,
 }
 
 impl EventKind {
@@ -209,6 +211,7 @@ impl EventKind {
             EventKind::Withdrawn => "withdrawn",
             EventKind::Selected => "selected",
             EventKind::NotSelected => "not_selected",
+            EventKind::DocumentsAdded => "documents_added",
         }
     }
 
@@ -222,6 +225,7 @@ impl EventKind {
             EventKind::Withdrawn => "撤回申报",
             EventKind::Selected => "确定入选",
             EventKind::NotSelected => "确定未入选",
+            EventKind::DocumentsAdded => "补充证明材料",
         }
     }
 }
@@ -236,6 +240,7 @@ impl From<Action> for EventKind {
             Action::Withdraw => EventKind::Withdrawn,
             Action::Select => EventKind::Selected,
             Action::Reject => EventKind::NotSelected,
+            Action::AddDocuments => EventKind::DocumentsAdded,
         }
     }
 }
@@ -256,6 +261,8 @@ pub enum Action {
     Select,
     /// The centre marks 未入选.
     Reject,
+    /// The applicant adds proof documents (unit review or returned); the status stays.
+    AddDocuments,
 }
 
 impl Action {
@@ -269,6 +276,7 @@ impl Action {
             "withdraw" => Some(Action::Withdraw),
             "select" => Some(Action::Select),
             "reject" => Some(Action::Reject),
+            "add_documents" => Some(Action::AddDocuments),
             _ => None,
         }
     }
@@ -310,6 +318,8 @@ pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
         (Returned, Actor::Applicant, Resubmit) => s(UnitReview, QuotaEffect::None),
         (UnitReview | HrReview | Returned, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::None),
         (Recommended, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::Release),
+        (UnitReview, Actor::Applicant, AddDocuments) => s(UnitReview, QuotaEffect::None),
+        (Returned, Actor::Applicant, AddDocuments) => s(Returned, QuotaEffect::None),
         (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None),
         (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None),
         _ => None,
@@ -332,8 +342,15 @@ mod machine {
     use proptest::prelude::*;
 
     const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
-    const ACTIONS: [Action; 6] =
-        [Action::Approve, Action::Return, Action::Resubmit, Action::Withdraw, Action::Select, Action::Reject];
+    const ACTIONS: [Action; 7] = [
+        Action::Approve,
+        Action::Return,
+        Action::Resubmit,
+        Action::Withdraw,
+        Action::Select,
+        Action::Reject,
+        Action::AddDocuments,
+    ];
 
     #[test]
     fn the_happy_path_and_a_return() {

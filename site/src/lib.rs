@@ -182,6 +182,8 @@ impl Site {
         data.insert("errors", &serde_json::Map::new());
         data.insert("error_list", &Vec::<()>::new());
         data.insert("window_open", &false);
+        // The deployed form takes proof documents (serve's folder, the Lambda's bucket).
+        data.insert("uploads", &true);
         let content = self.root.join("content");
 
         self.pages.par_iter().zip(&self.files).try_for_each(|(meta, file)| {

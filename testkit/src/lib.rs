@@ -408,3 +408,76 @@ pub fn sample_application(n: u32) -> serde_json::Value {
         "unit_reviewer_email": format!("unit{n}@example.gov.cn"), "submission_id": format!("sub-{n:08}"), "website": ""
     })
 }
+
+/// A small file that passes the content check as a PDF.
+pub fn tiny_pdf(label: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% tepei test document: {label}\n%%EOF\n").into_bytes()
+}
+
+/// The codes of the proof-document kinds `form` must carry under the shipped rules.
+pub fn required_kinds(form: &serde_json::Value) -> Vec<String> {
+    let p = policy::Programme::embedded().expect("embedded programme");
+    let form: policy::ApplicationForm = serde_json::from_value(form.clone()).unwrap_or_default();
+    p.documents_required(&form).into_iter().map(|k| k.code.clone()).collect()
+}
+
+/// Uploads one small PDF of `kind` as the form's script does (`POST /api/uploads`, then the
+/// upload to the answered target: serve's local endpoint or a presigned S3 POST); returns the
+/// entry for the application's `attachments`, or what went wrong.
+pub async fn try_upload_document(
+    client: &reqwest::Client,
+    address: &str,
+    kind: &str,
+) -> Result<serde_json::Value, String> {
+    let bytes = tiny_pdf(kind);
+    let name = format!("{kind}.pdf");
+    let asked = serde_json::json!({"kind": kind, "name": name, "size": bytes.len(), "content_type": "application/pdf"});
+    let target = client.post(format!("{address}/api/uploads")).json(&asked).send().await.map_err(|e| e.to_string())?;
+    if target.status() != 201 {
+        return Err(format!("upload target for {kind}: {}", target.status()));
+    }
+    let target: serde_json::Value = target.json().await.map_err(|e| e.to_string())?;
+    let url = target["url"].as_str().unwrap_or_default();
+    let url = if url.starts_with("http") { url.to_owned() } else { format!("{address}{url}") };
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in target["fields"].as_object().into_iter().flatten() {
+        form = form.text(k.clone(), v.as_str().unwrap_or_default().to_owned());
+    }
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.clone())
+        .mime_str("application/pdf")
+        .map_err(|e| e.to_string())?;
+    let sent = client.post(url).multipart(form.part("file", part)).send().await.map_err(|e| e.to_string())?;
+    if !sent.status().is_success() {
+        return Err(format!("upload of {kind}: {}", sent.status()));
+    }
+    Ok(serde_json::json!({"key": target["key"], "kind": kind, "name": name}))
+}
+
+/// [`try_upload_document`], for tests: a refusal fails the test.
+pub async fn upload_document(client: &reqwest::Client, address: &str, kind: &str) -> serde_json::Value {
+    try_upload_document(client, address, kind).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Adds to `form` (unless it names its files already) one uploaded document of each kind the
+/// shipped rules require for it.
+pub async fn try_attach_documents(
+    client: &reqwest::Client,
+    address: &str,
+    form: &mut serde_json::Value,
+) -> Result<(), String> {
+    if form.get("attachments").is_some() {
+        return Ok(());
+    }
+    let mut files = Vec::new();
+    for kind in required_kinds(form) {
+        files.push(try_upload_document(client, address, &kind).await?);
+    }
+    form["attachments"] = serde_json::Value::Array(files);
+    Ok(())
+}
+
+/// [`try_attach_documents`], for tests: a refused upload fails the test.
+pub async fn attach_documents(client: &reqwest::Client, address: &str, form: &mut serde_json::Value) {
+    try_attach_documents(client, address, form).await.unwrap_or_else(|e| panic!("{e}"))
+}

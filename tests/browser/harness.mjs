@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: MailDev and `tepei serve` on free loopback ports, Debian's
 // Chromium driven by playwright-core with a fresh profile, and helpers to read mail, measure a page
 // and check it with axe-core. Everything is stopped when the test process ends.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer, connect } from "node:net";
 import { mkdtempSync, existsSync, readdirSync, statSync, mkdirSync, readFileSync } from "node:fs";
@@ -63,14 +64,17 @@ export async function mails(maildev) {
   return list.map((m) => ({ to: m.to.map((t) => t.address), subject: m.subject, text: m.text || "" }));
 }
 
-/** The newest link with `prefix` in mail to `to`, waiting (bounded) for it to arrive. */
-export async function linkIn(maildev, to, prefix, { timeout = 15000 } = {}) {
+/**
+ * The newest link with `prefix` in mail to `to`, waiting (bounded) for it to arrive; with
+ * `other`, for a link other than that one (a fresh link after a change).
+ */
+export async function linkIn(maildev, to, prefix, { timeout = 15000, other } = {}) {
   const end = Date.now() + timeout;
   while (Date.now() < end) {
     const found = (await mails(maildev))
       .filter((m) => m.to.includes(to))
       .flatMap((m) => m.text.match(/https?:\/\/\S+/g) || [])
-      .filter((u) => u.includes(prefix));
+      .filter((u) => u.includes(prefix) && u !== other);
     if (found.length) return found[found.length - 1];
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -188,8 +192,29 @@ export function idNumber(seq) {
   return first + "10X98765432"[sum % 11];
 }
 
+/** A small file the server takes as a PDF. */
+export function pdf(label) {
+  return { name: `${label}.pdf`, mimeType: "application/pdf", buffer: Buffer.from(`%PDF-1.4\n% ${label}\n%%EOF\n`) };
+}
+
+/** The kinds the sample applicant (区外, qualifying by education, 蒙古族) must upload. */
+export const REQUIRED_KINDS = ["id_card", "education_certificate", "degree_certificate", "ethnicity_proof"];
+
+/**
+ * Chooses a file for each kind in `kinds` in the form's proof-documents section `section`; with
+ * the script on, each uploads at once and the test waits for "已上传".
+ */
+export async function chooseDocuments(page, kinds = REQUIRED_KINDS, { javaScriptEnabled = true, section = "f-attachments" } = {}) {
+  for (const kind of kinds) {
+    await page.setInputFiles(`#${section}-${kind}`, pdf(kind));
+    if (javaScriptEnabled) {
+      await page.waitForFunction((id) => /已上传/.test(document.getElementById(id).textContent), `${section}-${kind}-state`);
+    }
+  }
+}
+
 /** Fills the whole application form as an applicant would (性别 follows from the 身份证号). */
-export async function fillApplication(page, n) {
+export async function fillApplication(page, n, { javaScriptEnabled = true, documents = true } = {}) {
   await page.fill("#f-name", "乌力吉");
   await page.selectOption("#f-ethnicity", "蒙古族");
   await page.fill("#f-id_number", idNumber(n));
@@ -213,4 +238,20 @@ export async function fillApplication(page, n) {
   await page.fill("#f-unit_reviewer_email", `unit${n}@example.gov.cn`);
   await page.check("#f-health_ok");
   await page.check("#f-pledge");
+  if (documents) await chooseDocuments(page, REQUIRED_KINDS, { javaScriptEnabled });
+}
+
+/**
+ * Sends the filled application form: first to 核对信息 (every answer with a 修改), then
+ * 确认提交; ends on the status page's confirmation. Returns the check page's axe violations
+ * (with JavaScript on).
+ */
+export async function submitApplication(page, { shoot, javaScriptEnabled = true } = {}) {
+  await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
+  assert.equal(await page.locator("h1").innerText(), "核对信息");
+  // axe-core runs as page script: with JavaScript off it cannot, and the markup is the same.
+  const violations = javaScriptEnabled ? await axe(page) : [];
+  if (shoot) await screenshots(page, shoot);
+  await Promise.all([page.waitForURL(/\/status\//), page.click("#answers-form button:not([name=edit])")]);
+  return violations;
 }

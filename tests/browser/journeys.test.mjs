@@ -4,7 +4,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { browser, fillApplication, idNumber, linkIn, startMailDev, startServe, stop, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, fillApplication, screenshots, submitApplication, idNumber, linkIn, startMailDev, startServe, stop, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -46,8 +46,8 @@ async function journey(javaScriptEnabled, n) {
     assert.match(await page.locator("#verdict").innerText(), /符合申报条件/);
     // Apply.
     await page.goto(`${serve.base}/apply/`);
-    await fillApplication(page, n);
-    await Promise.all([page.waitForURL(/\/status\//), page.click("#apply-form button[type=submit]")]);
+    await fillApplication(page, n, { javaScriptEnabled });
+    assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), [], "the 核对信息 page passes axe");
     assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
     assert.match(reference, /^TP2025-[0-9A-Z]{6}$/);
@@ -119,7 +119,7 @@ test("half a form survives a reload as a local draft, and is gone after submitti
     assert.ok(await page.isChecked("input[name=track][value=in]"));
     assert.equal(await page.inputValue("#f-id_number"), "", "the 身份证号 is never kept in the browser");
     await fillApplication(page, 15);
-    await Promise.all([page.waitForURL(/\/status\//), page.click("#apply-form button[type=submit]")]);
+    await submitApplication(page);
     await page.goto(`${serve.base}/apply/`);
     assert.equal(await page.inputValue("#f-name"), "", "the draft is cleared once the application is taken");
   } finally {
@@ -145,4 +145,100 @@ test("the printed 申报表 fits A4 in at most two pages", async () => {
 test("mail went through the real SMTP server", async () => {
   const all = await mails(maildev);
   assert.ok(all.length >= 8, `${all.length} mails`);
+});
+
+/**
+ * The whole journey of one applicant (issue 15), with screenshots at 1280 and 375 px of every
+ * step and axe on each page: two mistakes caught in one summary, 核对信息, the confirmation; the
+ * unit returns it; the applicant replaces a file and resubmits; the unit approves; the 接下来
+ * panel names the paper step; print; withdraw; and the same person applies afresh.
+ */
+async function wholeJourney(javaScriptEnabled, n) {
+  const tag = javaScriptEnabled ? "js" : "nojs";
+  const context = await browser({ javaScriptEnabled });
+  const step = async (page, name) => {
+    // axe-core runs as page script, so only with JavaScript on (the markup is the same).
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], `${name}: axe`);
+    await screenshots(page, `journey-${tag}-${name}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, n, { javaScriptEnabled });
+    await page.fill("#f-phone", "123");
+    await page.fill("#f-plan", "太短");
+    await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
+    const summary = await page.locator("#error-summary").innerText();
+    assert.match(summary, /请修改以下2处问题/);
+    assert.match(summary, /手机号码/);
+    await step(page, "1-two-mistakes");
+    await page.fill("#f-phone", "13812345678");
+    await page.fill("#f-plan", "学习心血管内科诊疗新技术，回院后开展新项目。");
+    assert.deepEqual(await submitApplication(page, { shoot: `journey-${tag}-2-check-answers`, javaScriptEnabled }), []);
+    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    await step(page, "3-confirmation");
+    const reference = (await page.locator(".summary dd").first().innerText()).trim();
+
+    // The unit returns it with a comment.
+    const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
+    await page.goto(unit);
+    await page.check("input[name=decision][value=return]");
+    await page.fill("#f-comment", "身份证复印件不清楚，请重新上传");
+    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+
+    // The applicant replaces the file and resubmits.
+    const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
+    await page.goto(status);
+    assert.match(await page.locator(".next-step").innerText(), /修改/);
+    await step(page, "4-returned");
+    await page.locator("#resubmit-form .files-held li", { hasText: "身份证：" }).locator("input[name=remove]").check();
+    await chooseDocuments(page, ["id_card"], { javaScriptEnabled });
+    const resubmitted = await Promise.all([page.waitForNavigation(), page.click("#resubmit-form button[type=submit]")]);
+    assert.equal(resubmitted[0].status(), 200, "resubmitted (303 to the status page), not refused");
+    assert.match(await page.locator(".summary").innerText(), /单位审核中/);
+    assert.match(await page.locator(".timeline, main").first().innerText(), /证明材料/);
+
+    // The unit approves from its fresh link; the 接下来 panel names the paper step.
+    const again = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`, { other: unit });
+    await page.goto(again);
+    await page.check("input[name=decision][value=approve]");
+    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    await page.goto(status);
+    const next = await page.locator(".next-step").innerText();
+    assert.match(next, /打印申报表/);
+    assert.match(next, /盖章/);
+    await step(page, "5-next-step-paper");
+    await Promise.all([page.waitForURL(/\/print$/), page.click(".next-step a.button")]);
+    assert.match(await page.locator("main, body").first().innerText(), /贴照片处/);
+    await screenshots(page, `journey-${tag}-6-print`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Withdraw, through its own confirmation page.
+    await page.goto(status);
+    await Promise.all([page.waitForURL(/\/withdraw$/), page.click("#withdraw a.button")]);
+    assert.match(await page.locator("main").innerText(), /重新申报/);
+    await step(page, "7-withdraw");
+    await Promise.all([page.waitForURL(/\/status\/[^/]+$/), page.click("form button[type=submit]")]);
+    assert.match(await page.locator(".summary").innerText(), /已撤回/);
+
+    // The same person applies afresh before the deadline.
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, n, { javaScriptEnabled });
+    assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), []);
+    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    const fresh = (await page.locator(".summary dd").first().innerText()).trim();
+    assert.notEqual(fresh, reference);
+    await step(page, "8-fresh-application");
+  } finally {
+    await context.close();
+  }
+}
+
+test("the whole journey with JavaScript: mistakes, check answers, return, replace a file, approval, print, withdraw, apply again", async () => {
+  await wholeJourney(true, 41);
+});
+
+test("the whole journey with JavaScript off", async () => {
+  await wholeJourney(false, 43);
 });

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, fillApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
+  axe, browser, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
   stop,
 } from "./harness.mjs";
 
@@ -25,7 +25,7 @@ before(async () => {
   const page = await context.newPage();
   await page.goto(`${serve.base}/apply/`);
   await fillApplication(page, 21);
-  await Promise.all([page.waitForURL(/\/status\//), page.click("#apply-form button[type=submit]")]);
+  await submitApplication(page);
   const confirmation = new URL(page.url());
   handlerPages.set("confirmation", confirmation.pathname + confirmation.search);
   const reference = (await page.locator(".summary dd").first().innerText()).trim();

@@ -88,8 +88,34 @@ def sample():
     }
 
 
+def upload(base, kind):
+    """Uploads a small PDF of `kind` as the form's script does; returns its `attachments` entry."""
+    data = b"%PDF-1.4\n% schema test document\n%%EOF\n"
+    status, body = request(base, "POST", "/api/uploads",
+                           {"kind": kind, "name": f"{kind}.pdf", "size": len(data), "content_type": "application/pdf"})
+    if status != 201:
+        sys.exit(f"schema: no upload target for {kind}: {status} {body}")
+    target = json.loads(body)
+    boundary = "----tepei-schema"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in (target.get("fields") or {}).items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{kind}.pdf"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n".encode() + data + b"\r\n")
+    payload = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    req = urllib.request.Request(base + target["url"], data=payload, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        if r.status != 201:
+            sys.exit(f"schema: upload of {kind} refused: {r.status}")
+    return {"key": target["key"], "kind": kind, "name": f"{kind}.pdf"}
+
+
 def real_tokens(base, outbox):
-    status, body = request(base, "POST", "/api/applications", sample())
+    # The documents this applicant must give (region-out, qualifying by education, a minority).
+    application = sample()
+    application["attachments"] = [upload(base, kind) for kind in
+                                  ("id_card", "education_certificate", "degree_certificate", "ethnicity_proof")]
+    status, body = request(base, "POST", "/api/applications", application)
     if status != 201:
         sys.exit(f"schema: the sample application was refused: {status} {body}")
     status_token = json.loads(body)["status_url"].rsplit("/status/", 1)[1]

@@ -40,6 +40,7 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("status.html", include_str!("../templates/status.html")),
     ("withdraw.html", include_str!("../templates/withdraw.html")),
+    ("answers.html", include_str!("../templates/answers.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("print.html", include_str!("../templates/print.html")),

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use policy::{LinkClaims, Purpose, TokenError};
+use policy::{AttachmentInput, LinkClaims, Purpose, Reason, TokenError};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -237,4 +237,75 @@ pub fn refusal(e: &TokenError, purpose: Purpose, token: &str) -> AppError {
         }),
         _ => error,
     }
+}
+
+/// A multipart form read: its text fields re-encoded, the files it carried, and the files refused.
+pub struct WithFiles {
+    /// The text fields as a urlencoded body.
+    pub body: Bytes,
+    /// Files stored or uploaded beforehand.
+    pub files: Vec<AttachmentInput>,
+    /// Files refused (type, size), one reason each.
+    pub problems: Vec<Reason>,
+}
+
+/// The text fields of a multipart form (the application, a resubmission, added documents) as a urlencoded body, and its files: each `file_*`
+/// part is checked (type by content, size) and stored under a new key; each `attachment` field
+/// (`key|kind|name`, a file uploaded beforehand) is passed on.
+pub async fn read_multipart(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<WithFiles, AppError> {
+    let unreadable = |e: multer::Error| AppError::bad_request(format!("表单内容无法读取：{e}"));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(unreadable)?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    let mut text: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    while let Some(field) = parts.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(kind) = name.strip_prefix("file_") {
+            let kind = kind.to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let declared = field.content_type().map(ToString::to_string);
+            let bytes = field.bytes().await.map_err(|e| AppError::bad_request(format!("文件无法读取：{e}")))?;
+            if bytes.is_empty() && file_name.is_empty() {
+                continue; // a file input left empty
+            }
+            match crate::workflow::submit::store_form_file(state, &kind, &file_name, declared.as_deref(), &bytes)
+                .await?
+            {
+                Ok(file) => files.push(file),
+                Err(problem) => problems.push(problem),
+            }
+        } else {
+            let value = field.text().await.map_err(unreadable)?;
+            if name == "attachment" {
+                files.push(attachment_field(&value));
+            } else {
+                text.push((name, value));
+            }
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&text).map_err(|e| {
+        tracing::error!(error = %e, "multipart fields not re-encoded");
+        AppError::internal()
+    })?;
+    Ok(WithFiles { body: Bytes::from(encoded), files, problems })
+}
+
+/// A file uploaded beforehand, as the form names it: `key|kind|name`.
+fn attachment_field(value: &str) -> AttachmentInput {
+    let mut it = value.splitn(3, '|');
+    let mut next = || it.next().unwrap_or_default().to_owned();
+    AttachmentInput { key: next(), kind: next(), name: next() }
+}
+
+/// The files a urlencoded form names (its `attachment` fields: uploaded beforehand).
+pub fn attachment_fields(body: &[u8]) -> Vec<AttachmentInput> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "attachment")
+        .map(|(_, v)| attachment_field(&v))
+        .collect()
 }

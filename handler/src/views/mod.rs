@@ -37,6 +37,8 @@ pub struct Row {
     label: &'static str,
     value: String,
     multiline: bool,
+    /// The form field where it is answered (the 核对信息 page's 修改 goes there).
+    field: &'static str,
 }
 
 impl Row {
@@ -57,8 +59,42 @@ impl Row {
 }
 
 fn row(label: &'static str, value: impl Into<String>) -> Row {
-    Row { label, value: value.into(), multiline: false }
+    let field = FIELD_OF.iter().find(|(l, _)| *l == label).map_or("", |(_, f)| *f);
+    Row { label, value: value.into(), multiline: false, field }
 }
+
+/// Each row's form field; 性别 and 出生年月 come from the 身份证号, the 申报项目 from the answers.
+const FIELD_OF: &[(&str, &str)] = &[
+    ("姓名", "name"),
+    ("性别", "id_number"),
+    ("民族", "ethnicity"),
+    ("居民身份证号码", "id_number"),
+    ("出生年月", "id_number"),
+    ("手机号码", "phone"),
+    ("电子邮箱", "email"),
+    ("最高学历", "education"),
+    ("毕业院校", "school"),
+    ("所学专业", "major"),
+    ("职称级别", "title_level"),
+    ("职称名称", "title_name"),
+    ("工作单位", "employer"),
+    ("单位层级", "unit_level"),
+    ("所在盟市", "league"),
+    ("主管厅局（高校）", "department"),
+    ("所在旗县（区）", "county"),
+    ("单位性质", "sector"),
+    ("长期在基层一线工作", "grassroots"),
+    ("所属领域", "field"),
+    ("从事专业", "profession"),
+    ("从事本专业起始年月", "profession_start"),
+    ("培养方式", "track"),
+    ("申报项目", "track"),
+    ("意向培养单位", "host_institution"),
+    ("培养计划", "plan"),
+    ("单位审核人邮箱", "unit_reviewer_email"),
+    ("身心健康", "health_ok"),
+    ("政治素质承诺", "pledge"),
+];
 
 fn yes_no(v: bool) -> &'static str {
     if v { "是" } else { "否" }
@@ -116,7 +152,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("培养方式", a.track.label()),
         row("申报项目", stream_name(p, a)),
         row("意向培养单位", &a.host_institution),
-        Row { label: "培养计划", value: a.plan.clone(), multiline: true },
+        Row { multiline: true, ..row("培养计划", a.plan.clone()) },
         row("单位审核人邮箱", a.unit_reviewer_email.as_str()),
         row("身心健康", if a.health_ok { "本人确认" } else { "未确认" }),
         row("政治素质承诺", if a.pledge { "本人确认" } else { "未确认" }),
@@ -145,18 +181,7 @@ pub struct AttachmentsView {
 
 /// The record's files as pages and mail list them, with the required kinds still missing.
 pub fn attachments(p: &Programme, r: &Record) -> AttachmentsView {
-    let files = r
-        .attachments
-        .iter()
-        .enumerate()
-        .map(|(index, a)| FileView {
-            index,
-            kind: p.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone()),
-            name: a.name.clone(),
-            size_kb: a.size.div_ceil(1024),
-            sha256: a.sha256.clone(),
-        })
-        .collect();
+    let files = files(p, &r.attachments);
     let stream = r.stream();
     let by_title = p.qualifies_by_title(&stream, &r.application.title_level);
     let missing = p
@@ -166,6 +191,21 @@ pub fn attachments(p: &Programme, r: &Record) -> AttachmentsView {
         .map(|k| k.name.clone())
         .collect();
     AttachmentsView { files, missing }
+}
+
+/// Files as pages list them: kind, name, size.
+pub fn files(p: &Programme, attachments: &[crate::store::Attachment]) -> Vec<FileView> {
+    attachments
+        .iter()
+        .enumerate()
+        .map(|(index, a)| FileView {
+            index,
+            kind: p.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone()),
+            name: a.name.clone(),
+            size_kb: a.size.div_ceil(1024),
+            sha256: a.sha256.clone(),
+        })
+        .collect()
 }
 
 /// One kind of proof document on paper: its name and whether it was uploaded (never file names).

@@ -40,6 +40,7 @@ impl Pages {
         base.insert("errors", &std::collections::BTreeMap::<String, String>::new());
         base.insert("error_list", &Vec::<()>::new());
         base.insert("window_open", &false);
+        base.insert("uploads", &false);
         Self { theme: OnceLock::new(), base }
     }
 

@@ -3,10 +3,10 @@
 //! state machine, then one conditional write of the new version with its event, its mails and
 //! any quota place.
 
-use crate::store::{Event, QuotaChange, Record, Transition, Transitioned};
+use crate::store::{Attachment, Event, QuotaChange, Record, Transition, Transitioned};
 use crate::workflow::{Error, actor_address, client_hash, notify};
 use crate::{AppState, views};
-use policy::{Action, Actor, Application, ApplicationForm, QuotaEffect, QuotaSlot, Reason};
+use policy::{Action, Actor, Application, ApplicationForm, AttachmentInput, QuotaEffect, QuotaSlot, Reason};
 
 /// Longest comment.
 pub const COMMENT_MAX: usize = 1000;
@@ -20,6 +20,55 @@ pub struct Decision {
     pub comment: String,
     /// The applicant confirmed a withdrawal.
     pub confirmed: bool,
+}
+
+/// What the applicant changes in the proof documents: files to drop (by their index on the
+/// record) and files to add (uploaded beforehand or carried by the form). Replacing a file is
+/// dropping it and adding the new one.
+#[derive(Debug, Clone, Default)]
+pub struct Documents {
+    /// Indexes into the record's attachments.
+    pub remove: Vec<usize>,
+    /// New files.
+    pub add: Vec<AttachmentInput>,
+}
+
+impl Documents {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.remove.is_empty() && self.add.is_empty()
+    }
+}
+
+/// What a change writes besides the status: a new application, a new set of files.
+#[derive(Default)]
+struct Edit {
+    application: Option<Application>,
+    attachments: Option<Vec<Attachment>>,
+}
+
+/// The record's files after `documents`, the new ones read back and checked; with the names of
+/// the kinds added.
+async fn documents_after(
+    state: &AppState,
+    record: &Record,
+    documents: &Documents,
+) -> Result<(Vec<Attachment>, Vec<String>), Error> {
+    let added = super::submit::check_attachments(state, &documents.add).await?;
+    let kept = record.attachments.iter().enumerate().filter(|(i, _)| !documents.remove.contains(i)).map(|(_, a)| a);
+    let all: Vec<Attachment> = kept.cloned().chain(added.iter().cloned()).collect();
+    let max = state.programme.attachments.max_files;
+    if all.len() > max {
+        return Err(Error::Invalid(vec![Reason::new("attachments", policy::UploadError::TooMany(max).to_string())]));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in &added {
+        let name = state.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok((all, names))
 }
 
 /// The quota counter a recommendation of `record` counts against.
@@ -39,7 +88,7 @@ async fn apply(
     expected: u64,
     actor: Actor,
     action: Action,
-    application: Option<Application>,
+    edit: Edit,
     comment: &str,
     client: &str,
 ) -> Result<(), Error> {
@@ -49,8 +98,11 @@ async fn apply(
     next.status = step.to;
     next.version = record.version + 1;
     next.updated_at = now.clone();
-    if let Some(application) = application {
+    if let Some(application) = edit.application {
         next.application = application;
+    }
+    if let Some(attachments) = edit.attachments {
+        next.attachments = attachments;
     }
     let event = Event {
         seq: events.len() as u32 + 1,
@@ -71,7 +123,7 @@ async fn apply(
         QuotaEffect::Release => Some(QuotaChange::Release { key: quota_slot(state, record)?.key.to_string() }),
     };
     // The resubmission's comment lists the changed fields for the record; its mail says none.
-    let mail_comment = if action == Action::Resubmit { "" } else { comment };
+    let mail_comment = if matches!(action, Action::Resubmit | Action::AddDocuments) { "" } else { comment };
     let mails = notify::decided(state, &next, record.status, actor, action, mail_comment)?;
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
     match state.store.transition(&change).await? {
@@ -118,7 +170,7 @@ pub async fn decide(
         return Err(Error::Stale(views::already_decided(events)));
     }
     let action = Action::from_code(decision.decision.trim())
-        .filter(|a| *a != Action::Resubmit)
+        .filter(|a| !matches!(a, Action::Resubmit | Action::AddDocuments))
         .ok_or_else(|| incomplete("请选择操作", "请选择“审核通过”或“退回”后再提交。"))?;
     if policy::step(record.status, actor, action).is_none() {
         return Err(not_allowed(record, action));
@@ -137,44 +189,85 @@ pub async fn decide(
     if actor != Actor::Applicant {
         super::stage_open(state, actor, "审核")?;
     }
-    apply(state, record, events, expected, actor, action, None, comment, client).await
+    apply(state, record, events, expected, actor, action, Edit::default(), comment, client).await
 }
 
-/// A returned application, edited and sent again: checked like a new one (the 身份证号 may not
-/// change), stored as a new version with the changed fields named in the event, and sent to the
-/// unit reviewer again.
+/// Whether the applicant may change the record now: the version the page showed, a step the
+/// state machine allows, and the applicants' stage still open.
+fn applicant_may(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    action: Action,
+    what: &str,
+) -> Result<(), Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    if policy::step(record.status, Actor::Applicant, action).is_none() {
+        return Err(not_allowed(record, action));
+    }
+    super::stage_open(state, Actor::Applicant, what)
+}
+
+/// A returned application, edited and sent again with its proof documents kept, dropped or
+/// added: checked like a new one (the 身份证号 may not change; every required kind held), stored
+/// as a new version with the changed fields named in the event, and sent to the unit reviewer
+/// again.
+#[allow(clippy::too_many_arguments)]
 pub async fn resubmit(
     state: &AppState,
     record: &Record,
     events: &[Event],
     expected: u64,
     form: &ApplicationForm,
+    documents: &Documents,
     client: &str,
 ) -> Result<(), Error> {
-    if record.version != expected {
-        return Err(Error::Stale(views::already_decided(events)));
-    }
-    if policy::step(record.status, Actor::Applicant, Action::Resubmit).is_none() {
-        return Err(not_allowed(record, Action::Resubmit));
-    }
-    super::stage_open(state, Actor::Applicant, "修改")?;
+    applicant_may(state, record, events, expected, Action::Resubmit, "修改")?;
     // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
     let mut form = form.clone();
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         form.id_number = Some(record.application.id_number.expose().to_owned());
     }
-    let application = Application::parse(&form, &state.programme).and_then(|a| {
+    let (attachments, _) = documents_after(state, record, documents).await?;
+    let application = super::submit::parse_with_documents(state, &form, &attachments).and_then(|a| {
         if a.id_number == record.application.id_number {
             Ok(a)
         } else {
-            Err(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")])
+            Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
         }
-    });
-    let application = application.map_err(Error::Invalid)?;
-    let changed = views::changed_fields(&state.programme, &record.application, &application);
+    })?;
+    let mut changed = views::changed_fields(&state.programme, &record.application, &application);
+    if !documents.is_empty() {
+        changed.push("证明材料");
+    }
     let comment =
         if changed.is_empty() { "未修改内容".to_owned() } else { format!("修改了：{}", changed.join("、")) };
     tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
-    apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, Some(application), &comment, client)
-        .await
+    let edit = Edit { application: Some(application), attachments: Some(attachments) };
+    apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
+}
+
+/// Proof documents added while the application waits for its unit (a fresh review link goes to
+/// the unit) or lies returned; the status stays.
+pub async fn add_documents(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    documents: &Documents,
+    client: &str,
+) -> Result<(), Error> {
+    applicant_may(state, record, events, expected, Action::AddDocuments, "补充材料")?;
+    if documents.add.is_empty() {
+        return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
+    }
+    let only_add = Documents { remove: Vec::new(), add: documents.add.clone() };
+    let (attachments, names) = documents_after(state, record, &only_add).await?;
+    let comment = format!("补充了：{}", names.join("、"));
+    tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
+    let edit = Edit { application: None, attachments: Some(attachments) };
+    apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await
 }

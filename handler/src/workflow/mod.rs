@@ -6,6 +6,7 @@
 
 pub mod dashboard;
 pub mod decide;
+pub mod draft;
 mod error;
 pub mod links;
 pub mod notify;

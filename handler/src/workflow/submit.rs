@@ -106,6 +106,38 @@ pub async fn check_attachments(state: &AppState, inputs: &[AttachmentInput]) -> 
     Ok(out)
 }
 
+/// The application, checked with every rule, and the required proof documents among
+/// `attachments`: every problem at once. A deployment that takes no files (no file store) asks
+/// for none: they go with the paper 申报表.
+pub fn parse_with_documents(
+    state: &AppState,
+    form: &ApplicationForm,
+    attachments: &[Attachment],
+) -> Result<Application, Error> {
+    let programme = &state.programme;
+    let missing = match state.blobs {
+        Some(_) => programme.missing_documents(form, attachments.iter().map(|a| a.kind.as_str())),
+        None => Vec::new(),
+    };
+    match Application::parse(form, programme) {
+        Ok(application) if missing.is_empty() => Ok(application),
+        Ok(_) => Err(Error::Invalid(missing)),
+        Err(mut reasons) => {
+            reasons.extend(missing);
+            Err(Error::Invalid(reasons))
+        }
+    }
+}
+
+/// What the 核对信息 page shows before anything is stored: the application as it would be
+/// stored and its files read back and checked, or every problem at once.
+pub async fn check(state: &AppState, form: &ApplicationForm) -> Result<(Application, Vec<Attachment>), Error> {
+    check_window(state)?;
+    let attachments = check_attachments(state, &form.attachments).await?;
+    let application = parse_with_documents(state, form, &attachments)?;
+    Ok((application, attachments))
+}
+
 /// Checks the window and the form and builds what the submission writes.
 pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Error> {
     prepare_with(state, form, Vec::new())
@@ -115,7 +147,7 @@ pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Err
 pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<Attachment>) -> Result<Prepared, Error> {
     check_window(state)?;
     let programme = &state.programme;
-    let application = Application::parse(form, programme).map_err(Error::Invalid)?;
+    let application = parse_with_documents(state, form, &attachments)?;
     let content = serde_json::to_vec(&form.content()).map_err(|e| Error::Internal(e.to_string()))?;
     let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
     let at = views::rfc3339(state.clock.now());

@@ -58,6 +58,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `form` with one uploaded document of each kind the shipped rules require for it (unless
+    /// it names its files already).
+    pub async fn with_documents(&self, form: &serde_json::Value) -> serde_json::Value {
+        let mut form = form.clone();
+        testkit::attach_documents(&self.client, &self.address, &mut form).await;
+        form
+    }
+
+    /// Posts an application as JSON, with the documents it needs uploaded first.
+    pub async fn apply(&self, form: &serde_json::Value) -> reqwest::Response {
+        let form = self.with_documents(form).await;
+        self.post_json("/api/applications", &form).await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
@@ -264,7 +278,7 @@ pub async fn submit(app: &TestApp, n: u32) -> String {
 
 /// Submits an application (JSON); returns its status link's path.
 pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
-    let response = app.post_json("/api/applications", form).await;
+    let response = app.apply(form).await;
     assert_eq!(response.status(), 201, "submission refused");
     let body: serde_json::Value = response.json().await.expect("json");
     TestApp::path_of(body["status_url"].as_str().expect("status_url"))
@@ -287,12 +301,33 @@ pub fn form_body(value: &serde_json::Value) -> String {
         .as_object()
         .expect("object")
         .iter()
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
-            serde_json::Value::Bool(false) => None,
-            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
-            other => Some((k.clone(), other.to_string())),
+        .flat_map(|(k, v)| match v {
+            // Files named in the form, as the form's hidden `attachment` fields carry them.
+            serde_json::Value::Array(files) if k == "attachments" => files
+                .iter()
+                .map(|f| {
+                    (
+                        "attachment".to_owned(),
+                        format!(
+                            "{}|{}|{}",
+                            f["key"].as_str().unwrap_or_default(),
+                            f["kind"].as_str().unwrap_or_default(),
+                            f["name"].as_str().unwrap_or_default()
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            other => pair(k, other).into_iter().collect(),
         })
         .collect();
     serde_urlencoded::to_string(pairs).expect("encode")
+}
+
+fn pair(k: &str, v: &serde_json::Value) -> Option<(String, String)> {
+    match v {
+        serde_json::Value::Bool(true) => Some((k.to_owned(), "on".to_owned())),
+        serde_json::Value::Bool(false) => None,
+        serde_json::Value::String(s) => Some((k.to_owned(), s.clone())),
+        other => Some((k.to_owned(), other.to_string())),
+    }
 }

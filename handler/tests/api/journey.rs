@@ -64,11 +64,11 @@ async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_frees_the_number_for_a
     // The same person applies afresh with the same 身份证号: taken.
     let mut fresh = form.clone();
     fresh["submission_id"] = "fresh-302".into();
-    let again = app.post_json("/api/applications", &fresh).await;
+    let again = app.apply(&fresh).await;
     assert_eq!(again.status(), 201);
     // Once: a second application while the fresh one stands is refused.
     fresh["submission_id"] = "third-302".into();
-    assert_eq!(app.post_json("/api/applications", &fresh).await.status(), 409);
+    assert_eq!(app.apply(&fresh).await.status(), 409);
 }
 
 #[tokio::test]
@@ -155,7 +155,7 @@ async fn each_stage_closes_on_its_own_date_and_reviewers_see_the_time_left() {
     let hr = link_in_mail(&early.mails(), "hr-hohhot@example.gov.cn", "/review/");
     assert_eq!(late.post_form(&hr, "decision=approve").await.status(), 303);
     assert_eq!(version(&late, &first).await, 3);
-    let closed = late.post_json("/api/applications", &testkit::sample_application(306)).await;
+    let closed = late.apply(&testkit::sample_application(306)).await;
     assert_eq!(closed.status(), 403);
     assert_eq!(closed.json::<Value>().await.expect("json")["error"], "closed");
 }
@@ -187,4 +187,137 @@ async fn the_self_check_lists_every_stream_that_fits_and_carries_the_answers_int
     for filled in ["<option value=\"baotou\" selected>", "<option value=\"master\" selected>", "value=\"2015-07\""] {
         assert!(form.contains(filled), "{filled} not carried");
     }
+}
+
+fn draft_of(html: &str) -> String {
+    html.split("name=\"draft\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a sealed draft").to_owned()
+}
+
+/// The form goes through 核对信息 without JavaScript: two mistakes and no files come back as one
+/// summary; then every answer is shown (the 身份证号 masked) with a 修改 for each, nothing is
+/// stored or mailed until 确认提交, a 修改 brings the form back with every answer and file, and
+/// what is submitted is exactly what was checked.
+#[tokio::test]
+async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored() {
+    let app = spawn_app().await;
+    let mut wrong = testkit::sample_application(330);
+    wrong["phone"] = "123".into();
+    wrong["plan"] = "太短".into();
+    let refused = app.post_form("/apply/check", &form_body(&wrong)).await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.expect("html");
+    assert!(html.contains("请修改以下6处问题后再提交"), "2 mistakes and 4 missing documents in one summary");
+    for needed in ["href=\"#f-phone\"", "href=\"#f-plan\"", "请上传身份证（必须上传）", "请上传学位证书（必须上传）"]
+    {
+        assert!(html.contains(needed), "{needed} missing from the summary");
+    }
+
+    let form = app.with_documents(&testkit::sample_application(330)).await;
+    let id = form["id_number"].as_str().expect("id").to_owned();
+    let checked = app.post_form("/apply/check", &form_body(&form)).await;
+    assert_eq!(checked.status(), 200);
+    let html = checked.text().await.expect("html");
+    assert!(html.contains("<h1>核对信息</h1>") && html.contains("确认提交"));
+    assert!(!html.contains(&id) && html.contains(&format!("{}**********", &id[..4])), "the 身份证号 only masked");
+    for field in ["name", "id_number", "school", "unit_level", "plan", "unit_reviewer_email", "pledge", "attachments"] {
+        assert!(html.contains(&format!("name=\"edit\" value=\"{field}\"")), "no 修改 for {field}");
+    }
+    for kind in ["身份证", "学历证书", "学位证书", "民族证明（户口簿等）"] {
+        assert!(html.contains(&format!("<th scope=\"row\">{kind}</th>")), "{kind} not listed by kind");
+    }
+    assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored before 确认提交");
+    assert!(app.mails().is_empty(), "nothing mailed before 确认提交");
+    let draft = draft_of(&html);
+
+    // 修改: the form again, every answer and every file kept.
+    let edit = serde_urlencoded::to_string([("draft", draft.as_str()), ("edit", "school")]).expect("encode");
+    let again = app.post_form("/apply/confirm", &edit).await;
+    assert_eq!(again.status(), 200);
+    let again = again.text().await.expect("html");
+    assert!(again.contains("value=\"内蒙古大学\"") && again.contains("action=\"/apply/check\""));
+    assert_eq!(again.matches("name=\"attachment\"").count(), 4, "the uploaded files stay with the form");
+
+    // A draft changed on the way is refused; nothing is stored.
+    let mut bytes = draft.clone().into_bytes();
+    bytes[20] = if bytes[20] == b'A' { b'B' } else { b'A' };
+    let forged = serde_urlencoded::to_string([("draft", String::from_utf8(bytes).expect("ascii"))]).expect("encode");
+    assert_eq!(app.post_form("/apply/confirm", &forged).await.status(), 400);
+
+    // 确认提交: exactly what was checked is stored, and the applicant lands on the confirmation.
+    let confirm = serde_urlencoded::to_string([("draft", draft.as_str())]).expect("encode");
+    let done = app.post_form("/apply/confirm", &confirm).await;
+    assert_eq!(done.status(), 303);
+    let location = done.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
+    let records = app.store.list(2025, None).await.expect("list");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].attachments.len(), 4);
+    assert_eq!(records[0].submission_id, form["submission_id"].as_str().expect("id"));
+    // Pressed twice (a double click, a reload): the same application, not a second one.
+    assert_eq!(app.post_form("/apply/confirm", &confirm).await.status(), 303);
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
+}
+
+/// A required document added from the status page while the unit has not decided: the unit
+/// gets a fresh link, the old one stops acting; a returned application's form keeps, drops and
+/// adds files.
+#[tokio::test]
+async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
+    let app = spawn_app().await;
+    let status = submit(&app, 331).await;
+    let html = page(&app, &status).await;
+    assert!(html.contains("id=\"add-documents\"") && html.contains("value=\"add_documents\""));
+    let old_unit = link_in_mail(&app.mails(), "unit331@example.gov.cn", "/review/");
+    let v = version(&app, &status).await;
+    let other = testkit::upload_document(&app.client, &app.address, "other").await;
+    let body = format!(
+        "decision=add_documents&version={v}&attachment={}",
+        urlencoding(&format!("{}|other|{}", other["key"].as_str().expect("key"), "获奖证书.pdf"))
+    );
+    assert_eq!(app.post_form(&status, &body).await.status(), 303);
+    let record = app.get_json(&status).await.json::<Value>().await.expect("json");
+    assert_eq!(record["status"], "unit_review");
+    assert_eq!(record["events"][1]["kind"], "documents_added");
+    let new_unit = link_in_mail(&app.mails(), "unit331@example.gov.cn", "/review/");
+    assert_ne!(new_unit, old_unit, "the unit gets a fresh link");
+    assert_eq!(app.post_form(&old_unit, "decision=approve").await.status(), 409, "the old link no longer acts");
+    let stored = &app.store.list(2025, None).await.expect("list")[0];
+    assert_eq!(stored.attachments.len(), 5);
+
+    // The unit returns it; the edit form lists the files held, each with 删除.
+    assert_eq!(
+        app.post_form(&new_unit, "decision=return&comment=%E8%AF%B7%E6%9B%B4%E6%8D%A2%E8%BA%AB%E4%BB%BD%E8%AF%81")
+            .await
+            .status(),
+        303
+    );
+    let html = page(&app, &status).await;
+    assert!(html.contains("name=\"remove\" value=\"0\"") && html.contains("name=\"file_id_card\""));
+    let v = version(&app, &status).await;
+    let mut values = stored.application.form_values();
+    values.remove("id_number");
+    values.insert("decision".into(), "resubmit".into());
+    values.insert("version".into(), v.to_string());
+    // Dropping the 身份证 without a new one: refused, naming it.
+    let mut drop_only: Vec<(String, String)> = values.clone().into_iter().collect();
+    drop_only.push(("remove".into(), "0".into()));
+    let refused = app.post_form(&status, &serde_urlencoded::to_string(&drop_only).expect("encode")).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.expect("html").contains("请上传身份证（必须上传）"));
+    // Replaced: dropped, and a new one added.
+    let new_id = testkit::upload_document(&app.client, &app.address, "id_card").await;
+    let mut replace = drop_only.clone();
+    replace.push(("attachment".into(), format!("{}|id_card|新身份证.pdf", new_id["key"].as_str().expect("key"))));
+    let done = app.post_form(&status, &serde_urlencoded::to_string(&replace).expect("encode")).await;
+    assert_eq!(done.status(), 303);
+    let stored = &app.store.list(2025, None).await.expect("list")[0];
+    assert_eq!(stored.status, policy::Status::UnitReview);
+    let names: Vec<&str> = stored.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert!(names.contains(&"新身份证.pdf") && !names.contains(&"id_card.pdf"), "{names:?}");
+    let events = app.store.events(&stored.reference).await.expect("events");
+    assert_eq!(events.last().expect("event").comment.as_deref(), Some("修改了：证明材料"));
+}
+
+fn urlencoding(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).expect("encode").trim_start_matches("x=").to_owned()
 }

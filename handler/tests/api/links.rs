@@ -5,8 +5,7 @@ use handler::Clock;
 use serde_json::Value;
 
 async fn submit(app: &TestApp, n: u32) -> (String, String) {
-    let body: Value =
-        app.post_json("/api/applications", &testkit::sample_application(n)).await.json().await.expect("json");
+    let body: Value = app.apply(&testkit::sample_application(n)).await.json().await.expect("json");
     (
         body["reference"].as_str().expect("reference").to_owned(),
         TestApp::path_of(body["status_url"].as_str().expect("url")),

@@ -101,7 +101,7 @@ async fn run(
     let mut people = Vec::new();
     for i in 0..applicants {
         let n = 900 + i;
-        let response = app.post_json("/api/applications", &testkit::sample_application(n)).await;
+        let response = app.apply(&testkit::sample_application(n)).await;
         prop_assert_eq!(response.status().as_u16(), 201);
         let body: Value = response.json().await.expect("json");
         people.push(Applicant {

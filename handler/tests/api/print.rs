@@ -190,7 +190,8 @@ async fn the_printed_form_has_what_paper_needs() {
     ] {
         assert!(html.contains(needed), "{needed} missing");
     }
-    assert!(html.contains("身份证：未上传"), "documents listed by kind, required ones even when missing");
+    assert!(html.contains("身份证：已上传；学历证书：已上传"), "documents listed by kind");
+    assert!(!html.contains("id_card.pdf"), "never by file name");
     for label in ["申报项目", "当前状态", "提交时间", "居民身份证号码", "姓名"] {
         assert_eq!(html.matches(&format!(">{label}</th>")).count(), 1, "{label} printed more than once");
     }

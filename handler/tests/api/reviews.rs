@@ -212,7 +212,7 @@ async fn script_in_every_text_field_is_escaped_in_pages_and_mail() {
         form[field] = format!("{evil}x").into();
     }
     form["plan"] = format!("{evil}学习心血管内科诊疗新技术").into();
-    let response = app.post_json("/api/applications", &form).await;
+    let response = app.apply(&form).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
     let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));

@@ -155,7 +155,7 @@ async fn uploads_are_checked_recorded_and_downloaded_through_short_lived_links()
     let exe_key = t["key"].as_str().expect("key").to_owned();
     let mut form = testkit::sample_application(80);
     form["attachments"] = json!([{"key": exe_key, "kind": "other", "name": "证书.pdf"}]);
-    let response = app.post_json("/api/applications", &form).await;
+    let response = app.apply(&form).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
     assert!(body["errors"][0]["message"].as_str().expect("msg").contains("PDF、JPEG或PNG"), "{body}");
@@ -166,7 +166,12 @@ async fn uploads_are_checked_recorded_and_downloaded_through_short_lived_links()
     let t = target(app, "title_certificate", bytes.len(), "application/pdf").await;
     assert_eq!(post(&t, bytes.clone(), &[]).await.0 / 100, 2);
     form["attachments"] = json!([{"key": t["key"], "kind": "title_certificate", "name": "职称证书.pdf"}]);
-    assert_eq!(app.post_json("/api/applications", &form).await.status(), 201);
+    // With the kinds this applicant must also give, each through its own presigned POST.
+    for kind in testkit::required_kinds(&form) {
+        let file = testkit::upload_document(&app.client, &app.address, &kind).await;
+        form["attachments"].as_array_mut().expect("files").push(file);
+    }
+    assert_eq!(app.apply(&form).await.status(), 201);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
     assert_eq!((record.attachments[0].size, record.attachments[0].sha256.clone()), (120_000, sha256(&bytes)));
 
@@ -208,6 +213,13 @@ async fn the_plain_form_stores_its_files_in_the_bucket() {
     let part =
         reqwest::multipart::Part::bytes(png.clone()).file_name("身份证.png").mime_str("image/png").expect("mime");
     form = form.part("file_id_card", part);
+    for kind in ["education_certificate", "degree_certificate", "ethnicity_proof"] {
+        let part = reqwest::multipart::Part::bytes(testkit::tiny_pdf(kind))
+            .file_name(format!("{kind}.pdf"))
+            .mime_str("application/pdf")
+            .expect("mime");
+        form = form.part(format!("file_{kind}"), part);
+    }
     let response = s3
         .app
         .client

@@ -53,7 +53,7 @@ struct Links {
 }
 
 async fn links(app: &TestApp, n: u32) -> Links {
-    let response = app.post_json("/api/applications", &testkit::sample_application(n)).await;
+    let response = app.apply(&testkit::sample_application(n)).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
     let status = TestApp::path_of(body["status_url"].as_str().expect("status_url"));
@@ -234,7 +234,7 @@ async fn a_forged_host_header_never_reaches_links_in_mail() {
     };
     let url = |path: &str| format!("{}{path}", app.address);
     let response = forged(app.client.post(url("/api/applications")))
-        .json(&testkit::sample_application(603))
+        .json(&app.with_documents(&testkit::sample_application(603)).await)
         .send()
         .await
         .expect("post");
@@ -294,7 +294,7 @@ async fn a_corpus_of_script_in_every_field_is_inert_in_pages_mail_print_dashboar
         for field in TEXT_FIELDS {
             form[*field] = format!("{payload}{field}").into();
         }
-        let response = app.post_json("/api/applications", &form).await;
+        let response = app.apply(&form).await;
         assert_eq!(response.status(), 201, "{payload}: {}", response.text().await.unwrap_or_default());
         let status =
             TestApp::path_of(response.json::<Value>().await.expect("json")["status_url"].as_str().expect("status_url"));
@@ -357,7 +357,7 @@ async fn oversized_truncated_and_wrongly_typed_bodies_are_refused_cleanly() {
         for wrong in [json!(12345), json!([1, 2]), json!({"x": 1}), json!(true), json!(-1.5e300)] {
             let mut body = sample.clone();
             body[field] = wrong.clone();
-            let response = app.post_json("/api/applications", &body).await;
+            let response = app.apply(&body).await;
             let status = response.status().as_u16();
             // (409: a wrong-typed value that reads as valid, e.g. `true` for a box, repeats an applicant.)
             assert!(matches!(status, 201 | 400 | 409 | 422), "{field} = {wrong}: {status}");

@@ -16,7 +16,7 @@ async fn a_valid_application_is_stored_and_both_mails_are_written() {
         .client
         .post(format!("{}/api/applications", app.address))
         .header("host", "evil.example")
-        .json(&sample(1))
+        .json(&app.with_documents(&sample(1)).await)
         .send()
         .await
         .expect("request");
@@ -58,7 +58,7 @@ async fn a_valid_application_is_stored_and_both_mails_are_written() {
 #[tokio::test]
 async fn every_field_error_comes_back_at_once() {
     let app = spawn_app().await;
-    let response = app.post_json("/api/applications", &json!({})).await;
+    let response = app.apply(&json!({})).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
     let fields: Vec<&str> =
@@ -85,7 +85,7 @@ async fn every_field_error_comes_back_at_once() {
     wrong["gender"] = json!("male");
     wrong["ethnicity"] = json!("汉族");
     wrong["unit_reviewer_email"] = wrong["email"].clone();
-    let body: Value = app.post_json("/api/applications", &wrong).await.json().await.expect("json");
+    let body: Value = app.apply(&wrong).await.json().await.expect("json");
     let fields: Vec<&str> =
         body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
     assert_eq!(fields, ["gender", "ethnicity", "unit_reviewer_email"]);
@@ -96,22 +96,23 @@ async fn every_field_error_comes_back_at_once() {
 #[tokio::test]
 async fn retries_duplicates_and_conflicts() {
     let app = spawn_app().await;
-    let first: Value = app.post_json("/api/applications", &sample(3)).await.json().await.expect("json");
+    let three = app.with_documents(&sample(3)).await;
+    let first: Value = app.apply(&three).await.json().await.expect("json");
     // The same body with the same submission id: the same answer, one record.
-    let again = app.post_json("/api/applications", &sample(3)).await;
+    let again = app.apply(&three).await;
     assert_eq!(again.status(), 201);
     let again: Value = again.json().await.expect("json");
     assert_eq!(again["reference"], first["reference"]);
     // Another body under that submission id: 409.
-    let mut changed = sample(3);
+    let mut changed = three.clone();
     changed["plan"] = json!("另一份培养计划：学习重症医学新技术。");
-    let conflict = app.post_json("/api/applications", &changed).await;
+    let conflict = app.apply(&changed).await;
     assert_eq!(conflict.status(), 409);
     assert_eq!(conflict.json::<Value>().await.expect("json")["error"], "submission_conflict");
     // The same person with a new submission id: 409 pointing to the first mail's link.
-    let mut twice = sample(3);
+    let mut twice = three.clone();
     twice["submission_id"] = json!("another-submission");
-    let duplicate = app.post_json("/api/applications", &twice).await;
+    let duplicate = app.apply(&twice).await;
     assert_eq!(duplicate.status(), 409);
     let body: Value = duplicate.json().await.expect("json");
     assert_eq!(body["error"], "duplicate");
@@ -127,7 +128,7 @@ async fn outside_the_window_is_403_closed() {
         ..Options::default()
     })
     .await;
-    let response = app.post_json("/api/applications", &sample(4)).await;
+    let response = app.apply(&sample(4)).await;
     assert_eq!(response.status(), 403);
     assert_eq!(response.json::<Value>().await.expect("json")["error"], "closed");
     let early = spawn_with(Options {
@@ -135,7 +136,7 @@ async fn outside_the_window_is_403_closed() {
         ..Options::default()
     })
     .await;
-    assert_eq!(early.post_json("/api/applications", &sample(4)).await.status(), 403);
+    assert_eq!(early.apply(&sample(4)).await.status(), 403);
 }
 
 #[tokio::test]
@@ -151,7 +152,7 @@ async fn bad_bodies_are_400_413_415_and_never_500() {
     }
     assert_eq!(raw("x", "text/plain").await.expect("request").status(), 415);
     let huge = json!({"plan": "很".repeat(30_000)});
-    assert_eq!(app.post_json("/api/applications", &huge).await.status(), 413);
+    assert_eq!(app.apply(&huge).await.status(), 413);
     // Odd but well-formed input is answered with field errors, never a 500.
     for body in [
         json!({"name": "\u{202e}\u{0}"}),
@@ -159,7 +160,7 @@ async fn bad_bodies_are_400_413_415_and_never_500() {
         json!({"league": "../../etc"}),
         json!({"track": null}),
     ] {
-        let status = app.post_json("/api/applications", &body).await.status();
+        let status = app.apply(&body).await.status();
         assert!(status == 422, "{body}: {status}");
     }
 }
@@ -169,7 +170,7 @@ async fn the_honeypot_answers_success_and_stores_nothing() {
     let app = spawn_app().await;
     let mut bot = sample(5);
     bot["website"] = json!("http://spam.example");
-    let response = app.post_json("/api/applications", &bot).await;
+    let response = app.apply(&bot).await;
     assert_eq!(response.status(), 201);
     assert!(app.store.list(2025, None).await.expect("list").is_empty());
     assert!(app.mails().is_empty());
@@ -178,7 +179,7 @@ async fn the_honeypot_answers_success_and_stores_nothing() {
 #[tokio::test]
 async fn the_plain_form_redirects_to_a_confirmation() {
     let app = spawn_app().await;
-    let response = app.post_form("/api/applications", &form_body(&sample(6))).await;
+    let response = app.post_form("/api/applications", &form_body(&app.with_documents(&sample(6)).await)).await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().expect("ascii").to_owned();
     assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
@@ -218,13 +219,13 @@ async fn the_plain_form_comes_back_with_a_summary_and_every_value() {
 #[tokio::test]
 async fn an_unreachable_store_is_a_clean_503_and_the_form_keeps_its_values() {
     let app = spawn_with(Options { store: Some(unreachable_store().await), ..Options::default() }).await;
-    let response = app.post_json("/api/applications", &sample(8)).await;
+    let response = app.apply(&sample(8)).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "5");
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"], "unavailable");
     assert!(body["message"].as_str().expect("message").contains("系统繁忙"));
-    let response = app.post_form("/api/applications", &form_body(&sample(8))).await;
+    let response = app.post_form("/api/applications", &form_body(&app.with_documents(&sample(8)).await)).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "5");
     let html = response.text().await.expect("html");
@@ -235,7 +236,7 @@ async fn an_unreachable_store_is_a_clean_503_and_the_form_keeps_its_values() {
 #[tokio::test]
 async fn links_are_checked() {
     let app = spawn_app().await;
-    let body: Value = app.post_json("/api/applications", &sample(9)).await.json().await.expect("json");
+    let body: Value = app.apply(&sample(9)).await.json().await.expect("json");
     let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));
     assert_eq!(app.get(&status_path).await.status(), 200);
     // Tampered: one character of the signature changed.
@@ -351,7 +352,7 @@ async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_o
         seen: Default::default(),
     });
     let app = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
-    let response = app.post_json("/api/applications", &sample(77)).await;
+    let response = app.apply(&sample(77)).await;
     assert_eq!(response.status(), 201);
     let reference = response.json::<Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
     let seen = store.seen.lock().expect("lock").clone();

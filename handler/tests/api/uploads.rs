@@ -108,10 +108,28 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
         {"key": title_key, "kind": "title_certificate", "name": "职称证书.pdf"},
         {"key": id_key, "kind": "id_card", "name": "<b>身份证</b>.png"}
     ]);
-    let response = app.post_json("/api/applications", &form).await;
+    // Qualifying by education, a minority stream: three required kinds are still missing, and
+    // each is named (422, one error per kind on `attachments`).
+    let response = app.apply(&form).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["errors"],
+        json!([
+            {"field": "attachments", "message": "请上传学历证书（必须上传）"},
+            {"field": "attachments", "message": "请上传学位证书（必须上传）"},
+            {"field": "attachments", "message": "请上传民族证明（户口簿等）（必须上传）"}
+        ])
+    );
+    assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored");
+    for kind in ["education_certificate", "degree_certificate", "ethnicity_proof"] {
+        let file = testkit::upload_document(&app.client, &app.address, kind).await;
+        form["attachments"].as_array_mut().expect("files").push(file);
+    }
+    let response = app.apply(&form).await;
     assert_eq!(response.status(), 201);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
-    assert_eq!(record.attachments.len(), 2);
+    assert_eq!(record.attachments.len(), 5);
     let sha = |b: &[u8]| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
     assert_eq!((record.attachments[0].sha256.clone(), record.attachments[0].size), (sha(&title), 50_000));
     assert_eq!(record.attachments[1].content_type, "image/png");
@@ -125,8 +143,7 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
     let review = TestApp::path_of(&testkit::link_with(&unit.text, "/review/").expect("link"));
     let page = app.get(&review).await.text().await.expect("html");
     assert!(page.contains(&format!("href=\"{review}/files/0\"")) && page.contains("职称证书：职称证书.pdf"));
-    // Qualifying by education, this applicant still needs these.
-    assert!(page.contains("还缺少：学历证书、学位证书、民族证明（户口簿等）"), "{page}");
+    assert!(!page.contains("还缺少"), "every required kind is held");
     let download = app.get(&format!("{review}/files/0")).await;
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/pdf");
@@ -147,7 +164,7 @@ async fn an_application_naming_a_missing_or_bad_file_is_refused() {
     let mut form = testkit::sample_application(71);
     form["attachments"] =
         json!([{"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "id_card", "name": "a.pdf"}]);
-    let response = app.post_json("/api/applications", &form).await;
+    let response = app.apply(&form).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["field"], "attachments");
@@ -157,12 +174,12 @@ async fn an_application_naming_a_missing_or_bad_file_is_refused() {
     std::fs::write(app.uploads.join("fedcba9876543210fedcba9876543210"), b"MZ\x90\x00 not a pdf").expect("write");
     form["attachments"] =
         json!([{"key": "uploads/fedcba9876543210fedcba9876543210", "kind": "id_card", "name": "a.pdf"}]);
-    assert_eq!(app.post_json("/api/applications", &form).await.status(), 422);
+    assert_eq!(app.apply(&form).await.status(), 422);
     let eleven: Vec<Value> = (0..11)
         .map(|_| json!({"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "other", "name": "x"}))
         .collect();
     form["attachments"] = Value::Array(eleven);
-    let body: Value = app.post_json("/api/applications", &form).await.json().await.expect("json");
+    let body: Value = app.apply(&form).await.json().await.expect("json");
     assert!(body["errors"][0]["message"].as_str().expect("msg").contains("最多上传10个"));
     assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }
@@ -201,12 +218,18 @@ async fn the_plain_form_carries_files_in_one_multipart_post() {
     let form = multipart_form(72)
         .part("file_title_certificate", file(pdf(30_000), "职称.pdf", "application/pdf"))
         .part("file_id_card", file(png, "身份证.png", "image/png"))
+        .part("file_education_certificate", file(pdf(3000), "学历.pdf", "application/pdf"))
+        .part("file_degree_certificate", file(pdf(3000), "学位.pdf", "application/pdf"))
+        .part("file_ethnicity_proof", file(pdf(3000), "户口簿.pdf", "application/pdf"))
         .part("file_other", file(Vec::new(), "", "application/octet-stream"));
     let response = post_multipart(&app, form).await;
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
     let kinds: Vec<&str> = record.attachments.iter().map(|a| a.kind.as_str()).collect();
-    assert_eq!(kinds, ["title_certificate", "id_card"]);
+    assert_eq!(
+        kinds,
+        ["title_certificate", "id_card", "education_certificate", "degree_certificate", "ethnicity_proof"]
+    );
     assert_eq!(record.attachments[0].name, "职称.pdf");
 }
 
@@ -236,10 +259,15 @@ async fn a_bad_file_in_the_plain_form_is_refused_and_a_good_one_survives_another
         .expect("hidden attachment")
         .to_owned();
     assert!(hidden.starts_with("uploads/") && hidden.ends_with("|id_card|身份证.pdf"), "{hidden}");
-    let again = multipart_form(74).text("attachment", hidden);
+    // Sent again with the phone right, the stored file and the other required kinds.
+    let again = multipart_form(74)
+        .text("attachment", hidden)
+        .part("file_education_certificate", file(pdf(3000), "学历.pdf", "application/pdf"))
+        .part("file_degree_certificate", file(pdf(3000), "学位.pdf", "application/pdf"))
+        .part("file_ethnicity_proof", file(pdf(3000), "户口簿.pdf", "application/pdf"));
     assert_eq!(post_multipart(&app, again).await.status(), 303);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
-    assert_eq!(record.attachments.len(), 1);
+    assert_eq!(record.attachments.len(), 4);
     assert_eq!(record.attachments[0].size, 5000);
 }
 

@@ -46,7 +46,7 @@ async fn a_whole_journey_logs_no_personal_data() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     let app = spawn_app().await;
-    let form = testkit::sample_application(901);
+    let form = app.with_documents(&testkit::sample_application(901)).await;
 
     assert_eq!(app.post_form("/api/eligibility", &form_body(&form)).await.status(), 200);
     let mut wrong = form.clone();

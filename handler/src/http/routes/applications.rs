@@ -1,19 +1,63 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::extract::{Encoding, Negotiated};
-use crate::http::{AppError, Page};
+use crate::http::extract::{Encoding, LenientForm, Negotiated, attachment_fields, read_multipart};
+use crate::http::{AppError, Offer, Page};
+use crate::views;
 use crate::views::FormState;
-use crate::workflow::{links, submit};
+use crate::workflow::{draft, links, submit};
 use crate::{AppState, BODY_LIMIT, ids};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use policy::{ApplicationForm, AttachmentInput, Reason};
+use policy::{ApplicationForm, AttachmentInput};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The application a form or a script sent: the body as urlencoded text (what the form shows
+/// again when refused) and the form with its files; or the answer that refuses it.
+async fn read_application(
+    state: &AppState,
+    negotiated: Negotiated,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(Bytes, ApplicationForm), Response> {
+    let Some(encoding) = negotiated.encoding else { return Err(AppError::unsupported().into_response()) };
+    let json = negotiated.json;
+    if encoding != Encoding::Multipart && body.len() > BODY_LIMIT {
+        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "提交内容过大", "提交内容过大")
+            .json()
+            .into_response());
+    }
+    // A multipart form becomes its text fields (as a urlencoded body, so everything after this
+    // is the same as for the plain form) plus the files it carried.
+    let (body, files, file_problems) = match encoding {
+        Encoding::Multipart => match read_multipart(state, headers, body).await {
+            Ok(read) => (read.body, read.files, read.problems),
+            Err(err) => return Err(err.json_if(json).into_response()),
+        },
+        Encoding::Form => {
+            let files = attachment_fields(&body);
+            (body, files, Vec::new())
+        }
+        Encoding::Json => (body, Vec::new(), Vec::new()),
+    };
+    match negotiated.decode::<ApplicationForm>(&body) {
+        Ok(mut form) if !file_problems.is_empty() => {
+            // Refused files: the form again with every value, and the files to choose again.
+            form.attachments.clear();
+            let refusal = AppError::from(crate::workflow::Error::Invalid(file_problems));
+            Err(refused(state, json, refusal, &body, &form))
+        }
+        Ok(mut form) => {
+            form.attachments.extend(files);
+            Ok((body, form))
+        }
+        Err(message) => Err(refused(state, json, AppError::bad_request(message), &body, &ApplicationForm::default())),
+    }
+}
 
 /// Takes an application.
 pub async fn submit(
@@ -22,36 +66,10 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(encoding) = negotiated.encoding else { return AppError::unsupported().into_response() };
     let json = negotiated.json;
-    if encoding != Encoding::Multipart && body.len() > BODY_LIMIT {
-        return AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "提交内容过大", "提交内容过大")
-            .json()
-            .into_response();
-    }
-    // A multipart form becomes its text fields (as a urlencoded body, so everything after this
-    // is the same as for the plain form) plus the files it carried.
-    let (body, files, file_problems) = if encoding == Encoding::Multipart {
-        match read_multipart(&state, &headers, body).await {
-            Ok(read) => read,
-            Err(err) => return err.json_if(json).into_response(),
-        }
-    } else {
-        (body, Vec::new(), Vec::new())
-    };
-    let form = match negotiated.decode::<ApplicationForm>(&body) {
-        Ok(mut form) if !file_problems.is_empty() => {
-            // Refused files: the form again with every value, and the files to choose again.
-            form.attachments.clear();
-            return refused(&state, json, AppError::from(crate::workflow::Error::Invalid(file_problems)), &body, &form);
-        }
-        Ok(mut form) => {
-            form.attachments.extend(files);
-            form
-        }
-        Err(message) => {
-            return refused(&state, json, AppError::bad_request(message), &body, &ApplicationForm::default());
-        }
+    let (body, form) = match read_application(&state, negotiated, &headers, body).await {
+        Ok(read) => read,
+        Err(answer) => return answer,
     };
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
@@ -85,52 +103,114 @@ pub async fn submit(
     }
 }
 
-/// The text fields of a multipart application as a urlencoded body, and its files: each `file_*`
-/// part is checked (type by content, size) and stored under a new key; each `attachment` field
-/// (`key|kind|name`, a file uploaded beforehand) is passed on.
-async fn read_multipart(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<(Bytes, Vec<AttachmentInput>, Vec<Reason>), AppError> {
-    let unreadable = |e: multer::Error| AppError::bad_request(format!("表单内容无法读取：{e}"));
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let boundary = multer::parse_boundary(content_type).map_err(unreadable)?;
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
-    let mut parts = multer::Multipart::new(stream, boundary);
-    let mut text: Vec<(String, String)> = Vec::new();
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    while let Some(field) = parts.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if let Some(kind) = name.strip_prefix("file_") {
-            let kind = kind.to_owned();
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let declared = field.content_type().map(ToString::to_string);
-            let bytes = field.bytes().await.map_err(|e| AppError::bad_request(format!("文件无法读取：{e}")))?;
-            if bytes.is_empty() && file_name.is_empty() {
-                continue; // a file input left empty
-            }
-            match submit::store_form_file(state, &kind, &file_name, declared.as_deref(), &bytes).await? {
-                Ok(file) => files.push(file),
-                Err(problem) => problems.push(problem),
-            }
-        } else {
-            let value = field.text().await.map_err(unreadable)?;
-            if name == "attachment" {
-                let mut it = value.splitn(3, '|');
-                let mut next = || it.next().unwrap_or_default().to_owned();
-                files.push(AttachmentInput { key: next(), kind: next(), name: next() });
-            } else {
-                text.push((name, value));
+/// The 核对信息 page: every answer with a 修改 button back to its field, the files by kind, the
+/// pledge, and the button that submits exactly what is shown (sealed in `draft`).
+#[derive(Serialize)]
+struct CheckAnswers {
+    rows: Vec<views::Row>,
+    files: Vec<views::FileView>,
+    draft: String,
+    reviewer: String,
+    email: String,
+}
+
+/// `POST /apply/check`: the application form (urlencoded or multipart, like
+/// `POST /api/applications`) checked with every rule and its files stored, nothing else stored;
+/// then the 核对信息 page, or the form again with every problem.
+pub async fn check(State(state): State<AppState>, negotiated: Negotiated, headers: HeaderMap, body: Bytes) -> Response {
+    let negotiated = Negotiated { json: false, ..negotiated };
+    let (body, mut form) = match read_application(&state, negotiated, &headers, body).await {
+        Ok(read) => read,
+        Err(answer) => return answer,
+    };
+    if form.is_bot() {
+        tracing::warn!("honeypot field filled: answered as success, nothing stored");
+        return crate::http::Message::ok("申报已提交", "您的申报已提交。").into_response();
+    }
+    if form.submission_id.as_deref().is_none_or(str::is_empty) {
+        form.submission_id = Some(ids::random_id());
+    }
+    match submit::check(&state, &form).await {
+        Ok((application, attachments)) => {
+            let page = CheckAnswers {
+                rows: views::rows(&state.programme, &application),
+                files: views::files(&state.programme, &attachments),
+                draft: draft::seal(&state, &form),
+                reviewer: application.unit_reviewer_email.to_string(),
+                email: application.email.to_string(),
+            };
+            match Page::typed("answers.html", "核对信息", &page) {
+                Ok(page) => page.at("/apply/").into_response(),
+                Err(e) => e.into_response(),
             }
         }
+        Err(e) => refused(&state, false, AppError::from(e), &body, &form),
     }
-    let encoded = serde_urlencoded::to_string(&text).map_err(|e| {
-        tracing::error!(error = %e, "multipart fields not re-encoded");
-        AppError::internal()
-    })?;
-    Ok((Bytes::from(encoded), files, problems))
+}
+
+/// The confirmation of a checked application.
+#[derive(serde::Deserialize, Default)]
+pub struct Confirm {
+    #[serde(default)]
+    draft: String,
+    /// A 修改 button: the field to change (the form comes back with every answer and file).
+    #[serde(default)]
+    edit: Option<String>,
+}
+
+/// `POST /apply/confirm`: submits the checked application sealed in `draft` (303 to its status
+/// page), or, for a 修改 button, shows the form again with every answer and file kept.
+pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): LenientForm<Confirm>) -> Response {
+    let form = match draft::open(&state, &confirm.draft) {
+        Ok(form) => form,
+        Err(e) => {
+            let message = match e {
+                draft::DraftError::Expired => "核对页面已超过2小时，请重新填写申报表（浏览器可能已暂存您填写的内容）。",
+                draft::DraftError::Invalid => "核对信息无法读取，请重新填写申报表。",
+            };
+            return AppError::new(StatusCode::BAD_REQUEST, "bad_request", "请重新填写", message)
+                .offer(Offer::Back { url: "/apply/".into(), title: "返回在线申报".into() })
+                .into_response();
+        }
+    };
+    let body = form_body(&form);
+    if confirm.edit.is_some() {
+        let page = FormAgain {
+            form: FormState::new(form_values(&body), &[], state.programme.window_open_at(state.clock.now())),
+            uploaded: form.attachments.clone(),
+            uploads: state.blobs.is_some(),
+        };
+        return match Page::typed("apply.html", "在线申报", &page) {
+            Ok(page) => page.at("/apply/").into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
+    match submit::accept(&state, &form).await {
+        Ok(done) => {
+            Redirect::to(&format!("{}?submitted=1", links::status_path(&state, &done.reference))).into_response()
+        }
+        Err(e) => refused(&state, false, AppError::from(e), &body, &form),
+    }
+}
+
+/// The form's fields as the form posts them (urlencoded), files left out.
+fn form_body(form: &ApplicationForm) -> Vec<u8> {
+    let value = serde_json::to_value(form).unwrap_or_default();
+    let pairs: Vec<(String, String)> = value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
+            _ => None,
+        })
+        .collect();
+    serde_urlencoded::to_string(pairs).unwrap_or_default().into_bytes()
+}
+
+fn form_values(body: &[u8]) -> BTreeMap<String, String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter().collect()
 }
 
 /// What the form shows when it comes back refused.
@@ -139,6 +219,7 @@ struct FormAgain<'a> {
     #[serde(flatten)]
     form: FormState<'a>,
     uploaded: Vec<AttachmentInput>,
+    uploads: bool,
 }
 
 /// A refused submission: JSON, or (no-JS) the form again with every value kept, an error
@@ -147,8 +228,7 @@ fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &Appl
     if json {
         return err.json().into_response();
     }
-    let mut values: BTreeMap<String, String> =
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter().collect();
+    let mut values = form_values(body);
     values.remove("website");
     if values.get("submission_id").is_none_or(|s| s.is_empty()) {
         let id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
@@ -156,10 +236,11 @@ fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &Appl
     }
     let reasons = err.reasons();
     // Files already stored stay with the form, unless they were what was wrong.
-    let keep = !reasons.iter().any(|r| r.field == "attachments");
+    let keep = policy::only_missing_documents(&reasons);
     let page = FormAgain {
         form: FormState::new(values, &reasons, state.programme.window_open_at(state.clock.now())),
         uploaded: if keep { form.attachments.clone() } else { Vec::new() },
+        uploads: state.blobs.is_some(),
     };
     match Page::typed("apply.html", "在线申报", &page) {
         Ok(page) => page.at("/apply/").status(err.status()).into_response(),

@@ -2,11 +2,13 @@
 //! or resubmit a returned application). A status link can never approve.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, Linked, Negotiated, SameSite, accepts_json};
+use crate::http::extract::{
+    ClientAddr, Encoding, Linked, Negotiated, SameSite, accepts_json, attachment_fields, read_multipart,
+};
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
-use crate::workflow::decide::{self, Decision};
+use crate::workflow::decide::{self, Decision, Documents};
 use crate::workflow::{self, Error};
 use axum::Json;
 use axum::body::Bytes;
@@ -35,6 +37,8 @@ struct ResubmitForm<'a> {
     form_version: u64,
     form_id: &'static str,
     form_submit: &'static str,
+    /// The files held, each of which may be dropped (or replaced) in the resubmission.
+    held_files: Vec<views::FileView>,
 }
 
 /// The status page.
@@ -46,6 +50,12 @@ struct StatusPage<'a> {
     resubmit: Option<ResubmitForm<'a>>,
     can_resubmit: bool,
     can_withdraw: bool,
+    /// Documents may be added now (at unit review, where the deployment takes files).
+    can_add_documents: bool,
+    uploads: bool,
+    /// Where the page's own forms post, with the version they were shown for.
+    action: String,
+    version: u64,
     withdraw_url: String,
     next: NextStep,
     submitted: bool,
@@ -72,12 +82,18 @@ fn status_page(
         form_version: record.version,
         form_id: "resubmit-form",
         form_submit: "重新提交",
+        held_files: views::attachments(&state.programme, record).files,
     });
+    let uploads = state.blobs.is_some();
     let page = StatusPage {
         record: RecordPage::of(&state.programme, record, events),
         resubmit,
         can_resubmit,
         can_withdraw: can(Action::Withdraw),
+        can_add_documents: uploads && record.status == policy::Status::UnitReview && can(Action::AddDocuments),
+        uploads,
+        action: format!("/status/{token}"),
+        version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
         next: views::next_step(&state.programme, record),
         submitted,
@@ -165,31 +181,52 @@ pub struct ApplicantForm {
     confirm: Option<String>,
 }
 
-/// `POST /status/{token}`: the applicant withdraws, or resubmits a returned application.
+/// `POST /status/{token}`: the applicant withdraws, resubmits a returned application (keeping,
+/// dropping or adding proof documents), or adds documents while the unit has not yet decided.
+/// Urlencoded, or multipart when the form carries files.
+#[allow(clippy::too_many_arguments)]
 pub async fn act(
     State(state): State<AppState>,
     _: SameSite,
     link: Linked<StatusClaims>,
     ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let json = |e: Error| AppError::from(e).json_if(negotiated.json);
+    let (body, files, problems) = if negotiated.encoding == Some(Encoding::Multipart) {
+        let read = read_multipart(&state, &headers, body).await.map_err(|e| e.json_if(negotiated.json))?;
+        (read.body, read.files, read.problems)
+    } else {
+        let files = attachment_fields(&body);
+        (body, files, Vec::new())
+    };
     // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
     let form: ApplicantForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let documents = Documents {
+        remove: pairs.iter().filter(|(k, _)| k == "remove").filter_map(|(_, v)| v.parse().ok()).collect(),
+        add: files,
+    };
     let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
     let expected = form.version.unwrap_or(0);
     let back = format!("/status/{}", link.token);
-    if form.decision == "resubmit" {
-        let edited: ApplicationForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-        return match decide::resubmit(&state, &record, &events, expected, &edited, &client).await {
+    let edits = matches!(form.decision.as_str(), "resubmit" | "add_documents");
+    if edits {
+        let done = if !problems.is_empty() {
+            Err(Error::Invalid(problems))
+        } else if form.decision == "resubmit" {
+            let edited: ApplicationForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+            decide::resubmit(&state, &record, &events, expected, &edited, &documents, &client).await
+        } else {
+            decide::add_documents(&state, &record, &events, expected, &documents, &client).await
+        };
+        return match done {
             Ok(()) => Ok(Redirect::to(&back).into_response()),
-            Err(Error::Invalid(reasons)) => {
-                // The edit form again, with the values as sent and each message beside its field.
-                let mut values: BTreeMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect();
+            Err(Error::Invalid(reasons)) if !negotiated.json => {
+                // The form again, with the values as sent and each message beside its field.
+                let mut values: BTreeMap<String, String> = pairs.into_iter().collect();
                 values.remove("id_number");
                 let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
                 Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
