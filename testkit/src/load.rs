@@ -56,27 +56,16 @@ pub fn client(concurrency: usize) -> reqwest::Client {
         .unwrap_or_else(|e| panic!("http client: {e}"))
 }
 
-/// Uploads the documents sample application `n` needs, as its applicant's browser would, then
-/// posts it; the latency is the application's own POST.
-/// A retry sends the same files again (as the browser keeps them), so a repeat of a submission
-/// is the same submission.
+/// Posts sample application `n` with the documents it needs (uploaded first if they were not);
+/// the latency is the application's own POST. A retry sends the same files again, as the
+/// browser keeps them, so a repeat of a submission is the same submission.
 pub async fn submit(client: &reqwest::Client, address: &str, n: u32) -> Answer {
-    static UPLOADED: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<(String, u32), serde_json::Value>>,
-    > = std::sync::OnceLock::new();
-    let uploaded = UPLOADED.get_or_init(Default::default);
     let mut form = crate::sample_application(n);
-    let known = uploaded.lock().ok().and_then(|m| m.get(&(address.to_owned(), n)).cloned());
-    match known {
-        Some(files) => form["attachments"] = files,
-        None => {
-            if let Err(e) = crate::try_attach_documents(client, address, &mut form).await {
-                let (latency, at) = (Duration::ZERO, Instant::now());
-                return Answer { n, status: 0, latency, reference: None, error: Some(e), retry_after: false, at };
-            }
-            if let Ok(mut m) = uploaded.lock() {
-                m.insert((address.to_owned(), n), form["attachments"].clone());
-            }
+    match documents(client, address, n).await {
+        Ok(files) => form["attachments"] = files,
+        Err(e) => {
+            let (latency, at) = (Duration::ZERO, Instant::now());
+            return Answer { n, status: 0, latency, reference: None, error: Some(e), retry_after: false, at };
         }
     }
     let started = Instant::now();
@@ -100,7 +89,9 @@ pub async fn submit(client: &reqwest::Client, address: &str, n: u32) -> Answer {
 }
 
 /// Posts each of `numbers` once, `concurrency` at a time, until all are answered or `limit`
-/// has passed (what was not sent by then is left out); answers in completion order.
+/// has passed (what was not sent by then is left out); answers in completion order. Each
+/// applicant's documents are uploaded first, in a pass of their own (as a browser uploads each
+/// file when it is chosen), so the timed pass is the applications' own POSTs on the store.
 pub async fn submit_all(
     address: &str,
     numbers: Vec<u32>,
@@ -108,8 +99,9 @@ pub async fn submit_all(
     limit: Duration,
     progress: Progress,
 ) -> Vec<Answer> {
-    let deadline = Instant::now() + limit;
     let client = client(concurrency);
+    upload_all(&client, address, &numbers, concurrency).await;
+    let deadline = Instant::now() + limit;
     let numbers = Arc::new(numbers);
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::with_capacity(concurrency);
@@ -135,6 +127,42 @@ pub async fn submit_all(
         all.extend(worker.await.unwrap_or_else(|e| panic!("load worker: {e}")));
     }
     all
+}
+
+/// Uploads the documents of each of `numbers`, `concurrency` at a time, into [`submit`]'s
+/// cache; a failed upload is left for [`submit`] to try again and report.
+async fn upload_all(client: &reqwest::Client, address: &str, numbers: &[u32], concurrency: usize) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let numbers = Arc::new(numbers.to_vec());
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let (client, numbers, next, address) = (client.clone(), numbers.clone(), next.clone(), address.to_owned());
+        workers.push(tokio::spawn(async move {
+            while let Some(&n) = numbers.get(next.fetch_add(1, Ordering::Relaxed)) {
+                documents(&client, &address, n).await.ok();
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap_or_else(|e| panic!("upload worker: {e}"));
+    }
+}
+
+/// The documents sample applicant `n` needs on the serve at `address`: uploaded once, then the
+/// same keys for every later try (a retry sends what the browser kept).
+async fn documents(client: &reqwest::Client, address: &str, n: u32) -> Result<serde_json::Value, String> {
+    type Uploaded = std::sync::Mutex<std::collections::HashMap<(String, u32), serde_json::Value>>;
+    static UPLOADED: std::sync::OnceLock<Uploaded> = std::sync::OnceLock::new();
+    let uploaded = UPLOADED.get_or_init(Default::default);
+    if let Some(files) = uploaded.lock().ok().and_then(|m| m.get(&(address.to_owned(), n)).cloned()) {
+        return Ok(files);
+    }
+    let mut form = crate::sample_application(n);
+    crate::try_attach_documents(client, address, &mut form).await?;
+    if let Ok(mut m) = uploaded.lock() {
+        m.insert((address.to_owned(), n), form["attachments"].clone());
+    }
+    Ok(form["attachments"].clone())
 }
 
 /// The `p`-quantile (0..=1) of `latencies`, which it sorts.
