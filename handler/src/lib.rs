@@ -65,7 +65,8 @@ pub fn app(state: AppState) -> Router {
         .route("/dashboard/{token}", get(routes::dashboard::show))
         .route("/dashboard/{token}/summary.xlsx", get(routes::dashboard::summary_xlsx))
         .route("/dashboard/{token}/summary.csv", get(routes::dashboard::summary_csv))
-        .route("/dashboard/{token}/send", post(routes::dashboard::send_summary))
+        .route("/dashboard/{token}/paper", post(routes::dashboard::receive_paper))
+        .route("/dashboard/{token}/send", get(routes::dashboard::confirm_send).post(routes::dashboard::send_summary))
         .route("/api/uploads", post(routes::uploads::target))
         .route(
             "/api/uploads/local/{token}",

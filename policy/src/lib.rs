@@ -22,7 +22,9 @@ mod wire;
 pub use application::{Application, ApplicationForm, AttachmentInput, FIELD_ORDER};
 pub use attachment::{FileType, UploadError, only_missing_documents, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
-pub use eligibility::{Profile, ProfileForm, Reason, TrackVerdict, Verdict, eligibility, route, self_check, truthy};
+pub use eligibility::{
+    Profile, ProfileForm, Reason, RuleCheck, TrackVerdict, Verdict, eligibility, route, rule_checks, self_check, truthy,
+};
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{

@@ -21,6 +21,10 @@ pub struct Programme {
     pub summary_title: String,
     /// Length of the training, in months.
     pub training_months: u32,
+    /// An HR recommendation needs the stamped paper 申报表 received and matching the record
+    /// (the notice's 线上与线下同步). Default: true.
+    #[serde(default = "yes")]
+    pub paper_required: bool,
     /// The deadline and the date at which age and experience are counted.
     pub deadline: Deadline,
     /// When the form takes submissions.

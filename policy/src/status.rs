@@ -198,6 +198,8 @@ pub enum EventKind {
     NotSelected,
     /// The applicant added proof documents while at unit review or returned.
     DocumentsAdded,
+    /// HR recorded the stamped paper 申报表 by its printed check code.
+    PaperReceived,
 }
 
 impl EventKind {
@@ -212,6 +214,7 @@ impl EventKind {
             EventKind::Selected => "selected",
             EventKind::NotSelected => "not_selected",
             EventKind::DocumentsAdded => "documents_added",
+            EventKind::PaperReceived => "paper_received",
         }
     }
 
@@ -226,6 +229,7 @@ impl EventKind {
             EventKind::Selected => "确定入选",
             EventKind::NotSelected => "确定未入选",
             EventKind::DocumentsAdded => "补充证明材料",
+            EventKind::PaperReceived => "纸质申报表已收到",
         }
     }
 }
@@ -241,6 +245,7 @@ impl From<Action> for EventKind {
             Action::Select => EventKind::Selected,
             Action::Reject => EventKind::NotSelected,
             Action::AddDocuments => EventKind::DocumentsAdded,
+            Action::PaperReceived => EventKind::PaperReceived,
         }
     }
 }
@@ -263,6 +268,8 @@ pub enum Action {
     Reject,
     /// The applicant adds proof documents (unit review or returned); the status stays.
     AddDocuments,
+    /// HR records the stamped paper 申报表 (by its check code); the status stays.
+    PaperReceived,
 }
 
 impl Action {
@@ -277,6 +284,7 @@ impl Action {
             "select" => Some(Action::Select),
             "reject" => Some(Action::Reject),
             "add_documents" => Some(Action::AddDocuments),
+            "paper_received" => Some(Action::PaperReceived),
             _ => None,
         }
     }
@@ -320,6 +328,7 @@ pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
         (Recommended, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::Release),
         (UnitReview, Actor::Applicant, AddDocuments) => s(UnitReview, QuotaEffect::None),
         (Returned, Actor::Applicant, AddDocuments) => s(Returned, QuotaEffect::None),
+        (HrReview, Actor::Hr, PaperReceived) => s(HrReview, QuotaEffect::None),
         (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None),
         (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None),
         _ => None,
@@ -342,7 +351,7 @@ mod machine {
     use proptest::prelude::*;
 
     const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
-    const ACTIONS: [Action; 7] = [
+    const ACTIONS: [Action; 8] = [
         Action::Approve,
         Action::Return,
         Action::Resubmit,
@@ -350,6 +359,7 @@ mod machine {
         Action::Select,
         Action::Reject,
         Action::AddDocuments,
+        Action::PaperReceived,
     ];
 
     #[test]

@@ -255,3 +255,51 @@ export async function submitApplication(page, { shoot, javaScriptEnabled = true 
   await Promise.all([page.waitForURL(/\/status\//), page.click("#answers-form button:not([name=edit])")]);
   return violations;
 }
+
+/**
+ * HR records the stamped paper: reads the check code off the printed 申报表 (as from the
+ * paper), types it on the review page and registers it; ends on the page under its fresh link.
+ */
+export async function receivePaper(page, reviewUrl) {
+  await page.goto(`${reviewUrl}/print`);
+  const code = (await page.locator(".mono.url").first().innerText()).split("/verify/")[1].trim();
+  await page.goto(reviewUrl);
+  await page.fill("#f-code", code);
+  await Promise.all([page.waitForURL(/paper=1$/), page.click("#paper-form button[type=submit]")]);
+  assert.match(await page.locator("main").innerText(), /纸质申报表已登记/);
+}
+
+/** MailDev and `tepei serve` (SMTP to it), for one test file. */
+export async function startServices(options) {
+  const maildev = await startMailDev();
+  const serve = await startServe(maildev, options);
+  return { maildev, serve };
+}
+
+/** Stops what [`startServices`] started. */
+export async function stopServices({ maildev, serve }) {
+  if (serve) await stop(serve.child);
+  if (maildev) await stop(maildev.child);
+}
+
+/**
+ * Answers the self-check as the sample applicant (a 呼和浩特市 unit, 蒙古族, born 1985-06-01,
+ * 硕士, 中级, in the profession since 2015-07) and sends it; waits for the verdict.
+ */
+export async function selfCheck(page, { javaScriptEnabled = true } = {}) {
+  await page.check("input[name=unit_level][value=league]");
+  await page.selectOption("#f-league", "hohhot");
+  await page.selectOption("#f-ethnicity", "蒙古族");
+  await page.fill("#f-birth_date", "1985-06-01");
+  await page.selectOption("#f-education", "master");
+  await page.selectOption("#f-title_level", "intermediate");
+  await page.fill("#f-profession_start", "2015-07");
+  await page.check("#f-health_ok");
+  await page.check("#f-pledge");
+  if (javaScriptEnabled) {
+    await page.click("#check-form button[type=submit]");
+    await page.waitForSelector("#verdict .verdict-ok");
+  } else {
+    await Promise.all([page.waitForLoadState("load"), page.click("#check-form button[type=submit]")]);
+  }
+}

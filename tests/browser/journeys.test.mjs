@@ -4,18 +4,12 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, fillApplication, screenshots, submitApplication, idNumber, linkIn, startMailDev, startServe, stop, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
-before(async () => {
-  maildev = await startMailDev();
-  serve = await startServe(maildev);
-});
-after(async () => {
-  await stop(serve.child);
-  await stop(maildev.child);
-});
+before(async () => ({ maildev, serve } = await startServices()));
+after(() => stopServices({ maildev, serve }));
 
 async function journey(javaScriptEnabled, n) {
   const context = await browser({ javaScriptEnabled });
@@ -28,21 +22,7 @@ async function journey(javaScriptEnabled, n) {
     // The self-check.
     await page.goto(`${serve.base}/check/`);
     await page.check("input[name=track][value=out]");
-    await page.check("input[name=unit_level][value=league]");
-    await page.selectOption("#f-league", "hohhot");
-    await page.selectOption("#f-ethnicity", "蒙古族");
-    await page.fill("#f-birth_date", "1985-06-01");
-    await page.selectOption("#f-education", "master");
-    await page.selectOption("#f-title_level", "intermediate");
-    await page.fill("#f-profession_start", "2015-07");
-    await page.check("#f-health_ok");
-    await page.check("#f-pledge");
-    if (javaScriptEnabled) {
-      await page.click("#check-form button[type=submit]");
-      await page.waitForSelector("#verdict .verdict-ok");
-    } else {
-      await Promise.all([page.waitForLoadState("load"), page.click("#check-form button[type=submit]")]);
-    }
+    await selfCheck(page, { javaScriptEnabled });
     assert.match(await page.locator("#verdict").innerText(), /符合申报条件/);
     // Apply.
     await page.goto(`${serve.base}/apply/`);
@@ -58,7 +38,7 @@ async function journey(javaScriptEnabled, n) {
     await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
     // HR recommends from theirs.
     const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
-    await page.goto(hr);
+    await receivePaper(page, hr);
     await page.check("#f-decision");
     await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
     // The applicant's status link says 已推荐.
@@ -149,7 +129,8 @@ test("mail went through the real SMTP server", async () => {
 
 /**
  * The whole journey of one applicant (issue 15), with screenshots at 1280 and 375 px of every
- * step and axe on each page: two mistakes caught in one summary, 核对信息, the confirmation; the
+ * step and axe on each page: from the home page through the self-check, whose answers are
+ * carried into the form; two mistakes caught in one summary, 核对信息, the confirmation; the
  * unit returns it; the applicant replaces a file and resubmits; the unit approves; the 接下来
  * panel names the paper step; print; withdraw; and the same person applies afresh.
  */
@@ -164,7 +145,14 @@ async function wholeJourney(javaScriptEnabled, n) {
   };
   try {
     const page = await context.newPage();
-    await page.goto(`${serve.base}/apply/`);
+    // From the home page to the self-check, whose answers are carried into the form.
+    await page.goto(`${serve.base}/`);
+    await Promise.all([page.waitForURL(/\/check\/$/), page.click("nav a[href='/check/']")]);
+    await selfCheck(page, { javaScriptEnabled });
+    await step(page, "0-self-check");
+    await Promise.all([page.waitForLoadState("load"), page.locator("form.carry button", { hasText: "区外培养" }).first().click()]);
+    assert.equal(await page.inputValue("#f-education"), "master", "the answers are carried into the form");
+    assert.equal(await page.inputValue("#f-profession_start"), "2015-07");
     await fillApplication(page, n, { javaScriptEnabled });
     await page.fill("#f-phone", "123");
     await page.fill("#f-plan", "太短");

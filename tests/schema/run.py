@@ -137,6 +137,7 @@ def real_tokens(base, outbox):
         "/review/{token}/files/{index}": review_token, "/review/{token}/renew": review_token,
         "/dashboard/{token}": dashboard_token, "/dashboard/{token}/summary.xlsx": dashboard_token,
         "/dashboard/{token}/summary.csv": dashboard_token, "/dashboard/{token}/send": dashboard_token,
+        "/dashboard/{token}/paper": dashboard_token,
         "/api/uploads/local/{token}": upload_token,
     }, code.group(1)
 

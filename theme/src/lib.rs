@@ -41,6 +41,7 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("status.html", include_str!("../templates/status.html")),
     ("withdraw.html", include_str!("../templates/withdraw.html")),
     ("answers.html", include_str!("../templates/answers.html")),
+    ("send.html", include_str!("../templates/send.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("print.html", include_str!("../templates/print.html")),

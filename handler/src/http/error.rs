@@ -157,6 +157,7 @@ impl From<workflow::Error> for AppError {
             E::Stale(message) => Self::new(StatusCode::CONFLICT, "stale", "已处理", message),
             E::NotAllowed { title, message } => Self::new(StatusCode::CONFLICT, "not_allowed", title, message),
             E::Incomplete { title, message } => Self::unprocessable("incomplete", title, message),
+            E::Paper(message) => Self::new(StatusCode::CONFLICT, "paper", "纸质申报表", message),
             E::QuotaFull(full) => {
                 Self::new(StatusCode::CONFLICT, "quota_full", "名额已满", format!("{full}，本申报未被推荐，状态不变。"))
             }

@@ -95,6 +95,20 @@ pub struct Event {
     pub status: Status,
     /// Keyed hash of the client address.
     pub client_hash: Option<String>,
+    /// A resubmission: each field changed, old and new, as the reviewer reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+}
+
+/// One field changed by a resubmission.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Change {
+    /// The field's label.
+    pub field: String,
+    /// As it was.
+    pub old: String,
+    /// As it is now.
+    pub new: String,
 }
 
 /// A mail to send, written in the same store write as the change it reports.

@@ -309,6 +309,32 @@ pub fn changed_fields(p: &Programme, before: &Application, after: &Application) 
     rows(p, after).into_iter().filter(|row| !before.contains(row)).map(|row| row.label).collect()
 }
 
+/// Each field a resubmission changed, old and new, files included (listed by kind and name).
+pub fn changes(
+    p: &Programme,
+    before: (&Application, &[crate::store::Attachment]),
+    after: (&Application, &[crate::store::Attachment]),
+) -> Vec<crate::store::Change> {
+    let old = rows(p, before.0);
+    let mut out: Vec<crate::store::Change> = rows(p, after.0)
+        .into_iter()
+        .filter(|row| !old.contains(row))
+        .map(|row| crate::store::Change {
+            field: row.label.to_owned(),
+            old: old.iter().find(|o| o.label == row.label).map(|o| o.value.clone()).unwrap_or_default(),
+            new: row.value,
+        })
+        .collect();
+    let listed = |held: &[crate::store::Attachment]| {
+        files(p, held).iter().map(|f| format!("{}：{}", f.kind, f.name)).collect::<Vec<_>>().join("；")
+    };
+    let (was, is) = (listed(before.1), listed(after.1));
+    if before.1.iter().map(|a| &a.sha256).ne(after.1.iter().map(|a| &a.sha256)) {
+        out.push(crate::store::Change { field: "证明材料".into(), old: was, new: is });
+    }
+    out
+}
+
 /// The name with all but its first character hidden: `乌**`.
 pub fn masked_name(name: &str) -> String {
     let mut chars = name.chars();
@@ -324,16 +350,89 @@ pub struct FormState<'a> {
     errors: std::collections::BTreeMap<&'a str, &'a str>,
     error_list: &'a [policy::Reason],
     window_open: bool,
+    /// The deployment takes proof documents (the form shows its documents section).
+    uploads: bool,
 }
 
 impl<'a> FormState<'a> {
-    /// `values` with `reasons`; `window_open` says whether it can be sent now.
+    /// `values` with `reasons`; `window_open` says whether it can be sent now, `uploads` whether
+    /// the deployment takes files.
     pub fn new(
         values: std::collections::BTreeMap<String, String>,
         reasons: &'a [policy::Reason],
         window_open: bool,
+        uploads: bool,
     ) -> Self {
         let errors = reasons.iter().map(|r| (r.field.as_str(), r.message.as_str())).collect();
-        Self { values, errors, error_list: reasons, window_open }
+        Self { values, errors, error_list: reasons, window_open, uploads }
+    }
+}
+
+/// Personal mail services: a unit reviewer on one of these is not on the unit's own address.
+const FREE_MAIL: &[&str] = &[
+    "qq.com",
+    "foxmail.com",
+    "163.com",
+    "126.com",
+    "yeah.net",
+    "sina.com",
+    "sina.cn",
+    "sohu.com",
+    "139.com",
+    "189.cn",
+    "aliyun.com",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+];
+
+/// The unit reviewer's address as HR and the centre see it, with a warning when it looks like
+/// the applicant's own: the same address, the same name before `@`, or the same personal mail
+/// service.
+#[derive(Serialize, Clone, Debug)]
+pub struct UnitReviewerView {
+    address: String,
+    warning: Option<String>,
+}
+
+/// See [`UnitReviewerView`].
+pub fn unit_reviewer(a: &Application) -> UnitReviewerView {
+    let reviewer = a.unit_reviewer_email.as_str().to_ascii_lowercase();
+    let own = a.email.as_str().to_ascii_lowercase();
+    let split = |e: &str| e.rsplit_once('@').map(|(l, d)| (l.to_owned(), d.to_owned())).unwrap_or_default();
+    let ((r_local, r_domain), (o_local, o_domain)) = (split(&reviewer), split(&own));
+    let warning = if reviewer == own {
+        Some("单位审核人邮箱与申报人本人的邮箱相同".to_owned())
+    } else if r_local == o_local {
+        Some(format!("单位审核人邮箱与申报人邮箱的用户名相同（{r_local}）"))
+    } else if r_domain == o_domain && FREE_MAIL.contains(&r_domain.as_str()) {
+        Some(format!("单位审核人使用与申报人相同的个人邮箱服务（{r_domain}），不是单位邮箱"))
+    } else if FREE_MAIL.contains(&r_domain.as_str()) {
+        Some(format!("单位审核人使用个人邮箱（{r_domain}），不是单位邮箱"))
+    } else {
+        None
+    };
+    UnitReviewerView { address: a.unit_reviewer_email.to_string(), warning }
+}
+
+#[cfg(test)]
+mod reviewer_tests {
+    #[test]
+    fn a_unit_reviewer_like_the_applicant_is_flagged() {
+        let p = policy::Programme::embedded().expect("programme");
+        let form = |own: &str, reviewer: &str| {
+            let mut v: policy::ApplicationForm =
+                policy::json_object(include_bytes!("../../../fuzz/seeds/application_json/valid.json")).expect("seed");
+            v.email = Some(own.into());
+            v.unit_reviewer_email = Some(reviewer.into());
+            super::unit_reviewer(&policy::Application::parse(&v, &p).expect("valid")).warning
+        };
+        assert_eq!(form("wang@hospital.cn", "hr@hospital.cn"), None);
+        assert!(form("batu@qq.com", "batu@hospital.cn").expect("same name").contains("用户名相同"));
+        assert!(form("batu@qq.com", "zhang123@qq.com").expect("same service").contains("相同的个人邮箱服务"));
+        assert!(form("batu@hospital.cn", "zhang123@163.com").expect("free mail").contains("个人邮箱"));
     }
 }

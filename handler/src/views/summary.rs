@@ -132,12 +132,29 @@ impl SummaryTable {
                 sheet.write_string_with_format(3 + r as u32, c as u16, value, &cell)?;
             }
         }
+        // Each column as wide as its widest entry (a CJK character takes two), within reason:
+        // longer text wraps in its cell instead of running into the next.
+        for (c, heading) in HEADERS.iter().enumerate() {
+            let widest = std::iter::once(*heading)
+                .chain(self.rows.iter().filter_map(|row| row.get(c).map(String::as_str)))
+                .map(display_width)
+                .max()
+                .unwrap_or(4);
+            sheet.set_column_width(c as u16, (widest + 2).clamp(6, 36) as f64)?;
+        }
+        // The heading row stays in view while scrolling.
+        sheet.set_freeze_panes(3, 0)?;
         sheet.set_landscape();
         sheet.set_paper_size(9);
         sheet.set_print_fit_to_pages(1, 0);
         sheet.set_repeat_rows(2, 2)?;
         book.save_to_buffer()
     }
+}
+
+/// Columns `text` takes in a spreadsheet: two for a CJK (wide) character, one otherwise.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
 }
 
 /// The MIME type of the XLSX 汇总表.

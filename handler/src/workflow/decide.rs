@@ -45,6 +45,7 @@ impl Documents {
 struct Edit {
     application: Option<Application>,
     attachments: Option<Vec<Attachment>>,
+    changes: Vec<crate::store::Change>,
 }
 
 /// The record's files after `documents`, the new ones read back and checked; with the names of
@@ -113,6 +114,7 @@ async fn apply(
         comment: (!comment.is_empty()).then(|| comment.to_owned()),
         status: step.to,
         client_hash: Some(client_hash(state, client)),
+        changes: edit.changes,
     };
     let quota = match step.quota {
         QuotaEffect::None => None,
@@ -170,14 +172,14 @@ pub async fn decide(
         return Err(Error::Stale(views::already_decided(events)));
     }
     let action = Action::from_code(decision.decision.trim())
-        .filter(|a| !matches!(a, Action::Resubmit | Action::AddDocuments))
-        .ok_or_else(|| incomplete("请选择操作", "请选择“审核通过”或“退回”后再提交。"))?;
+        .filter(|a| !matches!(a, Action::Resubmit | Action::AddDocuments | Action::PaperReceived))
+        .ok_or_else(|| incomplete("请选择操作", "请选择审核结果后再提交。"))?;
     if policy::step(record.status, actor, action).is_none() {
         return Err(not_allowed(record, action));
     }
     let comment = decision.comment.trim();
     if action == Action::Return && comment.is_empty() {
-        return Err(incomplete("请填写退回意见", "退回时必须填写退回意见，申报人将按意见修改。请返回上一页填写。"));
+        return Err(incomplete("请填写退回意见", "退回时必须填写退回意见，申报人将按意见修改。"));
     }
     if comment.chars().count() > COMMENT_MAX {
         return Err(incomplete("意见过长", format!("意见不能超过{COMMENT_MAX}个字。")));
@@ -189,7 +191,55 @@ pub async fn decide(
     if actor != Actor::Applicant {
         super::stage_open(state, actor, "审核")?;
     }
+    // 线上与线下同步: HR recommends only on the stamped paper that matches the record.
+    if actor == Actor::Hr && action == Action::Approve && state.programme.paper_required {
+        super::paper::matching(state, record, events).map_err(Error::Paper)?;
+    }
     apply(state, record, events, expected, actor, action, Edit::default(), comment, client).await
+}
+
+/// HR records the stamped paper 申报表 by the check code printed on it: the code must be one this
+/// system printed, for this application and its current content. The status stays; the event
+/// keeps the printed version hash, which an HR recommendation is checked against.
+pub async fn receive_paper(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    code: &str,
+    client: &str,
+) -> Result<(), Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    if policy::step(record.status, Actor::Hr, Action::PaperReceived).is_none() {
+        return Err(not_allowed(record, Action::PaperReceived));
+    }
+    super::stage_open(state, Actor::Hr, "登记纸质申报表")?;
+    let code = super::paper::normalise_code(code);
+    let Some((reference, printed)) = super::paper::read_code(state, &code) else {
+        return Err(Error::Invalid(vec![Reason::new(
+            "code",
+            "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。",
+        )]));
+    };
+    if reference != record.reference {
+        return Err(Error::Paper(format!(
+            "这份纸质申报表属于另一份申报（编号{reference}），不是本申报（{}）的。",
+            record.reference
+        )));
+    }
+    let current = super::paper::version_hash(state, record);
+    let printed = super::paper::grouped(printed);
+    if printed != current {
+        return Err(Error::Paper(format!(
+            "纸质申报表与系统中的当前内容不一致（打印后申报表又修改过，系统中现为第{}版）。请申报人打开进度页重新打印，交单位盖章后再报送。",
+            record.version
+        )));
+    }
+    tracing::info!(reference = %record.reference, "paper received");
+    let comment = format!("纸质申报表已收到，核验码 {printed}");
+    apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, Edit::default(), &comment, client).await
 }
 
 /// Whether the applicant may change the record now: the version the page showed, a step the
@@ -246,7 +296,9 @@ pub async fn resubmit(
     let comment =
         if changed.is_empty() { "未修改内容".to_owned() } else { format!("修改了：{}", changed.join("、")) };
     tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
-    let edit = Edit { application: Some(application), attachments: Some(attachments) };
+    let changes =
+        views::changes(&state.programme, (&record.application, &record.attachments), (&application, &attachments));
+    let edit = Edit { application: Some(application), attachments: Some(attachments), changes };
     apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
 }
 
@@ -268,6 +320,6 @@ pub async fn add_documents(
     let (attachments, names) = documents_after(state, record, &only_add).await?;
     let comment = format!("补充了：{}", names.join("、"));
     tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
-    let edit = Edit { application: None, attachments: Some(attachments) };
+    let edit = Edit { application: None, attachments: Some(attachments), changes: Vec::new() };
     apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await
 }

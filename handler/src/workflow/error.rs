@@ -38,6 +38,9 @@ pub enum Error {
         /// What to add.
         message: String,
     },
+    /// The stamped paper 申报表 is missing or does not match the record: why, in words.
+    #[error("paper")]
+    Paper(String),
     /// Every place is taken.
     #[error(transparent)]
     QuotaFull(#[from] policy::QuotaFull),

@@ -133,7 +133,7 @@ pub fn decided(
     let reference = &record.reference;
     // The reviewer whose turn it is now, if they are mailed as applications reach them.
     let next = policy::reviewer_for(record.status)
-        .filter(|stage| stage.mailed_on_arrival())
+        .filter(|stage| stage.mailed_on_arrival() && *stage != actor)
         .and_then(|stage| actor_address(state, stage, record).map(|to| (to, stage)));
     let next_step = views::next_step(p, record);
     let status_path = links::status_path(state, reference);

@@ -84,9 +84,54 @@ pub fn read_code<'a>(state: &AppState, code: &'a str) -> Option<(&'a str, &'a st
         .then_some((reference, printed))
 }
 
+/// A check code as a person types or scans it: the whole `/verify/…` address or the part after
+/// it, with or without the dashes that group the printed hash, in any case.
+pub fn normalise_code(typed: &str) -> String {
+    let code = typed.trim();
+    let code = code.rsplit_once("/verify/").map_or(code, |(_, c)| c).trim_matches('/');
+    let mut parts = code.splitn(3, '.');
+    let reference = parts.next().unwrap_or_default().trim().to_ascii_uppercase();
+    let printed: String =
+        parts.next().unwrap_or_default().chars().filter(|c| *c != '-' && !c.is_whitespace()).collect();
+    let check = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    format!("{reference}.{}.{check}", printed.to_ascii_uppercase())
+}
+
+/// The version hash the last paper receipt recorded, if any (as printed, grouped).
+pub fn received(events: &[crate::store::Event]) -> Option<&str> {
+    events
+        .iter()
+        .rev()
+        .find(|e| e.kind == policy::EventKind::PaperReceived)
+        .and_then(|e| e.comment.as_deref())
+        .and_then(|c| c.rsplit(' ').next())
+}
+
+/// Whether the paper received matches the record as it stands: `Ok`, or why not in words.
+pub fn matching(state: &AppState, record: &Record, events: &[crate::store::Event]) -> Result<(), String> {
+    match received(events) {
+        None => {
+            Err("尚未登记纸质申报表。请收到申报人所在单位盖章的纸质申报表后，在本页输入其核验码登记，再推荐。".into())
+        }
+        Some(hash) if hash == version_hash(state, record) => Ok(()),
+        Some(_) => Err(format!(
+            "已登记的纸质申报表与系统中的当前内容不一致（打印后申报表又修改过，系统中现为第{}版）。请申报人打开进度页重新打印，交单位盖章后再报送。",
+            record.version
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::CHECKED_FIELDS;
+    use super::{CHECKED_FIELDS, normalise_code};
+
+    #[test]
+    fn codes_are_read_as_typed_or_scanned() {
+        let code = "TP2025-ABC234.1A2B3C4D5E6F7A8B.0123456789ab";
+        assert_eq!(normalise_code(code), code);
+        assert_eq!(normalise_code("tp2025-abc234.1a2b-3c4d-5e6f-7a8b.0123456789AB"), code);
+        assert_eq!(normalise_code(&format!(" https://tepei.example.gov.cn/verify/{code} ")), code);
+    }
 
     #[test]
     fn every_checked_field_is_a_form_value() {

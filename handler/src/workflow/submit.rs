@@ -176,6 +176,7 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
         comment: None,
         status: Status::UnitReview,
         client_hash: None,
+        changes: Vec::new(),
     };
     let mails = notify::submitted(state, &record)?;
     Ok(Prepared { record, event, mails })

@@ -30,6 +30,7 @@ async fn recommend(app: &TestApp, n: u32, league: &str) {
     let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&app.mails(), &format!("hr-{league}@example.gov.cn"), "/review/");
+    let hr = crate::helpers::receive_paper(app, &hr).await;
     assert_eq!(app.post_form(&hr, "decision=approve").await.status(), 303);
 }
 
@@ -37,6 +38,11 @@ async fn recommend(app: &TestApp, n: u32, league: &str) {
 async fn dashboard(app: &TestApp, email: &str) -> String {
     assert_eq!(app.post_form("/dashboard", &format!("email={email}")).await.status(), 200);
     link_in_mail(&app.mails(), email, "/dashboard/")
+}
+
+/// The filtered list of a dashboard page (below the "待您审核" section).
+fn list(html: &str) -> &str {
+    &html[html.find("class=\"data dashboard\"").expect("the list")..]
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
@@ -116,8 +122,10 @@ async fn filters_and_sorting_work_without_js() {
     let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
 
     let order = |html: &str| {
-        let mut found: Vec<(usize, &str)> =
-            [a.as_str(), b.as_str(), c.as_str()].into_iter().filter_map(|r| html.find(r).map(|i| (i, r))).collect();
+        let mut found: Vec<(usize, &str)> = [a.as_str(), b.as_str(), c.as_str()]
+            .into_iter()
+            .filter_map(|r| list(html).find(r).map(|i| (i, r)))
+            .collect();
         found.sort();
         found.into_iter().map(|(_, r)| r.to_owned()).collect::<Vec<_>>()
     };
@@ -153,6 +161,29 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
     let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
     assert!(disposition.starts_with("attachment; filename*=UTF-8''2025"), "{disposition}");
     let bytes = response.bytes().await.expect("bytes").to_vec();
+    // Column widths set, the heading row frozen, A4 landscape: read from the sheet's own XML.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("zip");
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").expect("sheet"), &mut sheet)
+        .expect("sheet xml");
+    assert!(sheet.contains("ySplit=\"3\"") && sheet.contains("state=\"frozen\""), "heading not frozen: {sheet}");
+    assert!(sheet.contains("<cols>") && sheet.contains("customWidth=\"1\""), "no column widths");
+    assert!(sheet.contains("orientation=\"landscape\"") && sheet.contains("paperSize=\"9\""));
+    // "已推荐" and "全部申报" download under different names, each with the league and the date.
+    let all = app.get(&format!("{link}/summary.xlsx?all=1")).await;
+    let all_name = all.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    let decode = |d: &str| {
+        let encoded = d.split("UTF-8''").nth(1).expect("name");
+        String::from_utf8(
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("n={encoded}")).expect("decode")[0]
+                .1
+                .clone()
+                .into_bytes(),
+        )
+        .expect("utf-8")
+    };
+    assert_eq!(decode(&disposition), "2025年度特培学员汇总表-呼和浩特市-已推荐-2025-03-15.xlsx");
+    assert_eq!(decode(&all_name), "2025年度特培学员汇总表-呼和浩特市-全部申报-2025-03-15.xlsx");
     let read = |bytes: Vec<u8>| {
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
         let range = book.worksheet_range("汇总表").expect("sheet");
@@ -245,7 +276,7 @@ async fn the_centre_sees_every_league_against_the_quota_and_decides() {
     assert!(html.contains("<td class=\"num\">1 / 50</td>"), "programme total against its quota");
     // Filter by league.
     let only = page(&app, &format!("{centre}?area=baotou")).await;
-    assert!(only.contains(&baotou) && !only.contains(&hohhot));
+    assert!(list(&only).contains(&baotou) && !list(&only).contains(&hohhot));
 
     // The recommended row links to the centre's decision; selecting is conditional, audited, mailed.
     let start = html.find("/review/").expect("a review link");
@@ -268,4 +299,55 @@ async fn the_centre_sees_every_league_against_the_quota_and_decides() {
     let rows = parse_csv(&all);
     assert_eq!(rows[1][0], "填报单位：全区    日期：2025年3月15日");
     assert_eq!((rows.len(), rows[3][17].as_str()), (4, "入选"));
+}
+
+/// The dashboard opens on what waits for this reviewer: "待您审核（N）", each with its 审核
+/// button first, whatever the filters below.
+#[tokio::test]
+async fn the_dashboard_leads_with_what_waits_for_this_reviewer() {
+    let app = spawn_app().await;
+    let waiting = submit(&app, &form(140, "hohhot", "巴特尔", false)).await;
+    let _still_at_unit = submit(&app, &form(141, "hohhot", "其木格", false)).await;
+    let unit = link_in_mail(&app.mails(), "unit140@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    let html = page(&app, &format!("{link}?status=unit_review")).await;
+    assert!(html.contains("待您审核（1）"), "{html}");
+    let section =
+        &html[html.find("id=\"waiting-title\"").expect("section")..html.find("id=\"quota-title\"").expect("quota")];
+    assert!(section.contains(&format!("审核<span class=\"visually-hidden\">：巴特尔（{waiting}）</span></a></td><td data-label=\"姓名\">巴特尔</td><td data-label=\"工作单位\">呼和浩特市第一医院</td>")), "{section}");
+    assert!(section.contains(&format!("href=\"/review/r.{waiting}.hr.")));
+    assert!(!section.contains("其木格"), "only what waits for HR");
+}
+
+/// HR records a pile of stamped paper from the dashboard, one code after another; a code of
+/// another league's application is refused.
+#[tokio::test]
+async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
+    let app = spawn_app().await;
+    let ours = submit(&app, &form(150, "hohhot", "巴特尔", false)).await;
+    let theirs = submit(&app, &form(151, "baotou", "其木格", false)).await;
+    for n in [150, 151] {
+        let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
+        assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    }
+    let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    let hr_ours = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let hr_theirs = link_in_mail(&app.mails(), "hr-baotou@example.gov.cn", "/review/");
+    let ours_code = crate::helpers::printed_code(&app, &hr_ours).await;
+    let theirs_code = crate::helpers::printed_code(&app, &hr_theirs).await;
+
+    let refused = app.post_form(&format!("{link}/paper"), &format!("code={theirs_code}")).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.expect("html").contains(&format!("申报{theirs}不属于本单位审核范围")));
+    assert_eq!(app.post_form(&format!("{link}/paper"), "code=nonsense").await.status(), 422);
+
+    let done = app.post_form(&format!("{link}/paper"), &format!("code={ours_code}")).await;
+    assert_eq!(done.status(), 303);
+    let back = done.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(back.ends_with(&format!("?paper={ours}")), "{back}");
+    assert!(page(&app, &back).await.contains(&format!("纸质申报表已登记：{ours} 巴特尔")));
+    let events = app.store.events(&ours).await.expect("events");
+    assert_eq!(events.last().expect("event").kind.code(), "paper_received");
+    assert_eq!(app.store.events(&theirs).await.expect("events").len(), 2, "the other league's record is untouched");
 }

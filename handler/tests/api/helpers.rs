@@ -284,6 +284,22 @@ pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
     TestApp::path_of(body["status_url"].as_str().expect("status_url"))
 }
 
+/// The check code printed on the 申报表 behind a status or review link (`…/print`).
+pub async fn printed_code(app: &TestApp, link: &str) -> String {
+    let print = app.get(&format!("{link}/print")).await.text().await.expect("print");
+    print.split("/verify/").nth(1).and_then(|r| r.split(['"', '<', ' ']).next()).expect("a check code").to_owned()
+}
+
+/// HR records the stamped paper by the code printed on it, as the notice requires before a
+/// recommendation; returns the fresh HR link the receipt answers with (a receipt is a version).
+pub async fn receive_paper(app: &TestApp, hr: &str) -> String {
+    let code = printed_code(app, hr).await;
+    let response = app.post_form(hr, &format!("decision=paper_received&code={code}")).await;
+    assert_eq!(response.status(), 303, "the paper was not received");
+    let location = response.headers()["location"].to_str().expect("ascii");
+    location.split('?').next().expect("path").to_owned()
+}
+
 /// The newest mail to `to` whose text holds a link with `prefix`; returns the link's path.
 pub fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
     let link = mails

@@ -153,8 +153,9 @@ async fn each_stage_closes_on_its_own_date_and_reviewers_see_the_time_left() {
     // HR still decides on the 21st; an applicant can no longer submit.
     assert_eq!(early.post_form(&unit_first, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&early.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let hr = crate::helpers::receive_paper(&late, &hr).await;
     assert_eq!(late.post_form(&hr, "decision=approve").await.status(), 303);
-    assert_eq!(version(&late, &first).await, 3);
+    assert_eq!(version(&late, &first).await, 4);
     let closed = late.apply(&testkit::sample_application(306)).await;
     assert_eq!(closed.status(), 403);
     assert_eq!(closed.json::<Value>().await.expect("json")["error"], "closed");

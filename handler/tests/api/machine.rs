@@ -14,6 +14,8 @@ use std::sync::{Arc, OnceLock};
 #[derive(Clone, Copy, Debug)]
 enum Move {
     Approve(Actor),
+    /// HR records the stamped paper by the code printed on the form as it is now.
+    Paper,
     Return(Actor),
     Select,
     Withdraw,
@@ -24,6 +26,7 @@ fn a_move() -> impl Strategy<Value = Move> {
     prop_oneof![
         3 => Just(Move::Approve(Actor::Unit)),
         3 => Just(Move::Approve(Actor::Hr)),
+        3 => Just(Move::Paper),
         1 => Just(Move::Return(Actor::Unit)),
         1 => Just(Move::Return(Actor::Hr)),
         1 => Just(Move::Select),
@@ -68,6 +71,10 @@ async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool
         Move::Approve(actor) => (review(actor.code()), "decision=approve".to_owned()),
         Move::Return(actor) => (review(actor.code()), "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85".to_owned()),
         Move::Select => (review("centre"), "decision=select".to_owned()),
+        Move::Paper => {
+            let code = crate::helpers::printed_code(app, &who.status_path).await;
+            (review("hr"), format!("decision=paper_received&code={code}"))
+        }
         Move::Withdraw => (who.status_path.clone(), format!("decision=withdraw&version={version}&confirm=on")),
         Move::Resubmit => (
             who.status_path.clone(),
@@ -142,10 +149,17 @@ async fn run(
         }
         for pair in events.windows(2) {
             let actor = pair[1].actor;
-            let allowed = [Action::Approve, Action::Return, Action::Resubmit, Action::Withdraw, Action::Select]
-                .into_iter()
-                .filter_map(|action| step(pair[0].status, actor, action))
-                .any(|s| s.to == pair[1].status && s.event == pair[1].kind);
+            let allowed = [
+                Action::Approve,
+                Action::Return,
+                Action::Resubmit,
+                Action::Withdraw,
+                Action::Select,
+                Action::PaperReceived,
+            ]
+            .into_iter()
+            .filter_map(|action| step(pair[0].status, actor, action))
+            .any(|s| s.to == pair[1].status && s.event == pair[1].kind);
             prop_assert!(allowed, "{:?} -> {:?} by {:?}", pair[0].status, pair[1].status, pair[1].actor);
         }
         prop_assert_eq!(record.version as usize, events.len());

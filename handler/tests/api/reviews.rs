@@ -29,7 +29,9 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
 
     let response = post_decision(&app, &unit_link, "decision=approve&comment=").await;
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], unit_link.as_str());
+    assert_eq!(response.headers()["location"], format!("{unit_link}?done=1").as_str());
+    let done = app.get(&format!("{unit_link}?done=1")).await.text().await.expect("html");
+    assert!(done.contains("已审核通过。申报已送呼和浩特市人力资源社会保障部门审核推荐"), "{done}");
     let s = status(&app, &status_path).await;
     assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("hr_review"), Some(2)));
 
@@ -45,22 +47,28 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
     let hr_page = app.get(&hr_link).await.text().await.expect("html");
     assert!(hr_page.contains("已推荐 <strong>0</strong> / 50"), "{hr_page}");
+    // Not before the stamped paper is received (the notice's 线上与线下同步).
+    let early = post_decision(&app, &hr_link, "decision=approve").await;
+    assert_eq!(early.status(), 409);
+    assert!(early.text().await.expect("html").contains("尚未登记纸质申报表"));
+    let hr_link = crate::helpers::receive_paper(&app, &hr_link).await;
+    assert!(app.get(&hr_link).await.text().await.expect("html").contains("与系统中的当前内容一致，可以推荐"));
     assert_eq!(post_decision(&app, &hr_link, "decision=approve").await.status(), 303);
     let s = status(&app, &status_path).await;
-    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("recommended"), Some(3)));
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("recommended"), Some(4)));
     let kinds: Vec<(&str, &str)> = s["events"]
         .as_array()
         .expect("events")
         .iter()
         .map(|e| (e["kind"].as_str().expect("k"), e["actor"].as_str().expect("a")))
         .collect();
-    assert_eq!(kinds, [("submitted", "applicant"), ("approved", "unit"), ("approved", "hr")]);
+    assert_eq!(kinds, [("submitted", "applicant"), ("approved", "unit"), ("paper_received", "hr"), ("approved", "hr")]);
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
 
-    // The applicant heard of each decision; no mail carries the full 身份证号.
+    // The applicant heard of each step (the paper's receipt too); no mail carries the full 身份证号.
     let id = testkit::sample_application(40)["id_number"].as_str().expect("id").to_owned();
     let mails = app.mails();
-    assert_eq!(mails.iter().filter(|m| m.to == "applicant40@example.com").count(), 3);
+    assert_eq!(mails.iter().filter(|m| m.to == "applicant40@example.com").count(), 4);
     assert!(mails.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)));
 }
 
@@ -69,9 +77,22 @@ async fn a_return_needs_a_comment_and_the_comment_is_escaped() {
     let app = spawn_app().await;
     let status_path = submit(&app, 41).await;
     let unit_link = link_in_mail(&app.mails(), "unit41@example.gov.cn", "/review/");
-    assert_eq!(post_decision(&app, &unit_link, "decision=return&comment=+").await.status(), 422);
+    // Without a comment: the form again, 退回 still chosen, an error summary leading to the comment.
+    let refused = post_decision(&app, &unit_link, "decision=return&comment=+").await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.expect("html");
+    assert!(
+        page.contains("class=\"error-summary\"") && page.contains("<a href=\"#f-comment\">退回时必须填写退回意见"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"return\" id=\"f-decision-2\" checked"), "the choice is kept");
     let long = "长".repeat(1001);
-    assert_eq!(post_decision(&app, &unit_link, &format!("decision=return&comment={long}")).await.status(), 422);
+    let refused = post_decision(&app, &unit_link, &format!("decision=return&comment={long}")).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.expect("html").contains(&format!(">{long}</textarea>")), "the comment is kept");
+    let none = post_decision(&app, &unit_link, "comment=x").await;
+    assert_eq!(none.status(), 422);
+    assert!(none.text().await.expect("html").contains("<a href=\"#f-decision\">请选择审核结果后再提交。</a>"));
     assert_eq!(status(&app, &status_path).await["status"], "unit_review");
     let comment = "请补充<script>alert(1)</script>职称证书";
     let body = serde_urlencoded::to_string([("decision", "return"), ("comment", comment)]).expect("encode");
@@ -128,15 +149,16 @@ async fn withdrawing_a_recommendation_gives_the_place_back() {
     let unit_link = link_in_mail(&app.mails(), "unit43@example.gov.cn", "/review/");
     post_decision(&app, &unit_link, "decision=approve").await;
     let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let hr_link = crate::helpers::receive_paper(&app, &hr_link).await;
     post_decision(&app, &hr_link, "decision=approve").await;
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(page.contains("所占推荐名额将释放"));
     // Without the confirmation: nothing happens.
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3").await.status(), 422);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=4").await.status(), 422);
     // A stale version: nothing happens.
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=2&confirm=on").await.status(), 409);
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3&confirm=on").await.status(), 303);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3&confirm=on").await.status(), 409);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=4&confirm=on").await.status(), 303);
     assert_eq!(status(&app, &status_path).await["status"], "withdrawn");
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 0);
     let page = app.get(&status_path).await.text().await.expect("html");
@@ -254,4 +276,138 @@ async fn every_emailed_link_can_be_fetched_again_and_again_without_changing_anyt
     }
     assert_eq!(app.store.get(&reference).await.expect("get"), before);
     assert_eq!(app.store.events(&reference).await.expect("events").len(), events);
+}
+
+/// 线上与线下同步: HR records the stamped paper by the check code printed on it (typed with or
+/// without its dashes, or the scanned address); another application's code, a code from before
+/// the last change, or none at all keeps HR from recommending, each saying why.
+#[tokio::test]
+async fn only_the_stamped_paper_matching_the_record_lets_hr_recommend() {
+    let app = spawn_app().await;
+    let status_a = submit(&app, 48).await;
+    let status_b = submit(&app, 49).await;
+    let mut references = Vec::new();
+    for (n, path) in [(48, &status_a), (49, &status_b)] {
+        let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
+        assert_eq!(post_decision(&app, &unit, "decision=approve").await.status(), 303);
+        references.push(status(&app, path).await["reference"].as_str().expect("ref").to_owned());
+    }
+    let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", &format!("/review/r.{}.hr.", references[0]));
+
+    // The other application's paper, and a code nobody printed: refused, nothing recorded.
+    let other = crate::helpers::printed_code(&app, &status_b).await;
+    let refused = post_decision(&app, &hr, &format!("decision=paper_received&code={other}")).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.expect("html").contains(&format!("属于另一份申报（编号{}）", references[1])));
+    assert_eq!(post_decision(&app, &hr, "decision=paper_received&code=TP2025-XXXXXX.0000.00").await.status(), 422);
+    assert_eq!(status(&app, &status_a).await["version"], 2);
+
+    // The other's own code, as a person types it (lower case, grouped): recorded; JSON clients
+    // get the record.
+    let hr_b = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", &format!("/review/r.{}.hr.", references[1]));
+    let (reference, rest) = other.split_once('.').expect("code");
+    let (hash, check) = rest.split_once('.').expect("code");
+    let grouped: Vec<String> =
+        hash.to_lowercase().as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let typed = format!("{reference}.{}.{check}", grouped.join("-"));
+    let response = app
+        .client
+        .post(format!("{}{hr_b}", app.address))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("decision=paper_received&code={typed}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let record: Value = response.json().await.expect("json");
+    assert_eq!(record["events"].as_array().expect("events").last().expect("event")["kind"], "paper_received");
+    assert_eq!(record["status"], "hr_review");
+
+    // This one's paper received through the page: 303 to the page under a link for the new version.
+    let code = crate::helpers::printed_code(&app, &status_a).await;
+    let hr = crate::helpers::receive_paper(&app, &hr).await;
+    // HR returns it; the applicant changes the plan; the paper received no longer matches.
+    let returned = post_decision(&app, &hr, "decision=return&comment=%E8%AF%B7%E4%BF%AE%E6%94%B9").await;
+    assert_eq!(returned.status(), 303);
+    // The page answers with what follows, not that the link is spent, and leads to the dashboard.
+    let after = returned.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(after.ends_with("?done=1"), "{after}");
+    let page = app.get(&after).await.text().await.expect("html");
+    assert!(page.contains("已退回，已邮件通知申报人；申报人修改后，您会再收到审核邮件。"), "{page}");
+    assert!(page.contains("返回审核工作台") && page.contains("href=\"/dashboard/"));
+    assert!(!page.contains("此链接对应的版本已处理"));
+    assert!(page.contains("<h1>审核：乌力吉（呼和浩特市第一医院）</h1>"));
+    let v = status(&app, &status_a).await["version"].as_u64().expect("version");
+    let mut form = testkit::sample_application(48);
+    form["plan"] = "修改后的培养计划：学习重症医学与心血管介入新技术。".into();
+    form.as_object_mut().expect("object").remove("id_number");
+    let body = format!("{}&decision=resubmit&version={v}", crate::helpers::form_body(&form));
+    assert_eq!(post_decision(&app, &status_a, &body).await.status(), 303);
+    let unit = link_in_mail(&app.mails(), "unit48@example.gov.cn", "/review/");
+    assert_eq!(post_decision(&app, &unit, "decision=approve").await.status(), 303);
+    let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", &format!("/review/r.{}.hr.", references[0]));
+    let page = app.get(&hr).await.text().await.expect("html");
+    assert!(page.contains("已登记的纸质申报表与系统中的当前内容不一致"), "{page}");
+    let refused = post_decision(&app, &hr, "decision=approve").await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.expect("html").contains("请申报人打开进度页重新打印"));
+    let stale = post_decision(&app, &hr, &format!("decision=paper_received&code={code}")).await;
+    assert_eq!(stale.status(), 409);
+    assert!(stale.text().await.expect("html").contains("打印后申报表又修改过"));
+    // The paper printed again is received, and HR recommends.
+    let hr = crate::helpers::receive_paper(&app, &hr).await;
+    assert_eq!(post_decision(&app, &hr, "decision=approve").await.status(), 303);
+    assert_eq!(status(&app, &status_a).await["status"], "recommended");
+}
+
+/// The unit's page says what to check and by when, shows the system's check of each condition
+/// of the stream (age at the counting date, months in the profession) before the decision form,
+/// and, after a return, what the applicant changed, old and new; HR sees who approved at the
+/// unit and is warned when that address looks like the applicant's own.
+#[tokio::test]
+async fn reviewers_confirm_the_rules_see_the_changes_and_are_warned_about_the_unit_address() {
+    let app = spawn_app().await;
+    let mut form = testkit::sample_application(50);
+    form["email"] = "batu50@qq.com".into();
+    form["unit_reviewer_email"] = "zhang50@qq.com".into();
+    let status_path = crate::helpers::submit_form(&app, &form).await;
+    let unit = link_in_mail(&app.mails(), "zhang50@qq.com", "/review/");
+    let page = app.get(&unit).await.text().await.expect("html");
+    for needed in [
+        "<h1>审核：乌力吉（呼和浩特市第一医院）</h1>",
+        "请核对：申报人是否为本单位在职专业技术人员",
+        "本环节2025年3月20日24:00前截止",
+        "年龄45周岁以下，即1979年3月22日及以后出生",
+        "1985年6月1日出生，至2025年3月21日39周岁",
+        "硕士研究生及以上学历且从事本专业工作5年以上，或具备副高级及以上职称",
+        "从事本专业9年8个月（共116个月）；职称中级",
+        "<span class=\"met\">符合</span>",
+    ] {
+        assert!(page.contains(needed), "{needed} missing from the unit's page");
+    }
+    let rules = page.find("申报条件（系统按申报表核对").expect("rules");
+    assert!(rules < page.find("id=\"decision\"").expect("form"), "the decision comes after the content");
+
+    // Returned and resubmitted with a new plan: the unit sees the change, old and new.
+    assert_eq!(post_decision(&app, &unit, "decision=return&comment=%E8%AF%B7%E5%85%B7%E4%BD%93").await.status(), 303);
+    let v = status(&app, &status_path).await["version"].as_u64().expect("version");
+    let mut edited = form.clone();
+    edited["plan"] = "学习心血管介入诊疗和重症监护新技术，回院后开展胸痛中心建设。".into();
+    edited.as_object_mut().expect("object").remove("id_number");
+    let body = format!("{}&decision=resubmit&version={v}", crate::helpers::form_body(&edited));
+    assert_eq!(post_decision(&app, &status_path, &body).await.status(), 303);
+    let unit = link_in_mail(&app.mails(), "zhang50@qq.com", "/review/");
+    let page = app.get(&unit).await.text().await.expect("html");
+    assert!(page.contains("退回后申报人修改的内容"), "{page}");
+    assert!(page.contains("<del>学习心血管内科诊疗新技术，回院后开展新项目。</del>"));
+    assert!(page.contains("<ins>学习心血管介入诊疗和重症监护新技术，回院后开展胸痛中心建设。</ins>"));
+
+    // HR sees the unit reviewer's address and the warning.
+    assert_eq!(post_decision(&app, &unit, "decision=approve").await.status(), 303);
+    let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let page = app.get(&hr).await.text().await.expect("html");
+    assert!(page.contains("单位审核人：</strong>zhang50@qq.com"), "{page}");
+    assert!(page.contains("单位审核人使用与申报人相同的个人邮箱服务（qq.com）"));
+    assert!(page.contains("请以单位在纸质申报表上的盖章为准"));
 }

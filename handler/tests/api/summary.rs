@@ -128,3 +128,37 @@ fn xlsx_reads_back_with_title_headings_and_rows() {
     }
     assert_eq!(range.height(), 3 + expected.len());
 }
+
+/// Opened by a real spreadsheet program: LibreOffice (Debian's `libreoffice-calc-nogui`, which
+/// `scripts/test` installs) prints the XLSX to PDF, and the PDF's text (`pdftotext`) holds every
+/// cell whole: no phone number, unit or heading cut off or run into its neighbour.
+#[test]
+fn libreoffice_prints_every_cell_of_the_xlsx_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xlsx = dir.path().join("summary.xlsx");
+    std::fs::write(&xlsx, table(true).to_xlsx().expect("xlsx")).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("lo-profile").display());
+    let converted = std::process::Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&xlsx)
+        .output()
+        .expect("soffice (libreoffice-calc-nogui) is installed by scripts/test");
+    assert!(converted.status.success(), "soffice: {}", String::from_utf8_lossy(&converted.stderr));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(dir.path().join("summary.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    for heading in HEADERS {
+        assert!(text.contains(heading), "heading {heading} cut in the printed sheet:\n{text}");
+    }
+    for row in &table(true).rows {
+        for cell in row.iter().filter(|c| !c.is_empty()) {
+            assert!(text.contains(cell.as_str()), "cell {cell:?} cut in the printed sheet:\n{text}");
+        }
+    }
+}

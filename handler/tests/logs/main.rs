@@ -63,6 +63,7 @@ async fn a_whole_journey_logs_no_personal_data() {
     let unit = link_in_mail(&app.mails(), "unit901@example.gov.cn", "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    let hr = helpers::receive_paper(&app, &hr).await;
     assert_eq!(app.post_form(&hr, "decision=approve").await.status(), 303);
     assert_eq!(app.get(&status).await.status(), 200);
     let print = app.get(&format!("{status}/print")).await.text().await.expect("html");

@@ -147,6 +147,18 @@ async fn the_whole_journey_through_real_mail() {
     let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 5).await;
     assert_eq!(decide(&client, &address, &unit, "decision=approve").await, 303);
     let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 7).await;
+    // The stamped paper, by the code printed on it, before the recommendation.
+    let print = client.get(format!("{address}{hr}/print")).send().await.expect("print").text().await.expect("html");
+    let code = print.split("/verify/").nth(1).and_then(|r| r.split(['"', '<', ' ']).next()).expect("code");
+    let received = client
+        .post(format!("{address}{hr}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("decision=paper_received&code={code}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(received.status(), 303);
+    let hr = received.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
     assert_eq!(decide(&client, &address, &hr, "decision=approve").await, 303);
 
     let status: serde_json::Value = client
@@ -161,7 +173,7 @@ async fn the_whole_journey_through_real_mail() {
     assert_eq!(status["status"], "recommended");
     let kinds: Vec<&str> =
         status["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("kind")).collect();
-    assert_eq!(kinds, ["submitted", "returned", "resubmitted", "approved", "approved"]);
+    assert_eq!(kinds, ["submitted", "returned", "resubmitted", "approved", "paper_received", "approved"]);
     let all = testkit::maildev_messages(maildev.web_port).await;
     let id = testkit::sample_application(7)["id_number"].as_str().expect("id").to_owned();
     assert!(all.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)), "full 身份证号 in mail");

@@ -73,6 +73,7 @@ fn event(seq: u32) -> Event {
         comment: None,
         status: Status::UnitReview,
         client_hash: None,
+        changes: Vec::new(),
     }
 }
 

@@ -176,9 +176,13 @@ pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): Lenien
     let body = form_body(&form);
     if confirm.edit.is_some() {
         let page = FormAgain {
-            form: FormState::new(form_values(&body), &[], state.programme.window_open_at(state.clock.now())),
+            form: FormState::new(
+                form_values(&body),
+                &[],
+                state.programme.window_open_at(state.clock.now()),
+                state.blobs.is_some(),
+            ),
             uploaded: form.attachments.clone(),
-            uploads: state.blobs.is_some(),
         };
         return match Page::typed("apply.html", "在线申报", &page) {
             Ok(page) => page.at("/apply/").into_response(),
@@ -219,7 +223,6 @@ struct FormAgain<'a> {
     #[serde(flatten)]
     form: FormState<'a>,
     uploaded: Vec<AttachmentInput>,
-    uploads: bool,
 }
 
 /// A refused submission: JSON, or (no-JS) the form again with every value kept, an error
@@ -238,9 +241,13 @@ fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &Appl
     // Files already stored stay with the form, unless they were what was wrong.
     let keep = policy::only_missing_documents(&reasons);
     let page = FormAgain {
-        form: FormState::new(values, &reasons, state.programme.window_open_at(state.clock.now())),
+        form: FormState::new(
+            values,
+            &reasons,
+            state.programme.window_open_at(state.clock.now()),
+            state.blobs.is_some(),
+        ),
         uploaded: if keep { form.attachments.clone() } else { Vec::new() },
-        uploads: state.blobs.is_some(),
     };
     match Page::typed("apply.html", "在线申报", &page) {
         Ok(page) => page.at("/apply/").status(err.status()).into_response(),

@@ -2,8 +2,8 @@
 //! configured), `/dashboard/{token}` (the scope's applications, filters and sorting without JS,
 //! places used), the 汇总表 as XLSX and CSV, and the button that mails the XLSX to the centre.
 
-use crate::http::extract::{Linked, SameSite, SmallForm};
-use crate::http::{AppError, Message, Page};
+use crate::http::extract::{ClientAddr, LenientForm, Linked, SameSite, SmallForm};
+use crate::http::{AppError, Message, Offer, Page};
 use crate::views::{self, XLSX_TYPE};
 use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS, Sent};
 use crate::{AppState, blobs};
@@ -19,7 +19,7 @@ pub async fn request_page() -> Page {
     Page::new("dashboard_request.html", "申报汇总查看链接", tera::Context::new())
 }
 
-const SAME_ANSWER: &str = "如果该邮箱是已登记的盟市人社部门、厅局（高校）或自治区留学人员和专家服务中心邮箱，查看链接已发送到该邮箱，请查收（包括垃圾邮件文件夹）。同一邮箱每10分钟最多发送一次。";
+const SAME_ANSWER: &str = "如果该邮箱是已登记的盟市人社部门、厅局（高校）或自治区人事人才公共服务中心邮箱，查看链接已发送到该邮箱，请查收（包括垃圾邮件文件夹）。同一邮箱每10分钟最多发送一次。";
 
 /// The address asking for its links.
 #[derive(Deserialize, Default)]
@@ -57,6 +57,9 @@ pub struct ShowQuery {
     filters: Filters,
     #[serde(default)]
     sent: String,
+    /// After a paper receipt: its reference.
+    #[serde(default)]
+    paper: String,
 }
 
 /// A status in the filter list.
@@ -86,11 +89,15 @@ struct DashboardPage<'a> {
     scope_name: String,
     centre: bool,
     base: String,
+    /// Waiting for this reviewer, oldest first, whatever the filters.
+    waiting: Vec<Row>,
     rows: Vec<Row>,
     total: usize,
     quota: Vec<QuotaLine>,
     centre_email: &'a str,
     sent: bool,
+    /// The application whose paper was just recorded: reference and name.
+    paper_received: Option<(String, String)>,
     filters: &'a Filters,
     statuses: Vec<StatusOption>,
     sorts: Vec<CodeOption<'static>>,
@@ -124,11 +131,20 @@ pub async fn show(
         scope_name: audience.name(p),
         centre,
         base: format!("/dashboard/{}", link.token),
+        waiting: {
+            let mut oldest_first: Vec<&crate::store::Record> = all.iter().collect();
+            oldest_first.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+            oldest_first.into_iter().map(|r| dashboard::row(&state, &audience, r)).filter(Row::waits).collect()
+        },
         rows: dashboard::select(p, &all, f).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect(),
         total: all.len(),
         quota: dashboard::quota_lines(&state, &audience, &all).await?,
         centre_email: &p.centre.email,
         sent: query.sent == "1",
+        paper_received: all
+            .iter()
+            .find(|r| !query.paper.is_empty() && r.reference == query.paper)
+            .map(|r| (r.reference.clone(), r.application.name.clone())),
         filters: f,
         statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
         sorts: SORTS.iter().map(|&(code, name)| CodeOption { code, name }).collect(),
@@ -151,8 +167,15 @@ pub struct DownloadQuery {
     all: String,
 }
 
-fn download(state: &AppState, audience: &Audience, ext: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
-    let name = dashboard::summary_file_name(state, audience, ext);
+fn download(
+    state: &AppState,
+    audience: &Audience,
+    all: bool,
+    ext: &str,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> Response {
+    let name = dashboard::summary_file_name(state, audience, all, ext);
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (
@@ -187,7 +210,7 @@ pub async fn summary_xlsx(
         tracing::error!(error = %e, "summary XLSX failed");
         AppError::internal()
     })?;
-    Ok(download(&state, &audience, "xlsx", XLSX_TYPE, bytes))
+    Ok(download(&state, &audience, !q.all.is_empty(), "xlsx", XLSX_TYPE, bytes))
 }
 
 /// `GET /dashboard/{token}/summary.csv` (`?all=1` for every application).
@@ -197,7 +220,82 @@ pub async fn summary_csv(
     Query(q): Query<DownloadQuery>,
 ) -> Result<Response, AppError> {
     let (audience, table) = summary(&state, &link, &q).await?;
-    Ok(download(&state, &audience, "csv", "text/csv; charset=utf-8", table.to_csv()))
+    Ok(download(&state, &audience, !q.all.is_empty(), "csv", "text/csv; charset=utf-8", table.to_csv()))
+}
+
+/// A paper code entered on the dashboard.
+#[derive(Deserialize, Default)]
+pub struct PaperForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /dashboard/{token}/paper`: HR records a stamped paper 申报表 by its printed check code
+/// from the dashboard (a pile of paper, one code after another), as on the review page; back to
+/// the dashboard saying which application it was.
+pub async fn receive_paper(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<DashboardClaims>,
+    ClientAddr(client): ClientAddr,
+    LenientForm(form): LenientForm<PaperForm>,
+) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    let base = format!("/dashboard/{}", link.token);
+    let back = |e: crate::workflow::Error| {
+        AppError::from(e).offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
+    };
+    let code = crate::workflow::paper::normalise_code(&form.code);
+    let reference = crate::workflow::paper::read_code(&state, &code).map(|(r, _)| r.to_owned()).ok_or_else(|| {
+        AppError::unprocessable(
+            "invalid_code",
+            "核验码不正确",
+            "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。",
+        )
+        .offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
+    })?;
+    let (record, events) = crate::workflow::load(&state, &reference).await.map_err(back)?;
+    // Only this dashboard's own applications.
+    if audience != Audience::Hr(record.scope()) {
+        return Err(back(crate::workflow::Error::Paper(format!("申报{reference}不属于本单位审核范围。"))));
+    }
+    crate::workflow::decide::receive_paper(&state, &record, &events, record.version, &code, &client)
+        .await
+        .map_err(back)?;
+    Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response())
+}
+
+/// What the send confirmation shows: the rows that will go, and what is still under review.
+#[derive(Serialize)]
+struct SendPage<'a> {
+    base: String,
+    centre_email: &'a str,
+    rows: Vec<Row>,
+    at_unit: usize,
+    at_hr: usize,
+    returned: usize,
+}
+
+/// `GET /dashboard/{token}/send`: before anything is mailed, the rows the 汇总表 holds and the
+/// applications still at unit or HR review, with the button that sends it. The centre mails
+/// nobody: its link goes back to its dashboard.
+pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardClaims>) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    let base = format!("/dashboard/{}", link.token);
+    if audience == Audience::Centre {
+        return Ok(Redirect::to(&base).into_response());
+    }
+    let all = dashboard::records(&state, &audience).await?;
+    let count = |s: Status| all.iter().filter(|r| r.status == s).count();
+    let page = SendPage {
+        centre_email: &state.programme.centre.email,
+        rows: all.iter().filter(|r| r.status.holds_place()).map(|r| dashboard::row(&state, &audience, r)).collect(),
+        at_unit: count(Status::UnitReview),
+        at_hr: count(Status::HrReview),
+        returned: count(Status::Returned),
+        base,
+    };
+    Ok(Page::typed("send.html", "发送汇总表至自治区中心", &page)?.into_response())
 }
 
 /// `POST /dashboard/{token}/send`: mails the scope's 汇总表 (recommended applications, XLSX) to

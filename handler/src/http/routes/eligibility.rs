@@ -61,7 +61,7 @@ pub async fn check(State(state): State<AppState>, form: JsonOrForm<ProfileForm>)
     if values.get("next").is_some_and(|n| n == "apply") {
         // The application form, with the answers the person already gave.
         let prefilled = carried.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-        let page = FormState::new(prefilled, &[], programme.window_open_at(state.clock.now()));
+        let page = FormState::new(prefilled, &[], programme.window_open_at(state.clock.now()), state.blobs.is_some());
         return Ok(Page::typed("apply.html", "在线申报", &page)?.at("/apply/").into_response());
     }
     let tracks = verdict

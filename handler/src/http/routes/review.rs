@@ -8,7 +8,7 @@ use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};
 use crate::workflow::{self, links, notify};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{LinkClaims, ReviewClaims, TokenError};
@@ -31,6 +31,53 @@ struct DecideForm {
     deadline: Option<String>,
     choices: &'static [(&'static str, &'static str)],
     quota: Option<QuotaNote>,
+    /// The choice and comment sent, when the form comes back refused.
+    chosen: String,
+    comment: String,
+    comment_label: &'static str,
+}
+
+/// The stamped paper as HR sees it on a current link.
+#[derive(Serialize)]
+struct PaperView {
+    required: bool,
+    matching: bool,
+    message: String,
+    /// A refused code, as typed.
+    code: String,
+}
+
+/// `?paper=1` after a receipt.
+#[derive(Deserialize, Default)]
+pub struct ReviewQuery {
+    paper: Option<String>,
+    /// After this page's own decision: say what happens next, not that the link is spent.
+    done: Option<String>,
+}
+
+/// What follows a decision just made from this link, in words, if the record's last event is
+/// this reviewer's.
+fn what_follows(
+    state: &AppState,
+    record: &crate::store::Record,
+    events: &[crate::store::Event],
+    stage: policy::Actor,
+) -> Option<String> {
+    use policy::EventKind as K;
+    let last = events.last().filter(|e| e.actor == stage)?;
+    let hr = record.application.hr_scope().reviewer_name(&state.programme);
+    Some(match (stage, last.kind) {
+        (policy::Actor::Unit, K::Approved) => {
+            format!("已审核通过。申报已送{hr}审核推荐，并已邮件通知申报人；申报人打印的纸质申报表需由单位盖章。")
+        }
+        (policy::Actor::Hr, K::Approved) => {
+            "已推荐，已邮件通知申报人。入选结果由自治区人事人才公共服务中心确定。".to_owned()
+        }
+        (_, K::Returned) => "已退回，已邮件通知申报人；申报人修改后，您会再收到审核邮件。".to_owned(),
+        (_, K::Selected) => "已确定入选，已邮件通知申报人。".to_owned(),
+        (_, K::NotSelected) => "已确定未入选，已邮件通知申报人。".to_owned(),
+        _ => return None,
+    })
 }
 
 /// The review page.
@@ -39,24 +86,88 @@ struct ReviewPage {
     #[serde(flatten)]
     record: RecordPage,
     notice: Option<String>,
+    /// The decision just made here and what follows it.
+    done: Option<String>,
+    /// HR and the centre: back to their dashboard.
+    dashboard_url: Option<String>,
+    /// HR and the centre: who approved at the unit, and whether it looks like the applicant.
+    unit_reviewer: Option<views::UnitReviewerView>,
+    /// What this stage checks.
+    checklist: Option<&'static str>,
+    /// The system's check of each condition of the applicant's stream.
+    rules: Vec<policy::RuleCheck>,
+    /// What the last resubmission changed, field by field.
+    changes: Vec<crate::store::Change>,
+    paper: Option<PaperView>,
+    paper_done: bool,
     decide: Option<DecideForm>,
+    error_list: Vec<policy::Reason>,
     files_base: String,
     print_url: String,
+}
+
+/// The stream's conditions checked against the application as it stands.
+fn rule_checks(state: &AppState, record: &crate::store::Record) -> Vec<policy::RuleCheck> {
+    let values = record.application.form_values();
+    serde_json::to_value(&values)
+        .ok()
+        .and_then(|v| serde_json::from_value::<policy::ProfileForm>(v).ok())
+        .map(|form| policy::rule_checks(&policy::Profile::parse(&form, &state.programme), &state.programme))
+        .unwrap_or_default()
+}
+
+/// What a stage checks before it decides, in a line.
+fn checklist(stage: policy::Actor) -> &'static str {
+    match stage {
+        policy::Actor::Unit => {
+            "请核对：申报人是否为本单位在职专业技术人员，所填信息和证明材料是否属实，是否符合下面列出的申报条件。审核通过后，申报人将打印申报表交单位盖章。"
+        }
+        policy::Actor::Hr => {
+            "请核对：单位盖章的纸质申报表已收到且与系统内容一致（在下方登记核验码），申报条件是否符合，名额是否足够。审核通过即推荐，占用本项目推荐名额。"
+        }
+        policy::Actor::Centre => "请按名额和盟市（厅局）的推荐，确定入选或未入选。",
+        policy::Actor::Applicant => "",
+    }
 }
 
 /// A reviewer's page: the application, its history and, on a current link, the decision form.
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<ReviewClaims>,
+    Query(query): Query<ReviewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let json = accepts_json(&headers);
-    let claims = &link.claims;
     let (record, events) =
-        workflow::load(&state, &claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
+        workflow::load(&state, &link.claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
     if json {
         return Ok(Json(RecordJson::of(&record, &events)).into_response());
     }
+    let asked = Asked { done: query.done.is_some(), paper: query.paper.is_some(), ..Asked::default() };
+    Ok(review_page(&state, &link, &record, &events, asked).await?.into_response())
+}
+
+/// What the page was asked to show besides the record: a decision just made, a paper just
+/// received, or a decision refused with what was sent.
+#[derive(Default)]
+struct Asked {
+    done: bool,
+    paper: bool,
+    errors: Vec<policy::Reason>,
+    decision: String,
+    comment: String,
+    /// A paper code refused, as typed.
+    code: String,
+}
+
+async fn review_page(
+    state: &AppState,
+    link: &Linked<ReviewClaims>,
+    record: &crate::store::Record,
+    events: &[crate::store::Event],
+    asked: Asked,
+) -> Result<Page, AppError> {
+    let claims = &link.claims;
     let current = claims.version == record.version;
     let decide = match current && policy::reviewer_for(record.status) == Some(claims.stage) {
         false => None,
@@ -66,7 +177,7 @@ pub async fn show(
                 .is_some_and(|s| s.quota == policy::QuotaEffect::Take);
             let quota = match takes_place {
                 true => {
-                    let slot = decide::quota_slot(&state, &record)?;
+                    let slot = decide::quota_slot(state, record)?;
                     let key = slot.key.to_string();
                     let used = state.store.quota_used(&key).await.unwrap_or_default();
                     Some(QuotaNote { key, cap: slot.cap, used, key_label: slot.key.label() })
@@ -75,17 +186,61 @@ pub async fn show(
             };
             let (legend, choices) = claims.stage.decision_form();
             let deadline = views::time_left(&state.programme, claims.stage, state.clock.now());
-            Some(DecideForm { legend, deadline, choices, quota })
+            Some(DecideForm {
+                legend,
+                deadline,
+                choices,
+                quota,
+                // A refused decision comes back with what was chosen and written.
+                chosen: asked.decision.clone(),
+                comment: asked.comment.clone(),
+                comment_label: if claims.stage == policy::Actor::Centre {
+                    "意见（选填，不超过1000字）"
+                } else {
+                    "意见（退回时必填，不超过1000字）"
+                },
+            })
         }
     };
+    let paper = (decide.is_some() && claims.stage == policy::Actor::Hr).then(|| {
+        let matching = workflow::paper::matching(state, record, events);
+        PaperView {
+            required: state.programme.paper_required,
+            matching: matching.is_ok(),
+            message: matching.err().unwrap_or_default(),
+            code: asked.code.clone(),
+        }
+    });
+    let done = asked.done.then(|| what_follows(state, record, events, claims.stage)).flatten();
     let page = ReviewPage {
-        record: RecordPage::of(&state.programme, &record, &events),
-        notice: (!current).then(|| views::version_passed(&events)),
+        record: RecordPage::of(&state.programme, record, events),
+        notice: (!current && done.is_none()).then(|| views::version_passed(events)),
+        done,
+        dashboard_url: match claims.stage {
+            policy::Actor::Hr => Some(workflow::dashboard::Audience::Hr(record.scope())),
+            policy::Actor::Centre => Some(workflow::dashboard::Audience::Centre),
+            _ => None,
+        }
+        .map(|audience| links::dashboard_path(state, &audience.id())),
+        unit_reviewer: (claims.stage != policy::Actor::Unit).then(|| views::unit_reviewer(&record.application)),
+        checklist: decide.as_ref().map(|_| checklist(claims.stage)),
+        rules: rule_checks(state, record),
+        changes: events
+            .iter()
+            .rev()
+            .find(|e| e.kind == policy::EventKind::Resubmitted)
+            .map(|e| e.changes.clone())
+            .unwrap_or_default(),
+        paper,
+        paper_done: asked.paper && current,
         decide,
+        error_list: asked.errors,
         files_base: format!("/review/{}/files", link.token),
         print_url: format!("/review/{}/print", link.token),
     };
-    Ok(Page::typed("review.html", "审核申报", &page)?.into_response())
+    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
+    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
+    Page::typed("review.html", title, &page)
 }
 
 /// The decision form.
@@ -97,6 +252,9 @@ pub struct DecisionForm {
     /// Required to return: why.
     #[serde(default)]
     comment: String,
+    /// `paper_received` (HR): the check code printed on the stamped paper.
+    #[serde(default)]
+    code: String,
 }
 
 /// `POST /review/{token}`: a reviewer decides, on the version the link was issued for.
@@ -109,13 +267,67 @@ pub async fn decide(
     LenientForm(form): LenientForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     let claims = &link.claims;
-    let decided = async {
-        let (record, events) = workflow::load(&state, &claims.reference).await?;
-        let decision = Decision { decision: form.decision, comment: form.comment, confirmed: false };
-        decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await
-    };
-    decided.await.map_err(|e| AppError::from(e).json_if(negotiated.json))?;
-    Ok(Redirect::to(&format!("/review/{}", link.token)).into_response())
+    let json = |e: workflow::Error| AppError::from(e).json_if(negotiated.json);
+    let (record, events) = workflow::load(&state, &claims.reference).await.map_err(json)?;
+    if form.decision == "paper_received" {
+        if claims.stage != policy::Actor::Hr {
+            return Err(json(workflow::Error::NotAllowed {
+                title: "不能进行此操作",
+                message: "纸质申报表由盟市人社部门或厅局（高校）登记。".into(),
+            }));
+        }
+        match decide::receive_paper(&state, &record, &events, claims.version, &form.code, &client).await {
+            Ok(()) => {}
+            // A wrong code: the page again, the code as typed and why beside it.
+            Err(e @ (workflow::Error::Invalid(_) | workflow::Error::Paper(_))) if !negotiated.json => {
+                let status = if matches!(e, workflow::Error::Paper(_)) {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                let errors = match e {
+                    workflow::Error::Invalid(reasons) => reasons,
+                    workflow::Error::Paper(message) => vec![policy::Reason::new("code", message)],
+                    _ => Vec::new(),
+                };
+                let asked = Asked { errors, code: form.code.clone(), ..Asked::default() };
+                let page = review_page(&state, &link, &record, &events, asked).await?;
+                return Ok(page.status(status).into_response());
+            }
+            Err(e) => return Err(json(e)),
+        }
+        // The receipt is a new version: the page goes on under a link for it.
+        if negotiated.json {
+            let (record, events) = workflow::load(&state, &claims.reference).await.map_err(json)?;
+            return Ok(Json(RecordJson::of(&record, &events)).into_response());
+        }
+        let next = links::review_path(&state, &record.reference, claims.stage, record.version + 1);
+        return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
+    }
+    let decision = Decision { decision: form.decision.clone(), comment: form.comment.clone(), confirmed: false };
+    match decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await {
+        Ok(()) => Ok(Redirect::to(&format!("/review/{}?done=1", link.token)).into_response()),
+        // Something missing (a choice, the comment to return): the page again with the form as
+        // sent and an error summary, not a dead end.
+        Err(workflow::Error::Incomplete { message, .. }) if !negotiated.json => {
+            let field = if form.decision.trim().is_empty() { "decision" } else { "comment" };
+            let asked = Asked {
+                errors: vec![policy::Reason::new(field, message)],
+                decision: form.decision,
+                comment: form.comment,
+                ..Asked::default()
+            };
+            let page = review_page(&state, &link, &record, &events, asked).await?;
+            Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
+        }
+        // HR recommending without matching paper: the page again, pointing at the paper form.
+        Err(workflow::Error::Paper(message)) if !negotiated.json => {
+            let asked = Asked { errors: vec![policy::Reason::new("code", message)], ..Asked::default() };
+            let page = review_page(&state, &link, &record, &events, asked).await?;
+            Ok(page.status(StatusCode::CONFLICT).into_response())
+        }
+        Err(e) => Err(json(e)),
+    }
 }
 
 /// `POST /review/{token}/renew`: an expired review link asks for a fresh one, sent only to the

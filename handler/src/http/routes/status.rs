@@ -52,7 +52,6 @@ struct StatusPage<'a> {
     can_withdraw: bool,
     /// Documents may be added now (at unit review, where the deployment takes files).
     can_add_documents: bool,
-    uploads: bool,
     /// Where the page's own forms post, with the version they were shown for.
     action: String,
     version: u64,
@@ -76,7 +75,7 @@ fn status_page(
     let can = |action| policy::step(record.status, Actor::Applicant, action).is_some();
     let can_resubmit = can(Action::Resubmit);
     let resubmit = can_resubmit.then(|| ResubmitForm {
-        form: FormState::new(values, errors, state.programme.window_open_at(state.clock.now())),
+        form: FormState::new(values, errors, state.programme.window_open_at(state.clock.now()), state.blobs.is_some()),
         masked_id: record.application.id_number.masked(),
         form_action: format!("/status/{token}"),
         form_version: record.version,
@@ -91,7 +90,6 @@ fn status_page(
         can_resubmit,
         can_withdraw: can(Action::Withdraw),
         can_add_documents: uploads && record.status == policy::Status::UnitReview && can(Action::AddDocuments),
-        uploads,
         action: format!("/status/{token}"),
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),

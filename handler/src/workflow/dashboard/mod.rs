@@ -136,9 +136,10 @@ fn today(state: &AppState) -> time::Date {
 }
 
 /// The download name of an audience's 汇总表.
-pub fn summary_file_name(state: &AppState, audience: &Audience, ext: &str) -> String {
+pub fn summary_file_name(state: &AppState, audience: &Audience, all: bool, ext: &str) -> String {
     let p = &state.programme;
-    format!("{}年度特培学员汇总表-{}-{}.{ext}", p.round, audience.name(p), today(state))
+    let which = if all { "全部申报" } else { "已推荐" };
+    format!("{}年度特培学员汇总表-{}-{which}-{}.{ext}", p.round, audience.name(p), today(state))
 }
 
 /// Whether the 汇总表 was mailed, or was mailed too recently to send again.
@@ -159,7 +160,7 @@ pub async fn send_summary(state: &AppState, audience: &Audience) -> Result<Sent,
         return Ok(Sent::TooSoon);
     }
     let name = audience.name(&state.programme);
-    let mail = notify::summary(state, &id, &name, &table, summary_file_name(state, audience, "xlsx"), &xlsx)?;
+    let mail = notify::summary(state, &id, &name, &table, summary_file_name(state, audience, false, "xlsx"), &xlsx)?;
     state.store.enqueue(&[mail]).await?;
     state.mail_queued().await;
     tracing::info!(scope = %id, rows = table.rows.len(), "summary mailed to the centre");

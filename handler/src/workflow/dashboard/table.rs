@@ -92,6 +92,7 @@ pub fn select<'a>(p: &Programme, records: &'a [Record], f: &Filters) -> Vec<&'a 
 pub struct Row {
     reference: String,
     name: String,
+    employer: String,
     status: &'static str,
     status_label: &'static str,
     programme: String,
@@ -120,6 +121,7 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
     Row {
         reference: r.reference.clone(),
         name: a.name.clone(),
+        employer: a.employer.clone(),
         status: r.status.code(),
         status_label: r.status.label(),
         programme: p.programme(&a.programme).map(|x| x.short_name.clone()).unwrap_or_else(|| a.programme.clone()),
@@ -136,6 +138,13 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
         private: a.sector == Sector::Private,
         submitted: views::chinese_time(&r.created_at),
         review: acting.map(|stage| links::review_path(state, &r.reference, stage, r.version)),
+    }
+}
+
+impl Row {
+    /// Whether this audience acts on it now (it waits for them).
+    pub fn waits(&self) -> bool {
+        self.review.is_some()
     }
 }
 

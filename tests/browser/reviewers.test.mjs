@@ -1,0 +1,109 @@
+// Reviewers' journeys (issue 16) in Debian's Chromium against `tepei serve` with MailDev: the unit
+// returns without a comment and gets the form back with an error summary, then returns with one
+// and is told what follows; the applicant resubmits and the unit sees what changed; HR opens its
+// dashboard on "待您审核（1）", is refused a recommendation before the stamped paper is recorded,
+// records it by its printed code and recommends; HR sends the 汇总表 through its confirmation
+// page and the centre gets one mail. Screenshots of each reviewer page at 1280 and 375 px; axe.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  axe, browser, fillApplication, linkIn, mails, receivePaper, screenshots, startServices, stopServices,
+  submitApplication,
+} from "./harness.mjs";
+
+let maildev;
+let serve;
+before(async () => ({ maildev, serve } = await startServices()));
+after(() => stopServices({ maildev, serve }));
+
+test("unit, HR and the centre each act from their mail in a few clicks", async () => {
+  const context = await browser();
+  const step = async (page, name) => {
+    assert.deepEqual(await axe(page), [], `${name}: axe`);
+    await screenshots(page, `reviewer-${name}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, 61);
+    await submitApplication(page);
+    const reference = (await page.locator(".summary dd").first().innerText()).trim();
+
+    // The unit: the page names whom it decides on; 退回 without a comment comes back with a summary.
+    const unit = await linkIn(maildev, "unit61@example.gov.cn", `/review/r.${reference}.unit.`);
+    await page.goto(unit);
+    assert.equal(await page.locator("h1").innerText(), "审核：乌力吉（呼和浩特市第一医院）");
+    await step(page, "1-unit");
+    await page.check("input[name=decision][value=return]");
+    await Promise.all([page.waitForLoadState("load"), page.click("#decision button[type=submit]")]);
+    assert.match(await page.locator("#error-summary").innerText(), /退回时必须填写退回意见/);
+    assert.ok(await page.isChecked("input[name=decision][value=return]"), "the choice is kept");
+    await step(page, "2-unit-return-without-comment");
+    await page.fill("#f-comment", "请写明回院后开展的新技术");
+    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    assert.match(await page.locator(".confirmation").innerText(), /已退回，已邮件通知申报人/);
+    await step(page, "3-unit-returned");
+
+    // The applicant resubmits; the unit sees the change, old and new, and approves.
+    const status = await linkIn(maildev, "applicant61@example.com", `/status/s.${reference}.`);
+    await page.goto(status);
+    await page.fill("#f-plan", "学习心血管介入诊疗新技术，回院后开展胸痛中心建设。");
+    await Promise.all([page.waitForNavigation(), page.click("#resubmit-form button[type=submit]")]);
+    const again = await linkIn(maildev, "unit61@example.gov.cn", `/review/r.${reference}.unit.`, { other: unit });
+    await page.goto(again);
+    const changes = await page.locator("table.changes").innerText();
+    assert.match(changes, /培养计划/);
+    assert.match(changes, /胸痛中心建设/);
+    await step(page, "4-unit-sees-changes");
+    await page.check("input[name=decision][value=approve]");
+    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    assert.match(await page.locator(".confirmation").innerText(), /已审核通过/);
+
+    // HR: the dashboard leads with what waits, its 审核 button in view at 1280 px.
+    await page.goto(`${serve.base}/dashboard`);
+    await page.fill("#f-email", "hr-hohhot@example.gov.cn");
+    await Promise.all([page.waitForLoadState("load"), page.click("#dashboard-form button[type=submit]")]);
+    const dashboard = await linkIn(maildev, "hr-hohhot@example.gov.cn", "/dashboard/");
+    await page.goto(dashboard);
+    assert.match(await page.locator("#waiting-title").innerText(), /待您审核（1）/);
+    const button = page.locator("table.waiting a.button").first();
+    const box = await button.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 1280, `the 审核 button is in view: ${JSON.stringify(box)}`);
+    await step(page, "5-hr-dashboard");
+    await Promise.all([page.waitForURL(/\/review\//), button.click()]);
+
+    // Recommending before the paper is recorded is refused, with the reason.
+    const hr = page.url();
+    await page.check("input[name=decision][value=approve]");
+    await Promise.all([page.waitForLoadState("load"), page.click("#decision button[type=submit]")]);
+    assert.match(await page.locator("main").innerText(), /尚未登记纸质申报表/);
+    await step(page, "6-hr-refused-without-paper");
+
+    // The code off the stamped paper: recorded, matching; then the recommendation goes through.
+    await receivePaper(page, hr);
+    assert.match(await page.locator("#paper").innerText(), /与系统中的当前内容一致/);
+    await step(page, "7-hr-paper-received");
+    await page.check("input[name=decision][value=approve]");
+    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    assert.match(await page.locator(".confirmation").innerText(), /已推荐/);
+
+    // Sending the 汇总表: a confirmation page first, then one mail to the centre.
+    await page.goto(dashboard);
+    await Promise.all([page.waitForURL(/\/send$/), page.click("a[href$='/send']")]);
+    assert.match(await page.locator("main").innerText(), /将以下 1 份已推荐申报/);
+    await step(page, "8-hr-send-confirmation");
+    const before = (await mails(maildev)).length;
+    await Promise.all([page.waitForURL(/sent=1$/), page.click("form button[type=submit]")]);
+    const deadline = Date.now() + 15000;
+    let toCentre = [];
+    while (Date.now() < deadline) {
+      toCentre = (await mails(maildev)).slice(before).filter((m) => m.to.includes("1819448970@qq.com"));
+      if (toCentre.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(toCentre.length, 1, "one mail to the centre");
+  } finally {
+    await context.close();
+  }
+});
