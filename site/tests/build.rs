@@ -49,7 +49,7 @@ fn fixture() -> tempfile::TempDir {
 fn build(root: &Path) -> PathBuf {
     let out = root.join("public");
     let report = site::build(root, &out).expect("build succeeds");
-    assert_eq!(report.pages, 14);
+    assert_eq!(report.pages, 15);
     out
 }
 
@@ -285,7 +285,7 @@ fn no_markdown_mark_is_left_as_text() {
             }
         }
     }
-    assert_eq!(pages.len(), 14);
+    assert_eq!(pages.len(), 15);
     for page in pages {
         let html = fs::read_to_string(&page).expect("read");
         // Only the text between tags: attribute values (URLs, class names) are not prose.
