@@ -67,7 +67,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     const dashboard = await linkIn(maildev, "hr-hohhot@example.gov.cn", "/dashboard/");
     await page.goto(dashboard);
     assert.match(await page.locator("#waiting-title").innerText(), /待您审核（1）/);
-    const button = page.locator("table.waiting a.button").first();
+    const button = page.locator("section.waiting a.button").first();
     const box = await button.boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 1280, `the 审核 button is in view: ${JSON.stringify(box)}`);
     await step(page, "5-hr-dashboard");

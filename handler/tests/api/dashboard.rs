@@ -42,7 +42,7 @@ async fn dashboard(app: &TestApp, email: &str) -> String {
 
 /// The filtered list of a dashboard page (below the "待您审核" section).
 fn list(html: &str) -> &str {
-    &html[html.find("class=\"data dashboard\"").expect("the list")..]
+    &html[html.find("class=\"data dashboard cards\"").expect("the list")..]
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
@@ -137,8 +137,11 @@ async fn filters_and_sorting_work_without_js() {
     let html = page(&app, &format!("{link}?status=hr_review")).await;
     assert_eq!(order(&html), std::slice::from_ref(&b));
     assert!(html.contains("<option value=\"hr_review\" selected>"), "the filter is kept");
-    // Only HR-review rows link to a review.
-    assert!(html.contains("审核推荐<span class=\"visually-hidden\">：宝音</span>"));
+    // Only HR-review rows link to a review, from the list's first column.
+    assert!(list(&html).contains(&format!("<td><a class=\"button button-small\" href=\"/review/r.{b}.hr.")));
+    let all = page(&app, &link).await;
+    assert_eq!(list(&all).matches("审核<span class=\"visually-hidden\">").count(), 1, "one row to act on");
+    assert!(list(&all).contains(&format!("审核<span class=\"visually-hidden\">：宝音（{b}）</span>")));
     assert_eq!(order(&page(&app, &format!("{link}?grassroots=1")).await), [a.clone(), c.clone()]);
     let by_status = page(&app, &format!("{link}?sort=status&order=desc")).await;
     assert_eq!(order(&by_status)[0], b, "hr_review sorts after unit_review");
