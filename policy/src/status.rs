@@ -218,6 +218,11 @@ impl EventKind {
         }
     }
 
+    /// Whether the event changed what the applicant submitted (a new version of the content).
+    pub fn changes_content(self) -> bool {
+        matches!(self, EventKind::Submitted | EventKind::Resubmitted | EventKind::DocumentsAdded)
+    }
+
     /// The event in words.
     pub fn label(self) -> &'static str {
         match self {

@@ -98,6 +98,10 @@ pub struct Event {
     /// A resubmission: each field changed, old and new, as the reviewer reads them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// The content's version hash (as printed on the 申报表): after a change of content, the new
+    /// content's; on a paper receipt, the one printed on the paper received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_hash: Option<String>,
 }
 
 /// One field changed by a resubmission.

@@ -8,7 +8,7 @@ mod record;
 mod summary;
 
 pub use chart::{Bar, bar_chart};
-pub use next::{NextStep, next_step, time_left};
+pub use next::{NextStep, PaperState, next_step, time_left};
 pub use pages::Pages;
 pub use record::{RecordJson, RecordPage};
 pub use summary::{HEADERS, SummaryTable, XLSX_TYPE, build as summary_table};

@@ -30,8 +30,27 @@ fn until(p: &Programme, actor: Actor) -> Option<String> {
     p.stage_closes(actor).map(|close| format!("{}截止", theme::before_text(close)))
 }
 
-/// The next step of `record`.
-pub fn next_step(p: &Programme, record: &Record) -> NextStep {
+/// Where the stamped paper 申报表 stands against the record, as HR recorded it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaperState {
+    /// HR has not recorded a paper.
+    NotReceived,
+    /// HR recorded paper of the record's current content (its content `version`).
+    Matching {
+        /// The content version.
+        version: u32,
+    },
+    /// HR recorded paper printed before the content last changed.
+    Stale {
+        /// The paper's content version, when known.
+        paper: Option<u32>,
+        /// The record's.
+        current: u32,
+    },
+}
+
+/// The next step of `record`, with where its paper stands.
+pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep {
     let a = &record.application;
     let hr = a.hr_scope().reviewer_name(p);
     let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep { who, until, todo, print };
@@ -42,12 +61,31 @@ pub fn next_step(p: &Programme, record: &Record) -> NextStep {
             "单位审核人已收到审核邮件，您现在无需操作。如审核人未收到，请提醒其查看垃圾邮件。".to_owned(),
             false,
         ),
-        Status::HrReview => step(
-            hr.clone(),
-            until(p, Actor::Hr),
-            format!("单位已审核通过。请打印申报表，交单位盖章后报送{hr}，线上与纸质申报同步进行。"),
-            true,
-        ),
+        Status::HrReview => match paper {
+            PaperState::NotReceived => step(
+                hr.clone(),
+                until(p, Actor::Hr),
+                format!("单位已审核通过。请打印申报表，交单位盖章后报送{hr}，线上与纸质申报同步进行。"),
+                true,
+            ),
+            PaperState::Matching { version } => step(
+                hr.clone(),
+                until(p, Actor::Hr),
+                format!(
+                    "{hr}已收到您盖章的纸质申报表（第{version}版），与线上申报一致。请等待审核推荐，您现在无需操作。"
+                ),
+                false,
+            ),
+            PaperState::Stale { paper, current } => step(
+                hr.clone(),
+                until(p, Actor::Hr),
+                format!(
+                    "{hr}收到的纸质申报表{}与线上第{current}版不一致。请重新打印申报表，交单位盖章后再报送{hr}。",
+                    paper.map(|v| format!("为第{v}版，")).unwrap_or_default()
+                ),
+                true,
+            ),
+        },
         Status::Returned => step(
             "您".to_owned(),
             until(p, Actor::Applicant),

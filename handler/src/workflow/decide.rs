@@ -46,6 +46,8 @@ struct Edit {
     application: Option<Application>,
     attachments: Option<Vec<Attachment>>,
     changes: Vec<crate::store::Change>,
+    /// The hash printed on the paper received.
+    version_hash: Option<String>,
 }
 
 /// The record's files after `documents`, the new ones read back and checked; with the names of
@@ -115,6 +117,11 @@ async fn apply(
         status: step.to,
         client_hash: Some(client_hash(state, client)),
         changes: edit.changes,
+        version_hash: if step.event.changes_content() {
+            Some(super::paper::version_hash(state, &next))
+        } else {
+            edit.version_hash
+        },
     };
     let quota = match step.quota {
         QuotaEffect::None => None,
@@ -126,7 +133,9 @@ async fn apply(
     };
     // The resubmission's comment lists the changed fields for the record; its mail says none.
     let mail_comment = if matches!(action, Action::Resubmit | Action::AddDocuments) { "" } else { comment };
-    let mails = notify::decided(state, &next, record.status, actor, action, mail_comment)?;
+    let after: Vec<Event> = events.iter().cloned().chain(std::iter::once(event.clone())).collect();
+    let paper = super::paper::state(state, &next, &after);
+    let mails = notify::decided(state, &next, record.status, actor, action, mail_comment, paper)?;
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
     match state.store.transition(&change).await? {
         Transitioned::Done => {
@@ -229,17 +238,15 @@ pub async fn receive_paper(
             record.reference
         )));
     }
-    let current = super::paper::version_hash(state, record);
     let printed = super::paper::grouped(printed);
-    if printed != current {
-        return Err(Error::Paper(format!(
-            "纸质申报表与系统中的当前内容不一致（打印后申报表又修改过，系统中现为第{}版）。请申报人打开进度页重新打印，交单位盖章后再报送。",
-            record.version
-        )));
+    if printed != super::paper::version_hash(state, record) {
+        let paper = super::paper::content_version_of(events, &printed);
+        return Err(Error::Paper(super::paper::stale(paper, super::paper::content_version(events))));
     }
     tracing::info!(reference = %record.reference, "paper received");
     let comment = format!("纸质申报表已收到，核验码 {printed}");
-    apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, Edit::default(), &comment, client).await
+    let edit = Edit { version_hash: Some(printed), ..Edit::default() };
+    apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, edit, &comment, client).await
 }
 
 /// Whether the applicant may change the record now: the version the page showed, a step the
@@ -298,7 +305,7 @@ pub async fn resubmit(
     tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
     let changes =
         views::changes(&state.programme, (&record.application, &record.attachments), (&application, &attachments));
-    let edit = Edit { application: Some(application), attachments: Some(attachments), changes };
+    let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
     apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
 }
 
@@ -320,6 +327,6 @@ pub async fn add_documents(
     let (attachments, names) = documents_after(state, record, &only_add).await?;
     let comment = format!("补充了：{}", names.join("、"));
     tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
-    let edit = Edit { application: None, attachments: Some(attachments), changes: Vec::new() };
+    let edit = Edit { attachments: Some(attachments), ..Edit::default() };
     apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await
 }

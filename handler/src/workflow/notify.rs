@@ -72,7 +72,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
         review_url: links::absolute(state, &links::review_path(state, reference, Actor::Unit, record.version)),
         review_days: state.settings.review_ttl.whole_days(),
         files,
-        next_step: views::next_step(p, record).text(),
+        next_step: views::next_step(p, record, views::PaperState::NotReceived).text(),
         review_deadline: views::time_left(p, Actor::Unit, state.clock.now()),
     };
     Ok(vec![
@@ -127,6 +127,7 @@ pub fn decided(
     actor: Actor,
     action: Action,
     comment: &str,
+    paper: views::PaperState,
 ) -> Result<Vec<Mail>, Error> {
     let p = &state.programme;
     let a = &record.application;
@@ -135,7 +136,7 @@ pub fn decided(
     let next = policy::reviewer_for(record.status)
         .filter(|stage| stage.mailed_on_arrival() && *stage != actor)
         .and_then(|stage| actor_address(state, stage, record).map(|to| (to, stage)));
-    let next_step = views::next_step(p, record);
+    let next_step = views::next_step(p, record, paper);
     let status_path = links::status_path(state, reference);
     let mut context = Decided {
         a,

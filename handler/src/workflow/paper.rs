@@ -5,7 +5,8 @@
 //! stops codes being made up for other references.
 
 use crate::AppState;
-use crate::store::Record;
+use crate::store::{Event, Record};
+pub use crate::views::PaperState;
 
 /// The fields the check code covers, in order, as `Application::form_values` writes them. Never
 /// reorder or remove one; a field added here changes every code printed before it.
@@ -97,27 +98,54 @@ pub fn normalise_code(typed: &str) -> String {
     format!("{reference}.{}.{check}", printed.to_ascii_uppercase())
 }
 
-/// The version hash the last paper receipt recorded, if any (as printed, grouped).
-pub fn received(events: &[crate::store::Event]) -> Option<&str> {
+/// The content versions of an application so far: its submission is the first, each
+/// resubmission or set of added documents one more.
+pub fn content_version(events: &[Event]) -> u32 {
+    (events.iter().filter(|e| e.kind.changes_content()).count() as u32).max(1)
+}
+
+/// Which content version had `hash` (as printed, grouped), if one did.
+pub fn content_version_of(events: &[Event], hash: &str) -> Option<u32> {
     events
         .iter()
-        .rev()
-        .find(|e| e.kind == policy::EventKind::PaperReceived)
-        .and_then(|e| e.comment.as_deref())
-        .and_then(|c| c.rsplit(' ').next())
+        .filter(|e| e.kind.changes_content())
+        .enumerate()
+        .filter(|(_, e)| e.version_hash.as_deref() == Some(hash))
+        .map(|(i, _)| i as u32 + 1)
+        .last()
+}
+
+/// The version hash on the last paper received, if any (as printed, grouped).
+pub fn received(events: &[Event]) -> Option<&str> {
+    events.iter().rev().find(|e| e.kind == policy::EventKind::PaperReceived).and_then(|e| e.version_hash.as_deref())
+}
+
+/// Where the stamped paper stands against `record` as it is now.
+pub fn state(state: &AppState, record: &Record, events: &[Event]) -> PaperState {
+    let current = content_version(events);
+    match received(events) {
+        None => PaperState::NotReceived,
+        Some(hash) if hash == version_hash(state, record) => PaperState::Matching { version: current },
+        Some(hash) => PaperState::Stale { paper: content_version_of(events, hash), current },
+    }
+}
+
+/// Paper of version `paper` (if known) against the record's `current` version, in words.
+pub fn stale(paper: Option<u32>, current: u32) -> String {
+    let paper = paper.map(|v| format!("纸质申报表为第{v}版")).unwrap_or_else(|| "纸质申报表打印于修改之前".into());
+    format!(
+        "{paper}，系统中现为第{current}版（打印后申报内容又修改过）。请申报人打开进度页重新打印，交单位盖章后再报送。"
+    )
 }
 
 /// Whether the paper received matches the record as it stands: `Ok`, or why not in words.
-pub fn matching(state: &AppState, record: &Record, events: &[crate::store::Event]) -> Result<(), String> {
-    match received(events) {
-        None => {
+pub fn matching(state: &AppState, record: &Record, events: &[Event]) -> Result<(), String> {
+    match self::state(state, record, events) {
+        PaperState::NotReceived => {
             Err("尚未登记纸质申报表。请收到申报人所在单位盖章的纸质申报表后，在本页输入其核验码登记，再推荐。".into())
         }
-        Some(hash) if hash == version_hash(state, record) => Ok(()),
-        Some(_) => Err(format!(
-            "已登记的纸质申报表与系统中的当前内容不一致（打印后申报表又修改过，系统中现为第{}版）。请申报人打开进度页重新打印，交单位盖章后再报送。",
-            record.version
-        )),
+        PaperState::Matching { .. } => Ok(()),
+        PaperState::Stale { paper, current } => Err(format!("已登记的{}", stale(paper, current))),
     }
 }
 

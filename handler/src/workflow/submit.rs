@@ -177,6 +177,7 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
         status: Status::UnitReview,
         client_hash: None,
         changes: Vec::new(),
+        version_hash: Some(super::paper::version_hash(state, &record)),
     };
     let mails = notify::submitted(state, &record)?;
     Ok(Prepared { record, event, mails })

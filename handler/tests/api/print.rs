@@ -38,8 +38,8 @@ const LABELS: [&str; 27] = [
 
 /// The 16-hex-digit version hash printed as `XXXX-XXXX-XXXX-XXXX`.
 fn hash_in(html: &str) -> String {
-    let start = html.find("版本校验码</th><td class=\"mono\">").expect("hash cell")
-        + "版本校验码</th><td class=\"mono\">".len();
+    let marker = "版 <span class=\"mono\">";
+    let start = html.find(marker).expect("hash cell") + marker.len();
     html[start..start + 19].to_owned()
 }
 
@@ -101,6 +101,7 @@ async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version()
     assert!(page.contains("一致：纸质申报表与线上申报记录的当前版本一致"), "{page}");
     assert!(page.contains("<dd>乌**</dd>") && !page.contains("乌力吉"), "only the first character of the name");
     assert!(page.contains("<dd>单位审核中</dd>") && page.contains(&old_hash));
+    assert!(printed.contains("第1版 <span class=\"mono\">"), "the version is printed beside its hash");
 
     // Returned, edited and resubmitted: the old paper no longer matches.
     let unit = link_in_mail(&app.mails(), "unit111@example.gov.cn", "/review/");
@@ -113,6 +114,7 @@ async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version()
     let page = app.get(&verify).await.text().await.expect("html");
     assert!(page.contains("不一致：纸质申报表打印后，申报内容已修改"), "{page}");
     assert!(page.contains(&old_hash), "the printed hash is shown beside the current one");
+    assert!(page.contains("第1版，校验码") && page.contains("第2版，校验码"), "both versions are named: {page}");
     let reprinted = app.get(&format!("{status}/print")).await.text().await.expect("html");
     let new_hash = hash_in(&reprinted);
     assert_ne!(new_hash, old_hash);

@@ -327,6 +327,11 @@ async fn only_the_stamped_paper_matching_the_record_lets_hr_recommend() {
     // This one's paper received through the page: 303 to the page under a link for the new version.
     let code = crate::helpers::printed_code(&app, &status_a).await;
     let hr = crate::helpers::receive_paper(&app, &hr).await;
+    // The applicant is told the paper arrived, and is no longer asked to print it.
+    let page = app.get(&status_a).await.text().await.expect("html");
+    assert!(page.contains("已收到您盖章的纸质申报表（第1版），与线上申报一致"), "{page}");
+    let mail = app.mails().into_iter().rev().find(|m| m.to == "applicant48@example.com").expect("a mail");
+    assert!(mail.text.contains("已收到您盖章的纸质申报表（第1版）"), "{}", mail.text);
     // HR returns it; the applicant changes the plan; the paper received no longer matches.
     let returned = post_decision(&app, &hr, "decision=return&comment=%E8%AF%B7%E4%BF%AE%E6%94%B9").await;
     assert_eq!(returned.status(), 303);
@@ -348,13 +353,16 @@ async fn only_the_stamped_paper_matching_the_record_lets_hr_recommend() {
     assert_eq!(post_decision(&app, &unit, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", &format!("/review/r.{}.hr.", references[0]));
     let page = app.get(&hr).await.text().await.expect("html");
-    assert!(page.contains("已登记的纸质申报表与系统中的当前内容不一致"), "{page}");
+    assert!(page.contains("已登记的纸质申报表为第1版，系统中现为第2版"), "{page}");
     let refused = post_decision(&app, &hr, "decision=approve").await;
     assert_eq!(refused.status(), 409);
     assert!(refused.text().await.expect("html").contains("请申报人打开进度页重新打印"));
     let stale = post_decision(&app, &hr, &format!("decision=paper_received&code={code}")).await;
     assert_eq!(stale.status(), 409);
-    assert!(stale.text().await.expect("html").contains("打印后申报表又修改过"));
+    assert!(stale.text().await.expect("html").contains("纸质申报表为第1版，系统中现为第2版（打印后申报内容又修改过）"));
+    // The applicant is asked to print the new version.
+    let page = app.get(&status_a).await.text().await.expect("html");
+    assert!(page.contains("收到的纸质申报表为第1版，与线上第2版不一致。请重新打印申报表"), "{page}");
     // The paper printed again is received, and HR recommends.
     let hr = crate::helpers::receive_paper(&app, &hr).await;
     assert_eq!(post_decision(&app, &hr, "decision=approve").await.status(), 303);

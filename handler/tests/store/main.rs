@@ -74,6 +74,7 @@ fn event(seq: u32) -> Event {
         status: Status::UnitReview,
         client_hash: None,
         changes: Vec::new(),
+        version_hash: None,
     }
 }
 

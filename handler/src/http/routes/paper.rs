@@ -50,6 +50,8 @@ struct PrintPage<'a> {
     long: Vec<&'a Row>,
     kinds: Vec<views::KindOnPaper>,
     hash: String,
+    /// The content version: 1 as submitted, one more per change.
+    version: u32,
     verify_url: String,
     qr: String,
     hr_name: String,
@@ -57,7 +59,7 @@ struct PrintPage<'a> {
 }
 
 async fn print(state: &AppState, reference: &str, back: String) -> Result<Response, AppError> {
-    let (record, _) = workflow::load(state, reference).await?;
+    let (record, events) = workflow::load(state, reference).await?;
     let p = &state.programme;
     let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, &record)));
     let rows = views::rows(p, &record.application);
@@ -69,6 +71,7 @@ async fn print(state: &AppState, reference: &str, back: String) -> Result<Respon
         long,
         kinds: views::kinds_on_paper(p, &record),
         hash: paper::version_hash(state, &record),
+        version: paper::content_version(&events),
         qr: qr_svg(&verify_url).unwrap_or_default(),
         verify_url,
         hr_name: record.application.hr_scope().reviewer_name(p),
@@ -95,6 +98,9 @@ struct VerifyPage {
     status_label: &'static str,
     current: String,
     printed: String,
+    /// The content versions, when known: the record's, and the paper's.
+    current_version: u32,
+    printed_version: Option<u32>,
     same: bool,
     updated: String,
 }
@@ -104,7 +110,7 @@ struct VerifyPage {
 pub async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
     let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
     let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
-    let (record, _) = workflow::load(&state, reference).await?;
+    let (record, events) = workflow::load(&state, reference).await?;
     let current = paper::version_hash(&state, &record);
     let printed = paper::grouped(printed);
     let same = current == printed;
@@ -113,6 +119,8 @@ pub async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> 
         reference: record.reference.clone(),
         name: views::masked_name(&record.application.name),
         status_label: record.status.label(),
+        current_version: paper::content_version(&events),
+        printed_version: paper::content_version_of(&events, &printed),
         current,
         printed,
         same,

@@ -93,7 +93,7 @@ fn status_page(
         action: format!("/status/{token}"),
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
-        next: views::next_step(&state.programme, record),
+        next: views::next_step(&state.programme, record, workflow::paper::state(state, record, events)),
         submitted,
         email: record.application.email.as_str(),
         files_base: format!("/status/{token}/files"),
