@@ -261,12 +261,17 @@ export async function submitApplication(page, { shoot, javaScriptEnabled = true 
  * paper), types it on the review page and registers it; ends on the page under its fresh link.
  */
 export async function receivePaper(page, reviewUrl) {
-  await page.goto(`${reviewUrl}/print`);
-  const code = (await page.locator(".mono.url").first().innerText()).split("/verify/")[1].trim();
+  const code = await printedCode(page, reviewUrl);
   await page.goto(reviewUrl);
   await page.fill("#f-code", code);
   await Promise.all([page.waitForURL(/paper=1$/), page.click("#paper-form button[type=submit]")]);
   assert.match(await page.locator("main").innerText(), /纸质申报表已登记/);
+}
+
+/** The check code printed on the 申报表 of a status or review link, as it stands now. */
+export async function printedCode(page, link) {
+  await page.goto(`${link}/print`);
+  return (await page.locator(".mono.url").first().innerText()).split("/verify/")[1].trim();
 }
 
 /** MailDev and `tepei serve` (SMTP to it), for one test file. */

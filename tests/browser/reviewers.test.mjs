@@ -1,14 +1,17 @@
 // Reviewers' journeys (issue 16) in Debian's Chromium against `tepei serve` with MailDev: the unit
 // returns without a comment and gets the form back with an error summary, then returns with one
 // and is told what follows; the applicant resubmits and the unit sees what changed; HR opens its
-// dashboard on "待您审核（1）", is refused a recommendation before the stamped paper is recorded,
-// records it by its printed code and recommends; HR sends the 汇总表 through its confirmation
-// page and the centre gets one mail. Screenshots of each reviewer page at 1280 and 375 px; axe.
+// dashboard on "待您审核（1）" (nothing scrolls sideways at 1280 px), is refused a recommendation
+// before the stamped paper is recorded, is told a paper printed before the resubmission is 第1版
+// against 第2版, records the current one by its printed code (the applicant is no longer asked to
+// print) and recommends; HR sends the 汇总表 through its confirmation page, the centre gets one
+// mail, and with nothing changed the page offers no second send. Screenshots of each reviewer
+// page at 1280 and 375 px; axe.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, fillApplication, linkIn, mails, receivePaper, screenshots, startServices, stopServices,
-  submitApplication,
+  axe, browser, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
+  startServices, stopServices, submitApplication,
 } from "./harness.mjs";
 
 let maildev;
@@ -29,6 +32,9 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await fillApplication(page, 61);
     await submitApplication(page);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
+    // The applicant prints at once (version 1): this paper will be stale after the resubmission.
+    const status = await linkIn(maildev, "applicant61@example.com", `/status/s.${reference}.`);
+    const stalePaper = await printedCode(page, status);
 
     // The unit: the page names whom it decides on; 退回 without a comment comes back with a summary.
     const unit = await linkIn(maildev, "unit61@example.gov.cn", `/review/r.${reference}.unit.`);
@@ -46,7 +52,6 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await step(page, "3-unit-returned");
 
     // The applicant resubmits; the unit sees the change, old and new, and approves.
-    const status = await linkIn(maildev, "applicant61@example.com", `/status/s.${reference}.`);
     await page.goto(status);
     await page.fill("#f-plan", "学习心血管介入诊疗新技术，回院后开展胸痛中心建设。");
     await Promise.all([page.waitForNavigation(), page.click("#resubmit-form button[type=submit]")]);
@@ -70,6 +75,10 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     const button = page.locator("section.waiting a.button").first();
     const box = await button.boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 1280, `the 审核 button is in view: ${JSON.stringify(box)}`);
+    // The whole list fits at 1280 px, its own 审核 button in the first column.
+    assert.equal(await scrollsSideways(page), false, "the dashboard scrolls sideways at 1280 px");
+    const listButton = await page.locator("table.dashboard tbody tr td:first-child a.button").first().boundingBox();
+    assert.ok(listButton && listButton.x + listButton.width <= 1280, "the list's 审核 button is in view");
     await step(page, "5-hr-dashboard");
     await Promise.all([page.waitForURL(/\/review\//), button.click()]);
 
@@ -80,10 +89,22 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     assert.match(await page.locator("main").innerText(), /尚未登记纸质申报表/);
     await step(page, "6-hr-refused-without-paper");
 
+    // The paper printed before the resubmission: recorded as not matching, with both versions.
+    await page.goto(hr);
+    await page.fill("#f-code", stalePaper);
+    await Promise.all([page.waitForLoadState("load"), page.click("#paper-form button[type=submit]")]);
+    assert.match(await page.locator("main").innerText(), /纸质申报表为第1版，系统中现为第2版/);
+    await step(page, "6b-hr-stale-paper");
+
     // The code off the stamped paper: recorded, matching; then the recommendation goes through.
     await receivePaper(page, hr);
     assert.match(await page.locator("#paper").innerText(), /与系统中的当前内容一致/);
     await step(page, "7-hr-paper-received");
+    const recorded = page.url().replace(/\?paper=1$/, "");
+    // The applicant is no longer asked to print.
+    await page.goto(status);
+    assert.match(await page.locator("main").innerText(), /已收到您盖章的纸质申报表（第2版），与线上申报一致/);
+    await page.goto(recorded);
     await page.check("input[name=decision][value=approve]");
     await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
     assert.match(await page.locator(".confirmation").innerText(), /已推荐/);
@@ -103,6 +124,11 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(toCentre.length, 1, "one mail to the centre");
+    // Once per change: with nothing changed, the page says so and offers no send.
+    await page.goto(`${dashboard}/send`);
+    assert.match(await page.locator("main").innerText(), /此后没有变化，无需再次发送/);
+    assert.equal(await page.locator("form button[type=submit]").count(), 0);
+    await step(page, "9-hr-send-unchanged");
   } finally {
     await context.close();
   }

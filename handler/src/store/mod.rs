@@ -251,6 +251,33 @@ pub trait Applications: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// One application as a 汇总表 sent to the centre held it: enough to tell later what changed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SentRow {
+    /// The application.
+    pub reference: String,
+    /// Its version then.
+    pub version: u64,
+    /// Its status then.
+    pub status: Status,
+}
+
+/// A 汇总表 sent to the centre: which send of its scope, when, and what it held. No personal
+/// data: references, versions and statuses only.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SummarySent {
+    /// The round.
+    pub round: i32,
+    /// The dashboard audience's id (`l-hohhot`, `d-…`).
+    pub scope: String,
+    /// The scope's sends so far, this one included: the first is 1.
+    pub seq: u32,
+    /// RFC 3339.
+    pub at: String,
+    /// The applications the table held.
+    pub rows: Vec<SentRow>,
+}
+
 /// The outbox: mail written with the change it reports, delivered once.
 #[async_trait::async_trait]
 pub trait MailQueue: Send + Sync {
@@ -265,6 +292,11 @@ pub trait MailQueue: Send + Sync {
     async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError>;
     /// Mails not yet delivered.
     async fn unsent_mail(&self) -> Result<usize, StoreError>;
+    /// The 汇总表 last sent for `scope` (a dashboard audience's id) in `round`.
+    async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError>;
+    /// Queues the 汇总表 `mail` and records `sent` with it, atomically, when `sent.seq` follows
+    /// the scope's last send; `false` when another send came first (nothing written).
+    async fn summary_sent(&self, sent: &SummarySent, mail: &Mail) -> Result<bool, StoreError>;
 }
 
 /// A store that holds both applications and the outbox (both adapters do), so a change and

@@ -224,6 +224,7 @@ struct Summary<'a> {
     title: &'a str,
     count: usize,
     issuer: &'a str,
+    since: Option<&'a super::dashboard::SinceLast>,
 }
 
 /// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
@@ -232,14 +233,16 @@ pub fn summary(
     scope_id: &str,
     scope_name: &str,
     table: &views::SummaryTable,
+    since: Option<&super::dashboard::SinceLast>,
     file_name: String,
     xlsx: &[u8],
 ) -> Result<Mail, Error> {
     use base64::Engine;
     let p = &state.programme;
     let count = table.rows.len();
-    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer };
-    let subject = format!("【特培申报】{scope_name}{}（{count}人）", table.title);
+    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
+    let again = if since.is_some() { "（更新）" } else { "" };
+    let subject = format!("【特培申报】{scope_name}{}{again}（{count}人）", table.title);
     let mut mail = compose(state, "summary", &p.centre.email, subject, &format!("summary-{scope_id}"), &context)?;
     mail.files.push(MailFile {
         name: file_name,

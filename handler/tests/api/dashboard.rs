@@ -246,8 +246,14 @@ async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("xlsx");
     let range = book.worksheet_range("汇总表").expect("sheet");
     assert_eq!(range.height(), 4);
-    // A second press at once sends nothing; a cross-site POST is refused.
-    assert_eq!(app.post_form(&format!("{link}/send"), "").await.status(), 429);
+    // Sent once per change: pressed again with nothing changed, nothing is sent, and the
+    // confirmation page says so without a send button.
+    let again = app.post_form(&format!("{link}/send"), "").await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.expect("html").contains("此后没有变化，不再重复发送"));
+    let confirm = page(&app, &format!("{link}/send")).await;
+    assert!(confirm.contains("此后没有变化，无需再次发送") && !confirm.contains("确认发送"), "{confirm}");
+    // A cross-site POST is refused.
     let cross = app
         .client
         .post(format!("{}{link}/send", app.address))
@@ -257,6 +263,25 @@ async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
         .expect("post");
     assert_eq!(cross.status(), 403);
     assert_eq!(app.mails().iter().filter(|m| m.to == "1819448970@qq.com").count(), 1);
+
+    // Another recommendation: the page and the second mail say what changed since the first.
+    let second = submit(&app, &form(96, "hohhot", "巴特尔", false)).await;
+    recommend(&app, 96, "hohhot").await;
+    let confirm = page(&app, &format!("{link}/send")).await;
+    assert!(confirm.contains("上次已于2025年3月15日") && confirm.contains("（1 份）"), "{confirm}");
+    assert!(confirm.contains(&format!("新增：巴特尔（{second}），已推荐")), "{confirm}");
+    assert_eq!(app.post_form(&format!("{link}/send"), "").await.status(), 303);
+    let mails = app.mails();
+    let to_centre: Vec<_> = mails.iter().filter(|m| m.to == "1819448970@qq.com").collect();
+    assert_eq!(to_centre.len(), 2);
+    let update = to_centre.iter().find(|m| m.subject.contains("（更新）（2人）")).expect("the update");
+    assert!(update.text.contains(&format!("新增：巴特尔（{second}），已推荐")), "{}", update.text);
+    assert!(update.text.contains("这是更新后的汇总表，请以本次为准"));
+    // The centre's link never mails the centre.
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let answer = app.post_form(&format!("{centre}/send"), "").await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(app.mails().iter().filter(|m| m.to == "1819448970@qq.com").count(), 2);
 }
 
 #[tokio::test]

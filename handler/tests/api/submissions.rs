@@ -340,6 +340,20 @@ impl handler::store::MailQueue for Colliding {
     async fn unsent_mail(&self) -> Result<usize, handler::store::StoreError> {
         self.inner.unsent_mail().await
     }
+    async fn last_summary(
+        &self,
+        round: i32,
+        scope: &str,
+    ) -> Result<Option<handler::store::SummarySent>, handler::store::StoreError> {
+        self.inner.last_summary(round, scope).await
+    }
+    async fn summary_sent(
+        &self,
+        sent: &handler::store::SummarySent,
+        mail: &handler::store::Mail,
+    ) -> Result<bool, handler::store::StoreError> {
+        self.inner.summary_sent(sent, mail).await
+    }
 }
 
 /// Found by the 20,000-submission load run: two random references met and SQLite answered 500.

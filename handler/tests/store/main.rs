@@ -2,7 +2,8 @@
 //! Local (started on a free port for this test binary, stopped when it exits).
 
 use handler::store::{
-    Created, DynamoStore, Event, Mail, MailQueue, QuotaChange, Record, SqliteStore, Store, Transition, Transitioned,
+    Created, DynamoStore, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent,
+    Transition, Transitioned,
 };
 use policy::{Actor, Application, ApplicationForm, EventKind, HrScope, Programme, Status};
 use std::collections::HashSet;
@@ -307,6 +308,32 @@ async fn a_withdrawal_releases_the_identity_number(store: Arc<dyn Store>) {
     assert_eq!(listed(&store, None, None).await.len(), 2, "the withdrawn record is kept");
 }
 
+/// A 汇总表 send is recorded with its mail, in order: the first is 1, each next one follows the
+/// last; a send that raced another writes nothing.
+async fn summary_sends_are_recorded_with_their_mail_in_order(store: Arc<dyn Store>) {
+    assert_eq!(store.last_summary(2025, "l-hohhot").await.expect("last"), None);
+    let sent = |seq: u32, version: u64| SummarySent {
+        round: 2025,
+        scope: "l-hohhot".into(),
+        seq,
+        at: format!("2025-03-2{seq}T01:00:00Z"),
+        rows: vec![SentRow { reference: "TP2025-T00001".into(), version, status: Status::Recommended }],
+    };
+    assert!(store.summary_sent(&sent(1, 4), &mail("summary-l-hohhot", 1)).await.expect("first"));
+    assert_eq!(store.last_summary(2025, "l-hohhot").await.expect("last"), Some(sent(1, 4)));
+    // Two sends raced on the first: the loser wrote nothing, its mail included.
+    assert!(!store.summary_sent(&sent(1, 5), &mail("summary-l-hohhot", 2)).await.expect("raced"));
+    assert_eq!(store.unsent_mail().await.expect("count"), 1);
+    assert!(store.summary_sent(&sent(2, 6), &mail("summary-l-hohhot", 3)).await.expect("second"));
+    assert!(!store.summary_sent(&sent(2, 7), &mail("summary-l-hohhot", 4)).await.expect("raced"));
+    assert!(!store.summary_sent(&sent(4, 7), &mail("summary-l-hohhot", 5)).await.expect("skipped one"));
+    assert_eq!(store.last_summary(2025, "l-hohhot").await.expect("last"), Some(sent(2, 6)));
+    assert_eq!(store.unsent_mail().await.expect("count"), 2);
+    // Per scope and round.
+    assert_eq!(store.last_summary(2025, "l-baotou").await.expect("last"), None);
+    assert_eq!(store.last_summary(2026, "l-hohhot").await.expect("last"), None);
+}
+
 async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     let mut records = Vec::new();
     for n in 0..20u32 {
@@ -367,6 +394,7 @@ contract!(
     concurrent_duplicates_store_one,
     transitions_apply_once_and_refuse_stale_versions,
     a_quota_is_never_over_allocated,
+    summary_sends_are_recorded_with_their_mail_in_order,
 );
 
 /// SQLite only: a data folder made before withdrawals released the 身份证号 held it in a table

@@ -271,6 +271,12 @@ struct SendPage<'a> {
     base: String,
     centre_email: &'a str,
     rows: Vec<Row>,
+    /// Against the last send, if there was one.
+    since: Option<dashboard::SinceLast>,
+    /// Nothing changed since the last send.
+    unchanged: bool,
+    /// Something to send: a change since the last, or a first table with rows.
+    can_send: bool,
     at_unit: usize,
     at_hr: usize,
     returned: usize,
@@ -285,11 +291,15 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
     if audience == Audience::Centre {
         return Ok(Redirect::to(&base).into_response());
     }
-    let all = dashboard::records(&state, &audience).await?;
+    let (all, plan) = dashboard::send_plan(&state, &audience).await?;
     let count = |s: Status| all.iter().filter(|r| r.status == s).count();
+    let unchanged = plan.since.as_ref().is_some_and(dashboard::SinceLast::is_empty);
     let page = SendPage {
         centre_email: &state.programme.centre.email,
         rows: all.iter().filter(|r| r.status.holds_place()).map(|r| dashboard::row(&state, &audience, r)).collect(),
+        can_send: !unchanged && (plan.since.is_some() || !plan.rows.is_empty()),
+        unchanged,
+        since: plan.since,
         at_unit: count(Status::UnitReview),
         at_hr: count(Status::HrReview),
         returned: count(Status::Returned),
@@ -299,20 +309,34 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
 }
 
 /// `POST /dashboard/{token}/send`: mails the scope's 汇总表 (recommended applications, XLSX) to
-/// the centre's address in programme.toml, then back to the dashboard.
+/// the centre's address in programme.toml, once per change, then back to the dashboard. The
+/// centre's link sends nothing.
 pub async fn send_summary(
     State(state): State<AppState>,
     _: SameSite,
     link: Linked<DashboardClaims>,
 ) -> Result<Response, AppError> {
     let audience = audience(&state, &link)?;
+    let base = format!("/dashboard/{}", link.token);
+    if audience == Audience::Centre {
+        return Ok(Redirect::to(&base).into_response());
+    }
+    let refused = |code: &'static str, title: &'static str, message: String| {
+        AppError::new(StatusCode::CONFLICT, code, title, message)
+            .offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
+    };
     match dashboard::send_summary(&state, &audience).await? {
-        Sent::Sent => Ok(Redirect::to(&format!("/dashboard/{}?sent=1", link.token)).into_response()),
-        Sent::TooSoon => Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_soon",
+        Sent::Sent => Ok(Redirect::to(&format!("{base}?sent=1")).into_response()),
+        Sent::Unchanged(at) => Err(refused(
+            "unchanged",
+            "汇总表没有变化",
+            format!("汇总表已于{at}发送，此后没有变化，不再重复发送。有新的推荐或变化后，可以再次发送。"),
+        )),
+        Sent::Empty => Err(refused("empty", "没有可发送的内容", "目前没有已推荐的申报，无需发送汇总表。".into())),
+        Sent::Meanwhile => Err(refused(
+            "sent_meanwhile",
             "刚刚已发送",
-            "汇总表刚刚已发送，10分钟内不再重复发送。",
+            "汇总表刚刚已由本单位其他人员发送。请返回审核工作台查看。".into(),
         )),
     }
 }

@@ -20,7 +20,7 @@ fn identity_key(round: i32, id_hash: &str) -> String {
 /// What one item of a transaction is, so a cancellation names the condition that failed
 /// instead of a position in the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Part {
+pub(super) enum Part {
     /// The submission id (idempotency).
     Submission,
     /// The keyed hash of the identity number (one application per person and round).
@@ -33,6 +33,8 @@ enum Part {
     Quota,
     /// A queued mail.
     Mail,
+    /// The record of a 汇总表 sent.
+    Summary,
 }
 
 impl DynamoStore {
@@ -91,7 +93,7 @@ impl DynamoStore {
 
     /// Sends one transaction, retrying with backoff while it only conflicts with another or is
     /// throttled. `Ok(empty)`: applied. Otherwise the parts whose condition failed.
-    async fn transact(&self, parts: Vec<(Part, TransactWriteItem)>) -> Result<Vec<Part>, StoreError> {
+    pub(super) async fn transact(&self, parts: Vec<(Part, TransactWriteItem)>) -> Result<Vec<Part>, StoreError> {
         let (names, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
         for attempt in 0..6 {
             let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {

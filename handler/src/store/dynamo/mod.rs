@@ -8,6 +8,7 @@
 //! | identity number (keyed hash) | `IDN#round#hash` | `IDN` | | |
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING`, `created#id` while unsent |
+//! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
 
 mod applications;
 mod outbox;
@@ -125,6 +126,11 @@ fn event_item(reference: &str, event: &Event) -> Result<Item, StoreError> {
         ("sk".into(), s(format!("EV#{:05}", event.seq))),
         ("event".into(), s(encode(event)?)),
     ]))
+}
+
+/// The item holding a scope's last 汇总表 sent.
+fn summary_key(round: i32, scope: &str) -> Item {
+    HashMap::from([("pk".into(), s(format!("SUMMARY#{round}#{scope}"))), ("sk".into(), s("SUMMARY"))])
 }
 
 fn mail_item(mail: &Mail) -> Result<Item, StoreError> {

@@ -1,8 +1,13 @@
 //! The outbox on DynamoDB: pending mail in `gsi2`, leased by a conditional update.
 
-use super::{DynamoStore, TTL_ATTRIBUTE, decode, expiry_after_sending, get_n, get_s, mail_item, n, s, sdk};
-use crate::store::{Mail, MailQueue, StoreError};
+use super::applications::Part;
+use super::{
+    DynamoStore, TTL_ATTRIBUTE, decode, encode, expiry_after_sending, get_n, get_s, mail_item, n, put, s, sdk,
+    summary_key,
+};
+use crate::store::{Mail, MailQueue, StoreError, SummarySent};
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 impl DynamoStore {
     /// The query of unsent mail (`gsi2`, oldest first).
@@ -116,5 +121,38 @@ impl MailQueue for DynamoStore {
             count += page.map_err(sdk)?.count as usize;
         }
         Ok(count)
+    }
+
+    async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(summary_key(round, scope)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.item.map(|item| get_s(&item, "sent").and_then(decode)).transpose()
+    }
+
+    async fn summary_sent(&self, sent: &SummarySent, mail: &Mail) -> Result<bool, StoreError> {
+        let mut item = summary_key(sent.round, &sent.scope);
+        item.extend([("seq".into(), n(sent.seq)), ("sent".into(), s(encode(sent)?))]);
+        let first = sent.seq <= 1;
+        let summary = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(if first { "attribute_not_exists(pk)" } else { "seq = :previous" })
+            .set_expression_attribute_values(
+                (!first).then(|| std::collections::HashMap::from([(":previous".to_owned(), n(sent.seq - 1))])),
+            )
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let parts = vec![
+            (Part::Summary, TransactWriteItem::builder().put(summary).build()),
+            (Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?),
+        ];
+        Ok(self.transact(parts).await?.is_empty())
     }
 }

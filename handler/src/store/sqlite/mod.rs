@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (sent_at, due_at);
+CREATE TABLE IF NOT EXISTS summaries (
+  round INTEGER NOT NULL,
+  scope TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sent TEXT NOT NULL,
+  PRIMARY KEY (round, scope)
+);
 ";
 
 /// A call: runs against the connection, and returns how to answer once the batch has committed.

@@ -1,8 +1,8 @@
 //! The outbox on SQLite: due mail leased by one `UPDATE … RETURNING`.
 
 use super::{MailRow, SqliteStore, decode, insert_mail, unavailable};
-use crate::store::{Mail, MailQueue, StoreError};
-use rusqlite::params;
+use crate::store::{Mail, MailQueue, StoreError, SummarySent};
+use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
 impl MailQueue for SqliteStore {
@@ -75,6 +75,47 @@ impl MailQueue for SqliteStore {
             conn.query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", [], |row| row.get::<_, i64>(0))
                 .map(|n| n as usize)
                 .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError> {
+        let scope = scope.to_owned();
+        self.with(move |conn| {
+            let text: Option<String> = conn
+                .query_row("SELECT sent FROM summaries WHERE round = ?1 AND scope = ?2", params![round, scope], |row| {
+                    row.get(0)
+                })
+                .optional()
+                .map_err(unavailable)?;
+            text.map(|t| decode(&t)).transpose()
+        })
+        .await
+    }
+
+    async fn summary_sent(&self, sent: &SummarySent, mail: &Mail) -> Result<bool, StoreError> {
+        let mail = MailRow::new(mail)?;
+        let (round, scope, seq, json) = (sent.round, sent.scope.clone(), sent.seq, super::encode(sent)?);
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let last: Option<u32> = tx
+                .query_row("SELECT seq FROM summaries WHERE round = ?1 AND scope = ?2", params![round, scope], |row| {
+                    row.get(0)
+                })
+                .optional()
+                .map_err(unavailable)?;
+            if last.unwrap_or(0) + 1 != seq {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO summaries (round, scope, seq, sent) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (round, scope) DO UPDATE SET seq = excluded.seq, sent = excluded.sent",
+                params![round, scope, seq, json],
+            )
+            .map_err(unavailable)?;
+            insert_mail(&tx, &mail)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
         })
         .await
     }
