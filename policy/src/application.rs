@@ -230,6 +230,42 @@ impl ApplicationForm {
         }
     }
 
+    /// The answers as the form posts them, in the form's order: text as typed (absent: empty),
+    /// codes, checkboxes `on` or empty. Files and request metadata are left out.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let on = |b: bool| if b { "on".to_owned() } else { String::new() };
+        vec![
+            ("name", text(&self.name)),
+            ("gender", text(&self.gender)),
+            ("ethnicity", text(&self.ethnicity)),
+            ("id_number", text(&self.id_number)),
+            ("phone", text(&self.phone)),
+            ("email", text(&self.email)),
+            ("education", text(&self.education)),
+            ("school", text(&self.school)),
+            ("major", text(&self.major)),
+            ("title_level", text(&self.title_level)),
+            ("title_name", text(&self.title_name)),
+            ("employer", text(&self.employer)),
+            ("unit_level", text(&self.unit_level)),
+            ("league", text(&self.league)),
+            ("department", text(&self.department)),
+            ("county", text(&self.county)),
+            ("sector", text(&self.sector)),
+            ("grassroots", on(self.grassroots)),
+            ("field", text(&self.field)),
+            ("profession", text(&self.profession)),
+            ("profession_start", text(&self.profession_start)),
+            ("track", text(&self.track)),
+            ("host_institution", text(&self.host_institution)),
+            ("plan", text(&self.plan)),
+            ("health_ok", on(self.health_ok)),
+            ("pledge", on(self.pledge)),
+            ("unit_reviewer_email", text(&self.unit_reviewer_email)),
+        ]
+    }
+
     /// Whether the honeypot was filled (a bot).
     pub fn is_bot(&self) -> bool {
         self.website.as_deref().is_some_and(|w| !w.trim().is_empty())
@@ -384,42 +420,47 @@ impl Application {
         })
     }
 
-    /// The form fields that would produce this application (to prefill an edit): codes as the
-    /// form posts them, checkboxes as `on`.
+    /// The form that would produce this application: to prefill an edit, or to check its rules
+    /// again.
+    pub fn form(&self) -> ApplicationForm {
+        let text = |s: &str| Some(s.to_owned());
+        ApplicationForm {
+            name: text(&self.name),
+            gender: text(self.gender.code()),
+            ethnicity: text(&self.ethnicity),
+            id_number: text(self.id_number.expose()),
+            phone: Some(self.phone.to_string()),
+            email: Some(self.email.to_string()),
+            education: text(&self.education),
+            school: text(&self.school),
+            major: text(&self.major),
+            title_level: text(&self.title_level),
+            title_name: text(&self.title_name),
+            employer: text(&self.employer),
+            unit_level: text(self.unit_level.code()),
+            league: self.league.clone(),
+            department: self.department.clone(),
+            county: text(&self.county),
+            sector: text(self.sector.code()),
+            grassroots: self.grassroots,
+            field: text(self.field.code()),
+            profession: text(&self.profession),
+            profession_start: Some(self.profession_start.to_string()),
+            track: text(self.track.code()),
+            host_institution: text(&self.host_institution),
+            plan: text(&self.plan),
+            health_ok: self.health_ok,
+            pledge: self.pledge,
+            unit_reviewer_email: Some(self.unit_reviewer_email.to_string()),
+            submission_id: None,
+            website: None,
+            attachments: Vec::new(),
+        }
+    }
+
+    /// The form fields that would produce this application, as the form posts them.
     pub fn form_values(&self) -> std::collections::BTreeMap<String, String> {
-        let on = |b: bool| if b { "on".to_owned() } else { String::new() };
-        [
-            ("name", self.name.clone()),
-            ("gender", self.gender.code().to_owned()),
-            ("ethnicity", self.ethnicity.clone()),
-            ("id_number", self.id_number.expose().to_owned()),
-            ("phone", self.phone.to_string()),
-            ("email", self.email.to_string()),
-            ("education", self.education.clone()),
-            ("school", self.school.clone()),
-            ("major", self.major.clone()),
-            ("title_level", self.title_level.clone()),
-            ("title_name", self.title_name.clone()),
-            ("employer", self.employer.clone()),
-            ("unit_level", self.unit_level.code().to_owned()),
-            ("league", self.league.clone().unwrap_or_default()),
-            ("department", self.department.clone().unwrap_or_default()),
-            ("county", self.county.clone()),
-            ("sector", self.sector.code().to_owned()),
-            ("grassroots", on(self.grassroots)),
-            ("field", self.field.code().to_owned()),
-            ("profession", self.profession.clone()),
-            ("profession_start", self.profession_start.to_string()),
-            ("track", self.track.code().to_owned()),
-            ("host_institution", self.host_institution.clone()),
-            ("plan", self.plan.clone()),
-            ("health_ok", on(self.health_ok)),
-            ("pledge", on(self.pledge)),
-            ("unit_reviewer_email", self.unit_reviewer_email.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        self.form().pairs().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
     /// `programme-track`, e.g. `region-out`.
@@ -480,6 +521,18 @@ pub(crate) mod tests {
 
     fn programme() -> Programme {
         Programme::embedded().expect("parses")
+    }
+
+    #[test]
+    fn an_application_gives_back_the_form_that_produces_it() {
+        let p = programme();
+        let parsed = Application::parse(&valid_form(), &p).expect("valid");
+        let again = parsed.form();
+        assert_eq!(Application::parse(&again, &p).expect("still valid"), parsed);
+        let values = parsed.form_values();
+        assert_eq!(values.len(), again.pairs().len());
+        assert_eq!((values["track"].as_str(), values["pledge"].as_str()), ("out", "on"));
+        assert_eq!((values["grassroots"].as_str(), values["department"].as_str()), ("", ""));
     }
 
     #[test]

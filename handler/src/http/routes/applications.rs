@@ -199,17 +199,8 @@ pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): Lenien
 
 /// The form's fields as the form posts them (urlencoded), files left out.
 fn form_body(form: &ApplicationForm) -> Vec<u8> {
-    let value = serde_json::to_value(form).unwrap_or_default();
-    let pairs: Vec<(String, String)> = value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
-            serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
-            _ => None,
-        })
-        .collect();
+    let mut pairs = form.pairs();
+    pairs.extend(form.submission_id.clone().map(|id| ("submission_id", id)));
     serde_urlencoded::to_string(pairs).unwrap_or_default().into_bytes()
 }
 

@@ -108,12 +108,8 @@ struct ReviewPage {
 
 /// The stream's conditions checked against the application as it stands.
 fn rule_checks(state: &AppState, record: &crate::store::Record) -> Vec<policy::RuleCheck> {
-    let values = record.application.form_values();
-    serde_json::to_value(&values)
-        .ok()
-        .and_then(|v| serde_json::from_value::<policy::ProfileForm>(v).ok())
-        .map(|form| policy::rule_checks(&policy::Profile::parse(&form, &state.programme), &state.programme))
-        .unwrap_or_default()
+    let profile = policy::Profile::parse(&record.application.form().profile(), &state.programme);
+    policy::rule_checks(&profile, &state.programme)
 }
 
 /// What a stage checks before it decides, in a line.
