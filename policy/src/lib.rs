@@ -35,7 +35,7 @@ pub use programme::{
 pub use quota::{Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use scope::{HrScope, QuotaKey, QuotaSlot};
-pub use status::{Action, Actor, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
+pub use status::{Action, Actor, DecisionForm, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
 pub use token::{
     DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims, Wire,
     keyed_hash, keyed_hash_starts_with,

@@ -141,14 +141,22 @@ impl Actor {
         }
     }
 
-    /// The decision form's heading and its choices (decision code, words), for a reviewer.
-    pub fn decision_form(self) -> (&'static str, &'static [(&'static str, &'static str)]) {
-        match self {
-            Actor::Unit => ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")]),
-            Actor::Hr => ("审核推荐（占用推荐名额）", &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")]),
-            Actor::Centre => ("确定结果", &[("select", "入选"), ("reject", "未入选")]),
-            Actor::Applicant => ("", &[]),
-        }
+    /// The decision form of a reviewer: its heading, choices and comment label.
+    pub fn decision_form(self) -> DecisionForm {
+        const RETURN_NEEDS_COMMENT: &str = "意见（退回时必填，不超过1000字）";
+        let (legend, choices, comment_label): (_, &'static [_], _) = match self {
+            Actor::Unit => {
+                ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")], RETURN_NEEDS_COMMENT)
+            }
+            Actor::Hr => (
+                "审核推荐（占用推荐名额）",
+                &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")],
+                RETURN_NEEDS_COMMENT,
+            ),
+            Actor::Centre => ("确定结果", &[("select", "入选"), ("reject", "未入选")], "意见（选填，不超过1000字）"),
+            Actor::Applicant => ("", &[], ""),
+        };
+        DecisionForm { legend, choices, comment_label }
     }
 
     /// Whether this reviewer is mailed a link as each application reaches them (the centre works
@@ -176,6 +184,17 @@ impl Actor {
             Actor::Centre => "自治区人事人才公共服务中心",
         }
     }
+}
+
+/// A reviewer's decision form, as [`Actor::decision_form`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionForm {
+    /// The heading.
+    pub legend: &'static str,
+    /// The choices: decision code, words.
+    pub choices: &'static [(&'static str, &'static str)],
+    /// The comment box's label (whether it is needed, and how long it may be).
+    pub comment_label: &'static str,
 }
 
 /// What an audit event records. Stored by its code, so existing events read unchanged.

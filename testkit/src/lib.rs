@@ -481,3 +481,50 @@ pub async fn try_attach_documents(
 pub async fn attach_documents(client: &reqwest::Client, address: &str, form: &mut serde_json::Value) {
     try_attach_documents(client, address, form).await.unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Form-encodes a JSON object of strings and booleans (`true` -> `on`, `false` -> omitted).
+pub fn form_body(value: &serde_json::Value) -> String {
+    let pairs: Vec<(String, String)> = value
+        .as_object()
+        .expect("object")
+        .iter()
+        .flat_map(|(k, v)| match v {
+            // Files named in the form, as the form's hidden `attachment` fields carry them.
+            serde_json::Value::Array(files) if k == "attachments" => files
+                .iter()
+                .map(|f| {
+                    (
+                        "attachment".to_owned(),
+                        format!(
+                            "{}|{}|{}",
+                            f["key"].as_str().unwrap_or_default(),
+                            f["kind"].as_str().unwrap_or_default(),
+                            f["name"].as_str().unwrap_or_default()
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            other => pair(k, other).into_iter().collect(),
+        })
+        .collect();
+    serde_urlencoded::to_string(pairs).expect("encode")
+}
+
+fn pair(k: &str, v: &serde_json::Value) -> Option<(String, String)> {
+    match v {
+        serde_json::Value::Bool(true) => Some((k.to_owned(), "on".to_owned())),
+        serde_json::Value::Bool(false) => None,
+        serde_json::Value::String(s) => Some((k.to_owned(), s.clone())),
+        other => Some((k.to_owned(), other.to_string())),
+    }
+}
+
+/// The check code printed on a 申报表 (the part after `/verify/`).
+pub fn check_code(print_html: &str) -> String {
+    print_html
+        .split("/verify/")
+        .nth(1)
+        .and_then(|r| r.split(['"', '<', ' ']).next())
+        .expect("a check code on the 申报表")
+        .to_owned()
+}

@@ -268,6 +268,17 @@ export async function receivePaper(page, reviewUrl) {
   assert.match(await page.locator("main").innerText(), /纸质申报表已登记/);
 }
 
+/**
+ * On a review page: chooses `decision` (and writes `comment`), submits, and waits for the answer —
+ * the `?done=1` page, or with `refused` the page that explains why not.
+ */
+export async function decide(page, decision, { comment, refused = false } = {}) {
+  await page.check(`input[name=decision][value=${decision}]`);
+  if (comment !== undefined) await page.fill("#f-comment", comment);
+  const answered = refused ? page.waitForNavigation() : page.waitForURL(/done=1$/);
+  await Promise.all([answered, page.click("#decision button[type=submit]")]);
+}
+
 /** The check code printed on the 申报表 of a status or review link, as it stands now. */
 export async function printedCode(page, link) {
   await page.goto(`${link}/print`);

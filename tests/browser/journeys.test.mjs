@@ -4,7 +4,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -34,13 +34,11 @@ async function journey(javaScriptEnabled, n) {
     // The unit reviewer approves from the link in the mail.
     const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
     await page.goto(unit);
-    await page.check("#f-decision");
-    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve");
     // HR recommends from theirs.
     const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
     await receivePaper(page, hr);
-    await page.check("#f-decision");
-    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve");
     // The applicant's status link says 已推荐.
     const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
     await page.goto(status);
@@ -171,9 +169,7 @@ async function wholeJourney(javaScriptEnabled, n) {
     // The unit returns it with a comment.
     const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
     await page.goto(unit);
-    await page.check("input[name=decision][value=return]");
-    await page.fill("#f-comment", "身份证复印件不清楚，请重新上传");
-    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    await decide(page, "return", { comment: "身份证复印件不清楚，请重新上传" });
 
     // The applicant replaces the file and resubmits.
     const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
@@ -190,8 +186,7 @@ async function wholeJourney(javaScriptEnabled, n) {
     // The unit approves from its fresh link; the 接下来 panel names the paper step.
     const again = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`, { other: unit });
     await page.goto(again);
-    await page.check("input[name=decision][value=approve]");
-    await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve");
     await page.goto(status);
     const next = await page.locator(".next-step").innerText();
     assert.match(next, /打印申报表/);

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
+  axe, browser, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
   stop,
 } from "./harness.mjs";
 
@@ -33,8 +33,7 @@ before(async () => {
   const unit = new URL(await linkIn(maildev, "unit21@example.gov.cn", `/review/r.${reference}.unit.`)).pathname;
   handlerPages.set("review-unit", unit);
   await page.goto(serve.base + unit);
-  await page.check("#f-decision");
-  await Promise.all([page.waitForURL(/\/review\//), page.click("#decision button[type=submit]")]);
+  await decide(page, "approve");
   handlerPages.set("review-decided", unit);
   handlerPages.set("review-hr", new URL(await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`)).pathname);
   handlerPages.set("status", status);

@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
+  axe, browser, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
   startServices, stopServices, submitApplication,
 } from "./harness.mjs";
 
@@ -41,13 +41,11 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await page.goto(unit);
     assert.equal(await page.locator("h1").innerText(), "审核：乌力吉（呼和浩特市第一医院）");
     await step(page, "1-unit");
-    await page.check("input[name=decision][value=return]");
-    await Promise.all([page.waitForLoadState("load"), page.click("#decision button[type=submit]")]);
+    await decide(page, "return", { refused: true });
     assert.match(await page.locator("#error-summary").innerText(), /退回时必须填写退回意见/);
     assert.ok(await page.isChecked("input[name=decision][value=return]"), "the choice is kept");
     await step(page, "2-unit-return-without-comment");
-    await page.fill("#f-comment", "请写明回院后开展的新技术");
-    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    await decide(page, "return", { comment: "请写明回院后开展的新技术" });
     assert.match(await page.locator(".confirmation").innerText(), /已退回，已邮件通知申报人/);
     await step(page, "3-unit-returned");
 
@@ -61,8 +59,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     assert.match(changes, /培养计划/);
     assert.match(changes, /胸痛中心建设/);
     await step(page, "4-unit-sees-changes");
-    await page.check("input[name=decision][value=approve]");
-    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve");
     assert.match(await page.locator(".confirmation").innerText(), /已审核通过/);
 
     // HR: the dashboard leads with what waits, its 审核 button in view at 1280 px.
@@ -84,8 +81,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
 
     // Recommending before the paper is recorded is refused, with the reason.
     const hr = page.url();
-    await page.check("input[name=decision][value=approve]");
-    await Promise.all([page.waitForLoadState("load"), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve", { refused: true });
     assert.match(await page.locator("main").innerText(), /尚未登记纸质申报表/);
     await step(page, "6-hr-refused-without-paper");
 
@@ -105,8 +101,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await page.goto(status);
     assert.match(await page.locator("main").innerText(), /已收到您盖章的纸质申报表（第2版），与线上申报一致/);
     await page.goto(recorded);
-    await page.check("input[name=decision][value=approve]");
-    await Promise.all([page.waitForURL(/done=1$/), page.click("#decision button[type=submit]")]);
+    await decide(page, "approve");
     assert.match(await page.locator(".confirmation").innerText(), /已推荐/);
 
     // Sending the 汇总表: a confirmation page first, then one mail to the centre.

@@ -58,43 +58,11 @@ impl Row {
     }
 }
 
-fn row(label: &'static str, value: impl Into<String>) -> Row {
-    let field = FIELD_OF.iter().find(|(l, _)| *l == label).map_or("", |(_, f)| *f);
+/// A row answered in the form's `field` (性别 and 出生年月 come from the 身份证号, the 申报项目
+/// from the track).
+fn row(label: &'static str, field: &'static str, value: impl Into<String>) -> Row {
     Row { label, value: value.into(), multiline: false, field }
 }
-
-/// Each row's form field; 性别 and 出生年月 come from the 身份证号, the 申报项目 from the answers.
-const FIELD_OF: &[(&str, &str)] = &[
-    ("姓名", "name"),
-    ("性别", "id_number"),
-    ("民族", "ethnicity"),
-    ("居民身份证号码", "id_number"),
-    ("出生年月", "id_number"),
-    ("手机号码", "phone"),
-    ("电子邮箱", "email"),
-    ("最高学历", "education"),
-    ("毕业院校", "school"),
-    ("所学专业", "major"),
-    ("职称级别", "title_level"),
-    ("职称名称", "title_name"),
-    ("工作单位", "employer"),
-    ("单位层级", "unit_level"),
-    ("所在盟市", "league"),
-    ("主管厅局（高校）", "department"),
-    ("所在旗县（区）", "county"),
-    ("单位性质", "sector"),
-    ("长期在基层一线工作", "grassroots"),
-    ("所属领域", "field"),
-    ("从事专业", "profession"),
-    ("从事本专业起始年月", "profession_start"),
-    ("培养方式", "track"),
-    ("申报项目", "track"),
-    ("意向培养单位", "host_institution"),
-    ("培养计划", "plan"),
-    ("单位审核人邮箱", "unit_reviewer_email"),
-    ("身心健康", "health_ok"),
-    ("政治素质承诺", "pledge"),
-];
 
 fn yes_no(v: bool) -> &'static str {
     if v { "是" } else { "否" }
@@ -119,43 +87,43 @@ pub fn league_name(p: &Programme, code: &str) -> String {
 /// Every field, labelled, with the identity number masked.
 pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
     let mut rows = vec![
-        row("姓名", &a.name),
-        row("性别", a.gender.label()),
-        row("民族", &a.ethnicity),
-        row("居民身份证号码", a.id_number.masked()),
-        row("出生年月", birth_month(a)),
-        row("手机号码", a.phone.as_str()),
-        row("电子邮箱", a.email.as_str()),
-        row("最高学历", Programme::level_name(&p.education_levels, &a.education)),
-        row("毕业院校", &a.school),
-        row("所学专业", &a.major),
-        row("职称级别", Programme::level_name(&p.title_levels, &a.title_level)),
-        row("职称名称", &a.title_name),
-        row("工作单位", &a.employer),
-        row("单位层级", a.unit_level.label()),
+        row("姓名", "name", &a.name),
+        row("性别", "id_number", a.gender.label()),
+        row("民族", "ethnicity", &a.ethnicity),
+        row("居民身份证号码", "id_number", a.id_number.masked()),
+        row("出生年月", "id_number", birth_month(a)),
+        row("手机号码", "phone", a.phone.as_str()),
+        row("电子邮箱", "email", a.email.as_str()),
+        row("最高学历", "education", Programme::level_name(&p.education_levels, &a.education)),
+        row("毕业院校", "school", &a.school),
+        row("所学专业", "major", &a.major),
+        row("职称级别", "title_level", Programme::level_name(&p.title_levels, &a.title_level)),
+        row("职称名称", "title_name", &a.title_name),
+        row("工作单位", "employer", &a.employer),
+        row("单位层级", "unit_level", a.unit_level.label()),
     ];
     if let Some(l) = &a.league {
-        rows.push(row("所在盟市", league_name(p, l)));
+        rows.push(row("所在盟市", "league", league_name(p, l)));
     }
     if let Some(d) = &a.department {
-        rows.push(row("主管厅局（高校）", d));
+        rows.push(row("主管厅局（高校）", "department", d));
     }
     if !a.county.is_empty() {
-        rows.push(row("所在旗县（区）", &a.county));
+        rows.push(row("所在旗县（区）", "county", &a.county));
     }
     rows.extend([
-        row("单位性质", a.sector.label()),
-        row("长期在基层一线工作", yes_no(a.grassroots)),
-        row("所属领域", a.field.label()),
-        row("从事专业", &a.profession),
-        row("从事本专业起始年月", a.profession_start.to_string()),
-        row("培养方式", a.track.label()),
-        row("申报项目", stream_name(p, a)),
-        row("意向培养单位", &a.host_institution),
-        Row { multiline: true, ..row("培养计划", a.plan.clone()) },
-        row("单位审核人邮箱", a.unit_reviewer_email.as_str()),
-        row("身心健康", if a.health_ok { "本人确认" } else { "未确认" }),
-        row("政治素质承诺", if a.pledge { "本人确认" } else { "未确认" }),
+        row("单位性质", "sector", a.sector.label()),
+        row("长期在基层一线工作", "grassroots", yes_no(a.grassroots)),
+        row("所属领域", "field", a.field.label()),
+        row("从事专业", "profession", &a.profession),
+        row("从事本专业起始年月", "profession_start", a.profession_start.to_string()),
+        row("培养方式", "track", a.track.label()),
+        row("申报项目", "track", stream_name(p, a)),
+        row("意向培养单位", "host_institution", &a.host_institution),
+        Row { multiline: true, ..row("培养计划", "plan", a.plan.clone()) },
+        row("单位审核人邮箱", "unit_reviewer_email", a.unit_reviewer_email.as_str()),
+        row("身心健康", "health_ok", if a.health_ok { "本人确认" } else { "未确认" }),
+        row("政治素质承诺", "pledge", if a.pledge { "本人确认" } else { "未确认" }),
     ]);
     rows
 }

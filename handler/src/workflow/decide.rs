@@ -218,13 +218,7 @@ pub async fn receive_paper(
     code: &str,
     client: &str,
 ) -> Result<(), Error> {
-    if record.version != expected {
-        return Err(Error::Stale(views::already_decided(events)));
-    }
-    if policy::step(record.status, Actor::Hr, Action::PaperReceived).is_none() {
-        return Err(not_allowed(record, Action::PaperReceived));
-    }
-    super::stage_open(state, Actor::Hr, "登记纸质申报表")?;
+    may(state, record, events, expected, Actor::Hr, Action::PaperReceived, "登记纸质申报表")?;
     let code = super::paper::normalise_code(code);
     let Some((reference, printed)) = super::paper::read_code(state, &code) else {
         return Err(Error::Invalid(vec![Reason::new(
@@ -249,23 +243,24 @@ pub async fn receive_paper(
     apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, edit, &comment, client).await
 }
 
-/// Whether the applicant may change the record now: the version the page showed, a step the
-/// state machine allows, and the applicants' stage still open.
-fn applicant_may(
+/// Whether `actor` may take `action` on the record now: the version the page showed, a step the
+/// state machine allows, and the actor's stage still open (`what`: the action, in the refusal).
+fn may(
     state: &AppState,
     record: &Record,
     events: &[Event],
     expected: u64,
+    actor: Actor,
     action: Action,
     what: &str,
 ) -> Result<(), Error> {
     if record.version != expected {
         return Err(Error::Stale(views::already_decided(events)));
     }
-    if policy::step(record.status, Actor::Applicant, action).is_none() {
+    if policy::step(record.status, actor, action).is_none() {
         return Err(not_allowed(record, action));
     }
-    super::stage_open(state, Actor::Applicant, what)
+    super::stage_open(state, actor, what)
 }
 
 /// A returned application, edited and sent again with its proof documents kept, dropped or
@@ -282,7 +277,7 @@ pub async fn resubmit(
     documents: &Documents,
     client: &str,
 ) -> Result<(), Error> {
-    applicant_may(state, record, events, expected, Action::Resubmit, "修改")?;
+    may(state, record, events, expected, Actor::Applicant, Action::Resubmit, "修改")?;
     // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
     let mut form = form.clone();
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -319,7 +314,7 @@ pub async fn add_documents(
     documents: &Documents,
     client: &str,
 ) -> Result<(), Error> {
-    applicant_may(state, record, events, expected, Action::AddDocuments, "补充材料")?;
+    may(state, record, events, expected, Actor::Applicant, Action::AddDocuments, "补充材料")?;
     if documents.add.is_empty() {
         return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
     }

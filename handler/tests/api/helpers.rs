@@ -286,8 +286,7 @@ pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
 
 /// The check code printed on the 申报表 behind a status or review link (`…/print`).
 pub async fn printed_code(app: &TestApp, link: &str) -> String {
-    let print = app.get(&format!("{link}/print")).await.text().await.expect("print");
-    print.split("/verify/").nth(1).and_then(|r| r.split(['"', '<', ' ']).next()).expect("a check code").to_owned()
+    testkit::check_code(&app.get(&format!("{link}/print")).await.text().await.expect("print"))
 }
 
 /// HR records the stamped paper by the code printed on it, as the notice requires before a
@@ -311,39 +310,4 @@ pub fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
     TestApp::path_of(&link)
 }
 
-/// Form-encodes a JSON object of strings and booleans (`true` -> `on`, `false` -> omitted).
-pub fn form_body(value: &serde_json::Value) -> String {
-    let pairs: Vec<(String, String)> = value
-        .as_object()
-        .expect("object")
-        .iter()
-        .flat_map(|(k, v)| match v {
-            // Files named in the form, as the form's hidden `attachment` fields carry them.
-            serde_json::Value::Array(files) if k == "attachments" => files
-                .iter()
-                .map(|f| {
-                    (
-                        "attachment".to_owned(),
-                        format!(
-                            "{}|{}|{}",
-                            f["key"].as_str().unwrap_or_default(),
-                            f["kind"].as_str().unwrap_or_default(),
-                            f["name"].as_str().unwrap_or_default()
-                        ),
-                    )
-                })
-                .collect::<Vec<_>>(),
-            other => pair(k, other).into_iter().collect(),
-        })
-        .collect();
-    serde_urlencoded::to_string(pairs).expect("encode")
-}
-
-fn pair(k: &str, v: &serde_json::Value) -> Option<(String, String)> {
-    match v {
-        serde_json::Value::Bool(true) => Some((k.to_owned(), "on".to_owned())),
-        serde_json::Value::Bool(false) => None,
-        serde_json::Value::String(s) => Some((k.to_owned(), s.clone())),
-        other => Some((k.to_owned(), other.to_string())),
-    }
-}
+pub use testkit::form_body;

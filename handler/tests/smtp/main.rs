@@ -128,18 +128,7 @@ async fn the_whole_journey_through_real_mail() {
     assert!(returned.iter().any(|m| m.to == ["applicant7@example.com"] && m.text.contains("请补充")));
     let mut form = testkit::sample_application(7);
     form["plan"] = "补充：学习内容为心血管介入和重症监护，回院后开展新技术。".into();
-    let mut encoded = serde_urlencoded::to_string(
-        form.as_object()
-            .expect("object")
-            .iter()
-            .filter_map(|(k, v)| match v {
-                serde_json::Value::Bool(true) => Some((k.clone(), "on".to_owned())),
-                serde_json::Value::String(s) => Some((k.clone(), s.clone())),
-                _ => None,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .expect("encode");
+    let mut encoded = testkit::form_body(&form);
     encoded.push_str("&decision=resubmit&version=2");
     assert_eq!(decide(&client, &address, &status_path, &encoded).await, 303);
 
@@ -149,7 +138,7 @@ async fn the_whole_journey_through_real_mail() {
     let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 7).await;
     // The stamped paper, by the code printed on it, before the recommendation.
     let print = client.get(format!("{address}{hr}/print")).send().await.expect("print").text().await.expect("html");
-    let code = print.split("/verify/").nth(1).and_then(|r| r.split(['"', '<', ' ']).next()).expect("code");
+    let code = testkit::check_code(&print);
     let received = client
         .post(format!("{address}{hr}"))
         .header("content-type", "application/x-www-form-urlencoded")

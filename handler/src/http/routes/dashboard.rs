@@ -131,11 +131,10 @@ pub async fn show(
         scope_name: audience.name(p),
         centre,
         base: format!("/dashboard/{}", link.token),
-        waiting: {
-            let mut oldest_first: Vec<&crate::store::Record> = all.iter().collect();
-            oldest_first.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
-            oldest_first.into_iter().map(|r| dashboard::row(&state, &audience, r)).filter(Row::waits).collect()
-        },
+        waiting: dashboard::waiting(&audience, &all)
+            .into_iter()
+            .map(|r| dashboard::row(&state, &audience, r))
+            .collect(),
         rows: dashboard::select(p, &all, f).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect(),
         total: all.len(),
         quota: dashboard::quota_lines(&state, &audience, &all).await?,

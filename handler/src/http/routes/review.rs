@@ -180,7 +180,7 @@ async fn review_page(
                 }
                 false => None,
             };
-            let (legend, choices) = claims.stage.decision_form();
+            let policy::DecisionForm { legend, choices, comment_label } = claims.stage.decision_form();
             let deadline = views::time_left(&state.programme, claims.stage, state.clock.now());
             Some(DecideForm {
                 legend,
@@ -190,11 +190,7 @@ async fn review_page(
                 // A refused decision comes back with what was chosen and written.
                 chosen: asked.decision.clone(),
                 comment: asked.comment.clone(),
-                comment_label: if claims.stage == policy::Actor::Centre {
-                    "意见（选填，不超过1000字）"
-                } else {
-                    "意见（退回时必填，不超过1000字）"
-                },
+                comment_label,
             })
         }
     };

@@ -4,7 +4,7 @@
 
 mod table;
 
-pub use table::{AreaTable, Filters, QuotaLine, Row, SORTS, quota_lines, row, select};
+pub use table::{AreaTable, Filters, QuotaLine, Row, SORTS, quota_lines, row, select, waiting};
 
 use crate::AppState;
 use crate::store::{Record, SentRow, SummarySent};

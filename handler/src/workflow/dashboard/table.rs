@@ -117,7 +117,6 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
     let p = &state.programme;
     let a = &r.application;
     let birth = a.id_number.birth_date();
-    let acting = policy::reviewer_for(r.status).filter(|stage| *stage == audience.actor());
     Row {
         reference: r.reference.clone(),
         name: a.name.clone(),
@@ -137,15 +136,20 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
         grassroots: a.grassroots,
         private: a.sector == Sector::Private,
         submitted: views::chinese_time(&r.created_at),
-        review: acting.map(|stage| links::review_path(state, &r.reference, stage, r.version)),
+        review: waits_for(audience, r).then(|| links::review_path(state, &r.reference, audience.actor(), r.version)),
     }
 }
 
-impl Row {
-    /// Whether this audience acts on it now (it waits for them).
-    pub fn waits(&self) -> bool {
-        self.review.is_some()
-    }
+/// Whether `r` waits for `audience` to act on it.
+fn waits_for(audience: &Audience, r: &Record) -> bool {
+    policy::reviewer_for(r.status) == Some(audience.actor())
+}
+
+/// The applications waiting for `audience` to act, oldest change first.
+pub fn waiting<'a>(audience: &Audience, records: &'a [Record]) -> Vec<&'a Record> {
+    let mut out: Vec<&Record> = records.iter().filter(|r| waits_for(audience, r)).collect();
+    out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+    out
 }
 
 /// Places used and available in one stream, for an audience.
