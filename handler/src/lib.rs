@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .route("/apply/check", post(routes::applications::check).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)))
         .route("/apply/confirm", post(routes::applications::confirm))
         .route("/api/tasks/flush-outbox", post(routes::tasks::flush_outbox))
+        .route("/confirm/{token}", get(routes::confirm::show).post(routes::confirm::confirm))
         .route(
             "/status/{token}",
             get(routes::status::show).post(routes::status::act).layer(DefaultBodyLimit::max(MULTIPART_BODY_LIMIT)),
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/dashboard/{token}/summary.xlsx", get(routes::dashboard::summary_xlsx))
         .route("/dashboard/{token}/summary.csv", get(routes::dashboard::summary_csv))
         .route("/dashboard/{token}/paper", post(routes::dashboard::receive_paper))
+        .route("/dashboard/{token}/void", post(routes::dashboard::void))
         .route("/dashboard/{token}/send", get(routes::dashboard::confirm_send).post(routes::dashboard::send_summary))
         .route("/api/uploads", post(routes::uploads::target))
         .route(

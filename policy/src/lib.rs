@@ -37,8 +37,8 @@ pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use scope::{HrScope, QuotaKey, QuotaSlot};
 pub use status::{Action, Actor, DecisionForm, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
 pub use token::{
-    DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims, Wire,
-    keyed_hash, keyed_hash_starts_with,
+    ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims,
+    Wire, keyed_hash, keyed_hash_starts_with,
 };
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 pub use wire::{form_object, json_object};

@@ -25,6 +25,10 @@ pub struct Programme {
     /// (the notice's 线上与线下同步). Default: true.
     #[serde(default = "yes")]
     pub paper_required: bool,
+    /// Hours an applicant has to confirm their mail address before the application lapses.
+    /// Default: 48.
+    #[serde(default = "forty_eight")]
+    pub confirm_hours: u32,
     /// The deadline and the date at which age and experience are counted.
     pub deadline: Deadline,
     /// When the form takes submissions.
@@ -172,6 +176,10 @@ pub struct Stream {
     /// False where the notice leaves conditions to other measures.
     #[serde(default = "yes")]
     pub conditions_in_notice: bool,
+}
+
+fn forty_eight() -> u32 {
+    48
 }
 
 fn yes() -> bool {

@@ -7,6 +7,8 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Stored, waiting for the applicant to confirm their mail address: nobody else is mailed.
+    Unconfirmed,
     /// Waiting for the employer unit.
     UnitReview,
     /// Waiting for league/city HR or the department.
@@ -21,11 +23,14 @@ pub enum Status {
     NotSelected,
     /// Withdrawn by the applicant.
     Withdrawn,
+    /// Voided by the regional centre (with a reason), or never confirmed in time.
+    Voided,
 }
 
 impl Status {
     /// Every status.
     pub const ALL: &'static [Status] = &[
+        Status::Unconfirmed,
         Status::UnitReview,
         Status::HrReview,
         Status::Returned,
@@ -33,11 +38,13 @@ impl Status {
         Status::Selected,
         Status::NotSelected,
         Status::Withdrawn,
+        Status::Voided,
     ];
 
     /// The API code.
     pub fn code(self) -> &'static str {
         match self {
+            Status::Unconfirmed => "unconfirmed",
             Status::UnitReview => "unit_review",
             Status::HrReview => "hr_review",
             Status::Returned => "returned",
@@ -45,12 +52,14 @@ impl Status {
             Status::Selected => "selected",
             Status::NotSelected => "not_selected",
             Status::Withdrawn => "withdrawn",
+            Status::Voided => "voided",
         }
     }
 
     /// The Chinese label.
     pub fn label(self) -> &'static str {
         match self {
+            Status::Unconfirmed => "待确认邮箱",
             Status::UnitReview => "单位审核中",
             Status::HrReview => "盟市（厅局）审核中",
             Status::Returned => "已退回",
@@ -58,6 +67,7 @@ impl Status {
             Status::Selected => "入选",
             Status::NotSelected => "未入选",
             Status::Withdrawn => "已撤回",
+            Status::Voided => "已作废",
         }
     }
 
@@ -67,9 +77,10 @@ impl Status {
     }
 
     /// Whether an application in this status keeps its 身份证号 for the round (one application
-    /// per person): every status but a withdrawal, after which the person may apply afresh.
+    /// per person): every status but a withdrawal or a voided record, after which the person may
+    /// apply afresh.
     pub fn holds_identity(self) -> bool {
-        !matches!(self, Status::Withdrawn)
+        !matches!(self, Status::Withdrawn | Status::Voided)
     }
 
     /// Whether an application in this status holds a quota place: recommended, or decided by
@@ -219,6 +230,12 @@ pub enum EventKind {
     DocumentsAdded,
     /// HR recorded the stamped paper 申报表 by its printed check code.
     PaperReceived,
+    /// The applicant confirmed their mail address: the application goes to the unit.
+    Confirmed,
+    /// The centre voided the record, with a reason.
+    Voided,
+    /// Not confirmed in time: the record lapsed and freed its 身份证号.
+    Expired,
 }
 
 impl EventKind {
@@ -234,6 +251,9 @@ impl EventKind {
             EventKind::NotSelected => "not_selected",
             EventKind::DocumentsAdded => "documents_added",
             EventKind::PaperReceived => "paper_received",
+            EventKind::Confirmed => "confirmed",
+            EventKind::Voided => "voided",
+            EventKind::Expired => "expired",
         }
     }
 
@@ -254,6 +274,9 @@ impl EventKind {
             EventKind::NotSelected => "确定未入选",
             EventKind::DocumentsAdded => "补充证明材料",
             EventKind::PaperReceived => "纸质申报表已收到",
+            EventKind::Confirmed => "确认邮箱",
+            EventKind::Voided => "作废",
+            EventKind::Expired => "未按时确认邮箱，已失效",
         }
     }
 }
@@ -270,6 +293,9 @@ impl From<Action> for EventKind {
             Action::Reject => EventKind::NotSelected,
             Action::AddDocuments => EventKind::DocumentsAdded,
             Action::PaperReceived => EventKind::PaperReceived,
+            Action::Confirm => EventKind::Confirmed,
+            Action::Void => EventKind::Voided,
+            Action::Expire => EventKind::Expired,
         }
     }
 }
@@ -294,6 +320,12 @@ pub enum Action {
     AddDocuments,
     /// HR records the stamped paper 申报表 (by its check code); the status stays.
     PaperReceived,
+    /// The applicant confirms their mail address (the link mailed to it).
+    Confirm,
+    /// The centre voids a record (a squatted 身份证号, for instance), with a reason.
+    Void,
+    /// An unconfirmed record lapses (recorded as the applicant's: they did not confirm).
+    Expire,
 }
 
 impl Action {
@@ -309,6 +341,8 @@ impl Action {
             "reject" => Some(Action::Reject),
             "add_documents" => Some(Action::AddDocuments),
             "paper_received" => Some(Action::PaperReceived),
+            "confirm" => Some(Action::Confirm),
+            "void" => Some(Action::Void),
             _ => None,
         }
     }
@@ -355,6 +389,11 @@ pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
         (HrReview, Actor::Hr, PaperReceived) => s(HrReview, QuotaEffect::None),
         (Recommended, Actor::Centre, Select) => s(Selected, QuotaEffect::None),
         (Recommended, Actor::Centre, Reject) => s(NotSelected, QuotaEffect::None),
+        (Unconfirmed, Actor::Applicant, Confirm) => s(UnitReview, QuotaEffect::None),
+        (Unconfirmed, Actor::Applicant, Withdraw) => s(Withdrawn, QuotaEffect::None),
+        (Unconfirmed, Actor::Applicant, Expire) => s(Voided, QuotaEffect::None),
+        (Unconfirmed | UnitReview | HrReview | Returned, Actor::Centre, Void) => s(Voided, QuotaEffect::None),
+        (Recommended, Actor::Centre, Void) => s(Voided, QuotaEffect::Release),
         _ => None,
     }
 }
@@ -375,7 +414,7 @@ mod machine {
     use proptest::prelude::*;
 
     const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
-    const ACTIONS: [Action; 8] = [
+    const ACTIONS: [Action; 11] = [
         Action::Approve,
         Action::Return,
         Action::Resubmit,
@@ -384,6 +423,9 @@ mod machine {
         Action::Reject,
         Action::AddDocuments,
         Action::PaperReceived,
+        Action::Confirm,
+        Action::Void,
+        Action::Expire,
     ];
 
     #[test]
@@ -402,14 +444,35 @@ mod machine {
     }
 
     #[test]
+    fn nothing_reaches_the_unit_before_the_applicant_confirms() {
+        let s = |f, a, x| step(f, a, x).map(|s| s.to);
+        assert_eq!(s(Status::Unconfirmed, Actor::Applicant, Action::Confirm), Some(Status::UnitReview));
+        for actor in ACTORS {
+            for action in ACTIONS {
+                let to = s(Status::Unconfirmed, actor, action);
+                assert!(
+                    matches!(to, None | Some(Status::UnitReview | Status::Withdrawn | Status::Voided)),
+                    "{actor:?} {action:?} -> {to:?}"
+                );
+            }
+        }
+        assert_eq!(reviewer_for(Status::Unconfirmed), None);
+        // Voided and expired records free the 身份证号; a voided recommendation its place.
+        assert_eq!(s(Status::Unconfirmed, Actor::Applicant, Action::Expire), Some(Status::Voided));
+        assert!(!Status::Voided.holds_identity() && Status::Unconfirmed.holds_identity());
+        assert_eq!(step(Status::Recommended, Actor::Centre, Action::Void).map(|s| s.quota), Some(QuotaEffect::Release));
+        assert_eq!(step(Status::Selected, Actor::Centre, Action::Void), None);
+    }
+
+    #[test]
     fn nobody_approves_out_of_turn_and_the_applicant_never_approves() {
         for from in Status::ALL {
             assert_eq!(step(*from, Actor::Applicant, Action::Approve), None);
             assert_eq!(step(*from, Actor::Unit, Action::Approve).is_some(), *from == Status::UnitReview);
             assert_eq!(step(*from, Actor::Hr, Action::Approve).is_some(), *from == Status::HrReview);
         }
-        // Decided by the centre, or withdrawn: final.
-        for from in [Status::Selected, Status::NotSelected, Status::Withdrawn] {
+        // Decided by the centre, withdrawn or voided: final.
+        for from in [Status::Selected, Status::NotSelected, Status::Withdrawn, Status::Voided] {
             for actor in ACTORS {
                 for action in ACTIONS {
                     assert_eq!(step(from, actor, action), None, "{from:?} {actor:?} {action:?}");
@@ -423,13 +486,14 @@ mod machine {
         /// reached from `hr_review`, which is only reached from `unit_review`, and a place is
         /// taken exactly when entering `recommended` and released only when leaving it.
         #[test]
-        fn random_sequences_never_skip_a_stage(moves in proptest::collection::vec((0usize..4, 0usize..6), 0..60)) {
-            let mut status = Status::UnitReview;
+        fn random_sequences_never_skip_a_stage(moves in proptest::collection::vec((0usize..4, 0usize..11), 0..60)) {
+            let mut status = Status::Unconfirmed;
             let mut places = 0i32;
             for (a, x) in moves {
                 if let Some(next) = step(status, ACTORS[a], ACTIONS[x]) {
                     match next.to {
-                        Status::HrReview => prop_assert_eq!(status, Status::UnitReview),
+                        Status::HrReview => prop_assert!(matches!(status, Status::UnitReview | Status::HrReview)),
+                        Status::UnitReview => prop_assert!(matches!(status, Status::Unconfirmed | Status::UnitReview | Status::Returned)),
                         Status::Recommended => prop_assert_eq!(status, Status::HrReview),
                         Status::Selected | Status::NotSelected => prop_assert_eq!(status, Status::Recommended),
                         _ => {}

@@ -1,8 +1,8 @@
 //! Signed links: HMAC-SHA256 over purpose, reference, stage, version, expiry and key id.
 //!
 //! A token reads `purpose.reference.stage.version.expires.kid.mac`, every part URL-safe. Each
-//! purpose has its own claims type ([`StatusClaims`], [`ReviewClaims`], [`DashboardClaims`],
-//! [`UploadClaims`]) that says what its fields mean; [`Wire`] is only their encoding. The clock
+//! purpose has its own claims type ([`StatusClaims`], [`ConfirmClaims`], [`ReviewClaims`],
+//! [`DashboardClaims`], [`UploadClaims`]) that says what its fields mean; [`Wire`] is only their encoding. The clock
 //! and the keys are passed in; nothing here reads the time or the environment.
 
 use crate::status::Actor;
@@ -24,6 +24,8 @@ pub enum Purpose {
     Dashboard,
     /// One file upload to a local key.
     Upload,
+    /// The applicant's confirmation of their mail address.
+    Confirm,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::Review => "r",
             Purpose::Dashboard => "d",
             Purpose::Upload => "u",
+            Purpose::Confirm => "c",
         }
     }
 
@@ -42,6 +45,7 @@ impl Purpose {
             "r" => Some(Purpose::Review),
             "d" => Some(Purpose::Dashboard),
             "u" => Some(Purpose::Upload),
+            "c" => Some(Purpose::Confirm),
             _ => None,
         }
     }
@@ -86,6 +90,24 @@ pub struct StatusClaims {
 
 impl LinkClaims for StatusClaims {
     const PURPOSE: Purpose = Purpose::Status;
+    fn to_fields(&self) -> (String, String, u64) {
+        (self.reference.clone(), Actor::Applicant.code().to_owned(), 0)
+    }
+    fn from_fields(first: &str, second: &str, _: u64) -> Option<Self> {
+        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned() })
+    }
+}
+
+/// The link mailed to a new application's address: following it (a POST from its page) confirms
+/// the address, and the application goes to the unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmClaims {
+    /// Application reference.
+    pub reference: String,
+}
+
+impl LinkClaims for ConfirmClaims {
+    const PURPOSE: Purpose = Purpose::Confirm;
     fn to_fields(&self) -> (String, String, u64) {
         (self.reference.clone(), Actor::Applicant.code().to_owned(), 0)
     }

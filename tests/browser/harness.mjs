@@ -252,8 +252,27 @@ export async function submitApplication(page, { shoot, javaScriptEnabled = true 
   // axe-core runs as page script: with JavaScript off it cannot, and the markup is the same.
   const violations = javaScriptEnabled ? await axe(page) : [];
   if (shoot) await screenshots(page, shoot);
-  await Promise.all([page.waitForURL(/\/status\//), page.click("#answers-form button:not([name=edit])")]);
+  await Promise.all([page.waitForURL(/\/apply\/confirm$/), page.click("#answers-form button:not([name=edit])")]);
+  assert.equal(await page.locator("h1").innerText(), "申报已提交，请到邮箱确认");
   return violations;
+}
+
+/**
+ * The applicant confirms by the link mailed to sample applicant `n` for `reference`: opens it,
+ * presses 确认提交 at the foot of the application and lands on the status page. With `shoot`,
+ * the confirmation page is photographed first (and checked with axe, which needs JavaScript).
+ */
+export async function confirmByMail(page, maildev, n, reference, { shoot, javaScriptEnabled = true } = {}) {
+  const link = await linkIn(maildev, `applicant${n}@example.com`, `/confirm/c.${reference}.`);
+  await page.goto(link);
+  assert.equal(await page.locator("h1").innerText(), "确认邮箱，提交申报");
+  if (shoot) {
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the confirmation page passes axe");
+    await screenshots(page, shoot);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  await Promise.all([page.waitForURL(/confirmed=1$/), page.click("#confirm-form button[type=submit]")]);
+  assert.match(await page.locator(".confirmation").innerText(), /邮箱已确认，申报已送交单位审核/);
 }
 
 /**

@@ -4,7 +4,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, confirmByMail, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -28,9 +28,10 @@ async function journey(javaScriptEnabled, n) {
     await page.goto(`${serve.base}/apply/`);
     await fillApplication(page, n, { javaScriptEnabled });
     assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), [], "the 核对信息 page passes axe");
-    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
     assert.match(reference, /^TP2025-[0-9A-Z]{6}$/);
+    await confirmByMail(page, maildev, n, reference);
     // The unit reviewer approves from the link in the mail.
     const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
     await page.goto(unit);
@@ -162,9 +163,12 @@ async function wholeJourney(javaScriptEnabled, n) {
     await page.fill("#f-phone", "13812345678");
     await page.fill("#f-plan", "学习心血管内科诊疗新技术，回院后开展新项目。");
     assert.deepEqual(await submitApplication(page, { shoot: `journey-${tag}-2-check-answers`, javaScriptEnabled }), []);
-    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
     await step(page, "3-confirmation");
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
+    // The address confirmed from the mail; only now is the unit told.
+    await confirmByMail(page, maildev, n, reference, { shoot: `journey-${tag}-3b-confirm-address`, javaScriptEnabled });
+    await step(page, "3c-confirmed");
 
     // The unit returns it with a comment.
     const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
@@ -209,7 +213,7 @@ async function wholeJourney(javaScriptEnabled, n) {
     await page.goto(`${serve.base}/apply/`);
     await fillApplication(page, n, { javaScriptEnabled });
     assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), []);
-    assert.match(await page.locator(".confirmation").innerText(), /申报已提交/);
+    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
     const fresh = (await page.locator(".summary dd").first().innerText()).trim();
     assert.notEqual(fresh, reference);
     await step(page, "8-fresh-application");

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
+  axe, browser, confirmByMail, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
   stop,
 } from "./harness.mjs";
 
@@ -26,9 +26,10 @@ before(async () => {
   await page.goto(`${serve.base}/apply/`);
   await fillApplication(page, 21);
   await submitApplication(page);
-  const confirmation = new URL(page.url());
-  handlerPages.set("confirmation", confirmation.pathname + confirmation.search);
   const reference = (await page.locator(".summary dd").first().innerText()).trim();
+  const confirm = new URL(await linkIn(maildev, "applicant21@example.com", `/confirm/c.${reference}.`)).pathname;
+  handlerPages.set("confirm-address", confirm);
+  await confirmByMail(page, maildev, 21, reference);
   const status = new URL(await linkIn(maildev, "applicant21@example.com", `/status/s.${reference}.`)).pathname;
   const unit = new URL(await linkIn(maildev, "unit21@example.gov.cn", `/review/r.${reference}.unit.`)).pathname;
   handlerPages.set("review-unit", unit);

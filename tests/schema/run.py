@@ -118,7 +118,14 @@ def real_tokens(base, outbox):
     status, body = request(base, "POST", "/api/applications", application)
     if status != 201:
         sys.exit(f"schema: the sample application was refused: {status} {body}")
-    status_token = json.loads(body)["status_url"].rsplit("/status/", 1)[1]
+    if json.loads(body)["status"] != "unconfirmed":
+        sys.exit(f"schema: the sample application was not stored unconfirmed: {body}")
+    # The applicant confirms by the link mailed to them; then the unit's mail goes out.
+    confirm_token = link_in_mail(outbox, "applicant1@example.com", "/confirm/")
+    status, body = request(base, "POST", f"/confirm/{confirm_token}", "", "application/x-www-form-urlencoded")
+    if status not in (200, 303):
+        sys.exit(f"schema: the confirmation was refused: {status}")
+    status_token = link_in_mail(outbox, "applicant1@example.com", "/status/")
     review_token = link_in_mail(outbox, "unit1@example.gov.cn", "/review/")
     request(base, "POST", "/dashboard", "email=hr-hohhot%40example.gov.cn", "application/x-www-form-urlencoded")
     dashboard_token = link_in_mail(outbox, "hr-hohhot@example.gov.cn", "/dashboard/")
@@ -137,7 +144,8 @@ def real_tokens(base, outbox):
         "/review/{token}/files/{index}": review_token, "/review/{token}/renew": review_token,
         "/dashboard/{token}": dashboard_token, "/dashboard/{token}/summary.xlsx": dashboard_token,
         "/dashboard/{token}/summary.csv": dashboard_token, "/dashboard/{token}/send": dashboard_token,
-        "/dashboard/{token}/paper": dashboard_token,
+        "/dashboard/{token}/paper": dashboard_token, "/dashboard/{token}/void": dashboard_token,
+        "/confirm/{token}": confirm_token,
         "/api/uploads/local/{token}": upload_token,
     }, code.group(1)
 

@@ -42,6 +42,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("withdraw.html", include_str!("../templates/withdraw.html")),
     ("answers.html", include_str!("../templates/answers.html")),
     ("send.html", include_str!("../templates/send.html")),
+    ("submitted.html", include_str!("../templates/submitted.html")),
+    ("confirm.html", include_str!("../templates/confirm.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("print.html", include_str!("../templates/print.html")),
@@ -66,6 +68,10 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/dashboard_link.html", include_str!("../templates/mail/dashboard_link.html")),
     ("mail/summary.txt", include_str!("../templates/mail/summary.txt")),
     ("mail/summary.html", include_str!("../templates/mail/summary.html")),
+    ("mail/confirm_applicant.txt", include_str!("../templates/mail/confirm_applicant.txt")),
+    ("mail/confirm_applicant.html", include_str!("../templates/mail/confirm_applicant.html")),
+    ("mail/tried_again.txt", include_str!("../templates/mail/tried_again.txt")),
+    ("mail/tried_again.html", include_str!("../templates/mail/tried_again.html")),
 ];
 
 /// A static file with a content-hashed public path.

@@ -142,12 +142,6 @@ impl From<workflow::Error> for AppError {
                 e.0.errors = errors;
                 e
             }
-            E::DuplicateIdNumber => Self::new(
-                StatusCode::CONFLICT,
-                "duplicate",
-                "已经申报过",
-                "该居民身份证号码本轮已经申报过。请使用第一次提交后确认邮件中的进度查询链接查看或修改申报；找不到邮件时，可在“进度查询”页凭申报编号和邮箱重新获取链接。",
-            ),
             E::SubmissionConflict => Self::new(
                 StatusCode::CONFLICT,
                 "submission_conflict",

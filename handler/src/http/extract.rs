@@ -231,6 +231,13 @@ pub fn refusal(e: &TokenError, purpose: Purpose, token: &str) -> AppError {
     // An expired link offers a fresh one, sent only to the address already on file.
     match (e, purpose) {
         (TokenError::Expired(_), Purpose::Review) => error.offer(Offer::Renew(format!("/review/{token}/renew"))),
+        (TokenError::Expired(_), Purpose::Confirm) => AppError::new(
+            StatusCode::GONE,
+            "expired",
+            "确认链接已过期",
+            "确认链接已过期：申报未在规定时间内确认，已失效。如仍需申报，请在申报截止前重新填写提交。",
+        )
+        .offer(Offer::Back { url: "/apply/".into(), title: "重新填写申报".into() }),
         (TokenError::Expired(_), Purpose::Status) => error.offer(Offer::Back {
             url: "/status/#lookup-title".into(),
             title: "凭申报编号和邮箱重新获取查询链接".into(),

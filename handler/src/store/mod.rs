@@ -241,6 +241,8 @@ pub trait Applications: Send + Sync {
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
+    /// The application holding the 身份证号 of keyed hash `id_hash` in `round`, if one does.
+    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError>;
     /// The applications of `round`, of one HR scope or (`None`) all, oldest first.
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError>;
     /// An application's events in order.

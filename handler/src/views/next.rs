@@ -55,6 +55,21 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
     let hr = a.hr_scope().reviewer_name(p);
     let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep { who, until, todo, print };
     match record.status {
+        Status::Unconfirmed => step(
+            "您".to_owned(),
+            None,
+            format!(
+                "请打开邮箱 {} 中的确认邮件，点击确认链接（或本页的“确认提交”）。确认后单位审核人才会收到审核邮件；提交后{}小时内未确认，申报将失效。",
+                a.email, p.confirm_hours
+            ),
+            false,
+        ),
+        Status::Voided => step(
+            p.centre.name.clone(),
+            None,
+            "申报已作废，所占身份证号（及名额，如有）已释放。如有疑问，请联系自治区人事人才公共服务中心。".to_owned(),
+            false,
+        ),
         Status::UnitReview => step(
             format!("所在单位（审核人 {}）", a.unit_reviewer_email),
             until(p, Actor::Unit),

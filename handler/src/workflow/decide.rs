@@ -6,7 +6,9 @@
 use crate::store::{Attachment, Event, QuotaChange, Record, Transition, Transitioned};
 use crate::workflow::{Error, actor_address, client_hash, notify};
 use crate::{AppState, views};
-use policy::{Action, Actor, Application, ApplicationForm, AttachmentInput, QuotaEffect, QuotaSlot, Reason};
+use policy::{
+    Action, Actor, Application, ApplicationForm, AttachmentInput, EventKind, QuotaEffect, QuotaSlot, Reason, Status,
+};
 
 /// Longest comment.
 pub const COMMENT_MAX: usize = 1000;
@@ -135,7 +137,13 @@ async fn apply(
     let mail_comment = if matches!(action, Action::Resubmit | Action::AddDocuments) { "" } else { comment };
     let after: Vec<Event> = events.iter().cloned().chain(std::iter::once(event.clone())).collect();
     let paper = super::paper::state(state, &next, &after);
-    let mails = notify::decided(state, &next, record.status, actor, action, mail_comment, paper)?;
+    let mails = match action {
+        // Confirmed: now the applicant's receipt and the unit's review link.
+        Action::Confirm => notify::submitted(state, &next)?,
+        // Lapsed: the address was never shown to be the applicant's; nobody is mailed.
+        Action::Expire => Vec::new(),
+        _ => notify::decided(state, &next, record.status, actor, action, mail_comment, paper)?,
+    };
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
     match state.store.transition(&change).await? {
         Transitioned::Done => {
@@ -181,7 +189,17 @@ pub async fn decide(
         return Err(Error::Stale(views::already_decided(events)));
     }
     let action = Action::from_code(decision.decision.trim())
-        .filter(|a| !matches!(a, Action::Resubmit | Action::AddDocuments | Action::PaperReceived))
+        .filter(|a| {
+            !matches!(
+                a,
+                Action::Resubmit
+                    | Action::AddDocuments
+                    | Action::PaperReceived
+                    | Action::Confirm
+                    | Action::Void
+                    | Action::Expire
+            )
+        })
         .ok_or_else(|| incomplete("请选择操作", "请选择审核结果后再提交。"))?;
     if policy::step(record.status, actor, action).is_none() {
         return Err(not_allowed(record, action));
@@ -241,6 +259,85 @@ pub async fn receive_paper(
     let comment = format!("纸质申报表已收到，核验码 {printed}");
     let edit = Edit { version_hash: Some(printed), ..Edit::default() };
     apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, edit, &comment, client).await
+}
+
+/// Whether an unconfirmed application's time to confirm (`confirm_hours` in programme.toml)
+/// has run out.
+pub fn lapsed(state: &AppState, record: &Record) -> bool {
+    let hours = time::Duration::hours(i64::from(state.programme.confirm_hours));
+    record.status == Status::Unconfirmed
+        && time::OffsetDateTime::parse(&record.created_at, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|created| created + hours <= state.clock.now())
+}
+
+/// An unconfirmed application whose time ran out lapses (voided, event `expired`) and frees its
+/// 身份证号. Nobody is mailed.
+pub async fn expire(state: &AppState, record: &Record, events: &[Event]) -> Result<(), Error> {
+    tracing::info!(reference = %record.reference, "unconfirmed application lapsed");
+    match apply(state, record, events, record.version, Actor::Applicant, Action::Expire, Edit::default(), "", "").await
+    {
+        // Confirmed or lapsed at the same moment elsewhere: either way it is settled.
+        Err(Error::Stale(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// What following the confirmation link did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Confirmed now: the unit is mailed.
+    Confirmed,
+    /// Confirmed before: nothing changes.
+    Already,
+}
+
+/// The applicant confirms their address: the application goes to the unit (mailed now), or,
+/// confirmed before, nothing changes. Refused once it lapsed, was withdrawn or voided.
+pub async fn confirm(state: &AppState, record: &Record, events: &[Event], client: &str) -> Result<Confirmation, Error> {
+    if events.iter().any(|e| e.kind == EventKind::Confirmed) {
+        return Ok(Confirmation::Already);
+    }
+    if lapsed(state, record) {
+        expire(state, record, events).await?;
+    }
+    if lapsed(state, record) || record.status != Status::Unconfirmed {
+        return Err(Error::NotAllowed {
+            title: "申报已失效",
+            message: format!(
+                "这份申报未在提交后{}小时内确认，或已撤回、作废，不能再确认。如仍需申报，请在申报截止前重新填写提交。",
+                state.programme.confirm_hours
+            ),
+        });
+    }
+    apply(state, record, events, record.version, Actor::Applicant, Action::Confirm, Edit::default(), "", client)
+        .await?;
+    Ok(Confirmation::Confirmed)
+}
+
+/// The centre voids a record (a 身份证号 used by someone else, for instance) with a reason: the
+/// number is freed, and a place, if it held one, given back. The applicant is told.
+pub async fn void(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    reason: &str,
+    client: &str,
+) -> Result<(), Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid(vec![Reason::new(
+            "reason",
+            "请填写作废理由，理由会记入办理记录并邮件告知申报人。",
+        )]));
+    }
+    if reason.chars().count() > COMMENT_MAX {
+        return Err(Error::Invalid(vec![Reason::new("reason", format!("作废理由不能超过{COMMENT_MAX}个字。"))]));
+    }
+    if policy::step(record.status, Actor::Centre, Action::Void).is_none() {
+        return Err(not_allowed(record, Action::Void));
+    }
+    tracing::info!(reference = %record.reference, "record voided by the centre");
+    apply(state, record, events, record.version, Actor::Centre, Action::Void, Edit::default(), reason, client).await
 }
 
 /// Whether `actor` may take `action` on the record now: the version the page showed, a step the

@@ -13,9 +13,6 @@ pub enum Error {
     /// Field errors.
     #[error("{} field errors", .0.len())]
     Invalid(Vec<Reason>),
-    /// The identity number already applied this round.
-    #[error("identity number already applied")]
-    DuplicateIdNumber,
     /// The submission id was used with another body.
     #[error("submission id reused with another body")]
     SubmissionConflict,

@@ -2,7 +2,7 @@
 //! (never the request's Host).
 
 use crate::AppState;
-use policy::{Actor, DashboardClaims, LinkClaims, ReviewClaims, StatusClaims, TokenError, UploadClaims};
+use policy::{Actor, ConfirmClaims, DashboardClaims, LinkClaims, ReviewClaims, StatusClaims, TokenError, UploadClaims};
 
 /// How long a dashboard link works. Rotating the signing key (without keeping the old one in
 /// `TEPEI_PREVIOUS_KEYS`) revokes every link at once.
@@ -19,6 +19,13 @@ fn sign<C: LinkClaims>(state: &AppState, claims: &C, ttl: time::Duration) -> Str
 pub fn status_path(state: &AppState, reference: &str) -> String {
     let claims = StatusClaims { reference: reference.to_owned() };
     format!("/status/{}", sign(state, &claims, state.settings.status_ttl))
+}
+
+/// `/confirm/{token}`: the new application's address confirmed (works while it may be confirmed).
+pub fn confirm_path(state: &AppState, reference: &str) -> String {
+    let claims = ConfirmClaims { reference: reference.to_owned() };
+    let ttl = time::Duration::hours(i64::from(state.programme.confirm_hours));
+    format!("/confirm/{}", sign(state, &claims, ttl))
 }
 
 /// `/review/{token}`: `stage`'s link to act on `version`.

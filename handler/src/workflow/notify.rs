@@ -32,6 +32,65 @@ fn compose<C: Serialize>(
     })
 }
 
+/// `{name}的` in a subject to a reviewer whose address is configured, nothing for the unit
+/// reviewer: an address the applicant typed never gets the applicant's own text in a subject.
+fn whose(stage: Actor, a: &Application) -> String {
+    if stage == Actor::Unit { String::new() } else { format!("{}的", a.name) }
+}
+
+/// What the confirmation mail shows: no text the applicant typed, since the address is not yet
+/// known to be theirs.
+#[derive(Serialize)]
+struct ToConfirm<'a> {
+    reference: &'a str,
+    confirm_url: String,
+    status_url: String,
+    hours: u32,
+    issuer: &'a str,
+}
+
+/// The one mail of a new application: to the address it gives, with the link that confirms it
+/// (and the status link). Nobody else is mailed until it is confirmed.
+pub fn to_confirm(state: &AppState, record: &Record) -> Result<Mail, Error> {
+    let p = &state.programme;
+    let reference = &record.reference;
+    let context = ToConfirm {
+        reference,
+        confirm_url: links::absolute(state, &links::confirm_path(state, reference)),
+        status_url: links::absolute(state, &links::status_path(state, reference)),
+        hours: p.confirm_hours,
+        issuer: &p.notice_issuer,
+    };
+    let subject = format!("【特培申报】请确认邮箱，完成申报 {reference}");
+    compose(state, "confirm_applicant", record.application.email.as_str(), subject, reference, &context)
+}
+
+/// What the mail to the address on file shows when its 身份证号 is used again.
+#[derive(Serialize)]
+struct TriedAgain<'a> {
+    reference: &'a str,
+    at: String,
+    status_url: String,
+    centre: &'a str,
+    issuer: &'a str,
+}
+
+/// To the address of the application holding a 身份证号, when someone submits another with it:
+/// the other submission was answered like any other and stored nowhere.
+pub fn tried_again(state: &AppState, holder: &Record) -> Result<Mail, Error> {
+    let p = &state.programme;
+    let reference = &holder.reference;
+    let context = TriedAgain {
+        reference,
+        at: views::chinese_time(&views::rfc3339(state.clock.now())),
+        status_url: links::absolute(state, &links::status_path(state, reference)),
+        centre: &p.centre.name,
+        issuer: &p.notice_issuer,
+    };
+    let subject = format!("【特培申报】有人使用您的居民身份证号再次申报 {reference}");
+    compose(state, "tried_again", holder.application.email.as_str(), subject, reference, &context)
+}
+
 /// What the submission mails show.
 #[derive(Serialize)]
 struct Submitted<'a> {
@@ -88,7 +147,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
             state,
             "submitted_unit",
             a.unit_reviewer_email.as_str(),
-            format!("【特培申报】请审核{}的申报 {reference}", a.name),
+            format!("【特培申报】请审核{}申报 {reference}", whose(Actor::Unit, a)),
             reference,
             &context,
         )?,
@@ -162,7 +221,7 @@ pub fn decided(
         context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
         context.deadline = views::time_left(p, stage, state.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
-        let subject = format!("【特培申报】请{}{}的申报 {reference}", stage.asked_to(), a.name);
+        let subject = format!("【特培申报】请{}{}申报 {reference}", stage.asked_to(), whose(stage, a));
         mails.push(compose(state, "review_request", &to, subject, reference, &context)?);
     }
     // A withdrawal: the reviewer whose turn it was (for a recommendation, the body that made it).
@@ -170,8 +229,11 @@ pub fn decided(
         Action::Withdraw => super::told_of_withdrawal(previous),
         _ => None,
     };
-    if let Some(to) = told.and_then(|reviewer| actor_address(state, reviewer, record)) {
-        let subject = format!("【特培申报】{}已撤回申报 {reference}", a.name);
+    if let Some((reviewer, to)) =
+        told.and_then(|reviewer| actor_address(state, reviewer, record).map(|to| (reviewer, to)))
+    {
+        let who = if reviewer == Actor::Unit { "申报人" } else { a.name.as_str() };
+        let subject = format!("【特培申报】{who}已撤回申报 {reference}");
         mails.push(compose(state, "withdrawn_reviewer", &to, subject, reference, &context)?);
     }
     Ok(mails)

@@ -24,7 +24,7 @@ pub struct Prepared {
     pub record: Record,
     /// The `submitted` event.
     pub event: Event,
-    /// Mail to the applicant and to the unit reviewer.
+    /// The mail asking the applicant to confirm their address (nobody else is mailed yet).
     pub mails: Vec<Mail>,
 }
 
@@ -154,7 +154,7 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
     let record = Record {
         reference: ids::new_reference(programme.round),
         round: programme.round,
-        status: Status::UnitReview,
+        status: Status::Unconfirmed,
         version: 1,
         submission_id,
         body_hash: hex::encode(Sha256::digest(&content)),
@@ -174,17 +174,29 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
         actor_address: Some(record.application.email.to_string()),
         at,
         comment: None,
-        status: Status::UnitReview,
+        status: Status::Unconfirmed,
         client_hash: None,
         changes: Vec::new(),
         version_hash: Some(super::paper::version_hash(state, &record)),
     };
-    let mails = notify::submitted(state, &record)?;
+    let mails = vec![notify::to_confirm(state, &record)?];
     Ok(Prepared { record, event, mails })
 }
 
+/// Mails the address of the application holding a 身份证号 that someone used again (at most
+/// once per ten minutes per application).
+async fn told_of_another_try(state: &AppState, holder: &Record) -> Result<(), Error> {
+    if !state.limiter.allow(&format!("tried-again:{}", holder.reference)) {
+        return Ok(());
+    }
+    state.store.enqueue(&[notify::tried_again(state, holder)?]).await?;
+    state.mail_queued().await;
+    Ok(())
+}
+
 /// Takes a submission: the window, the files, the rules, then one write. A repeat of the same
-/// submission id answers as the first did.
+/// submission id answers as the first did; another application with a 身份证号 already held
+/// answers like a success (and the holder's address is told).
 pub async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Error> {
     check_window(state)?;
     let attachments = check_attachments(state, &form.attachments).await?;
@@ -210,8 +222,19 @@ pub async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted
                 return Err(Error::SubmissionConflict);
             }
             Created::DuplicateIdNumber => {
-                tracing::info!("identity number already applied this round");
-                return Err(Error::DuplicateIdNumber);
+                if let Some(holder) = state.store.identity_holder(record.round, &record.id_hash).await? {
+                    let (held, events) = super::load(state, &holder).await?;
+                    if super::decide::lapsed(state, &held) {
+                        // Never confirmed in time: it lapses now and frees the number.
+                        super::decide::expire(state, &held, &events).await?;
+                        continue;
+                    }
+                    told_of_another_try(state, &held).await?;
+                }
+                // Answered exactly as a success, under a reference never stored: the answer
+                // tells nobody whether this person applied.
+                tracing::info!(reference = %record.reference, "identity number already held: answered as taken, nothing stored");
+                return Ok(Accepted { reference: record.reference, status: Status::Unconfirmed });
             }
         }
     }

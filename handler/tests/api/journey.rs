@@ -66,9 +66,14 @@ async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_frees_the_number_for_a
     fresh["submission_id"] = "fresh-302".into();
     let again = app.apply(&fresh).await;
     assert_eq!(again.status(), 201);
-    // Once: a second application while the fresh one stands is refused.
+    let fresh_reference = again.json::<Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
+    assert!(app.store.get(&fresh_reference).await.expect("get").is_some(), "stored");
+    // Once: a second application while the fresh one stands is answered alike, stored nowhere.
     fresh["submission_id"] = "third-302".into();
-    assert_eq!(app.apply(&fresh).await.status(), 409);
+    let third = app.apply(&fresh).await;
+    assert_eq!(third.status(), 201);
+    let third = third.json::<Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
+    assert!(app.store.get(&third).await.expect("get").is_none());
 }
 
 #[tokio::test]
@@ -149,13 +154,13 @@ async fn each_stage_closes_on_its_own_date_and_reviewers_see_the_time_left() {
         .expect("request");
     assert_eq!(json.status(), 403);
     assert_eq!(json.json::<Value>().await.expect("json")["error"], "closed");
-    assert_eq!(version(&late, &second).await, 1);
+    assert_eq!(version(&late, &second).await, 2);
     // HR still decides on the 21st; an applicant can no longer submit.
     assert_eq!(early.post_form(&unit_first, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&early.mails(), "hr-hohhot@example.gov.cn", "/review/");
     let hr = crate::helpers::receive_paper(&late, &hr).await;
     assert_eq!(late.post_form(&hr, "decision=approve").await.status(), 303);
-    assert_eq!(version(&late, &first).await, 4);
+    assert_eq!(version(&late, &first).await, 5);
     let closed = late.apply(&testkit::sample_application(306)).await;
     assert_eq!(closed.status(), 403);
     assert_eq!(closed.json::<Value>().await.expect("json")["error"], "closed");
@@ -244,18 +249,17 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let forged = serde_urlencoded::to_string([("draft", String::from_utf8(bytes).expect("ascii"))]).expect("encode");
     assert_eq!(app.post_form("/apply/confirm", &forged).await.status(), 400);
 
-    // 确认提交: exactly what was checked is stored, and the applicant lands on the confirmation.
+    // 确认提交: exactly what was checked is stored, and the applicant is asked to confirm by mail.
     let confirm = serde_urlencoded::to_string([("draft", draft.as_str())]).expect("encode");
     let done = app.post_form("/apply/confirm", &confirm).await;
-    assert_eq!(done.status(), 303);
-    let location = done.headers()["location"].to_str().expect("ascii").to_owned();
-    assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.expect("html").contains("申报已提交，请到邮箱确认"));
     let records = app.store.list(2025, None).await.expect("list");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].attachments.len(), 4);
     assert_eq!(records[0].submission_id, form["submission_id"].as_str().expect("id"));
     // Pressed twice (a double click, a reload): the same application, not a second one.
-    assert_eq!(app.post_form("/apply/confirm", &confirm).await.status(), 303);
+    assert_eq!(app.post_form("/apply/confirm", &confirm).await.status(), 200);
     assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
 }
 
@@ -278,7 +282,7 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     assert_eq!(app.post_form(&status, &body).await.status(), 303);
     let record = app.get_json(&status).await.json::<Value>().await.expect("json");
     assert_eq!(record["status"], "unit_review");
-    assert_eq!(record["events"][1]["kind"], "documents_added");
+    assert_eq!(record["events"][2]["kind"], "documents_added");
     let new_unit = link_in_mail(&app.mails(), "unit331@example.gov.cn", "/review/");
     assert_ne!(new_unit, old_unit, "the unit gets a fresh link");
     assert_eq!(app.post_form(&old_unit, "decision=approve").await.status(), 409, "the old link no longer acts");

@@ -8,7 +8,7 @@ async fn submit(app: &TestApp, n: u32) -> (String, String) {
     let body: Value = app.apply(&testkit::sample_application(n)).await.json().await.expect("json");
     (
         body["reference"].as_str().expect("reference").to_owned(),
-        TestApp::path_of(body["status_url"].as_str().expect("url")),
+        crate::helpers::confirm(app, body["reference"].as_str().expect("reference")).await,
     )
 }
 

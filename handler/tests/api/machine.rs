@@ -114,7 +114,7 @@ async fn run(
         people.push(Applicant {
             n,
             reference: body["reference"].as_str().expect("reference").to_owned(),
-            status_path: TestApp::path_of(body["status_url"].as_str().expect("status_url")),
+            status_path: crate::helpers::confirm(&app, body["reference"].as_str().expect("reference")).await,
         });
     }
     let mut acknowledged = 0usize;
@@ -136,14 +136,15 @@ async fn run(
     }
 
     // Never skip a stage, never lose an event: each application's events are a walk of the one
-    // state machine from `unit_review`, its version counts them, and every change the app
-    // acknowledged is one of them.
+    // state machine from `unconfirmed` (confirmed at once), its version counts them, and every
+    // change the app acknowledged is one of them.
     let mut recorded = 0usize;
     for person in &people {
         let record = app.store.get(&person.reference).await.expect("get").expect("record");
         let events = app.store.events(&person.reference).await.expect("events");
         prop_assert_eq!(events[0].kind.code(), "submitted");
-        prop_assert_eq!(events[0].status, Status::UnitReview);
+        prop_assert_eq!(events[0].status, Status::Unconfirmed);
+        prop_assert_eq!((events[1].kind.code(), events[1].status), ("confirmed", Status::UnitReview));
         for (i, e) in events.iter().enumerate() {
             prop_assert_eq!(e.seq as usize, i + 1);
         }
@@ -156,6 +157,7 @@ async fn run(
                 Action::Withdraw,
                 Action::Select,
                 Action::PaperReceived,
+                Action::Confirm,
             ]
             .into_iter()
             .filter_map(|action| step(pair[0].status, actor, action))
@@ -164,7 +166,7 @@ async fn run(
         }
         prop_assert_eq!(record.version as usize, events.len());
         prop_assert_eq!(Some(record.status), events.last().map(|e| e.status));
-        recorded += events.len() - 1;
+        recorded += events.len() - 2;
     }
     prop_assert_eq!(recorded, acknowledged);
     Ok(())

@@ -23,7 +23,7 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
         let head = app.client.head(format!("{}{unit_link}", app.address)).send().await.expect("head");
         assert_eq!(head.status(), 200);
     }
-    assert_eq!(status(&app, &status_path).await["version"], 1);
+    assert_eq!(status(&app, &status_path).await["version"], 2);
     let page = app.get(&unit_link).await.text().await.expect("html");
     assert!(page.contains("name=\"decision\" value=\"approve\"") && page.contains("所在单位审核"), "{page}");
 
@@ -33,13 +33,13 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     let done = app.get(&format!("{unit_link}?done=1")).await.text().await.expect("html");
     assert!(done.contains("已审核通过。申报已送呼和浩特市人力资源社会保障部门审核推荐"), "{done}");
     let s = status(&app, &status_path).await;
-    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("hr_review"), Some(2)));
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("hr_review"), Some(3)));
 
     // The same POST again, or any POST on the old link: refused, nothing changes.
     let again = post_decision(&app, &unit_link, "decision=approve").await;
     assert_eq!(again.status(), 409);
     assert!(again.text().await.expect("html").contains("已由所在单位于"));
-    assert_eq!(status(&app, &status_path).await["version"], 2);
+    assert_eq!(status(&app, &status_path).await["version"], 3);
     let old_page = app.get(&unit_link).await.text().await.expect("html");
     assert!(old_page.contains("此链接对应的版本已处理") && !old_page.contains("name=\"decision\""));
 
@@ -55,20 +55,33 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     assert!(app.get(&hr_link).await.text().await.expect("html").contains("与系统中的当前内容一致，可以推荐"));
     assert_eq!(post_decision(&app, &hr_link, "decision=approve").await.status(), 303);
     let s = status(&app, &status_path).await;
-    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("recommended"), Some(4)));
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("recommended"), Some(5)));
     let kinds: Vec<(&str, &str)> = s["events"]
         .as_array()
         .expect("events")
         .iter()
         .map(|e| (e["kind"].as_str().expect("k"), e["actor"].as_str().expect("a")))
         .collect();
-    assert_eq!(kinds, [("submitted", "applicant"), ("approved", "unit"), ("paper_received", "hr"), ("approved", "hr")]);
+    assert_eq!(
+        kinds,
+        [
+            ("submitted", "applicant"),
+            ("confirmed", "applicant"),
+            ("approved", "unit"),
+            ("paper_received", "hr"),
+            ("approved", "hr")
+        ]
+    );
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
 
     // The applicant heard of each step (the paper's receipt too); no mail carries the full 身份证号.
     let id = testkit::sample_application(40)["id_number"].as_str().expect("id").to_owned();
     let mails = app.mails();
-    assert_eq!(mails.iter().filter(|m| m.to == "applicant40@example.com").count(), 4);
+    assert_eq!(
+        mails.iter().filter(|m| m.to == "applicant40@example.com").count(),
+        5,
+        "to confirm, received, and each step"
+    );
     assert!(mails.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)));
 }
 
@@ -99,7 +112,7 @@ async fn a_return_needs_a_comment_and_the_comment_is_escaped() {
     assert_eq!(post_decision(&app, &unit_link, &body).await.status(), 303);
     let s = status(&app, &status_path).await;
     assert_eq!(s["status"], "returned");
-    assert_eq!(s["events"][1]["comment"], comment);
+    assert_eq!(s["events"][2]["comment"], comment);
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(page.contains("请补充&lt;script&gt;alert(1)&lt;/script&gt;职称证书") && !page.contains("<script>alert(1)"));
     let mail = app
@@ -139,7 +152,7 @@ async fn a_status_link_never_approves_and_cross_site_posts_are_refused() {
     assert_eq!(cross.status(), 403);
     // A review link of another stage or a tampered one does nothing either.
     assert_eq!(post_decision(&app, &unit_link.replace(".unit.", ".hr."), "decision=approve").await.status(), 403);
-    assert_eq!(status(&app, &status_path).await["version"], 1);
+    assert_eq!(status(&app, &status_path).await["version"], 2);
 }
 
 #[tokio::test]
@@ -155,10 +168,10 @@ async fn withdrawing_a_recommendation_gives_the_place_back() {
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(page.contains("所占推荐名额将释放"));
     // Without the confirmation: nothing happens.
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=4").await.status(), 422);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=5").await.status(), 422);
     // A stale version: nothing happens.
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=3&confirm=on").await.status(), 409);
-    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=4&confirm=on").await.status(), 303);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=4&confirm=on").await.status(), 409);
+    assert_eq!(post_decision(&app, &status_path, "decision=withdraw&version=5&confirm=on").await.status(), 303);
     assert_eq!(status(&app, &status_path).await["status"], "withdrawn");
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 0);
     let page = app.get(&status_path).await.text().await.expect("html");
@@ -181,7 +194,7 @@ async fn a_returned_application_is_edited_and_resubmitted() {
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(page.contains("修改后重新提交") && page.contains("value=\"北京协和医院\""), "{page}");
     assert!(page.contains(&format!("action=\"{status_path}\"")));
-    assert!(page.contains("name=\"version\" value=\"2\""));
+    assert!(page.contains("name=\"version\" value=\"3\""));
 
     let mut form = testkit::sample_application(44);
     form["plan"] = "补充后的培养计划：在北京协和医院学习心血管介入技术一年。".into();
@@ -193,7 +206,7 @@ async fn a_returned_application_is_edited_and_resubmitted() {
         })
         .collect();
     fields.push(("decision".into(), "resubmit".into()));
-    fields.push(("version".into(), "2".into()));
+    fields.push(("version".into(), "3".into()));
     let encoded =
         |fields: &[(String, String)]| fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
 
@@ -207,13 +220,13 @@ async fn a_returned_application_is_edited_and_resubmitted() {
     let refused = post_decision(&app, &status_path, &encoded(&other_id)).await;
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.expect("html").contains("居民身份证号码不能修改"));
-    assert_eq!(status(&app, &status_path).await["version"], 2);
+    assert_eq!(status(&app, &status_path).await["version"], 3);
 
     assert_eq!(post_decision(&app, &status_path, &encoded(&fields)).await.status(), 303);
     let s = status(&app, &status_path).await;
-    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("unit_review"), Some(3)));
-    assert_eq!(s["events"][2]["kind"], "resubmitted");
-    assert_eq!(s["events"][2]["comment"], "修改了：培养计划");
+    assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("unit_review"), Some(4)));
+    assert_eq!(s["events"][3]["kind"], "resubmitted");
+    assert_eq!(s["events"][3]["comment"], "修改了：培养计划");
 
     // The unit reviewer gets a new link and sees what changed; the first link no longer acts.
     let second_link = link_in_mail(&app.mails(), "unit44@example.gov.cn", "/review/");
@@ -237,7 +250,7 @@ async fn script_in_every_text_field_is_escaped_in_pages_and_mail() {
     let response = app.apply(&form).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
-    let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));
+    let status_path = crate::helpers::confirm(&app, body["reference"].as_str().expect("reference")).await;
     let unit_link = link_in_mail(&app.mails(), "unit46@example.gov.cn", "/review/");
     post_decision(&app, &unit_link, &format!("decision=return&comment={}", "%3Cscript%3Ealert(1)%3C%2Fscript%3E"))
         .await;
@@ -250,9 +263,10 @@ async fn script_in_every_text_field_is_escaped_in_pages_and_mail() {
     for mail in &mails {
         assert!(!mail.html.contains(evil), "raw script in HTML mail: {}", mail.subject);
     }
-    // Plain text is not HTML: the subject and text part carry the name exactly as typed.
+    // Plain text is not HTML: the text part carries the name exactly as typed; the subject to
+    // the unit reviewer (an address the applicant typed) carries nothing the applicant typed.
     let unit = mails.iter().find(|m| m.to == "unit46@example.gov.cn").expect("unit mail");
-    assert!(unit.subject.contains(&format!("{evil}x")) && unit.text.contains(&format!("{evil}x")), "{}", unit.subject);
+    assert!(!unit.subject.contains(evil) && unit.text.contains(&format!("{evil}x")), "{}", unit.subject);
     assert!(unit.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;x"));
 }
 
@@ -300,7 +314,7 @@ async fn only_the_stamped_paper_matching_the_record_lets_hr_recommend() {
     assert_eq!(refused.status(), 409);
     assert!(refused.text().await.expect("html").contains(&format!("属于另一份申报（编号{}）", references[1])));
     assert_eq!(post_decision(&app, &hr, "decision=paper_received&code=TP2025-XXXXXX.0000.00").await.status(), 422);
-    assert_eq!(status(&app, &status_a).await["version"], 2);
+    assert_eq!(status(&app, &status_a).await["version"], 3);
 
     // The other's own code, as a person types it (lower case, grouped): recorded; JSON clients
     // get the record.

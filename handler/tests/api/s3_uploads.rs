@@ -173,6 +173,7 @@ async fn uploads_are_checked_recorded_and_downloaded_through_short_lived_links()
     }
     assert_eq!(app.apply(&form).await.status(), 201);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
+    crate::helpers::confirm(app, &record.reference).await;
     assert_eq!((record.attachments[0].size, record.attachments[0].sha256.clone()), (120_000, sha256(&bytes)));
 
     // The reviewer's link redirects to a presigned GET that works for minutes and only as signed.

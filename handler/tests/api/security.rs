@@ -56,7 +56,7 @@ async fn links(app: &TestApp, n: u32) -> Links {
     let response = app.apply(&testkit::sample_application(n)).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
-    let status = TestApp::path_of(body["status_url"].as_str().expect("status_url"));
+    let status = crate::helpers::confirm(app, body["reference"].as_str().expect("reference")).await;
     let review = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
     app.post_form("/dashboard", "email=hr-hohhot%40example.gov.cn").await;
     let dashboard = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/dashboard/");
@@ -189,7 +189,7 @@ async fn tampered_replayed_and_cross_purpose_tokens_never_act() {
         expires: 4_000_000_000,
     };
     assert_eq!(approve(format!("/review/{}", stranger.sign_wire(&claims))).await, 403);
-    assert_eq!(version(&app, &l.status).await, 1, "a refused link changed the application");
+    assert_eq!(version(&app, &l.status).await, 2, "a refused link changed the application");
 
     // Cross-purpose: each kind of link on every other kind of page.
     let status_token = l.status.trim_start_matches("/status/");
@@ -209,17 +209,17 @@ async fn tampered_replayed_and_cross_purpose_tokens_never_act() {
     }
     assert_eq!(approve(format!("/review/{status_token}")).await, 403, "a status link approved");
     assert_eq!(approve(format!("/status/{token}")).await, 403);
-    assert_eq!(version(&app, &l.status).await, 1);
+    assert_eq!(version(&app, &l.status).await, 2);
 
     // Replayed: the genuine link acts once; the same POST again changes nothing.
     assert_eq!(approve(l.review.clone()).await, 303);
-    assert_eq!(version(&app, &l.status).await, 2);
+    assert_eq!(version(&app, &l.status).await, 3);
     for _ in 0..3 {
         assert_eq!(approve(l.review.clone()).await, 409);
     }
-    assert_eq!(version(&app, &l.status).await, 2);
+    assert_eq!(version(&app, &l.status).await, 3);
     let events = app.store.events(&reference).await.expect("events");
-    assert_eq!(events.iter().map(|e| e.kind.code()).collect::<Vec<_>>(), ["submitted", "approved"]);
+    assert_eq!(events.iter().map(|e| e.kind.code()).collect::<Vec<_>>(), ["submitted", "confirmed", "approved"]);
 }
 
 #[tokio::test]
@@ -240,8 +240,9 @@ async fn a_forged_host_header_never_reaches_links_in_mail() {
         .expect("post");
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
-    assert!(body["status_url"].as_str().expect("url").starts_with(&format!("{BASE}/status/")), "{body}");
     let reference = body["reference"].as_str().expect("reference").to_owned();
+    let confirm = testkit::link_with(&app.mails().last().expect("mail").text, "/confirm/").expect("confirm link");
+    assert!(confirm.starts_with(&format!("{BASE}/confirm/")), "{confirm}");
     forged(app.client.post(url("/api/status-link")))
         .json(&json!({"reference": reference, "email": "applicant603@example.com"}))
         .send()
@@ -254,7 +255,7 @@ async fn a_forged_host_header_never_reaches_links_in_mail() {
         .await
         .expect("post");
     let mails = app.mails();
-    assert!(mails.len() >= 4, "{} mails", mails.len());
+    assert!(mails.len() >= 3, "{} mails", mails.len());
     for mail in &mails {
         for part in [&mail.text, &mail.html] {
             assert!(!part.contains("evil.example.com"), "forged host in mail to {}", mail.to);
@@ -296,8 +297,8 @@ async fn a_corpus_of_script_in_every_field_is_inert_in_pages_mail_print_dashboar
         }
         let response = app.apply(&form).await;
         assert_eq!(response.status(), 201, "{payload}: {}", response.text().await.unwrap_or_default());
-        let status =
-            TestApp::path_of(response.json::<Value>().await.expect("json")["status_url"].as_str().expect("status_url"));
+        let body: Value = response.json().await.expect("json");
+        let status = crate::helpers::confirm(&app, body["reference"].as_str().expect("reference")).await;
         let review = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
         for path in [status.clone(), review.clone(), format!("{status}/print"), format!("{review}/print")] {
             let page = app.get(&path).await.text().await.expect("page");
@@ -377,5 +378,5 @@ async fn oversized_truncated_and_wrongly_typed_bodies_are_refused_cleanly() {
     assert!((400..500).contains(&status), "truncated upload: {status}");
     let long = format!("decision=return&comment={}", "很".repeat(5000));
     assert_eq!(send(l.review.clone(), "application/x-www-form-urlencoded", long.into_bytes()).await, 422);
-    assert_eq!(version(&app, &l.status).await, 1, "nothing above changed the application");
+    assert_eq!(version(&app, &l.status).await, 2, "nothing above changed the application");
 }

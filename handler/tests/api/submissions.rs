@@ -8,8 +8,11 @@ fn sample(n: u32) -> Value {
     testkit::sample_application(n)
 }
 
+/// Stored unconfirmed: only the applicant's address is mailed (no text they typed in it), with
+/// the confirmation and status links; the confirmation page shows and changes nothing however
+/// often it is opened; confirming (a POST) sends it to the unit, and a repeat changes nothing.
 #[tokio::test]
-async fn a_valid_application_is_stored_and_both_mails_are_written() {
+async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone_else_is_mailed() {
     let app = spawn_app().await;
     // A forged Host header must not change the links.
     let response = app
@@ -21,38 +24,74 @@ async fn a_valid_application_is_stored_and_both_mails_are_written() {
         .await
         .expect("request");
     assert_eq!(response.status(), 201);
+    assert!(response.headers().get("location").is_none(), "the status link reaches the applicant by mail only");
     let body: Value = response.json().await.expect("json");
     let reference = body["reference"].as_str().expect("reference").to_owned();
     assert!(reference.starts_with("TP2025-") && reference.len() == 13, "{reference}");
-    assert_eq!(body["status"], "unit_review");
-    let status_url = body["status_url"].as_str().expect("status_url");
-    assert!(status_url.starts_with(&format!("{BASE}/status/")), "{status_url}");
+    assert_eq!(body, json!({"reference": reference, "status": "unconfirmed"}));
 
-    let status: Value = app.get_json(&TestApp::path_of(status_url)).await.json().await.expect("json");
-    assert_eq!(status["reference"], reference.as_str());
-    assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unit_review"), json!(1)));
-    assert_eq!(status["events"][0]["kind"], "submitted");
-    assert_eq!(status["events"][0]["actor"], "applicant");
-
-    let mails = app.mails();
-    assert_eq!(mails.len(), 2, "{mails:?}");
     let id = sample(1)["id_number"].as_str().expect("id").to_owned();
+    let mails = app.mails();
+    assert_eq!(mails.len(), 1, "only the applicant is mailed before confirming: {mails:?}");
+    let first = &mails[0];
+    assert_eq!(first.to, "applicant1@example.com");
+    assert_eq!(first.subject, format!("【特培申报】请确认邮箱，完成申报 {reference}"));
+    for typed in ["乌力吉", "呼和浩特市第一医院", "北京协和医院", "心血管"] {
+        assert!(!first.text.contains(typed) && !first.html.contains(typed), "{typed} in the mail to confirm");
+    }
+    assert!(!first.text.contains("evil.example"));
+    let status_url = testkit::link_with(&first.text, "/status/").expect("status link");
+    assert!(status_url.starts_with(&format!("{BASE}/status/")), "{status_url}");
+    let confirm = crate::helpers::confirm_link(&app, &reference);
+
+    // Opened three times (a mail scanner, the applicant twice): nothing changes.
+    for _ in 0..3 {
+        let page = app.get(&confirm).await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.expect("html");
+        assert!(html.contains("确认提交") && html.contains("unit1@example.gov.cn"), "{html}");
+    }
+    let status_path = TestApp::path_of(&status_url);
+    let status: Value = app.get_json(&status_path).await.json().await.expect("json");
+    assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unconfirmed"), json!(1)));
+    assert_eq!(app.mails().len(), 1);
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(page.contains("待确认邮箱") && page.contains("id=\"confirm-form\""), "{page}");
+
+    // Confirmed: to the unit, with the applicant's receipt.
+    let response = app.post_form(&confirm, "").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"].to_str().expect("ascii"), format!("{status_path}?confirmed=1"));
+    let status: Value = app.get_json(&status_path).await.json().await.expect("json");
+    assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unit_review"), json!(2)));
+    let kinds: Vec<&str> =
+        status["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["submitted", "confirmed"]);
+    let mails = app.mails();
+    assert_eq!(mails.len(), 3, "{mails:?}");
     for mail in &mails {
         assert!(mail.subject.contains(&reference), "{}", mail.subject);
         assert!(!mail.text.contains(&id) && !mail.html.contains(&id), "full 身份证号 in mail");
-        assert!(!mail.text.contains("evil.example"));
     }
-    let applicant = mails.iter().find(|m| m.to == "applicant1@example.com").expect("applicant mail");
+    let applicant = mails.iter().rev().find(|m| m.to == "applicant1@example.com").expect("applicant mail");
+    assert!(applicant.subject.contains("已收到您的申报"));
     assert!(applicant.text.contains("1501**********"), "{}", applicant.text);
-    assert!(applicant.text.contains(status_url));
     assert!(applicant.html.contains("<strong>"));
     let unit = mails.iter().find(|m| m.to == "unit1@example.gov.cn").expect("unit mail");
+    assert_eq!(unit.subject, format!("【特培申报】请审核申报 {reference}"), "no applicant text in the subject");
     let review = testkit::link_with(&unit.text, "/review/").expect("review link");
     let page = app.get(&TestApp::path_of(&review)).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains("乌力吉") && html.contains("1501**********") && !html.contains(&id));
     assert!(html.contains("单位审核中"));
+
+    // Confirmed again: the same place, nothing changes.
+    let again = app.post_form(&confirm, "").await;
+    assert_eq!(again.status(), 303);
+    assert_eq!(again.headers()["location"].to_str().expect("ascii"), status_path);
+    assert_eq!(app.get_json(&status_path).await.json::<Value>().await.expect("json")["version"], 2);
+    assert_eq!(app.mails().len(), 3);
 }
 
 #[tokio::test]
@@ -109,16 +148,118 @@ async fn retries_duplicates_and_conflicts() {
     let conflict = app.apply(&changed).await;
     assert_eq!(conflict.status(), 409);
     assert_eq!(conflict.json::<Value>().await.expect("json")["error"], "submission_conflict");
-    // The same person with a new submission id: 409 pointing to the first mail's link.
-    let mut twice = three.clone();
-    twice["submission_id"] = json!("another-submission");
-    let duplicate = app.apply(&twice).await;
-    assert_eq!(duplicate.status(), 409);
-    let body: Value = duplicate.json().await.expect("json");
-    assert_eq!(body["error"], "duplicate");
-    assert!(body["message"].as_str().expect("message").contains("确认邮件"));
     assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
-    assert_eq!(app.mails().len(), 2);
+    assert_eq!(app.mails().len(), 1);
+}
+
+/// Someone who knows a person's 身份证号 applies first: the person's own application is answered
+/// exactly as a success (a reference never stored), so the answer tells nobody who applied; the
+/// address on file is told; the centre voids the squatter's record, and the person applies.
+#[tokio::test]
+async fn a_held_identity_number_is_answered_as_a_success_and_the_centre_can_free_it() {
+    let app = spawn_app().await;
+    // A (squatter) applies with B's number and A's own address, and confirms.
+    let mut squatter = sample(3);
+    squatter["email"] = json!("squatter@example.com");
+    squatter["name"] = json!("冒名者");
+    squatter["submission_id"] = json!("squatter-3");
+    let first: Value = app.apply(&squatter).await.json().await.expect("json");
+    let held = first["reference"].as_str().expect("reference").to_owned();
+    crate::helpers::confirm(&app, &held).await;
+    let before = app.mails().len();
+
+    // B applies: the same status and shape as any success, under a fresh reference stored nowhere.
+    let real = sample(3);
+    let response = app.apply(&real).await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("location").is_none());
+    let body: Value = response.json().await.expect("json");
+    let answered = body["reference"].as_str().expect("reference").to_owned();
+    assert_eq!(body, json!({"reference": answered, "status": "unconfirmed"}));
+    assert_ne!(answered, held);
+    assert!(app.store.get(&answered).await.expect("get").is_none(), "the answer's reference is never stored");
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
+    // The address on file (A's) is told; B's address gets nothing it could not get otherwise.
+    let mails = app.mails();
+    let told: Vec<_> = mails[before..].iter().collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].to, "squatter@example.com");
+    assert!(told[0].subject.contains("有人使用您的居民身份证号再次申报") && told[0].subject.contains(&held));
+    assert!(told[0].text.contains("可以作废冒名的申报"));
+    // The form path answers the same page as a success.
+    let mut form = app.with_documents(&sample(3)).await;
+    form["submission_id"] = json!("form-try");
+    let page = app.post_form("/api/applications", &form_body(&form)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("申报已提交，请到邮箱确认"));
+
+    // The centre voids A's record with a reason; B applies again and is stored.
+    assert_eq!(app.post_form("/dashboard", "email=centre@example.gov.cn").await.status(), 200);
+    let centre = crate::helpers::link_in_mail(&app.mails(), "centre@example.gov.cn", "/dashboard/");
+    let no_reason = app.post_form(&format!("{centre}/void"), &format!("reference={held}&reason=")).await;
+    assert_eq!(no_reason.status(), 422);
+    let hohhot = crate::helpers::link_in_mail(
+        &{
+            assert_eq!(app.post_form("/dashboard", "email=hr-hohhot@example.gov.cn").await.status(), 200);
+            app.mails()
+        },
+        "hr-hohhot@example.gov.cn",
+        "/dashboard/",
+    );
+    let by_hr = app.post_form(&format!("{hohhot}/void"), &format!("reference={held}&reason=x")).await;
+    assert_eq!(by_hr.status(), 403, "only the centre voids");
+    let reason =
+        serde_urlencoded::to_string([("reference", held.as_str()), ("reason", "经核实，冒用他人居民身份证号")])
+            .expect("encode");
+    let voided = app.post_form(&format!("{centre}/void"), &reason).await;
+    assert_eq!(voided.status(), 303);
+    assert_eq!(voided.headers()["location"].to_str().expect("ascii"), format!("{centre}?voided={held}"));
+    let record = app.store.get(&held).await.expect("get").expect("kept");
+    assert_eq!(record.status, policy::Status::Voided);
+    let events = app.store.events(&held).await.expect("events");
+    let last = events.last().expect("event");
+    assert_eq!((last.kind, last.actor), (policy::EventKind::Voided, policy::Actor::Centre));
+    assert_eq!(last.comment.as_deref(), Some("经核实，冒用他人居民身份证号"));
+    let status = crate::helpers::submit(&app, 3).await;
+    let mine: Value = app.get_json(&status).await.json().await.expect("json");
+    assert_eq!(mine["status"], "unit_review");
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 2);
+}
+
+/// An application never confirmed lapses after `confirm_hours` and frees its number: the same
+/// person (from their own address this time) applies and is stored.
+#[tokio::test]
+async fn an_unconfirmed_application_lapses_and_frees_its_number() {
+    let app = spawn_app().await;
+    let mut wrong_address = sample(12);
+    wrong_address["email"] = json!("typo@example.com");
+    wrong_address["submission_id"] = json!("typo-12");
+    let first: Value = app.apply(&wrong_address).await.json().await.expect("json");
+    let lapsing = first["reference"].as_str().expect("reference").to_owned();
+    let confirm = crate::helpers::confirm_link(&app, &lapsing);
+    let hours_on = |hours: i64| {
+        spawn_with(Options {
+            clock: Clock::starting_at(crate::helpers::in_window() + time::Duration::hours(hours)),
+            store: Some(app.store.clone()),
+            ..Options::default()
+        })
+    };
+    // Within 48 hours the number is held.
+    let soon = hours_on(47).await;
+    let held: Value = soon.apply(&sample(12)).await.json().await.expect("json");
+    assert!(app.store.get(held["reference"].as_str().expect("ref")).await.expect("get").is_none());
+    // After them it lapses when the number is used again, and the new application is stored.
+    let later = hours_on(49).await;
+    let status = crate::helpers::submit(&later, 12).await;
+    assert_eq!(later.get_json(&status).await.json::<Value>().await.expect("json")["status"], "unit_review");
+    let old = app.store.get(&lapsing).await.expect("get").expect("kept");
+    assert_eq!(old.status, policy::Status::Voided);
+    assert_eq!(
+        app.store.events(&lapsing).await.expect("events").last().expect("event").kind,
+        policy::EventKind::Expired
+    );
+    // Its confirmation link no longer acts.
+    assert_eq!(later.post_form(&confirm, "").await.status(), 410);
 }
 
 #[tokio::test]
@@ -180,13 +321,12 @@ async fn the_honeypot_answers_success_and_stores_nothing() {
 async fn the_plain_form_redirects_to_a_confirmation() {
     let app = spawn_app().await;
     let response = app.post_form("/api/applications", &form_body(&app.with_documents(&sample(6)).await)).await;
-    assert_eq!(response.status(), 303);
-    let location = response.headers()["location"].to_str().expect("ascii").to_owned();
-    assert!(location.starts_with("/status/") && location.ends_with("?submitted=1"), "{location}");
-    let page = app.get(&location).await.text().await.expect("html");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("html");
     let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
-    assert!(page.contains("申报已提交") && page.contains(&reference), "{page}");
-    assert!(page.contains("applicant6@example.com"));
+    assert!(page.contains("申报已提交，请到邮箱确认") && page.contains(&reference), "{page}");
+    assert!(page.contains("确认邮件已发送至</dt><dd>applicant6@example.com</dd>"), "{page}");
+    assert!(!page.contains("/status/s."), "the status link reaches the applicant by mail only");
 }
 
 #[tokio::test]
@@ -236,8 +376,7 @@ async fn an_unreachable_store_is_a_clean_503_and_the_form_keeps_its_values() {
 #[tokio::test]
 async fn links_are_checked() {
     let app = spawn_app().await;
-    let body: Value = app.apply(&sample(9)).await.json().await.expect("json");
-    let status_path = TestApp::path_of(body["status_url"].as_str().expect("url"));
+    let status_path = crate::helpers::submit(&app, 9).await;
     assert_eq!(app.get(&status_path).await.status(), 200);
     // Tampered: one character of the signature changed.
     let mut tampered = status_path.clone();
@@ -299,6 +438,9 @@ impl handler::store::Applications for Colliding {
     }
     async fn get(&self, reference: &str) -> Result<Option<handler::store::Record>, handler::store::StoreError> {
         self.inner.get(reference).await
+    }
+    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, handler::store::StoreError> {
+        self.inner.identity_holder(round, id_hash).await
     }
     async fn list(
         &self,
@@ -374,6 +516,7 @@ async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_o
     assert_eq!(seen.last(), Some(&reference));
     assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
     let mails = app.mails();
-    assert_eq!(mails.len(), 2);
+    assert_eq!(mails.len(), 1, "the mail asking to confirm");
     assert!(mails.iter().all(|m| m.subject.contains(&reference)), "mails carry the reference that was stored");
+    assert!(crate::helpers::confirm_link(&app, &reference).contains(&reference));
 }

@@ -40,24 +40,35 @@ async fn smtp_down_then_up_delivers_each_mail_exactly_once() {
     assert_eq!(response.status(), 201);
     let reference =
         response.json::<serde_json::Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
-    assert_eq!(store.unsent_mail().await.expect("count"), 2);
+    assert_eq!(store.unsent_mail().await.expect("count"), 1, "the mail asking to confirm");
 
-    // The relay comes up; the next flush (after the backoff) delivers both, and later flushes nothing.
+    // The relay comes up; the next flush (after the backoff) delivers it, and later flushes nothing.
     let maildev = tokio::task::spawn_blocking(move || testkit::start_maildev(Some(smtp_port))).await.expect("maildev");
     let later = clock.now().unix_timestamp() + 600;
     let first = flush_outbox(store.as_ref(), mailer.as_ref(), later).await.expect("flush");
-    assert_eq!((first.sent, first.failed), (2, 0));
+    assert_eq!((first.sent, first.failed), (1, 0));
     for _ in 0..3 {
         let again = flush_outbox(store.as_ref(), mailer.as_ref(), later + 10_000).await.expect("flush");
         assert_eq!((again.sent, again.failed), (0, 0));
     }
     assert_eq!(store.unsent_mail().await.expect("count"), 0);
+    let delivered = testkit::maildev_wait(maildev.web_port, 1, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
 
-    let messages = testkit::maildev_wait(maildev.web_port, 2, Duration::from_secs(10)).await;
-    assert_eq!(messages.len(), 2, "{messages:?}");
+    // The applicant confirms from the delivered mail: the receipt and the unit's mail follow.
+    let confirm = testkit::link_with(&delivered[0].text, "/confirm/").expect("confirm link");
+    let confirmed = client
+        .post(format!("{address}{}", confirm.strip_prefix(BASE).expect("base")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(confirmed.status(), 200, "the status page after the 303");
+    let messages = testkit::maildev_wait(maildev.web_port, 3, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 3, "{messages:?}");
     let mut to: Vec<&str> = messages.iter().flat_map(|m| m.to.iter().map(String::as_str)).collect();
     to.sort();
-    assert_eq!(to, ["applicant1@example.com", "unit1@example.gov.cn"]);
+    assert_eq!(to, ["applicant1@example.com", "applicant1@example.com", "unit1@example.gov.cn"]);
     assert!(messages.iter().all(|m| m.subject.contains(&reference)), "{messages:?}");
 
     // The unit reviewer's link, taken from the delivered mail, opens the application.
@@ -120,22 +131,27 @@ async fn the_whole_journey_through_real_mail() {
         .json()
         .await
         .expect("json");
-    let status_path = body["status_url"].as_str().expect("url").strip_prefix(BASE).expect("base").to_owned();
-    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 2).await;
+    assert_eq!(body["status"], "unconfirmed");
+    // The applicant confirms from the mail; the answer leads to the status page.
+    let confirm = newest_link(maildev.web_port, "applicant7@example.com", "/confirm/", 1).await;
+    let confirmed = decide(&client, &address, &confirm, "").await;
+    assert_eq!(confirmed, 303);
+    let status_path = newest_link(maildev.web_port, "applicant7@example.com", "/status/", 3).await;
+    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 3).await;
     // The unit returns it; the applicant hears why, edits and resubmits.
     assert_eq!(decide(&client, &address, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await, 303);
-    let returned = testkit::maildev_wait(maildev.web_port, 3, Duration::from_secs(10)).await;
+    let returned = testkit::maildev_wait(maildev.web_port, 4, Duration::from_secs(10)).await;
     assert!(returned.iter().any(|m| m.to == ["applicant7@example.com"] && m.text.contains("请补充")));
     let mut form = testkit::sample_application(7);
     form["plan"] = "补充：学习内容为心血管介入和重症监护，回院后开展新技术。".into();
     let mut encoded = testkit::form_body(&form);
-    encoded.push_str("&decision=resubmit&version=2");
+    encoded.push_str("&decision=resubmit&version=3");
     assert_eq!(decide(&client, &address, &status_path, &encoded).await, 303);
 
     // The unit approves from the new mail, then HR from theirs.
-    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 5).await;
+    let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 6).await;
     assert_eq!(decide(&client, &address, &unit, "decision=approve").await, 303);
-    let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 7).await;
+    let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 8).await;
     // The stamped paper, by the code printed on it, before the recommendation.
     let print = client.get(format!("{address}{hr}/print")).send().await.expect("print").text().await.expect("html");
     let code = testkit::check_code(&print);
@@ -162,7 +178,7 @@ async fn the_whole_journey_through_real_mail() {
     assert_eq!(status["status"], "recommended");
     let kinds: Vec<&str> =
         status["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().expect("kind")).collect();
-    assert_eq!(kinds, ["submitted", "returned", "resubmitted", "approved", "paper_received", "approved"]);
+    assert_eq!(kinds, ["submitted", "confirmed", "returned", "resubmitted", "approved", "paper_received", "approved"]);
     let all = testkit::maildev_messages(maildev.web_port).await;
     let id = testkit::sample_application(7)["id_number"].as_str().expect("id").to_owned();
     assert!(all.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)), "full 身份证号 in mail");

@@ -5,14 +5,14 @@ use crate::http::extract::{Encoding, LenientForm, Negotiated, attachment_fields,
 use crate::http::{AppError, Offer, Page};
 use crate::views;
 use crate::views::FormState;
-use crate::workflow::{draft, links, submit};
+use crate::workflow::{draft, submit};
 use crate::{AppState, BODY_LIMIT, ids};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use policy::{ApplicationForm, AttachmentInput};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use policy::{ApplicationForm, AttachmentInput, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -73,33 +73,36 @@ pub async fn submit(
     };
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
-        return if json {
-            let reference = ids::new_reference(state.programme.round);
-            let status_url = links::absolute(&state, "/status/");
-            (
-                StatusCode::CREATED,
-                Json(serde_json::json!({"reference": reference, "status": "unit_review", "status_url": status_url})),
-            )
-                .into_response()
-        } else {
-            crate::http::Message::ok("申报已提交", "您的申报已提交。").into_response()
-        };
+        let reference = ids::new_reference(state.programme.round);
+        return accepted(&state, json, &reference, Status::Unconfirmed, &form);
     }
     match submit::accept(&state, &form).await {
-        Ok(done) => {
-            let status_path = links::status_path(&state, &done.reference);
-            if json {
-                let body = serde_json::json!({
-                    "reference": done.reference,
-                    "status": done.status.code(),
-                    "status_url": links::absolute(&state, &status_path),
-                });
-                (StatusCode::CREATED, [(header::LOCATION, status_path)], Json(body)).into_response()
-            } else {
-                Redirect::to(&format!("{status_path}?submitted=1")).into_response()
-            }
-        }
+        Ok(done) => accepted(&state, json, &done.reference, done.status, &form),
         Err(e) => refused(&state, json, AppError::from(e), &body, &form),
+    }
+}
+
+/// What the 已提交 page shows: the reference and where the confirmation mail went.
+#[derive(Serialize)]
+struct SubmittedPage<'a> {
+    reference: &'a str,
+    email: &'a str,
+    hours: u32,
+}
+
+/// The answer to a taken submission — and, the same, to one with a 身份证号 already held or to a
+/// bot: 201 `{reference, status}` for scripts, the page that asks to confirm by mail for the
+/// form. The status link reaches the applicant by mail only.
+fn accepted(state: &AppState, json: bool, reference: &str, status: Status, form: &ApplicationForm) -> Response {
+    if json {
+        let body = serde_json::json!({"reference": reference, "status": status.code()});
+        return (StatusCode::CREATED, Json(body)).into_response();
+    }
+    let email = form.email.as_deref().unwrap_or_default().trim();
+    let page = SubmittedPage { reference, email, hours: state.programme.confirm_hours };
+    match Page::typed("submitted.html", "申报已提交，请到邮箱确认", &page) {
+        Ok(page) => page.at("/apply/").into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -125,7 +128,8 @@ pub async fn check(State(state): State<AppState>, negotiated: Negotiated, header
     };
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
-        return crate::http::Message::ok("申报已提交", "您的申报已提交。").into_response();
+        let reference = ids::new_reference(state.programme.round);
+        return accepted(&state, false, &reference, Status::Unconfirmed, &form);
     }
     if form.submission_id.as_deref().is_none_or(str::is_empty) {
         form.submission_id = Some(ids::random_id());
@@ -190,9 +194,7 @@ pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): Lenien
         };
     }
     match submit::accept(&state, &form).await {
-        Ok(done) => {
-            Redirect::to(&format!("{}?submitted=1", links::status_path(&state, &done.reference))).into_response()
-        }
+        Ok(done) => accepted(&state, false, &done.reference, done.status, &form),
         Err(e) => refused(&state, false, AppError::from(e), &body, &form),
     }
 }

@@ -60,6 +60,9 @@ pub struct ShowQuery {
     /// After a paper receipt: its reference.
     #[serde(default)]
     paper: String,
+    /// After the centre voided an application: its reference.
+    #[serde(default)]
+    voided: String,
 }
 
 /// A status in the filter list.
@@ -98,6 +101,8 @@ struct DashboardPage<'a> {
     sent: bool,
     /// The application whose paper was just recorded: reference and name.
     paper_received: Option<(String, String)>,
+    /// The application the centre just voided: reference and name.
+    voided: Option<(String, String)>,
     filters: &'a Filters,
     statuses: Vec<StatusOption>,
     sorts: Vec<CodeOption<'static>>,
@@ -143,6 +148,10 @@ pub async fn show(
         paper_received: all
             .iter()
             .find(|r| !query.paper.is_empty() && r.reference == query.paper)
+            .map(|r| (r.reference.clone(), r.application.name.clone())),
+        voided: all
+            .iter()
+            .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
             .map(|r| (r.reference.clone(), r.application.name.clone())),
         filters: f,
         statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
@@ -262,6 +271,41 @@ pub async fn receive_paper(
         .await
         .map_err(back)?;
     Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response())
+}
+
+/// The centre's 作废 form.
+#[derive(Deserialize, Default)]
+pub struct VoidForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /dashboard/{token}/void`: the centre voids an application (a 身份证号 used by someone
+/// else, for instance) with a reason, audited; the number is freed. Back to the dashboard.
+pub async fn void(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<DashboardClaims>,
+    ClientAddr(client): ClientAddr,
+    LenientForm(form): LenientForm<VoidForm>,
+) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    let base = format!("/dashboard/{}", link.token);
+    let back = |e: AppError| e.offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() });
+    if audience != Audience::Centre {
+        return Err(back(AppError::new(
+            StatusCode::FORBIDDEN,
+            "not_allowed",
+            "不能作废",
+            "只有自治区人事人才公共服务中心可以作废申报。",
+        )));
+    }
+    let reference = form.reference.trim().to_ascii_uppercase();
+    let (record, events) = crate::workflow::load(&state, &reference).await.map_err(|e| back(e.into()))?;
+    crate::workflow::decide::void(&state, &record, &events, &form.reason, &client).await.map_err(|e| back(e.into()))?;
+    Ok(Redirect::to(&format!("{base}?voided={reference}")).into_response())
 }
 
 /// What the send confirmation shows: the rows that will go, and what is still under review.

@@ -1,6 +1,7 @@
 //! One module per resource; none imports another.
 
 pub mod applications;
+pub mod confirm;
 pub mod dashboard;
 pub mod eligibility;
 pub mod files;

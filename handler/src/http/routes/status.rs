@@ -19,10 +19,10 @@ use policy::{Action, Actor, ApplicationForm, Reason, StatusClaims};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `?submitted=1` after the no-JS form's redirect.
+/// `?confirmed=1` after the applicant confirmed their address.
 #[derive(Deserialize, Default)]
 pub struct StatusQuery {
-    submitted: Option<String>,
+    confirmed: Option<String>,
 }
 
 /// The edit form of a returned application, posting back to the status link with the version
@@ -57,7 +57,10 @@ struct StatusPage<'a> {
     version: u64,
     withdraw_url: String,
     next: NextStep,
-    submitted: bool,
+    /// Just confirmed: the unit has been mailed.
+    confirmed: bool,
+    /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
+    confirm_url: Option<String>,
     email: &'a str,
     files_base: String,
     print_url: String,
@@ -70,7 +73,7 @@ fn status_page(
     events: &[Event],
     values: BTreeMap<String, String>,
     errors: &[Reason],
-    submitted: bool,
+    confirmed: bool,
 ) -> Result<Page, AppError> {
     let can = |action| policy::step(record.status, Actor::Applicant, action).is_some();
     let can_resubmit = can(Action::Resubmit);
@@ -94,7 +97,9 @@ fn status_page(
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
         next: views::next_step(&state.programme, record, workflow::paper::state(state, record, events)),
-        submitted,
+        confirmed,
+        confirm_url: (record.status == policy::Status::Unconfirmed && !decide::lapsed(state, record))
+            .then(|| workflow::links::confirm_path(state, &record.reference)),
         email: record.application.email.as_str(),
         files_base: format!("/status/{token}/files"),
         print_url: format!("/status/{token}/print"),
@@ -116,7 +121,7 @@ pub async fn show(
         return Ok(Json(RecordJson::of(&record, &events)).into_response());
     }
     let values = prefill(&record);
-    Ok(status_page(&state, &link.token, &record, &events, values, &[], query.submitted.is_some())?.into_response())
+    Ok(status_page(&state, &link.token, &record, &events, values, &[], query.confirmed.is_some())?.into_response())
 }
 
 /// The edit form's values: the application as it stands, without the 身份证号 (no page carries it

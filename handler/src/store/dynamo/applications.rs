@@ -240,6 +240,20 @@ impl Applications for DynamoStore {
         out.map(|item| decode(get_s(&item, "record")?)).transpose()
     }
 
+    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(identity_key(round, id_hash)))
+            .key("sk", s("IDN"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.item.map(|item| get_s(&item, "reference").map(str::to_owned)).transpose()
+    }
+
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {
         let mut records = match scope {
             Some(scope) => self.query_records("gsi1", scope_key(round, scope)).await?,

@@ -148,6 +148,23 @@ impl Applications for SqliteStore {
         .await
     }
 
+    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError> {
+        let id_hash = id_hash.to_owned();
+        self.with(move |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT reference FROM applications WHERE round = ?1 AND id_hash = ?2 AND status NOT IN ({})",
+                    super::released_statuses()
+                ),
+                params![round, id_hash],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+        .await
+    }
+
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {
         let scope = scope.map(|s| s.key().to_owned());
         self.with(move |conn| {

@@ -133,9 +133,12 @@ pub(super) fn released_statuses() -> String {
 }
 
 /// One application per person and round, among the records that still hold their number.
+/// Rebuilt at every start, so a status added to the released ones (voided) takes effect on a
+/// data folder made before it.
 fn identity_index() -> String {
     format!(
-        "CREATE UNIQUE INDEX IF NOT EXISTS applications_identity ON applications (round, id_hash)
+        "DROP INDEX IF EXISTS applications_identity;
+         CREATE UNIQUE INDEX applications_identity ON applications (round, id_hash)
          WHERE status NOT IN ({});",
         released_statuses()
     )

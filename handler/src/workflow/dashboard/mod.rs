@@ -114,13 +114,18 @@ pub async fn send_links(state: &AppState, email: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The audience's applications of this round, oldest first.
+/// The audience's applications of this round, oldest first. HR sees an application once its
+/// applicant has confirmed it; the centre sees every one (and may void any).
 pub async fn records(state: &AppState, audience: &Audience) -> Result<Vec<Record>, Error> {
     let scope = match audience {
         Audience::Hr(scope) => Some(scope),
         Audience::Centre => None,
     };
-    Ok(state.store.list(state.programme.round, scope).await?)
+    let mut records = state.store.list(state.programme.round, scope).await?;
+    if scope.is_some() {
+        records.retain(|r| r.status != policy::Status::Unconfirmed);
+    }
+    Ok(records)
 }
 
 /// The 汇总表 of an audience on today's date: the recommended applications (and those decided by
