@@ -130,12 +130,14 @@ fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
     }
     let bytes: [u8; 32] = rand::random();
     let key = hex::encode(bytes);
-    std::fs::write(&path, format!("{key}\n")).with_context(|| format!("writing {}", path.display()))?;
+    // Made readable by its owner only from the first byte, and never over a file already there.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok();
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     println!("created a signing key in {}", path.display());
     Ok(key.into_bytes())
 }
@@ -147,6 +149,13 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     println!("{report}");
     let data = resolve(root, data);
     std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;
+    // Applications, mail and uploads live here: the owner's only (fail closed).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private (mode 0700)", data.display()))?;
+    }
     let clock = match now {
         Some(t) => handler::Clock::starting_at(t),
         None => handler::Clock::system(),

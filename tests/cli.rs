@@ -119,4 +119,37 @@ fn serve_builds_and_answers_then_says_the_window_state() {
     child.wait().ok();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("{\"status\":\"ok\"}"), "{response}");
+    // After the first start the data is its owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| {
+            std::fs::metadata(dir.path().join("data").join(name)).expect(name).permissions().mode() & 0o777
+        };
+        assert_eq!(mode(""), 0o700, "the data folder");
+        assert_eq!(mode("secret.key"), 0o600, "the key file");
+        for file in ["tepei.sqlite3", "tepei.sqlite3-wal", "tepei.sqlite3-shm"] {
+            assert_eq!(mode(file), 0o600, "{file}");
+        }
+    }
+}
+
+/// Previous link keys that are short or name one id twice stop the start, naming the variable.
+#[test]
+fn serve_refuses_bad_previous_keys_at_start() {
+    let dir = fixture();
+    let long = "x".repeat(40);
+    for keys in [format!("k0:{}", "x".repeat(20)), format!("k0:{long},k0:{long}")] {
+        let out = tepei()
+            .args(["--root"])
+            .arg(dir.path())
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir.path().join("data"))
+            .env("TEPEI_PREVIOUS_KEYS", &keys)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{keys}: started");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("TEPEI_PREVIOUS_KEYS"), "{keys}: {err}");
+    }
 }

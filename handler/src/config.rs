@@ -44,6 +44,29 @@ pub struct Settings {
     pub task_secret: String,
 }
 
+/// `TEPEI_PREVIOUS_KEYS` read: `id:secret` pairs, each secret at least 32 characters, each id
+/// once and none the current key's (`current_id`); anything else stops the start, naming the
+/// variable.
+pub fn previous_keys(text: &str, current_id: &str) -> Result<Vec<(String, String)>, StartError> {
+    let refuse = |why: String| StartError(format!("TEPEI_PREVIOUS_KEYS: {why}"));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (id, key) = pair.split_once(':').ok_or_else(|| refuse("expected id:secret pairs".into()))?;
+        let (id, key) = (id.trim(), key.trim());
+        if id.is_empty() {
+            return Err(refuse("a key without its id".into()));
+        }
+        if key.len() < 32 {
+            return Err(refuse(format!("the key of id {id} is shorter than 32 characters")));
+        }
+        if id == current_id || out.iter().any(|(seen, _)| seen == id) {
+            return Err(refuse(format!("key id {id} appears twice (each id names one key)")));
+        }
+        out.push((id.to_owned(), key.to_owned()));
+    }
+    Ok(out)
+}
+
 impl Settings {
     /// Settings with the default lifetimes (review links 14 days, status links 400 days).
     pub fn new(public_base_url: &str, key_id: &str, secret: &[u8]) -> Self {
@@ -85,11 +108,8 @@ impl Settings {
         let key_id = var("TEPEI_KEY_ID").unwrap_or_else(|| "k1".into());
         let mut settings = Self::new(base, &key_id, secret);
         if let Some(previous) = var("TEPEI_PREVIOUS_KEYS") {
-            for pair in previous.split(',') {
-                let (id, key) = pair
-                    .split_once(':')
-                    .ok_or_else(|| StartError("TEPEI_PREVIOUS_KEYS: expected id:secret pairs".into()))?;
-                settings.signer = settings.signer.with_previous(id.trim(), key.trim().as_bytes());
+            for (id, key) in previous_keys(&previous, &key_id)? {
+                settings.signer = settings.signer.with_previous(&id, key.as_bytes());
             }
         }
         if let Some(hash) = var("TEPEI_HASH_SECRET") {
@@ -238,4 +258,26 @@ pub(crate) fn aws_region_set() -> bool {
 /// Whether the Lambda should log JSON lines (`LOG_FORMAT=json`, the default on Lambda).
 pub fn json_logs() -> bool {
     var("LOG_FORMAT").is_none_or(|v| v == "json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::previous_keys;
+
+    #[test]
+    fn previous_keys_are_long_and_named_once() {
+        let long = "x".repeat(32);
+        let keys = previous_keys(&format!(" k0:{long} , k00:{long}"), "k1").expect("good");
+        assert_eq!(keys.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["k0", "k00"]);
+        for bad in [
+            format!("k0:{}", "x".repeat(31)),
+            format!("k0:{long},k0:{long}"),
+            format!("k1:{long}"),
+            format!(":{long}"),
+            "k0".to_owned(),
+        ] {
+            let err = previous_keys(&bad, "k1").expect_err(&bad).to_string();
+            assert!(err.contains("TEPEI_PREVIOUS_KEYS"), "{err}");
+        }
+    }
 }

@@ -75,7 +75,10 @@ pub fn app(state: AppState) -> Router {
             post(routes::uploads::local).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         );
     let upload_origin = state.blobs.as_ref().and_then(|b| b.upload_origin());
-    let csp = http::headers::csp(upload_origin.as_deref());
+    let policy = http::headers::Policy {
+        csp: http::headers::csp(upload_origin.as_deref()),
+        hsts: state.settings.public_base_url.starts_with("https://"),
+    };
     let pages = state.pages.clone();
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(http::statics::service(dir)),
@@ -85,7 +88,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(pages, http::page::render_pages))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     http::trace::layer(router)
-        .layer(axum::middleware::from_fn_with_state(csp, http::headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(policy, http::headers::security_headers))
         .with_state(state)
 }
 

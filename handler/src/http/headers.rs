@@ -18,10 +18,22 @@ pub fn csp(upload_origin: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CSP))
 }
 
-/// Adds the security headers unless a route already set them; `csp` from [`csp`].
-pub async fn security_headers(State(csp): State<HeaderValue>, request: Request, next: Next) -> Response {
+/// What [`security_headers`] adds that depends on the deployment.
+#[derive(Clone)]
+pub struct Policy {
+    /// From [`csp`].
+    pub csp: HeaderValue,
+    /// Browsers are told to use HTTPS only (the public base URL is https).
+    pub hsts: bool,
+}
+
+/// A year of HTTPS only, for the host alone (other hosts of the domain are not ours to bind).
+pub const HSTS: &str = "max-age=31536000";
+
+/// Adds the security headers unless a route already set them.
+pub async fn security_headers(State(policy): State<Policy>, request: Request, next: Next) -> Response {
     // Pages behind links carry personal data: never kept by a shared or back-button cache.
-    let private = ["/status/", "/review/", "/dashboard/", "/verify/", "/api/"]
+    let private = ["/status/", "/review/", "/dashboard/", "/verify/", "/confirm/", "/api/"]
         .iter()
         .any(|prefix| request.uri().path().starts_with(prefix));
     let mut response = next.run(request).await;
@@ -29,7 +41,10 @@ pub async fn security_headers(State(csp): State<HeaderValue>, request: Request, 
     if private {
         headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
     }
-    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy.csp);
+    if policy.hsts {
+        headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
+    }
     let fixed: [(HeaderName, &str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),

@@ -35,16 +35,38 @@ pub trait Mailer: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// The message for `mail`, sent as `from`.
+/// `Auto-Submitted: auto-generated` (RFC 3834): no out-of-office or other robot answers it.
+#[derive(Clone, Debug)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// The message for `mail`, sent as `from`: marked as sent by a machine, replies to the centre.
 fn message(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
     let to: Mailbox = mail.to.parse().map_err(|e| MailError::Message(format!("bad recipient: {e}")))?;
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&mail.subject)
         .message_id(Some(format!("<{}@tepei>", mail.id)))
-        .multipart(body(mail)?)
-        .map_err(|e| MailError::Message(e.to_string()))
+        .header(AutoSubmitted);
+    if let Some(reply_to) = &mail.reply_to {
+        let reply_to: Mailbox = reply_to.parse().map_err(|e| MailError::Message(format!("bad reply-to: {e}")))?;
+        builder = builder.reply_to(reply_to);
+    }
+    builder.multipart(body(mail)?).map_err(|e| MailError::Message(e.to_string()))
 }
 
 /// Text and HTML alternatives, followed by any attached files.

@@ -137,6 +137,9 @@ pub struct Mail {
     /// Files attached (the 汇总表 sent to the centre).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<MailFile>,
+    /// Where a reply goes (the centre), if not to the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 /// A file attached to a mail.

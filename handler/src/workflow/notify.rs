@@ -8,27 +8,54 @@ use crate::{AppState, ids};
 use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
 
-/// Renders a mail from `mail/{name}.txt` and `.html`.
+/// Why each kind of recipient gets mail, as every mail's footer says.
+const TO_APPLICANT: &str = "本邮箱是这份特培申报的申报人邮箱";
+const TO_UNCONFIRMED: &str = "有人在特培申报表中把本邮箱填写为申报人邮箱";
+const TO_UNIT: &str = "申报人在申报表中把本邮箱填写为所在单位审核人邮箱";
+const TO_HR: &str = "本邮箱是本站登记的盟市人力资源社会保障部门或厅局（高校）审核人邮箱";
+const TO_CENTRE: &str = "本邮箱是自治区人事人才公共服务中心接收汇总表的邮箱";
+const TO_REVIEWER: &str = "本邮箱是本站登记的审核人邮箱，有人在本站为它申请了审核工作台链接";
+
+/// The reason a reviewer of `stage` is mailed.
+fn to_reviewer(stage: Actor) -> &'static str {
+    if stage == Actor::Unit { TO_UNIT } else { TO_HR }
+}
+
+/// Renders a mail from `mail/{name}.txt` and `.html`, with the footer every mail carries: who
+/// sent it, why this address got it, and that a reply reaches the centre (its Reply-To).
 fn compose<C: Serialize>(
     state: &AppState,
     name: &str,
     to: &str,
+    why: &str,
     subject: String,
     reference: &str,
     context: &C,
 ) -> Result<Mail, Error> {
+    let p = &state.programme;
     let context = tera::Context::from_serialize(context)?;
     let render = |ext: &str| state.pages.render_bare(&format!("mail/{name}.{ext}"), &context);
+    let footer = format!(
+        "本邮件由{}特培申报系统自动发送。您收到本邮件，是因为{why}。回复本邮件将送达{}。",
+        p.notice_issuer, p.centre.name
+    );
+    let html = render("html")?;
+    let html_footer =
+        format!("<hr><p style=\"color:#4a4a4a;font-size:90%\">{}</p>\n</body>", tera::escape_html(&footer));
     Ok(Mail {
         id: ids::random_id(),
         reference: reference.to_owned(),
         to: to.to_owned(),
         subject,
-        text: render("txt")?,
-        html: render("html")?,
+        text: format!("{}\n--\n{footer}\n", render("txt")?.trim_end()),
+        html: match html.rfind("</body>") {
+            Some(at) => format!("{}{html_footer}{}", &html[..at], &html[at + "</body>".len()..]),
+            None => format!("{html}{html_footer}"),
+        },
         created_at: views::rfc3339(state.clock.now()),
         attempts: 0,
         files: Vec::new(),
+        reply_to: Some(p.centre.email.clone()),
     })
 }
 
@@ -62,7 +89,7 @@ pub fn to_confirm(state: &AppState, record: &Record) -> Result<Mail, Error> {
         issuer: &p.notice_issuer,
     };
     let subject = format!("【特培申报】请确认邮箱，完成申报 {reference}");
-    compose(state, "confirm_applicant", record.application.email.as_str(), subject, reference, &context)
+    compose(state, "confirm_applicant", record.application.email.as_str(), TO_UNCONFIRMED, subject, reference, &context)
 }
 
 /// What the mail to the address on file shows when its 身份证号 is used again.
@@ -88,7 +115,7 @@ pub fn tried_again(state: &AppState, holder: &Record) -> Result<Mail, Error> {
         issuer: &p.notice_issuer,
     };
     let subject = format!("【特培申报】有人使用您的居民身份证号再次申报 {reference}");
-    compose(state, "tried_again", holder.application.email.as_str(), subject, reference, &context)
+    compose(state, "tried_again", holder.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
 }
 
 /// What the submission mails show.
@@ -139,6 +166,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
             state,
             "submitted_applicant",
             a.email.as_str(),
+            TO_APPLICANT,
             format!("【特培申报】已收到您的申报 {reference}"),
             reference,
             &context,
@@ -147,6 +175,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
             state,
             "submitted_unit",
             a.unit_reviewer_email.as_str(),
+            TO_UNIT,
             format!("【特培申报】请审核{}申报 {reference}", whose(Actor::Unit, a)),
             reference,
             &context,
@@ -216,13 +245,14 @@ pub fn decided(
         deadline: None,
     };
     let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
-    let mut mails = vec![compose(state, "decision_applicant", a.email.as_str(), subject, reference, &context)?];
+    let mut mails =
+        vec![compose(state, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
     if let Some((to, stage)) = next {
         context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
         context.deadline = views::time_left(p, stage, state.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
         let subject = format!("【特培申报】请{}{}申报 {reference}", stage.asked_to(), whose(stage, a));
-        mails.push(compose(state, "review_request", &to, subject, reference, &context)?);
+        mails.push(compose(state, "review_request", &to, to_reviewer(stage), subject, reference, &context)?);
     }
     // A withdrawal: the reviewer whose turn it was (for a recommendation, the body that made it).
     let told = match action {
@@ -234,7 +264,7 @@ pub fn decided(
     {
         let who = if reviewer == Actor::Unit { "申报人" } else { a.name.as_str() };
         let subject = format!("【特培申报】{who}已撤回申报 {reference}");
-        mails.push(compose(state, "withdrawn_reviewer", &to, subject, reference, &context)?);
+        mails.push(compose(state, "withdrawn_reviewer", &to, to_reviewer(reviewer), subject, reference, &context)?);
     }
     Ok(mails)
 }
@@ -248,12 +278,19 @@ struct LinkAgain<'a> {
     issuer: &'a str,
 }
 
-/// A link sent again (`purpose` says what it opens) to the address already on file.
-pub fn link_again(state: &AppState, record: &Record, to: &str, purpose: &str, path: &str) -> Result<Mail, Error> {
+/// A link sent again (`purpose` says what it opens) to the address of `whose` already on file.
+pub fn link_again(
+    state: &AppState,
+    record: &Record,
+    (to, whose): (&str, Actor),
+    purpose: &str,
+    path: &str,
+) -> Result<Mail, Error> {
     let reference = &record.reference;
     let context =
         LinkAgain { reference, purpose, link: links::absolute(state, path), issuer: &state.programme.notice_issuer };
-    compose(state, "link_again", to, format!("【特培申报】{purpose} {reference}"), reference, &context)
+    let why = if whose == Actor::Applicant { TO_APPLICANT } else { to_reviewer(whose) };
+    compose(state, "link_again", to, why, format!("【特培申报】{purpose} {reference}"), reference, &context)
 }
 
 /// One dashboard a mail links to.
@@ -277,7 +314,15 @@ pub fn dashboard_links(state: &AppState, to: &str, links: &[DashboardLink]) -> R
     let first = links.first().map(|l| l.name.as_str()).unwrap_or_default();
     let context =
         DashboardLinks { links, days: links::DASHBOARD_TTL.whole_days(), issuer: &state.programme.notice_issuer };
-    compose(state, "dashboard_link", to, format!("【特培申报】{first}申报汇总查看链接"), "dashboard", &context)
+    compose(
+        state,
+        "dashboard_link",
+        to,
+        TO_REVIEWER,
+        format!("【特培申报】{first}申报汇总查看链接"),
+        "dashboard",
+        &context,
+    )
 }
 
 #[derive(Serialize)]
@@ -305,7 +350,8 @@ pub fn summary(
     let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
     let again = if since.is_some() { "（更新）" } else { "" };
     let subject = format!("【特培申报】{scope_name}{}{again}（{count}人）", table.title);
-    let mut mail = compose(state, "summary", &p.centre.email, subject, &format!("summary-{scope_id}"), &context)?;
+    let mut mail =
+        compose(state, "summary", &p.centre.email, TO_CENTRE, subject, &format!("summary-{scope_id}"), &context)?;
     mail.files.push(MailFile {
         name: file_name,
         content_type: crate::views::XLSX_TYPE.to_owned(),

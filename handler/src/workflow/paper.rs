@@ -80,7 +80,9 @@ pub fn read_code<'a>(state: &AppState, code: &'a str) -> Option<(&'a str, &'a st
     let well_formed = reference.len() <= 20
         && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && printed.len() == HASH_DIGITS
-        && printed.bytes().all(|b| b.is_ascii_hexdigit());
+        && printed.bytes().all(|b| b.is_ascii_hexdigit())
+        // Exactly as printed: a shorter check would be a shorter guess.
+        && check.len() == CHECK_DIGITS;
     (well_formed && policy::keyed_hash_starts_with(&state.settings.secret, &["verify", reference, printed], check))
         .then_some((reference, printed))
 }

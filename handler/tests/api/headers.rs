@@ -1,6 +1,6 @@
 //! Security headers on every kind of response.
 
-use crate::helpers::{spawn_app, spawn_app_with_site};
+use crate::helpers::{Options, spawn_app, spawn_app_with_site, spawn_with};
 
 fn assert_secure(response: &reqwest::Response) {
     let h = response.headers();
@@ -9,6 +9,7 @@ fn assert_secure(response: &reqwest::Response) {
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["strict-transport-security"], "max-age=31536000", "the public base URL is https");
 }
 
 #[tokio::test]
@@ -22,4 +23,7 @@ async fn api_errors_and_pages_carry_security_headers() {
     let site = spawn_app_with_site().await;
     assert_secure(&site.get("/").await);
     assert_secure(&site.get("/missing/").await);
+    // Served over plain http (a trial on a LAN): no HSTS, which would lock browsers out.
+    let plain = spawn_with(Options { base: "http://192.168.1.20:3000", ..Options::default() }).await;
+    assert!(plain.get("/api/health").await.headers().get("strict-transport-security").is_none());
 }

@@ -41,6 +41,8 @@ pub struct Sent {
     pub html: String,
     /// Attached files: content type and bytes.
     pub files: Vec<(String, Vec<u8>)>,
+    /// Every header, by lower-case name, as written.
+    pub headers: std::collections::HashMap<String, String>,
 }
 
 impl TestApp {
@@ -194,6 +196,7 @@ fn parse_eml(text: &str) -> Sent {
         text: part("text/plain"),
         html: part("text/html"),
         files,
+        headers,
     }
 }
 
@@ -206,11 +209,20 @@ pub struct Options {
     pub blobs: Option<Arc<dyn handler::blobs::Blobs>>,
     /// Rules other than the embedded programme's (smaller quotas).
     pub programme: Option<policy::Programme>,
+    /// The public base URL links are built on.
+    pub base: &'static str,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { clock: Clock::starting_at(in_window()), store: None, site: false, blobs: None, programme: None }
+        Self {
+            clock: Clock::starting_at(in_window()),
+            store: None,
+            site: false,
+            blobs: None,
+            programme: None,
+            base: BASE,
+        }
     }
 }
 
@@ -222,7 +234,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     };
     let outbox = dir.path().join("outbox");
     let mailer = FileMailer::new(&outbox, "特培申报 <noreply@example.gov.cn>").expect("mailer");
-    let settings = Settings::new(BASE, "k1", b"test key that is long enough for hmac");
+    let settings = Settings::new(options.base, "k1", b"test key that is long enough for hmac");
     let task_secret = settings.task_secret.clone();
     let mut state = AppState::new(options.clock, store.clone(), settings)
         .expect("state")

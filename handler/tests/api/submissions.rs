@@ -86,6 +86,19 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     assert!(html.contains("乌力吉") && html.contains("1501**********") && !html.contains(&id));
     assert!(html.contains("单位审核中"));
 
+    // Every mail says it is a machine's, who sent it and why it came, and replies reach the centre.
+    for mail in &mails {
+        assert_eq!(mail.headers.get("auto-submitted").map(String::as_str), Some("auto-generated"), "{}", mail.subject);
+        assert!(mail.headers["reply-to"].contains("1819448970@qq.com"), "{:?}", mail.headers);
+        assert!(!mail.headers.contains_key("list-unsubscribe"));
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("本邮件由内蒙古自治区人力资源和社会保障厅特培申报系统自动发送"), "{part}");
+            assert!(part.contains("您收到本邮件，是因为"), "{part}");
+        }
+    }
+    assert!(unit.text.contains("是因为申报人在申报表中把本邮箱填写为所在单位审核人邮箱"));
+    assert!(mails[0].text.contains("是因为有人在特培申报表中把本邮箱填写为申报人邮箱"));
+
     // Confirmed again: the same place, nothing changes.
     let again = app.post_form(&confirm, "").await;
     assert_eq!(again.status(), 303);

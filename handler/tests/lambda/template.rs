@@ -168,6 +168,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
         created_at: "2025-03-15T01:00:00Z".into(),
         attempts: 0,
         files: Vec::new(),
+        reply_to: None,
     };
     l.store.enqueue(&[waiting]).await.expect("enqueue");
     use tower::ServiceExt;

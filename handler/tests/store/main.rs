@@ -90,6 +90,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         created_at: format!("2025-03-15T01:00:{i:02}Z"),
         attempts: 0,
         files: Vec::new(),
+        reply_to: None,
     }
 }
 

@@ -42,7 +42,7 @@ pub async fn status_link(State(state): State<AppState>, form: SmallForm<Lookup>)
     {
         let path = links::status_path(&state, &record.reference);
         let to = record.application.email.to_string();
-        let mail = notify::link_again(&state, &record, &to, "查看申报进度", &path)?;
+        let mail = notify::link_again(&state, &record, (&to, policy::Actor::Applicant), "查看申报进度", &path)?;
         state.store.enqueue(&[mail]).await.map_err(workflow::Error::from)?;
         state.mail_queued().await;
         tracing::info!(reference = %record.reference, "status link sent again");

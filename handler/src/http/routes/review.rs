@@ -339,7 +339,7 @@ pub async fn renew(State(state): State<AppState>, Path(token): Path<String>) -> 
         && state.limiter.allow(&format!("renew:{}:{}", record.reference, claims.stage.code()))
     {
         let path = links::review_path(&state, &record.reference, claims.stage, record.version);
-        let mail = notify::link_again(&state, &record, &to, "查看申报表并审核", &path)?;
+        let mail = notify::link_again(&state, &record, (&to, claims.stage), "查看申报表并审核", &path)?;
         state.store.enqueue(&[mail]).await.map_err(workflow::Error::from)?;
         state.mail_queued().await;
         tracing::info!(reference = %record.reference, stage = claims.stage.code(), "review link renewed");

@@ -124,6 +124,30 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(internal)
 }
 
+/// The database file readable by its owner only (mode 0600), created so if new; SQLite gives
+/// its `-wal` and `-shm` files the database file's mode, and any already there are set too.
+fn private_files(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| StoreError::Unavailable(format!("{}: {e}", file.display())))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The statuses whose records no longer hold their 身份证号 for the round, as an SQL list
 /// (`'withdrawn'`).
 pub(super) fn released_statuses() -> String {
@@ -171,6 +195,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 impl SqliteStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        private_files(path)?;
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
         migrate(&conn)?;
