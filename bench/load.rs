@@ -26,6 +26,7 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let _dynamo;
     let mut env = vec![("RUST_LOG", "warn".to_owned())];
+    env.extend(testkit::load::load_env());
     if store == "dynamodb" {
         let service =
             tokio::task::spawn_blocking(|| testkit::start_dynamodb_local(None)).await.map_err(|e| e.to_string())?;

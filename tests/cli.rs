@@ -153,3 +153,30 @@ fn serve_refuses_bad_previous_keys_at_start() {
         assert!(err.contains("TEPEI_PREVIOUS_KEYS"), "{keys}: {err}");
     }
 }
+
+/// `GET path` on `port` (HTTP/1.1, the connection closed after): the status line's code.
+fn get_status(port: u16, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status code")
+}
+
+/// Two `serve` processes on one data folder share its SQLite file, and so share the limits: the
+/// 121st look-up of the hour from one address is refused by whichever process gets it.
+#[test]
+fn two_serve_processes_on_one_data_folder_share_the_rate_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let bin = Path::new(env!("CARGO_BIN_EXE_tepei"));
+    let first = testkit::start_serve(bin, &data, &[]);
+    let second = testkit::start_serve(bin, &data, &[]);
+    for i in 0..120 {
+        let port = if i % 2 == 0 { first.port } else { second.port };
+        assert_eq!(get_status(port, "/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab"), 404, "look-up {}", i + 1);
+    }
+    assert_eq!(get_status(first.port, "/verify/anything"), 429);
+    assert_eq!(get_status(second.port, "/verify/anything"), 429);
+}

@@ -15,6 +15,7 @@ fn tepei() -> &'static Path {
 
 fn dynamo_env(port: u16) -> Vec<(&'static str, String)> {
     let mut env = testkit::load::dynamodb_env(port);
+    env.extend(testkit::load::load_env());
     env.push(("RUST_LOG", "error".to_owned()));
     env
 }
@@ -113,7 +114,8 @@ async fn smtp_down_for_the_whole_run_then_each_mail_delivered_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let smtp_port = testkit::free_port();
-    let env = [("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")), ("RUST_LOG", "error".to_owned())];
+    let mut env = vec![("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")), ("RUST_LOG", "error".to_owned())];
+    env.extend(testkit::load::load_env());
     let serve = testkit::start_serve(tepei(), &data, &env);
     let address = format!("http://127.0.0.1:{}", serve.port);
 

@@ -42,6 +42,9 @@ pub struct Settings {
     pub status_ttl: time::Duration,
     /// Guards `POST /api/tasks/flush-outbox`.
     pub task_secret: String,
+    /// Multiplies every rate limit (`RATE_LIMIT_SCALE`, default 1): only for load tests, which
+    /// send thousands of applications from one address.
+    pub limit_scale: u32,
 }
 
 /// `TEPEI_PREVIOUS_KEYS` read: `id:secret` pairs, each secret at least 32 characters, each id
@@ -77,6 +80,7 @@ impl Settings {
             review_ttl: time::Duration::days(14),
             status_ttl: time::Duration::days(400),
             task_secret: policy::keyed_hash(secret, &["task-secret"]),
+            limit_scale: 1,
         }
     }
 
@@ -84,7 +88,7 @@ impl Settings {
     /// characters), `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
     /// (`id:secret,id:secret`, still accepted after rotation), `TEPEI_HASH_SECRET` (the key of the
     /// keyed hashes, kept across rotations; default the link key), `REVIEW_LINK_DAYS` (default 14)
-    /// and `TASK_SECRET` (default derived from the key).
+    /// `TASK_SECRET` (default derived from the key) and `RATE_LIMIT_SCALE` (load tests only).
     pub fn from_env() -> Result<Self, StartError> {
         let secret = required("TEPEI_SECRET")?;
         if secret.len() < 32 {
@@ -124,6 +128,13 @@ impl Settings {
         }
         if let Some(task) = var("TASK_SECRET") {
             settings.task_secret = task;
+        }
+        if let Some(scale) = var("RATE_LIMIT_SCALE") {
+            settings.limit_scale = scale
+                .parse()
+                .ok()
+                .filter(|s| *s >= 1)
+                .ok_or_else(|| StartError("RATE_LIMIT_SCALE must be a whole number of at least 1".into()))?;
         }
         Ok(settings)
     }

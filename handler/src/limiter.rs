@@ -1,50 +1,68 @@
-//! A small in-process rate limit for mail a stranger can trigger (a link sent again). Per
-//! process: on AWS each warm Lambda keeps its own, which still bounds what one can send.
+//! Rate limits kept in the store (fixed windows, [`crate::store::Counters`]), so that they hold
+//! across `serve` processes sharing a data folder and across Lambda instances. What is counted
+//! (a client address, a recipient) is hashed with the keyed hash before it reaches the store.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::AppState;
+use crate::workflow::Error;
 
-/// At most one event per key per interval.
-pub struct Limiter {
-    every: Duration,
-    last: Mutex<HashMap<String, Instant>>,
+/// At most `max` events per `window` seconds for one subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Names the counter (and keeps limits apart).
+    pub name: &'static str,
+    /// Events allowed in a window.
+    pub max: u32,
+    /// The window, in seconds.
+    pub window: i64,
 }
 
-impl Limiter {
-    /// A limiter allowing one event per `every` for each key.
-    pub fn new(every: Duration) -> Self {
-        Self { every, last: Mutex::new(HashMap::new()) }
-    }
+/// Submissions (and 核对信息 pages) from one client address: a hospital or a county office
+/// behind one address may send many, a script more.
+pub const SUBMIT_PER_CLIENT: Limit = Limit { name: "submit-client", max: 120, window: 3600 };
+/// Submissions naming one applicant address.
+pub const SUBMIT_PER_ADDRESS: Limit = Limit { name: "submit-address", max: 10, window: 3600 };
+/// Upload slots for one client address.
+pub const UPLOAD_PER_CLIENT: Limit = Limit { name: "upload-client", max: 300, window: 3600 };
+/// Links asked to be sent again (status, review, dashboard) from one client address.
+pub const RESEND_PER_CLIENT: Limit = Limit { name: "resend-client", max: 30, window: 3600 };
+/// Mail a stranger can trigger to one recipient (a link sent again, a dashboard link, word that
+/// a 身份证号 was used again): one per ten minutes.
+pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, window: 600 };
+/// `/verify` look-ups from one client address.
+pub const VERIFY_PER_CLIENT: Limit = Limit { name: "verify-client", max: 120, window: 3600 };
 
-    /// Whether `key` may act now (and records it if so).
-    pub fn allow(&self, key: &str) -> bool {
-        let Ok(mut last) = self.last.lock() else { return false };
-        let now = Instant::now();
-        if last.len() > 10_000 {
-            last.retain(|_, at| now.duration_since(*at) < self.every);
-        }
-        match last.get(key) {
-            Some(at) if now.duration_since(*at) < self.every => false,
-            _ => {
-                last.insert(key.to_owned(), now);
-                true
-            }
+/// Counts one event of `subject` under `limit`: `Ok(true)` within it, `Ok(false)` over it.
+pub async fn allow(state: &AppState, limit: Limit, subject: &str) -> Result<bool, Error> {
+    Ok(count(state, limit, subject).await?.is_none())
+}
+
+/// Counts one event of `subject` under `limit`; over it, [`Error::TooMany`] with the seconds
+/// until the window ends.
+pub async fn check(state: &AppState, limit: Limit, subject: &str) -> Result<(), Error> {
+    match count(state, limit, subject).await? {
+        None => Ok(()),
+        Some(retry_after) => {
+            tracing::warn!(limit = limit.name, "rate limit reached");
+            Err(Error::TooMany { retry_after })
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_per_interval_per_key() {
-        let l = Limiter::new(Duration::from_secs(60));
-        assert!(l.allow("a"));
-        assert!(!l.allow("a"));
-        assert!(l.allow("b"));
-        let quick = Limiter::new(Duration::ZERO);
-        assert!(quick.allow("a") && quick.allow("a"));
-    }
+/// `None` within the limit (or when the store cannot count), or the seconds left in the window.
+async fn count(state: &AppState, limit: Limit, subject: &str) -> Result<Option<i64>, Error> {
+    let max = limit.max.saturating_mul(state.settings.limit_scale);
+    let now = state.clock.now().unix_timestamp();
+    let start = now - now.rem_euclid(limit.window);
+    let hashed = policy::keyed_hash(&state.settings.secret, &["limit", limit.name, subject]);
+    let key = format!("{}:{}", limit.name, &hashed[..24]);
+    let hits = match state.store.hit(&key, start, limit.window).await {
+        Ok(hits) => hits,
+        // The store cannot count now: the request goes on (it needs the store anyway, and says
+        // so itself) rather than a person being turned away by the limiter.
+        Err(e) => {
+            tracing::warn!(limit = limit.name, error = %e, "rate limit not counted");
+            return Ok(None);
+        }
+    };
+    Ok((hits > max).then_some((start + limit.window - now).max(1)))
 }

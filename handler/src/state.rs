@@ -3,7 +3,6 @@
 use crate::Clock;
 use crate::blobs::Blobs;
 use crate::config::{Settings, StartError};
-use crate::limiter::Limiter;
 use crate::mail::{self, Mailer, Outbox};
 use crate::store::Store;
 use crate::views::Pages;
@@ -30,7 +29,6 @@ pub struct AppState {
     pub(crate) clock: Clock,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) settings: Arc<Settings>,
-    pub(crate) limiter: Arc<Limiter>,
     /// Uploaded files; `None` where this deployment takes no attachments.
     pub(crate) blobs: Option<Arc<dyn Blobs>>,
     /// The generated site, served as static files (`serve`; on AWS the CDN serves it).
@@ -52,7 +50,6 @@ impl AppState {
             clock,
             store,
             settings: Arc::new(settings),
-            limiter: Arc::new(Limiter::new(std::time::Duration::from_secs(600))),
             blobs: None,
             site_dir: None,
             delivery: Delivery::Background(Outbox::default()),

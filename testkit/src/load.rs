@@ -24,6 +24,12 @@ pub struct Answer {
     pub at: Instant,
 }
 
+/// What a load run adds to `serve`'s environment: every rate limit a thousand times wider,
+/// since one address sends thousands of applications (the limits are tested on their own).
+pub fn load_env() -> Vec<(&'static str, String)> {
+    vec![("RATE_LIMIT_SCALE", "1000".to_owned())]
+}
+
 /// The environment that points `tepei serve` at DynamoDB Local on `port` (table created on start).
 pub fn dynamodb_env(port: u16) -> Vec<(&'static str, String)> {
     vec![

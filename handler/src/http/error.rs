@@ -40,6 +40,8 @@ struct Inner {
     json: bool,
     errors: Vec<Reason>,
     offer: Option<Offer>,
+    /// Seconds to wait, where known better than the default.
+    retry: Option<i64>,
 }
 
 impl AppError {
@@ -53,7 +55,24 @@ impl AppError {
             json: false,
             errors: Vec::new(),
             offer: None,
+            retry: None,
         }))
+    }
+
+    /// A 429: too many of one kind of request from one address or to one recipient, with the
+    /// seconds until it may be asked again.
+    pub fn too_many(retry_after: i64) -> Self {
+        let minutes = (retry_after + 59) / 60;
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many",
+            "操作过于频繁",
+            format!(
+                "同一网络或同一邮箱在短时间内的操作次数已达上限，为防止滥用，请约{minutes}分钟后再试。本次请求没有被处理，已填写的内容不会丢失。"
+            ),
+        );
+        e.0.retry = Some(retry_after);
+        e
     }
 
     /// Answered as JSON when `json`, else as a page.
@@ -85,6 +104,12 @@ impl AppError {
 
     /// The field errors, one per field (empty unless a 422 on fields), or the message as one
     /// form-level error.
+    /// Seconds to wait before asking again, where this error knows them (a rate limit).
+    pub fn retry(&self) -> Option<i64> {
+        self.0.retry
+    }
+
+    /// Every problem as field reasons (a general one on `form`).
     pub fn reasons(&self) -> Vec<Reason> {
         let e = &self.0;
         if e.errors.is_empty() { vec![Reason::new("form", e.message.clone())] } else { e.errors.clone() }
@@ -156,6 +181,7 @@ impl From<workflow::Error> for AppError {
                 Self::new(StatusCode::CONFLICT, "quota_full", "名额已满", format!("{full}，本申报未被推荐，状态不变。"))
             }
             E::NotFound => Self::not_found("申报不存在", "找不到这份申报。"),
+            E::TooMany { retry_after } => Self::too_many(retry_after),
             E::Unavailable(cause) => {
                 tracing::error!(%cause, "service unavailable; nothing saved");
                 Self::unavailable()
@@ -168,11 +194,11 @@ impl From<workflow::Error> for AppError {
     }
 }
 
-/// Sets `Retry-After` on a 503 or 429.
+/// Sets `Retry-After` on a 503 or 429 that has none.
 pub(super) fn retry_after(response: &mut Response) {
     let status = response.status();
     if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        response.headers_mut().entry(header::RETRY_AFTER).or_insert(HeaderValue::from_static(RETRY_AFTER_SECONDS));
     }
 }
 
@@ -188,6 +214,11 @@ impl IntoResponse for AppError {
         } else {
             Message { status: e.status, title: e.title, message: e.message, offer: e.offer }.into_response()
         };
+        if let Some(seconds) = e.retry
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         retry_after(&mut response);
         response
     }

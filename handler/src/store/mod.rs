@@ -304,8 +304,18 @@ pub trait MailQueue: Send + Sync {
     async fn summary_sent(&self, sent: &SummarySent, mail: &Mail) -> Result<bool, StoreError>;
 }
 
-/// A store that holds both applications and the outbox (both adapters do), so a change and
-/// its mail are written together.
-pub trait Store: Applications + MailQueue {}
+/// Counters of fixed windows, kept in the store so that a rate limit holds across processes and
+/// Lambda instances. Keys carry no personal data (the limiter hashes what it counts).
+#[async_trait::async_trait]
+pub trait Counters: Send + Sync {
+    /// Counts one hit on `key` in the window that starts at `window_start` (unix seconds) and
+    /// lasts `window` seconds; the hits in that window so far, this one included. Old windows
+    /// expire by themselves.
+    async fn hit(&self, key: &str, window_start: i64, window: i64) -> Result<u32, StoreError>;
+}
 
-impl<T: Applications + MailQueue> Store for T {}
+/// A store that holds applications, the outbox and the rate-limit counters (both adapters do),
+/// so a change and its mail are written together.
+pub trait Store: Applications + MailQueue + Counters {}
+
+impl<T: Applications + MailQueue + Counters> Store for T {}

@@ -44,6 +44,12 @@ pub enum Error {
     /// No such application.
     #[error("not found")]
     NotFound,
+    /// Over a rate limit: the seconds until the window ends.
+    #[error("too many requests")]
+    TooMany {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
     /// A service could not be reached; nothing was written.
     #[error("unavailable: {0}")]
     Unavailable(String),

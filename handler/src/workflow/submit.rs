@@ -186,7 +186,8 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
 /// Mails the address of the application holding a 身份证号 that someone used again (at most
 /// once per ten minutes per application).
 async fn told_of_another_try(state: &AppState, holder: &Record) -> Result<(), Error> {
-    if !state.limiter.allow(&format!("tried-again:{}", holder.reference)) {
+    let key = format!("tried-again:{}", holder.reference);
+    if !crate::limiter::allow(state, crate::limiter::MAIL_PER_RECIPIENT, &key).await? {
         return Ok(());
     }
     state.store.enqueue(&[notify::tried_again(state, holder)?]).await?;

@@ -211,6 +211,8 @@ pub struct Options {
     pub programme: Option<policy::Programme>,
     /// The public base URL links are built on.
     pub base: &'static str,
+    /// Multiplies every rate limit (for tests that send hundreds of requests on purpose).
+    pub limit_scale: u32,
 }
 
 impl Default for Options {
@@ -222,6 +224,7 @@ impl Default for Options {
             blobs: None,
             programme: None,
             base: BASE,
+            limit_scale: 1,
         }
     }
 }
@@ -234,7 +237,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
     };
     let outbox = dir.path().join("outbox");
     let mailer = FileMailer::new(&outbox, "特培申报 <noreply@example.gov.cn>").expect("mailer");
-    let settings = Settings::new(options.base, "k1", b"test key that is long enough for hmac");
+    let mut settings = Settings::new(options.base, "k1", b"test key that is long enough for hmac");
+    settings.limit_scale = options.limit_scale;
     let task_secret = settings.task_secret.clone();
     let mut state = AppState::new(options.clock, store.clone(), settings)
         .expect("state")

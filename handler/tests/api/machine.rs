@@ -87,7 +87,7 @@ async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool
 }
 
 /// A fresh table on one DynamoDB Local shared by the cases.
-async fn dynamo_store() -> Arc<dyn Store> {
+pub async fn dynamo_store() -> Arc<dyn Store> {
     static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await

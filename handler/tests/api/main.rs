@@ -5,6 +5,7 @@ mod eligibility;
 mod headers;
 mod helpers;
 mod journey;
+mod limits;
 mod links;
 mod machine;
 mod print;

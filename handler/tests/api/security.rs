@@ -2,7 +2,7 @@
 //! tampered, replayed and cross-purpose tokens; a forged Host; a corpus of script in every
 //! field; oversized, truncated and wrongly typed bodies.
 
-use crate::helpers::{BASE, TestApp, form_body, link_in_mail, spawn_app_with_site};
+use crate::helpers::{BASE, Options, TestApp, form_body, link_in_mail, spawn_app_with_site, spawn_with};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -329,7 +329,8 @@ async fn a_corpus_of_script_in_every_field_is_inert_in_pages_mail_print_dashboar
 
 #[tokio::test]
 async fn oversized_truncated_and_wrongly_typed_bodies_are_refused_cleanly() {
-    let app = spawn_app_with_site().await;
+    // Hundreds of requests from one address on purpose: limits a hundred times wider.
+    let app = spawn_with(Options { site: true, limit_scale: 100, ..Options::default() }).await;
     let l = links(&app, 640).await;
     let send = |path: String, kind: &'static str, body: Vec<u8>| {
         let request = app.client.post(format!("{}{path}", app.address)).header("content-type", kind).body(body);

@@ -511,6 +511,13 @@ impl handler::store::MailQueue for Colliding {
     }
 }
 
+#[async_trait::async_trait]
+impl handler::store::Counters for Colliding {
+    async fn hit(&self, key: &str, window_start: i64, window: i64) -> Result<u32, handler::store::StoreError> {
+        self.inner.hit(key, window_start, window).await
+    }
+}
+
 /// Found by the 20,000-submission load run: two random references met and SQLite answered 500.
 #[tokio::test]
 async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_one() {

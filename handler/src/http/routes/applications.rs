@@ -1,7 +1,7 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::extract::{Encoding, LenientForm, Negotiated, attachment_fields, read_multipart};
+use crate::http::extract::{ClientAddr, Encoding, LenientForm, Negotiated, attachment_fields, read_multipart};
 use crate::http::{AppError, Offer, Page};
 use crate::views;
 use crate::views::FormState;
@@ -62,6 +62,7 @@ async fn read_application(
 /// Takes an application.
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
     headers: HeaderMap,
     body: Bytes,
@@ -71,6 +72,9 @@ pub async fn submit(
         Ok(read) => read,
         Err(answer) => return answer,
     };
+    if let Err(e) = within_limits(&state, &client, &form).await {
+        return refused(&state, json, AppError::from(e), &body, &form);
+    }
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
         let reference = ids::new_reference(state.programme.round);
@@ -80,6 +84,16 @@ pub async fn submit(
         Ok(done) => accepted(&state, json, &done.reference, done.status, &form),
         Err(e) => refused(&state, json, AppError::from(e), &body, &form),
     }
+}
+
+/// Submissions from one client address, and naming one applicant address, within their limits.
+async fn within_limits(state: &AppState, client: &str, form: &ApplicationForm) -> Result<(), crate::workflow::Error> {
+    crate::limiter::check(state, crate::limiter::SUBMIT_PER_CLIENT, client).await?;
+    let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+    if !email.is_empty() {
+        crate::limiter::check(state, crate::limiter::SUBMIT_PER_ADDRESS, &email).await?;
+    }
+    Ok(())
 }
 
 /// What the 已提交 page shows: the reference and where the confirmation mail went.
@@ -120,12 +134,21 @@ struct CheckAnswers {
 /// `POST /apply/check`: the application form (urlencoded or multipart, like
 /// `POST /api/applications`) checked with every rule and its files stored, nothing else stored;
 /// then the 核对信息 page, or the form again with every problem.
-pub async fn check(State(state): State<AppState>, negotiated: Negotiated, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn check(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    negotiated: Negotiated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let negotiated = Negotiated { json: false, ..negotiated };
     let (body, mut form) = match read_application(&state, negotiated, &headers, body).await {
         Ok(read) => read,
         Err(answer) => return answer,
     };
+    if let Err(e) = crate::limiter::check(&state, crate::limiter::SUBMIT_PER_CLIENT, &client).await {
+        return refused(&state, false, AppError::from(e), &body, &form);
+    }
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
         let reference = ids::new_reference(state.programme.round);
@@ -164,7 +187,11 @@ pub struct Confirm {
 
 /// `POST /apply/confirm`: submits the checked application sealed in `draft` (303 to its status
 /// page), or, for a 修改 button, shows the form again with every answer and file kept.
-pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): LenientForm<Confirm>) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    LenientForm(confirm): LenientForm<Confirm>,
+) -> Response {
     let form = match draft::open(&state, &confirm.draft) {
         Ok(form) => form,
         Err(e) => {
@@ -192,6 +219,9 @@ pub async fn confirm(State(state): State<AppState>, LenientForm(confirm): Lenien
             Ok(page) => page.at("/apply/").into_response(),
             Err(e) => e.into_response(),
         };
+    }
+    if let Err(e) = within_limits(&state, &client, &form).await {
+        return refused(&state, false, AppError::from(e), &body, &form);
     }
     match submit::accept(&state, &form).await {
         Ok(done) => accepted(&state, false, &done.reference, done.status, &form),
@@ -242,8 +272,12 @@ fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &Appl
         ),
         uploaded: if keep { form.attachments.clone() } else { Vec::new() },
     };
-    match Page::typed("apply.html", "在线申报", &page) {
+    let mut response = match Page::typed("apply.html", "在线申报", &page) {
         Ok(page) => page.at("/apply/").status(err.status()).into_response(),
         Err(e) => e.into_response(),
+    };
+    if let Some(value) = err.retry().and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
+    response
 }

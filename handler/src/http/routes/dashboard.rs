@@ -30,8 +30,15 @@ pub struct LinkRequest {
 
 /// `POST /dashboard`: mails the dashboard link(s) of a configured address to that address; the
 /// same answer whatever the address.
-pub async fn request_link(State(state): State<AppState>, form: SmallForm<LinkRequest>) -> Result<Response, AppError> {
+pub async fn request_link(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    form: SmallForm<LinkRequest>,
+) -> Result<Response, AppError> {
     let json = form.json;
+    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+        .await
+        .map_err(|e| AppError::from(e).json_if(json))?;
     let email = form.value.email.trim().to_ascii_lowercase();
     if email.is_empty() {
         return Err(AppError::unprocessable("missing", "请填写电子邮箱", "请填写电子邮箱").json_if(json));

@@ -2,7 +2,7 @@
 //! answer is the same whatever matched; the link goes only to the address on the application.
 
 use crate::AppState;
-use crate::http::extract::SmallForm;
+use crate::http::extract::{ClientAddr, SmallForm};
 use crate::http::{AppError, Message};
 use crate::workflow::{self, links, notify};
 use axum::Json;
@@ -23,8 +23,15 @@ pub struct Lookup {
 const SAME_ANSWER: &str = "如果申报编号和邮箱与申报记录相符，进度查询链接已发送到该邮箱，请查收（包括垃圾邮件文件夹）。同一申报每10分钟最多发送一次。";
 
 /// Mails the status link again to the address on the application.
-pub async fn status_link(State(state): State<AppState>, form: SmallForm<Lookup>) -> Result<Response, AppError> {
+pub async fn status_link(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    form: SmallForm<Lookup>,
+) -> Result<Response, AppError> {
     let json = form.json;
+    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+        .await
+        .map_err(|e| AppError::from(e).json_if(json))?;
     let reference = form.value.reference.trim().to_ascii_uppercase();
     let email = form.value.email.trim();
     if reference.is_empty() || email.is_empty() {
@@ -37,8 +44,10 @@ pub async fn status_link(State(state): State<AppState>, form: SmallForm<Lookup>)
     } else {
         None
     };
-    if let Some(record) = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email))
-        && state.limiter.allow(&format!("status:{}", record.reference))
+    let record = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email));
+    if let Some(record) = record
+        && crate::limiter::allow(&state, crate::limiter::MAIL_PER_RECIPIENT, &format!("status:{}", record.reference))
+            .await?
     {
         let path = links::status_path(&state, &record.reference);
         let to = record.application.email.to_string();

@@ -2,7 +2,7 @@
 //! which matches paper to the online record by the check code printed on it.
 
 use crate::AppState;
-use crate::http::extract::Linked;
+use crate::http::extract::{ClientAddr, Linked};
 use crate::http::{AppError, Page};
 use crate::views::{self, RecordView, Row};
 use crate::workflow::{self, paper};
@@ -107,7 +107,12 @@ struct VerifyPage {
 
 /// `GET /verify/{code}`: masked name, status and version hash of the record the code names, and
 /// whether the printed version is still the one online.
-pub async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    crate::limiter::check(&state, crate::limiter::VERIFY_PER_CLIENT, &client).await?;
     let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
     let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
     let (record, events) = workflow::load(&state, reference).await?;

@@ -324,7 +324,12 @@ pub async fn decide(
 
 /// `POST /review/{token}/renew`: an expired review link asks for a fresh one, sent only to the
 /// address that stage already has (at most once per ten minutes).
-pub async fn renew(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn renew(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
         Ok(_) => return Ok(Redirect::to(&format!("/review/{token}")).into_response()),
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
@@ -336,7 +341,12 @@ pub async fn renew(State(state): State<AppState>, Path(token): Path<String>) -> 
     };
     let to = workflow::actor_address(&state, claims.stage, &record);
     if let Some(to) = to
-        && state.limiter.allow(&format!("renew:{}:{}", record.reference, claims.stage.code()))
+        && crate::limiter::allow(
+            &state,
+            crate::limiter::MAIL_PER_RECIPIENT,
+            &format!("renew:{}:{}", record.reference, claims.stage.code()),
+        )
+        .await?
     {
         let path = links::review_path(&state, &record.reference, claims.stage, record.version);
         let mail = notify::link_again(&state, &record, (&to, claims.stage), "查看申报表并审核", &path)?;

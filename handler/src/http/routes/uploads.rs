@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::http::AppError;
+use crate::http::extract::ClientAddr;
 use crate::workflow::links;
 use crate::workflow::uploads::{self, Refused, UploadRequest};
 use axum::Json;
@@ -18,7 +19,14 @@ fn refused(status: StatusCode, message: impl Into<String>) -> AppError {
 }
 
 /// `POST /api/uploads`: checks kind, size and declared type, and answers where to upload.
-pub async fn target(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
+pub async fn target(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    crate::limiter::check(&state, crate::limiter::UPLOAD_PER_CLIENT, &client)
+        .await
+        .map_err(|e| AppError::from(e).json())?;
     let request: UploadRequest = policy::json_object(&body).map_err(|m| AppError::bad_request(m).json())?;
     let (target, expires) = uploads::target(&state, &request).await.map_err(|e| match e {
         Refused::Rule(message) => refused(StatusCode::UNPROCESSABLE_ENTITY, message),

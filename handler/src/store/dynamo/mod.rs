@@ -9,6 +9,7 @@
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING`, `created#id` while unsent |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
+//! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
 
 mod applications;
 mod outbox;

@@ -5,7 +5,7 @@ use super::{
     DynamoStore, TTL_ATTRIBUTE, decode, encode, expiry_after_sending, get_n, get_s, mail_item, n, put, s, sdk,
     summary_key,
 };
-use crate::store::{Mail, MailQueue, StoreError, SummarySent};
+use crate::store::{Counters, Mail, MailQueue, StoreError, SummarySent};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
@@ -154,5 +154,27 @@ impl MailQueue for DynamoStore {
             (Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?),
         ];
         Ok(self.transact(parts).await?.is_empty())
+    }
+}
+
+#[async_trait::async_trait]
+impl Counters for DynamoStore {
+    async fn hit(&self, key: &str, window_start: i64, window: i64) -> Result<u32, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("LIMIT#{key}#{window_start}")))
+            .key("sk", s("LIMIT"))
+            .update_expression("ADD hits :one SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(window_start + window + 3600))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let attrs = out.attributes.unwrap_or_default();
+        Ok(get_n(&attrs, "hits")?.try_into().unwrap_or(u32::MAX))
     }
 }

@@ -53,6 +53,12 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (sent_at, due_at);
+CREATE TABLE IF NOT EXISTS counters (
+  key TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  PRIMARY KEY (key, window_start)
+);
 CREATE TABLE IF NOT EXISTS summaries (
   round INTEGER NOT NULL,
   scope TEXT NOT NULL,

@@ -1,7 +1,7 @@
 //! The outbox on SQLite: due mail leased by one `UPDATE … RETURNING`.
 
 use super::{MailRow, SqliteStore, decode, insert_mail, unavailable};
-use crate::store::{Mail, MailQueue, StoreError, SummarySent};
+use crate::store::{Counters, Mail, MailQueue, StoreError, SummarySent};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
@@ -116,6 +116,30 @@ impl MailQueue for SqliteStore {
             insert_mail(&tx, &mail)?;
             tx.commit().map_err(unavailable)?;
             Ok(true)
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl Counters for SqliteStore {
+    async fn hit(&self, key: &str, window_start: i64, _window: i64) -> Result<u32, StoreError> {
+        let key = key.to_owned();
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            // Older windows of this key are done with.
+            tx.execute("DELETE FROM counters WHERE key = ?1 AND window_start < ?2", params![key, window_start])
+                .map_err(unavailable)?;
+            let hits: u32 = tx
+                .query_row(
+                    "INSERT INTO counters (key, window_start, hits) VALUES (?1, ?2, 1)
+                     ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                    params![key, window_start],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(hits)
         })
         .await
     }

@@ -96,7 +96,9 @@ pub fn audiences_of(state: &AppState, email: &str) -> Vec<Audience> {
 /// minutes); does nothing for any other address, so the answer never tells which are configured.
 pub async fn send_links(state: &AppState, email: &str) -> Result<(), Error> {
     let audiences = audiences_of(state, email);
-    if audiences.is_empty() || !state.limiter.allow(&format!("dashboard:{email}")) {
+    if audiences.is_empty()
+        || !crate::limiter::allow(state, crate::limiter::MAIL_PER_RECIPIENT, &format!("dashboard:{email}")).await?
+    {
         return Ok(());
     }
     let p = &state.programme;

@@ -1,0 +1,62 @@
+//! Rate limits kept in the store: two handler instances on one DynamoDB Local table (as two
+//! Lambda instances would be) share them.
+
+use crate::helpers::{Options, spawn_with};
+use serde_json::Value;
+
+#[tokio::test]
+async fn two_instances_on_one_table_share_the_limits() {
+    let store = crate::machine::dynamo_store().await;
+    let a = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
+    let b = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
+
+    // A link sent again reaches its recipient once per ten minutes, whichever instance is asked.
+    let first: Value = a.apply(&testkit::sample_application(700)).await.json().await.expect("json");
+    let reference = first["reference"].as_str().expect("reference").to_owned();
+    let ask = format!("reference={reference}&email=applicant700%40example.com");
+    let before = a.mails().len() + b.mails().len();
+    assert_eq!(a.post_form("/api/status-link", &ask).await.status(), 200);
+    assert_eq!(b.post_form("/api/status-link", &ask).await.status(), 200);
+    assert_eq!(a.mails().len() + b.mails().len(), before + 1, "one mail between the two instances");
+
+    // Requests from one address: 30 an hour across both instances, then 429 with Retry-After,
+    // as a page that says to wait, and as JSON.
+    for i in 2..30 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(app.post_form("/api/status-link", &ask).await.status(), 200, "request {}", i + 1);
+    }
+    let over = a.post_form("/api/status-link", &ask).await;
+    assert_eq!(over.status(), 429);
+    let wait: i64 = over.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert!(over.text().await.expect("html").contains("操作过于频繁"));
+    let json = b
+        .client
+        .post(format!("{}/api/status-link", b.address))
+        .header("accept", "application/json")
+        .json(&serde_json::json!({"reference": reference, "email": "applicant700@example.com"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(json.status(), 429);
+    assert_eq!(json.json::<Value>().await.expect("json")["error"], "too_many");
+}
+
+/// The form that hits a limit comes back with every value kept, and says when to try again.
+#[tokio::test]
+async fn a_form_over_its_limit_keeps_every_value() {
+    let app = spawn_with(Options::default()).await;
+    for _ in 0..10 {
+        let mut form = testkit::sample_application(710);
+        form["phone"] = "1".into();
+        assert_eq!(app.apply(&form).await.status(), 422);
+    }
+    // The 11th application naming the same address within the hour.
+    let body = crate::helpers::form_body(&app.with_documents(&testkit::sample_application(710)).await);
+    let over = app.post_form("/api/applications", &body).await;
+    assert_eq!(over.status(), 429);
+    assert!(over.headers().contains_key("retry-after"));
+    let html = over.text().await.expect("html");
+    assert!(html.contains("操作次数已达上限") && html.contains("value=\"乌力吉\""), "{html}");
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
+}
