@@ -104,19 +104,36 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let reference = body(&submitted)["reference"].as_str().expect("reference").to_owned();
     let stored =
         handler::store::Applications::get(&store, &reference).await.expect("get").expect("stored in DynamoDB Local");
-    assert_eq!(stored.status, policy::Status::UnitReview);
-    // Its mails went through MailDev within the invocation.
-    let mails = testkit::maildev_wait(maildev.web_port, 2, Duration::from_secs(10)).await;
-    assert_eq!(mails.len(), 2, "{mails:?}");
-    assert!(mails.iter().all(|m| m.subject.contains(&reference)));
+    assert_eq!(stored.status, policy::Status::Unconfirmed);
+    // Its one mail (to the applicant, to confirm) went through MailDev within the invocation.
+    let mails = testkit::maildev_wait(maildev.web_port, 1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].subject.contains(&reference));
 
     // The same event delivered again (API Gateway or a client retrying): the same answer, one
-    // record in DynamoDB Local, and no second pair of mails.
+    // record in DynamoDB Local, and no second mail.
     let again = invoke(emulator.port, &fixture("apigw-v2-application-json.json")).await;
     assert_eq!(again["statusCode"], 201, "{again}");
     assert_eq!(body(&again)["reference"], reference.as_str());
     let all = handler::store::Applications::list(&store, 2025, None).await.expect("list");
     assert_eq!(all.len(), 1, "{all:?}");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 2);
+    assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 1);
+
+    // The applicant confirms by the link in the delivered mail (a POST event): the record moves
+    // on and the receipt and the unit's mail follow.
+    let link = testkit::link_with(&mails[0].text, "/confirm/").expect("confirm link");
+    let path = link.strip_prefix("https://tepei.example.gov.cn").expect("on the public base URL");
+    let mut event: Value = serde_json::from_str(&fixture("apigw-v2-application-json.json")).expect("fixture");
+    event["rawPath"] = path.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["headers"]["content-type"] = "application/x-www-form-urlencoded".into();
+    event["body"] = "".into();
+    let confirmed = invoke(emulator.port, &event.to_string()).await;
+    assert_eq!(confirmed["statusCode"], 303, "{confirmed}");
+    let stored = handler::store::Applications::get(&store, &reference).await.expect("get").expect("stored");
+    assert_eq!(stored.status, policy::Status::UnitReview);
+    let mails = testkit::maildev_wait(maildev.web_port, 3, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    assert!(mails.iter().any(|m| m.to == ["renshi@example.gov.cn"]), "the unit's mail");
 }
