@@ -239,10 +239,7 @@ pub async fn receive_paper(
     may(state, record, events, expected, Actor::Hr, Action::PaperReceived, "登记纸质申报表")?;
     let code = super::paper::normalise_code(code);
     let Some((reference, printed)) = super::paper::read_code(state, &code) else {
-        return Err(Error::Invalid(vec![Reason::new(
-            "code",
-            "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。",
-        )]));
+        return Err(Error::Invalid(vec![Reason::new("code", super::paper::INVALID_CODE)]));
     };
     if reference != record.reference {
         return Err(Error::Paper(format!(

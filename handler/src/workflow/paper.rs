@@ -40,6 +40,9 @@ pub const CHECKED_FIELDS: [&str; 27] = [
     "unit_reviewer_email",
 ];
 
+/// What a code nobody printed is answered with.
+pub const INVALID_CODE: &str = "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。";
+
 /// Hex digits of the version hash as printed (without its dashes).
 pub const HASH_DIGITS: usize = 16;
 /// Hex digits of the keyed check.

@@ -257,17 +257,11 @@ pub async fn receive_paper(
 ) -> Result<Response, AppError> {
     let audience = audience(&state, &link)?;
     let base = format!("/dashboard/{}", link.token);
-    let back = |e: crate::workflow::Error| {
-        AppError::from(e).offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
-    };
+    let back = |e: crate::workflow::Error| AppError::from(e).offer(back_to(&base));
     let code = crate::workflow::paper::normalise_code(&form.code);
     let reference = crate::workflow::paper::read_code(&state, &code).map(|(r, _)| r.to_owned()).ok_or_else(|| {
-        AppError::unprocessable(
-            "invalid_code",
-            "核验码不正确",
-            "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。",
-        )
-        .offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
+        AppError::unprocessable("invalid_code", "核验码不正确", crate::workflow::paper::INVALID_CODE)
+            .offer(back_to(&base))
     })?;
     let (record, events) = crate::workflow::load(&state, &reference).await.map_err(back)?;
     // Only this dashboard's own applications.
@@ -278,6 +272,11 @@ pub async fn receive_paper(
         .await
         .map_err(back)?;
     Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response())
+}
+
+/// The link back to the dashboard at `base` offered under a refusal.
+fn back_to(base: &str) -> Offer {
+    Offer::Back { url: base.to_owned(), title: "返回审核工作台".into() }
 }
 
 /// The centre's 作废 form.
@@ -300,7 +299,7 @@ pub async fn void(
 ) -> Result<Response, AppError> {
     let audience = audience(&state, &link)?;
     let base = format!("/dashboard/{}", link.token);
-    let back = |e: AppError| e.offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() });
+    let back = |e: AppError| e.offer(back_to(&base));
     if audience != Audience::Centre {
         return Err(back(AppError::new(
             StatusCode::FORBIDDEN,
@@ -372,8 +371,7 @@ pub async fn send_summary(
         return Ok(Redirect::to(&base).into_response());
     }
     let refused = |code: &'static str, title: &'static str, message: String| {
-        AppError::new(StatusCode::CONFLICT, code, title, message)
-            .offer(Offer::Back { url: base.clone(), title: "返回审核工作台".into() })
+        AppError::new(StatusCode::CONFLICT, code, title, message).offer(back_to(&base))
     };
     match dashboard::send_summary(&state, &audience).await? {
         Sent::Sent => Ok(Redirect::to(&format!("{base}?sent=1")).into_response()),
