@@ -170,9 +170,12 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
         println!("store: {described}");
         let mailer = handler::config::mailer(Some(&data.join("outbox")))?;
         println!("mail: {}", mailer.describe());
-        let (blobs, described) =
-            handler::config::blobs(Some(&data.join("uploads"))).await?.context("no upload store")?;
+        let (blobs, described) = handler::config::blobs(Some(&data)).await?.context("no upload store")?;
         println!("uploads: {described}");
+        if std::env::var_os("UPLOAD_BUCKET").is_none() {
+            sweep_uploads(&data)?;
+            println!("uploads no application named are removed after a day (checked hourly)");
+        }
         let state = handler::AppState::new(clock, store, settings)
             .context("starting the handler")?
             .with_site(output)
@@ -199,6 +202,28 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
             .await
             .context("server failed")
     })
+}
+
+/// Removes, at start and then every hour, uploads under `data` that no application named within a
+/// day (those named were copied under `records/` when the application was taken).
+fn sweep_uploads(data: &Path) -> Result<()> {
+    let blobs =
+        std::sync::Arc::new(handler::blobs::FsBlobs::new(data.to_owned()).context("opening the upload folder")?);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let blobs = blobs.clone();
+            let day = std::time::Duration::from_secs(24 * 3600);
+            match tokio::task::spawn_blocking(move || blobs.sweep_uploads(day)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "uploads no application named were removed"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "uploads not swept"),
+                Err(e) => tracing::warn!(error = %e, "upload sweep stopped"),
+            }
+        }
+    });
+    Ok(())
 }
 
 /// A moment two days into the window, for the hint printed by `serve`.

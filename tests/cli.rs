@@ -83,6 +83,18 @@ fn check_fails_on_a_broken_link() {
 #[test]
 fn serve_builds_and_answers_then_says_the_window_state() {
     let dir = fixture();
+    // Uploads from an earlier run: one never named for two days, one an hour old, and a file
+    // of a taken application (under records/) as old as the first.
+    let data = dir.path().join("data");
+    let stale = data.join("uploads").join("0123456789abcdef0123456789abcdef");
+    let fresh = data.join("uploads").join("fedcba9876543210fedcba9876543210");
+    let kept = data.join("records").join("TP2025-ABCDEF").join("0123456789abcdef0123456789abcdef");
+    for (path, hours) in [(&stale, 48), (&fresh, 1), (&kept, 48)] {
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+        std::fs::write(path, b"%PDF-1.4\n").expect("write");
+        let at = std::time::SystemTime::now() - Duration::from_secs(hours * 3600);
+        std::fs::File::options().write(true).open(path).expect("open").set_modified(at).expect("mtime");
+    }
     let mut child = tepei()
         .args(["--root"])
         .arg(dir.path())
@@ -110,6 +122,10 @@ fn serve_builds_and_answers_then_says_the_window_state() {
         panic!("serve did not start: {seen:?}")
     });
     assert!(seen.iter().any(|l| l.contains("申报窗口已开放")), "{seen:?}");
+    let swept = Instant::now();
+    while stale.exists() && swept.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let mut stream = std::net::TcpStream::connect(&address).expect("connect");
     use std::io::{Read, Write};
     write!(stream, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
@@ -119,6 +135,10 @@ fn serve_builds_and_answers_then_says_the_window_state() {
     child.wait().ok();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("{\"status\":\"ok\"}"), "{response}");
+    // The sweep runs at start: the upload never named for a day is gone, the rest stay.
+    assert!(seen.iter().any(|l| l.contains("removed after a day")), "{seen:?}");
+    assert!(!stale.exists(), "an upload two days old and never named is still there");
+    assert!(fresh.exists() && kept.exists(), "the sweep removed a recent upload or a stored file");
     // After the first start the data is its owner's only.
     #[cfg(unix)]
     {

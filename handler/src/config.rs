@@ -224,7 +224,8 @@ pub fn mailer(outbox: Option<&Path>) -> Result<Arc<dyn Mailer>, StartError> {
 }
 
 /// Where uploads are kept: the bucket `UPLOAD_BUCKET` (through `S3_ENDPOINT` when set, for an
-/// S3-compatible server), else files under `local` if given, else none (attachments refused).
+/// S3-compatible server), else files under `local` if given (`uploads/`, and `records/` for the
+/// files of taken applications), else none (attachments refused).
 /// Returns a description for the start-up log.
 pub async fn blobs(local: Option<&Path>) -> Result<Option<(Arc<dyn Blobs>, String)>, StartError> {
     if let Some(bucket) = var("UPLOAD_BUCKET") {

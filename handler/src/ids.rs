@@ -16,14 +16,76 @@ pub fn random_id() -> String {
     hex::encode(rand::rng().random::<[u8; 16]>())
 }
 
-/// A fresh unguessable upload key: `uploads/` and 32 hex digits.
-pub fn new_upload_key() -> String {
-    format!("uploads/{}", random_id())
+/// A fresh unguessable upload key bound to `owner` (the submission it is for): `uploads/`, 32 hex
+/// digits at random and 32 of a keyed hash of the owner and that random part. An empty owner
+/// gives the unbound shape, `uploads/` and 32 hex digits (scripts that name no submission).
+pub fn new_upload_key(secret: &[u8], owner: &str) -> String {
+    let id = random_id();
+    if owner.is_empty() {
+        return format!("uploads/{id}");
+    }
+    let tag = policy::keyed_hash(secret, &["upload", owner, &id]);
+    format!("uploads/{id}{}", &tag[..32])
 }
 
-/// Whether `key` has the only shape this system issues: `uploads/` and 32 hex digits.
+/// Who may name an upload key in a submission.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// Issued for this submission.
+    Ours,
+    /// Issued without naming a submission: any one submission may take it.
+    Unbound,
+    /// Issued for another submission, or not a key this system issued.
+    Other,
+}
+
+/// Whether the upload `key` was issued for the submission `owner`.
+pub fn upload_binding(secret: &[u8], key: &str, owner: &str) -> Binding {
+    let Some(rest) = key.strip_prefix("uploads/").filter(|_| valid_upload_key(key)) else {
+        return Binding::Other;
+    };
+    if rest.len() == 32 {
+        return Binding::Unbound;
+    }
+    let (id, tag) = rest.split_at(32);
+    if !owner.is_empty() && policy::keyed_hash_starts_with(secret, &["upload", owner, id], &tag.to_ascii_lowercase()) {
+        Binding::Ours
+    } else {
+        Binding::Other
+    }
+}
+
+fn hex_id(s: &str) -> bool {
+    (s.len() == 32 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `key` has the shape an upload link writes: `uploads/` and 32 or 64 hex digits.
 pub fn valid_upload_key(key: &str) -> bool {
-    key.strip_prefix("uploads/").is_some_and(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+    key.strip_prefix("uploads/").is_some_and(hex_id)
+}
+
+/// Where a submitted file is kept: under its record, named by its upload's id. Only the handler
+/// writes there, once, when the application that names the upload is taken.
+pub fn record_file_key(reference: &str, upload_key: &str) -> String {
+    format!("records/{reference}/{}", upload_key.trim_start_matches("uploads/"))
+}
+
+/// Whether `key` has the shape of a stored file: an upload key, or `records/`, a reference and an
+/// upload id (records from before files were copied keep their `uploads/` keys).
+pub fn valid_file_key(key: &str) -> bool {
+    if valid_upload_key(key) {
+        return true;
+    }
+    let Some((reference, id)) = key.strip_prefix("records/").and_then(|k| k.split_once('/')) else {
+        return false;
+    };
+    let reference_ok = reference.strip_prefix("TP").and_then(|r| r.split_once('-')).is_some_and(|(round, code)| {
+        round.len() == 4
+            && round.bytes().all(|b| b.is_ascii_digit())
+            && code.len() == 6
+            && code.bytes().all(|b| ALPHABET.contains(&b))
+    });
+    reference_ok && hex_id(id)
 }
 
 #[cfg(test)]
@@ -35,7 +97,21 @@ mod tests {
         let r = new_reference(2025);
         assert!(r.starts_with("TP2025-") && r.len() == 13, "{r}");
         assert_eq!(random_id().len(), 32);
-        assert!(valid_upload_key(&new_upload_key()));
+        let secret = b"k".repeat(32);
+        let unbound = new_upload_key(&secret, "");
+        assert!(valid_upload_key(&unbound) && unbound.len() == "uploads/".len() + 32);
+        assert_eq!(upload_binding(&secret, &unbound, "sub-1"), Binding::Unbound);
+        let bound = new_upload_key(&secret, "sub-1");
+        assert!(valid_upload_key(&bound) && bound.len() == "uploads/".len() + 64);
+        assert_eq!(upload_binding(&secret, &bound, "sub-1"), Binding::Ours);
+        assert_eq!(upload_binding(&secret, &bound, "sub-2"), Binding::Other);
+        assert_eq!(upload_binding(&secret, &bound, ""), Binding::Other);
+        assert_eq!(upload_binding(&b"j".repeat(32), &bound, "sub-1"), Binding::Other);
         assert!(!valid_upload_key("uploads/../x"));
+        let stored = record_file_key(&r, &bound);
+        assert!(valid_file_key(&stored) && !valid_upload_key(&stored), "{stored}");
+        assert!(valid_file_key(&bound));
+        assert!(!valid_file_key("records/TP2025-ABC/00000000000000000000000000000000"));
+        assert!(!valid_file_key("records/../uploads/00000000000000000000000000000000"));
     }
 }

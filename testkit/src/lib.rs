@@ -421,17 +421,28 @@ pub fn required_kinds(form: &serde_json::Value) -> Vec<String> {
     p.documents_required(&form).into_iter().map(|k| k.code.clone()).collect()
 }
 
-/// Uploads one small PDF of `kind` as the form's script does (`POST /api/uploads`, then the
-/// upload to the answered target: serve's local endpoint or a presigned S3 POST); returns the
-/// entry for the application's `attachments`, or what went wrong.
+/// Uploads one small PDF of `kind` as a script may (`POST /api/uploads` naming no submission,
+/// then the upload to the answered target: serve's local endpoint or a presigned S3 POST);
+/// returns the entry for the application's `attachments`, or what went wrong.
 pub async fn try_upload_document(
     client: &reqwest::Client,
     address: &str,
     kind: &str,
 ) -> Result<serde_json::Value, String> {
+    try_upload_document_for(client, address, kind, "").await
+}
+
+/// [`try_upload_document`] as the form's script does it: the key is issued for the application
+/// whose `submission_id` is `submission` (empty: for none).
+pub async fn try_upload_document_for(
+    client: &reqwest::Client,
+    address: &str,
+    kind: &str,
+    submission: &str,
+) -> Result<serde_json::Value, String> {
     let bytes = tiny_pdf(kind);
     let name = format!("{kind}.pdf");
-    let asked = serde_json::json!({"kind": kind, "name": name, "size": bytes.len(), "content_type": "application/pdf"});
+    let asked = serde_json::json!({"kind": kind, "name": name, "size": bytes.len(), "content_type": "application/pdf", "submission_id": submission});
     let target = client.post(format!("{address}/api/uploads")).json(&asked).send().await.map_err(|e| e.to_string())?;
     if target.status() != 201 {
         return Err(format!("upload target for {kind}: {}", target.status()));
@@ -459,6 +470,16 @@ pub async fn upload_document(client: &reqwest::Client, address: &str, kind: &str
     try_upload_document(client, address, kind).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// [`try_upload_document_for`], for tests: a refusal fails the test.
+pub async fn upload_document_for(
+    client: &reqwest::Client,
+    address: &str,
+    kind: &str,
+    submission: &str,
+) -> serde_json::Value {
+    try_upload_document_for(client, address, kind, submission).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Adds to `form` (unless it names its files already) one uploaded document of each kind the
 /// shipped rules require for it.
 pub async fn try_attach_documents(
@@ -469,9 +490,11 @@ pub async fn try_attach_documents(
     if form.get("attachments").is_some() {
         return Ok(());
     }
+    // Issued for this application, as the form's script asks for them.
+    let submission = form["submission_id"].as_str().unwrap_or_default().to_owned();
     let mut files = Vec::new();
     for kind in required_kinds(form) {
-        files.push(try_upload_document(client, address, &kind).await?);
+        files.push(try_upload_document_for(client, address, &kind, &submission).await?);
     }
     form["attachments"] = serde_json::Value::Array(files);
     Ok(())

@@ -211,6 +211,15 @@ export async function chooseDocuments(page, kinds = REQUIRED_KINDS, { javaScript
       await page.waitForFunction((id) => /已上传/.test(document.getElementById(id).textContent), `${section}-${kind}-state`);
     }
   }
+  if (javaScriptEnabled) {
+    // Each key was issued for this form's submission_id (a keyed hash of it follows the random
+    // part): the server refuses the form if the script asked with another one.
+    const keys = await page.$$eval(`#${section} input[name=attachment]`, (inputs) => inputs.map((i) => i.value.split("|")[0]));
+    const id = await page.$eval(`#${section}`, (f) => (f.form.querySelector("input[name=submission_id]") || {}).value || "");
+    if (!id || keys.length < kinds.length || !keys.every((k) => /^uploads\/[0-9a-f]{64}$/.test(k))) {
+      throw new Error(`uploads not issued for the form's submission: ${id} ${keys}`);
+    }
+  }
 }
 
 /** Fills the whole application form as an applicant would (性别 follows from the 身份证号). */

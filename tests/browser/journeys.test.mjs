@@ -1,6 +1,7 @@
 // Real-browser journeys against `tepei serve` with MailDev, in Debian's Chromium: the applicant
 // reads, checks and applies (with JavaScript on and off), the unit and HR approve from the links
-// in their mail, and the status page says 已推荐; the empty form's error summary; the local draft;
+// in their mail, and the status page says 已推荐; documents added from the status page (a refused
+// file named on the page); the empty form's error summary; the local draft;
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -56,6 +57,43 @@ test("apply with JavaScript, approve from the mailed links, see 已推荐", asyn
 
 test("the same journey with JavaScript off", async () => {
   await journey(false, 13);
+});
+
+test("documents are added from the status page; a refused file says why, beside the field", async () => {
+  const n = 17;
+  const context = await browser();
+  const plain = await browser({ javaScriptEnabled: false, width: 375, height: 800 });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, n);
+    await submitApplication(page);
+    const reference = (await page.locator(".summary dd").first().innerText()).trim();
+    await confirmByMail(page, maildev, n, reference);
+    const status = page.url().split("?")[0];
+    // With the script: the file uploads at once, issued for this application, then 补充材料.
+    await page.click("#add-documents summary");
+    await chooseDocuments(page, ["other"]);
+    await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.click("#add-documents-form button[type=submit]")]);
+    await page.waitForLoadState("load");
+    assert.match(await page.locator("main").innerText(), /补充了：其他/);
+    // Without it, on a phone: a renamed program is refused, the message at the top and beside
+    // the field, the section open.
+    const phone = await plain.newPage();
+    await phone.goto(status);
+    await phone.click("#add-documents summary");
+    await phone.setInputFiles("#f-attachments-other", { name: "证书.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00 not a document") });
+    const [posted] = await Promise.all([phone.waitForResponse((r) => r.request().method() === "POST"), phone.click("#add-documents-form button[type=submit]")]);
+    await phone.waitForLoadState("load");
+    assert.equal(posted.status(), 422, (await phone.locator("main").innerText()).slice(0, 600));
+    assert.match(await phone.locator("#error-summary").innerText(), /证书\.pdf/);
+    assert.match(await phone.locator("#add-documents .field-error").first().innerText(), /PDF、JPEG或PNG/);
+    assert.equal(await phone.locator("#add-documents details").getAttribute("open"), "");
+    await screenshots(phone, "status-add-documents-refused");
+  } finally {
+    await plain.close();
+    await context.close();
+  }
 });
 
 test("an empty form: the error summary takes focus and each link moves to its field", async () => {

@@ -85,8 +85,23 @@
   // Proof documents: check each file at once, upload it straight away with progress, and send
   // only its key with the form. Without this script the form posts the files itself.
   var TYPES = { "application/pdf": 1, "image/jpeg": 1, "image/png": 1 };
+  // The application's submission_id: each upload is issued for it, so no other application can
+  // name the file. The form page drawn as a static file has none yet: one is drawn here.
+  function submissionId(form) {
+    var field = form && form.querySelector("input[name=submission_id]");
+    if (!field) return "";
+    if (!field.value) {
+      var bytes = new Uint8Array(16);
+      var crypto = window.crypto || window.msCrypto;
+      if (crypto && crypto.getRandomValues) crypto.getRandomValues(bytes);
+      else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+      field.value = Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+    }
+    return field.value;
+  }
   function enhanceUploads(fieldset) {
     var max = Number(fieldset.getAttribute("data-max-bytes")) || 10485760;
+    var form = fieldset.form || fieldset.closest("form");
     fieldset.querySelectorAll("input[type=file][data-kind]").forEach(function (input) {
       var state = document.getElementById(input.id + "-state");
       input.addEventListener("change", function () {
@@ -102,7 +117,7 @@
         fetch("/api/uploads", {
           method: "POST",
           headers: { "Content-Type": "application/json", "Accept": "application/json" },
-          body: JSON.stringify({ kind: input.getAttribute("data-kind"), name: file.name, size: file.size, content_type: file.type })
+          body: JSON.stringify({ kind: input.getAttribute("data-kind"), name: file.name, size: file.size, content_type: file.type, submission_id: submissionId(form) })
         }).then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.message); return j; }); })
           .then(function (target) {
             var data = new FormData();

@@ -1,26 +1,73 @@
-//! Uploads as files under a folder (`serve`: `DATA/uploads/`).
+//! Files under a folder (`serve`: the data folder, with `uploads/` and `records/` in it).
 
 use super::{BlobError, Blobs};
-use std::path::PathBuf;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
-/// Files under a folder (`serve`: `DATA/uploads/`).
+/// Files under a folder (`serve`: the data folder; keys are paths under it).
 pub struct FsBlobs {
     root: PathBuf,
 }
 
+fn unavailable(e: std::io::Error) -> BlobError {
+    BlobError::Unavailable(e.to_string())
+}
+
 impl FsBlobs {
-    /// Blobs under `root` (created if missing).
+    /// Blobs under `root` (its `uploads/` created if missing).
     pub fn new(root: PathBuf) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(&root).map_err(|e| BlobError::Unavailable(format!("{}: {e}", root.display())))?;
+        let uploads = root.join("uploads");
+        std::fs::create_dir_all(&uploads).map_err(|e| BlobError::Unavailable(format!("{}: {e}", uploads.display())))?;
         Ok(Self { root })
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
-        if !crate::ids::valid_upload_key(key) {
+        if !crate::ids::valid_file_key(key) {
             return Err(BlobError::Missing);
         }
-        Ok(self.root.join(&key["uploads/".len()..]))
+        Ok(self.root.join(key))
     }
+
+    /// Removes uploads last written more than `age` ago: files no application named (those named
+    /// were copied under `records/`). Returns how many were removed.
+    pub fn sweep_uploads(&self, age: Duration) -> Result<usize, BlobError> {
+        let cutoff = SystemTime::now().checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.root.join("uploads")).map_err(unavailable)? {
+            let entry = entry.map_err(unavailable)?;
+            let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|at| at < cutoff);
+            if old && entry.file_type().is_ok_and(|t| t.is_file()) {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(unavailable(e)),
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Writes `bytes` to a new file at `path` through a temporary name, refusing to replace a file.
+async fn create(path: &Path, bytes: Vec<u8>) -> Result<(), BlobError> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let dir = path.parent().ok_or(BlobError::Missing)?;
+        std::fs::create_dir_all(dir).map_err(unavailable)?;
+        let partial = dir.join(format!(".{}.partial", crate::ids::random_id()));
+        let mut file = std::fs::File::create_new(&partial).map_err(unavailable)?;
+        let written = std::io::Write::write_all(&mut file, &bytes).and_then(|()| file.sync_all());
+        // A hard link is made only where nothing is: a second write to the key is refused.
+        let linked = written.and_then(|()| std::fs::hard_link(&partial, &path));
+        let _ = std::fs::remove_file(&partial);
+        linked.map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => BlobError::Exists,
+            _ => unavailable(e),
+        })
+    })
+    .await
+    .map_err(|e| BlobError::Unavailable(e.to_string()))?
 }
 
 #[async_trait::async_trait]
@@ -28,23 +75,25 @@ impl Blobs for FsBlobs {
     async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError> {
         match tokio::fs::read(self.path(key)?).await {
             Ok(bytes) => Ok(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobError::Missing),
-            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(BlobError::Missing),
+            Err(e) => Err(unavailable(e)),
         }
     }
 
     async fn write(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError> {
-        let path = self.path(key)?;
-        let partial = path.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await.map_err(|e| BlobError::Unavailable(e.to_string()))?;
-        tokio::fs::rename(&partial, &path).await.map_err(|e| BlobError::Unavailable(e.to_string()))
+        create(&self.path(key)?, bytes.to_vec()).await
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError> {
+        let bytes = self.read(from).await?;
+        create(&self.path(to)?, bytes).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(unavailable(e)),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The Blobs port: where uploaded proof documents live. Keys are random and unguessable
-//! (`uploads/` + 32 hex digits); nobody lists them.
+//! The Blobs port: where uploaded proof documents live. An upload lands under `uploads/` (a
+//! random, unguessable key, bound to its submission); when the application is taken the file is
+//! copied once to `records/{reference}/…`, which only the handler writes. Nobody lists keys.
 
 mod fs;
 #[cfg(feature = "aws")]
@@ -89,6 +90,9 @@ pub enum BlobError {
     /// No such object.
     #[error("no such object")]
     Missing,
+    /// The object exists already and is never overwritten.
+    #[error("the object exists already")]
+    Exists,
     /// The store could not be reached or failed.
     #[error("blob store: {0}")]
     Unavailable(String),
@@ -117,8 +121,11 @@ pub trait Blobs: Send + Sync {
     }
     /// Reads a whole object.
     async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError>;
-    /// Writes a whole object (the local upload endpoint and the no-JS multipart form).
+    /// Writes a whole new object (the local upload endpoint and the no-JS multipart form):
+    /// [`BlobError::Exists`] where `key` is taken, which is never overwritten.
     async fn write(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError>;
+    /// Copies `from` to the new key `to` ([`BlobError::Exists`] where `to` is taken).
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError>;
     /// Deletes an object (a refused upload).
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }

@@ -4,7 +4,7 @@
 //! a few minutes. The bucket is private and never listed.
 
 use super::{BlobError, Blobs, Inspected, UploadRules, UploadTarget};
-use crate::ids::valid_upload_key as valid_key;
+use crate::ids::valid_file_key as valid_key;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
@@ -221,6 +221,32 @@ impl Blobs for S3Blobs {
             .await
             .map(|_| ())
             .map_err(unavailable)
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError> {
+        if !valid_key(from) || !valid_key(to) {
+            return Err(BlobError::Missing);
+        }
+        // Stored files are never replaced. The target key is new for each record and file, so
+        // a look first is enough (no conditional copy: not every S3 region takes one).
+        match self.client.head_object().bucket(&self.bucket).key(to).send().await {
+            Ok(_) => return Err(BlobError::Exists),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {}
+            Err(e) => return Err(unavailable(e)),
+        }
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let missing = e.as_service_error().and_then(|s| s.meta().code()).is_some_and(|c| c == "NoSuchKey");
+                if missing { BlobError::Missing } else { unavailable(e) }
+            })
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

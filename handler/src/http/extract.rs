@@ -256,10 +256,17 @@ pub struct WithFiles {
     pub problems: Vec<Reason>,
 }
 
-/// The text fields of a multipart form (the application, a resubmission, added documents) as a urlencoded body, and its files: each `file_*`
-/// part is checked (type by content, size) and stored under a new key; each `attachment` field
-/// (`key|kind|name`, a file uploaded beforehand) is passed on.
-pub async fn read_multipart(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<WithFiles, AppError> {
+/// The text fields of a multipart form (the application, a resubmission, added documents) as a
+/// urlencoded body, and its files: each `file_*` part is checked (type by content, size) and
+/// stored under a new key bound to `owner` (the record's submission) or else to the form's own
+/// `submission_id` (one is drawn, and put in the form, when it has none); each `attachment`
+/// field (`key|kind|name`, a file uploaded beforehand) is passed on.
+pub async fn read_multipart(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+    owner: Option<&str>,
+) -> Result<WithFiles, AppError> {
     let unreadable = |e: multer::Error| AppError::bad_request(format!("表单内容无法读取：{e}"));
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let boundary = multer::parse_boundary(content_type).map_err(unreadable)?;
@@ -267,7 +274,7 @@ pub async fn read_multipart(state: &AppState, headers: &HeaderMap, body: Bytes) 
     let mut parts = multer::Multipart::new(stream, boundary);
     let mut text: Vec<(String, String)> = Vec::new();
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut carried = Vec::new();
     while let Some(field) = parts.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
         if let Some(kind) = name.strip_prefix("file_") {
@@ -278,12 +285,7 @@ pub async fn read_multipart(state: &AppState, headers: &HeaderMap, body: Bytes) 
             if bytes.is_empty() && file_name.is_empty() {
                 continue; // a file input left empty
             }
-            match crate::workflow::submit::store_form_file(state, &kind, &file_name, declared.as_deref(), &bytes)
-                .await?
-            {
-                Ok(file) => files.push(file),
-                Err(problem) => problems.push(problem),
-            }
+            carried.push((kind, file_name, declared, bytes));
         } else {
             let value = field.text().await.map_err(unreadable)?;
             if name == "attachment" {
@@ -293,11 +295,35 @@ pub async fn read_multipart(state: &AppState, headers: &HeaderMap, body: Bytes) 
             }
         }
     }
+    let owner = match owner {
+        Some(owner) => owner.to_owned(),
+        None => own_submission_id(&mut text),
+    };
+    let mut problems = Vec::new();
+    for (kind, file_name, declared, bytes) in carried {
+        match crate::workflow::submit::store_form_file(state, &owner, &kind, &file_name, declared.as_deref(), &bytes)
+            .await?
+        {
+            Ok(file) => files.push(file),
+            Err(problem) => problems.push(problem),
+        }
+    }
     let encoded = serde_urlencoded::to_string(&text).map_err(|e| {
         tracing::error!(error = %e, "multipart fields not re-encoded");
         AppError::internal()
     })?;
     Ok(WithFiles { body: Bytes::from(encoded), files, problems })
+}
+
+/// The form's `submission_id`, drawn and put in the form when it has none.
+fn own_submission_id(text: &mut Vec<(String, String)>) -> String {
+    if let Some((_, id)) = text.iter().find(|(k, v)| k == "submission_id" && !v.is_empty()) {
+        return id.clone();
+    }
+    let id = crate::ids::random_id();
+    text.retain(|(k, _)| k != "submission_id");
+    text.push(("submission_id".to_owned(), id.clone()));
+    id
 }
 
 /// A file uploaded beforehand, as the form names it: `key|kind|name`.

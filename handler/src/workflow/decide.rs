@@ -52,18 +52,21 @@ struct Edit {
     version_hash: Option<String>,
 }
 
-/// The record's files after `documents`, the new ones read back and checked; with the names of
-/// the kinds added.
+/// The record's files after `documents`, the new ones copied under the record, read back and
+/// checked; with the names of the kinds added, and the copies made (to remove if the change is
+/// not stored).
 async fn documents_after(
     state: &AppState,
     record: &Record,
     documents: &Documents,
-) -> Result<(Vec<Attachment>, Vec<String>), Error> {
-    let added = super::submit::check_attachments(state, &documents.add).await?;
+) -> Result<(Vec<Attachment>, Vec<String>, Vec<Attachment>), Error> {
+    let files = super::submit::Files::CopiedTo(&record.reference);
+    let added = super::submit::check_attachments(state, &documents.add, &record.submission_id, files).await?;
     let kept = record.attachments.iter().enumerate().filter(|(i, _)| !documents.remove.contains(i)).map(|(_, a)| a);
     let all: Vec<Attachment> = kept.cloned().chain(added.iter().cloned()).collect();
     let max = state.programme.attachments.max_files;
     if all.len() > max {
+        super::submit::discard(state, &added).await;
         return Err(Error::Invalid(vec![Reason::new("attachments", policy::UploadError::TooMany(max).to_string())]));
     }
     let mut names: Vec<String> = Vec::new();
@@ -73,7 +76,7 @@ async fn documents_after(
             names.push(name);
         }
     }
-    Ok((all, names))
+    Ok((all, names, added))
 }
 
 /// The quota counter a recommendation of `record` counts against.
@@ -377,25 +380,40 @@ pub async fn resubmit(
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         form.id_number = Some(record.application.id_number.expose().to_owned());
     }
-    let (attachments, _) = documents_after(state, record, documents).await?;
-    let application = super::submit::parse_with_documents(state, &form, &attachments).and_then(|a| {
-        if a.id_number == record.application.id_number {
-            Ok(a)
-        } else {
-            Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
+    let (attachments, _, added) = documents_after(state, record, documents).await?;
+    let done: Result<(), Error> = async {
+        let application = super::submit::parse_with_documents(state, &form, &attachments).and_then(|a| {
+            if a.id_number == record.application.id_number {
+                Ok(a)
+            } else {
+                Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
+            }
+        })?;
+        let mut changed = views::changed_fields(&state.programme, &record.application, &application);
+        if !documents.is_empty() {
+            changed.push("证明材料");
         }
-    })?;
-    let mut changed = views::changed_fields(&state.programme, &record.application, &application);
-    if !documents.is_empty() {
-        changed.push("证明材料");
+        let comment = if changed.is_empty() {
+            "未修改内容".to_owned()
+        } else {
+            format!("修改了：{}", changed.join("、"))
+        };
+        tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
+        let changes =
+            views::changes(&state.programme, (&record.application, &record.attachments), (&application, &attachments));
+        let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
+        apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
     }
-    let comment =
-        if changed.is_empty() { "未修改内容".to_owned() } else { format!("修改了：{}", changed.join("、")) };
-    tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
-    let changes =
-        views::changes(&state.programme, (&record.application, &record.attachments), (&application, &attachments));
-    let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
-    apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
+    .await;
+    or_discard(state, &added, done).await
+}
+
+/// `done` as it is; the files copied for it removed first when it surely stored nothing.
+async fn or_discard(state: &AppState, added: &[Attachment], done: Result<(), Error>) -> Result<(), Error> {
+    if done.as_ref().is_err_and(|e| !e.may_have_written()) {
+        super::submit::discard(state, added).await;
+    }
+    done
 }
 
 /// Proof documents added while the application waits for its unit (a fresh review link goes to
@@ -413,9 +431,11 @@ pub async fn add_documents(
         return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
     }
     let only_add = Documents { remove: Vec::new(), add: documents.add.clone() };
-    let (attachments, names) = documents_after(state, record, &only_add).await?;
+    let (attachments, names, added) = documents_after(state, record, &only_add).await?;
     let comment = format!("补充了：{}", names.join("、"));
     tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
     let edit = Edit { attachments: Some(attachments), ..Edit::default() };
-    apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await
+    let done =
+        apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await;
+    or_discard(state, &added, done).await
 }

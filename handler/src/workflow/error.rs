@@ -58,6 +58,14 @@ pub enum Error {
     Internal(String),
 }
 
+impl Error {
+    /// Whether the write may have happened anyway (a store that timed out can have committed):
+    /// then nothing made for it, such as copied files, may be removed.
+    pub fn may_have_written(&self) -> bool {
+        matches!(self, Error::Unavailable(_) | Error::Internal(_))
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {

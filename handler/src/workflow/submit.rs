@@ -41,6 +41,7 @@ pub fn check_window(state: &AppState) -> Result<(), Error> {
 /// size, then stored under a fresh key. A refusal is a field error on `attachments`.
 pub async fn store_form_file(
     state: &AppState,
+    owner: &str,
     kind: &str,
     file_name: &str,
     declared: Option<&str>,
@@ -57,16 +58,47 @@ pub async fn store_form_file(
     let Some(blobs) = state.blobs.clone() else {
         return Ok(Err(Reason::new("attachments", "此部署暂不接受附件")));
     };
-    let key = ids::new_upload_key();
+    let key = ids::new_upload_key(&state.settings.secret, owner);
     blobs.write(&key, bytes).await.map_err(|e| Error::Unavailable(e.to_string()))?;
     Ok(Ok(AttachmentInput { key, kind: kind.to_owned(), name: file_name.to_owned() }))
 }
 
+/// Where [`check_attachments`] reads the named files.
+#[derive(Clone, Copy, Debug)]
+pub enum Files<'a> {
+    /// The uploads themselves (the 核对信息 page: nothing is taken yet).
+    Uploads,
+    /// Copies made under the record with this reference (taking the application): each upload is
+    /// copied once to `records/{reference}/…`, and the copy is what is checked and hashed.
+    CopiedTo(&'a str),
+}
+
 /// Reads each named upload back and checks it as the upload did (type by content, size), with a
-/// SHA-256 of what is stored. Any problem is a field error on `attachments`.
-pub async fn check_attachments(state: &AppState, inputs: &[AttachmentInput]) -> Result<Vec<Attachment>, Error> {
+/// SHA-256 of what is stored. Every key must have been issued for `owner` (the submission), or
+/// for no submission. Any problem is a field error on `attachments`, and copies made are removed.
+pub async fn check_attachments(
+    state: &AppState,
+    inputs: &[AttachmentInput],
+    owner: &str,
+    files: Files<'_>,
+) -> Result<Vec<Attachment>, Error> {
+    let mut out = Vec::with_capacity(inputs.len());
+    let checked = check_each(state, inputs, owner, files, &mut out).await;
+    if checked.is_err() {
+        discard(state, &out).await;
+    }
+    checked.map(|()| out)
+}
+
+async fn check_each(
+    state: &AppState,
+    inputs: &[AttachmentInput],
+    owner: &str,
+    files: Files<'_>,
+    out: &mut Vec<Attachment>,
+) -> Result<(), Error> {
     if inputs.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let p = &state.programme;
     if inputs.len() > p.attachments.max_files {
@@ -75,13 +107,41 @@ pub async fn check_attachments(state: &AppState, inputs: &[AttachmentInput]) -> 
     let Some(blobs) = state.blobs.clone() else {
         return Err(refuse_file("此部署暂不接受附件"));
     };
-    let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
         let kind = p.attachment_kind(&input.kind).map_err(|e| refuse_file(e.to_string()))?;
         let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
-        let object = match blobs.inspect(&input.key, p.attachments.max_bytes).await {
+        if ids::upload_binding(&state.settings.secret, &input.key, owner) == ids::Binding::Other {
+            tracing::warn!("a file key not issued for this submission was named");
+            return Err(refuse_file(format!("“{name}”不是为本次申报上传的文件，请在本页重新上传")));
+        }
+        let not_uploaded = || refuse_file(format!("“{name}”没有上传成功，请重新上传"));
+        let key = match files {
+            Files::Uploads => input.key.clone(),
+            Files::CopiedTo(reference) => {
+                let to = ids::record_file_key(reference, &input.key);
+                match blobs.copy(&input.key, &to).await {
+                    Ok(()) => to,
+                    Err(BlobError::Missing) => return Err(not_uploaded()),
+                    Err(BlobError::Exists) => {
+                        return Err(refuse_file(format!("“{name}”已经提交过，不能再次提交；如需更换，请重新上传")));
+                    }
+                    Err(e) => return Err(Error::Unavailable(e.to_string())),
+                }
+            }
+        };
+        // Held from here, so that a refusal below removes the copy with the others.
+        let at = out.len();
+        out.push(Attachment {
+            key: key.clone(),
+            kind: kind.code.clone(),
+            name: if name.is_empty() { kind.name.clone() } else { name.clone() },
+            size: 0,
+            sha256: String::new(),
+            content_type: String::new(),
+        });
+        let object = match blobs.inspect(&key, p.attachments.max_bytes).await {
             Ok(o) => o,
-            Err(BlobError::Missing) => return Err(refuse_file(format!("“{name}”没有上传成功，请重新上传"))),
+            Err(BlobError::Missing) => return Err(not_uploaded()),
             Err(e) => return Err(Error::Unavailable(e.to_string())),
         };
         let kind_of = match p.check_upload(object.size, &object.head, None) {
@@ -94,16 +154,21 @@ pub async fn check_attachments(state: &AppState, inputs: &[AttachmentInput]) -> 
                 return Err(refuse_file(format!("“{name}”：{e}")));
             }
         };
-        out.push(Attachment {
-            key: input.key.clone(),
-            kind: kind.code.clone(),
-            name: if name.is_empty() { kind.name.clone() } else { name },
-            size: object.size,
-            sha256: object.sha256,
-            content_type: kind_of.mime().to_owned(),
-        });
+        out[at].size = object.size;
+        out[at].sha256 = object.sha256;
+        out[at].content_type = kind_of.mime().to_owned();
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Removes the copies under `records/` among `files` (a submission that was not taken).
+pub async fn discard(state: &AppState, files: &[Attachment]) {
+    let Some(blobs) = state.blobs.as_ref() else { return };
+    for file in files.iter().filter(|f| f.key.starts_with("records/")) {
+        if let Err(e) = blobs.delete(&file.key).await {
+            tracing::warn!(error = %e, "copy of a file not taken was not removed");
+        }
+    }
 }
 
 /// The application, checked with every rule, and the required proof documents among
@@ -133,18 +198,25 @@ pub fn parse_with_documents(
 /// stored and its files read back and checked, or every problem at once.
 pub async fn check(state: &AppState, form: &ApplicationForm) -> Result<(Application, Vec<Attachment>), Error> {
     check_window(state)?;
-    let attachments = check_attachments(state, &form.attachments).await?;
+    let owner = form.submission_id.as_deref().unwrap_or_default();
+    let attachments = check_attachments(state, &form.attachments, owner, Files::Uploads).await?;
     let application = parse_with_documents(state, form, &attachments)?;
     Ok((application, attachments))
 }
 
 /// Checks the window and the form and builds what the submission writes.
 pub fn prepare(state: &AppState, form: &ApplicationForm) -> Result<Prepared, Error> {
-    prepare_with(state, form, Vec::new())
+    prepare_with(state, form, &ids::new_reference(state.programme.round), Vec::new())
 }
 
-/// Like [`prepare`], with proof documents already checked by [`check_attachments`].
-pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<Attachment>) -> Result<Prepared, Error> {
+/// Like [`prepare`], under `reference`, with proof documents already copied and checked by
+/// [`check_attachments`].
+pub fn prepare_with(
+    state: &AppState,
+    form: &ApplicationForm,
+    reference: &str,
+    attachments: Vec<Attachment>,
+) -> Result<Prepared, Error> {
     check_window(state)?;
     let programme = &state.programme;
     let application = parse_with_documents(state, form, &attachments)?;
@@ -152,7 +224,7 @@ pub fn prepare_with(state: &AppState, form: &ApplicationForm, attachments: Vec<A
     let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
     let at = views::rfc3339(state.clock.now());
     let record = Record {
-        reference: ids::new_reference(programme.round),
+        reference: reference.to_owned(),
         round: programme.round,
         status: Status::Unconfirmed,
         version: 1,
@@ -200,12 +272,27 @@ async fn told_of_another_try(state: &AppState, holder: &Record) -> Result<(), Er
 /// answers like a success (and the holder's address is told).
 pub async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted, Error> {
     check_window(state)?;
-    let attachments = check_attachments(state, &form.attachments).await?;
+    let owner = form.submission_id.as_deref().unwrap_or_default();
     // References are random (31^6 of them): two can meet, and then the whole submission is
-    // prepared again under a fresh one; its links and mails carry the reference.
+    // prepared again under a fresh one; its links, mails and file keys carry the reference.
     for _ in 0..6 {
-        let Prepared { record, event, mails } = prepare_with(state, form, attachments.clone())?;
-        match state.store.create(&record, &event, &mails).await? {
+        let reference = ids::new_reference(state.programme.round);
+        // Each named upload is copied under the record first: what is checked, hashed and kept
+        // is the copy, which nothing but this handler writes.
+        let files = check_attachments(state, &form.attachments, owner, Files::CopiedTo(&reference)).await?;
+        let Prepared { record, event, mails } = match prepare_with(state, form, &reference, files.clone()) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                discard(state, &files).await;
+                return Err(e);
+            }
+        };
+        let created = state.store.create(&record, &event, &mails).await;
+        // Copies go when the record is surely not stored (a store error may hide a commit).
+        if matches!(&created, Ok(c) if !matches!(c, Created::New)) {
+            discard(state, &files).await;
+        }
+        match created? {
             Created::ReferenceTaken => {
                 tracing::info!(reference = %record.reference, "reference already in use; drawing another");
             }

@@ -20,6 +20,10 @@ pub struct UploadRequest {
     /// Declared MIME type.
     #[serde(default)]
     pub content_type: String,
+    /// The application's `submission_id`: the key is issued for it, and any other submission
+    /// naming the key is refused. Without it the key goes to the first application naming it.
+    #[serde(default)]
+    pub submission_id: String,
 }
 
 /// Why no target was issued.
@@ -45,8 +49,12 @@ pub async fn target(state: &AppState, request: &UploadRequest) -> Result<(Upload
     if !p.attachments.types.contains(&request.content_type) {
         return Err(Refused::Rule(policy::UploadError::Type.to_string()));
     }
+    let owner = request.submission_id.trim();
+    if owner.len() > 64 || !owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(Refused::Rule("提交编号格式不正确，请刷新页面后重新上传".to_owned()));
+    }
     let blobs = state.blobs.clone().ok_or(Refused::Disabled)?;
-    let key = ids::new_upload_key();
+    let key = ids::new_upload_key(&state.settings.secret, owner);
     let rules = UploadRules {
         content_type: request.content_type.clone(),
         max_bytes: p.attachments.max_bytes,
@@ -63,6 +71,6 @@ pub async fn target(state: &AppState, request: &UploadRequest) -> Result<(Upload
         };
         UploadTarget { url: links::upload_path(state, &claims), fields: Default::default(), key }
     });
-    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), "upload target issued");
+    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), bound = !owner.is_empty(), "upload target issued");
     Ok((target, expires))
 }

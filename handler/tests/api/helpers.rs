@@ -245,7 +245,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         .with_inline_mailer(Arc::new(mailer))
         .with_blobs(match options.blobs {
             Some(b) => b,
-            None => Arc::new(handler::blobs::FsBlobs::new(dir.path().join("uploads")).expect("blobs")),
+            None => Arc::new(handler::blobs::FsBlobs::new(dir.path().to_owned()).expect("blobs")),
         });
     if let Some(programme) = options.programme {
         state = state.with_programme(programme);

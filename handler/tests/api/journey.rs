@@ -274,12 +274,19 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     assert!(html.contains("id=\"add-documents\"") && html.contains("value=\"add_documents\""));
     let old_unit = link_in_mail(&app.mails(), "unit331@example.gov.cn", "/review/");
     let v = version(&app, &status).await;
-    let other = testkit::upload_document(&app.client, &app.address, "other").await;
-    let body = format!(
-        "decision=add_documents&version={v}&attachment={}",
-        urlencoding(&format!("{}|other|{}", other["key"].as_str().expect("key"), "获奖证书.pdf"))
-    );
-    assert_eq!(app.post_form(&status, &body).await.status(), 303);
+    // Files uploaded from this page are issued for this application (its submission_id is on the
+    // page); a file issued for another application is refused.
+    assert!(html.contains("name=\"submission_id\" value=\"sub-00000331\""));
+    let add = |key: &str| {
+        format!("decision=add_documents&version={v}&attachment={}", urlencoding(&format!("{key}|other|获奖证书.pdf")))
+    };
+    let theirs = testkit::upload_document_for(&app.client, &app.address, "other", "sub-00000332").await;
+    let refused = app.post_form(&status, &add(theirs["key"].as_str().expect("key"))).await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.expect("html");
+    assert!(refused.contains("不是为本次申报上传的文件"), "{}", refused.split("<main").nth(1).unwrap_or(&refused));
+    let other = testkit::upload_document_for(&app.client, &app.address, "other", "sub-00000331").await;
+    assert_eq!(app.post_form(&status, &add(other["key"].as_str().expect("key"))).await.status(), 303);
     let record = app.get_json(&status).await.json::<Value>().await.expect("json");
     assert_eq!(record["status"], "unit_review");
     assert_eq!(record["events"][2]["kind"], "documents_added");

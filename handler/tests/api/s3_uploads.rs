@@ -235,3 +235,45 @@ async fn the_plain_form_stores_its_files_in_the_bucket() {
     assert_eq!(record.attachments[0].sha256, sha256(&png));
     assert_eq!(s3.object(&record.attachments[0].key), Some(png));
 }
+
+#[tokio::test]
+async fn files_are_copied_under_the_record_at_submit_and_a_reused_post_changes_nothing() {
+    let s3 = spawn_s3_app(None).await;
+    let app = &s3.app;
+    let mut form = testkit::sample_application(81);
+    let submission = form["submission_id"].as_str().expect("id").to_owned();
+    let bytes = pdf(30_000);
+    let asked = json!({"kind": "title_certificate", "name": "证书.pdf", "size": bytes.len(), "content_type": "application/pdf", "submission_id": submission});
+    let t: Value = app.post_json("/api/uploads", &asked).await.json().await.expect("json");
+    let upload_key = t["key"].as_str().expect("key").to_owned();
+    // The presigned POST names the one key issued for this submission.
+    assert_eq!(t["fields"]["key"], upload_key.as_str());
+    assert_eq!(upload_key.len(), "uploads/".len() + 64);
+    assert_eq!(post(&t, bytes.clone(), &[]).await.0 / 100, 2);
+    form["attachments"] = json!([{"key": upload_key, "kind": "title_certificate", "name": "职称证书.pdf"}]);
+    for kind in testkit::required_kinds(&form) {
+        let file = testkit::upload_document_for(&app.client, &app.address, &kind, &submission).await;
+        form["attachments"].as_array_mut().expect("files").push(file);
+    }
+    assert_eq!(app.apply(&form).await.status(), 201);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    let stored_key = format!("records/{}/{}", record.reference, upload_key.trim_start_matches("uploads/"));
+    assert_eq!(record.attachments[0].key, stored_key);
+    assert_eq!(s3.object(&stored_key), Some(bytes.clone()));
+    crate::helpers::confirm(app, &record.reference).await;
+
+    // S3 takes the same presigned POST again within its half hour, but only for the upload key:
+    // the record's copy, its hash and what the reviewer downloads stay as submitted.
+    let mut changed = pdf(30_000);
+    changed[1000] = b'!';
+    assert_eq!(post(&t, changed.clone(), &[]).await.0 / 100, 2);
+    assert_eq!(s3.object(&upload_key), Some(changed.clone()));
+    let (status, body) = post(&t, changed.clone(), &[("key", stored_key.as_str())]).await;
+    assert_eq!(status / 100, 4, "the policy lets a browser write under records/: {body}");
+    assert_eq!(s3.object(&stored_key), Some(bytes.clone()));
+    let unit = app.mails().into_iter().find(|m| m.to == "unit81@example.gov.cn").expect("unit mail");
+    let review = TestApp::path_of(&testkit::link_with(&unit.text, "/review/").expect("link"));
+    let signed = app.get(&format!("{review}/files/0")).await.headers()["location"].to_str().expect("ascii").to_owned();
+    assert_eq!(reqwest::get(&signed).await.expect("download").bytes().await.expect("bytes").to_vec(), bytes);
+    assert_eq!(record.attachments[0].sha256, sha256(&bytes));
+}

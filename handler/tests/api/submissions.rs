@@ -200,8 +200,9 @@ async fn a_held_identity_number_is_answered_as_a_success_and_the_centre_can_free
     assert!(told[0].subject.contains("有人使用您的居民身份证号再次申报") && told[0].subject.contains(&held));
     assert!(told[0].text.contains("可以作废冒名的申报"));
     // The form path answers the same page as a success.
-    let mut form = app.with_documents(&sample(3)).await;
+    let mut form = sample(3);
     form["submission_id"] = json!("form-try");
+    let form = app.with_documents(&form).await;
     let page = app.post_form("/api/applications", &form_body(&form)).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").contains("申报已提交，请到邮箱确认"));

@@ -279,3 +279,143 @@ async fn a_multipart_post_over_six_megabytes_is_413() {
     assert_eq!(post_multipart(&app, form).await.status(), 413);
     assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }
+
+#[tokio::test]
+async fn an_upload_link_stores_one_file_and_a_second_post_is_refused() {
+    let app = spawn_app().await;
+    let t: Value = target(&app, "other", 100, "application/pdf").await.json().await.expect("json");
+    let url = t["url"].as_str().expect("url").to_owned();
+    let first = pdf(100);
+    assert_eq!(upload(&app, &url, first.clone(), "application/pdf").await.status(), 201);
+    let mut other = pdf(120);
+    other[50] = b'!';
+    let again = upload(&app, &url, other, "application/pdf").await;
+    assert_eq!(again.status(), 409);
+    let body: Value = again.json().await.expect("json");
+    assert_eq!(body["error"], "upload_used");
+    assert!(body["message"].as_str().expect("msg").contains("只能上传一个文件"), "{body}");
+    let key = t["key"].as_str().expect("key");
+    assert_eq!(std::fs::read(app.uploads.join(key.trim_start_matches("uploads/"))).expect("file"), first);
+}
+
+/// The sample application `n` with every required document uploaded for `submission`.
+async fn with_documents_for(app: &TestApp, n: u32, submission: &str) -> Value {
+    let mut form = testkit::sample_application(n);
+    let mut files = Vec::new();
+    for kind in testkit::required_kinds(&form) {
+        files.push(testkit::upload_document_for(&app.client, &app.address, &kind, submission).await);
+    }
+    form["attachments"] = Value::Array(files);
+    form
+}
+
+#[tokio::test]
+async fn a_key_issued_for_another_submission_is_refused() {
+    let app = spawn_app().await;
+    // Keys asked for with a submission_id carry a keyed hash of it.
+    let mine = with_documents_for(&app, 72, "sub-00000072").await;
+    let key = mine["attachments"][0]["key"].as_str().expect("key").to_owned();
+    assert_eq!(key.len(), "uploads/".len() + 64, "{key}");
+    // Someone else's application naming those keys is refused, and nothing is stored or copied.
+    let mut theirs = testkit::sample_application(73);
+    theirs["attachments"] = mine["attachments"].clone();
+    let response = app.apply(&theirs).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "attachments");
+    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("不是为本次申报上传的文件"), "{body}");
+    // The same with no submission_id at all, or with a key whose hash part was changed.
+    theirs["submission_id"] = json!("");
+    assert_eq!(app.apply(&theirs).await.status(), 422);
+    let mut forged = mine.clone();
+    let last = if key.ends_with('0') { "1" } else { "0" };
+    forged["attachments"][0]["key"] = json!(format!("{}{last}", &key[..key.len() - 1]));
+    assert_eq!(app.apply(&forged).await.status(), 422);
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
+    assert!(!app.uploads.with_file_name("records").exists(), "nothing copied for refused applications");
+    // The application they were issued for is taken, its files copied under its record.
+    assert_eq!(app.apply(&mine).await.status(), 201);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    for (file, named) in record.attachments.iter().zip(mine["attachments"].as_array().expect("files")) {
+        let id = named["key"].as_str().expect("key").trim_start_matches("uploads/");
+        assert_eq!(file.key, format!("records/{}/{id}", record.reference));
+    }
+}
+
+#[tokio::test]
+async fn a_stored_file_cannot_be_changed_after_submit() {
+    let app = spawn_app().await;
+    let mut form = with_documents_for(&app, 74, "sub-00000074").await;
+    let original = pdf(5_000);
+    let t: Value = app
+        .post_json(
+            "/api/uploads",
+            &json!({"kind": "other", "name": "证明.pdf", "size": original.len(), "content_type": "application/pdf", "submission_id": "sub-00000074"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let url = t["url"].as_str().expect("url").to_owned();
+    assert_eq!(upload(&app, &url, original.clone(), "application/pdf").await.status(), 201);
+    form["attachments"]
+        .as_array_mut()
+        .expect("files")
+        .push(json!({"key": t["key"], "kind": "other", "name": "证明.pdf"}));
+    assert_eq!(app.apply(&form).await.status(), 201);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    let status = crate::helpers::confirm(&app, &record.reference).await;
+    let held = record.attachments.last().expect("file").clone();
+    assert_eq!(held.sha256, hex::encode(Sha256::digest(&original)));
+
+    // The upload link cannot be used again after submit.
+    let mut changed = pdf(5_000);
+    changed[100] = b'!';
+    assert_eq!(upload(&app, &url, changed.clone(), "application/pdf").await.status(), 409);
+    // Even the upload changed behind the handler's back (as a presigned POST reused within its
+    // half hour could on S3) leaves the stored file as it was.
+    let upload_path = app.uploads.join(t["key"].as_str().expect("key").trim_start_matches("uploads/"));
+    std::fs::write(&upload_path, &changed).expect("overwrite the upload");
+    let index = record.attachments.len() - 1;
+    let download = app.get(&format!("{status}/files/{index}")).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.expect("bytes").to_vec(), original);
+    // The copy itself is never overwritten: the file store refuses a second write of its key.
+    let blobs = handler::blobs::FsBlobs::new(app.uploads.parent().expect("data").to_owned()).expect("blobs");
+    let again = handler::blobs::Blobs::write(&blobs, &held.key, &changed).await;
+    assert!(matches!(again, Err(handler::blobs::BlobError::Exists)), "{again:?}");
+    let on_disk = std::fs::read(app.uploads.parent().expect("data").join(&held.key)).expect("file");
+    assert_eq!(on_disk, original);
+}
+
+#[tokio::test]
+async fn uploads_never_named_are_swept_after_a_day_and_stored_files_stay() {
+    let app = spawn_app().await;
+    let form = with_documents_for(&app, 75, "sub-00000075").await;
+    assert_eq!(app.apply(&form).await.status(), 201);
+    let never_named = uploaded(&app, "other", pdf(300), "application/pdf").await;
+    let data = app.uploads.parent().expect("data").to_owned();
+    let uploads: Vec<_> = std::fs::read_dir(&app.uploads).expect("uploads").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(uploads.len(), form["attachments"].as_array().expect("files").len() + 1);
+    // Everything uploaded is a day and a minute old, except the never-named one (an hour old).
+    let day_old = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600 + 60);
+    for path in &uploads {
+        let at = if path.ends_with(never_named.trim_start_matches("uploads/")) {
+            std::time::SystemTime::now() - std::time::Duration::from_secs(3600)
+        } else {
+            day_old
+        };
+        std::fs::File::options().write(true).open(path).expect("open").set_modified(at).expect("mtime");
+    }
+    let blobs = handler::blobs::FsBlobs::new(data.clone()).expect("blobs");
+    let removed = blobs.sweep_uploads(std::time::Duration::from_secs(24 * 3600)).expect("sweep");
+    assert_eq!(removed, uploads.len() - 1);
+    let left: Vec<_> =
+        std::fs::read_dir(&app.uploads).expect("uploads").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from(never_named.trim_start_matches("uploads/"))]);
+    // The application's own files are kept under its record and still download.
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    for file in &record.attachments {
+        assert!(data.join(&file.key).is_file(), "{} kept", file.key);
+    }
+}

@@ -57,8 +57,9 @@ async fn a_whole_journey_logs_no_personal_data() {
     let created: serde_json::Value = created.json().await.expect("json");
     let status = helpers::confirm(&app, created["reference"].as_str().expect("reference")).await;
     // The same person again: answered as taken, the holder told.
-    let mut again = form.clone();
+    let mut again = testkit::sample_application(901);
     again["submission_id"] = "another-submission".into();
+    let again = app.with_documents(&again).await;
     assert_eq!(app.post_json("/api/applications", &again).await.status(), 201);
     let unit = link_in_mail(&app.mails(), "unit901@example.gov.cn", "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);

@@ -34,7 +34,7 @@ async fn read_application(
     // A multipart form becomes its text fields (as a urlencoded body, so everything after this
     // is the same as for the plain form) plus the files it carried.
     let (body, files, file_problems) = match encoding {
-        Encoding::Multipart => match read_multipart(state, headers, body).await {
+        Encoding::Multipart => match read_multipart(state, headers, body, None).await {
             Ok(read) => (read.body, read.files, read.problems),
             Err(err) => return Err(err.json_if(json).into_response()),
         },

@@ -52,6 +52,9 @@ struct StatusPage<'a> {
     can_withdraw: bool,
     /// Documents may be added now (at unit review, where the deployment takes files).
     can_add_documents: bool,
+    /// Why added documents were refused (the resubmission form carries its own list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_list: Option<&'a [Reason]>,
     /// Where the page's own forms post, with the version they were shown for.
     action: String,
     version: u64,
@@ -62,6 +65,8 @@ struct StatusPage<'a> {
     /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
     confirm_url: Option<String>,
     email: &'a str,
+    /// The submission files uploaded from this page are issued for.
+    submission_id: &'a str,
     files_base: String,
     print_url: String,
 }
@@ -93,6 +98,7 @@ fn status_page(
         can_resubmit,
         can_withdraw: can(Action::Withdraw),
         can_add_documents: uploads && record.status == policy::Status::UnitReview && can(Action::AddDocuments),
+        error_list: (!can_resubmit).then_some(errors),
         action: format!("/status/{token}"),
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
@@ -101,6 +107,7 @@ fn status_page(
         confirm_url: (record.status == policy::Status::Unconfirmed && !decide::lapsed(state, record))
             .then(|| workflow::links::confirm_path(state, &record.reference)),
         email: record.application.email.as_str(),
+        submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
         print_url: format!("/status/{token}/print"),
     };
@@ -129,6 +136,8 @@ pub async fn show(
 fn prefill(record: &Record) -> BTreeMap<String, String> {
     let mut values = record.application.form_values();
     values.remove("id_number");
+    // Files uploaded from this page are issued for this application's submission.
+    values.insert("submission_id".to_owned(), record.submission_id.clone());
     values
 }
 
@@ -198,8 +207,11 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let json = |e: Error| AppError::from(e).json_if(negotiated.json);
+    let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
     let (body, files, problems) = if negotiated.encoding == Some(Encoding::Multipart) {
-        let read = read_multipart(&state, &headers, body).await.map_err(|e| e.json_if(negotiated.json))?;
+        let read = read_multipart(&state, &headers, body, Some(&record.submission_id))
+            .await
+            .map_err(|e| e.json_if(negotiated.json))?;
         (read.body, read.files, read.problems)
     } else {
         let files = attachment_fields(&body);
@@ -212,7 +224,6 @@ pub async fn act(
         remove: pairs.iter().filter(|(k, _)| k == "remove").filter_map(|(_, v)| v.parse().ok()).collect(),
         add: files,
     };
-    let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
     let expected = form.version.unwrap_or(0);
     let back = format!("/status/{}", link.token);
     let edits = matches!(form.decision.as_str(), "resubmit" | "add_documents");

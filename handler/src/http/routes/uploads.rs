@@ -2,6 +2,7 @@
 //! in place of an S3 presigned POST, with the same limits: size, type by content, expiry.
 
 use crate::AppState;
+use crate::blobs::BlobError;
 use crate::http::AppError;
 use crate::http::extract::ClientAddr;
 use crate::workflow::links;
@@ -38,7 +39,8 @@ pub async fn target(
 }
 
 /// `POST /api/uploads/local/{token}`: multipart with the file as `file`; stores it if the link is
-/// valid, the size within the limit and the content a PDF, JPEG or PNG.
+/// valid and unused, the size within the limit and the content a PDF, JPEG or PNG. A link stores
+/// one file: a second POST is refused (409 `upload_used`).
 pub async fn local(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -78,15 +80,28 @@ pub async fn local(
         .check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], declared.as_deref())
         .map_err(|e| refused(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let key = format!("uploads/{}", claims.id);
-    if let Err(e) = blobs.write(&key, &bytes).await {
-        tracing::error!(error = %e, "upload not stored");
-        return Err(AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "系统繁忙",
-            "系统繁忙，文件未保存，请稍后重试",
-        )
-        .json());
+    match blobs.write(&key, &bytes).await {
+        Ok(()) => {}
+        Err(BlobError::Exists) => {
+            tracing::info!(%key, "upload link used again: refused");
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "upload_used",
+                "上传链接已用过",
+                "每个上传链接只能上传一个文件，这个链接已经用过。如要换一个文件，请重新选择文件上传。",
+            )
+            .json());
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "upload not stored");
+            return Err(AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "系统繁忙",
+                "系统繁忙，文件未保存，请稍后重试",
+            )
+            .json());
+        }
     }
     tracing::info!(%key, size = bytes.len(), "upload stored");
     let body = serde_json::json!({"key": key, "size": bytes.len(), "content_type": kind.mime(), "sha256": hex::encode(Sha256::digest(&bytes))});
