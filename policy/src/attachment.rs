@@ -213,9 +213,10 @@ mod tests {
         };
         assert_eq!(
             messages(&["education_certificate", "other"]),
-            ["请上传身份证（必须上传）", "请上传学位证书（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
+            ["请上传身份证（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
         );
-        assert!(messages(&["id_card", "education_certificate", "degree_certificate", "ethnicity_proof"]).is_empty());
+        // The notice asks for 学历, not 学位: the degree certificate is never required.
+        assert!(messages(&["id_card", "education_certificate", "ethnicity_proof"]).is_empty());
         assert!(p.missing_documents(&form, []).iter().all(|r| r.field == "attachments"));
         // Answers that route nowhere still need what everyone needs.
         let unrouted = crate::ApplicationForm::default();
@@ -231,7 +232,7 @@ mod tests {
             |v: Vec<&crate::programme::AttachmentKind>| v.into_iter().map(|k| k.code.clone()).collect::<Vec<_>>();
         assert_eq!(
             codes(p.required_kinds("region-out", false)),
-            ["id_card", "education_certificate", "degree_certificate", "ethnicity_proof"]
+            ["id_card", "education_certificate", "ethnicity_proof"]
         );
         assert_eq!(
             codes(p.required_kinds("region-out", true)),

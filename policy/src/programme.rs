@@ -29,12 +29,16 @@ pub struct Programme {
     /// Default: 48.
     #[serde(default = "forty_eight")]
     pub confirm_hours: u32,
+    /// Every body the notice names; pages name no other.
+    pub bodies: Vec<String>,
     /// The deadline and the date at which age and experience are counted.
     pub deadline: Deadline,
     /// When the form takes submissions.
     pub window: Window,
     /// The regional centre that receives the results.
     pub centre: Centre,
+    /// The online system the notice names for applications.
+    pub official_system: OfficialSystem,
     /// Contacts named in the notice.
     pub contact: Contact,
     /// The two programmes by funding source.
@@ -96,6 +100,18 @@ pub struct Centre {
     pub name: String,
     /// Where the summary table goes.
     pub email: String,
+}
+
+/// The online system the notice names (申报人及单位…通过线上…与线下同步申报材料).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficialSystem {
+    /// Its name, as the notice gives it.
+    pub name: String,
+    /// Its address, as the notice gives it.
+    pub url: String,
+    /// Whether this site is that system for the round (no banner then).
+    pub this_site: bool,
 }
 
 /// Contacts of the issuing office.

@@ -117,7 +117,7 @@ fn rule_pages_are_rendered_from_programme_toml() {
         "<td class=\"num\">50名</td>",
         "<td class=\"num\">40名</td>",
         "<td class=\"num\">150名</td>",
-        "附件1）未随通知全文公布"
+        "本站未收录附件1"
     );
     file_contains!(
         out,
@@ -294,4 +294,90 @@ fn no_markdown_mark_is_left_as_text() {
             assert!(!text.contains(mark), "{} shows {mark:?} as text", page.display());
         }
     }
+}
+
+/// Every file under `dir` whose name ends with one of `exts`.
+fn files_with(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    collect(dir, &mut all);
+    all.retain(|p| exts.iter().any(|e| p.to_string_lossy().ends_with(e)));
+    all
+}
+
+/// The bodies named before each "服务中心" in `text` that are not in `bodies`.
+fn unknown_bodies(text: &str, bodies: &[String]) -> Vec<String> {
+    let mut unknown = Vec::new();
+    for (at, _) in text.match_indices("服务中心") {
+        let before: String = text[..at].chars().rev().take_while(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+        let named: String = before.chars().rev().collect::<String>() + "服务中心";
+        if !bodies.iter().any(|b| b.ends_with("服务中心") && named.ends_with(b.as_str())) {
+            unknown.push(named);
+        }
+    }
+    unknown
+}
+
+#[test]
+fn every_body_named_anywhere_is_one_the_notice_names() {
+    let dir = fixture();
+    let out = build(dir.path());
+    let toml = fs::read_to_string(dir.path().join("content/programme.toml")).expect("programme.toml");
+    let programme = policy::Programme::parse(&toml).expect("programme");
+    let mut files = files_with(&out, &[".html"]);
+    files.extend(files_with(&repo().join("theme/templates"), &[".html", ".txt"]));
+    files.extend(files_with(&repo().join("handler/src"), &[".rs"]));
+    let mut seen = 0;
+    for file in &files {
+        let text = fs::read_to_string(file).expect("read");
+        seen += text.matches("服务中心").count();
+        let unknown = unknown_bodies(&text, &programme.bodies);
+        assert!(unknown.is_empty(), "{} names bodies not in programme.toml: {unknown:?}", file.display());
+    }
+    assert!(seen > 10, "the check saw the centre named ({seen} times)");
+    // The wrong body once on the dashboard request page is caught.
+    let wrong = unknown_bodies("材料报送至自治区留学人员和专家服务中心。", &programme.bodies);
+    assert_eq!(wrong, ["材料报送至自治区留学人员和专家服务中心"]);
+}
+
+#[test]
+fn the_official_system_is_named_on_every_page_until_this_site_is_it() {
+    let dir = fixture();
+    let out = build(dir.path());
+    for page in files_with(&out, &[".html"]) {
+        let text = fs::read_to_string(&page).expect("read");
+        assert!(
+            text.contains("class=\"official-banner\"") && text.contains("href=\"https://ssmztp.xjzcsq.com\""),
+            "{} lacks the banner naming the official system",
+            page.display()
+        );
+    }
+    file_contains!(
+        out,
+        "process/index.html",
+        "注册登录“少数民族专业技术人才特殊培养管理系统”",
+        "一式三份",
+        "1819448970@qq.com"
+    );
+    edit(&dir.path().join("content/programme.toml"), "this_site = false", "this_site = true");
+    let out = build(dir.path());
+    file_lacks!(out, "index.html", "official-banner");
+    file_lacks!(out, "apply/index.html", "official-banner");
+}
+
+#[test]
+fn each_reading_of_the_site_is_marked_as_one() {
+    let dir = fixture();
+    let out = build(dir.path());
+    let mark = "<span class=\"reading\">本站口径，通知未作规定，以审核为准</span>";
+    // Age and years counted at the deadline, in whole months; the 东北 conditions; 满洲里市 and
+    // 二连浩特市; the self-check's counting.
+    for page in ["criteria/index.html", "scope/index.html", "check/index.html"] {
+        file_contains!(out, page, mark);
+    }
+    file_contains!(out, "criteria/index.html", "《“东北地区少数民族专业技术人才特殊培养”内蒙古自治区学员管理办法》");
+    file_contains!(out, "scope/index.html", "纳入东部5盟市范围");
+    file_lacks!(out, "scope/index.html", "按东部5盟市对待");
+    file_contains!(out, "quota/index.html", "本站未收录附件1");
+    file_contains!(out, "index.html", "填写相关信息，初步判断是否符合申报条件");
+    file_contains!(out, "funding/index.html", "通知对自治区特培项目规定的费用标准", "3.68万元");
 }

@@ -198,7 +198,7 @@ export function pdf(label) {
 }
 
 /** The kinds the sample applicant (区外, qualifying by education, 蒙古族) must upload. */
-export const REQUIRED_KINDS = ["id_card", "education_certificate", "degree_certificate", "ethnicity_proof"];
+export const REQUIRED_KINDS = ["id_card", "education_certificate", "ethnicity_proof"];
 
 /**
  * Chooses a file for each kind in `kinds` in the form's proof-documents section `section`; with

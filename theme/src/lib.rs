@@ -121,6 +121,16 @@ fn yuan_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value>
     Ok(Value::String(policy::yuan(n)))
 }
 
+/// `36800` -> `3.68万元`, `5000` -> `0.5万元` in templates: `{{ n | wan }}`, said beside the
+/// yuan figure as the notice says amounts.
+fn wan_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let n = value.as_u64().ok_or_else(|| tera::Error::msg("wan: expected a whole number"))?;
+    let whole = n / 10_000;
+    let rest = format!("{:04}", n % 10_000);
+    let rest = rest.trim_end_matches('0');
+    Ok(Value::String(if rest.is_empty() { format!("{whole}万元") } else { format!("{whole}.{rest}万元") }))
+}
+
 impl Theme {
     /// Every template (the handler) and every asset.
     pub fn new() -> Result<Self, tera::Error> {
@@ -136,6 +146,7 @@ impl Theme {
         let mut tera = Tera::default();
         tera.add_raw_templates(sets.iter().flat_map(|set| set.iter().copied()))?;
         tera.register_filter("yuan", yuan_filter);
+        tera.register_filter("wan", wan_filter);
         tera.set_escape_fn(escape_html);
         let assets: Vec<Asset> = ASSETS
             .iter()

@@ -44,6 +44,7 @@ pub fn chrome_view(p: &Programme) -> Value {
         "notice_issuer": p.notice_issuer,
         "office": p.contact.office,
         "phones": p.contact.phones,
+        "official": p.official_system,
     })
 }
 

@@ -28,6 +28,10 @@ pub const HEADERS: [&str; 19] = [
     "备注",
 ];
 
+/// What the exported table is called everywhere (file, mail, page): not 附件2 itself, whose
+/// layout was not published with the notice.
+pub const SUMMARY_LABEL: &str = "本系统导出的汇总信息（附件2正式样表未随通知公布）";
+
 /// The table: a title, a line naming the league (or department) and date, headings, rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryTable {
@@ -84,8 +88,15 @@ pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Da
         })
         .collect();
     SummaryTable {
-        title: p.summary_title.clone(),
-        subtitle: format!("填报单位：{scope_name}    日期：{}年{}月{}日", date.year(), date.month() as u8, date.day()),
+        // 附件2's layout was not published with the notice: the file says what it is.
+        title: SUMMARY_LABEL.to_owned(),
+        subtitle: format!(
+            "{}年度特培申报    填报单位：{scope_name}    日期：{}年{}月{}日",
+            p.round,
+            date.year(),
+            date.month() as u8,
+            date.day()
+        ),
         rows,
     }
 }

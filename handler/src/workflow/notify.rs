@@ -349,7 +349,7 @@ pub fn summary(
     let count = table.rows.len();
     let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
     let again = if since.is_some() { "（更新）" } else { "" };
-    let subject = format!("【特培申报】{scope_name}{}{again}（{count}人）", table.title);
+    let subject = format!("【特培申报】{scope_name}推荐学员汇总信息{again}（{count}人）");
     let mut mail =
         compose(state, "summary", &p.centre.email, TO_CENTRE, subject, &format!("summary-{scope_id}"), &context)?;
     mail.files.push(MailFile {

@@ -7,7 +7,7 @@ use crate::summary::parse_csv;
 use handler::views::HEADERS;
 use serde_json::Value;
 
-const TITLE: &str = "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表";
+const TITLE: &str = "本系统导出的汇总信息（附件2正式样表未随通知公布）";
 
 /// Sample application `n` from `league`, with a chosen name and grassroots flag.
 fn form(n: u32, league: &str, name: &str, grassroots: bool) -> Value {
@@ -203,7 +203,7 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
     };
     let sheet = read(bytes);
     assert_eq!(sheet[0][0], TITLE);
-    assert_eq!(sheet[1][0], "填报单位：呼和浩特市    日期：2025年3月15日");
+    assert_eq!(sheet[1][0], "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月15日");
     assert_eq!(sheet[2], HEADERS);
     assert_eq!(sheet.len(), 4, "only the recommended application by default");
     assert_eq!(sheet[3][..4], ["1", "乌力吉", "男", "蒙古族"]);
@@ -325,7 +325,7 @@ async fn the_centre_sees_every_league_against_the_quota_and_decides() {
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
     let all = app.get(&format!("{centre}/summary.csv")).await.bytes().await.expect("csv");
     let rows = parse_csv(&all);
-    assert_eq!(rows[1][0], "填报单位：全区    日期：2025年3月15日");
+    assert_eq!(rows[1][0], "2025年度特培申报    填报单位：全区    日期：2025年3月15日");
     assert_eq!((rows.len(), rows[3][17].as_str()), (4, "入选"));
 }
 

@@ -212,8 +212,10 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let refused = app.post_form("/apply/check", &form_body(&wrong)).await;
     assert_eq!(refused.status(), 422);
     let html = refused.text().await.expect("html");
-    assert!(html.contains("请修改以下6处问题后再提交"), "2 mistakes and 4 missing documents in one summary");
-    for needed in ["href=\"#f-phone\"", "href=\"#f-plan\"", "请上传身份证（必须上传）", "请上传学位证书（必须上传）"]
+    assert!(html.contains("请修改以下5处问题后再提交"), "2 mistakes and 3 missing documents in one summary");
+    assert!(!html.contains("请上传学位证书"), "the degree certificate is optional");
+    for needed in
+        ["href=\"#f-phone\"", "href=\"#f-plan\"", "请上传身份证（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
     {
         assert!(html.contains(needed), "{needed} missing from the summary");
     }
@@ -228,7 +230,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     for field in ["name", "id_number", "school", "unit_level", "plan", "unit_reviewer_email", "pledge", "attachments"] {
         assert!(html.contains(&format!("name=\"edit\" value=\"{field}\"")), "no 修改 for {field}");
     }
-    for kind in ["身份证", "学历证书", "学位证书", "民族证明（户口簿等）"] {
+    for kind in ["身份证", "学历证书", "民族证明（户口簿等）"] {
         assert!(html.contains(&format!("<th scope=\"row\">{kind}</th>")), "{kind} not listed by kind");
     }
     assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored before 确认提交");
@@ -241,7 +243,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     assert_eq!(again.status(), 200);
     let again = again.text().await.expect("html");
     assert!(again.contains("value=\"内蒙古大学\"") && again.contains("action=\"/apply/check\""));
-    assert_eq!(again.matches("name=\"attachment\"").count(), 4, "the uploaded files stay with the form");
+    assert_eq!(again.matches("name=\"attachment\"").count(), 3, "the uploaded files stay with the form");
 
     // A draft changed on the way is refused; nothing is stored.
     let mut bytes = draft.clone().into_bytes();
@@ -256,7 +258,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     assert!(done.text().await.expect("html").contains("申报已提交，请到邮箱确认"));
     let records = app.store.list(2025, None).await.expect("list");
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].attachments.len(), 4);
+    assert_eq!(records[0].attachments.len(), 3);
     assert_eq!(records[0].submission_id, form["submission_id"].as_str().expect("id"));
     // Pressed twice (a double click, a reload): the same application, not a second one.
     assert_eq!(app.post_form("/apply/confirm", &confirm).await.status(), 200);
@@ -294,7 +296,7 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     assert_ne!(new_unit, old_unit, "the unit gets a fresh link");
     assert_eq!(app.post_form(&old_unit, "decision=approve").await.status(), 409, "the old link no longer acts");
     let stored = &app.store.list(2025, None).await.expect("list")[0];
-    assert_eq!(stored.attachments.len(), 5);
+    assert_eq!(stored.attachments.len(), 4);
 
     // The unit returns it; the edit form lists the files held, each with 删除.
     assert_eq!(

@@ -67,8 +67,8 @@ fn recommended_by_default_everything_on_request() {
     assert_eq!(table(false).rows.len(), 2);
     assert_eq!(table(true).rows.len(), 3);
     let t = table(false);
-    assert_eq!(t.title, "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表");
-    assert_eq!(t.subtitle, "填报单位：呼和浩特市    日期：2025年3月20日");
+    assert_eq!(t.title, "本系统导出的汇总信息（附件2正式样表未随通知公布）");
+    assert_eq!(t.subtitle, "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日");
     let first = &t.rows[0];
     assert_eq!(first.len(), HEADERS.len());
     assert_eq!(
@@ -96,8 +96,8 @@ fn recommended_by_default_everything_on_request() {
 #[test]
 fn csv_round_trip_in_chinese_with_formulas_defused() {
     let rows = parse_csv(&table(false).to_csv());
-    assert_eq!(rows[0], ["2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表"]);
-    assert_eq!(rows[1], ["填报单位：呼和浩特市    日期：2025年3月20日"]);
+    assert_eq!(rows[0], ["本系统导出的汇总信息（附件2正式样表未随通知公布）"]);
+    assert_eq!(rows[1], ["2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日"]);
     assert_eq!(rows[2], HEADERS);
     assert_eq!(rows[3], table(false).rows[0]);
     assert_eq!(rows.len(), 5);
@@ -115,8 +115,8 @@ fn xlsx_reads_back_with_title_headings_and_rows() {
         Some(Data::String(s)) => s.clone(),
         other => format!("{other:?}"),
     };
-    assert_eq!(text(0, 0), "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表");
-    assert_eq!(text(1, 0), "填报单位：呼和浩特市    日期：2025年3月20日");
+    assert_eq!(text(0, 0), "本系统导出的汇总信息（附件2正式样表未随通知公布）");
+    assert_eq!(text(1, 0), "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日");
     for (c, h) in HEADERS.iter().enumerate() {
         assert_eq!(text(2, c as u32), *h);
     }

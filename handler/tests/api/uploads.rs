@@ -108,7 +108,7 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
         {"key": title_key, "kind": "title_certificate", "name": "职称证书.pdf"},
         {"key": id_key, "kind": "id_card", "name": "<b>身份证</b>.png"}
     ]);
-    // Qualifying by education, a minority stream: three required kinds are still missing, and
+    // Qualifying by education, a minority stream: two required kinds are still missing (the degree certificate is optional), and
     // each is named (422, one error per kind on `attachments`).
     let response = app.apply(&form).await;
     assert_eq!(response.status(), 422);
@@ -117,7 +117,6 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
         body["errors"],
         json!([
             {"field": "attachments", "message": "请上传学历证书（必须上传）"},
-            {"field": "attachments", "message": "请上传学位证书（必须上传）"},
             {"field": "attachments", "message": "请上传民族证明（户口簿等）（必须上传）"}
         ])
     );
