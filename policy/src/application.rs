@@ -335,8 +335,12 @@ impl Application {
                 errors.add("department", "区直单位请选择主管厅局（高校）");
                 None
             }
-            (Some(UnitLevel::Region), Some(d)) if !p.departments.names.iter().any(|n| n == d) => {
-                errors.add("department", "主管厅局（高校）不在可选范围内");
+            // One not on the site's list is taken by its full name and reviewed by the centre.
+            (Some(UnitLevel::Region), Some(d))
+                if (!p.departments.names.iter().any(|n| n == d) && !(2..=50).contains(&d.chars().count()))
+                    || d.chars().any(char::is_control) =>
+            {
+                errors.add("department", "请填写主管厅局（高校）的全称（2至50个字）");
                 None
             }
             (Some(UnitLevel::Region), Some(d)) => Some(d.to_owned()),
@@ -629,12 +633,22 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn region_units_need_a_listed_department() {
+    fn region_units_need_a_department_listed_or_named_in_full() {
         let form = ApplicationForm { unit_level: Some("region".into()), league: None, ..valid_form() };
         assert_eq!(fields(&Application::parse(&form, &programme()).expect_err("no dept")), ["department"]);
-        let form = ApplicationForm { department: Some("内蒙古大学".into()), ..form };
-        let app = Application::parse(&form, &programme()).expect("valid");
+        let listed = ApplicationForm { department: Some("内蒙古大学".into()), ..form.clone() };
+        let app = Application::parse(&listed, &programme()).expect("valid");
         assert_eq!((app.hr_scope().key(), app.stream_key().as_str()), ("内蒙古大学", "region-out"));
+        // The list is the site's sample: another 厅局（高校） is taken by its full name.
+        let other = ApplicationForm { department: Some("内蒙古自治区林业和草原局".into()), ..form.clone() };
+        assert_eq!(
+            Application::parse(&other, &programme()).expect("valid").hr_scope().key(),
+            "内蒙古自治区林业和草原局"
+        );
+        let short = ApplicationForm { department: Some("林".into()), ..form };
+        let errors = Application::parse(&short, &programme()).expect_err("too short");
+        assert_eq!(fields(&errors), ["department"]);
+        assert!(errors[0].message.contains("全称"));
     }
 
     #[test]

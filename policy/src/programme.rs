@@ -39,6 +39,8 @@ pub struct Programme {
     pub centre: Centre,
     /// The online system the notice names for applications.
     pub official_system: OfficialSystem,
+    /// What the footer of every page says.
+    pub footer: Footer,
     /// Contacts named in the notice.
     pub contact: Contact,
     /// The two programmes by funding source.
@@ -112,6 +114,29 @@ pub struct OfficialSystem {
     pub url: String,
     /// Whether this site is that system for the round (no banner then).
     pub this_site: bool,
+}
+
+/// The footer of every page: 主办单位, 承办单位, the issuer's portal and registration numbers
+/// (each left out when empty).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Footer {
+    /// 主办单位.
+    pub host: String,
+    /// 承办单位.
+    pub organiser: String,
+    /// The issuing department's portal.
+    #[serde(default)]
+    pub portal_url: String,
+    /// 网站标识码.
+    #[serde(default)]
+    pub site_code: String,
+    /// ICP备案号.
+    #[serde(default)]
+    pub icp: String,
+    /// 公安机关备案号.
+    #[serde(default)]
+    pub police: String,
 }
 
 /// Contacts of the issuing office.
@@ -256,7 +281,8 @@ pub struct Costs {
 pub struct Attachment1 {
     /// Whether the split was published.
     pub published: bool,
-    /// stream key -> league code -> cap, e.g. `[attachment1.caps] region-out = { hohhot = 6 }`.
+    /// stream key -> league code or 区直 department name -> cap, e.g.
+    /// `[attachment1.caps] region-out = { hohhot = 6, "内蒙古大学" = 2 }`.
     #[serde(default)]
     pub caps: BTreeMap<String, BTreeMap<String, u32>>,
 }
@@ -370,6 +396,15 @@ pub enum ProgrammeError {
     Invalid(String),
 }
 
+/// The day `years + 1` years before `at` (the same month and day, or 28 Feb for 29 Feb): whoever
+/// was born on it is `years + 1` at `at`, so "`years`周岁以下" means born after it.
+fn youngest_excluded(at: Date, years: u32) -> Option<Date> {
+    let year = at.year() - i32::try_from(years).ok()? - 1;
+    Date::from_calendar_date(year, at.month(), at.day())
+        .or_else(|_| Date::from_calendar_date(year, at.month(), at.day() - 1))
+        .ok()
+}
+
 fn invalid(msg: impl Into<String>) -> ProgrammeError {
     ProgrammeError::Invalid(msg.into())
 }
@@ -420,7 +455,22 @@ impl Programme {
                 return Err(invalid(format!("streams[{i}]: `{}` appears twice", s.key())));
             }
             if let Some(d) = &s.born_on_or_after {
-                to_date(d, &format!("streams[{i}].born_on_or_after"))?;
+                let born = to_date(d, &format!("streams[{i}].born_on_or_after"))?;
+                // "X周岁以下" at the count date: born after the day X+1 years before it.
+                let agreed =
+                    s.age_limit.and_then(|limit| youngest_excluded(self.count_at(), limit)).and_then(Date::next_day);
+                if agreed != Some(born) {
+                    return Err(invalid(format!(
+                        "streams[{i}]: age_limit ({}) and born_on_or_after ({born}) disagree at deadline.count_at ({}): \
+                         {}周岁以下 means born on or after {}",
+                        s.age_limit.map_or("none".to_owned(), |a| a.to_string()),
+                        self.count_at(),
+                        s.age_limit.unwrap_or_default(),
+                        agreed.map_or("?".to_owned(), |d| d.to_string())
+                    )));
+                }
+            } else if s.age_limit.is_some() {
+                return Err(invalid(format!("streams[{i}]: age_limit needs born_on_or_after")));
             }
             if let Some(q) = &s.qualification {
                 if self.education(&q.education_at_least).is_none() {
@@ -442,8 +492,10 @@ impl Programme {
                 return Err(invalid(format!("attachment1.caps.{stream}: no such stream")));
             }
             for league in caps.keys() {
-                if self.league(league).is_none() {
-                    return Err(invalid(format!("attachment1.caps.{stream}.{league}: no such league")));
+                if self.league(league).is_none() && !self.departments.names.contains(league) {
+                    return Err(invalid(format!(
+                        "attachment1.caps.{stream}.{league}: no such league or department (departments.names)"
+                    )));
                 }
             }
         }
@@ -458,6 +510,11 @@ impl Programme {
             return Err(invalid(format!("ethnic_groups: expected 56, found {}", self.ethnic_groups.len())));
         }
         Ok(())
+    }
+
+    /// The published deadline (`deadline.date`).
+    pub fn deadline_date(&self) -> Date {
+        to_date(&self.deadline.date, "deadline.date").unwrap_or(Date::MIN)
     }
 
     fn window_instant(text: &str, key: &str) -> Result<OffsetDateTime, ProgrammeError> {
@@ -601,6 +658,24 @@ mod tests {
     }
 
     #[test]
+    fn age_limit_and_birth_date_must_agree_at_the_count_date() {
+        // 46周岁以下 at 2025-03-21 is born on or after 1978-03-22, not 1979-03-22.
+        let text = crate::PROGRAMME_TOML.replace("age_limit = 45", "age_limit = 46");
+        let err = Programme::parse(&text).expect_err("disagree").to_string();
+        assert!(err.contains("age_limit") && err.contains("born_on_or_after") && err.contains("1978-03-22"), "{err}");
+        let text = text.replace("born_on_or_after = 1979-03-22", "born_on_or_after = 1978-03-22");
+        assert!(Programme::parse(&text).is_ok());
+        // Counted at another date, the birth date must follow it.
+        let text = crate::PROGRAMME_TOML.replace("count_at = 2025-03-21", "count_at = 2025-03-31");
+        let err = Programme::parse(&text).expect_err("disagree").to_string();
+        assert!(err.contains("deadline.count_at") || err.contains("2025-03-31"), "{err}");
+        assert_eq!(
+            youngest_excluded(time::macros::date!(2024 - 02 - 29), 45),
+            Some(time::macros::date!(1978 - 02 - 28))
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let text = crate::PROGRAMME_TOML.replace("training_months = 12", "training_months = 12\ntraning = 1");
         let err = Programme::parse(&text).expect_err("unknown key").to_string();
@@ -647,5 +722,24 @@ mod tests {
         let s = p.stream("region", Track::Out).expect("stream");
         assert_eq!(p.league_cap(s, "hohhot"), Some(6));
         assert_eq!(p.league_cap(s, "baotou"), None);
+    }
+
+    #[test]
+    fn attachment1_caps_hold_for_departments_too() {
+        let text = crate::PROGRAMME_TOML.replace(
+            "published = false\n\n[attachment2]",
+            "published = true\ncaps = { region-out = { hohhot = 6, \"内蒙古大学\" = 2 } }\n\n[attachment2]",
+        );
+        let p = Programme::parse(&text).expect("parses");
+        let s = p.stream("region", Track::Out).expect("stream");
+        let slot = p.quota_slot(s, Some("内蒙古大学"));
+        assert_eq!((slot.key.to_string(), slot.cap), ("region-out-内蒙古大学".to_owned(), 2));
+        assert_eq!(slot.key.label(), "本盟市（厅局）名额（附件1）");
+        // A department without a cap, and every department while 附件1 is not loaded, share the
+        // stream's total.
+        assert_eq!(p.quota_slot(s, Some("内蒙古农业大学")).key.to_string(), "region-out");
+        let bad = text.replace("\"内蒙古大学\" = 2", "\"某某大学\" = 2");
+        let err = Programme::parse(&bad).expect_err("unknown department").to_string();
+        assert!(err.contains("某某大学") && err.contains("no such league or department"), "{err}");
     }
 }

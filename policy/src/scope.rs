@@ -48,8 +48,8 @@ impl HrScope {
     }
 }
 
-/// The counter a recommendation takes a place from: a stream's total, or one league's share
-/// of it where 附件1 publishes one.
+/// The counter a recommendation takes a place from: a stream's total, or one league's (or 区直
+/// department's) share of it where 附件1 gives one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct QuotaKey {
     stream: String,
@@ -62,7 +62,7 @@ impl QuotaKey {
         Self { stream: stream.key(), league: None }
     }
 
-    /// One league's share of a stream (附件1).
+    /// One league's or department's share of a stream (附件1), by the HR scope's key.
     pub fn league(stream: &Stream, league: &str) -> Self {
         Self { stream: stream.key(), league: Some(league.to_owned()) }
     }
@@ -74,7 +74,11 @@ impl QuotaKey {
 
     /// How pages name the counter.
     pub fn label(&self) -> &'static str {
-        if self.is_league_share() { "本盟市名额（附件1）" } else { "本项目总名额；附件1未公布" }
+        if self.is_league_share() {
+            "本盟市（厅局）名额（附件1）"
+        } else {
+            "本项目总名额；附件1未载入，未分配到盟市（厅局）"
+        }
     }
 }
 
@@ -98,8 +102,8 @@ pub struct QuotaSlot {
 }
 
 impl Programme {
-    /// The counter `stream` uses for `league`: the league's share from 附件1 where published,
-    /// else the stream's total.
+    /// The counter `stream` uses for the HR scope `league` (a league code or a department name):
+    /// its share from 附件1 where loaded, else the stream's total.
     pub fn quota_slot(&self, stream: &Stream, league: Option<&str>) -> QuotaSlot {
         match league.and_then(|l| self.league_cap(stream, l).map(|cap| (l, cap))) {
             Some((league, cap)) => QuotaSlot { key: QuotaKey::league(stream, league), cap },
@@ -110,7 +114,8 @@ impl Programme {
     /// The counter a recommendation of `a` takes a place from (`None` if its stream is unknown).
     pub fn quota_for(&self, a: &Application) -> Option<QuotaSlot> {
         let stream = self.stream(&a.programme, a.track)?;
-        Some(self.quota_slot(stream, a.league.as_deref()))
+        let scope = a.hr_scope();
+        Some(self.quota_slot(stream, Some(scope.key()).filter(|k| !k.is_empty())))
     }
 
     /// The name of a level code in `levels` (education or title), or the code itself.

@@ -381,3 +381,31 @@ fn each_reading_of_the_site_is_marked_as_one() {
     file_contains!(out, "index.html", "填写相关信息，初步判断是否符合申报条件");
     file_contains!(out, "funding/index.html", "通知对自治区特培项目规定的费用标准", "3.68万元");
 }
+
+#[test]
+fn the_footer_says_who_runs_the_site_and_shows_registration_numbers_once_set() {
+    let dir = fixture();
+    let out = build(dir.path());
+    file_contains!(
+        out,
+        "index.html",
+        "主办单位：内蒙古自治区人力资源和社会保障厅",
+        "承办单位：",
+        "张翼飞",
+        "（0471）6918865"
+    );
+    file_lacks!(out, "index.html", "网站标识码");
+    file_lacks!(out, "index.html", "门户网站");
+    let toml = dir.path().join("content/programme.toml");
+    edit(&toml, "site_code = \"\"", "site_code = \"1500000001\"");
+    edit(&toml, "icp = \"\"", "icp = \"蒙ICP备00000000号\"");
+    edit(&toml, "portal_url = \"\"", "portal_url = \"https://portal.example.gov.cn/\"");
+    let out = build(dir.path());
+    file_contains!(
+        out,
+        "notice/index.html",
+        "网站标识码：1500000001",
+        "蒙ICP备00000000号",
+        "href=\"https://portal.example.gov.cn/\""
+    );
+}

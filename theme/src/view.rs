@@ -45,6 +45,9 @@ pub fn chrome_view(p: &Programme) -> Value {
         "office": p.contact.office,
         "phones": p.contact.phones,
         "official": p.official_system,
+        "footer": p.footer,
+        "address": p.contact.address,
+        "people": p.contact.people,
     })
 }
 
@@ -124,17 +127,18 @@ pub fn programme_view(p: &Programme) -> Value {
         }),
         _ => Value::Null,
     };
-    let deadline = p.count_at();
+    let count_at = p.count_at();
     json!({
         "round": p.round,
         "notice_title": p.notice_title,
         "notice_issuer": p.notice_issuer,
         "notice_date": p.notice_date.to_string(),
         "summary_title": p.summary_title,
+        "attachment1_loaded": p.attachment1.published && !p.attachment1.caps.is_empty(),
         "training_months": p.training_months,
-        "deadline": chinese_date(deadline),
-        "count_at": chinese_date(p.count_at()),
-        "count_at_month": format!("{}年{}月", deadline.year(), deadline.month() as u8),
+        "deadline": chinese_date(p.deadline_date()),
+        "count_at": chinese_date(count_at),
+        "count_at_month": format!("{}年{}月", count_at.year(), count_at.month() as u8),
         "window": window,
         "centre": p.centre,
         "contact": p.contact,

@@ -37,7 +37,10 @@ pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<
     match actor {
         Actor::Applicant => Some(record.application.email.to_string()),
         Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
-        Actor::Hr => state.reviewers.hr(record.scope().key()).map(ToString::to_string),
+        // A 厅局（高校） not on the site's list: the centre checks it and reviews.
+        Actor::Hr => {
+            Some(state.reviewers.hr(record.scope().key()).unwrap_or_else(|| state.reviewers.centre()).to_string())
+        }
         Actor::Centre => Some(state.reviewers.centre().to_string()),
     }
 }

@@ -1,7 +1,7 @@
 //! Decisions by signed links: unit, then HR, returns, withdrawal; links that have passed.
 
 use crate::helpers::{TestApp, link_in_mail, spawn_app, submit};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn post_decision(app: &TestApp, path: &str, body: &str) -> reqwest::Response {
     app.post_form(path, body).await
@@ -432,4 +432,70 @@ async fn reviewers_confirm_the_rules_see_the_changes_and_are_warned_about_the_un
     assert!(page.contains("单位审核人：</strong>zhang50@qq.com"), "{page}");
     assert!(page.contains("单位审核人使用与申报人相同的个人邮箱服务（qq.com）"));
     assert!(page.contains("请以单位在纸质申报表上的盖章为准"));
+}
+
+/// 附件1 loaded with a cap for one 区直 university: four of its applicants reach HR, and four
+/// concurrent recommendations take exactly its two places; the others are refused as full.
+async fn department_cap_holds_under_concurrent_approvals(store: Option<std::sync::Arc<dyn handler::store::Store>>) {
+    let text = policy::PROGRAMME_TOML.replacen(
+        "published = false\n\n[attachment2]",
+        "published = true\ncaps = { region-out = { \"内蒙古大学\" = 2 } }\n\n[attachment2]",
+        1,
+    );
+    let programme = policy::Programme::parse(&text).expect("programme with 附件1");
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        programme: Some(programme),
+        store,
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    let mut hr_links = Vec::new();
+    for n in 610..614 {
+        let mut form = testkit::sample_application(n);
+        form["unit_level"] = json!("region");
+        form["league"] = json!("");
+        form["department"] = json!("内蒙古大学");
+        form["employer"] = json!("内蒙古大学");
+        let status = crate::helpers::submit_form(&app, &form).await;
+        let reference = status.split('.').nth(1).expect("reference").to_owned();
+        let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
+        assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+        let hr = link_in_mail(&app.mails(), "hr-dept6@example.gov.cn", &format!("/review/r.{reference}.hr."));
+        hr_links.push(crate::helpers::receive_paper(&app, &hr).await);
+    }
+    let answers = futures_util::future::join_all(hr_links.iter().map(|hr| app.post_form(hr, "decision=approve"))).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 303, 409, 409], "exactly the university's two places are taken");
+    assert_eq!(app.store.quota_used("region-out-内蒙古大学").await.expect("counter"), 2);
+    assert_eq!(app.store.quota_used("region-out").await.expect("counter"), 0, "the stream's total is not used");
+    let recommended = app.store.list(2025, None).await.expect("list");
+    assert_eq!(recommended.iter().filter(|r| r.status == policy::Status::Recommended).count(), 2);
+}
+
+#[tokio::test]
+async fn a_department_cap_from_attachment1_holds_under_concurrent_approvals_on_sqlite() {
+    department_cap_holds_under_concurrent_approvals(None).await;
+}
+
+#[tokio::test]
+async fn a_department_cap_from_attachment1_holds_under_concurrent_approvals_on_dynamodb_local() {
+    department_cap_holds_under_concurrent_approvals(Some(crate::machine::dynamo_store().await)).await;
+}
+
+#[tokio::test]
+async fn a_department_not_on_the_list_is_reviewed_by_the_centre() {
+    let app = spawn_app().await;
+    let mut form = testkit::sample_application(620);
+    form["unit_level"] = json!("region");
+    form["league"] = json!("");
+    form["department"] = json!("内蒙古自治区林业和草原局");
+    let status = crate::helpers::submit_form(&app, &form).await;
+    let reference = status.split('.').nth(1).expect("reference").to_owned();
+    let unit = link_in_mail(&app.mails(), "unit620@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
+    // No 厅局 address is on file for it: the HR-stage link goes to the centre, which checks it.
+    let hr = link_in_mail(&app.mails(), "centre@example.gov.cn", &format!("/review/r.{reference}.hr."));
+    let page = app.get(&hr).await.text().await.expect("html");
+    assert!(page.contains("内蒙古自治区林业和草原局"), "the department as the applicant named it");
 }

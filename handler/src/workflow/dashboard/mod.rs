@@ -65,10 +65,10 @@ impl Audience {
         }
     }
 
-    /// The league, for a league's audience.
-    pub fn league(&self) -> Option<&str> {
+    /// The HR scope's key (a league code or a department name): the 附件1 share it counts against.
+    pub fn share_key(&self) -> Option<&str> {
         match self {
-            Audience::Hr(HrScope::League(code)) => Some(code),
+            Audience::Hr(scope) => Some(scope.key()),
             _ => None,
         }
     }

@@ -168,7 +168,7 @@ pub async fn quota_lines(state: &AppState, audience: &Audience, records: &[Recor
     let p = &state.programme;
     let mut out = Vec::new();
     for stream in &p.streams {
-        let slot = p.quota_slot(stream, audience.league());
+        let slot = p.quota_slot(stream, audience.share_key());
         let used = state.store.quota_used(&slot.key.to_string()).await?;
         let mine = records.iter().filter(|r| r.stream() == stream.key() && r.status.holds_place()).count();
         out.push(QuotaLine {
