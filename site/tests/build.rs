@@ -156,7 +156,43 @@ fn changing_a_threshold_changes_the_published_rule() {
     file_lacks!(out, "criteria/index.html", "1979年3月22日");
     file_contains!(out, "quota/index.html", "<td class=\"num\">55名</td>", "<td class=\"num\">155名</td>");
     // 40,000 + 7,200 + 5,000 per person, times 55 places.
-    file_contains!(out, "funding/index.html", "52,200", "2,871,000");
+    file_contains!(out, "funding/index.html", "52,200", "2,871,000", "每人每年40,000元（4万元）");
+    // Every occurrence follows, on every computed page: no old figure is left anywhere.
+    for page in ["index.html", "criteria/index.html", "quota/index.html", "funding/index.html", "check/index.html"] {
+        for old in ["1979年3月22日", "45周岁", "36,800", "3.68万元", "2,450,000"] {
+            file_lacks!(out, page, old);
+        }
+    }
+    file_lacks!(out, "quota/index.html", "<td class=\"num\">50名</td>");
+    file_lacks!(out, "index.html", ">50名<");
+}
+
+#[test]
+fn changing_the_deadline_moves_every_date_that_follows_it() {
+    let dir = fixture();
+    let programme = dir.path().join("content/programme.toml");
+    // A later round: the deadline, the count date and the birth dates that follow from it.
+    edit(&programme, "date = 2025-03-21", "date = 2025-03-28");
+    edit(&programme, "count_at = 2025-03-21", "count_at = 2025-03-28");
+    edit(&programme, "born_on_or_after = 1979-03-22", "born_on_or_after = 1979-03-29");
+    edit(&programme, "born_on_or_after = 1989-03-22", "born_on_or_after = 1989-03-29");
+    edit(&programme, "unit_closes = \"2025-03-21T00:00:00+08:00\"", "unit_closes = \"2025-03-28T00:00:00+08:00\"");
+    edit(&programme, "hr_closes = \"2025-03-22T00:00:00+08:00\"", "hr_closes = \"2025-03-29T00:00:00+08:00\"");
+    let out = build(dir.path());
+    file_contains!(out, "index.html", "2025年3月28日前");
+    file_contains!(out, "criteria/index.html", "1979年3月29日及以后出生", "申报截止日2025年3月28日");
+    file_contains!(out, "process/index.html", "2025年3月28日前完成系统申报和线下报送");
+    for page in ["index.html", "criteria/index.html", "check/index.html"] {
+        file_lacks!(out, page, "2025年3月21日");
+    }
+    // On the process page only the notice's own words, quoted, keep the old date.
+    let process = fs::read_to_string(out.join("process/index.html")).expect("process");
+    let outside_quote = process.split("<blockquote>").next().expect("before the quote");
+    assert!(!outside_quote.contains("2025年3月21日"), "a date not from programme.toml on /process/");
+    // The body names follow programme.toml too: the centre's name on every page that names it.
+    edit(&programme, "name = \"自治区人事人才公共服务中心\"", "name = \"自治区人才服务中心\"");
+    let out = build(dir.path());
+    file_contains!(out, "contact/index.html", "报送至自治区人才服务中心");
 }
 
 #[test]
