@@ -72,6 +72,9 @@ def generate(pages):
     content.mkdir(parents=True)
     shutil.copy(ROOT / "config.toml", site / "config.toml")
     shutil.copy(ROOT / "content" / "programme.toml", content / "programme.toml")
+    # `serve` enforces the folder's rules: its reviewers too.
+    (site / "config").mkdir()
+    shutil.copy(ROOT / "config" / "reviewers.toml", site / "config" / "reviewers.toml")
     body = (ROOT / "content" / "notice.md").read_text().split("+++", 2)[2]
     (content / "_index.md").write_text('+++\ntitle = "基准测试"\n+++\n' + body)
     for i in range(pages):

@@ -93,6 +93,10 @@ fn check(root: &Path) -> Result<()> {
     let reviewers_path = root.join("config/reviewers.toml");
     let reviewers =
         std::fs::read_to_string(&reviewers_path).with_context(|| format!("reading {}", reviewers_path.display()))?;
+    for warning in drift(&site.programme, &reviewers) {
+        println!("warning: {warning}");
+    }
+    println!("rules: {} (this folder; compiled in: {})", site.rules, policy::embedded_fingerprint());
     let reviewer_problems = match policy::Reviewers::parse(&reviewers, &site.programme) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems,
@@ -116,6 +120,56 @@ fn check(root: &Path) -> Result<()> {
     }
     println!("checked {} pages: every internal link, anchor and asset resolves", report.pages);
     Ok(())
+}
+
+/// `root/config/reviewers.toml`, checked against the programme.
+fn load_reviewers(root: &Path, programme: &policy::Programme) -> Result<policy::Reviewers> {
+    let path = root.join("config/reviewers.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    policy::Reviewers::parse(&text, programme).with_context(|| format!("checking {}", path.display()))
+}
+
+/// How the folder's rules differ from those compiled into this binary (which the Lambda
+/// enforces): the keys of programme.toml whose values differ, and whether reviewers.toml does.
+fn drift(programme: &policy::Programme, reviewers: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(embedded) = policy::Programme::embedded() else { return out };
+    let (mine, theirs) = (serde_json::to_value(programme), serde_json::to_value(&embedded));
+    if let (Ok(mine), Ok(theirs)) = (mine, theirs) {
+        let mut keys = Vec::new();
+        differing(&mine, &theirs, String::new(), &mut keys);
+        if !keys.is_empty() {
+            out.push(format!(
+                "content/programme.toml differs from the rules compiled into this binary (and a Lambda built from it) at: {}",
+                keys.join(", ")
+            ));
+        }
+    }
+    if reviewers != policy::REVIEWERS_TOML {
+        out.push("config/reviewers.toml differs from the one compiled into this binary".to_owned());
+    }
+    out
+}
+
+/// The paths (`streams[1].age_limit`) at which two JSON values differ.
+fn differing(a: &serde_json::Value, b: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                differing(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), path, out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differing(p, q, format!("{at}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(at),
+        _ => {}
+    }
 }
 
 /// The signing key under the data folder, created on first serve and reused after.
@@ -145,8 +199,13 @@ fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
 /// `tepei serve`.
 fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
     let output = resolve(root, output);
-    let report = site::build(root, &output).context("build failed")?;
+    // The rules are read once, from the folder the site is built from: the handler enforces and
+    // renders exactly what the pages publish.
+    let site = site::Site::load(root).context("build failed")?;
+    let report = site.write(&output).context("build failed")?;
     println!("{report}");
+    let reviewers = load_reviewers(root, &site.programme)?;
+    let (programme, config, fingerprint) = (site.programme, site.config, site.rules);
     let data = resolve(root, data);
     std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;
     // Applications, mail and uploads live here: the owner's only (fail closed).
@@ -178,6 +237,7 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
         }
         let state = handler::AppState::new(clock, store, settings)
             .context("starting the handler")?
+            .with_rules(programme, reviewers, config, &fingerprint)
             .with_site(output)
             .with_blobs(blobs)
             .with_background_mailer(mailer, std::time::Duration::from_secs(5));

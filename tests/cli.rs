@@ -200,3 +200,79 @@ fn two_serve_processes_on_one_data_folder_share_the_rate_limits() {
     assert_eq!(get_status(first.port, "/verify/anything"), 429);
     assert_eq!(get_status(second.port, "/verify/anything"), 429);
 }
+
+/// A POST of `body` (JSON) to `path`; the status code and the body.
+fn post_json(port: u16, path: &str, body: &serde_json::Value) -> (u16, String) {
+    use std::io::{Read, Write};
+    let body = body.to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let code = response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status code");
+    (code, response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+}
+
+/// The rules under `--root` are the rules served: a copied site whose 区外 age bound is 40 says
+/// so on its criteria page, and `serve` from it answers the self-check and refuses an application
+/// by that bound on both sides of it (the embedded bound is 45). `tepei check` names the key.
+#[test]
+fn serve_enforces_the_rules_of_the_folder_it_builds_the_site_from() {
+    let dir = fixture();
+    let programme = dir.path().join("content/programme.toml");
+    let text = std::fs::read_to_string(&programme)
+        .expect("read")
+        .replace("age_limit = 45\nborn_on_or_after = 1979-03-22", "age_limit = 40\nborn_on_or_after = 1984-03-22");
+    std::fs::write(&programme, text).expect("write");
+    let data = dir.path().join("data");
+    let bin = Path::new(env!("CARGO_BIN_EXE_tepei"));
+    let serve = testkit::start_serve_from(bin, dir.path(), &data, &[]);
+    let criteria = std::fs::read_to_string(data.join("public/criteria/index.html")).expect("criteria page");
+    assert!(criteria.contains("年龄在40周岁以下，即1984年3月22日及以后出生"));
+    // Born 1981-06-15: 43 at the count date, within 45 but not within 40.
+    let mut older = testkit::sample_application(901);
+    older["id_number"] = serde_json::json!(testkit::id_number_born("19810615", 901));
+    let mut younger = testkit::sample_application(902);
+    younger["id_number"] = serde_json::json!(testkit::id_number_born("19850101", 902));
+    let (code, body) = post_json(serve.port, "/api/eligibility", &older);
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"eligible\":false") && body.contains("40周岁"), "{body}");
+    let (code, body) = post_json(serve.port, "/api/eligibility", &younger);
+    assert!(code == 200 && body.contains("\"eligible\":true"), "{body}");
+    let (code, body) = post_json(serve.port, "/api/applications", &older);
+    assert_eq!(code, 422, "{body}");
+    assert!(body.contains("40周岁"), "{body}");
+    // The site and the handler carry the folder's fingerprint, not the compiled-in one, and a
+    // page built from the compiled-in rules is refused.
+    let published = std::fs::read_to_string(data.join("public/rules.json")).expect("rules.json");
+    let health = {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", serve.port)).expect("connect");
+        write!(stream, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+    };
+    let enforced =
+        health.lines().find_map(|l| l.strip_prefix("x-tepei-rules: ")).expect("x-tepei-rules header").trim().to_owned();
+    assert!(published.contains(&enforced), "{published} vs {enforced}");
+    assert_ne!(enforced, policy::embedded_fingerprint());
+    let mut stale = younger.clone();
+    stale["rules"] = serde_json::json!(policy::embedded_fingerprint());
+    assert_eq!(post_json(serve.port, "/api/eligibility", &stale).0, 409);
+    drop(serve);
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("check").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: content/programme.toml differs") && text.contains("streams[1].age_limit"),
+        "{text}"
+    );
+    assert!(text.contains("streams[1].born_on_or_after"), "{text}");
+    let out = tepei().arg("check").output().expect("run");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("differs"), "the shipped site is what is compiled in");
+}

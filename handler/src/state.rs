@@ -25,6 +25,8 @@ enum Delivery {
 pub struct AppState {
     pub(crate) programme: Arc<Programme>,
     pub(crate) reviewers: Arc<Reviewers>,
+    /// The fingerprint of the rules enforced ([`policy::rules_fingerprint`]).
+    pub(crate) rules: Arc<str>,
     pub(crate) pages: Arc<Pages>,
     pub(crate) clock: Clock,
     pub(crate) store: Arc<dyn Store>,
@@ -42,10 +44,12 @@ impl AppState {
         let programme = Programme::embedded().map_err(|e| StartError(e.to_string()))?;
         let reviewers = Reviewers::embedded(&programme).map_err(|e| StartError(e.to_string()))?;
         let config = theme::Config::embedded().map_err(StartError)?;
-        let pages = Pages::new(&programme, config);
+        let rules = policy::embedded_fingerprint();
+        let pages = Pages::new(&programme, config, &rules);
         Ok(Self {
             programme: Arc::new(programme),
             reviewers: Arc::new(reviewers),
+            rules: rules.into(),
             pages: Arc::new(pages),
             clock,
             store,
@@ -60,6 +64,23 @@ impl AppState {
     /// keep the embedded one's text.
     pub fn with_programme(mut self, programme: Programme) -> Self {
         self.programme = Arc::new(programme);
+        self
+    }
+
+    /// Enforces and renders the rules a site was built from (`serve --root`): its programme,
+    /// reviewers and site config in place of the embedded ones, pages included, and their
+    /// fingerprint.
+    pub fn with_rules(
+        mut self,
+        programme: Programme,
+        reviewers: Reviewers,
+        config: theme::Config,
+        fingerprint: &str,
+    ) -> Self {
+        self.pages = Arc::new(Pages::new(&programme, config, fingerprint));
+        self.rules = fingerprint.into();
+        self.programme = Arc::new(programme);
+        self.reviewers = Arc::new(reviewers);
         self
     }
 
@@ -99,6 +120,11 @@ impl AppState {
     /// The rules of the round.
     pub fn programme(&self) -> &Programme {
         &self.programme
+    }
+
+    /// The fingerprint of the rules enforced.
+    pub fn rules(&self) -> &str {
+        &self.rules
     }
 
     /// Parses the templates now, so the first page is as quick as the rest and a broken template

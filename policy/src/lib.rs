@@ -43,5 +43,23 @@ pub use token::{
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 pub use wire::{form_object, json_object};
 
+/// The fingerprint of a set of rules: 16 hex digits of the SHA-256 of programme.toml and
+/// reviewers.toml as written. The site carries the one it was built from, the handler answers the
+/// one it enforces; they differ when a site and a function were deployed from different rules.
+pub fn rules_fingerprint(programme_toml: &str, reviewers_toml: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(programme_toml.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(reviewers_toml.as_bytes())
+        .finalize();
+    hex::encode(&digest[..8])
+}
+
+/// The fingerprint of the rules compiled into this build.
+pub fn embedded_fingerprint() -> String {
+    rules_fingerprint(PROGRAMME_TOML, REVIEWERS_TOML)
+}
+
 /// The programme of the current round, as shipped in `content/programme.toml`.
 pub const PROGRAMME_TOML: &str = include_str!("../../content/programme.toml");

@@ -104,6 +104,8 @@ pub struct Site {
     pub config: Config,
     /// content/programme.toml.
     pub programme: Programme,
+    /// The fingerprint of content/programme.toml and config/reviewers.toml as written.
+    pub rules: String,
     /// Every page's front matter and URL, sorted by URL (bodies are read again when written).
     pub pages: Vec<Page>,
     /// Each page's file, in the order of `pages`.
@@ -121,6 +123,9 @@ impl Site {
         let text = std::fs::read_to_string(&programme_path).map_err(io(&programme_path))?;
         let programme =
             Programme::parse(&text).map_err(|source| SiteError::Programme { path: programme_path.clone(), source })?;
+        let reviewers_path = root.join("config").join("reviewers.toml");
+        let reviewers = std::fs::read_to_string(&reviewers_path).map_err(io(&reviewers_path))?;
+        let rules = policy::rules_fingerprint(&text, &reviewers);
         let content = root.join("content");
         let mut files = Vec::new();
         collect_markdown(&content, &mut files)?;
@@ -136,7 +141,7 @@ impl Site {
                 message: format!("same URL {} as {}", pair[1].url, pair[0].source),
             });
         }
-        Ok(Self { root: root.to_owned(), config, programme, pages, files })
+        Ok(Self { root: root.to_owned(), config, programme, rules, pages, files })
     }
 
     /// The breadcrumb trail of a page: home, each section above it, then the page.
@@ -176,6 +181,7 @@ impl Site {
         let mut plain = Context::new();
         plain.insert("site", &self.config);
         plain.insert("chrome", &theme::chrome_view(&self.programme));
+        plain.insert("rules", &self.rules);
         let mut data = plain.clone();
         data.insert("programme", &theme::programme_view(&self.programme));
         data.insert("values", &serde_json::Map::new());
@@ -232,7 +238,12 @@ impl Site {
             "User-agent: *\nDisallow: /api/\nDisallow: /review/\nDisallow: /status/\nDisallow: /dashboard/\nDisallow: /verify/\nAllow: /status/$\nSitemap: {base_url}/sitemap.xml\n"
         );
         std::fs::write(&path, robots).map_err(io(&path))?;
-        files += 2;
+        // The rules this site publishes, to compare with what the handler enforces (its
+        // `GET /api/health` answers its own as `X-Tepei-Rules`).
+        let path = out.join("rules.json");
+        let rules = serde_json::json!({"rules": self.rules, "round": self.programme.round});
+        std::fs::write(&path, format!("{rules}\n")).map_err(io(&path))?;
+        files += 3;
 
         Ok(BuildReport { pages: self.pages.len(), files, elapsed: started.elapsed(), output: out.to_owned() })
     }

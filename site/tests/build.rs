@@ -42,6 +42,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::copy(repo().join("config.toml"), dir.path().join("config.toml")).expect("config");
+    copy_dir(&repo().join("config"), &dir.path().join("config"));
     copy_dir(&repo().join("content"), &dir.path().join("content"));
     dir
 }

@@ -179,11 +179,17 @@ fn dynamodb_local(storage: &str, port: Option<u16>) -> Service {
 /// Starts `tepei serve` (the binary at `bin`) on a free port with its data in `data`, its clock
 /// inside the 2025 window, and `env` (e.g. `TEPEI_STORE=dynamodb`); ready when it listens.
 pub fn start_serve(bin: &Path, data: &Path, env: &[(&str, String)]) -> Service {
+    start_serve_from(bin, &repo_root(), data, env)
+}
+
+/// [`start_serve`] with the site (and its rules) from the folder `root` (`tepei --root`).
+pub fn start_serve_from(bin: &Path, root: &Path, data: &Path, env: &[(&str, String)]) -> Service {
     let port = free_port();
     let output = data.join("public");
     let command = format!(
-        "exec {} serve --addr 127.0.0.1:{port} --data {} --output {} --now 2025-03-15T09:00:00+08:00",
+        "exec {} --root {} serve --addr 127.0.0.1:{port} --data {} --output {} --now 2025-03-15T09:00:00+08:00",
         bin.display(),
+        root.display(),
         data.display(),
         output.display()
     );
@@ -389,16 +395,23 @@ pub fn link_with(text: &str, prefix: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A valid identity number for someone born on `born` (`YYYYMMDD`), distinct for each `n` below
+/// 100,000; its gender digit is odd (male) for odd `n`.
+pub fn id_number_born(born: &str, n: u32) -> String {
+    let area = 150_100 + (n / 1000) % 100;
+    let seq = n % 1000;
+    let first17 = format!("{area}{born}{seq:03}");
+    let check = policy::check_character(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
 /// A valid, eligible 区外 application from 呼和浩特市 as JSON, with a distinct identity number
 /// for each `n` below 100,000 (and a matching gender).
 pub fn sample_application(n: u32) -> serde_json::Value {
-    let area = 150_100 + (n / 1000) % 100;
     let seq = n % 1000;
-    let first17 = format!("{area}19850601{seq:03}");
-    let check = policy::check_character(&first17).unwrap_or('0');
     let gender = if seq % 2 == 1 { "male" } else { "female" };
     serde_json::json!({
-        "name": "乌力吉", "gender": gender, "ethnicity": "蒙古族", "id_number": format!("{first17}{check}"),
+        "name": "乌力吉", "gender": gender, "ethnicity": "蒙古族", "id_number": id_number_born("19850601", n),
         "phone": "13812345678", "email": format!("applicant{n}@example.com"), "education": "master",
         "school": "内蒙古大学", "major": "临床医学", "title_level": "intermediate", "title_name": "主治医师",
         "employer": "呼和浩特市第一医院", "unit_level": "league", "league": "hohhot", "department": "",

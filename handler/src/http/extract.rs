@@ -342,3 +342,36 @@ pub fn attachment_fields(body: &[u8]) -> Vec<AttachmentInput> {
         .map(|(_, v)| attachment_field(&v))
         .collect()
 }
+
+/// The rules fingerprint a form or script sent with its body (`rules`, JSON or urlencoded), if any.
+pub fn sent_rules(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    if text.trim_start().starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        return value.get("rules").and_then(|v| v.as_str()).map(str::to_owned);
+    }
+    serde_urlencoded::from_str::<Vec<(String, String)>>(text)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "rules")
+        .map(|(_, v)| v)
+}
+
+/// Refuses a body sent from a page built from other rules than the handler enforces (a site and
+/// a function deployed from different commits): 409 `rules_changed`, and an error in the log an
+/// alarm can match. A body without a fingerprint (a script) is taken.
+pub fn same_rules(state: &AppState, body: &[u8]) -> Result<(), AppError> {
+    match sent_rules(body).filter(|r| !r.is_empty()) {
+        Some(sent) if sent != state.rules() => {
+            tracing::error!(sent = %sent, enforced = %state.rules(), "rules fingerprint mismatch: the page was built from other rules");
+            Err(AppError::new(
+                StatusCode::CONFLICT,
+                "rules_changed",
+                "本站规则已更新",
+                "本站规则已更新，请刷新页面后重新提交。",
+            )
+            .offer(Offer::Back { url: "/apply/".into(), title: "刷新申报页面".into() }))
+        }
+        _ => Ok(()),
+    }
+}

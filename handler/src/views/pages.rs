@@ -31,8 +31,9 @@ struct PageMeta<'a> {
 
 impl Pages {
     /// Prepares the base context; the templates are parsed on first use.
-    pub fn new(programme: &Programme, config: Config) -> Self {
+    pub fn new(programme: &Programme, config: Config, rules: &str) -> Self {
         let mut base = Context::new();
+        base.insert("rules", rules);
         base.insert("site", &config);
         base.insert("programme", &theme::programme_view(programme));
         base.insert("chrome", &theme::chrome_view(programme));

@@ -541,3 +541,33 @@ async fn a_reference_already_in_use_is_drawn_again_and_the_mails_carry_the_new_o
     assert!(mails.iter().all(|m| m.subject.contains(&reference)), "mails carry the reference that was stored");
     assert!(crate::helpers::confirm_link(&app, &reference).contains(&reference));
 }
+
+/// A page built from other rules than the handler enforces (a site and a function deployed from
+/// different commits) is refused with 409 and a page saying to reload; the right fingerprint, or
+/// none (a script), is taken. `/api/health` and the pages the handler renders carry it.
+#[tokio::test]
+async fn a_submission_from_a_page_built_from_other_rules_is_refused() {
+    let app = spawn_app().await;
+    let health = app.get("/api/health").await;
+    let enforced = health.headers()["x-tepei-rules"].to_str().expect("ascii").to_owned();
+    assert_eq!(enforced, policy::embedded_fingerprint());
+    // The form the handler renders carries the fingerprint, in its meta and with the form.
+    let page = app.post_form("/apply/check", "name=").await.text().await.expect("form again");
+    assert!(page.contains(&format!("<meta name=\"tepei-rules\" content=\"{enforced}\">")));
+    assert!(page.contains(&format!("name=\"rules\" value=\"{enforced}\"")));
+
+    let mut stale = app.with_documents(&testkit::sample_application(41)).await;
+    stale["rules"] = json!("0123456789abcdef");
+    let refused = app.apply(&stale).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(refused.json::<Value>().await.expect("json")["error"], "rules_changed");
+    let page = app.post_form("/api/applications", &form_body(&stale)).await;
+    assert_eq!(page.status(), 409);
+    assert!(page.text().await.expect("html").contains("本站规则已更新，请刷新页面后重新提交"));
+    let check = app.post_form("/api/eligibility", "rules=0123456789abcdef&track=out").await;
+    assert_eq!(check.status(), 409);
+    assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored");
+
+    stale["rules"] = json!(enforced);
+    assert_eq!(app.apply(&stale).await.status(), 201);
+}

@@ -94,6 +94,8 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     );
     assert_eq!(health["statusCode"], 200, "{health}");
     assert_eq!(body(&health), serde_json::json!({"status": "ok"}));
+    // The rules compiled into the zip are this checkout's, as scripts/package-lambda recorded.
+    assert_eq!(health["headers"]["x-tepei-rules"], policy::embedded_fingerprint().as_str(), "{health}");
 
     let eligibility = invoke(emulator.port, &fixture("apigw-v2-eligibility.json")).await;
     assert_eq!(eligibility["statusCode"], 200, "{eligibility}");

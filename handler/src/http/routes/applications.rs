@@ -44,6 +44,9 @@ async fn read_application(
         }
         Encoding::Json => (body, Vec::new(), Vec::new()),
     };
+    if let Err(refusal) = crate::http::extract::same_rules(state, &body) {
+        return Err(refusal.json_if(json).into_response());
+    }
     match negotiated.decode::<ApplicationForm>(&body) {
         Ok(mut form) if !file_problems.is_empty() => {
             // Refused files: the form again with every value, and the files to choose again.

@@ -47,6 +47,7 @@ struct VerdictPage<'a> {
 
 /// Answers the self-check.
 pub async fn check(State(state): State<AppState>, form: JsonOrForm<ProfileForm>) -> Result<Response, AppError> {
+    crate::http::extract::same_rules(&state, &form.raw).map_err(|e| e.json_if(form.json))?;
     let programme = &state.programme;
     let verdict = self_check(&Profile::parse(&form.value, programme), programme);
     let fits = verdict.options.iter().filter(|o| o.eligible).count();

@@ -17,8 +17,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 /// `GET /api/health`.
-pub async fn health() -> impl IntoResponse {
-    Json(serde_json::json!({"status": "ok"}))
+pub async fn health(axum::extract::State(state): axum::extract::State<crate::AppState>) -> impl IntoResponse {
+    // The rules enforced, to compare with the site's `/rules.json` before and after a deploy.
+    ([("x-tepei-rules", state.rules().to_owned())], Json(serde_json::json!({"status": "ok"})))
 }
 
 /// Unknown paths when no site is served (the Lambda).
