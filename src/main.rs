@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// The site folder (holding config.toml and content/).
+    /// The site folder (holding config.toml, config/reviewers.toml and content/).
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
     #[command(subcommand)]
@@ -28,9 +28,10 @@ enum Command {
         output: PathBuf,
     },
     /// Build into a temporary folder and verify every internal link, anchor and asset; report
-    /// data the notice does not give. Exits non-zero on a broken link.
+    /// data the notice does not give and rules that differ from those compiled in. Exits
+    /// non-zero on a broken link.
     Check,
-    /// Build the site and serve it with the working form and API.
+    /// Build the site and serve it with the working form and API, enforcing the folder's rules.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000")]
