@@ -41,6 +41,9 @@ pub struct ApplicationForm {
     pub health_ok: bool,
     #[serde(deserialize_with = "bool_or_text")]
     pub pledge: bool,
+    /// Separate consent to processing the sensitive items (身份证号, 民族, the health declaration).
+    #[serde(deserialize_with = "bool_or_text")]
+    pub consent_sensitive: bool,
     pub unit_reviewer_email: Option<String>,
     /// Client-generated id that makes a retried submission idempotent.
     pub submission_id: Option<String>,
@@ -92,6 +95,7 @@ pub const FIELD_ORDER: &[&str] = &[
     "unit_reviewer_email",
     "health_ok",
     "pledge",
+    "consent_sensitive",
     "birth_date",
     "submission_id",
 ];
@@ -132,6 +136,10 @@ pub struct Application {
     pub plan: String,
     pub health_ok: bool,
     pub pledge: bool,
+    /// The separate consent to processing sensitive personal information, given at submission
+    /// (records from before it was asked read `false`).
+    #[serde(default)]
+    pub consent_sensitive: bool,
     #[serde(serialize_with = "ser_display", deserialize_with = "de_email")]
     pub unit_reviewer_email: Email,
 }
@@ -262,6 +270,7 @@ impl ApplicationForm {
             ("plan", text(&self.plan)),
             ("health_ok", on(self.health_ok)),
             ("pledge", on(self.pledge)),
+            ("consent_sensitive", on(self.consent_sensitive)),
             ("unit_reviewer_email", text(&self.unit_reviewer_email)),
         ]
     }
@@ -387,6 +396,13 @@ impl Application {
             errors.add("submission_id", "提交编号格式不正确，请刷新页面后重新提交");
         }
 
+        // 个人信息保护法 arts. 28-29: sensitive personal information needs its own consent.
+        if !form.consent_sensitive {
+            errors.add(
+                "consent_sensitive",
+                "请阅读并单独同意本站处理您的敏感个人信息（居民身份证号码、民族、身心健康声明）",
+            );
+        }
         let reasons = errors.sorted();
         if !reasons.is_empty() {
             return Err(reasons);
@@ -420,6 +436,7 @@ impl Application {
             plan: plan.ok_or_else(missing)?,
             health_ok: form.health_ok,
             pledge: form.pledge,
+            consent_sensitive: form.consent_sensitive,
             unit_reviewer_email: reviewer.ok_or_else(missing)?,
         })
     }
@@ -455,6 +472,7 @@ impl Application {
             plan: text(&self.plan),
             health_ok: self.health_ok,
             pledge: self.pledge,
+            consent_sensitive: self.consent_sensitive,
             unit_reviewer_email: Some(self.unit_reviewer_email.to_string()),
             submission_id: None,
             website: None,
@@ -514,6 +532,7 @@ pub(crate) mod tests {
             plan: Some("学习心血管内科诊疗新技术，回院后开展新项目。".into()),
             health_ok: true,
             pledge: true,
+            consent_sensitive: true,
             unit_reviewer_email: Some("renshi@example.gov.cn".into()),
             ..ApplicationForm::default()
         }
@@ -564,10 +583,14 @@ pub(crate) mod tests {
             unit_reviewer_email: Some("WULIJI@example.com".into()),
             plan: Some("太短".into()),
             pledge: false,
+            consent_sensitive: false,
             ..valid_form()
         };
         let errors = Application::parse(&form, &programme()).expect_err("invalid");
-        assert_eq!(fields(&errors), ["name", "gender", "phone", "plan", "unit_reviewer_email", "pledge"]);
+        assert_eq!(
+            fields(&errors),
+            ["name", "gender", "phone", "plan", "unit_reviewer_email", "pledge", "consent_sensitive"]
+        );
         assert!(errors[1].message.contains("身份证号码显示为女"));
     }
 
@@ -614,6 +637,7 @@ pub(crate) mod tests {
             "unit_reviewer_email",
             "health_ok",
             "pledge",
+            "consent_sensitive",
         ] {
             assert!(f.contains(&required), "{required} missing from {f:?}");
         }

@@ -417,7 +417,7 @@ pub fn sample_application(n: u32) -> serde_json::Value {
         "employer": "呼和浩特市第一医院", "unit_level": "league", "league": "hohhot", "department": "",
         "county": "", "sector": "public", "grassroots": false, "field": "health", "profession": "内科",
         "profession_start": "2015-07", "track": "out", "host_institution": "北京协和医院",
-        "plan": "学习心血管内科诊疗新技术，回院后开展新项目。", "health_ok": true, "pledge": true,
+        "plan": "学习心血管内科诊疗新技术，回院后开展新项目。", "health_ok": true, "pledge": true, "consent_sensitive": true,
         "unit_reviewer_email": format!("unit{n}@example.gov.cn"), "submission_id": format!("sub-{n:08}"), "website": ""
     })
 }

@@ -247,6 +247,7 @@ export async function fillApplication(page, n, { javaScriptEnabled = true, docum
   await page.fill("#f-unit_reviewer_email", `unit${n}@example.gov.cn`);
   await page.check("#f-health_ok");
   await page.check("#f-pledge");
+  await page.check("#f-consent_sensitive");
   if (documents) await chooseDocuments(page, REQUIRED_KINDS, { javaScriptEnabled });
 }
 

@@ -84,7 +84,7 @@ def sample():
         "employer": "呼和浩特市第一医院", "unit_level": "league", "league": "hohhot", "department": "",
         "county": "", "sector": "public", "grassroots": False, "field": "health", "profession": "内科",
         "profession_start": "2015-07", "track": "out", "host_institution": "北京协和医院",
-        "plan": "学习心血管内科诊疗新技术，回院后开展新项目。", "health_ok": True, "pledge": True,
+        "plan": "学习心血管内科诊疗新技术，回院后开展新项目。", "health_ok": True, "pledge": True, "consent_sensitive": True,
         "unit_reviewer_email": "unit1@example.gov.cn", "submission_id": "schema-1", "website": "",
     }
 

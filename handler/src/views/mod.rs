@@ -124,6 +124,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("单位审核人邮箱", "unit_reviewer_email", a.unit_reviewer_email.as_str()),
         row("身心健康", "health_ok", if a.health_ok { "本人确认" } else { "未确认" }),
         row("政治素质承诺", "pledge", if a.pledge { "本人确认" } else { "未确认" }),
+        row("敏感个人信息处理", "consent_sensitive", if a.consent_sensitive { "本人单独同意" } else { "未单独同意" }),
     ]);
     rows
 }

@@ -571,3 +571,32 @@ async fn a_submission_from_a_page_built_from_other_rules_is_refused() {
     stale["rules"] = json!(enforced);
     assert_eq!(app.apply(&stale).await.status(), 201);
 }
+
+/// The sensitive items (身份证号, 民族, the health declaration) need their own consent, apart from
+/// the pledge: without it 422 naming `consent_sensitive` and nothing stored; with it the record
+/// shows it.
+#[tokio::test]
+async fn sensitive_personal_information_needs_its_own_consent() {
+    let app = spawn_app().await;
+    let mut form = app.with_documents(&testkit::sample_application(42)).await;
+    form["consent_sensitive"] = json!(false);
+    let refused = app.apply(&form).await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(
+        body["errors"],
+        json!([{"field": "consent_sensitive", "message": "请阅读并单独同意本站处理您的敏感个人信息（居民身份证号码、民族、身心健康声明）"}])
+    );
+    let page = app.post_form("/api/applications", &form_body(&form)).await;
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("href=\"#f-consent_sensitive\"") && html.contains("id=\"f-consent_sensitive\""));
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
+    form["consent_sensitive"] = json!(true);
+    assert_eq!(app.apply(&form).await.status(), 201);
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    assert!(record.application.consent_sensitive);
+    let status = crate::helpers::confirm(&app, &record.reference).await;
+    let page = app.get(&status).await.text().await.expect("status page");
+    assert!(page.contains("敏感个人信息处理") && page.contains("本人单独同意"));
+}
