@@ -236,7 +236,9 @@ async fn submissions(
     let mut sent = 0;
     loop {
         let done =
-            handler::mail::flush_outbox(store.as_ref(), &mailer, clock().now().unix_timestamp()).await.expect("flush");
+            handler::mail::flush_outbox(store.as_ref(), &mailer, clock().now().unix_timestamp(), Default::default())
+                .await
+                .expect("flush");
         sent += done.sent;
         if done.sent == 0 && done.failed == 0 {
             break;

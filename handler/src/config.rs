@@ -45,6 +45,9 @@ pub struct Settings {
     /// Multiplies every rate limit (`RATE_LIMIT_SCALE`, default 1): only for load tests, which
     /// send thousands of applications from one address.
     pub limit_scale: u32,
+    /// How the scheduled flush sends the backlog (`MAIL_CONCURRENCY`, default 4;
+    /// `FLUSH_SECONDS`, default 20).
+    pub flush: crate::mail::FlushPlan,
 }
 
 /// `TEPEI_PREVIOUS_KEYS` read: `id:secret` pairs, each secret at least 32 characters, each id
@@ -81,6 +84,7 @@ impl Settings {
             status_ttl: time::Duration::days(400),
             task_secret: policy::keyed_hash(secret, &["task-secret"]),
             limit_scale: 1,
+            flush: crate::mail::FlushPlan::default(),
         }
     }
 
@@ -128,6 +132,21 @@ impl Settings {
         }
         if let Some(task) = var("TASK_SECRET") {
             settings.task_secret = task;
+        }
+        if let Some(n) = var("MAIL_CONCURRENCY") {
+            settings.flush.concurrency = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| StartError("MAIL_CONCURRENCY must be a whole number from 1 to 64".into()))?;
+        }
+        if let Some(seconds) = var("FLUSH_SECONDS") {
+            let seconds: u64 = seconds
+                .parse()
+                .ok()
+                .filter(|s| (1..=900).contains(s))
+                .ok_or_else(|| StartError("FLUSH_SECONDS must be a whole number from 1 to 900".into()))?;
+            settings.flush.budget = std::time::Duration::from_secs(seconds);
         }
         if let Some(scale) = var("RATE_LIMIT_SCALE") {
             settings.limit_scale = scale

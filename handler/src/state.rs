@@ -133,12 +133,14 @@ impl AppState {
         self.pages.warm().map_err(|e| StartError(format!("parsing the templates: {}", theme::error_chain(&e))))
     }
 
-    /// After a write that queued mail: send it now (Lambda) or wake the flusher (serve).
-    pub(crate) async fn mail_queued(&self) {
+    /// After a write that queued `mails`: send those now (Lambda; never the backlog, which the
+    /// schedule drains) or wake the flusher (serve).
+    pub(crate) async fn mail_queued(&self, mails: &[crate::store::Mail]) {
         match &self.delivery {
             Delivery::Inline(mailer) => {
                 let now = self.clock.now().unix_timestamp();
-                let flush = mail::flush_outbox(self.store.as_ref(), mailer.as_ref(), now);
+                let ids: Vec<&str> = mails.iter().map(|m| m.id.as_str()).collect();
+                let flush = mail::send_queued(self.store.as_ref(), mailer.as_ref(), &ids, now);
                 match tokio::time::timeout(std::time::Duration::from_secs(5), flush).await {
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => tracing::warn!(error = %e, "inline mail flush failed; the schedule will retry"),
@@ -155,7 +157,7 @@ impl AppState {
         match &self.delivery {
             Delivery::Inline(mailer) => {
                 let now = self.clock.now().unix_timestamp();
-                mail::flush_outbox(self.store.as_ref(), mailer.as_ref(), now).await.map(Some)
+                mail::flush_outbox(self.store.as_ref(), mailer.as_ref(), now, self.settings.flush).await.map(Some)
             }
             Delivery::Background(outbox) => {
                 outbox.wake();

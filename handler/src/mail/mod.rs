@@ -98,41 +98,109 @@ pub struct Flushed {
     pub sent: usize,
     /// Failed now; due again later.
     pub failed: usize,
+    /// Failed for the last time now: given up.
+    pub dead: usize,
 }
 
-/// Seconds to wait after the `attempts`-th failure: 5 s doubling to at most 5 minutes.
+/// Attempts a mail gets before it is given up (about 2.5 hours of a relay refusing it).
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// Seconds to wait after the `attempts`-th failure: 5 s doubling to at most an hour.
 pub fn backoff(attempts: u32) -> i64 {
-    (5_i64 << attempts.min(6)).min(300)
+    (5_i64 << attempts.min(10)).min(3600)
+}
+
+/// How a flush runs: how many mails go to the relay at once, and when to stop claiming more
+/// (the Lambda's time limit).
+#[derive(Debug, Clone, Copy)]
+pub struct FlushPlan {
+    /// Mails sent side by side (`MAIL_CONCURRENCY`; match what the relay allows per client).
+    pub concurrency: usize,
+    /// No new batch is claimed after this long.
+    pub budget: std::time::Duration,
+}
+
+impl Default for FlushPlan {
+    fn default() -> Self {
+        Self { concurrency: 4, budget: std::time::Duration::from_secs(20) }
+    }
 }
 
 /// Sends every mail that is due, each exactly once: a mail is leased before sending and marked
-/// sent after, so concurrent flushers never send the same one.
-pub async fn flush_outbox(store: &dyn MailQueue, mailer: &dyn Mailer, now: i64) -> Result<Flushed, StoreError> {
+/// sent after, so concurrent flushers never send the same one. Due mail is claimed soonest due
+/// first, so mail waiting for a retry never holds back newer mail; a mail refused
+/// [`MAX_ATTEMPTS`] times is given up (logged at error level, counted on the centre's dashboard).
+pub async fn flush_outbox(
+    store: &dyn MailQueue,
+    mailer: &dyn Mailer,
+    now: i64,
+    plan: FlushPlan,
+) -> Result<Flushed, StoreError> {
+    use futures_util::StreamExt;
+    let started = std::time::Instant::now();
     let mut done = Flushed::default();
-    for _ in 0..50 {
+    while started.elapsed() < plan.budget {
         let batch = store.claim_mail(now, 120, 20).await?;
         if batch.is_empty() {
             break;
         }
-        for mail in batch {
-            match mailer.send(&mail).await {
-                Ok(()) => {
-                    let at = time::OffsetDateTime::now_utc()
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default();
-                    store.mail_sent(&mail.id, &at).await?;
-                    tracing::info!(mail = %mail.id, reference = %mail.reference, "mail delivered");
-                    done.sent += 1;
-                }
-                Err(error) => {
-                    store.mail_failed(&mail.id, now + backoff(mail.attempts), &error.to_string()).await?;
-                    tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail not delivered; will retry");
-                    done.failed += 1;
-                }
-            }
+        let mut sends = futures_util::stream::iter(batch.into_iter().map(|mail| deliver(store, mailer, mail, now)))
+            .buffer_unordered(plan.concurrency.max(1));
+        while let Some(outcome) = sends.next().await {
+            done.add(outcome?);
         }
     }
     Ok(done)
+}
+
+/// Sends the mails `ids` just queued by one request, each only if no flusher has it: the
+/// Lambda's requests send their own mail and nothing else, so a backlog never slows a request.
+pub async fn send_queued(
+    store: &dyn MailQueue,
+    mailer: &dyn Mailer,
+    ids: &[&str],
+    now: i64,
+) -> Result<Flushed, StoreError> {
+    let mut done = Flushed::default();
+    for id in ids {
+        if let Some(mail) = store.claim_mail_id(id, now, 120).await? {
+            done.add(deliver(store, mailer, mail, now).await?);
+        }
+    }
+    Ok(done)
+}
+
+impl Flushed {
+    fn add(&mut self, other: Flushed) {
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.dead += other.dead;
+    }
+}
+
+/// One leased mail sent, and the outcome recorded: sent, due again after a backoff, or given up.
+async fn deliver(store: &dyn MailQueue, mailer: &dyn Mailer, mail: Mail, now: i64) -> Result<Flushed, StoreError> {
+    match mailer.send(&mail).await {
+        Ok(()) => {
+            store.mail_sent(&mail.id, &now_rfc3339()).await?;
+            tracing::info!(mail = %mail.id, reference = %mail.reference, "mail delivered");
+            Ok(Flushed { sent: 1, ..Flushed::default() })
+        }
+        Err(error) if mail.attempts + 1 >= MAX_ATTEMPTS => {
+            store.mail_dead(&mail.id, &now_rfc3339(), &error.to_string()).await?;
+            tracing::error!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail given up after its attempts");
+            Ok(Flushed { dead: 1, ..Flushed::default() })
+        }
+        Err(error) => {
+            store.mail_failed(&mail.id, now + backoff(mail.attempts), &error.to_string()).await?;
+            tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail not delivered; will retry");
+            Ok(Flushed { failed: 1, ..Flushed::default() })
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// Wakes the background flusher (serve) after a write that queued mail.
@@ -159,7 +227,7 @@ impl Outbox {
         tokio::spawn(async move {
             loop {
                 let now = clock.now().unix_timestamp();
-                if let Err(e) = flush_outbox(store.as_ref(), mailer.as_ref(), now).await {
+                if let Err(e) = flush_outbox(store.as_ref(), mailer.as_ref(), now, FlushPlan::default()).await {
                     tracing::warn!(error = %e, "outbox flush failed; will retry");
                 }
                 tokio::select! {

@@ -291,12 +291,20 @@ pub trait MailQueue: Send + Sync {
     /// Leases up to `limit` unsent mails due at `now` (unix seconds) for `lease` seconds, so two
     /// flushers never send the same mail at once.
     async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError>;
+    /// Leases the one mail `id` for `lease` seconds if it is unsent and due at `now`; `None` when
+    /// it is not (sent, given up, or leased by a flusher).
+    async fn claim_mail_id(&self, id: &str, now: i64, lease: i64) -> Result<Option<Mail>, StoreError>;
     /// Marks a mail delivered: it is never sent again.
     async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError>;
     /// Records a failed attempt; the mail is due again at `retry_at` (unix seconds).
     async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError>;
-    /// Mails not yet delivered.
+    /// Gives a mail up after its last failed attempt (at `at`, RFC 3339): it is never sent,
+    /// and counts among [`MailQueue::dead_mail`].
+    async fn mail_dead(&self, id: &str, at: &str, error: &str) -> Result<(), StoreError>;
+    /// Mails not yet delivered and not given up.
     async fn unsent_mail(&self) -> Result<usize, StoreError>;
+    /// Mails given up after their attempts.
+    async fn dead_mail(&self) -> Result<usize, StoreError>;
     /// The 汇总表 last sent for `scope` (a dashboard audience's id) in `round`.
     async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError>;
     /// Queues the 汇总表 `mail` and records `sent` with it, atomically, when `sent.seq` follows

@@ -6,7 +6,11 @@ use serde_yaml_ng::Value;
 /// The infrastructure template, as built into this binary.
 pub const TEMPLATE: &str = include_str!("../../../infra/template.yaml");
 
-/// A global secondary index (all attributes projected).
+/// The attributes besides the keys that the adapter reads from its index queries: applications
+/// are read whole from `record`; pending mail is found by its keys alone.
+pub const PROJECTED: &[&str] = &["record"];
+
+/// A global secondary index: its keys, and the attributes projected besides them (`INCLUDE`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndexSpec {
     /// Index name.
@@ -15,6 +19,8 @@ pub struct IndexSpec {
     pub hash: String,
     /// Sort key attribute.
     pub range: String,
+    /// Non-key attributes projected.
+    pub include: Vec<String>,
 }
 
 /// Keys, indexes and TTL of the table.
@@ -70,11 +76,19 @@ impl TableSpec {
                 list.iter()
                     .map(|i| {
                         let name = text(&i["IndexName"], "IndexName")?;
-                        if i["Projection"]["ProjectionType"].as_str() != Some("ALL") {
-                            return Err(format!("index {name}: the adapter reads whole items (ProjectionType ALL)"));
+                        let projection = &i["Projection"];
+                        let include: Vec<String> = projection["NonKeyAttributes"]
+                            .as_sequence()
+                            .map(|l| l.iter().map(|a| text(a, "NonKeyAttributes")).collect::<Result<_, _>>())
+                            .transpose()?
+                            .unwrap_or_default();
+                        if projection["ProjectionType"].as_str() != Some("INCLUDE") || include != PROJECTED {
+                            return Err(format!(
+                                "index {name}: the adapter reads {PROJECTED:?} besides the keys (ProjectionType INCLUDE, NonKeyAttributes {PROJECTED:?})"
+                            ));
                         }
                         let (hash, range) = key_schema(&i["KeySchema"], &name)?;
-                        Ok(IndexSpec { name, hash, range })
+                        Ok(IndexSpec { name, hash, range, include })
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
@@ -112,7 +126,7 @@ mod tests {
     fn a_template_without_the_table_is_refused() {
         let err = TableSpec::from_template("Resources: {}").expect_err("no table");
         assert!(err.contains("no AWS::DynamoDB::Table"), "{err}");
-        let changed = TEMPLATE.replace("ProjectionType: ALL", "ProjectionType: KEYS_ONLY");
-        assert!(TableSpec::from_template(&changed).expect_err("projection").contains("ProjectionType ALL"));
+        let changed = TEMPLATE.replace("ProjectionType: INCLUDE", "ProjectionType: KEYS_ONLY");
+        assert!(TableSpec::from_template(&changed).expect_err("projection").contains("ProjectionType INCLUDE"));
     }
 }

@@ -151,7 +151,7 @@ async fn apply(
     match state.store.transition(&change).await? {
         Transitioned::Done => {
             tracing::info!(reference = %record.reference, actor = actor.code(), event = step.event.code(), "change stored");
-            state.mail_queued().await;
+            state.mail_queued(&change.mails).await;
             Ok(())
         }
         Transitioned::Stale(_) => {

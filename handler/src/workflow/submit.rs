@@ -262,8 +262,9 @@ async fn told_of_another_try(state: &AppState, holder: &Record) -> Result<(), Er
     if !crate::limiter::allow(state, crate::limiter::MAIL_PER_RECIPIENT, &key).await? {
         return Ok(());
     }
-    state.store.enqueue(&[notify::tried_again(state, holder)?]).await?;
-    state.mail_queued().await;
+    let mails = [notify::tried_again(state, holder)?];
+    state.store.enqueue(&mails).await?;
+    state.mail_queued(&mails).await;
     Ok(())
 }
 
@@ -298,7 +299,7 @@ pub async fn accept(state: &AppState, form: &ApplicationForm) -> Result<Accepted
             }
             Created::New => {
                 tracing::info!(reference = %record.reference, stream = %record.stream(), "application stored");
-                state.mail_queued().await;
+                state.mail_queued(&mails).await;
                 return Ok(Accepted { reference: record.reference, status: record.status });
             }
             Created::SameSubmission { existing, same_body: true } => {

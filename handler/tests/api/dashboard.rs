@@ -379,3 +379,92 @@ async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
     assert_eq!(events.last().expect("event").kind.code(), "paper_received");
     assert_eq!(app.store.events(&theirs).await.expect("events").len(), 3, "the other league's record is untouched");
 }
+
+/// A confirmed application stored directly (as many as a large league holds), numbered `n`.
+fn stored_record(n: u32) -> handler::store::Record {
+    let p = policy::Programme::embedded().expect("programme");
+    let form: policy::ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
+    handler::store::Record {
+        reference: format!("TP2025-P{n:05}"),
+        round: p.round,
+        status: policy::Status::UnitReview,
+        version: 1,
+        submission_id: format!("page-{n}"),
+        body_hash: format!("body-{n}"),
+        id_hash: format!("id-{n}"),
+        application: policy::Application::parse(&form, &p).expect("valid sample"),
+        created_at: format!("2025-03-15T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
+        updated_at: "2025-03-15T01:00:00Z".into(),
+        attachments: Vec::new(),
+    }
+}
+
+/// 250 applications: the list shows 100 a page with links to the next and previous pages that
+/// keep the filters; the waiting list and the totals still count them all.
+#[tokio::test]
+async fn the_list_is_paged_and_keeps_its_filters() {
+    let app = spawn_app().await;
+    for n in 1..=250 {
+        let r = stored_record(n);
+        let event = handler::store::Event {
+            seq: 1,
+            kind: policy::EventKind::Submitted,
+            actor: policy::Actor::Applicant,
+            actor_address: None,
+            at: r.created_at.clone(),
+            comment: None,
+            status: r.status,
+            client_hash: None,
+            changes: Vec::new(),
+            version_hash: None,
+        };
+        app.store.create(&r, &event, &[]).await.expect("create");
+    }
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let first = page(&app, &format!("{centre}?sort=name&order=desc")).await;
+    assert!(first.contains("共 250 份申报"), "totals count every record");
+    let list1 = list(&first);
+    assert!(list1.contains("共 250 份，显示第 1–100 份") && list1.contains("第 1 / 3 页"), "{}", &list1[..400]);
+    assert_eq!(list1.matches("class=\"ref\"").count(), 100);
+    let next = list1.split("rel=\"next\"").next().and_then(|s| s.rsplit("href=\"").next()).expect("next link");
+    let next = next.trim_end_matches("\" ").replace("&amp;", "&");
+    assert!(next.contains("sort=name") && next.contains("order=desc") && next.contains("page=2"), "{next}");
+    let second = page(&app, &next).await;
+    let list2 = list(&second);
+    assert!(list2.contains("显示第 101–200 份") && list2.contains("rel=\"prev\""));
+    let third = page(&app, &format!("{centre}?page=99")).await;
+    assert!(
+        list(&third).contains("显示第 201–250 份") && !list(&third).contains("rel=\"next\""),
+        "clamped to the last"
+    );
+    let refs = |html: &str| -> std::collections::HashSet<String> {
+        list(html).split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
+    };
+    assert!(refs(list1).is_disjoint(&refs(list2)), "pages do not overlap");
+}
+
+/// Mail given up after its attempts is counted on the centre's page only, with what to do.
+#[tokio::test]
+async fn the_centre_sees_mail_given_up() {
+    let app = spawn_app().await;
+    let mail = handler::store::Mail {
+        id: "dead-1".into(),
+        reference: "TP2025-X".into(),
+        to: "nobody@example.com".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "h".into(),
+        created_at: "2025-03-15T01:00:00Z".into(),
+        attempts: 0,
+        files: Vec::new(),
+        reply_to: None,
+    };
+    app.store.enqueue(std::slice::from_ref(&mail)).await.expect("enqueue");
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    assert!(!page(&app, &centre).await.contains("已停止发送"));
+    app.store.mail_dead("dead-1", "2025-03-15T02:00:00Z", "550 no such user").await.expect("dead");
+    let html = page(&app, &centre).await;
+    assert!(html.contains("有 1 封邮件经多次重试仍被邮件服务器拒收，已停止发送"), "shown to the centre");
+    let league = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    assert!(!page(&app, &league).await.contains("已停止发送"), "not to a league");
+}

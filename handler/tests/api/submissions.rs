@@ -418,7 +418,7 @@ async fn the_outbox_task_needs_its_secret() {
     assert_eq!(app.client.post(&url).bearer_auth("wrong").send().await.expect("request").status(), 401);
     let ok = app.client.post(&url).bearer_auth(&app.task_secret).send().await.expect("request");
     assert_eq!(ok.status(), 200);
-    assert_eq!(ok.json::<Value>().await.expect("json"), json!({"sent": 0, "failed": 0}));
+    assert_eq!(ok.json::<Value>().await.expect("json"), json!({"sent": 0, "failed": 0, "dead": 0}));
 }
 
 /// A real SQLite store on which the first `collisions` creates meet a reference already in use.
@@ -487,8 +487,22 @@ impl handler::store::MailQueue for Colliding {
     ) -> Result<Vec<handler::store::Mail>, handler::store::StoreError> {
         self.inner.claim_mail(now, lease, limit).await
     }
+    async fn claim_mail_id(
+        &self,
+        id: &str,
+        now: i64,
+        lease: i64,
+    ) -> Result<Option<handler::store::Mail>, handler::store::StoreError> {
+        self.inner.claim_mail_id(id, now, lease).await
+    }
     async fn mail_sent(&self, id: &str, at: &str) -> Result<(), handler::store::StoreError> {
         self.inner.mail_sent(id, at).await
+    }
+    async fn mail_dead(&self, id: &str, at: &str, error: &str) -> Result<(), handler::store::StoreError> {
+        self.inner.mail_dead(id, at, error).await
+    }
+    async fn dead_mail(&self) -> Result<usize, handler::store::StoreError> {
+        self.inner.dead_mail().await
     }
     async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), handler::store::StoreError> {
         self.inner.mail_failed(id, retry_at, error).await

@@ -45,10 +45,11 @@ async fn smtp_down_then_up_delivers_each_mail_exactly_once() {
     // The relay comes up; the next flush (after the backoff) delivers it, and later flushes nothing.
     let maildev = tokio::task::spawn_blocking(move || testkit::start_maildev(Some(smtp_port))).await.expect("maildev");
     let later = clock.now().unix_timestamp() + 600;
-    let first = flush_outbox(store.as_ref(), mailer.as_ref(), later).await.expect("flush");
+    let first = flush_outbox(store.as_ref(), mailer.as_ref(), later, Default::default()).await.expect("flush");
     assert_eq!((first.sent, first.failed), (1, 0));
     for _ in 0..3 {
-        let again = flush_outbox(store.as_ref(), mailer.as_ref(), later + 10_000).await.expect("flush");
+        let again =
+            flush_outbox(store.as_ref(), mailer.as_ref(), later + 10_000, Default::default()).await.expect("flush");
         assert_eq!((again.sent, again.failed), (0, 0));
     }
     assert_eq!(store.unsent_mail().await.expect("count"), 0);

@@ -193,6 +193,92 @@ async fn outbox_leases_retries_and_delivers_once(store: Arc<dyn Store>) {
     assert!(store.claim_mail(now + 100_000, 60, 10).await.expect("claim").is_empty(), "sent mail is never sent again");
 }
 
+/// A relay that refuses the addresses it is given and takes the rest, counting what it took.
+struct Relay {
+    refused: HashSet<String>,
+    taken: std::sync::Mutex<Vec<String>>,
+}
+
+impl Relay {
+    fn refusing(addresses: &[&str]) -> Self {
+        Self { refused: addresses.iter().map(|a| (*a).to_owned()).collect(), taken: Default::default() }
+    }
+    fn taken(&self) -> Vec<String> {
+        self.taken.lock().expect("lock").clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl handler::mail::Mailer for Relay {
+    async fn send(&self, mail: &Mail) -> Result<(), handler::mail::MailError> {
+        if self.refused.contains(&mail.to) {
+            return Err(handler::mail::MailError::Transport(format!("550 mailbox unavailable: {}", mail.to)));
+        }
+        self.taken.lock().expect("lock").push(mail.id.clone());
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        "test relay".into()
+    }
+}
+
+/// 100 mails in back-off at the head of the queue: a mail queued after them is still delivered
+/// on the next flush (the outbox is read by due time, not by age), and none of the 100 is.
+async fn mail_in_back_off_never_holds_back_new_mail(store: Arc<dyn Store>) {
+    let now = 10_000;
+    let old: Vec<Mail> = (0..100)
+        .map(|i| Mail {
+            to: "full@example.com".into(),
+            created_at: format!("2025-03-14T00:{:02}:{:02}Z", i / 60, i % 60),
+            ..mail("TP2025-OLD00", i)
+        })
+        .collect();
+    store.enqueue(&old).await.expect("enqueue");
+    let relay = Relay::refusing(&["full@example.com"]);
+    let first = handler::mail::flush_outbox(store.as_ref(), &relay, now, Default::default()).await.expect("flush");
+    assert_eq!((first.sent, first.failed), (0, 100), "every old mail refused once, now in back-off");
+    let new = mail("TP2025-NEW00", 1);
+    store.enqueue(std::slice::from_ref(&new)).await.expect("enqueue");
+    let next = handler::mail::flush_outbox(store.as_ref(), &relay, now + 1, Default::default()).await.expect("flush");
+    assert_eq!((next.sent, next.failed), (1, 0), "only the new mail was due");
+    assert_eq!(relay.taken(), std::slice::from_ref(&new.id));
+    assert_eq!(store.unsent_mail().await.expect("count"), 100);
+}
+
+/// A mail refused on every attempt is given up after `MAX_ATTEMPTS`: never handed out again,
+/// counted as dead, not as unsent; the mail beside it is delivered once.
+async fn a_mail_refused_every_time_is_given_up(store: Arc<dyn Store>) {
+    let refused = Mail { to: "gone@example.com".into(), ..mail("TP2025-DEAD0", 1) };
+    let fine = mail("TP2025-DEAD0", 2);
+    store.enqueue(&[refused.clone(), fine.clone()]).await.expect("enqueue");
+    let relay = Relay::refusing(&["gone@example.com"]);
+    let (mut now, mut dead, mut failed) = (0, 0, 0);
+    for _ in 0..handler::mail::MAX_ATTEMPTS + 3 {
+        let done = handler::mail::flush_outbox(store.as_ref(), &relay, now, Default::default()).await.expect("flush");
+        (dead, failed) = (dead + done.dead, failed + done.failed);
+        now += 4_000;
+    }
+    assert_eq!((failed, dead), (handler::mail::MAX_ATTEMPTS as usize - 1, 1));
+    assert_eq!(relay.taken(), std::slice::from_ref(&fine.id));
+    assert_eq!(store.dead_mail().await.expect("dead"), 1);
+    assert_eq!(store.unsent_mail().await.expect("unsent"), 0);
+    assert!(store.claim_mail(now + 100_000, 60, 10).await.expect("claim").is_empty());
+    assert!(store.claim_mail_id(&refused.id, now + 100_000, 60).await.expect("claim").is_none());
+}
+
+/// One mail claimed by id (what a request sends inline): once, and only while unsent and due.
+async fn a_mail_is_claimed_by_id_once(store: Arc<dyn Store>) {
+    let m = mail("TP2025-ONE00", 1);
+    store.enqueue(std::slice::from_ref(&m)).await.expect("enqueue");
+    let claimed = store.claim_mail_id(&m.id, 100, 60).await.expect("claim").expect("due");
+    assert_eq!((claimed.id.as_str(), claimed.attempts), (m.id.as_str(), 0));
+    assert!(store.claim_mail_id(&m.id, 100, 60).await.expect("claim").is_none(), "leased");
+    assert!(store.claim_mail(100, 60, 10).await.expect("claim").is_empty(), "leased for flushers too");
+    store.mail_sent(&m.id, "2025-03-15T01:00:00Z").await.expect("sent");
+    assert!(store.claim_mail_id(&m.id, 100_000, 60).await.expect("claim").is_none(), "sent");
+    assert!(store.claim_mail_id("no-such-mail", 100, 60).await.expect("claim").is_none());
+}
+
 async fn concurrent_claims_never_share_a_mail(store: Arc<dyn Store>) {
     for n in 30..40 {
         let r = record(n, "hohhot");
@@ -392,6 +478,9 @@ contract!(
     a_withdrawal_releases_the_identity_number,
     outbox_leases_retries_and_delivers_once,
     concurrent_claims_never_share_a_mail,
+    mail_in_back_off_never_holds_back_new_mail,
+    a_mail_refused_every_time_is_given_up,
+    a_mail_is_claimed_by_id_once,
     concurrent_duplicates_store_one,
     transitions_apply_once_and_refuse_stale_versions,
     a_quota_is_never_over_allocated,

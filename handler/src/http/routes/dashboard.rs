@@ -70,6 +70,67 @@ pub struct ShowQuery {
     /// After the centre voided an application: its reference.
     #[serde(default)]
     voided: String,
+    /// The page of the list, from 1.
+    #[serde(default)]
+    page: String,
+}
+
+/// Rows of the list on one page: a page stays small on a phone and within the Lambda's
+/// response limit whatever the number of applications.
+pub const PAGE_SIZE: usize = 100;
+
+/// Where the list's page stands, with links to its neighbours (the filters kept).
+#[derive(Serialize)]
+struct Pager {
+    page: usize,
+    pages: usize,
+    /// Rows matching the filters, over all pages.
+    matched: usize,
+    /// Positions (from 1) of the first and last row shown.
+    first: usize,
+    last: usize,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    /// Page `asked` (clamped) of `matched` rows; links to `base` with the filters `f`.
+    fn new(asked: &str, matched: usize, base: &str, f: &Filters) -> Self {
+        let pages = matched.div_ceil(PAGE_SIZE).max(1);
+        let page = asked.parse::<usize>().unwrap_or(1).clamp(1, pages);
+        let link = |n: usize| {
+            let mut pairs: Vec<(&str, String)> = [
+                ("status", &f.status),
+                ("stream", &f.stream),
+                ("area", &f.area),
+                ("sort", &f.sort),
+                ("order", &f.order),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k, v.clone()))
+            .collect();
+            pairs.extend(f.grassroots.then(|| ("grassroots", "1".to_owned())));
+            pairs.extend(f.private.then(|| ("private", "1".to_owned())));
+            pairs.push(("page", n.to_string()));
+            format!("{base}?{}#list-title", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+        };
+        let first = if matched == 0 { 0 } else { (page - 1) * PAGE_SIZE + 1 };
+        Self {
+            page,
+            pages,
+            matched,
+            first,
+            last: (page * PAGE_SIZE).min(matched),
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    /// The rows of this page among all those matching.
+    fn slice<T>(&self, rows: Vec<T>) -> Vec<T> {
+        rows.into_iter().skip((self.page - 1) * PAGE_SIZE).take(PAGE_SIZE).collect()
+    }
 }
 
 /// A status in the filter list.
@@ -102,7 +163,10 @@ struct DashboardPage<'a> {
     /// Waiting for this reviewer, oldest first, whatever the filters.
     waiting: Vec<Row>,
     rows: Vec<Row>,
+    pager: Pager,
     total: usize,
+    /// Mails given up after their attempts (the centre's page only).
+    dead_mail: usize,
     quota: Vec<QuotaLine>,
     centre_email: &'a str,
     sent: bool,
@@ -139,16 +203,23 @@ pub async fn show(
         ),
         None => Default::default(),
     };
+    let base = format!("/dashboard/{}", link.token);
+    let selected = dashboard::select(p, &all, f);
+    let pager = Pager::new(&query.page, selected.len(), &base, f);
+    let rows = pager.slice(selected).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect();
+    let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
     let page = DashboardPage {
         scope_name: audience.name(p),
         centre,
-        base: format!("/dashboard/{}", link.token),
+        base,
         waiting: dashboard::waiting(&audience, &all)
             .into_iter()
             .map(|r| dashboard::row(&state, &audience, r))
             .collect(),
-        rows: dashboard::select(p, &all, f).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect(),
+        rows,
+        pager,
         total: all.len(),
+        dead_mail,
         quota: dashboard::quota_lines(&state, &audience, &all).await?,
         centre_email: &p.centre.email,
         sent: query.sent == "1",

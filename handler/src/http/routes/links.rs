@@ -52,8 +52,9 @@ pub async fn status_link(
         let path = links::status_path(&state, &record.reference);
         let to = record.application.email.to_string();
         let mail = notify::link_again(&state, &record, (&to, policy::Actor::Applicant), "查看申报进度", &path)?;
-        state.store.enqueue(&[mail]).await.map_err(workflow::Error::from)?;
-        state.mail_queued().await;
+        let mails = [mail];
+        state.store.enqueue(&mails).await.map_err(workflow::Error::from)?;
+        state.mail_queued(&mails).await;
         tracing::info!(reference = %record.reference, "status link sent again");
     }
     Ok(if json {

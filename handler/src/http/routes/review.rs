@@ -350,8 +350,9 @@ pub async fn renew(
     {
         let path = links::review_path(&state, &record.reference, claims.stage, record.version);
         let mail = notify::link_again(&state, &record, (&to, claims.stage), "查看申报表并审核", &path)?;
-        state.store.enqueue(&[mail]).await.map_err(workflow::Error::from)?;
-        state.mail_queued().await;
+        let mails = [mail];
+        state.store.enqueue(&mails).await.map_err(workflow::Error::from)?;
+        state.mail_queued(&mails).await;
         tracing::info!(reference = %record.reference, stage = claims.stage.code(), "review link renewed");
     }
     Ok(answer.into_response())

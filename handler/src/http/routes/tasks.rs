@@ -21,7 +21,7 @@ pub async fn flush_outbox(
         return Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "需要任务密钥", "需要任务密钥").json());
     }
     match state.flush_mail().await {
-        Ok(Some(done)) => Ok(Json(serde_json::json!({"sent": done.sent, "failed": done.failed}))),
+        Ok(Some(done)) => Ok(Json(serde_json::json!({"sent": done.sent, "failed": done.failed, "dead": done.dead}))),
         Ok(None) => Ok(Json(serde_json::json!({"status": "woken"}))),
         Err(e) => Err(AppError::from(workflow::Error::from(e)).json()),
     }

@@ -2,8 +2,8 @@
 //! read by name.
 
 use super::{
-    DynamoStore, app_key, decode, encode, event_item, get_n, get_s, mail_item, n, put, record_item, s, scope_key, sdk,
-    service_error,
+    DynamoStore, SHARDS, app_key, decode, encode, event_item, get_n, get_s, mail_item, n, put, record_item, round_key,
+    s, scope_key, sdk, service_error,
 };
 use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -257,7 +257,14 @@ impl Applications for DynamoStore {
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {
         let mut records = match scope {
             Some(scope) => self.query_records("gsi1", scope_key(round, scope)).await?,
-            None => self.query_records("gsi2", format!("APPS#{round}")).await?,
+            None => {
+                let shards = (0..SHARDS).map(|n| self.query_records("gsi2", round_key(round, n)));
+                let mut all = Vec::new();
+                for part in futures_util::future::join_all(shards).await {
+                    all.extend(part?);
+                }
+                all
+            }
         };
         records.sort_by(|a, b| (&a.created_at, &a.reference).cmp(&(&b.created_at, &b.reference)));
         Ok(records)

@@ -2,14 +2,20 @@
 //!
 //! | item | pk | sk | gsi1 (pk, sk) | gsi2 (pk, sk) |
 //! |---|---|---|---|---|
-//! | application | `APP#ref` | `APP` | `SCOPE#round#scope`, `created#ref` | `APPS#round`, `created#ref` |
+//! | application | `APP#ref` | `APP` | `SCOPE#round#scope`, `created#ref` | `APPS#round#shard`, `created#ref` |
 //! | event | `APP#ref` | `EV#00001` | | |
 //! | submission id | `SUB#id` | `SUB` | | |
 //! | identity number (keyed hash) | `IDN#round#hash` | `IDN` | | |
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
-//! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING`, `created#id` while unsent |
+//! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
 //! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
+//!
+//! The two busiest `gsi2` partitions, a round's applications and the pending mail, are split
+//! into [`SHARDS`] partitions by a hash of the reference or mail id (`shard`), so writes spread
+//! and a query reads the shards side by side. Pending mail sorts by when it is next due
+//! (`due_at` zero-padded), so a query for what is due never reads mail waiting for a retry.
+//! Both indexes project only `record` besides the keys: mail bodies stay out of them.
 
 mod applications;
 mod outbox;
@@ -134,12 +140,39 @@ fn summary_key(round: i32, scope: &str) -> Item {
     HashMap::from([("pk".into(), s(format!("SUMMARY#{round}#{scope}"))), ("sk".into(), s("SUMMARY"))])
 }
 
+/// How many partitions a round's applications and the pending mail are spread over in `gsi2`.
+pub const SHARDS: u32 = 10;
+
+/// The shard of `key` (a reference or a mail id): FNV-1a, stable across builds.
+fn shard(key: &str) -> u32 {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % u64::from(SHARDS)) as u32
+}
+
+/// The `gsi2` partition of pending mail in one shard.
+fn pending_key(shard: u32) -> String {
+    format!("MAIL#PENDING#{shard}")
+}
+
+/// The `gsi2` partition of mail given up after its attempts.
+const DEAD_MAIL: &str = "MAIL#DEAD";
+
+/// The `gsi2` sort key of a pending mail due at `due` (unix seconds): sorts by due time.
+fn due_key(due: i64, id: &str) -> String {
+    format!("{:012}#{id}", due.max(0))
+}
+
+/// The `gsi2` partition of a round's applications in one shard.
+fn round_key(round: i32, shard: u32) -> String {
+    format!("APPS#{round}#{shard}")
+}
+
 fn mail_item(mail: &Mail) -> Result<Item, StoreError> {
     Ok(HashMap::from([
         ("pk".into(), s(format!("MAIL#{}", mail.id))),
         ("sk".into(), s("MAIL")),
-        ("gsi2pk".into(), s("MAIL#PENDING")),
-        ("gsi2sk".into(), s(format!("{}#{}", mail.created_at, mail.id))),
+        ("gsi2pk".into(), s(pending_key(shard(&mail.id)))),
+        ("gsi2sk".into(), s(due_key(0, &mail.id))),
         ("mail".into(), s(encode(mail)?)),
         ("attempts".into(), n(0)),
         ("due_at".into(), n(0)),
@@ -151,7 +184,7 @@ fn record_item(record: &Record) -> Result<Item, StoreError> {
     item.extend([
         ("gsi1pk".into(), s(scope_key(record.round, &record.scope()))),
         ("gsi1sk".into(), s(format!("{}#{}", record.created_at, record.reference))),
-        ("gsi2pk".into(), s(format!("APPS#{}", record.round))),
+        ("gsi2pk".into(), s(round_key(record.round, shard(&record.reference)))),
         ("gsi2sk".into(), s(format!("{}#{}", record.created_at, record.reference))),
         ("status".into(), s(record.status.code())),
         ("version".into(), n(record.version)),

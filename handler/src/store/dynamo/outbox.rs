@@ -1,23 +1,113 @@
-//! The outbox on DynamoDB: pending mail in `gsi2`, leased by a conditional update.
+//! The outbox on DynamoDB: pending mail in `gsi2` sharded and sorted by due time, leased by a
+//! conditional update; mail given up after its attempts moves to its own partition.
 
 use super::applications::Part;
 use super::{
-    DynamoStore, TTL_ATTRIBUTE, decode, encode, expiry_after_sending, get_n, get_s, mail_item, n, put, s, sdk,
-    summary_key,
+    DEAD_MAIL, DynamoStore, SHARDS, TTL_ATTRIBUTE, decode, due_key, encode, expiry_after_sending, get_n, get_s,
+    mail_item, n, pending_key, put, s, sdk, summary_key,
 };
 use crate::store::{Counters, Mail, MailQueue, StoreError, SummarySent};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 impl DynamoStore {
-    /// The query of unsent mail (`gsi2`, oldest first).
-    fn pending_mail(&self) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        self.client
+    /// Up to `limit` mails of one shard due at `now`, soonest due first, as (sort key, pk).
+    async fn due_in_shard(&self, shard: u32, now: i64, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :p AND gsi2sk < :next")
+            .expression_attribute_values(":p", s(pending_key(shard)))
+            .expression_attribute_values(":next", s(format!("{:012}", now + 1)))
+            .limit(limit.min(1000) as i32)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.items().iter().map(|item| Ok((get_s(item, "gsi2sk")?.to_owned(), get_s(item, "pk")?.to_owned()))).collect()
+    }
+
+    /// Items counted in one `gsi2` partition.
+    async fn count_partition(&self, pk: String) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut pages = self
+            .client
             .query()
             .table_name(&self.table)
             .index_name("gsi2")
             .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s("MAIL#PENDING"))
+            .expression_attribute_values(":p", s(pk))
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            count += page.map_err(sdk)?.count as usize;
+        }
+        Ok(count)
+    }
+
+    /// Leases one pending mail until `until` if it is still due at `now`; `None` when another
+    /// flusher took it first.
+    async fn lease(&self, pk: String, now: i64, until: i64) -> Result<Option<Mail>, StoreError> {
+        let id = pk.strip_prefix("MAIL#").unwrap_or(&pk).to_owned();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s("MAIL"))
+            .update_expression("SET due_at = :lease, gsi2sk = :sk")
+            .condition_expression("begins_with(gsi2pk, :pending) AND due_at <= :now")
+            .expression_attribute_values(":lease", n(until))
+            .expression_attribute_values(":sk", s(due_key(until, &id)))
+            .expression_attribute_values(":pending", s("MAIL#PENDING#"))
+            .expression_attribute_values(":now", n(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(updated) => {
+                let attrs = updated.attributes.unwrap_or_default();
+                let mut mail: Mail = decode(get_s(&attrs, "mail")?)?;
+                mail.attempts = get_n(&attrs, "attempts")? as u32;
+                Ok(Some(mail))
+            }
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(None),
+            Err(e) => Err(sdk(e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Records a failed attempt on a pending mail with `set` (which may use `:one` and `:e`, the
+    /// error, and `values`); nothing when the mail is no longer pending.
+    async fn after_attempt(
+        &self,
+        id: &str,
+        set: String,
+        error: &str,
+        values: std::collections::HashMap<&str, aws_sdk_dynamodb::types::AttributeValue>,
+    ) -> Result<(), StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("MAIL#{id}")))
+            .key("sk", s("MAIL"))
+            .update_expression(set)
+            .condition_expression("begins_with(gsi2pk, :pending)")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":pending", s("MAIL#PENDING#"))
+            .expression_attribute_values(":e", s(error.chars().take(500).collect::<String>()));
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk(e)),
+        }
     }
 }
 
@@ -37,42 +127,27 @@ impl MailQueue for DynamoStore {
     }
 
     async fn claim_mail(&self, now: i64, lease: i64, limit: usize) -> Result<Vec<Mail>, StoreError> {
-        let out = self.pending_mail().limit((limit * 4).min(1000) as i32).send().await.map_err(sdk)?;
+        let shards = (0..SHARDS).map(|n| self.due_in_shard(n, now, limit));
+        let mut due = Vec::new();
+        for part in futures_util::future::join_all(shards).await {
+            due.extend(part?);
+        }
+        due.sort();
         let mut claimed = Vec::new();
-        for item in out.items() {
+        for (_, pk) in due {
             if claimed.len() >= limit {
                 break;
             }
-            if get_n(item, "due_at")? > now {
-                continue;
-            }
-            let pk = get_s(item, "pk")?.to_owned();
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(pk))
-                .key("sk", s("MAIL"))
-                .update_expression("SET due_at = :lease")
-                .condition_expression("attribute_exists(gsi2pk) AND due_at <= :now")
-                .expression_attribute_values(":lease", n(now + lease))
-                .expression_attribute_values(":now", n(now))
-                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-                .send()
-                .await;
-            match result {
-                Ok(updated) => {
-                    let attrs = updated.attributes.unwrap_or_default();
-                    let mut mail: Mail = decode(get_s(&attrs, "mail")?)?;
-                    mail.attempts = get_n(&attrs, "attempts")? as u32;
-                    claimed.push(mail);
-                }
-                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
-                Err(e) => return Err(sdk(e)),
+            if let Some(mail) = self.lease(pk, now, now + lease).await? {
+                claimed.push(mail);
             }
         }
         claimed.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
         Ok(claimed)
+    }
+
+    async fn claim_mail_id(&self, id: &str, now: i64, lease: i64) -> Result<Option<Mail>, StoreError> {
+        self.lease(format!("MAIL#{id}"), now, now + lease).await
     }
 
     async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError> {
@@ -94,33 +169,34 @@ impl MailQueue for DynamoStore {
     }
 
     async fn mail_failed(&self, id: &str, retry_at: i64, error: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("MAIL#{id}")))
-            .key("sk", s("MAIL"))
-            .update_expression("SET attempts = attempts + :one, due_at = :due, last_error = :e")
-            .condition_expression("attribute_exists(gsi2pk)")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":due", n(retry_at))
-            .expression_attribute_values(":e", s(error.chars().take(500).collect::<String>()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(e) => Err(sdk(e)),
-        }
+        let set = "SET attempts = attempts + :one, due_at = :due, gsi2sk = :sk, last_error = :e".to_owned();
+        self.after_attempt(id, set, error, [(":due", n(retry_at)), (":sk", s(due_key(retry_at, id)))].into()).await
+    }
+
+    async fn mail_dead(&self, id: &str, at: &str, error: &str) -> Result<(), StoreError> {
+        let set = format!(
+            "SET attempts = attempts + :one, gsi2pk = :dead, gsi2sk = :sk, dead_at = :at, last_error = :e, {TTL_ATTRIBUTE} = :ttl"
+        );
+        let values = [
+            (":dead", s(DEAD_MAIL)),
+            (":sk", s(format!("{at}#{id}"))),
+            (":at", s(at)),
+            (":ttl", n(expiry_after_sending(at))),
+        ];
+        self.after_attempt(id, set, error, values.into()).await
     }
 
     async fn unsent_mail(&self) -> Result<usize, StoreError> {
+        let shards = (0..SHARDS).map(|n| self.count_partition(pending_key(n)));
         let mut count = 0;
-        let mut pages = self.pending_mail().select(aws_sdk_dynamodb::types::Select::Count).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            count += page.map_err(sdk)?.count as usize;
+        for part in futures_util::future::join_all(shards).await {
+            count += part?;
         }
         Ok(count)
+    }
+
+    async fn dead_mail(&self) -> Result<usize, StoreError> {
+        self.count_partition(DEAD_MAIL.to_owned()).await
     }
 
     async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError> {

@@ -32,7 +32,12 @@ impl DynamoStore {
                     .index_name(&index.name)
                     .key_schema(key(&index.hash, KeyType::Hash)?)
                     .key_schema(key(&index.range, KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .set_non_key_attributes(Some(index.include.clone()))
+                            .build(),
+                    )
                     .build()
                     .map_err(internal)?,
             );

@@ -50,9 +50,11 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts INTEGER NOT NULL DEFAULT 0,
   due_at INTEGER NOT NULL DEFAULT 0,
   sent_at TEXT,
-  last_error TEXT
+  last_error TEXT,
+  dead_at TEXT
 );
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (sent_at, due_at);
+DROP INDEX IF EXISTS outbox_due;
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (due_at) WHERE sent_at IS NULL AND dead_at IS NULL;
 CREATE TABLE IF NOT EXISTS counters (
   key TEXT NOT NULL,
   window_start INTEGER NOT NULL,
@@ -188,6 +190,11 @@ PRAGMA foreign_keys = ON;
 ";
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let outbox: Option<String> =
+        conn.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'", [], |r| r.get(0)).ok();
+    if outbox.is_some_and(|sql| !sql.contains("dead_at")) {
+        conn.execute_batch("ALTER TABLE outbox ADD COLUMN dead_at TEXT;").map_err(unavailable)?;
+    }
     let old: Option<String> = conn
         .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'applications'", [], |r| r.get(0))
         .ok();

@@ -26,7 +26,7 @@ impl MailQueue for SqliteStore {
                 let mut stmt = tx
                     .prepare(
                         "UPDATE outbox SET due_at = ?1 WHERE id IN (
-                           SELECT id FROM outbox WHERE sent_at IS NULL AND due_at <= ?2 ORDER BY created_at, id LIMIT ?3)
+                           SELECT id FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL AND due_at <= ?2 ORDER BY due_at, created_at, id LIMIT ?3)
                          RETURNING mail, attempts",
                     )
                     .map_err(unavailable)?;
@@ -47,6 +47,29 @@ impl MailQueue for SqliteStore {
         .await
     }
 
+    async fn claim_mail_id(&self, id: &str, now: i64, lease: i64) -> Result<Option<Mail>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            let row = conn
+                .query_row(
+                    "UPDATE outbox SET due_at = ?1
+                     WHERE id = ?2 AND sent_at IS NULL AND dead_at IS NULL AND due_at <= ?3
+                     RETURNING mail, attempts",
+                    params![now + lease, id, now],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            row.map(|(text, attempts)| {
+                let mut mail: Mail = decode(&text)?;
+                mail.attempts = attempts;
+                Ok(mail)
+            })
+            .transpose()
+        })
+        .await
+    }
+
     async fn mail_sent(&self, id: &str, at: &str) -> Result<(), StoreError> {
         let (id, at) = (id.to_owned(), at.to_owned());
         self.with(move |conn| {
@@ -61,7 +84,7 @@ impl MailQueue for SqliteStore {
         let (id, error) = (id.to_owned(), error.to_owned());
         self.with(move |conn| {
             conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, due_at = ?2, last_error = ?3 WHERE id = ?1 AND sent_at IS NULL",
+                "UPDATE outbox SET attempts = attempts + 1, due_at = ?2, last_error = ?3 WHERE id = ?1 AND sent_at IS NULL AND dead_at IS NULL",
                 params![id, retry_at, error],
             )
             .map(|_| ())
@@ -70,11 +93,36 @@ impl MailQueue for SqliteStore {
         .await
     }
 
-    async fn unsent_mail(&self) -> Result<usize, StoreError> {
+    async fn mail_dead(&self, id: &str, at: &str, error: &str) -> Result<(), StoreError> {
+        let (id, at, error) = (id.to_owned(), at.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, dead_at = ?2, last_error = ?3
+                 WHERE id = ?1 AND sent_at IS NULL AND dead_at IS NULL",
+                params![id, at, error],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn dead_mail(&self) -> Result<usize, StoreError> {
         self.with(|conn| {
-            conn.query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", [], |row| row.get::<_, i64>(0))
+            conn.query_row("SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL", [], |row| row.get::<_, i64>(0))
                 .map(|n| n as usize)
                 .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn unsent_mail(&self) -> Result<usize, StoreError> {
+        self.with(|conn| {
+            conn.query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(unavailable)
         })
         .await
     }

@@ -110,8 +110,9 @@ pub async fn send_links(state: &AppState, email: &str) -> Result<(), Error> {
         })
         .collect();
     let mail = notify::dashboard_links(state, email, &links)?;
-    state.store.enqueue(&[mail]).await?;
-    state.mail_queued().await;
+    let mails = [mail];
+    state.store.enqueue(&mails).await?;
+    state.mail_queued(&mails).await;
     tracing::info!(scopes = audiences.len(), "dashboard link sent");
     Ok(())
 }
@@ -288,7 +289,7 @@ pub async fn send_summary(state: &AppState, audience: &Audience) -> Result<Sent,
     if !state.store.summary_sent(&sent, &mail).await? {
         return Ok(Sent::Meanwhile);
     }
-    state.mail_queued().await;
+    state.mail_queued(std::slice::from_ref(&mail)).await;
     tracing::info!(scope = %id, rows = table.rows.len(), seq = sent.seq, "summary mailed to the centre");
     Ok(Sent::Sent)
 }
