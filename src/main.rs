@@ -84,10 +84,12 @@ fn build(root: &Path, output: &Path) -> Result<()> {
 fn check(root: &Path) -> Result<()> {
     let out = std::env::temp_dir().join(format!("tepei-check-{}", std::process::id()));
     let report = site::build(root, &out).context("build failed")?;
-    let broken = site::check_links(&out).with_context(|| format!("reading {}", out.display()));
+    let site = site::Site::load(root)?;
+    // With index_links on, every link must name its file, as a private object store needs.
+    let broken =
+        site::check_links_with(&out, site.config.index_links).with_context(|| format!("reading {}", out.display()));
     std::fs::remove_dir_all(&out).ok();
     let broken = broken?;
-    let site = site::Site::load(root)?;
     for gap in site.programme.gaps() {
         println!("warning: {gap}");
     }

@@ -13,8 +13,66 @@ use std::sync::Arc;
 #[error("{0}")]
 pub struct StartError(pub String);
 
+/// The settings that may be read from Secrets Manager instead of the environment: the Lambda
+/// names each secret in `{NAME}_SECRET_ID` (an ARN or a name) and reads it once at start.
+pub const SECRET_SETTINGS: [&str; 4] = ["SMTP_URL", "TEPEI_SECRET", "TEPEI_HASH_SECRET", "TEPEI_PREVIOUS_KEYS"];
+
+/// Settings read from Secrets Manager at start, kept for the life of the process (one Lambda
+/// instance): a changed secret is read by the next instance.
+static SECRETS: std::sync::OnceLock<std::collections::HashMap<&'static str, String>> = std::sync::OnceLock::new();
+
+/// A setting: from the secrets read at start, else from the environment; empty counts as unset.
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    SECRETS
+        .get()
+        .and_then(|secrets| secrets.get(name).cloned())
+        .or_else(|| std::env::var(name).ok())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// Reads the secrets the environment names (`SMTP_URL_SECRET_ID`, …; through
+/// `SECRETS_ENDPOINT` when set), once, before any setting is read. Returns how many were read;
+/// a secret that cannot be read stops the start, naming the setting (never its value).
+#[cfg(feature = "aws")]
+pub async fn load_secrets() -> Result<usize, StartError> {
+    let wanted: Vec<(&'static str, String)> =
+        SECRET_SETTINGS.iter().filter_map(|name| var(&format!("{name}_SECRET_ID")).map(|id| (*name, id))).collect();
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let values = fetch_secrets(var("SECRETS_ENDPOINT").as_deref(), &wanted).await?;
+    let count = values.len();
+    SECRETS.set(values).map_err(|_| StartError("the secrets were already read".into()))?;
+    Ok(count)
+}
+
+/// The `SecretString` of each secret `id` named for a setting, by setting.
+#[cfg(feature = "aws")]
+pub async fn fetch_secrets(
+    endpoint: Option<&str>,
+    wanted: &[(&'static str, String)],
+) -> Result<std::collections::HashMap<&'static str, String>, StartError> {
+    let local = endpoint
+        .filter(|_| !aws_credentials_set())
+        .map(|_| aws_credential_types::Credentials::new("local", "local", None, None, "tepei-local"));
+    let second = std::time::Duration::from_secs(1);
+    let client =
+        aws_sdk_secretsmanager::Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await);
+    let mut values = std::collections::HashMap::new();
+    for (name, id) in wanted {
+        let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| {
+            StartError(format!(
+                "{name}: reading the secret {id} ({name}_SECRET_ID): {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            ))
+        })?;
+        let value = out
+            .secret_string()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| StartError(format!("{name}: the secret {id} holds no text")))?;
+        values.insert(*name, value.trim().to_owned());
+    }
+    Ok(values)
 }
 
 fn start(e: impl std::fmt::Display) -> StartError {
@@ -40,11 +98,14 @@ pub struct Settings {
     pub review_ttl: time::Duration,
     /// How long a status link works.
     pub status_ttl: time::Duration,
-    /// Guards `POST /api/tasks/flush-outbox`.
+    /// Guards `POST /api/tasks/flush-outbox` (`serve`; the Lambda's schedule sends its own event).
     pub task_secret: String,
     /// Multiplies every rate limit (`RATE_LIMIT_SCALE`, default 1): only for load tests, which
     /// send thousands of applications from one address.
     pub limit_scale: u32,
+    /// Proxies in front of the Lambda that append the client's address to `X-Forwarded-For`
+    /// (`FORWARDED_HOPS`; 1 behind one CDN; default 0: API Gateway's source address).
+    pub forwarded_hops: usize,
     /// How the scheduled flush sends the backlog (`MAIL_CONCURRENCY`, default 4;
     /// `FLUSH_SECONDS`, default 20).
     pub flush: crate::mail::FlushPlan,
@@ -85,6 +146,7 @@ impl Settings {
             task_secret: policy::keyed_hash(secret, &["task-secret"]),
             limit_scale: 1,
             flush: crate::mail::FlushPlan::default(),
+            forwarded_hops: 0,
         }
     }
 
@@ -132,6 +194,13 @@ impl Settings {
         }
         if let Some(task) = var("TASK_SECRET") {
             settings.task_secret = task;
+        }
+        if let Some(hops) = var("FORWARDED_HOPS") {
+            settings.forwarded_hops = hops
+                .parse()
+                .ok()
+                .filter(|h| *h <= 5)
+                .ok_or_else(|| StartError("FORWARDED_HOPS must be a whole number from 0 to 5".into()))?;
         }
         if let Some(n) = var("MAIL_CONCURRENCY") {
             settings.flush.concurrency = n
@@ -235,6 +304,12 @@ pub fn mailer(outbox: Option<&Path>) -> Result<Arc<dyn Mailer>, StartError> {
         Some(_) => var("MAIL_FROM").unwrap_or_else(|| "特培申报 <noreply@tepei.localhost>".to_owned()),
         None => required("MAIL_FROM")?,
     };
+    if !from.contains('@') {
+        return Err(StartError(format!(
+            "MAIL_FROM is {from:?}, not an address: it must read like 特培申报 <noreply@example.gov.cn> \
+             (with sam deploy, quote the whole override: 'MailFrom=\"特培申报 <noreply@example.gov.cn>\"')"
+        )));
+    }
     match (smtp, outbox) {
         (Some(url), _) => Ok(Arc::new(crate::mail::SmtpMailer::new(&url, &from).map_err(start)?)),
         (None, Some(dir)) => Ok(Arc::new(crate::mail::FileMailer::new(dir, &from).map_err(start)?.printing_links())),

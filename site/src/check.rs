@@ -43,9 +43,14 @@ fn html_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Resolves a site path to the file that serves it.
-fn target(root: &Path, path: &str) -> Option<PathBuf> {
+/// Resolves a site path to the file that serves it; with `exact`, only a path naming the file
+/// itself (or the root) does, as on an object store that has no index documents.
+fn target(root: &Path, path: &str, exact: bool) -> Option<PathBuf> {
     let rel = path.trim_start_matches('/');
+    if exact && !rel.is_empty() {
+        let file = root.join(rel);
+        return file.is_file().then_some(file);
+    }
     let file = if rel.is_empty() || rel.ends_with('/') { root.join(rel).join("index.html") } else { root.join(rel) };
     if file.is_file() {
         return Some(file);
@@ -56,6 +61,12 @@ fn target(root: &Path, path: &str) -> Option<PathBuf> {
 
 /// Checks every page under `root`. Returns the broken links, sorted.
 pub fn check_links(root: &Path) -> std::io::Result<Vec<Broken>> {
+    check_links_with(root, false)
+}
+
+/// [`check_links`], where with `exact` a link must name its file (`/notice/index.html`), as a
+/// private object store without index documents needs (`index_links` in config.toml).
+pub fn check_links_with(root: &Path, exact: bool) -> std::io::Result<Vec<Broken>> {
     let mut files = Vec::new();
     html_files(root, &mut files)?;
     files.sort();
@@ -92,10 +103,11 @@ pub fn check_links(root: &Path) -> std::io::Result<Vec<Broken>> {
             let resolved = if path.is_empty() {
                 Some(file.clone())
             } else if path.starts_with('/') {
-                target(root, path)
+                target(root, path, exact)
             } else {
                 file.parent().and_then(|dir| {
-                    target(root, &format!("/{}", dir.strip_prefix(root).unwrap_or(dir).join(path).to_string_lossy()))
+                    let joined = format!("/{}", dir.strip_prefix(root).unwrap_or(dir).join(path).to_string_lossy());
+                    target(root, &joined, exact)
                 })
             };
             let Some(resolved) = resolved else {

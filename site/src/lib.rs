@@ -7,7 +7,7 @@
 mod check;
 mod page;
 
-pub use check::{Broken, check_links};
+pub use check::{Broken, check_links, check_links_with};
 pub use page::{FrontMatter, Page};
 pub use theme::Config;
 
@@ -167,11 +167,13 @@ impl Site {
     /// Renders every page and writes the site into `out`, replacing what was there.
     pub fn write(&self, out: &Path) -> Result<BuildReport, SiteError> {
         let started = Instant::now();
-        let theme = Theme::site().map_err(|e| SiteError::Template {
-            page: "-".into(),
-            template: "-".into(),
-            message: theme::error_chain(&e),
-        })?;
+        let theme = Theme::site()
+            .map_err(|e| SiteError::Template {
+                page: "-".into(),
+                template: "-".into(),
+                message: theme::error_chain(&e),
+            })?
+            .with_index_links(self.config.index_links);
         if out.exists() {
             std::fs::remove_dir_all(out).map_err(io(out))?;
         }

@@ -304,6 +304,29 @@ fn the_link_checker_finds_broken_links_anchors_and_assets() {
     assert!(broken.iter().all(|b| b.page == "broken/index.html"));
 }
 
+/// With `index_links`, every link to a page names its file, so a private object store without
+/// index documents serves every page: the exact-key check finds nothing broken; without it, the
+/// same check finds the folder links.
+#[test]
+fn index_links_name_every_file_for_a_plain_object_store() {
+    let dir = fixture();
+    let out = build(dir.path());
+    let folders = site::check_links_with(&out, true).expect("check");
+    assert!(folders.iter().any(|b| b.link == "/notice/"), "folder links are found: {folders:?}");
+    edit(&dir.path().join("config.toml"), "index_links = false", "index_links = true");
+    let out = dir.path().join("public-keys");
+    site::build(dir.path(), &out).expect("build");
+    assert_eq!(site::check_links_with(&out, true).expect("check"), vec![], "every link names its file");
+    file_contains!(
+        out,
+        "funding/index.html",
+        "<a href=\"/funding/index.html\" aria-current=\"page\">经费</a>",
+        "<a href=\"/\">首页</a>",
+        "href=\"/notice/index.html#part-"
+    );
+    file_contains!(out, "status/index.html", "action=\"/api/status-link\"");
+}
+
 /// Markdown that failed to parse shows its marks as text (CommonMark does not close `**` after a
 /// full-width bracket followed by a letter): no built page shows `**` or `__` in its text.
 #[test]

@@ -245,6 +245,15 @@ pub fn start_s3(root: &Path) -> Service {
     start_listening("s3s-fs", &command, &repo_root(), port, Duration::from_secs(30))
 }
 
+/// Starts moto's server (PyPI, pinned in scripts/requirements.txt) on a free port: a local
+/// Secrets Manager, for the secrets the Lambda reads at start. Any access key is accepted.
+pub fn start_secrets_manager() -> Service {
+    let port = free_port();
+    let bin = python_tool("moto_server");
+    let command = format!("exec {} -H 127.0.0.1 -p {port}", bin.display());
+    start_listening("moto_server (Secrets Manager)", &command, &repo_root(), port, Duration::from_secs(60))
+}
+
 /// A PyPI tool from `target/tools/venv/bin` (`scripts/python-tools` installs them).
 pub fn python_tool(name: &str) -> PathBuf {
     let path = repo_root().join("target/tools/venv/bin").join(name);

@@ -15,6 +15,11 @@ pub struct Config {
     pub base_url: String,
     /// The main navigation.
     pub nav: Vec<NavItem>,
+    /// Links to the site's pages name their file (`/notice/index.html`, not `/notice/`), for a
+    /// host that serves only exact object keys (a private S3 bucket behind a CDN with no URL
+    /// rewrite). Default `false`.
+    #[serde(default)]
+    pub index_links: bool,
 }
 
 /// One entry of the main navigation.

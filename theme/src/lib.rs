@@ -97,6 +97,32 @@ pub struct Theme {
     tera: Tera,
     assets: Vec<Asset>,
     asset_paths: BTreeMap<&'static str, String>,
+    index_links: bool,
+}
+
+/// Every root-relative link to a folder (`href="/notice/"`, `href="/notice/#part-2"`) made to
+/// name its file (`/notice/index.html`, `/notice/index.html#part-2`); the root `/` and links to
+/// anything else are left alone.
+pub fn index_links(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find("href=\"/") {
+        let start = at + "href=\"".len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        let link = &rest[..end];
+        let split = link.find(['#', '?']).unwrap_or(link.len());
+        let (path, tail) = link.split_at(split);
+        out.push_str(path);
+        if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
+            out.push_str("index.html");
+        }
+        out.push_str(tail);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The first 8 hex characters of the SHA-256 of `bytes`.
@@ -153,7 +179,14 @@ impl Theme {
             .map(|(name, bytes, content_type)| Asset { name, path: hashed_path(name, bytes), bytes, content_type })
             .collect();
         let asset_paths = assets.iter().map(|a| (a.name, a.path.clone())).collect();
-        Ok(Self { tera, assets, asset_paths })
+        Ok(Self { tera, assets, asset_paths, index_links: false })
+    }
+
+    /// Renders links to the site's pages as [`index_links`] does, when `on`
+    /// (`index_links` in config.toml).
+    pub fn with_index_links(mut self, on: bool) -> Self {
+        self.index_links = on;
+        self
     }
 
     /// The static files to publish.
@@ -165,7 +198,8 @@ impl Theme {
     pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
         let mut context = context.clone();
         context.insert("assets", &self.asset_paths);
-        self.tera.render(template, &context)
+        let html = self.tera.render(template, &context)?;
+        Ok(if self.index_links && !template.ends_with(".txt") { index_links(&html) } else { html })
     }
 
     /// Whether a template of that name exists.
@@ -198,5 +232,16 @@ mod tests {
         assert_eq!(css.path.len(), "/assets/style.12345678.css".len());
         assert_eq!(short_hash(b"a"), short_hash(b"a"));
         assert_ne!(short_hash(b"a"), short_hash(b"b"));
+    }
+
+    #[test]
+    fn index_links_name_the_file_of_folder_links_only() {
+        let html = r#"<a href="/">首页</a><a href="/notice/#part-2">通知</a><a href="/quota/?x=1">名额</a>
+<a href="/status/TOKEN">进度</a><a href="//cdn.example/x/">外</a><a href="/assets/a.css">样式</a><a href="https://e.cn/a/">外部</a>"#;
+        assert_eq!(
+            super::index_links(html),
+            r#"<a href="/">首页</a><a href="/notice/index.html#part-2">通知</a><a href="/quota/index.html?x=1">名额</a>
+<a href="/status/TOKEN">进度</a><a href="//cdn.example/x/">外</a><a href="/assets/a.css">样式</a><a href="https://e.cn/a/">外部</a>"#
+        );
     }
 }

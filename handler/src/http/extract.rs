@@ -142,17 +142,55 @@ fn too_large() -> AppError {
     AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "提交内容过大", "提交内容过大").json()
 }
 
+/// The body of a form that may carry files (the plain form, the status page), within
+/// [`crate::MULTIPART_BODY_LIMIT`]; over it, a 413 that says the limit and what to do, as a page
+/// (or JSON when asked), never the framework's English text.
+pub struct FormBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for FormBody {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = Negotiated::of(request.headers()).json;
+        let raw = Bytes::from_request(request, state).await.map_err(|_| {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "提交的文件过大",
+                format!(
+                    "不启用浏览器脚本时，一次提交的文件合计不超过4MB，本次超过了（{:.1}MB以内才能送达）。请返回上一页，\
+                     减少或压缩文件后再提交；或启用浏览器脚本后逐个上传文件。已填写的内容没有提交，也没有保存。",
+                    crate::MULTIPART_BODY_LIMIT as f64 / 1e6
+                ),
+            )
+            .json_if(json)
+        })?;
+        Ok(Self(raw))
+    }
+}
+
 /// The client's address, for keyed audit hashes and rate limits: the socket peer under `serve`,
-/// API Gateway's source IP on the Lambda.
+/// API Gateway's source IP on the Lambda, or, behind a CDN (`FORWARDED_HOPS` = n ≥ 1), the n-th
+/// address from the right of `X-Forwarded-For`: the one the CDN itself appended, which a client
+/// cannot choose.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         use axum::extract::ConnectInfo;
         if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
             return Ok(Self(addr.ip().to_string()));
+        }
+        let hops = state.settings.forwarded_hops;
+        if hops > 0 {
+            let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+            let addresses: Vec<&str> =
+                forwarded.flat_map(|v| v.split(',')).map(str::trim).filter(|a| !a.is_empty()).collect();
+            if let Some(address) = addresses.len().checked_sub(hops).and_then(|i| addresses.get(i)) {
+                return Ok(Self((*address).to_owned()));
+            }
         }
         #[cfg(feature = "aws")]
         if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =

@@ -12,6 +12,8 @@ use theme::{Config, Theme};
 pub struct Pages {
     theme: OnceLock<Result<Theme, String>>,
     base: Context,
+    /// `index_links` of config.toml: links to the site's pages name their file.
+    index_links: bool,
 }
 
 /// A trail entry.
@@ -42,13 +44,15 @@ impl Pages {
         base.insert("error_list", &Vec::<()>::new());
         base.insert("window_open", &false);
         base.insert("uploads", &false);
-        Self { theme: OnceLock::new(), base }
+        Self { theme: OnceLock::new(), base, index_links: config.index_links }
     }
 
     /// The parsed templates (parsed now if they were not yet).
     fn theme(&self) -> Result<&Theme, tera::Error> {
         self.theme
-            .get_or_init(|| Theme::new().map_err(|e| theme::error_chain(&e)))
+            .get_or_init(|| {
+                Theme::new().map(|t| t.with_index_links(self.index_links)).map_err(|e| theme::error_chain(&e))
+            })
             .as_ref()
             .map_err(|e| tera::Error::msg(e.clone()))
     }

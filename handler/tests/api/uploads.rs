@@ -418,3 +418,23 @@ async fn uploads_never_named_are_swept_after_a_day_and_stored_files_stay() {
         assert!(data.join(&file.key).is_file(), "{} kept", file.key);
     }
 }
+
+/// The plain form's files are limited to what a Lambda request can carry (4.3 MB; the form says
+/// 4 MB): over it, a 413 page in Chinese that says the limit and what to do, nothing stored.
+#[tokio::test]
+async fn a_plain_form_over_what_a_lambda_request_carries_is_refused_with_a_page() {
+    let app = spawn_app().await;
+    let form = multipart_form(75).part("file_title_certificate", file(pdf(4_400_000), "职称.pdf", "application/pdf"));
+    let response = app
+        .client
+        .post(format!("{}/api/applications", app.address))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("合计不超过4MB"), "{html}");
+    assert!(app.store.list(2025, None).await.expect("list").is_empty());
+}

@@ -82,3 +82,74 @@ async fn stage_prefix_is_removed() {
     let l = lambda();
     assert_eq!(invoke(&l, "apigw-v2-stage-prefix.json").await, (200, serde_json::json!({"status": "ok"})));
 }
+
+/// An API Gateway event through the function's dispatcher, as the runtime hands it over: the
+/// Router answers, in API Gateway's response shape.
+#[tokio::test]
+async fn the_dispatcher_hands_api_gateway_events_to_the_router() {
+    let l = lambda();
+    let path = format!("{}/tests/fixtures/apigw-v2-health.json", env!("CARGO_MANIFEST_DIR"));
+    let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
+    assert!(!handler::lambda::is_scheduled(&event));
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    let answer =
+        handler::lambda::handle(Some(&l.state), lambda_app(l.state.clone()), invocation).await.expect("answer");
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "{\"status\":\"ok\"}", "{answer}");
+}
+
+/// A function whose settings are wrong answers every request 503 with a page in Chinese that
+/// says what to do (or JSON when asked), never the cause.
+#[tokio::test]
+async fn a_function_that_could_not_start_answers_503_with_a_page() {
+    let path = format!("{}/tests/fixtures/apigw-v2-eligibility.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let event: Value = serde_json::from_str(&text).expect("json");
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    let answer = handler::lambda::handle(None, handler::lambda::unavailable_app(), invocation).await.expect("answer");
+    assert_eq!(answer["statusCode"], 503, "{answer}");
+    let body = answer["body"].as_str().expect("body");
+    assert!(body.contains("系统暂时无法受理") || body.contains("暂时无法受理"), "{body}");
+    let page = handler::lambda::unavailable_app()
+        .oneshot(
+            axum::http::Request::get("/status/x")
+                .header("accept", "text/html")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "300");
+    let html = String::from_utf8(axum::body::to_bytes(page.into_body(), 1 << 16).await.expect("body").to_vec())
+        .expect("utf-8");
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("没有保存任何内容") && html.contains("约半小时后再试"));
+}
+
+/// Behind a CDN (`FORWARDED_HOPS=1`) the client is the address the CDN appended to
+/// `X-Forwarded-For`: a client writing its own first entries cannot escape its rate limit, and
+/// another client behind the same CDN is not held by it.
+#[tokio::test]
+async fn behind_a_cdn_the_rate_limit_counts_the_address_the_cdn_appended() {
+    let l = lambda();
+    let mut settings = Settings::new("https://tepei.example.gov.cn", "k1", b"lambda test key, long enough for hmac");
+    settings.forwarded_hops = 1;
+    let app = lambda_app(l.state.clone().with_settings(settings));
+    let ask = |forwarded: String| {
+        let app = app.clone();
+        async move {
+            let request = axum::http::Request::post("/api/status-link")
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .header("x-forwarded-for", forwarded)
+                .body(axum::body::Body::from(r#"{"reference":"TP2025-X","email":"a@example.com"}"#))
+                .expect("request");
+            app.oneshot(request).await.expect("infallible").status().as_u16()
+        }
+    };
+    for n in 0..30 {
+        assert_eq!(ask(format!("10.9.{n}.1, 203.0.113.7")).await, 202, "request {n}");
+    }
+    assert_eq!(ask("10.9.99.1, 203.0.113.7".into()).await, 429, "a new first entry changes nothing");
+    assert_eq!(ask("203.0.113.8".into()).await, 202, "another client behind the CDN");
+}

@@ -1,6 +1,8 @@
 //! The packaged `target/lambda/bootstrap.zip` (from `scripts/package-lambda`), unzipped and run
 //! against cargo-lambda's Lambda emulator (`cargo lambda watch --only-lambda-apis`), with DynamoDB
-//! Local and MailDev: health, one eligibility check and one submission, as API Gateway v2 events.
+//! Local, MailDev and a local Secrets Manager (moto) holding its keys and relay URL: health, one
+//! eligibility check and one submission as API Gateway v2 events, the schedule's own event, and
+//! a start with a bad sender answering 503.
 //! The 2025 window has closed, so the function runs under libfaketime from 2025-03-15 09:00
 //! Beijing time (the Lambda has no `--now`).
 
@@ -30,6 +32,19 @@ fn unpack(dir: &std::path::Path) -> PathBuf {
     bootstrap
 }
 
+/// A secret created in the local Secrets Manager at `endpoint`; returns its ARN.
+async fn create_secret(endpoint: &str, name: &str, value: &str) -> String {
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(aws_sdk_secretsmanager::config::Region::new("cn-north-1"))
+        .credentials_provider(aws_credential_types::Credentials::new("local", "local", None, None, "test"))
+        .build();
+    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+    let out = client.create_secret().name(name).secret_string(value).send().await.expect("create secret");
+    out.arn().expect("arn").to_owned()
+}
+
 /// Sends one event to the function through the emulator; returns the API Gateway response.
 async fn invoke(port: u16, event: &str) -> Value {
     let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations");
@@ -54,11 +69,22 @@ fn body(answer: &Value) -> Value {
 async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bootstrap = unpack(dir.path());
-    let (dynamo, maildev, emulator) = tokio::task::spawn_blocking(|| {
-        (testkit::start_dynamodb_local(None), testkit::start_maildev(None), testkit::start_lambda_emulator())
+    let (dynamo, maildev, emulator, secrets) = tokio::task::spawn_blocking(|| {
+        (
+            testkit::start_dynamodb_local(None),
+            testkit::start_maildev(None),
+            testkit::start_lambda_emulator(),
+            testkit::start_secrets_manager(),
+        )
     })
     .await
     .expect("services");
+    // The keys and the relay URL live in Secrets Manager, as the template has them; the
+    // function's environment names the secrets only.
+    let secrets_endpoint = format!("http://127.0.0.1:{}", secrets.port);
+    let link_key = create_secret(&secrets_endpoint, "tepei/link-key", "packaged bootstrap test key, long enough").await;
+    let hash_key = create_secret(&secrets_endpoint, "tepei/hash-key", "packaged bootstrap hash key, long enough").await;
+    create_secret(&secrets_endpoint, "tepei/smtp-url", &format!("smtp://127.0.0.1:{}", maildev.port)).await;
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
     let client = handler::store::DynamoStore::client(Some(&endpoint)).await;
     let store = handler::store::DynamoStore::new(client, "tepei-packaged");
@@ -79,13 +105,15 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
         ("AWS_ACCESS_KEY_ID", "local".into()),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),
         ("AWS_REGION", "cn-north-1".into()),
-        ("SMTP_URL", format!("smtp://127.0.0.1:{}", maildev.port)),
+        ("SECRETS_ENDPOINT", secrets_endpoint.clone()),
+        ("SMTP_URL_SECRET_ID", "tepei/smtp-url".into()),
+        ("TEPEI_SECRET_SECRET_ID", link_key),
+        ("TEPEI_HASH_SECRET_SECRET_ID", hash_key),
         ("MAIL_FROM", "特培申报 <noreply@example.gov.cn>".into()),
-        ("TEPEI_SECRET", "packaged bootstrap test key, long enough".into()),
         ("PUBLIC_BASE_URL", "https://tepei.example.gov.cn".into()),
     ];
     let started = Instant::now();
-    let _function = testkit::start_function(&wrapper, emulator.port, &env);
+    let mut function = testkit::start_function(&wrapper, emulator.port, &env);
 
     let health = invoke(emulator.port, &fixture("apigw-v2-health.json")).await;
     println!(
@@ -138,4 +166,22 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let mails = testkit::maildev_wait(maildev.web_port, 3, Duration::from_secs(10)).await;
     assert_eq!(mails.len(), 3, "{mails:?}");
     assert!(mails.iter().any(|m| m.to == ["renshi@example.gov.cn"]), "the unit's mail");
+
+    // The schedule's own event: nothing waits, and the function says so.
+    let flushed = invoke(emulator.port, &fixture("eventbridge-scheduled.json")).await;
+    assert_eq!(flushed, serde_json::json!({"sent": 0, "failed": 0, "dead": 0}), "{flushed}");
+
+    // A sender that SAM CLI cut at its space: the function starts anyway and answers 503 with
+    // its page, and the schedule's invocation fails (so the errors alarm fires).
+    function.stop();
+    let mut bad = env.clone();
+    for (name, value) in &mut bad {
+        if *name == "MAIL_FROM" {
+            *value = "特培申报".into();
+        }
+    }
+    let _broken = testkit::start_function(&wrapper, emulator.port, &bad);
+    let refused = invoke(emulator.port, &fixture("apigw-v2-health.json")).await;
+    assert_eq!(refused["statusCode"], 503, "{refused}");
+    assert!(refused["body"].as_str().is_some_and(|b| b.contains("暂时无法受理")), "{refused}");
 }

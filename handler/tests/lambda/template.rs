@@ -1,7 +1,8 @@
 //! `infra/template.yaml` checked where cfn-lint is blind: every reference resolves, every ARN
 //! carries the partition, no data action is a wildcard, no service the China regions lack, the
-//! function gets the environment the bootstrap reads, and the schedule's event really flushes the
-//! outbox when it reaches the Router.
+//! function gets the environment the bootstrap reads, every route of the Router reaches the
+//! function through the CDN's behaviours and the HTTP API while no file of the site does, and the
+//! schedule's own event really flushes the outbox.
 
 use serde_yaml_ng::Value;
 use std::collections::BTreeSet;
@@ -96,23 +97,48 @@ fn every_arn_is_built_with_the_partition_and_nothing_needs_ses() {
     }
 }
 
+/// The statements of the function's role.
+fn role_statements(doc: &Value) -> Vec<Value> {
+    let policies = doc["Resources"]["HandlerRole"]["Properties"]["Policies"].as_sequence().expect("policies");
+    policies.iter().flat_map(|p| p["PolicyDocument"]["Statement"].as_sequence().expect("statements").clone()).collect()
+}
+
 #[test]
 fn no_wildcard_is_allowed_on_data() {
     let doc = template();
-    let function = &doc["Resources"]["Handler"]["Properties"];
-    let statements = function["Policies"][0]["Statement"].as_sequence().expect("statements");
-    for statement in statements {
+    let statements = role_statements(&doc);
+    assert!(statements.len() >= 5, "the role's statements are read");
+    for statement in &statements {
         assert_eq!(statement["Effect"].as_str(), Some("Allow"));
         for action in statement["Action"].as_sequence().expect("actions") {
             let action = action.as_str().expect("text");
             assert!(!action.contains('*'), "wildcard action {action}");
         }
     }
+    // Logs only to the function's own log group, secrets only the ones it reads.
+    let sid = |name: &str| statements.iter().find(|s| s["Sid"].as_str() == Some(name)).cloned().expect(name);
+    assert_eq!(sid("OwnLogGroup")["Resource"]["!GetAtt"].as_str(), None, "a tagged value");
+    assert!(format!("{:?}", sid("OwnLogGroup")["Resource"]).contains("FunctionLogs.Arn"));
+    let secrets = format!("{:?}", sid("SettingsSecrets")["Resource"]);
+    for secret in ["LinkKeySecret", "HashKeySecret", "SmtpUrlSecretName", "PreviousLinkKeysSecretName"] {
+        assert!(secrets.contains(secret), "{secret} is not readable: {secrets}");
+    }
+    assert!(sid("ProofDocumentsListed")["Action"][0].as_str() == Some("s3:ListBucket"));
+    // No managed policy is attached (the basic execution role grants logs on every group).
+    let function = &doc["Resources"]["Handler"]["Properties"];
+    assert!(function["Policies"].is_null() && !function["Role"].is_null());
+    assert!(doc["Resources"]["HandlerRole"]["Properties"]["ManagedPolicyArns"].is_null());
     // The only `s3:*` anywhere is in Deny statements (TLS only).
     for bucket_policy in ["AttachmentsBucketPolicy", "SiteBucketPolicy"] {
         let s = &doc["Resources"][bucket_policy]["Properties"]["PolicyDocument"]["Statement"][0];
         assert_eq!((s["Effect"].as_str(), s["Action"].as_str()), (Some("Deny"), Some("s3:*")));
     }
+    // What must outlive the stack: the records, their files, and the key of their hashes.
+    for kept in ["Table", "AttachmentsBucket", "HashKeySecret"] {
+        assert_eq!(doc["Resources"][kept]["DeletionPolicy"].as_str(), Some("Retain"), "{kept}");
+    }
+    // CloudWatch cannot publish to a topic under the AWS managed SNS key.
+    assert!(doc["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"].is_null());
 }
 
 #[test]
@@ -122,41 +148,134 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
     assert_eq!(globals["Architectures"][0].as_str(), Some("x86_64"));
     assert_eq!(globals["MemorySize"].as_u64(), Some(256));
-    assert!(globals["Timeout"].as_u64().is_some_and(|t| t <= 15));
+    let timeout = globals["Timeout"].as_u64().expect("timeout");
+    assert!(timeout < 30, "within the HTTP API's 30 s integration limit");
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
     let names: BTreeSet<&str> = env.keys().filter_map(Value::as_str).collect();
-    for needed in
-        ["TABLE_NAME", "PUBLIC_BASE_URL", "MAIL_FROM", "SMTP_URL", "TEPEI_SECRET", "TASK_SECRET", "UPLOAD_BUCKET"]
-    {
+    for needed in ["TABLE_NAME", "PUBLIC_BASE_URL", "MAIL_FROM", "UPLOAD_BUCKET", "MAIL_CONCURRENCY", "FLUSH_SECONDS"] {
         assert!(names.contains(needed), "{needed} is not set");
     }
+    // Secrets are named, never resolved into the configuration.
+    for secret in handler::config::SECRET_SETTINGS {
+        assert!(names.contains(format!("{secret}_SECRET_ID").as_str()), "{secret} is not read from its secret");
+        assert!(!names.contains(secret), "{secret} would sit in plain text in the configuration");
+    }
+    assert!(!handler::store::TEMPLATE.contains("{{resolve:secretsmanager"), "no dynamic reference to a secret");
+    assert!(!names.contains("TASK_SECRET"), "the schedule is known by its event, not a secret");
+    let flush: u64 = env.get("FLUSH_SECONDS").and_then(Value::as_str).and_then(|s| s.parse().ok()).expect("seconds");
+    assert!(flush + 5 <= timeout, "the flush stops claiming mail well before the function's timeout");
     // The stage is removed by `lambda_app` alone (tested with the stage-prefix fixture).
     assert!(!names.contains("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"), "the stage would be stripped twice");
-    let events = doc["Resources"]["Handler"]["Properties"]["Events"].as_mapping().expect("events");
-    let paths: BTreeSet<&str> = events.values().filter_map(|e| e["Properties"]["Path"].as_str()).collect();
-    for prefix in ["/api/", "/review/", "/status/", "/dashboard/", "/verify/"] {
-        assert!(paths.contains(format!("{prefix}{{proxy+}}").as_str()), "{prefix} is not routed: {paths:?}");
+    // A sender cut at its space by SAM CLI is refused by the parameter itself.
+    let pattern = doc["Parameters"]["MailFrom"]["AllowedPattern"].as_str().expect("pattern");
+    let pattern = regex::Regex::new(pattern).expect("a regex");
+    for good in ["特培申报 <noreply@example.gov.cn>", "noreply@example.gov.cn"] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in ["特培申报", "<noreply>", "特培申报 <noreply@example>"] {
+        assert!(!pattern.is_match(bad), "{bad}");
     }
 }
 
+/// Whether a CloudFront path pattern matches `path` (`*` any run of characters, `?` exactly one).
+fn glob(pattern: &str, path: &str) -> bool {
+    let regex = format!("^{}$", regex::escape(pattern).replace("\\*", ".*").replace("\\?", "."));
+    regex::Regex::new(&regex).expect("pattern").is_match(path)
+}
+
+/// Where the CDN sends `path`: the origin of the first behaviour that matches, else the site.
+fn cdn_origin(doc: &Value, path: &str) -> String {
+    let behaviours = doc["Metadata"]["Tepei::CdnBehaviours"].as_sequence().expect("behaviours");
+    behaviours
+        .iter()
+        .find(|b| glob(b["PathPattern"].as_str().expect("pattern"), path))
+        .map_or("site".to_owned(), |b| b["Origin"].as_str().expect("origin").to_owned())
+}
+
+/// Whether one of the HTTP API's routes takes `method path` to the function.
+fn api_routes(doc: &Value, method: &str, path: &str) -> bool {
+    let events = doc["Resources"]["Handler"]["Properties"]["Events"].as_mapping().expect("events");
+    events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")).any(|e| {
+        let p = &e["Properties"];
+        let route = p["Path"].as_str().expect("path");
+        let method_ok = matches!(p["Method"].as_str(), Some("ANY")) || p["Method"].as_str() == Some(method);
+        let path_ok = match route.strip_suffix("{proxy+}") {
+            Some(prefix) => path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()),
+            None => route == path,
+        };
+        method_ok && path_ok
+    })
+}
+
+/// Every route the Router serves (read from handler/src/lib.rs), as a sample request.
+fn router_requests() -> Vec<(String, String)> {
+    let source = include_str!("../../src/lib.rs");
+    let route = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*([a-z_:]+)\("#).expect("regex");
+    let segment = regex::Regex::new(r"\{[a-z]+\}").expect("regex");
+    let mut out = Vec::new();
+    for found in route.captures_iter(source) {
+        let path = segment.replace_all(&found[1], "d.x.y.0.1.k1.SIG").into_owned();
+        let method = if found[2].ends_with("post") { "POST" } else { "GET" };
+        out.push((method.to_owned(), path));
+    }
+    out
+}
+
+/// The CDN's behaviours (in the template's Metadata) and the HTTP API's routes together: every
+/// route of the Router reaches the function, and every file of the built site (each page also
+/// by its folder, `/status/` included) stays with the site bucket.
+#[test]
+fn the_cdn_and_the_api_route_every_handler_path_and_no_site_file() {
+    let doc = template();
+    let requests = router_requests();
+    assert!(requests.len() >= 25, "the Router's routes are read: {requests:?}");
+    for (method, path) in &requests {
+        if path == "/api/tasks/flush-outbox" {
+            continue; // `serve` only: the Lambda's schedule sends its own event
+        }
+        assert_eq!(cdn_origin(&doc, path), "api", "{method} {path} would go to the site bucket");
+        assert!(api_routes(&doc, method, path), "{method} {path} has no HTTP API route");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").to_owned();
+    site::build(&root, dir.path()).expect("the site builds");
+    let mut files = Vec::new();
+    let mut folders = vec![dir.path().to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() { folders.push(path) } else { files.push(path) }
+        }
+    }
+    let mut checked = 0;
+    for file in files {
+        let rel = format!("/{}", file.strip_prefix(dir.path()).expect("under").to_string_lossy());
+        let mut paths = vec![rel.clone()];
+        if let Some(folder) = rel.strip_suffix("index.html") {
+            paths.push(folder.to_owned());
+        }
+        for path in paths {
+            checked += 1;
+            assert_eq!(cdn_origin(&doc, &path), "site", "the site's {path} would go to the function");
+        }
+    }
+    assert!(checked > 30, "{checked} site paths");
+}
+
+/// The schedule sends EventBridge's own event (no input, no secret): the function knows it by its
+/// source and flushes the outbox; the same shape cannot come through API Gateway.
 #[tokio::test]
 async fn the_scheduled_event_flushes_the_outbox() {
     let doc = template();
-    let input = doc["Resources"]["Handler"]["Properties"]["Events"]["FlushOutbox"]["Properties"]["Input"].clone();
-    let Value::Tagged(tagged) = input else { panic!("Input is a !Sub") };
-    let text = tagged.value.as_str().expect("text");
-    // As CloudFormation will: substitute, and resolve the secret.
-    let event = text
-        .replace("{{resolve:secretsmanager:${TaskSecret}}}", "schedule-task-secret")
-        .replace("${AWS::AccountId}", "123456789012");
-    assert!(!event.contains("${"), "unsubstituted names left: {event}");
-    let request = lambda_http::request::from_str(&event).expect("the schedule's Input is an API Gateway v2 event");
+    let schedule = &doc["Resources"]["Handler"]["Properties"]["Events"]["FlushOutbox"]["Properties"];
+    assert!(schedule["Input"].is_null(), "the schedule's event carries nothing of ours");
+    assert!(schedule["Schedule"].as_str().is_some_and(|s| s.starts_with("rate(")));
+    let path = format!("{}/tests/fixtures/eventbridge-scheduled.json", env!("CARGO_MANIFEST_DIR"));
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
+    assert!(handler::lambda::is_scheduled(&event));
 
     let l = crate::lambda();
-    let mut settings =
-        handler::Settings::new("https://tepei.example.gov.cn", "k1", b"lambda test key, long enough for hmac");
-    settings.task_secret = "schedule-task-secret".into();
-    let state = l.state.clone().with_settings(settings);
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
         id: "m1".into(),
@@ -171,11 +290,13 @@ async fn the_scheduled_event_flushes_the_outbox() {
         reply_to: None,
     };
     l.store.enqueue(&[waiting]).await.expect("enqueue");
-    use tower::ServiceExt;
-    let response = handler::lambda_app(state).oneshot(request).await.expect("infallible");
-    assert_eq!(response.status(), 200);
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
-    let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let router = handler::lambda_app(l.state.clone());
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    let body = handler::lambda::handle(Some(&l.state), router.clone(), invocation).await.expect("flushed");
     assert_eq!((body["sent"].as_u64(), body["failed"].as_u64()), (Some(1), Some(0)), "{body}");
     assert_eq!(l.store.unsent_mail().await.expect("count"), 0);
+    // A function that could not start fails the scheduled invocation (the errors alarm fires).
+    let event = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    assert!(handler::lambda::handle(None, router, invocation).await.is_err());
 }

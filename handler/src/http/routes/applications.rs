@@ -1,7 +1,9 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::extract::{ClientAddr, Encoding, LenientForm, Negotiated, attachment_fields, read_multipart};
+use crate::http::extract::{
+    ClientAddr, Encoding, FormBody, LenientForm, Negotiated, attachment_fields, read_multipart,
+};
 use crate::http::{AppError, Offer, Page};
 use crate::views;
 use crate::views::FormState;
@@ -68,7 +70,7 @@ pub async fn submit(
     ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
     headers: HeaderMap,
-    body: Bytes,
+    FormBody(body): FormBody,
 ) -> Response {
     let json = negotiated.json;
     let (body, form) = match read_application(&state, negotiated, &headers, body).await {
@@ -142,7 +144,7 @@ pub async fn check(
     ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
     headers: HeaderMap,
-    body: Bytes,
+    FormBody(body): FormBody,
 ) -> Response {
     let negotiated = Negotiated { json: false, ..negotiated };
     let (body, mut form) = match read_application(&state, negotiated, &headers, body).await {

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::http::extract::{
-    ClientAddr, Encoding, Linked, Negotiated, SameSite, accepts_json, attachment_fields, read_multipart,
+    ClientAddr, Encoding, FormBody, Linked, Negotiated, SameSite, accepts_json, attachment_fields, read_multipart,
 };
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
@@ -11,7 +11,6 @@ use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision, Documents};
 use crate::workflow::{self, Error};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -204,7 +203,7 @@ pub async fn act(
     ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
     headers: HeaderMap,
-    body: Bytes,
+    FormBody(body): FormBody,
 ) -> Result<Response, AppError> {
     let json = |e: Error| AppError::from(e).json_if(negotiated.json);
     let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
