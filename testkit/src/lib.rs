@@ -3,6 +3,9 @@
 //! (npm) and the S3-compatible server `s3s-fs` (crates.io, checks SigV4 and POST policies). Each runs under a watchdog that stops it when the starting process exits, and is
 //! stopped on drop. A missing package is a failure with instructions, never a silent skip.
 
+mod relay;
+pub use relay::{REFUSED_MARK, Relay};
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

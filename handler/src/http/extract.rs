@@ -157,11 +157,8 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 "提交的文件过大",
-                format!(
-                    "不启用浏览器脚本时，一次提交的文件合计不超过4MB，本次超过了（{:.1}MB以内才能送达）。请返回上一页，\
-                     减少或压缩文件后再提交；或启用浏览器脚本后逐个上传文件。已填写的内容没有提交，也没有保存。",
-                    crate::MULTIPART_BODY_LIMIT as f64 / 1e6
-                ),
+                "不启用浏览器脚本时，一次提交的文件合计不能超过4MB，本次提交超过了这个上限。请返回上一页，\
+                 减少或压缩文件后再提交；也可以启用浏览器脚本，逐个上传文件。本次填写的内容没有提交，系统也没有保存。",
             )
             .json_if(json)
         })?;

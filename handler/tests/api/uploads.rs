@@ -435,6 +435,6 @@ async fn a_plain_form_over_what_a_lambda_request_carries_is_refused_with_a_page(
         .expect("request");
     assert_eq!(response.status(), 413);
     let html = response.text().await.expect("html");
-    assert!(html.contains("合计不超过4MB"), "{html}");
+    assert!(html.contains("合计不能超过4MB"), "{html}");
     assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }

@@ -113,7 +113,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
         ("PUBLIC_BASE_URL", "https://tepei.example.gov.cn".into()),
     ];
     let started = Instant::now();
-    let mut function = testkit::start_function(&wrapper, emulator.port, &env);
+    let _function = testkit::start_function(&wrapper, emulator.port, &env);
 
     let health = invoke(emulator.port, &fixture("apigw-v2-health.json")).await;
     println!(
@@ -173,15 +173,16 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
 
     // A sender that SAM CLI cut at its space: the function starts anyway and answers 503 with
     // its page, and the schedule's invocation fails (so the errors alarm fires).
-    function.stop();
+    // (Its own emulator, so no invocation can reach the healthy function.)
     let mut bad = env.clone();
     for (name, value) in &mut bad {
         if *name == "MAIL_FROM" {
             *value = "特培申报".into();
         }
     }
-    let _broken = testkit::start_function(&wrapper, emulator.port, &bad);
-    let refused = invoke(emulator.port, &fixture("apigw-v2-health.json")).await;
+    let second = tokio::task::spawn_blocking(testkit::start_lambda_emulator).await.expect("emulator");
+    let _broken = testkit::start_function(&wrapper, second.port, &bad);
+    let refused = invoke(second.port, &fixture("apigw-v2-health.json")).await;
     assert_eq!(refused["statusCode"], 503, "{refused}");
     assert!(refused["body"].as_str().is_some_and(|b| b.contains("暂时无法受理")), "{refused}");
 }

@@ -133,13 +133,21 @@ impl MailQueue for DynamoStore {
             due.extend(part?);
         }
         due.sort();
+        // The soonest due, leased side by side; where another flusher took one first, the next
+        // due ones are tried, until `limit` are leased or none is left.
+        let mut candidates = due.into_iter().map(|(_, pk)| pk);
         let mut claimed = Vec::new();
-        for (_, pk) in due {
-            if claimed.len() >= limit {
+        loop {
+            let wave: Vec<String> = candidates.by_ref().take(limit - claimed.len()).collect();
+            if wave.is_empty() {
                 break;
             }
-            if let Some(mail) = self.lease(pk, now, now + lease).await? {
-                claimed.push(mail);
+            let leases = wave.into_iter().map(|pk| self.lease(pk, now, now + lease));
+            for leased in futures_util::future::join_all(leases).await {
+                claimed.extend(leased?);
+            }
+            if claimed.len() >= limit {
+                break;
             }
         }
         claimed.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
