@@ -128,7 +128,6 @@ async fn main() {
         wrote.as_secs_f64(),
         f64::from(total) / wrote.as_secs_f64()
     );
-    assert_eq!(store.unsent_mail().await.expect("count"), total as usize, "every mail queued");
 
     // 2. The outbox drained by scheduled flushes, one per simulated minute.
     let relay = testkit::Relay::start();
@@ -141,7 +140,9 @@ async fn main() {
     let started = Instant::now();
     let (mut now, mut flushes, mut busiest) = (time::macros::datetime!(2025-03-22 09:00 UTC).unix_timestamp(), 0, 0);
     let (mut sent, mut failed, mut dead) = (0, 0, 0);
-    while store.unsent_mail().await.expect("count") > 0 {
+    // Until every mail is delivered or given up (counting the pending partitions every minute
+    // would read them all; they are counted once, at the end).
+    while sent + dead < total as usize {
         let one = Instant::now();
         let done = handler::mail::flush_outbox(store.as_ref(), &mailer, now, plan).await.expect("flush");
         busiest = busiest.max(one.elapsed().as_millis());
@@ -170,6 +171,7 @@ async fn main() {
     assert_eq!(twice, 0, "mails delivered twice");
     assert_eq!((sent, dead), (total as usize - refused_addresses, refused_addresses));
     assert_eq!(store.dead_mail().await.expect("dead"), refused_addresses);
+    assert_eq!(store.unsent_mail().await.expect("unsent"), 0, "nothing left pending");
     assert_eq!(
         failed,
         refused_addresses * (handler::mail::MAX_ATTEMPTS as usize - 1),

@@ -45,7 +45,7 @@ fn build_reports_pages_and_time() {
     let out = tepei().args(["--root"]).arg(dir.path()).arg("build").output().expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("wrote 15 pages") && text.contains(" ms"), "{text}");
+    assert!(text.contains("wrote 16 pages") && text.contains(" ms"), "{text}");
     assert!(dir.path().join("public/notice/index.html").is_file());
 }
 
@@ -54,7 +54,7 @@ fn check_passes_on_the_real_site_and_warns_about_gaps() {
     let out = tepei().arg("check").output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("checked 15 pages"), "{text}");
+    assert!(text.contains("checked 16 pages"), "{text}");
     assert!(text.contains("warning: 附件1"), "{text}");
 }
 

@@ -100,6 +100,41 @@ pub const FIELD_ORDER: &[&str] = &[
     "submission_id",
 ];
 
+/// The form's label of a field (as the application form shows it), for pages that list fields;
+/// the code itself for one it does not know.
+pub fn field_label(code: &str) -> &str {
+    match code {
+        "name" => "姓名",
+        "gender" => "性别",
+        "ethnicity" => "民族",
+        "id_number" => "居民身份证号码",
+        "phone" => "手机号码",
+        "email" => "电子邮箱",
+        "education" => "最高学历",
+        "school" => "毕业院校",
+        "major" => "所学专业",
+        "title_level" => "专业技术职称级别",
+        "title_name" => "职称名称",
+        "employer" => "工作单位全称",
+        "unit_level" => "工作单位层级",
+        "league" => "工作单位所在盟市",
+        "department" => "主管厅局（高校）",
+        "county" => "所在旗县（区）",
+        "sector" => "单位性质",
+        "grassroots" => "是否长期在基层一线工作",
+        "field" => "所属领域",
+        "profession" => "从事专业",
+        "profession_start" => "从事本专业工作起始年月",
+        "track" => "培养方式",
+        "host_institution" => "意向培养单位",
+        "plan" => "培养计划",
+        "unit_reviewer_email" => "所在单位审核人电子邮箱",
+        "health_ok" => "身心健康声明",
+        "attachments" => "证明材料（上传的文件）",
+        other => other,
+    }
+}
+
 /// A checked application.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -142,6 +177,19 @@ pub struct Application {
     pub consent_sensitive: bool,
     #[serde(serialize_with = "ser_display", deserialize_with = "de_email")]
     pub unit_reviewer_email: Email,
+    /// Which 个人信息处理规则 the consents were given under, and when: recorded by the handler
+    /// when it takes the application (`None` until then, and in records from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consented: Option<Consented>,
+}
+
+/// The 个人信息处理规则 an applicant consented under.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Consented {
+    /// `privacy.version` of programme.toml at the time.
+    pub rules_version: String,
+    /// When (RFC 3339).
+    pub at: String,
 }
 
 fn ser_display<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -438,6 +486,7 @@ impl Application {
             pledge: form.pledge,
             consent_sensitive: form.consent_sensitive,
             unit_reviewer_email: reviewer.ok_or_else(missing)?,
+            consented: None,
         })
     }
 

@@ -19,7 +19,7 @@ mod token;
 mod types;
 mod wire;
 
-pub use application::{Application, ApplicationForm, AttachmentInput, FIELD_ORDER};
+pub use application::{Application, ApplicationForm, AttachmentInput, Consented, FIELD_ORDER, field_label};
 pub use attachment::{FileType, UploadError, only_missing_documents, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{

@@ -41,6 +41,8 @@ pub struct Programme {
     pub official_system: OfficialSystem,
     /// What the footer of every page says.
     pub footer: Footer,
+    /// 个人信息处理规则: what the site's /privacy/ page says, and the version each consent records.
+    pub privacy: Privacy,
     /// Contacts named in the notice.
     pub contact: Contact,
     /// The two programmes by funding source.
@@ -138,6 +140,46 @@ pub struct Footer {
     #[serde(default)]
     pub police: String,
 }
+
+/// 个人信息处理规则 (个人信息保护法 第十七条): the operator's statement of how applicants'
+/// personal information is processed. The categories must name every field the form collects.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Names this text; each application records the version its applicant consented to.
+    pub version: String,
+    /// 个人信息处理者.
+    pub handler: String,
+    /// Where the information is stored.
+    pub storage: String,
+    /// How long it is kept.
+    pub retention: String,
+    /// What is collected, by category.
+    pub categories: Vec<PrivacyCategory>,
+}
+
+/// One category of personal information collected.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyCategory {
+    /// Its name, e.g. 身份信息.
+    pub name: String,
+    /// The form's fields it covers (codes, e.g. `id_number`).
+    pub fields: Vec<String>,
+    /// What it is processed for.
+    pub purpose: String,
+    /// The fields among them that are sensitive personal information (第二十八条).
+    #[serde(default)]
+    pub sensitive: Vec<String>,
+}
+
+/// Form fields that carry no personal information of the applicant (consents, the form's own
+/// id), so the privacy categories need not name them.
+pub const NOT_PERSONAL: &[&str] = &["pledge", "consent_sensitive", "birth_date", "submission_id"];
+
+/// The fields that are sensitive personal information, as the form's separate consent names
+/// them (身份证号, 民族, the health declaration).
+pub const SENSITIVE_FIELDS: &[&str] = &["id_number", "ethnicity", "health_ok"];
 
 /// Contacts of the issuing office.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -405,6 +447,47 @@ fn youngest_excluded(at: Date, years: u32) -> Option<Date> {
         .ok()
 }
 
+impl Programme {
+    /// Every personal field of the form named by exactly one privacy category, and the
+    /// sensitive ones marked as such.
+    fn validate_privacy(&self) -> Result<(), ProgrammeError> {
+        let mut named = BTreeSet::new();
+        for (i, c) in self.privacy.categories.iter().enumerate() {
+            for field in &c.fields {
+                if !crate::application::FIELD_ORDER.contains(&field.as_str()) && field != "attachments" {
+                    return Err(invalid(format!(
+                        "privacy.categories[{i}].fields: `{field}` is not a field of the form"
+                    )));
+                }
+                if !named.insert(field.as_str()) {
+                    return Err(invalid(format!("privacy.categories[{i}].fields: `{field}` is named twice")));
+                }
+            }
+            for field in &c.sensitive {
+                if !c.fields.contains(field) {
+                    return Err(invalid(format!(
+                        "privacy.categories[{i}].sensitive: `{field}` is not among its fields"
+                    )));
+                }
+            }
+        }
+        let personal = crate::application::FIELD_ORDER.iter().copied().chain(["attachments"]);
+        for field in personal.filter(|f| !NOT_PERSONAL.contains(f)) {
+            if !named.contains(field) {
+                return Err(invalid(format!(
+                    "privacy.categories: the form collects `{field}`, which no category names"
+                )));
+            }
+        }
+        for field in SENSITIVE_FIELDS {
+            if !self.privacy.categories.iter().any(|c| c.sensitive.iter().any(|s| s == field)) {
+                return Err(invalid(format!("privacy.categories: `{field}` must be marked sensitive")));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn invalid(msg: impl Into<String>) -> ProgrammeError {
     ProgrammeError::Invalid(msg.into())
 }
@@ -487,6 +570,7 @@ impl Programme {
                 }
             }
         }
+        self.validate_privacy()?;
         for (stream, caps) in &self.attachment1.caps {
             if !keys.contains(stream) {
                 return Err(invalid(format!("attachment1.caps.{stream}: no such stream")));
@@ -699,6 +783,21 @@ mod tests {
         let text = crate::PROGRAMME_TOML
             .replace("closes = \"2025-03-19T00:00:00+08:00\"", "closes = \"2025-03-01T00:00:00+08:00\"");
         assert!(Programme::parse(&text).is_err());
+    }
+
+    #[test]
+    fn the_privacy_rules_name_every_field_and_mark_the_sensitive_ones() {
+        let p = Programme::embedded().expect("shipped");
+        assert!(!p.privacy.version.is_empty());
+        let text = crate::PROGRAMME_TOML.replace("fields = [\"phone\", \"email\"]", "fields = [\"email\"]");
+        let err = Programme::parse(&text).expect_err("phone unnamed").to_string();
+        assert!(err.contains("`phone`, which no category names"), "{err}");
+        let text = crate::PROGRAMME_TOML.replace("sensitive = [\"health_ok\"]\n", "");
+        let err = Programme::parse(&text).expect_err("health not sensitive").to_string();
+        assert!(err.contains("`health_ok` must be marked sensitive"), "{err}");
+        let text = crate::PROGRAMME_TOML.replace("fields = [\"track\",", "fields = [\"salary\", \"track\",");
+        let err = Programme::parse(&text).expect_err("unknown field").to_string();
+        assert!(err.contains("`salary` is not a field of the form"), "{err}");
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn fixture() -> tempfile::TempDir {
 fn build(root: &Path) -> PathBuf {
     let out = root.join("public");
     let report = site::build(root, &out).expect("build succeeds");
-    assert_eq!(report.pages, 15);
+    assert_eq!(report.pages, 16);
     out
 }
 
@@ -345,7 +345,7 @@ fn no_markdown_mark_is_left_as_text() {
             }
         }
     }
-    assert_eq!(pages.len(), 15);
+    assert_eq!(pages.len(), 16);
     for page in pages {
         let html = fs::read_to_string(&page).expect("read");
         // Only the text between tags: attribute values (URLs, class names) are not prose.
@@ -467,5 +467,31 @@ fn the_footer_says_who_runs_the_site_and_shows_registration_numbers_once_set() {
         "网站标识码：1500000001",
         "蒙ICP备00000000号",
         "href=\"https://portal.example.gov.cn/\""
+    );
+}
+
+/// The 个人信息处理规则 page comes from programme.toml: every category with its fields in the
+/// form's words, the sensitive ones named, the version; the footer of every page and the form
+/// link to it.
+#[test]
+fn the_privacy_rules_page_is_built_from_programme_toml() {
+    let dir = fixture();
+    edit(&dir.path().join("content/programme.toml"), "version = \"2025-1\"", "version = \"2025-2\"");
+    let out = build(dir.path());
+    file_contains!(
+        out,
+        "privacy/index.html",
+        "版本：2025-2",
+        "<th scope=\"row\" data-label=\"类别\">身份信息</th><td data-label=\"包含的信息\">姓名、性别、民族、居民身份证号码</td>",
+        "<td data-label=\"敏感个人信息\">民族、居民身份证号码</td>",
+        "身心健康声明",
+        "自治区人事人才公共服务中心",
+        "中华人民共和国境内"
+    );
+    file_contains!(out, "notice/index.html", "<a href=\"/privacy/\">个人信息处理规则</a>");
+    file_contains!(
+        out,
+        "apply/index.html",
+        "<a href=\"/privacy/\" target=\"_blank\" rel=\"noopener\">个人信息处理规则</a>（2025-2版"
     );
 }

@@ -25,6 +25,7 @@ const SITE_TEMPLATES: &[(&str, &str)] = &[
     ("quota.html", include_str!("../templates/quota.html")),
     ("funding.html", include_str!("../templates/funding.html")),
     ("contact.html", include_str!("../templates/contact.html")),
+    ("privacy.html", include_str!("../templates/privacy.html")),
     ("apply.html", include_str!("../templates/apply.html")),
     ("check.html", include_str!("../templates/check.html")),
     ("lookup.html", include_str!("../templates/lookup.html")),

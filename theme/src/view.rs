@@ -128,7 +128,20 @@ pub fn programme_view(p: &Programme) -> Value {
         _ => Value::Null,
     };
     let count_at = p.count_at();
+    let privacy_categories: Vec<Value> = p
+        .privacy
+        .categories
+        .iter()
+        .map(|c| {
+            let labels = |fields: &[String]| fields.iter().map(|f| policy::field_label(f)).collect::<Vec<_>>().join("、");
+            json!({"name": c.name, "fields": labels(&c.fields), "purpose": c.purpose, "sensitive": labels(&c.sensitive)})
+        })
+        .collect();
     json!({
+        "privacy": {
+            "version": p.privacy.version, "handler": p.privacy.handler, "storage": p.privacy.storage,
+            "retention": p.privacy.retention, "categories": privacy_categories,
+        },
         "round": p.round,
         "notice_title": p.notice_title,
         "notice_issuer": p.notice_issuer,

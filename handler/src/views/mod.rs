@@ -124,7 +124,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("单位审核人邮箱", "unit_reviewer_email", a.unit_reviewer_email.as_str()),
         row("身心健康", "health_ok", if a.health_ok { "本人确认" } else { "未确认" }),
         row("政治素质承诺", "pledge", if a.pledge { "本人确认" } else { "未确认" }),
-        row("敏感个人信息处理", "consent_sensitive", if a.consent_sensitive { "本人单独同意" } else { "未单独同意" }),
+        row("敏感个人信息处理", "consent_sensitive", consent_text(a)),
     ]);
     rows
 }
@@ -385,6 +385,22 @@ pub fn unit_reviewer(a: &Application) -> UnitReviewerView {
         None
     };
     UnitReviewerView { address: a.unit_reviewer_email.to_string(), warning }
+}
+
+/// The separate consent as the record pages show it: given or not, and under which version of
+/// the 个人信息处理规则, when.
+fn consent_text(a: &policy::Application) -> String {
+    match (&a.consented, a.consent_sensitive) {
+        (Some(c), true) => format!(
+            "本人单独同意（个人信息处理规则{}版，{}）",
+            c.rules_version,
+            time::OffsetDateTime::parse(&c.at, &time::format_description::well_known::Rfc3339)
+                .map(theme::chinese_instant)
+                .unwrap_or_else(|_| c.at.clone())
+        ),
+        (None, true) => "本人单独同意".to_owned(),
+        (_, false) => "未单独同意".to_owned(),
+    }
 }
 
 #[cfg(test)]

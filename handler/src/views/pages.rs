@@ -57,6 +57,12 @@ impl Pages {
             .map_err(|e| tera::Error::msg(e.clone()))
     }
 
+    /// The path of a site page (`/privacy/`) as links must name it: with its file when
+    /// `index_links` is on.
+    pub fn page_path(&self, folder: &str) -> String {
+        if self.index_links { format!("{folder}index.html") } else { folder.to_owned() }
+    }
+
     /// Parses the templates now, so the first page is as quick as the rest and a broken template
     /// stops the start.
     pub fn warm(&self) -> Result<(), tera::Error> {

@@ -39,9 +39,13 @@ fn compose<C: Serialize>(
         "本邮件由{}特培申报系统自动发送。您收到本邮件，是因为{why}。回复本邮件将送达{}。",
         p.notice_issuer, p.centre.name
     );
+    let privacy = super::links::absolute(state, &state.pages.page_path("/privacy/"));
     let html = render("html")?;
-    let html_footer =
-        format!("<hr><p style=\"color:#4a4a4a;font-size:90%\">{}</p>\n</body>", tera::escape_html(&footer));
+    let html_footer = format!(
+        "<hr><p style=\"color:#4a4a4a;font-size:90%\">{} 个人信息处理规则：<a href=\"{privacy}\">{privacy}</a></p>\n</body>",
+        tera::escape_html(&footer)
+    );
+    let footer = format!("{footer}\n个人信息处理规则：{privacy}");
     Ok(Mail {
         id: ids::random_id(),
         reference: reference.to_owned(),

@@ -185,7 +185,13 @@ pub fn parse_with_documents(
         None => Vec::new(),
     };
     match Application::parse(form, programme) {
-        Ok(application) if missing.is_empty() => Ok(application),
+        Ok(mut application) if missing.is_empty() => {
+            application.consented = Some(policy::Consented {
+                rules_version: programme.privacy.version.clone(),
+                at: views::rfc3339(state.clock.now()),
+            });
+            Ok(application)
+        }
         Ok(_) => Err(Error::Invalid(missing)),
         Err(mut reasons) => {
             reasons.extend(missing);

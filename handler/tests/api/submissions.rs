@@ -610,7 +610,19 @@ async fn sensitive_personal_information_needs_its_own_consent() {
     assert_eq!(app.apply(&form).await.status(), 201);
     let record = app.store.list(2025, None).await.expect("list").remove(0);
     assert!(record.application.consent_sensitive);
+    // The version of the 个人信息处理规则 consented to, and when, are stored with the record.
+    let consented = record.application.consented.clone().expect("recorded");
+    assert_eq!(consented.rules_version, policy::Programme::embedded().expect("programme").privacy.version);
+    assert_eq!(consented.at[..19], record.created_at[..19], "taken with the application");
     let status = crate::helpers::confirm(&app, &record.reference).await;
     let page = app.get(&status).await.text().await.expect("status page");
-    assert!(page.contains("敏感个人信息处理") && page.contains("本人单独同意"));
+    assert!(page.contains("敏感个人信息处理"), "{page}");
+    assert!(page.contains("本人单独同意（个人信息处理规则2025-1版，2025年"), "the version and time are shown");
+    // Every mail links the rules.
+    let mails = app.mails();
+    assert!(!mails.is_empty());
+    for mail in &mails {
+        assert!(mail.text.contains("个人信息处理规则：https://tepei.example.gov.cn/privacy/"), "{}", mail.text);
+        assert!(mail.html.contains("href=\"https://tepei.example.gov.cn/privacy/\""), "{}", mail.html);
+    }
 }
