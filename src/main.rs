@@ -93,14 +93,12 @@ fn check(root: &Path) -> Result<()> {
     for gap in site.programme.gaps() {
         println!("warning: {gap}");
     }
-    let reviewers_path = root.join("config/reviewers.toml");
-    let reviewers =
-        std::fs::read_to_string(&reviewers_path).with_context(|| format!("reading {}", reviewers_path.display()))?;
-    for warning in drift(&site.programme, &reviewers) {
+    let reviewers = &site.reviewers;
+    for warning in drift(&site.programme, reviewers) {
         println!("warning: {warning}");
     }
     println!("rules: {} (this folder; compiled in: {})", site.rules, policy::embedded_fingerprint());
-    let reviewer_problems = match policy::Reviewers::parse(&reviewers, &site.programme) {
+    let reviewer_problems = match policy::Reviewers::parse(reviewers, &site.programme) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems,
     };
@@ -125,11 +123,11 @@ fn check(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `root/config/reviewers.toml`, checked against the programme.
-fn load_reviewers(root: &Path, programme: &policy::Programme) -> Result<policy::Reviewers> {
-    let path = root.join("config/reviewers.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    policy::Reviewers::parse(&text, programme).with_context(|| format!("checking {}", path.display()))
+/// The site's config/reviewers.toml (read with the rest of its rules), checked against the
+/// programme.
+fn load_reviewers(site: &site::Site) -> Result<policy::Reviewers> {
+    policy::Reviewers::parse(&site.reviewers, &site.programme)
+        .with_context(|| format!("checking {}", site.root.join("config/reviewers.toml").display()))
 }
 
 /// How the folder's rules differ from those compiled into this binary (which the Lambda
@@ -207,7 +205,7 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     let site = site::Site::load(root).context("build failed")?;
     let report = site.write(&output).context("build failed")?;
     println!("{report}");
-    let reviewers = load_reviewers(root, &site.programme)?;
+    let reviewers = load_reviewers(&site)?;
     let (programme, config, fingerprint) = (site.programme, site.config, site.rules);
     let data = resolve(root, data);
     std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;

@@ -106,6 +106,8 @@ pub struct Site {
     pub programme: Programme,
     /// The fingerprint of content/programme.toml and config/reviewers.toml as written.
     pub rules: String,
+    /// config/reviewers.toml as written (part of the rules; the handler parses it).
+    pub reviewers: String,
     /// Every page's front matter and URL, sorted by URL (bodies are read again when written).
     pub pages: Vec<Page>,
     /// Each page's file, in the order of `pages`.
@@ -141,7 +143,7 @@ impl Site {
                 message: format!("same URL {} as {}", pair[1].url, pair[0].source),
             });
         }
-        Ok(Self { root: root.to_owned(), config, programme, rules, pages, files })
+        Ok(Self { root: root.to_owned(), config, programme, rules, reviewers, pages, files })
     }
 
     /// The breadcrumb trail of a page: home, each section above it, then the page.
