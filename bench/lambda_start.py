@@ -81,6 +81,7 @@ def main():
                    TABLE_NAME="tepei", DYNAMODB_ENDPOINT="http://127.0.0.1:9", AWS_ACCESS_KEY_ID="local",
                    AWS_SECRET_ACCESS_KEY="local", AWS_REGION="cn-north-1", SMTP_URL="smtp://127.0.0.1:9",
                    MAIL_FROM="noreply@example.gov.cn", TEPEI_SECRET="benchmark key that is long enough!!",
+                   TEPEI_DATA_KEY="benchmark data key that is long enough!!",
                    PUBLIC_BASE_URL="https://tepei.example.gov.cn", RUST_LOG="warn")
         url = f"http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"
         times, peaks = [], []

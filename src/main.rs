@@ -47,6 +47,17 @@ enum Command {
         #[arg(long, short, default_value = "public")]
         output: PathBuf,
     },
+    /// Seal every 身份证号 and phone of a round under the current data key (the first in the data
+    /// folder's data.key, or TEPEI_DATA_KEY), after a new key was put before the old one; the
+    /// store is serve's (TEPEI_STORE=dynamodb with TABLE_NAME for DynamoDB). Prints the counts.
+    Rekey {
+        /// Data folder (store and keys), as for serve.
+        #[arg(long, default_value = ".tepei")]
+        data: PathBuf,
+        /// The round (year); by default programme.toml's.
+        #[arg(long)]
+        round: Option<i32>,
+    },
 }
 
 fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
@@ -66,6 +77,7 @@ fn main() -> Result<()> {
         Command::Build { output } => build(&cli.root, &output),
         Command::Check => check(&cli.root),
         Command::Serve { addr, data, now, output } => serve(&cli.root, &output, addr, &data, now),
+        Command::Rekey { data, round } => rekey(&cli.root, &data, round),
     }
 }
 
@@ -176,25 +188,76 @@ fn differing(a: &serde_json::Value, b: &serde_json::Value, at: String, out: &mut
 /// The signing key under the data folder, created on first serve and reused after.
 fn load_or_create_key(data: &Path) -> Result<Vec<u8>> {
     let path = data.join("secret.key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let key = text.trim().to_owned();
-        if key.len() >= 32 {
-            return Ok(key.into_bytes());
-        }
-        bail!("{}: the key is shorter than 32 characters; delete the file to make a new one", path.display());
+    let key = load_or_create(&path, "a signing key", || hex::encode(rand::random::<[u8; 32]>()))?;
+    if key.len() >= 32 {
+        return Ok(key.into_bytes());
     }
-    let bytes: [u8; 32] = rand::random();
-    let key = hex::encode(bytes);
+    bail!("{}: the key is shorter than 32 characters; delete the file to make a new one", path.display());
+}
+
+/// The data keys under the data folder (`data.key`: `id:text` pairs, the current key first),
+/// created on first serve. Losing this file loses every 身份证号 and phone stored: back it up
+/// with the store. To rotate, put a new `k2:…` before the old key and run `tepei rekey`.
+fn load_or_create_data_keys(data: &Path) -> Result<String> {
+    load_or_create(&data.join("data.key"), "a data key", || handler::personal::DataKeys::generate("k1"))
+}
+
+/// The text of a key file, trimmed; made by `make` (readable by its owner only) when missing.
+fn load_or_create(path: &Path, what: &str, make: impl FnOnce() -> String) -> Result<String> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return Ok(text.trim().to_owned());
+    }
+    let key = make();
     // Made readable by its owner only from the first byte, and never over a file already there.
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
-    println!("created a signing key in {}", path.display());
-    Ok(key.into_bytes())
+    println!("created {what} in {}", path.display());
+    Ok(key)
+}
+
+/// The data folder, made if missing: applications, mail, uploads and keys live there, so it is
+/// the owner's only (fail closed).
+fn data_folder(root: &Path, data: &Path) -> Result<PathBuf> {
+    let data = resolve(root, data);
+    std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private (mode 0700)", data.display()))?;
+    }
+    Ok(data)
+}
+
+/// `tepei rekey`.
+fn rekey(root: &Path, data: &Path, round: Option<i32>) -> Result<()> {
+    let site = site::Site::load(root).context("reading the site folder")?;
+    let reviewers = load_reviewers(&site)?;
+    let round = round.unwrap_or(site.programme.round);
+    let data = data_folder(root, data)?;
+    let key = load_or_create_key(&data)?;
+    let data_keys = load_or_create_data_keys(&data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let settings = handler::Settings::for_serve("http://127.0.0.1:3000", &key, &data_keys)?;
+        let current = settings.data_keys.current().to_owned();
+        let (store, described) = handler::config::serve_store(&data).await?;
+        println!("store: {described}");
+        let state = handler::AppState::new(handler::Clock::system(), store, settings)?.with_rules(
+            site.programme,
+            reviewers,
+            site.config,
+            &site.rules,
+        );
+        let done = handler::workflow::rekey::rekey(&state, round).await.context("rekey stopped")?;
+        println!("round {round}: {} records, {} sealed again under data key {current}", done.records, done.resealed);
+        Ok(())
+    })
 }
 
 /// `tepei serve`.
@@ -207,25 +270,18 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     println!("{report}");
     let reviewers = load_reviewers(&site)?;
     let (programme, config, fingerprint) = (site.programme, site.config, site.rules);
-    let data = resolve(root, data);
-    std::fs::create_dir_all(&data).with_context(|| format!("creating data folder {}", data.display()))?;
-    // Applications, mail and uploads live here: the owner's only (fail closed).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("making {} private (mode 0700)", data.display()))?;
-    }
+    let data = data_folder(root, data)?;
     let clock = match now {
         Some(t) => handler::Clock::starting_at(t),
         None => handler::Clock::system(),
     };
     let key = load_or_create_key(&data)?;
+    let data_keys = load_or_create_data_keys(&data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key)?;
+        let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key, &data_keys)?;
         let (store, described) = handler::config::serve_store(&data).await?;
         println!("store: {described}");
         let mailer = handler::config::mailer(Some(&data.join("outbox")))?;

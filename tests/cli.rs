@@ -148,6 +148,7 @@ fn serve_builds_and_answers_then_says_the_window_state() {
         };
         assert_eq!(mode(""), 0o700, "the data folder");
         assert_eq!(mode("secret.key"), 0o600, "the key file");
+        assert_eq!(mode("data.key"), 0o600, "the data key file");
         for file in ["tepei.sqlite3", "tepei.sqlite3-wal", "tepei.sqlite3-shm"] {
             assert_eq!(mode(file), 0o600, "{file}");
         }
@@ -172,6 +173,34 @@ fn serve_refuses_bad_previous_keys_at_start() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("TEPEI_PREVIOUS_KEYS"), "{keys}: {err}");
     }
+}
+
+/// A data key that does not parse stops the start, naming the variable; `tepei rekey` on the
+/// data folder reports the round's records.
+#[test]
+fn serve_refuses_a_bad_data_key_and_rekey_reports_the_round() {
+    let dir = fixture();
+    let out = tepei()
+        .args(["--root"])
+        .arg(dir.path())
+        .args(["rekey", "--data"])
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("round 2025: 0 records, 0 sealed again under data key k1"), "{text}");
+    assert!(dir.path().join("data/data.key").is_file(), "the data key is made on first use");
+    let out = tepei()
+        .args(["--root"])
+        .arg(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env("TEPEI_DATA_KEY", "k1:too short")
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "started with a short data key");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TEPEI_DATA_KEY"), "{out:?}");
 }
 
 /// `GET path` on `port` (HTTP/1.1, the connection closed after): the status line's code.

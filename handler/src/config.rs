@@ -15,7 +15,8 @@ pub struct StartError(pub String);
 
 /// The settings that may be read from Secrets Manager instead of the environment: the Lambda
 /// names each secret in `{NAME}_SECRET_ID` (an ARN or a name) and reads it once at start.
-pub const SECRET_SETTINGS: [&str; 4] = ["SMTP_URL", "TEPEI_SECRET", "TEPEI_HASH_SECRET", "TEPEI_PREVIOUS_KEYS"];
+pub const SECRET_SETTINGS: [&str; 5] =
+    ["SMTP_URL", "TEPEI_SECRET", "TEPEI_HASH_SECRET", "TEPEI_PREVIOUS_KEYS", "TEPEI_DATA_KEY"];
 
 /// Settings read from Secrets Manager at start, kept for the life of the process (one Lambda
 /// instance): a changed secret is read by the next instance.
@@ -109,6 +110,10 @@ pub struct Settings {
     /// How the scheduled flush sends the backlog (`MAIL_CONCURRENCY`, default 4;
     /// `FLUSH_SECONDS`, default 20).
     pub flush: crate::mail::FlushPlan,
+    /// Seal the 身份证号 and phone of every record (`TEPEI_DATA_KEY`: `id:base64` pairs, the
+    /// current key first; under `serve`, `data.key` in the data folder; [`Settings::new`]
+    /// derives one from the link key, for tests and tools).
+    pub data_keys: crate::personal::DataKeys,
 }
 
 /// `TEPEI_PREVIOUS_KEYS` read: `id:secret` pairs, each secret at least 32 characters, each id
@@ -147,11 +152,13 @@ impl Settings {
             limit_scale: 1,
             flush: crate::mail::FlushPlan::default(),
             forwarded_hops: 0,
+            data_keys: crate::personal::DataKeys::derived(secret),
         }
     }
 
     /// From the environment, as the Lambda runs: `TEPEI_SECRET` (the link key, at least 32
-    /// characters), `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
+    /// characters), `TEPEI_DATA_KEY` (the data keys, see [`crate::personal::DataKeys::parse`]),
+    /// `PUBLIC_BASE_URL`, optional `TEPEI_KEY_ID` (default `k1`), `TEPEI_PREVIOUS_KEYS`
     /// (`id:secret,id:secret`, still accepted after rotation), `TEPEI_HASH_SECRET` (the key of the
     /// keyed hashes, kept across rotations; default the link key), `REVIEW_LINK_DAYS` (default 14)
     /// `TASK_SECRET` (default derived from the key) and `RATE_LIMIT_SCALE` (load tests only).
@@ -161,14 +168,21 @@ impl Settings {
             return Err(StartError("TEPEI_SECRET must be at least 32 characters".into()));
         }
         let base = required("PUBLIC_BASE_URL")?;
+        // Records are sealed under a key of their own, never one derived from the link key.
+        required("TEPEI_DATA_KEY")?;
         Self::from_env_with(&base, secret.as_bytes())
     }
 
-    /// From the environment as `serve` runs: the key from the data folder, the base URL from
-    /// `PUBLIC_BASE_URL` or else `default_base` (the address it listens on).
-    pub fn for_serve(default_base: &str, key: &[u8]) -> Result<Self, StartError> {
+    /// From the environment as `serve` runs: the link key and the data keys from the data
+    /// folder (`TEPEI_DATA_KEY`, if set, wins), the base URL from `PUBLIC_BASE_URL` or else
+    /// `default_base` (the address it listens on).
+    pub fn for_serve(default_base: &str, key: &[u8], data_keys: &str) -> Result<Self, StartError> {
         let base = var("PUBLIC_BASE_URL").unwrap_or_else(|| default_base.to_owned());
-        Self::from_env_with(&base, key)
+        let mut settings = Self::from_env_with(&base, key)?;
+        if var("TEPEI_DATA_KEY").is_none() {
+            settings.data_keys = crate::personal::DataKeys::parse(data_keys)?;
+        }
+        Ok(settings)
     }
 
     fn from_env_with(base: &str, secret: &[u8]) -> Result<Self, StartError> {
@@ -191,6 +205,9 @@ impl Settings {
         if let Some(days) = var("REVIEW_LINK_DAYS") {
             let days: i64 = days.parse().map_err(|_| StartError("REVIEW_LINK_DAYS must be a number".into()))?;
             settings.review_ttl = time::Duration::days(days);
+        }
+        if let Some(keys) = var("TEPEI_DATA_KEY") {
+            settings.data_keys = crate::personal::DataKeys::parse(&keys)?;
         }
         if let Some(task) = var("TASK_SECRET") {
             settings.task_secret = task;

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lambda;
 mod limiter;
 pub mod mail;
+pub mod personal;
 mod state;
 pub mod store;
 pub mod views;

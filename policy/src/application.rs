@@ -2,6 +2,7 @@
 
 use crate::contact::{Email, Phone};
 use crate::eligibility::{Profile, ProfileForm, Reason, bool_or_text, eligibility};
+use crate::held::Held;
 use crate::id_number::IdNumber;
 use crate::programme::Programme;
 use crate::types::{Field, Gender, Sector, Track, UnitLevel, YearMonth};
@@ -142,10 +143,14 @@ pub struct Application {
     pub name: String,
     pub gender: Gender,
     pub ethnicity: String,
-    #[serde(serialize_with = "ser_id", deserialize_with = "de_id")]
-    pub id_number: IdNumber,
-    #[serde(serialize_with = "ser_display", deserialize_with = "de_phone")]
-    pub phone: Phone,
+    /// Sealed at rest by the handler; open only as just parsed or opened for a purpose.
+    pub id_number: Held<IdNumber>,
+    /// Sealed at rest like the 身份证号.
+    pub phone: Held<Phone>,
+    /// The date of birth the 身份证号 gives (`YYYY-MM-DD`), kept beside the sealed number for the
+    /// age rules and 出生年月 (records from before read it from the number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
     #[serde(serialize_with = "ser_display", deserialize_with = "de_email")]
     pub email: Email,
     pub education: String,
@@ -194,15 +199,6 @@ pub struct Consented {
 
 fn ser_display<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
-}
-fn ser_id<S: Serializer>(v: &IdNumber, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(v.expose())
-}
-fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<IdNumber, D::Error> {
-    IdNumber::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-}
-fn de_phone<'de, D: Deserializer<'de>>(d: D) -> Result<Phone, D::Error> {
-    Phone::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 fn de_email<'de, D: Deserializer<'de>>(d: D) -> Result<Email, D::Error> {
     Email::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
@@ -460,8 +456,9 @@ impl Application {
             name: name.ok_or_else(missing)?,
             gender: gender.ok_or_else(missing)?,
             ethnicity: profile.ethnicity.map(|(n, _)| n).ok_or_else(missing)?,
-            id_number: id_number.ok_or_else(missing)?,
-            phone: phone.ok_or_else(missing)?,
+            birth_date: id_number.as_ref().map(|id| id.birth_date().to_string()),
+            id_number: Held::open(id_number.ok_or_else(missing)?),
+            phone: Held::open(phone.ok_or_else(missing)?),
             email: email.ok_or_else(missing)?,
             education: form.education.clone().unwrap_or_default().trim().to_owned(),
             school: school.ok_or_else(missing)?,
@@ -491,15 +488,15 @@ impl Application {
     }
 
     /// The form that would produce this application: to prefill an edit, or to check its rules
-    /// again.
+    /// again. The 身份证号 and phone are in it only while open.
     pub fn form(&self) -> ApplicationForm {
         let text = |s: &str| Some(s.to_owned());
         ApplicationForm {
             name: text(&self.name),
             gender: text(self.gender.code()),
             ethnicity: text(&self.ethnicity),
-            id_number: text(self.id_number.expose()),
-            phone: Some(self.phone.to_string()),
+            id_number: self.id_number.opened().map(|id| id.expose().to_owned()),
+            phone: self.phone.opened().map(ToString::to_string),
             email: Some(self.email.to_string()),
             education: text(&self.education),
             school: text(&self.school),
@@ -532,6 +529,24 @@ impl Application {
     /// The form fields that would produce this application, as the form posts them.
     pub fn form_values(&self) -> std::collections::BTreeMap<String, String> {
         self.form().pairs().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// The date of birth: as stored beside the sealed 身份证号, else from the open number.
+    pub fn birth(&self) -> Option<time::Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        self.birth_date
+            .as_deref()
+            .and_then(|d| time::Date::parse(d, &format).ok())
+            .or_else(|| self.id_number.opened().map(IdNumber::birth_date))
+    }
+
+    /// The part the eligibility rules read, the date of birth standing in for a sealed 身份证号.
+    pub fn profile(&self) -> ProfileForm {
+        let mut profile = self.form().profile();
+        if profile.id_number.is_none() {
+            profile.birth_date = self.birth().map(|d| d.to_string());
+        }
+        profile
     }
 
     /// `programme-track`, e.g. `region-out`.
@@ -699,7 +714,7 @@ pub(crate) mod tests {
     fn gender_follows_from_the_identity_number_and_must_agree_when_given() {
         let p = programme();
         let derived = Application::parse(&ApplicationForm { gender: None, ..valid_form() }, &p).expect("valid");
-        assert_eq!(derived.gender, derived.id_number.gender());
+        assert_eq!(Some(derived.gender), derived.id_number.opened().map(IdNumber::gender));
         let other = if derived.gender == Gender::Male { "female" } else { "male" };
         let wrong = ApplicationForm { gender: Some(other.into()), ..valid_form() };
         assert_eq!(fields(&Application::parse(&wrong, &p).expect_err("disagrees")), ["gender"]);

@@ -2,11 +2,11 @@
 //! the schedule's event drains the outbox (`handler::lambda`).
 //!
 //! Environment (read by `handler::config`): `TABLE_NAME`, `SMTP_URL`, `MAIL_FROM`,
-//! `TEPEI_SECRET`, `PUBLIC_BASE_URL`, optional `DYNAMODB_ENDPOINT`, `TEPEI_KEY_ID`,
+//! `TEPEI_SECRET`, `TEPEI_DATA_KEY`, `PUBLIC_BASE_URL`, optional `DYNAMODB_ENDPOINT`, `TEPEI_KEY_ID`,
 //! `TEPEI_PREVIOUS_KEYS`, `TEPEI_HASH_SECRET`, `REVIEW_LINK_DAYS`, `UPLOAD_BUCKET`
 //! (attachments; without it they are refused), `S3_ENDPOINT`, `MAIL_CONCURRENCY`,
 //! `FLUSH_SECONDS` and `LOG_FORMAT` (`json`, the default, or `text`). Each of `SMTP_URL`,
-//! `TEPEI_SECRET`, `TEPEI_HASH_SECRET` and `TEPEI_PREVIOUS_KEYS` may instead be read from Secrets
+//! `TEPEI_SECRET`, `TEPEI_HASH_SECRET`, `TEPEI_PREVIOUS_KEYS` and `TEPEI_DATA_KEY` may instead be read from Secrets
 //! Manager at start: `{NAME}_SECRET_ID` names the secret (`SECRETS_ENDPOINT` for a local server).
 //!
 //! Settings that do not work do not crash every invocation: the cause is logged once at error

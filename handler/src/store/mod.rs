@@ -45,6 +45,10 @@ pub struct Record {
     /// Proof documents, checked when the application was submitted.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The content's version hash as printed on the 申报表, computed while the content was open
+    /// (the stored record's 身份证号 and phone are sealed); records from before compute it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_hash: Option<String>,
 }
 
 impl Record {
@@ -242,6 +246,10 @@ pub trait Applications: Send + Sync {
     /// Applies a change if the version still matches, with its event, mails and quota change,
     /// atomically: a place is never over-allocated, even under concurrent decisions.
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
+    /// Writes `record` over the stored one of the same reference while that one is still at
+    /// `record.version`, with no event and no new version: only how its personal numbers are
+    /// sealed changes (`tepei rekey`). `false` when it changed meanwhile or is gone.
+    async fn reseal(&self, record: &Record) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
     /// The application holding the 身份证号 of keyed hash `id_hash` in `round`, if one does.

@@ -68,10 +68,9 @@ fn yes_no(v: bool) -> &'static str {
     if v { "是" } else { "否" }
 }
 
-/// `1985年6月`, from the 身份证号.
+/// `1985年6月`, from the 身份证号 (the date of birth kept beside it).
 pub fn birth_month(a: &Application) -> String {
-    let birth = a.id_number.birth_date();
-    format!("{}年{}月", birth.year(), birth.month() as u8)
+    a.birth().map(|birth| format!("{}年{}月", birth.year(), birth.month() as u8)).unwrap_or_default()
 }
 
 /// The stream's display name.
@@ -84,7 +83,7 @@ pub fn league_name(p: &Programme, code: &str) -> String {
     p.league(code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
 }
 
-/// Every field, labelled, with the identity number masked.
+/// Every field, labelled, with the identity number and the phone masked.
 pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
     let mut rows = vec![
         row("姓名", "name", &a.name),
@@ -92,7 +91,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("民族", "ethnicity", &a.ethnicity),
         row("居民身份证号码", "id_number", a.id_number.masked()),
         row("出生年月", "id_number", birth_month(a)),
-        row("手机号码", "phone", a.phone.as_str()),
+        row("手机号码", "phone", a.phone.masked()),
         row("电子邮箱", "email", a.email.as_str()),
         row("最高学历", "education", Programme::level_name(&p.education_levels, &a.education)),
         row("毕业院校", "school", &a.school),

@@ -44,14 +44,22 @@ pub struct SummaryTable {
 }
 
 /// Builds the table for `scope_name` (a league, a department or 全区) on `date`: the recommended
-/// applications (and those decided by the centre), or every application when `all`.
-pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Date, all: bool) -> SummaryTable {
+/// applications (and those decided by the centre), or every application when `all`. `phone`
+/// gives each applicant's number as the table shows it (opened for a download, masked in mail).
+pub fn build(
+    p: &Programme,
+    records: &[Record],
+    scope_name: &str,
+    date: time::Date,
+    all: bool,
+    phone: impl Fn(&Record) -> String,
+) -> SummaryTable {
     let shown = records.iter().filter(|r| all || r.status.holds_place());
     let rows = shown
         .enumerate()
         .map(|(i, r)| {
             let a = &r.application;
-            let birth = a.id_number.birth_date();
+            let birth = a.birth().map(|b| format!("{}.{:02}", b.year(), b.month() as u8)).unwrap_or_default();
             let title = if a.title_name.is_empty() {
                 Programme::level_name(&p.title_levels, &a.title_level)
             } else {
@@ -69,7 +77,7 @@ pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Da
                 a.name.clone(),
                 a.gender.label().to_owned(),
                 a.ethnicity.clone(),
-                format!("{}.{:02}", birth.year(), birth.month() as u8),
+                birth,
                 Programme::level_name(&p.education_levels, &a.education),
                 title,
                 employer,
@@ -81,7 +89,7 @@ pub fn build(p: &Programme, records: &[Record], scope_name: &str, date: time::Da
                 a.host_institution.clone(),
                 if a.grassroots { "是" } else { "否" }.to_owned(),
                 if a.sector == policy::Sector::Private { "是" } else { "否" }.to_owned(),
-                a.phone.to_string(),
+                phone(r),
                 r.status.label().to_owned(),
                 r.reference.clone(),
             ]

@@ -112,6 +112,11 @@ async fn apply(
     if let Some(attachments) = edit.attachments {
         next.attachments = attachments;
     }
+    if step.event.changes_content() {
+        // Hashed while a resubmission's content is open, then sealed for the store.
+        next.version_hash = Some(super::paper::content_hash(state, &next));
+        next = crate::personal::seal_record(&state.settings.data_keys, &next);
+    }
     let event = Event {
         seq: events.len() as u32 + 1,
         kind: step.event,
@@ -122,11 +127,7 @@ async fn apply(
         status: step.to,
         client_hash: Some(client_hash(state, client)),
         changes: edit.changes,
-        version_hash: if step.event.changes_content() {
-            Some(super::paper::version_hash(state, &next))
-        } else {
-            edit.version_hash
-        },
+        version_hash: if step.event.changes_content() { next.version_hash.clone() } else { edit.version_hash },
     };
     let quota = match step.quota {
         QuotaEffect::None => None,
@@ -376,14 +377,21 @@ pub async fn resubmit(
 ) -> Result<(), Error> {
     may(state, record, events, expected, Actor::Applicant, Action::Resubmit, "修改")?;
     // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
+    let stored_id = crate::personal::open_id_number(
+        &state.settings.data_keys,
+        record,
+        crate::personal::Purpose::ApplicantEdit,
+        Actor::Applicant,
+    )
+    .map_err(|e| Error::Internal(format!("{}: {e}", record.reference)))?;
     let mut form = form.clone();
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        form.id_number = Some(record.application.id_number.expose().to_owned());
+        form.id_number = Some(stored_id.expose().to_owned());
     }
     let (attachments, _, added) = documents_after(state, record, documents).await?;
     let done: Result<(), Error> = async {
         let application = super::submit::parse_with_documents(state, &form, &attachments).and_then(|a| {
-            if a.id_number == record.application.id_number {
+            if a.id_number.opened() == Some(&stored_id) {
                 Ok(a)
             } else {
                 Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))

@@ -4,13 +4,10 @@
 //! between what the applicant checked and what is submitted. It lasts [`DRAFT_TTL`].
 
 use crate::AppState;
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use policy::ApplicationForm;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -33,32 +30,25 @@ struct Sealed {
     exp: i64,
 }
 
-fn cipher(state: &AppState) -> Aes256Gcm {
+fn key(state: &AppState) -> [u8; 32] {
     // A key of its own for this purpose, derived from the signing secret.
     let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&state.settings.secret)
         .unwrap_or_else(|_| <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(b"-").expect("any key length"));
     mac.update(b"tepei draft key v1");
-    let key = mac.finalize().into_bytes();
-    Aes256Gcm::new_from_slice(&key).expect("a 32-byte key")
+    mac.finalize().into_bytes().into()
 }
 
 /// Seals `form` for the 核对信息 page.
 pub fn seal(state: &AppState, form: &ApplicationForm) -> String {
     let exp = (state.clock.now() + DRAFT_TTL).unix_timestamp();
     let plain = serde_json::to_vec(&Sealed { form: form.clone(), exp }).unwrap_or_default();
-    let nonce: [u8; 12] = rand::rng().random();
-    let sealed = cipher(state).encrypt(Nonce::from_slice(&nonce), plain.as_slice()).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())
+    URL_SAFE_NO_PAD.encode(crate::personal::seal_bytes(&key(state), b"", &plain))
 }
 
 /// Opens a draft sealed by [`seal`] on this deployment, if still within its time.
 pub fn open(state: &AppState, draft: &str) -> Result<ApplicationForm, DraftError> {
     let bytes = URL_SAFE_NO_PAD.decode(draft.trim()).map_err(|_| DraftError::Invalid)?;
-    if bytes.len() < 12 + 16 {
-        return Err(DraftError::Invalid);
-    }
-    let (nonce, sealed) = bytes.split_at(12);
-    let plain = cipher(state).decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| DraftError::Invalid)?;
+    let plain = crate::personal::open_bytes(&key(state), b"", &bytes).ok_or(DraftError::Invalid)?;
     let opened: Sealed = serde_json::from_slice(&plain).map_err(|_| DraftError::Invalid)?;
     if state.clock.now().unix_timestamp() > opened.exp {
         return Err(DraftError::Expired);

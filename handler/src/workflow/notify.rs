@@ -152,7 +152,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
     let context = Submitted {
         a,
         reference,
-        masked_id: a.id_number.masked(),
+        masked_id: a.id_number.masked().to_owned(),
         stream_name: views::stream_name(p, a),
         hr_name: a.hr_scope().reviewer_name(p),
         submitted_at: views::chinese_time(&record.created_at),

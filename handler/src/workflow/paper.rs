@@ -52,7 +52,19 @@ const CHECK_DIGITS: usize = 12;
 /// the code on paper says nothing of the 身份证号 behind its mask. Printed as
 /// `1A2B-3C4D-5E6F-7A8B`; status changes leave it alone, a resubmission changes it.
 pub fn version_hash(state: &AppState, record: &Record) -> String {
-    let values = record.application.form_values();
+    record.version_hash.clone().unwrap_or_else(|| content_hash(state, record))
+}
+
+/// [`version_hash`] computed from the content as it is: while the 身份证号 and phone are open
+/// (before a record is sealed), or from their masked forms once they are not.
+pub fn content_hash(state: &AppState, record: &Record) -> String {
+    let mut values = record.application.form_values();
+    let a = &record.application;
+    for (field, masked) in [("id_number", a.id_number.masked()), ("phone", a.phone.masked())] {
+        if let Some(value) = values.get_mut(field).filter(|v| v.is_empty()) {
+            masked.clone_into(value);
+        }
+    }
     let mut parts: Vec<String> = CHECKED_FIELDS
         .iter()
         .map(|field| format!("{field}={}", values.get(*field).map(String::as_str).unwrap_or_default()))

@@ -229,22 +229,25 @@ pub fn prepare_with(
     let content = serde_json::to_vec(&form.content()).map_err(|e| Error::Internal(e.to_string()))?;
     let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
     let at = views::rfc3339(state.clock.now());
-    let record = Record {
+    let id_number =
+        application.id_number.opened().cloned().ok_or_else(|| Error::Internal("parsed 身份证号 not open".into()))?;
+    let mut record = Record {
         reference: reference.to_owned(),
         round: programme.round,
         status: Status::Unconfirmed,
         version: 1,
         submission_id,
         body_hash: hex::encode(Sha256::digest(&content)),
-        id_hash: policy::keyed_hash(
-            &state.settings.secret,
-            &["id", &programme.round.to_string(), application.id_number.expose()],
-        ),
+        id_hash: policy::keyed_hash(&state.settings.secret, &["id", &programme.round.to_string(), id_number.expose()]),
         application,
         created_at: at.clone(),
         updated_at: at.clone(),
         attachments,
+        version_hash: None,
     };
+    // Hashed while open, then sealed: the store never sees the 身份证号 or the phone in full.
+    record.version_hash = Some(super::paper::content_hash(state, &record));
+    let record = crate::personal::seal_record(&state.settings.data_keys, &record);
     let event = Event {
         seq: 1,
         kind: EventKind::Submitted,
@@ -255,7 +258,7 @@ pub fn prepare_with(
         status: Status::Unconfirmed,
         client_hash: None,
         changes: Vec::new(),
-        version_hash: Some(super::paper::version_hash(state, &record)),
+        version_hash: record.version_hash.clone(),
     };
     let mails = vec![notify::to_confirm(state, &record)?];
     Ok(Prepared { record, event, mails })

@@ -396,6 +396,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         created_at: format!("2025-03-15T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
         updated_at: "2025-03-15T01:00:00Z".into(),
         attachments: Vec::new(),
+        version_hash: None,
     }
 }
 

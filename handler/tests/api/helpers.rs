@@ -213,6 +213,8 @@ pub struct Options {
     pub base: &'static str,
     /// Multiplies every rate limit (for tests that send hundreds of requests on purpose).
     pub limit_scale: u32,
+    /// `TEPEI_DATA_KEY` (default: the key [`Settings::new`] derives).
+    pub data_keys: Option<String>,
 }
 
 impl Default for Options {
@@ -225,6 +227,7 @@ impl Default for Options {
             programme: None,
             base: BASE,
             limit_scale: 1,
+            data_keys: None,
         }
     }
 }
@@ -239,6 +242,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let mailer = FileMailer::new(&outbox, "特培申报 <noreply@example.gov.cn>").expect("mailer");
     let mut settings = Settings::new(options.base, "k1", b"test key that is long enough for hmac");
     settings.limit_scale = options.limit_scale;
+    if let Some(keys) = &options.data_keys {
+        settings.data_keys = handler::personal::DataKeys::parse(keys).expect("data keys");
+    }
     let task_secret = settings.task_secret.clone();
     let mut state = AppState::new(options.clock, store.clone(), settings)
         .expect("state")

@@ -308,8 +308,14 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     let html = page(&app, &status).await;
     assert!(html.contains("name=\"remove\" value=\"0\"") && html.contains("name=\"file_id_card\""));
     let v = version(&app, &status).await;
+    // The stored record's phone is sealed: the edit form shows it in full (opened for the
+    // applicant), and the browser posts it back.
+    assert!(stored.application.phone.opened().is_none());
+    let phone = testkit::sample_application(331)["phone"].as_str().expect("phone").to_owned();
+    assert!(html.contains(&format!("value=\"{phone}\"")), "the edit form holds the phone");
     let mut values = stored.application.form_values();
     values.remove("id_number");
+    values.insert("phone".into(), phone);
     values.insert("decision".into(), "resubmit".into());
     values.insert("version".into(), v.to_string());
     // Dropping the 身份证 without a new one: refused, naming it.

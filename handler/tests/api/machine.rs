@@ -88,14 +88,20 @@ async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool
 
 /// A fresh table on one DynamoDB Local shared by the cases.
 pub async fn dynamo_store() -> Arc<dyn Store> {
+    Arc::new(dynamo_table().await.0)
+}
+
+/// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
+pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
     static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("dynamodb local");
     let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let store = DynamoStore::new(client, format!("m{}", handler::ids::random_id()));
+    let table = format!("m{}", handler::ids::random_id());
+    let store = DynamoStore::new(client.clone(), &table);
     store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
-    Arc::new(store)
+    (store, client, table)
 }
 
 async fn run(

@@ -9,6 +9,7 @@ mod limits;
 mod links;
 mod machine;
 mod print;
+mod privacy;
 mod reviews;
 mod s3_uploads;
 mod security;

@@ -450,6 +450,9 @@ impl handler::store::Applications for Colliding {
     ) -> Result<handler::store::Transitioned, handler::store::StoreError> {
         self.inner.transition(change).await
     }
+    async fn reseal(&self, record: &handler::store::Record) -> Result<bool, handler::store::StoreError> {
+        self.inner.reseal(record).await
+    }
     async fn get(&self, reference: &str) -> Result<Option<handler::store::Record>, handler::store::StoreError> {
         self.inner.get(reference).await
     }

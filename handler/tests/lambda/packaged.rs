@@ -84,6 +84,8 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let secrets_endpoint = format!("http://127.0.0.1:{}", secrets.port);
     let link_key = create_secret(&secrets_endpoint, "tepei/link-key", "packaged bootstrap test key, long enough").await;
     let hash_key = create_secret(&secrets_endpoint, "tepei/hash-key", "packaged bootstrap hash key, long enough").await;
+    let data_key =
+        create_secret(&secrets_endpoint, "tepei/data-key", "packaged bootstrap data key that is long enough").await;
     create_secret(&secrets_endpoint, "tepei/smtp-url", &format!("smtp://127.0.0.1:{}", maildev.port)).await;
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
     let client = handler::store::DynamoStore::client(Some(&endpoint)).await;
@@ -109,6 +111,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
         ("SMTP_URL_SECRET_ID", "tepei/smtp-url".into()),
         ("TEPEI_SECRET_SECRET_ID", link_key),
         ("TEPEI_HASH_SECRET_SECRET_ID", hash_key),
+        ("TEPEI_DATA_KEY_SECRET_ID", data_key),
         ("MAIL_FROM", "特培申报 <noreply@example.gov.cn>".into()),
         ("PUBLIC_BASE_URL", "https://tepei.example.gov.cn".into()),
     ];

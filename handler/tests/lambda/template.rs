@@ -120,7 +120,8 @@ fn no_wildcard_is_allowed_on_data() {
     assert_eq!(sid("OwnLogGroup")["Resource"]["!GetAtt"].as_str(), None, "a tagged value");
     assert!(format!("{:?}", sid("OwnLogGroup")["Resource"]).contains("FunctionLogs.Arn"));
     let secrets = format!("{:?}", sid("SettingsSecrets")["Resource"]);
-    for secret in ["LinkKeySecret", "HashKeySecret", "SmtpUrlSecretName", "PreviousLinkKeysSecretName"] {
+    for secret in ["LinkKeySecret", "HashKeySecret", "DataKeySecret", "SmtpUrlSecretName", "PreviousLinkKeysSecretName"]
+    {
         assert!(secrets.contains(secret), "{secret} is not readable: {secrets}");
     }
     assert!(sid("ProofDocumentsListed")["Action"][0].as_str() == Some("s3:ListBucket"));
@@ -133,8 +134,9 @@ fn no_wildcard_is_allowed_on_data() {
         let s = &doc["Resources"][bucket_policy]["Properties"]["PolicyDocument"]["Statement"][0];
         assert_eq!((s["Effect"].as_str(), s["Action"].as_str()), (Some("Deny"), Some("s3:*")));
     }
-    // What must outlive the stack: the records, their files, and the key of their hashes.
-    for kept in ["Table", "AttachmentsBucket", "HashKeySecret"] {
+    // What must outlive the stack: the records, their files, the key of their hashes and the
+    // key that seals their personal numbers.
+    for kept in ["Table", "AttachmentsBucket", "HashKeySecret", "DataKeySecret"] {
         assert_eq!(doc["Resources"][kept]["DeletionPolicy"].as_str(), Some("Retain"), "{kept}");
     }
     // CloudWatch cannot publish to a topic under the AWS managed SNS key.

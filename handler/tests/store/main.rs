@@ -52,6 +52,7 @@ fn record(n: u32, scope: &str) -> Record {
         created_at: format!("2025-03-15T01:{:02}:{:02}Z", n / 60 % 60, n % 60),
         updated_at: "2025-03-15T01:00:00Z".into(),
         attachments: Vec::new(),
+        version_hash: None,
     }
 }
 
@@ -356,6 +357,27 @@ async fn transitions_apply_once_and_refuse_stale_versions(store: Arc<dyn Store>)
     assert_eq!(store.transition(&missing).await.expect("transition"), Transitioned::NotFound);
 }
 
+/// `reseal` writes a record over the same version only, with no event and no new version.
+async fn reseal_writes_over_the_same_version_only(store: Arc<dyn Store>) {
+    let r = record(70, "hohhot");
+    store.create(&r, &event(1), &[]).await.expect("create");
+    let keys = handler::personal::DataKeys::parse("k9:a data key for the store contract suite").expect("key");
+    let sealed = handler::personal::seal_record(&keys, &r);
+    assert!(store.reseal(&sealed).await.expect("reseal"));
+    let now = store.get(&r.reference).await.expect("get").expect("record");
+    assert_eq!(now, sealed);
+    assert_eq!(now.application.phone.sealed().map(|s| s.key.as_str()), Some("k9"));
+    assert_eq!(store.events(&r.reference).await.expect("events").len(), 1, "no event");
+    assert_eq!(listed(&store, Some("hohhot"), None).await, vec![sealed.clone()], "the indexes read it too");
+    // A record changed meanwhile is left alone, as is one that is not there.
+    store.transition(&approve(&r, Status::HrReview, None)).await.expect("transition");
+    assert!(!store.reseal(&sealed).await.expect("reseal"));
+    assert_eq!(store.get(&r.reference).await.expect("get").expect("record").version, 2);
+    let mut missing = sealed.clone();
+    missing.reference = "TP2025-NONE00".into();
+    assert!(!store.reseal(&missing).await.expect("reseal"));
+}
+
 /// `list(round, scope)` answers the same on both stores: one round only, and a scope that
 /// follows the application when a resubmission moves it to another league or department.
 async fn list_is_per_round_and_follows_a_changed_scope(store: Arc<dyn Store>) {
@@ -483,6 +505,7 @@ contract!(
     a_mail_is_claimed_by_id_once,
     concurrent_duplicates_store_one,
     transitions_apply_once_and_refuse_stale_versions,
+    reseal_writes_over_the_same_version_only,
     a_quota_is_never_over_allocated,
     summary_sends_are_recorded_with_their_mail_in_order,
 );

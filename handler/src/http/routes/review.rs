@@ -108,7 +108,7 @@ struct ReviewPage {
 
 /// The stream's conditions checked against the application as it stands.
 fn rule_checks(state: &AppState, record: &crate::store::Record) -> Vec<policy::RuleCheck> {
-    let profile = policy::Profile::parse(&record.application.form().profile(), &state.programme);
+    let profile = policy::Profile::parse(&record.application.profile(), &state.programme);
     policy::rule_checks(&profile, &state.programme)
 }
 

@@ -83,7 +83,7 @@ fn status_page(
     let can_resubmit = can(Action::Resubmit);
     let resubmit = can_resubmit.then(|| ResubmitForm {
         form: FormState::new(values, errors, state.programme.window_open_at(state.clock.now()), state.blobs.is_some()),
-        masked_id: record.application.id_number.masked(),
+        masked_id: record.application.id_number.masked().to_owned(),
         form_action: format!("/status/{token}"),
         form_version: record.version,
         form_id: "resubmit-form",
@@ -126,15 +126,25 @@ pub async fn show(
     if json {
         return Ok(Json(RecordJson::of(&record, &events)).into_response());
     }
-    let values = prefill(&record);
+    let values = prefill(&state, &record);
     Ok(status_page(&state, &link.token, &record, &events, values, &[], query.confirmed.is_some())?.into_response())
 }
 
 /// The edit form's values: the application as it stands, without the 身份证号 (no page carries it
-/// in full; the resubmission keeps the stored one).
-fn prefill(record: &Record) -> BTreeMap<String, String> {
+/// in full; the resubmission keeps the stored one). The phone is opened (and logged) only when
+/// the applicant may edit.
+fn prefill(state: &AppState, record: &Record) -> BTreeMap<String, String> {
     let mut values = record.application.form_values();
     values.remove("id_number");
+    if policy::step(record.status, Actor::Applicant, Action::Resubmit).is_some() {
+        let keys = &state.settings.data_keys;
+        match crate::personal::open_phone(keys, record, crate::personal::Purpose::ApplicantEdit, Actor::Applicant) {
+            Ok(phone) => {
+                values.insert("phone".to_owned(), phone.to_string());
+            }
+            Err(e) => tracing::error!(reference = %record.reference, error = %e, "phone not opened for the edit form"),
+        }
+    }
     // Files uploaded from this page are issued for this application's submission.
     values.insert("submission_id".to_owned(), record.submission_id.clone());
     values

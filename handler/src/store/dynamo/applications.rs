@@ -235,6 +235,27 @@ impl Applications for DynamoStore {
         Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
     }
 
+    async fn reseal(&self, record: &Record) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(app_key(&record.reference)))
+            .update_expression("SET #record = :record")
+            .condition_expression("attribute_exists(pk) AND #version = :version")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":record", s(encode(record)?))
+            .expression_attribute_values(":version", n(record.version))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
+            Err(e) => Err(sdk(e)),
+        }
+    }
+
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
         let out = self.item(format!("APP#{reference}"), "APP").await?;
         out.map(|item| decode(get_s(&item, "record")?)).transpose()

@@ -136,6 +136,21 @@ impl Applications for SqliteStore {
         .await
     }
 
+    async fn reseal(&self, record: &Record) -> Result<bool, StoreError> {
+        let record_json = encode(record)?;
+        let (reference, version) = (record.reference.clone(), record.version as i64);
+        self.with(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE applications SET record = ?2 WHERE reference = ?1 AND version = ?3",
+                    params![reference, record_json, version],
+                )
+                .map_err(unavailable)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
         let reference = reference.to_owned();
         self.with(move |conn| {

@@ -136,7 +136,17 @@ pub async fn records(state: &AppState, audience: &Audience) -> Result<Vec<Record
 pub async fn summary(state: &AppState, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
     let records = records(state, audience).await?;
     let p = &state.programme;
-    Ok(views::summary_table(p, &records, &audience.name(p), today(state), all))
+    // HR and the centre call applicants from the downloaded table: each number is opened, logged.
+    let phone = |r: &Record| {
+        let purpose = crate::personal::Purpose::SummaryTable;
+        crate::personal::open_phone(&state.settings.data_keys, r, purpose, audience.actor())
+            .map(|phone| phone.to_string())
+            .unwrap_or_else(|e| {
+                tracing::error!(reference = %r.reference, error = %e, "phone not opened for the 汇总表");
+                r.application.phone.masked().to_owned()
+            })
+    };
+    Ok(views::summary_table(p, &records, &audience.name(p), today(state), all, phone))
 }
 
 fn today(state: &AppState) -> time::Date {
@@ -273,7 +283,9 @@ pub async fn send_summary(state: &AppState, audience: &Audience) -> Result<Sent,
         _ => {}
     }
     let p = &state.programme;
-    let table = views::summary_table(p, &records, &audience.name(p), today(state), false);
+    // Mail is kept in the outbox: its table shows the numbers masked (the download has them).
+    let masked = |r: &Record| r.application.phone.masked().to_owned();
+    let table = views::summary_table(p, &records, &audience.name(p), today(state), false, masked);
     let xlsx = table.to_xlsx().map_err(|e| Error::Internal(format!("summary XLSX: {e}")))?;
     let id = audience.id();
     let name = audience.name(p);
@@ -315,6 +327,7 @@ mod tests {
             created_at: "2025-03-15T01:00:00Z".into(),
             updated_at: "2025-03-15T01:00:00Z".into(),
             attachments: Vec::new(),
+            version_hash: None,
         }
     }
 

@@ -77,7 +77,7 @@ pub fn select<'a>(p: &Programme, records: &'a [Record], f: &Filters) -> Vec<&'a 
         "education" => shown.sort_by_key(|r| Programme::level_rank(&p.education_levels, &r.application.education)),
         "title" => shown.sort_by_key(|r| Programme::level_rank(&p.title_levels, &r.application.title_level)),
         "profession_start" => shown.sort_by_key(|r| r.application.profession_start),
-        "birth" => shown.sort_by_key(|r| r.application.id_number.birth_date()),
+        "birth" => shown.sort_by_key(|r| r.application.birth()),
         "area" => shown.sort_by_key(|r| area_of(p, r).1),
         _ => {} // submission time, as listed
     }
@@ -116,7 +116,6 @@ pub struct Row {
 pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
     let p = &state.programme;
     let a = &r.application;
-    let birth = a.id_number.birth_date();
     Row {
         reference: r.reference.clone(),
         name: a.name.clone(),
@@ -128,7 +127,7 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
         stream_name: views::stream_name(p, a),
         area: area_of(p, r).1,
         unit_level: a.unit_level.label(),
-        birth: format!("{}.{:02}", birth.year(), birth.month() as u8),
+        birth: a.birth().map(|b| format!("{}.{:02}", b.year(), b.month() as u8)).unwrap_or_default(),
         ethnicity: a.ethnicity.clone(),
         education: Programme::level_name(&p.education_levels, &a.education),
         title: Programme::level_name(&p.title_levels, &a.title_level),
