@@ -58,6 +58,23 @@ enum Command {
         #[arg(long)]
         round: Option<i32>,
     },
+    /// Erase the personal data and files of the round's records past privacy.keep_until, and of
+    /// applications never confirmed or withdrawn more than privacy.erase_unfinished_after_days
+    /// ago, keeping de-identified rows for the statistics. Prints the counts.
+    Purge {
+        /// Data folder (store, files and keys), as for serve.
+        #[arg(long, default_value = ".tepei")]
+        data: PathBuf,
+        /// The round (year); by default programme.toml's.
+        #[arg(long)]
+        round: Option<i32>,
+        /// Only count what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+        /// Take this instant as now (RFC 3339), e.g. to see what a later run would erase.
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<OffsetDateTime>,
+    },
 }
 
 fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
@@ -78,6 +95,7 @@ fn main() -> Result<()> {
         Command::Check => check(&cli.root),
         Command::Serve { addr, data, now, output } => serve(&cli.root, &output, addr, &data, now),
         Command::Rekey { data, round } => rekey(&cli.root, &data, round),
+        Command::Purge { data, round, dry_run, now } => purge(&cli.root, &data, round, dry_run, now),
     }
 }
 
@@ -234,28 +252,72 @@ fn data_folder(root: &Path, data: &Path) -> Result<PathBuf> {
     Ok(data)
 }
 
-/// `tepei rekey`.
-fn rekey(root: &Path, data: &Path, round: Option<i32>) -> Result<()> {
+/// The handler's state over serve's data folder and store, for a command that works on the
+/// records without serving (`rekey`, `purge`); runs `work` with it.
+fn offline<T>(
+    root: &Path,
+    data: &Path,
+    clock: handler::Clock,
+    work: impl AsyncFnOnce(handler::AppState) -> Result<T>,
+) -> Result<T> {
     let site = site::Site::load(root).context("reading the site folder")?;
     let reviewers = load_reviewers(&site)?;
-    let round = round.unwrap_or(site.programme.round);
     let data = data_folder(root, data)?;
     let key = load_or_create_key(&data)?;
     let data_keys = load_or_create_data_keys(&data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let settings = handler::Settings::for_serve("http://127.0.0.1:3000", &key, &data_keys)?;
-        let current = settings.data_keys.current().to_owned();
         let (store, described) = handler::config::serve_store(&data).await?;
         println!("store: {described}");
-        let state = handler::AppState::new(handler::Clock::system(), store, settings)?.with_rules(
+        let mut state = handler::AppState::new(clock, store, settings)?.with_rules(
             site.programme,
             reviewers,
             site.config,
             &site.rules,
         );
+        if let Some((blobs, described)) = handler::config::blobs(Some(&data)).await? {
+            println!("uploads: {described}");
+            state = state.with_blobs(blobs);
+        }
+        work(state).await
+    })
+}
+
+/// `tepei rekey`.
+fn rekey(root: &Path, data: &Path, round: Option<i32>) -> Result<()> {
+    offline(root, data, handler::Clock::system(), async |state| {
+        let round = round.unwrap_or(state.programme().round);
+        let current = state.settings().data_keys.current().to_owned();
         let done = handler::workflow::rekey::rekey(&state, round).await.context("rekey stopped")?;
         println!("round {round}: {} records, {} sealed again under data key {current}", done.records, done.resealed);
+        Ok(())
+    })
+}
+
+/// `tepei purge`.
+fn purge(root: &Path, data: &Path, round: Option<i32>, dry_run: bool, now: Option<OffsetDateTime>) -> Result<()> {
+    let clock = now.map_or_else(handler::Clock::system, handler::Clock::starting_at);
+    offline(root, data, clock, async |state| {
+        let round = round.unwrap_or(state.programme().round);
+        let done = handler::workflow::purge::purge(&state, round, dry_run).await.context("purge stopped")?;
+        let verb = if dry_run { "would erase" } else { "erased" };
+        println!(
+            "round {round}: {} records, {} already erased; {verb} {} past the retention date and {} never confirmed or withdrawn, with {} files{}",
+            done.records,
+            done.already,
+            done.past_retention,
+            done.unfinished,
+            done.files,
+            if done.changed_meanwhile > 0 {
+                format!("; {} changed meanwhile, left for the next run", done.changed_meanwhile)
+            } else {
+                String::new()
+            }
+        );
+        if dry_run {
+            println!("dry run: nothing was changed");
+        }
         Ok(())
     })
 }

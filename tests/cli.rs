@@ -194,6 +194,19 @@ fn serve_refuses_a_bad_data_key_and_rekey_reports_the_round() {
     let out = tepei()
         .args(["--root"])
         .arg(dir.path())
+        .args(["purge", "--dry-run", "--data"])
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        text.contains("round 2025: 0 records, 0 already erased; would erase 0") && text.contains("dry run"),
+        "{text}"
+    );
+    let out = tepei()
+        .args(["--root"])
+        .arg(dir.path())
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("data"))
         .env("TEPEI_DATA_KEY", "k1:too short")

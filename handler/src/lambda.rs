@@ -13,6 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// The runtime's error.
 pub type Error = lambda_runtime::Error;
@@ -20,6 +22,13 @@ pub type Error = lambda_runtime::Error;
 /// Whether `event` is the schedule's (an EventBridge scheduled event).
 pub fn is_scheduled(event: &Value) -> bool {
     event["source"] == "aws.events" && event["detail-type"] == "Scheduled Event"
+}
+
+/// Whether the schedule's `event` is the one that also runs the daily purge: the 03:00 (Beijing)
+/// minute's, by the event's own time.
+pub fn is_daily_purge(event: &Value) -> bool {
+    let at = event["time"].as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    at.map(|t| t.to_offset(time::macros::offset!(+8))).is_some_and(|t| (t.hour(), t.minute()) == (3, 0))
 }
 
 /// Answers one invocation: the schedule's event flushes the outbox (`state` is `None` when the
@@ -32,7 +41,18 @@ pub async fn handle(state: Option<&AppState>, router: Router, event: LambdaEvent
         let done = state.flush_mail().await?;
         let done = done.unwrap_or_default();
         tracing::info!(sent = done.sent, failed = done.failed, dead = done.dead, "scheduled outbox flush");
-        return Ok(serde_json::json!({"sent": done.sent, "failed": done.failed, "dead": done.dead}));
+        let mut answer = serde_json::json!({"sent": done.sent, "failed": done.failed, "dead": done.dead});
+        if is_daily_purge(&payload) {
+            let purged = crate::workflow::purge::purge(state, state.programme().round, false).await?;
+            tracing::info!(
+                past_retention = purged.past_retention,
+                unfinished = purged.unfinished,
+                files = purged.files,
+                "daily purge of personal data"
+            );
+            answer["erased"] = (purged.past_retention + purged.unfinished).into();
+        }
+        return Ok(answer);
     }
     let request: lambda_http::request::LambdaRequest = serde_json::from_value(payload)?;
     let mut adapter = lambda_http::Adapter::from(router);

@@ -6,7 +6,7 @@
 //! logged with the reference, the purpose and the actor's role, never the value.
 
 use crate::StartError;
-use crate::store::Record;
+use crate::store::{Event, Record};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -205,6 +205,48 @@ pub fn open_phone(keys: &DataKeys, record: &Record, purpose: Purpose, actor: Act
     logged(&record.reference, "phone", purpose, actor);
     open_value(keys, &record.reference, "phone", &record.application.phone)
 }
+
+/// `record` and its `events` erased at `at` (RFC 3339): no name, number, contact, employer,
+/// plan or file is left; what remains is a de-identified row — round, stream, league or
+/// department, unit level, sector, field, status and dates — and the events' kinds, actors'
+/// roles, times and statuses (no address, comment, changed values or client hash).
+pub fn erase(record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>) {
+    let mut erased = record.clone();
+    let a = &mut erased.application;
+    let gone = || policy::ERASED.to_owned();
+    a.name = gone();
+    a.ethnicity = gone();
+    a.id_number = Held::erased();
+    a.phone = Held::erased();
+    a.birth_date = None;
+    for text in [
+        &mut a.school,
+        &mut a.major,
+        &mut a.title_name,
+        &mut a.employer,
+        &mut a.county,
+        &mut a.profession,
+        &mut a.host_institution,
+        &mut a.plan,
+    ] {
+        *text = gone();
+    }
+    if let Ok(nobody) = policy::Email::parse(ERASED_ADDRESS) {
+        a.email = nobody.clone();
+        a.unit_reviewer_email = nobody;
+    }
+    erased.attachments.clear();
+    erased.id_hash = format!("erased-{}", record.reference);
+    erased.erased_at = Some(at.to_owned());
+    let events = events
+        .iter()
+        .map(|e| Event { actor_address: None, comment: None, client_hash: None, changes: Vec::new(), ..e.clone() })
+        .collect();
+    (erased, events)
+}
+
+/// The address an erased record holds (`.invalid`: nothing is ever delivered there).
+pub const ERASED_ADDRESS: &str = "erased@erased.invalid";
 
 #[cfg(test)]
 mod tests {

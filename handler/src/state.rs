@@ -117,6 +117,11 @@ impl AppState {
         self
     }
 
+    /// The settings shared by every request.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The rules of the round.
     pub fn programme(&self) -> &Programme {
         &self.programme

@@ -43,6 +43,9 @@ impl Personal for Phone {
     }
 }
 
+/// What pages show in place of an erased value.
+pub const ERASED: &str = "已删除";
+
 /// The ciphertext of a sealed value and the data key that sealed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {
@@ -69,6 +72,11 @@ impl<T: Personal> Held<T> {
     /// A value just parsed.
     pub fn open(value: T) -> Self {
         Self { masked: value.masked(), inner: Inner::Open(value) }
+    }
+
+    /// What an erased record holds: no ciphertext, nothing to open.
+    pub fn erased() -> Self {
+        Self { masked: ERASED.to_owned(), inner: Inner::Sealed(Sealed { key: "erased".into(), data: String::new() }) }
     }
 
     /// As pages and mail show it, whether open or sealed.

@@ -26,7 +26,7 @@ pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{
     Profile, ProfileForm, Reason, RuleCheck, TrackVerdict, Verdict, eligibility, route, rule_checks, self_check, truthy,
 };
-pub use held::{Held, Personal, Sealed};
+pub use held::{ERASED, Held, Personal, Sealed};
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{

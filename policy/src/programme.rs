@@ -154,6 +154,14 @@ pub struct Privacy {
     pub storage: String,
     /// How long it is kept.
     pub retention: String,
+    /// The last day the round's records are kept in full (`YYYY-MM-DD`): after it, `tepei purge`
+    /// and the daily schedule erase them, keeping a de-identified row. Unset until the operator
+    /// fixes the retention period.
+    #[serde(default)]
+    pub keep_until: Option<String>,
+    /// Days after which an application never confirmed, withdrawn, or lapsed unconfirmed is
+    /// erased, whatever `keep_until` says.
+    pub erase_unfinished_after_days: u32,
     /// What is collected, by category.
     pub categories: Vec<PrivacyCategory>,
 }
@@ -450,7 +458,19 @@ fn youngest_excluded(at: Date, years: u32) -> Option<Date> {
 impl Programme {
     /// Every personal field of the form named by exactly one privacy category, and the
     /// sensitive ones marked as such.
+    /// The last day the round's records are kept in full, if the operator set it.
+    pub fn keep_until(&self) -> Option<time::Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        self.privacy.keep_until.as_deref().and_then(|d| time::Date::parse(d, &format).ok())
+    }
+
     fn validate_privacy(&self) -> Result<(), ProgrammeError> {
+        if self.privacy.keep_until.is_some() && self.keep_until().is_none() {
+            return Err(invalid("privacy.keep_until: expected a date YYYY-MM-DD"));
+        }
+        if self.privacy.erase_unfinished_after_days == 0 {
+            return Err(invalid("privacy.erase_unfinished_after_days: at least 1"));
+        }
         let mut named = BTreeSet::new();
         for (i, c) in self.privacy.categories.iter().enumerate() {
             for field in &c.fields {

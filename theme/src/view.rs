@@ -141,6 +141,8 @@ pub fn programme_view(p: &Programme) -> Value {
         "privacy": {
             "version": p.privacy.version, "handler": p.privacy.handler, "storage": p.privacy.storage,
             "retention": p.privacy.retention, "categories": privacy_categories,
+            "keep_until": p.keep_until().map(|d| format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())),
+            "erase_unfinished_after_days": p.privacy.erase_unfinished_after_days,
         },
         "round": p.round,
         "notice_title": p.notice_title,

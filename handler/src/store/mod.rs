@@ -49,6 +49,9 @@ pub struct Record {
     /// (the stored record's 身份证号 and phone are sealed); records from before compute it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_hash: Option<String>,
+    /// When its personal data was erased (RFC 3339): what remains is a de-identified row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<String>,
 }
 
 impl Record {
@@ -250,6 +253,10 @@ pub trait Applications: Send + Sync {
     /// `record.version`, with no event and no new version: only how its personal numbers are
     /// sealed changes (`tepei rekey`). `false` when it changed meanwhile or is gone.
     async fn reseal(&self, record: &Record) -> Result<bool, StoreError>;
+    /// Replaces an application and its events by their erased forms while the record is still
+    /// at `record.version`, releases its 身份证号 and drops its queued and sent mail (DynamoDB's
+    /// expire by TTL instead); `false` when it changed meanwhile or is gone.
+    async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
     /// The application holding the 身份证号 of keyed hash `id_hash` in `round`, if one does.

@@ -11,6 +11,7 @@ mod error;
 pub mod links;
 pub mod notify;
 pub mod paper;
+pub mod purge;
 pub mod rekey;
 pub mod submit;
 pub mod uploads;

@@ -397,6 +397,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         updated_at: "2025-03-15T01:00:00Z".into(),
         attachments: Vec::new(),
         version_hash: None,
+        erased_at: None,
     }
 }
 

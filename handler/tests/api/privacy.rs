@@ -42,6 +42,27 @@ impl Raw {
             }
         }
     }
+
+    /// As [`Raw::dump`], but on DynamoDB without the mail items, each checked to expire by TTL
+    /// within 90 days (their bodies name the applicant; the table has no index to find them by
+    /// application, so erasure leaves them to expire). SQLite deletes them with the record.
+    async fn dump_without_expiring_mail(&self) -> String {
+        let Raw::Dynamo(client, table) = self else { return self.dump().await };
+        let items = client.scan().table_name(table).send().await.expect("scan").items.unwrap_or_default();
+        let horizon = time::OffsetDateTime::now_utc().unix_timestamp() + 91 * 86_400;
+        let (mail, rest): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .partition(|i| i.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with("MAIL#")));
+        for item in &mail {
+            let expires: i64 = item
+                .get("expires_at")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .expect("every mail sent or given up expires");
+            assert!(expires <= horizon, "a mail kept longer than 90 days");
+        }
+        format!("{rest:?}")
+    }
 }
 
 async fn sealed_at_rest_rotated_and_rekeyed(store: Arc<dyn Store>, raw: Raw) {
@@ -125,4 +146,135 @@ async fn personal_numbers_are_sealed_on_sqlite() {
 async fn personal_numbers_are_sealed_on_dynamodb_local() {
     let (store, client, table) = dynamo_table().await;
     sealed_at_rest_rotated_and_rekeyed(Arc::new(store), Raw::Dynamo(client, table)).await;
+}
+
+/// The centre's statistics as its dashboard computes them.
+fn centre_statistics(records: &[handler::store::Record]) -> serde_json::Value {
+    let p = policy::Programme::embedded().expect("programme");
+    serde_json::to_value(handler::workflow::dashboard::AreaTable::of(&p, records)).expect("json")
+}
+
+async fn purged_past_retention_and_when_unfinished(store: Arc<dyn Store>, raw: Raw) {
+    let mut programme = policy::Programme::embedded().expect("programme");
+    programme.privacy.keep_until = Some("2025-12-31".into());
+    programme.privacy.erase_unfinished_after_days = 30;
+    let files = tempfile::tempdir().expect("tempdir");
+    let blobs: Arc<dyn handler::blobs::Blobs> =
+        Arc::new(handler::blobs::FsBlobs::new(files.path().to_owned()).expect("blobs"));
+    let app = spawn_with(Options {
+        store: Some(store.clone()),
+        blobs: Some(blobs.clone()),
+        programme: Some(programme.clone()),
+        data_keys: Some(K1.into()),
+        ..Options::default()
+    })
+    .await;
+    // One confirmed with its files, one withdrawn, one never confirmed.
+    let kept = app.with_documents(&testkit::sample_application(611)).await;
+    let kept_status = crate::helpers::submit_form(&app, &kept).await;
+    let withdrawn = submit(&app, 612).await;
+    let v = app.get_json(&withdrawn).await.json::<serde_json::Value>().await.expect("json")["version"].clone();
+    let body = format!("decision=withdraw&version={v}&confirm=on");
+    assert_eq!(app.post_form(&withdrawn, &body).await.status(), 303);
+    assert_eq!(app.apply(&testkit::sample_application(613)).await.status(), 201);
+    let before = store.list(2025, None).await.expect("list");
+    let files_of = |confirmed: bool| -> usize {
+        let held = before.iter().filter(|r| (r.status == policy::Status::UnitReview) == confirmed);
+        held.map(|r| r.attachments.len()).sum()
+    };
+    assert!(files_of(true) > 0 && files_of(false) > 0, "each application has its files");
+
+    let at = |days: i64| {
+        let mut settings = Settings::new(crate::helpers::BASE, "k1", b"test key that is long enough for hmac");
+        settings.data_keys = DataKeys::parse(K1).expect("key");
+        let clock = Clock::starting_at(crate::helpers::in_window() + time::Duration::days(days));
+        AppState::new(clock, store.clone(), settings)
+            .expect("state")
+            .with_programme(programme.clone())
+            .with_blobs(blobs.clone())
+    };
+    // A dry run a week later counts nothing (too recent); forty days later, two, changing nothing.
+    let week = handler::workflow::purge::purge(&at(7), 2025, true).await.expect("dry run");
+    assert_eq!((week.past_retention, week.unfinished), (0, 0));
+    let dry = handler::workflow::purge::purge(&at(40), 2025, true).await.expect("dry run");
+    assert_eq!((dry.records, dry.past_retention, dry.unfinished, dry.files), (3, 0, 2, files_of(false)));
+    assert_eq!(store.list(2025, None).await.expect("list"), before, "a dry run changes nothing");
+
+    let early = handler::workflow::purge::purge(&at(40), 2025, false).await.expect("purge");
+    assert_eq!((early.past_retention, early.unfinished), (0, 2));
+    let now = store.list(2025, None).await.expect("list");
+    let erased: Vec<_> = now.iter().filter(|r| r.erased_at.is_some()).collect();
+    assert_eq!(erased.len(), 2);
+    assert!(
+        now.iter().any(|r| r.erased_at.is_none() && r.application.name == "乌力吉"),
+        "the confirmed one stays whole"
+    );
+
+    // After the retention date every record goes; the centre's statistics stay as they were.
+    let late = handler::workflow::purge::purge(&at(300), 2025, false).await.expect("purge");
+    assert_eq!((late.already, late.past_retention, late.files), (2, 1, files_of(true)));
+    let after = store.list(2025, None).await.expect("list");
+    assert_eq!(centre_statistics(&after), centre_statistics(&before));
+    for (r, was) in after.iter().zip(&before) {
+        assert_eq!(
+            (r.reference.as_str(), r.status, r.stream(), r.scope()),
+            (was.reference.as_str(), was.status, was.stream(), was.scope())
+        );
+        assert_eq!(r.application.name, policy::ERASED);
+        assert!(r.attachments.is_empty());
+        for e in store.events(&r.reference).await.expect("events") {
+            assert!(e.actor_address.is_none() && e.comment.is_none() && e.changes.is_empty(), "{e:?}");
+        }
+    }
+    let mut gone: Vec<String> = vec!["乌力吉".into()];
+    for n in [611, 612, 613] {
+        let sample = testkit::sample_application(n);
+        for field in ["id_number", "email", "employer", "plan"] {
+            gone.push(sample[field].as_str().expect(field).to_owned());
+        }
+    }
+    // SQLite empties its write-ahead log in the next quiet moment (a fraction of a second).
+    let mut left = gone.clone();
+    for _ in 0..50 {
+        let held = raw.dump_without_expiring_mail().await;
+        left = gone.iter().filter(|value| held.contains(value.as_str())).cloned().collect();
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(left.is_empty(), "still stored: {left:?}");
+    let left: Vec<_> = walk(files.path()).into_iter().filter(|p| p.contains("records")).collect();
+    assert!(left.is_empty(), "files left: {left:?}");
+    // The number may apply again, and the status link answers with what is left.
+    assert_eq!(app.get(&kept_status).await.status(), 200);
+    let again = handler::workflow::purge::purge(&at(301), 2025, false).await.expect("purge");
+    assert_eq!((again.already, again.past_retention, again.unfinished), (3, 0, 0));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn records_are_erased_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tepei.sqlite3");
+    let store = Arc::new(SqliteStore::open(&path).expect("sqlite"));
+    purged_past_retention_and_when_unfinished(store, Raw::Sqlite(path)).await;
+}
+
+#[tokio::test]
+async fn records_are_erased_on_dynamodb_local() {
+    let (store, client, table) = dynamo_table().await;
+    purged_past_retention_and_when_unfinished(Arc::new(store), Raw::Dynamo(client, table)).await;
 }

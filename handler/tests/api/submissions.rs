@@ -450,6 +450,13 @@ impl handler::store::Applications for Colliding {
     ) -> Result<handler::store::Transitioned, handler::store::StoreError> {
         self.inner.transition(change).await
     }
+    async fn erase(
+        &self,
+        record: &handler::store::Record,
+        events: &[handler::store::Event],
+    ) -> Result<bool, handler::store::StoreError> {
+        self.inner.erase(record, events).await
+    }
     async fn reseal(&self, record: &handler::store::Record) -> Result<bool, handler::store::StoreError> {
         self.inner.reseal(record).await
     }
@@ -620,7 +627,7 @@ async fn sensitive_personal_information_needs_its_own_consent() {
     let status = crate::helpers::confirm(&app, &record.reference).await;
     let page = app.get(&status).await.text().await.expect("status page");
     assert!(page.contains("敏感个人信息处理"), "{page}");
-    assert!(page.contains("本人单独同意（个人信息处理规则2025-1版，2025年"), "the version and time are shown");
+    assert!(page.contains("本人单独同意（个人信息处理规则2025-2版，2025年"), "the version and time are shown");
     // Every mail links the rules.
     let mails = app.mails();
     assert!(!mails.is_empty());

@@ -22,6 +22,7 @@ fn record(n: u32, status: Status, name: &str) -> Record {
         updated_at: "2025-03-16T01:00:00Z".into(),
         attachments: Vec::new(),
         version_hash: None,
+        erased_at: None,
     }
 }
 

@@ -276,6 +276,13 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     assert!(handler::lambda::is_scheduled(&event));
+    // The 03:00 (Beijing) minute's event also runs the daily purge; the others only flush.
+    assert!(!handler::lambda::is_daily_purge(&event), "01:00 UTC is 09:00 in Beijing");
+    let mut three = event.clone();
+    three["time"] = "2025-03-14T19:00:00Z".into();
+    assert!(handler::lambda::is_daily_purge(&three));
+    three["time"] = "2025-03-14T19:01:00Z".into();
+    assert!(!handler::lambda::is_daily_purge(&three));
 
     let l = crate::lambda();
     // One mail waiting, as after a relay outage.

@@ -53,6 +53,7 @@ fn record(n: u32, scope: &str) -> Record {
         updated_at: "2025-03-15T01:00:00Z".into(),
         attachments: Vec::new(),
         version_hash: None,
+        erased_at: None,
     }
 }
 

@@ -38,6 +38,22 @@ pub(super) enum Part {
 }
 
 impl DynamoStore {
+    /// Writes `record` over the stored one while that is still at `record.version`.
+    fn same_version_update(&self, record: &Record) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(app_key(&record.reference)))
+            .update_expression("SET #record = :record")
+            .condition_expression("attribute_exists(pk) AND #version = :version")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":record", s(encode(record)?))
+            .expression_attribute_values(":version", n(record.version))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// The one transaction `create` sends: conditional puts of the submission id, the identity
     /// hash and the record, then the event and the mails. Public so benchmarks can send the very
     /// same write through the bare SDK.
@@ -123,6 +139,25 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Deletes the item holding the 身份证号 of keyed hash `id_hash` for `record`'s round, if it
+    /// is `record`'s (or gone).
+    fn release_identity(&self, record: &Record, id_hash: &str) -> Result<TransactWriteItem, StoreError> {
+        let release = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(HashMap::from([
+                ("pk".into(), s(identity_key(record.round, id_hash))),
+                ("sk".into(), s("IDN")),
+            ])))
+            .condition_expression("attribute_not_exists(pk) OR #reference = :reference")
+            .expression_attribute_names("#reference", "reference")
+            .expression_attribute_values(":reference", s(&record.reference))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().delete(release).build())
+    }
+}
+
 #[async_trait::async_trait]
 impl Applications for DynamoStore {
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
@@ -204,18 +239,7 @@ impl Applications for DynamoStore {
         }
         // A withdrawn record releases its 身份证号 for the round, in the same transaction.
         if !record.status.holds_identity() {
-            let release = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(HashMap::from([
-                    ("pk".into(), s(identity_key(record.round, &record.id_hash))),
-                    ("sk".into(), s("IDN")),
-                ])))
-                .condition_expression("attribute_not_exists(pk) OR #reference = :reference")
-                .expression_attribute_names("#reference", "reference")
-                .expression_attribute_values(":reference", s(&record.reference))
-                .build()
-                .map_err(build)?;
-            items.push((Part::IdNumber, TransactWriteItem::builder().delete(release).build()));
+            items.push((Part::IdNumber, self.release_identity(record, &record.id_hash)?));
         }
         let failed = self.transact(items).await?;
         if failed.is_empty() {
@@ -235,25 +259,28 @@ impl Applications for DynamoStore {
         Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
     }
 
-    async fn reseal(&self, record: &Record) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(app_key(&record.reference)))
-            .update_expression("SET #record = :record")
-            .condition_expression("attribute_exists(pk) AND #version = :version")
-            .expression_attribute_names("#record", "record")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":record", s(encode(record)?))
-            .expression_attribute_values(":version", n(record.version))
-            .send()
-            .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
-            Err(e) => Err(sdk(e)),
+    async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError> {
+        let mut items = vec![(Part::Record, self.same_version_update(record)?)];
+        for event in events {
+            items.push((Part::Event, put(&self.table, event_item(&record.reference, event)?, None)?));
         }
+        // The 身份证号's item, if this record still holds it, goes with the personal data.
+        let stored = self.get(&record.reference).await?.map(|r| r.id_hash);
+        if let Some(id_hash) = stored.filter(|h| *h != record.id_hash) {
+            items.push((Part::IdNumber, self.release_identity(record, &id_hash)?));
+        }
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(true);
+        }
+        if failed.contains(&Part::Record) {
+            return Ok(false);
+        }
+        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+    }
+
+    async fn reseal(&self, record: &Record) -> Result<bool, StoreError> {
+        Ok(!self.transact(vec![(Part::Record, self.same_version_update(record)?)]).await?.contains(&Part::Record))
     }
 
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {

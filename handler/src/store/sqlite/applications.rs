@@ -151,6 +151,36 @@ impl Applications for SqliteStore {
         .await
     }
 
+    async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError> {
+        let record_json = encode(record)?;
+        let events = events.iter().map(EventRow::new).collect::<Result<Vec<_>, _>>()?;
+        let (reference, version, id_hash) = (record.reference.clone(), record.version as i64, record.id_hash.clone());
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            let n = tx
+                .execute(
+                    // The keyed hash goes too (the erased record's own), releasing the number.
+                    "UPDATE applications SET record = ?2, id_hash = ?3 WHERE reference = ?1 AND version = ?4",
+                    params![reference, record_json, id_hash, version],
+                )
+                .map_err(unavailable)?;
+            if n != 1 {
+                return Ok(false);
+            }
+            for event in &events {
+                tx.execute(
+                    "UPDATE events SET event = ?3 WHERE reference = ?1 AND seq = ?2",
+                    params![reference, event.seq, event.json],
+                )
+                .map_err(unavailable)?;
+            }
+            tx.execute("DELETE FROM outbox WHERE reference = ?1", params![reference]).map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError> {
         let reference = reference.to_owned();
         self.with(move |conn| {

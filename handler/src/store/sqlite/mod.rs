@@ -31,6 +31,7 @@ PRAGMA cache_size = -16384;
 PRAGMA mmap_size = 268435456;
 PRAGMA temp_store = MEMORY;
 PRAGMA foreign_keys = ON;
+PRAGMA secure_delete = ON;
 CREATE INDEX IF NOT EXISTS applications_scope ON applications (scope, status, created_at);
 CREATE TABLE IF NOT EXISTS events (
   reference TEXT NOT NULL REFERENCES applications (reference),
@@ -266,7 +267,11 @@ impl SqliteStore {
                     if writes == 0 || !(quiet || writes >= FORCE_AFTER_WRITES) {
                         continue;
                     }
-                    match checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    // In a quiet moment the WAL is emptied too, so the old page images of an
+                    // erased record do not linger there (the database zeroes freed space itself:
+                    // secure_delete).
+                    let mode = if quiet { "TRUNCATE" } else { "PASSIVE" };
+                    match checkpointer.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
                         Ok(()) => {
                             activity.writes.fetch_sub(writes, Relaxed);
                         }

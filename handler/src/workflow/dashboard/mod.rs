@@ -328,6 +328,7 @@ mod tests {
             updated_at: "2025-03-15T01:00:00Z".into(),
             attachments: Vec::new(),
             version_hash: None,
+            erased_at: None,
         }
     }
 

@@ -1,0 +1,85 @@
+//! Retention (个人信息保护法 art. 19): records past `privacy.keep_until`, and applications never
+//! confirmed, withdrawn or lapsed more than `privacy.erase_unfinished_after_days` ago, lose their
+//! personal data and files. What remains counts in every statistic as before (round, stream,
+//! scope, status and dates are kept); the events keep kinds, roles, times and statuses.
+
+use crate::AppState;
+use crate::store::{Event, Record};
+use crate::workflow::Error;
+use policy::{EventKind, Status};
+
+/// What a purge found (and, unless a dry run, did).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Records of the round.
+    pub records: usize,
+    /// Already erased before.
+    pub already: usize,
+    /// Past the round's retention date.
+    pub past_retention: usize,
+    /// Never confirmed, withdrawn or lapsed, and old enough.
+    pub unfinished: usize,
+    /// Files deleted (or, in a dry run, to delete).
+    pub files: usize,
+    /// Changed meanwhile: left for the next run.
+    pub changed_meanwhile: usize,
+}
+
+/// Why a record is erased now, if it is.
+fn due(state: &AppState, record: &Record, events: &[Event]) -> Option<Due> {
+    let now = state.clock.now();
+    let privacy = &state.programme.privacy;
+    let beijing = now.to_offset(time::macros::offset!(+8)).date();
+    if state.programme.keep_until().is_some_and(|last| beijing > last) {
+        return Some(Due::PastRetention);
+    }
+    let lapsed = record.status == Status::Voided && events.last().is_some_and(|e| e.kind == EventKind::Expired);
+    let unfinished = matches!(record.status, Status::Unconfirmed | Status::Withdrawn) || lapsed;
+    let updated =
+        time::OffsetDateTime::parse(&record.updated_at, &time::format_description::well_known::Rfc3339).ok()?;
+    let old = now - updated > time::Duration::days(i64::from(privacy.erase_unfinished_after_days));
+    // An unconfirmed one is erased only once its confirmation time has run out.
+    let closed = record.status != Status::Unconfirmed || super::decide::lapsed(state, record);
+    (unfinished && old && closed).then_some(Due::Unfinished)
+}
+
+enum Due {
+    PastRetention,
+    Unfinished,
+}
+
+/// Erases what is due in `round`; with `dry_run`, only counts it.
+pub async fn purge(state: &AppState, round: i32, dry_run: bool) -> Result<Purged, Error> {
+    let records = state.store.list(round, None).await?;
+    let mut done = Purged { records: records.len(), ..Purged::default() };
+    let at = crate::views::rfc3339(state.clock.now());
+    for record in &records {
+        if record.erased_at.is_some() {
+            done.already += 1;
+            continue;
+        }
+        let events = state.store.events(&record.reference).await?;
+        let Some(why) = due(state, record, &events) else { continue };
+        if !dry_run {
+            let (erased, erased_events) = crate::personal::erase(record, &events, &at);
+            if !state.store.erase(&erased, &erased_events).await? {
+                done.changed_meanwhile += 1;
+                continue;
+            }
+            if let Some(blobs) = state.blobs.as_ref() {
+                for file in &record.attachments {
+                    if let Err(e) = blobs.delete(&file.key).await {
+                        tracing::warn!(reference = %record.reference, error = %e, "file of an erased record not removed");
+                    }
+                }
+            }
+            tracing::info!(reference = %record.reference, "personal data erased");
+        }
+        done.files += record.attachments.len();
+        match why {
+            Due::PastRetention => done.past_retention += 1,
+            Due::Unfinished => done.unfinished += 1,
+        }
+    }
+    Ok(done)
+}
