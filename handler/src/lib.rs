@@ -63,6 +63,11 @@ pub fn app(state: AppState) -> Router {
         .route("/status/{token}/files/{index}", get(routes::files::status_file))
         .route("/status/{token}/print", get(routes::paper::status_print))
         .route("/status/{token}/withdraw", get(routes::status::withdraw))
+        .route("/status/{token}/data", get(routes::status::my_data))
+        .route(
+            "/status/{token}/erase",
+            get(routes::status::erase_page).post(routes::status::erase).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .route("/review/{token}/print", get(routes::paper::review_print))
         .route("/verify/{code}", get(routes::paper::verify))
         .route("/api/status-link", post(routes::links::status_link))

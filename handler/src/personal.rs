@@ -178,6 +178,8 @@ pub enum Purpose {
     SummaryTable,
     /// `tepei rekey` re-seals under the current key.
     Rekey,
+    /// The applicant downloads everything held about them (下载我的数据).
+    ApplicantCopy,
 }
 
 impl Purpose {
@@ -186,6 +188,7 @@ impl Purpose {
             Self::ApplicantEdit => "applicant-edit",
             Self::SummaryTable => "summary-table",
             Self::Rekey => "rekey",
+            Self::ApplicantCopy => "applicant-copy",
         }
     }
 }

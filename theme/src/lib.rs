@@ -41,6 +41,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("status.html", include_str!("../templates/status.html")),
     ("withdraw.html", include_str!("../templates/withdraw.html")),
+    ("mydata.html", include_str!("../templates/mydata.html")),
+    ("erase.html", include_str!("../templates/erase.html")),
     ("answers.html", include_str!("../templates/answers.html")),
     ("send.html", include_str!("../templates/send.html")),
     ("submitted.html", include_str!("../templates/submitted.html")),

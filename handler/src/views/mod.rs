@@ -52,6 +52,11 @@ impl Row {
         &self.value
     }
 
+    /// The row with its value in full (the applicant's own copy of their data).
+    pub fn in_full(self, value: String) -> Self {
+        Self { value, ..self }
+    }
+
     /// Whether the value is long text (the training plan).
     pub fn multiline(&self) -> bool {
         self.multiline

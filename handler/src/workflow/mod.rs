@@ -9,6 +9,7 @@ pub mod decide;
 pub mod draft;
 mod error;
 pub mod links;
+pub mod mydata;
 pub mod notify;
 pub mod paper;
 pub mod purge;

@@ -48,6 +48,24 @@ enum Due {
     Unfinished,
 }
 
+/// Erases `record` and its `events` at `at` (RFC 3339) and deletes its files; `false` when it
+/// changed meanwhile (nothing done).
+pub async fn erase(state: &AppState, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
+    let (erased, erased_events) = crate::personal::erase(record, events, at);
+    if !state.store.erase(&erased, &erased_events).await? {
+        return Ok(false);
+    }
+    if let Some(blobs) = state.blobs.as_ref() {
+        for file in &record.attachments {
+            if let Err(e) = blobs.delete(&file.key).await {
+                tracing::warn!(reference = %record.reference, error = %e, "file of an erased record not removed");
+            }
+        }
+    }
+    tracing::info!(reference = %record.reference, "personal data erased");
+    Ok(true)
+}
+
 /// Erases what is due in `round`; with `dry_run`, only counts it.
 pub async fn purge(state: &AppState, round: i32, dry_run: bool) -> Result<Purged, Error> {
     let records = state.store.list(round, None).await?;
@@ -60,20 +78,9 @@ pub async fn purge(state: &AppState, round: i32, dry_run: bool) -> Result<Purged
         }
         let events = state.store.events(&record.reference).await?;
         let Some(why) = due(state, record, &events) else { continue };
-        if !dry_run {
-            let (erased, erased_events) = crate::personal::erase(record, &events, &at);
-            if !state.store.erase(&erased, &erased_events).await? {
-                done.changed_meanwhile += 1;
-                continue;
-            }
-            if let Some(blobs) = state.blobs.as_ref() {
-                for file in &record.attachments {
-                    if let Err(e) = blobs.delete(&file.key).await {
-                        tracing::warn!(reference = %record.reference, error = %e, "file of an erased record not removed");
-                    }
-                }
-            }
-            tracing::info!(reference = %record.reference, "personal data erased");
+        if !dry_run && !erase(state, record, &events, &at).await? {
+            done.changed_meanwhile += 1;
+            continue;
         }
         done.files += record.attachments.len();
         match why {

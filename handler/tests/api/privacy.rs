@@ -278,3 +278,64 @@ async fn records_are_erased_on_dynamodb_local() {
     let (store, client, table) = dynamo_table().await;
     purged_past_retention_and_when_unfinished(Arc::new(store), Raw::Dynamo(client, table)).await;
 }
+
+/// 下载我的数据 and 删除我的申报 from the status link, over HTTP.
+#[tokio::test]
+async fn the_applicant_downloads_their_data_and_erases_the_application() {
+    let app = spawn_with(Options { data_keys: Some(K1.into()), ..Options::default() }).await;
+    let form = app.with_documents(&testkit::sample_application(621)).await;
+    let status = crate::helpers::submit_form(&app, &form).await;
+    let id_number = form["id_number"].as_str().expect("id").to_owned();
+
+    // The status page offers both; the copy holds the numbers in full, the files and the history.
+    let page = app.get(&status).await.text().await.expect("status");
+    assert!(page.contains("下载我的数据") && page.contains("删除我的申报"), "the status page offers both");
+    let data = app.get(&format!("{status}/data")).await;
+    assert_eq!(data.status(), 200);
+    let data = data.text().await.expect("page");
+    assert!(data.contains(&id_number) && data.contains("13812345678"), "the numbers in full");
+    assert!(data.contains("确认邮箱"), "the history");
+    let json = app.get(&format!("{status}/data?format=json")).await;
+    assert!(json.headers()["content-disposition"].to_str().expect("ascii").contains("attachment"));
+    let json: serde_json::Value = json.json().await.expect("json");
+    let fields = json["fields"].as_array().expect("fields");
+    assert!(fields.iter().any(|f| f["value"] == id_number.as_str()), "{json}");
+    let files = json["files"].as_array().expect("files");
+    assert!(!files.is_empty());
+    let first = TestAppPath::of(files[0]["url"].as_str().expect("url"));
+    assert_eq!(app.get(&first).await.status(), 200, "each file downloads from its link");
+
+    // Erasing asks first, refuses without the confirmation, then withdraws and erases at once.
+    let ask = app.get(&format!("{status}/erase")).await.text().await.expect("page");
+    assert!(ask.contains("确认删除") && ask.contains("不能恢复"), "the confirmation page");
+    let version = app.get_json(&status).await.json::<serde_json::Value>().await.expect("json")["version"].clone();
+    let unconfirmed = app.post_form(&format!("{status}/erase"), &format!("version={version}")).await;
+    assert_eq!(unconfirmed.status(), 422, "nothing is erased without the confirmation");
+    let done = app.post_form(&format!("{status}/erase"), &format!("version={version}&confirm=on")).await;
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.expect("page").contains("已从本站删除"));
+    let record = app.store.list(2025, None).await.expect("list").remove(0);
+    assert_eq!(record.status, policy::Status::Withdrawn);
+    assert!(record.erased_at.is_some() && record.attachments.is_empty());
+    assert_eq!(record.application.name, policy::ERASED);
+    let events = app.store.events(&record.reference).await.expect("events");
+    assert!(events.iter().all(|e| e.actor_address.is_none() && e.comment.is_none()));
+    assert_eq!(app.get(&first).await.status(), 404, "the files are gone");
+    // Done once: the page now says so, and the number may apply again.
+    let again = app.get(&format!("{status}/erase")).await.text().await.expect("page");
+    assert!(again.contains("不能再由您直接删除"));
+    let mut anew = testkit::sample_application(622);
+    anew["id_number"] = id_number.into();
+    anew["gender"] = form["gender"].clone();
+    assert_eq!(app.apply(&app.with_documents(&anew).await).await.status(), 201);
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 2, "the number is free again");
+}
+
+/// A link's path, as the helpers take it.
+struct TestAppPath;
+
+impl TestAppPath {
+    fn of(link: &str) -> String {
+        crate::helpers::TestApp::path_of(link)
+    }
+}

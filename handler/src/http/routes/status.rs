@@ -68,6 +68,11 @@ struct StatusPage<'a> {
     submission_id: &'a str,
     files_base: String,
     print_url: String,
+    /// 下载我的数据.
+    data_url: String,
+    /// 删除我的申报.
+    erase_url: String,
+    can_erase: bool,
 }
 
 fn status_page(
@@ -109,6 +114,9 @@ fn status_page(
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
         print_url: format!("/status/{token}/print"),
+        data_url: format!("/status/{token}/data"),
+        erase_url: format!("/status/{token}/erase"),
+        can_erase: workflow::mydata::may_erase(record),
     };
     Page::typed("status.html", "申报进度", &page)
 }
@@ -260,4 +268,109 @@ pub async fn act(
     let decision = Decision { decision: form.decision, comment: form.comment, confirmed: form.confirm.is_some() };
     decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
     Ok(Redirect::to(&back).into_response())
+}
+
+/// `?format=json` asks for the file.
+#[derive(Deserialize, Default)]
+pub struct DataQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// What 下载我的数据 shows.
+#[derive(Serialize)]
+struct DataPage<'a> {
+    data: workflow::mydata::MyData,
+    json_url: String,
+    back: &'a str,
+}
+
+/// `GET /status/{token}/data`: everything held about the applicant, as a page, or as a JSON file
+/// with `?format=json`.
+pub async fn my_data(
+    State(state): State<AppState>,
+    link: Linked<StatusClaims>,
+    Query(query): Query<DataQuery>,
+) -> Result<Response, AppError> {
+    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    let back = format!("/status/{}", link.token);
+    let data = workflow::mydata::my_data(&state, &record, &events, &format!("{back}/files"))?;
+    if query.format == "json" {
+        let disposition = format!("attachment; filename=\"my-data-{}.json\"", record.reference);
+        let headers = [
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ];
+        return Ok((headers, Json(data)).into_response());
+    }
+    let page = DataPage { data, json_url: format!("{back}/data?format=json"), back: &back };
+    Ok(Page::typed("mydata.html", "我的数据", &page)?.into_response())
+}
+
+/// What 删除我的申报 shows before it is done.
+#[derive(Serialize)]
+struct ErasePage<'a> {
+    record: views::RecordView,
+    allowed: bool,
+    withdraws: bool,
+    holds_place: bool,
+    reason: &'static str,
+    data_url: String,
+    action: &'a str,
+    back: &'a str,
+}
+
+/// `GET /status/{token}/erase`: what erasing does, and the button that does it.
+pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
+    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+    let back = format!("/status/{}", link.token);
+    let action = format!("{back}/erase");
+    let page = ErasePage {
+        record: views::record(&state.programme, &record),
+        allowed: workflow::mydata::may_erase(&record),
+        withdraws: policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some(),
+        holds_place: record.status.holds_place(),
+        reason: "中心已对这份申报作出决定（或它已删除），不能再由您直接删除。如需删除，请按个人信息处理规则中的联系方式联系中心。",
+        data_url: format!("{back}/data"),
+        action: &action,
+        back: &back,
+    };
+    Ok(Page::typed("erase.html", "删除我的申报", &page)?.into_response())
+}
+
+/// The erase confirmation form.
+#[derive(Deserialize, Default)]
+pub struct EraseForm {
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /status/{token}/erase`: withdraws (if it can) and erases the application at once.
+pub async fn erase(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<StatusClaims>,
+    ClientAddr(client): ClientAddr,
+    FormBody(body): FormBody,
+) -> Result<Response, AppError> {
+    let form: EraseForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    if form.confirm.is_none() {
+        return Err(Error::Incomplete {
+            title: "请确认删除", message: "请勾选确认后再删除；删除后不能恢复。".into()
+        }
+        .into());
+    }
+    let expected = form.version.unwrap_or(0);
+    workflow::mydata::erase_now(&state, &record, &events, expected, &client).await?;
+    let done = crate::http::Message::ok(
+        "申报已删除",
+        &format!(
+            "申报 {} 已撤回，您的个人信息和证明材料已从本站删除。本站只保留不能识别您的统计信息。",
+            record.reference
+        ),
+    );
+    Ok(done.into_response())
 }
