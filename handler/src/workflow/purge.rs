@@ -25,27 +25,30 @@ pub struct Purged {
     pub changed_meanwhile: usize,
 }
 
-/// Why a record is erased now, if it is.
-fn due(state: &AppState, record: &Record, events: &[Event]) -> Option<Due> {
+/// Why a record is erased now, if it is, read from the record alone: a voided one is erased
+/// early only if it lapsed, which its events tell ([`Due::IfLapsed`]).
+fn due(state: &AppState, record: &Record) -> Option<Due> {
     let now = state.clock.now();
     let privacy = &state.programme.privacy;
     let beijing = now.to_offset(time::macros::offset!(+8)).date();
     if state.programme.keep_until().is_some_and(|last| beijing > last) {
         return Some(Due::PastRetention);
     }
-    let lapsed = record.status == Status::Voided && events.last().is_some_and(|e| e.kind == EventKind::Expired);
-    let unfinished = matches!(record.status, Status::Unconfirmed | Status::Withdrawn) || lapsed;
+    let unfinished = matches!(record.status, Status::Unconfirmed | Status::Withdrawn | Status::Voided);
     let updated =
         time::OffsetDateTime::parse(&record.updated_at, &time::format_description::well_known::Rfc3339).ok()?;
     let old = now - updated > time::Duration::days(i64::from(privacy.erase_unfinished_after_days));
     // An unconfirmed one is erased only once its confirmation time has run out.
     let closed = record.status != Status::Unconfirmed || super::decide::lapsed(state, record);
-    (unfinished && old && closed).then_some(Due::Unfinished)
+    let due = if record.status == Status::Voided { Due::IfLapsed } else { Due::Unfinished };
+    (unfinished && old && closed).then_some(due)
 }
 
 enum Due {
     PastRetention,
     Unfinished,
+    /// Voided and old enough: erased early if it lapsed unconfirmed, not if the centre voided it.
+    IfLapsed,
 }
 
 /// Erases `record` and its `events` at `at` (RFC 3339) and deletes its files; `false` when it
@@ -76,8 +79,13 @@ pub async fn purge(state: &AppState, round: i32, dry_run: bool) -> Result<Purged
             done.already += 1;
             continue;
         }
+        // Most records are not due: their events are read only for those that may be.
+        let Some(why) = due(state, record) else { continue };
         let events = state.store.events(&record.reference).await?;
-        let Some(why) = due(state, record, &events) else { continue };
+        let lapsed = || events.last().is_some_and(|e| e.kind == EventKind::Expired);
+        if matches!(why, Due::IfLapsed) && !lapsed() {
+            continue;
+        }
         if !dry_run && !erase(state, record, &events, &at).await? {
             done.changed_meanwhile += 1;
             continue;
@@ -85,7 +93,7 @@ pub async fn purge(state: &AppState, round: i32, dry_run: bool) -> Result<Purged
         done.files += record.attachments.len();
         match why {
             Due::PastRetention => done.past_retention += 1,
-            Due::Unfinished => done.unfinished += 1,
+            Due::Unfinished | Due::IfLapsed => done.unfinished += 1,
         }
     }
     Ok(done)
