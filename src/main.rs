@@ -123,6 +123,12 @@ fn check(root: &Path) -> Result<()> {
     for gap in site.programme.gaps() {
         println!("warning: {gap}");
     }
+    if site.programme.keep_until().is_none() {
+        println!(
+            "warning: content/programme.toml [privacy] keep_until is unset: no record is erased for age (only applications never confirmed or withdrawn, after {} days); fix the round's retention date before going live",
+            site.programme.privacy.erase_unfinished_after_days
+        );
+    }
     let reviewers = &site.reviewers;
     for warning in drift(&site.programme, reviewers) {
         println!("warning: {warning}");

@@ -56,6 +56,21 @@ fn check_passes_on_the_real_site_and_warns_about_gaps() {
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("checked 16 pages"), "{text}");
     assert!(text.contains("warning: 附件1"), "{text}");
+    assert!(text.contains("[privacy] keep_until is unset"), "{text}");
+}
+
+#[test]
+fn check_is_quiet_about_retention_once_keep_until_is_set() {
+    let dir = fixture();
+    let path = dir.path().join("content/programme.toml");
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("# keep_until = \"YYYY-MM-DD\"", "keep_until = \"2030-12-31\"");
+    std::fs::write(&path, text).expect("write");
+    let out = tepei().args(["--root"]).arg(dir.path()).arg("check").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("keep_until is unset"), "{text}");
 }
 
 #[test]

@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .route("/dashboard/{token}/summary.csv", get(routes::dashboard::summary_csv))
         .route("/dashboard/{token}/paper", post(routes::dashboard::receive_paper))
         .route("/dashboard/{token}/void", post(routes::dashboard::void))
+        .route("/dashboard/{token}/erase", post(routes::dashboard::answer_erasure))
         .route("/dashboard/{token}/send", get(routes::dashboard::confirm_send).post(routes::dashboard::send_summary))
         .route("/api/uploads", post(routes::uploads::target))
         .route(

@@ -236,6 +236,10 @@ pub enum EventKind {
     Voided,
     /// Not confirmed in time: the record lapsed and freed its 身份证号.
     Expired,
+    /// After the centre's decision, the applicant asked for their personal data to be erased.
+    ErasureRequested,
+    /// The centre declined an erasure request, with its reason.
+    ErasureDeclined,
 }
 
 impl EventKind {
@@ -254,6 +258,8 @@ impl EventKind {
             EventKind::Confirmed => "confirmed",
             EventKind::Voided => "voided",
             EventKind::Expired => "expired",
+            EventKind::ErasureRequested => "erasure_requested",
+            EventKind::ErasureDeclined => "erasure_declined",
         }
     }
 
@@ -277,6 +283,8 @@ impl EventKind {
             EventKind::Confirmed => "确认邮箱",
             EventKind::Voided => "作废",
             EventKind::Expired => "未按时确认邮箱，已失效",
+            EventKind::ErasureRequested => "申请删除个人信息",
+            EventKind::ErasureDeclined => "不予删除个人信息",
         }
     }
 }
@@ -296,6 +304,8 @@ impl From<Action> for EventKind {
             Action::Confirm => EventKind::Confirmed,
             Action::Void => EventKind::Voided,
             Action::Expire => EventKind::Expired,
+            Action::RequestErasure => EventKind::ErasureRequested,
+            Action::DeclineErasure => EventKind::ErasureDeclined,
         }
     }
 }
@@ -326,6 +336,10 @@ pub enum Action {
     Void,
     /// An unconfirmed record lapses (recorded as the applicant's: they did not confirm).
     Expire,
+    /// After the centre's decision, the applicant asks for erasure; the status stays.
+    RequestErasure,
+    /// The centre declines an erasure request, with a reason; the status stays.
+    DeclineErasure,
 }
 
 impl Action {
@@ -394,6 +408,8 @@ pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
         (Unconfirmed, Actor::Applicant, Expire) => s(Voided, QuotaEffect::None),
         (Unconfirmed | UnitReview | HrReview | Returned, Actor::Centre, Void) => s(Voided, QuotaEffect::None),
         (Recommended, Actor::Centre, Void) => s(Voided, QuotaEffect::Release),
+        (Selected | NotSelected, Actor::Applicant, RequestErasure) => s(from, QuotaEffect::None),
+        (Selected | NotSelected, Actor::Centre, DeclineErasure) => s(from, QuotaEffect::None),
         _ => None,
     }
 }
@@ -414,7 +430,7 @@ mod machine {
     use proptest::prelude::*;
 
     const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
-    const ACTIONS: [Action; 11] = [
+    const ACTIONS: [Action; 13] = [
         Action::Approve,
         Action::Return,
         Action::Resubmit,
@@ -426,6 +442,8 @@ mod machine {
         Action::Confirm,
         Action::Void,
         Action::Expire,
+        Action::RequestErasure,
+        Action::DeclineErasure,
     ];
 
     #[test]
@@ -471,11 +489,18 @@ mod machine {
             assert_eq!(step(*from, Actor::Unit, Action::Approve).is_some(), *from == Status::UnitReview);
             assert_eq!(step(*from, Actor::Hr, Action::Approve).is_some(), *from == Status::HrReview);
         }
-        // Decided by the centre, withdrawn or voided: final.
+        // Decided by the centre, withdrawn or voided: final. After a decision only an erasure
+        // request (and the centre's answer to it) is recorded, and the status stays.
         for from in [Status::Selected, Status::NotSelected, Status::Withdrawn, Status::Voided] {
             for actor in ACTORS {
                 for action in ACTIONS {
-                    assert_eq!(step(from, actor, action), None, "{from:?} {actor:?} {action:?}");
+                    let erasure = matches!(
+                        (from, actor, action),
+                        (Status::Selected | Status::NotSelected, Actor::Applicant, Action::RequestErasure)
+                            | (Status::Selected | Status::NotSelected, Actor::Centre, Action::DeclineErasure)
+                    );
+                    let to = step(from, actor, action).map(|s| s.to);
+                    assert_eq!(to, erasure.then_some(from), "{from:?} {actor:?} {action:?}");
                 }
             }
         }
@@ -486,7 +511,7 @@ mod machine {
         /// reached from `hr_review`, which is only reached from `unit_review`, and a place is
         /// taken exactly when entering `recommended` and released only when leaving it.
         #[test]
-        fn random_sequences_never_skip_a_stage(moves in proptest::collection::vec((0usize..4, 0usize..11), 0..60)) {
+        fn random_sequences_never_skip_a_stage(moves in proptest::collection::vec((0usize..4, 0usize..13), 0..60)) {
             let mut status = Status::Unconfirmed;
             let mut places = 0i32;
             for (a, x) in moves {

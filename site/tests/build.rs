@@ -476,12 +476,13 @@ fn the_footer_says_who_runs_the_site_and_shows_registration_numbers_once_set() {
 #[test]
 fn the_privacy_rules_page_is_built_from_programme_toml() {
     let dir = fixture();
-    edit(&dir.path().join("content/programme.toml"), "version = \"2025-2\"", "version = \"2025-3\"");
+    edit(&dir.path().join("content/programme.toml"), "version = \"2025-3\"", "version = \"2025-4\"");
     let out = build(dir.path());
     file_contains!(
         out,
         "privacy/index.html",
-        "版本：2025-3",
+        "版本：2025-4",
+        "作出决定后，可在同一页面申请删除",
         "已撤回的申报，在最后一次变化30天后删除上述个人信息",
         "<th scope=\"row\" data-label=\"类别\">身份信息</th><td data-label=\"包含的信息\">姓名、性别、民族、居民身份证号码</td>",
         "<td data-label=\"敏感个人信息\">民族、居民身份证号码</td>",
@@ -493,6 +494,6 @@ fn the_privacy_rules_page_is_built_from_programme_toml() {
     file_contains!(
         out,
         "apply/index.html",
-        "<a href=\"/privacy/\" target=\"_blank\" rel=\"noopener\">个人信息处理规则</a>（2025-3版"
+        "<a href=\"/privacy/\" target=\"_blank\" rel=\"noopener\">个人信息处理规则</a>（2025-4版"
     );
 }

@@ -1,9 +1,10 @@
 // The applicant's rights from the status link, in Debian's Chromium with JavaScript on and off:
 // 下载我的数据 (the page with the numbers in full, and its JSON file), then 删除我的申报 (the
-// confirmation, the erasure, and a status page that says what is left).
+// confirmation, the erasure, and a status page that says what is left); after the centre's
+// decision, 删除我的申报 is a request the centre sees on its dashboard and answers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, confirmByMail, fillApplication, idNumber, screenshots, startServices, stopServices, submitApplication } from "./harness.mjs";
+import { axe, browser, confirmByMail, decide, fillApplication, idNumber, linkIn, receivePaper, screenshots, startServices, stopServices, submitApplication } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -56,10 +57,79 @@ async function downloadThenErase(javaScriptEnabled, n) {
   }
 }
 
-test("download my data, then erase the application, with JavaScript", async () => {
-  await downloadThenErase(true, 71);
-});
+/** `journey` as `name`, with JavaScript on (applicant `on`) and off (applicant `off`). */
+function onAndOff(name, journey, on, off) {
+  test(`${name}, with JavaScript`, () => journey(true, on));
+  test(`${name}, with JavaScript off`, () => journey(false, off));
+}
 
-test("download my data, then erase the application, with JavaScript off", async () => {
-  await downloadThenErase(false, 73);
-});
+onAndOff("download my data, then erase the application", downloadThenErase, 71, 73);
+
+/** Applicant `n` applies; the unit approves, HR records the paper and recommends, the centre selects. */
+async function selectedApplication(page, n, javaScriptEnabled) {
+  await page.goto(`${serve.base}/apply/`);
+  await fillApplication(page, n, { javaScriptEnabled });
+  await submitApplication(page, { javaScriptEnabled });
+  const reference = (await page.locator(".summary dd").first().innerText()).trim();
+  await confirmByMail(page, maildev, n, reference, { javaScriptEnabled });
+  const status = page.url().split("?")[0];
+  await page.goto(await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`));
+  await decide(page, "approve");
+  const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
+  await receivePaper(page, hr);
+  await page.goto(page.url().replace(/\?paper=1$/, ""));
+  await decide(page, "approve");
+  await page.goto(`${serve.base}/dashboard`);
+  await page.fill("#f-email", "centre@example.gov.cn");
+  await Promise.all([page.waitForLoadState("load"), page.click("#dashboard-form button[type=submit]")]);
+  const centre = await linkIn(maildev, "centre@example.gov.cn", "/dashboard/");
+  await page.goto(centre);
+  await Promise.all([page.waitForURL(/\/review\//), page.click(`a.button:has-text("${reference}")`)]);
+  await decide(page, "select");
+  return { reference, status, centre };
+}
+
+async function requestThenCentreErases(javaScriptEnabled, n) {
+  const context = await browser({ javaScriptEnabled });
+  try {
+    const page = await context.newPage();
+    const { reference, status, centre } = await selectedApplication(page, n, javaScriptEnabled);
+    const tag = javaScriptEnabled ? "js" : "nojs";
+
+    // The applicant asks: the page says the centre decides, then records the request.
+    await page.goto(status);
+    await Promise.all([page.waitForURL(/\/erase$/), page.click("text=申请删除个人信息…")]);
+    assert.match(await page.locator("main").innerText(), /不能再直接删除，但可以申请中心删除/);
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the request page passes axe");
+    await screenshots(page, `privacy-${tag}-request`);
+    await page.check("input[name=confirm]");
+    await Promise.all([page.waitForNavigation(), page.click("form button[type=submit]")]);
+    assert.match(await page.locator("main").innerText(), /删除申请已提交/);
+    await page.click("text=返回进度页");
+    assert.match(await page.locator("#my-data").innerText(), /申请删除个人信息，正在等待/);
+
+    // The centre sees it on its dashboard and erases, confirmed.
+    await page.goto(centre);
+    const request = page.locator(`form.erasure-request:has(input[value="${reference}"])`);
+    assert.match(await request.innerText(), /申请删除/);
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the centre's dashboard passes axe");
+    await request.scrollIntoViewIfNeeded();
+    await screenshots(page, `privacy-${tag}-centre-request`);
+    await request.locator("input[name=confirm]").check();
+    await Promise.all([page.waitForURL(/erased=/), request.locator("button[value=erase]").click()]);
+    assert.match(await page.locator("main").innerText(), new RegExp(`已按申请删除 ${reference} 的个人信息`));
+    assert.equal(await page.locator(`form.erasure-request:has(input[value="${reference}"])`).count(), 0);
+
+    // The applicant's page says what is left.
+    await page.goto(status);
+    const after = await page.locator("main").innerText();
+    assert.match(after, /从本站删除/);
+    assert.match(after, /入选/);
+    assert.doesNotMatch(after, /乌力吉/);
+    await screenshots(page, `privacy-${tag}-erased-by-centre`);
+  } finally {
+    await context.close();
+  }
+}
+
+onAndOff("after the decision, erasure is a request the centre answers", requestThenCentreErases, 75, 77);

@@ -53,6 +53,12 @@ impl Message {
         Self { status: StatusCode::OK, title: title.to_owned(), message: message.to_owned(), offer: None }
     }
 
+    /// The message with a link offered under it.
+    pub fn offer(mut self, offer: Offer) -> Self {
+        self.offer = Some(offer);
+        self
+    }
+
     /// A message page with another status.
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;

@@ -52,6 +52,10 @@ pub struct Record {
     /// When its personal data was erased (RFC 3339): what remains is a de-identified row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erased_at: Option<String>,
+    /// When the applicant asked for erasure after the centre's decision (RFC 3339), while the
+    /// centre has not answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_requested_at: Option<String>,
 }
 
 impl Record {

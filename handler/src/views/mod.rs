@@ -73,6 +73,11 @@ fn yes_no(v: bool) -> &'static str {
     if v { "是" } else { "否" }
 }
 
+/// An address as pages show it: an erased record's placeholder reads 已删除.
+fn shown_address(address: &policy::Email) -> &str {
+    if address.as_str() == crate::personal::ERASED_ADDRESS { policy::ERASED } else { address.as_str() }
+}
+
 /// `1985年6月`, from the 身份证号 (the date of birth kept beside it).
 pub fn birth_month(a: &Application) -> String {
     a.birth().map(|birth| format!("{}年{}月", birth.year(), birth.month() as u8)).unwrap_or_default()
@@ -97,7 +102,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("居民身份证号码", "id_number", a.id_number.masked()),
         row("出生年月", "id_number", birth_month(a)),
         row("手机号码", "phone", a.phone.masked()),
-        row("电子邮箱", "email", a.email.as_str()),
+        row("电子邮箱", "email", shown_address(&a.email)),
         row("最高学历", "education", Programme::level_name(&p.education_levels, &a.education)),
         row("毕业院校", "school", &a.school),
         row("所学专业", "major", &a.major),
@@ -125,7 +130,7 @@ pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
         row("申报项目", "track", stream_name(p, a)),
         row("意向培养单位", "host_institution", &a.host_institution),
         Row { multiline: true, ..row("培养计划", "plan", a.plan.clone()) },
-        row("单位审核人邮箱", "unit_reviewer_email", a.unit_reviewer_email.as_str()),
+        row("单位审核人邮箱", "unit_reviewer_email", shown_address(&a.unit_reviewer_email)),
         row("身心健康", "health_ok", if a.health_ok { "本人确认" } else { "未确认" }),
         row("政治素质承诺", "pledge", if a.pledge { "本人确认" } else { "未确认" }),
         row("敏感个人信息处理", "consent_sensitive", consent_text(a)),

@@ -112,6 +112,11 @@ async fn apply(
     if let Some(attachments) = edit.attachments {
         next.attachments = attachments;
     }
+    match action {
+        Action::RequestErasure => next.erasure_requested_at = Some(now.clone()),
+        Action::DeclineErasure => next.erasure_requested_at = None,
+        _ => {}
+    }
     if step.event.changes_content() {
         // Hashed while a resubmission's content is open, then sealed for the store.
         next.version_hash = Some(super::paper::content_hash(state, &next));
@@ -144,8 +149,9 @@ async fn apply(
     let mails = match action {
         // Confirmed: now the applicant's receipt and the unit's review link.
         Action::Confirm => notify::submitted(state, &next)?,
-        // Lapsed: the address was never shown to be the applicant's; nobody is mailed.
-        Action::Expire => Vec::new(),
+        // Lapsed: the address was never shown to be the applicant's; nobody is mailed. An
+        // erasure request is answered on the page, and the centre sees it on its dashboard.
+        Action::Expire | Action::RequestErasure => Vec::new(),
         _ => notify::decided(state, &next, record.status, actor, action, mail_comment, paper)?,
     };
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
@@ -315,6 +321,19 @@ pub async fn confirm(state: &AppState, record: &Record, events: &[Event], client
     Ok(Confirmation::Confirmed)
 }
 
+/// The centre's reason (field `reason`), trimmed: required (`missing` says so) and at most
+/// [`COMMENT_MAX`] characters (`what` names it).
+fn centre_reason<'a>(reason: &'a str, missing: &str, what: &str) -> Result<&'a str, Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid(vec![Reason::new("reason", missing)]));
+    }
+    if reason.chars().count() > COMMENT_MAX {
+        return Err(Error::Invalid(vec![Reason::new("reason", format!("{what}不能超过{COMMENT_MAX}个字。"))]));
+    }
+    Ok(reason)
+}
+
 /// The centre voids a record (a 身份证号 used by someone else, for instance) with a reason: the
 /// number is freed, and a place, if it held one, given back. The applicant is told.
 pub async fn void(
@@ -324,21 +343,64 @@ pub async fn void(
     reason: &str,
     client: &str,
 ) -> Result<(), Error> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::Invalid(vec![Reason::new(
-            "reason",
-            "请填写作废理由，理由会记入办理记录并邮件告知申报人。",
-        )]));
-    }
-    if reason.chars().count() > COMMENT_MAX {
-        return Err(Error::Invalid(vec![Reason::new("reason", format!("作废理由不能超过{COMMENT_MAX}个字。"))]));
-    }
+    let reason = centre_reason(reason, "请填写作废理由，理由会记入办理记录并邮件告知申报人。", "作废理由")?;
     if policy::step(record.status, Actor::Centre, Action::Void).is_none() {
         return Err(not_allowed(record, Action::Void));
     }
     tracing::info!(reference = %record.reference, "record voided by the centre");
     apply(state, record, events, record.version, Actor::Centre, Action::Void, Edit::default(), reason, client).await
+}
+
+/// After the centre's decision, the applicant asks for their personal data to be erased: the
+/// request is recorded (the status stays) and shown to the centre, which erases or declines.
+pub async fn request_erasure(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    client: &str,
+) -> Result<(), Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    if record.erased_at.is_some() || record.erasure_requested_at.is_some() {
+        return Err(Error::NotAllowed {
+            title: "已申请删除",
+            message: "这份申报已申请删除（或已删除），中心处理后会在进度页显示结果，无需再次申请。".into(),
+        });
+    }
+    if policy::step(record.status, Actor::Applicant, Action::RequestErasure).is_none() {
+        return Err(not_allowed(record, Action::RequestErasure));
+    }
+    tracing::info!(reference = %record.reference, "erasure requested by the applicant");
+    apply(state, record, events, expected, Actor::Applicant, Action::RequestErasure, Edit::default(), "", client).await
+}
+
+/// The centre declines a pending erasure request with a reason, recorded and mailed to the
+/// applicant; the status stays, and the applicant may ask again.
+pub async fn decline_erasure(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    reason: &str,
+    client: &str,
+) -> Result<(), Error> {
+    let missing = "请填写不予删除的理由（例如培养期间经费管理仍需要），理由会记入办理记录并邮件告知申报人。";
+    let reason = centre_reason(reason, missing, "不予删除的理由")?;
+    if record.erasure_requested_at.is_none() || record.erased_at.is_some() {
+        return Err(not_requested(record));
+    }
+    tracing::info!(reference = %record.reference, "erasure request declined by the centre");
+    let action = Action::DeclineErasure;
+    apply(state, record, events, record.version, Actor::Centre, action, Edit::default(), reason, client).await
+}
+
+/// The refusal when a record has no pending erasure request.
+pub fn not_requested(record: &Record) -> Error {
+    Error::NotAllowed {
+        title: "没有待处理的删除申请",
+        message: format!("申报{}没有待处理的删除个人信息申请（可能已处理）。", record.reference),
+    }
 }
 
 /// Whether `actor` may take `action` on the record now: the version the page showed, a step the

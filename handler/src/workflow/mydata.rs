@@ -1,6 +1,8 @@
 //! The person's rights from the status link (个人信息保护法 arts. 45 and 47): a copy of everything
 //! held about them (下载我的数据, as a page and as JSON), and the erasure of their application
-//! (删除我的申报) while the centre has not decided: withdrawn and erased at once.
+//! (删除我的申报) while the centre has not decided: withdrawn and erased at once; after its
+//! decision, a request the centre sees on its dashboard and answers (erased, or declined with a
+//! reason).
 
 use crate::AppState;
 use crate::personal::{self, Purpose};
@@ -126,6 +128,56 @@ pub fn may_erase(record: &Record) -> bool {
     record.erased_at.is_none() && !matches!(record.status, Status::Selected | Status::NotSelected)
 }
 
+/// Whether the applicant may ask the centre to erase the application: decided by the centre,
+/// not erased, and no request pending.
+pub fn may_request_erasure(record: &Record) -> bool {
+    record.erased_at.is_none()
+        && record.erasure_requested_at.is_none()
+        && policy::step(record.status, Actor::Applicant, Action::RequestErasure).is_some()
+}
+
+/// What the applicant's 删除我的申报 did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Erasure {
+    /// Withdrawn (if it could be) and erased now.
+    Erased,
+    /// After the centre's decision: asked of the centre.
+    Requested,
+}
+
+/// 删除我的申报: before the centre's decision, erased at once ([`erase_now`]); after it, a
+/// request to the centre.
+pub async fn erase_or_request(
+    state: &AppState,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    client: &str,
+) -> Result<Erasure, Error> {
+    if record.version != expected {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    if may_erase(record) {
+        erase_now(state, record, events, expected, client).await?;
+        return Ok(Erasure::Erased);
+    }
+    decide::request_erasure(state, record, events, expected, client).await?;
+    Ok(Erasure::Requested)
+}
+
+/// The centre erases an application whose applicant asked for it after the decision.
+pub async fn erase_on_request(state: &AppState, record: &Record, events: &[Event]) -> Result<(), Error> {
+    if record.erasure_requested_at.is_none() || record.erased_at.is_some() {
+        return Err(decide::not_requested(record));
+    }
+    let at = views::rfc3339(state.clock.now());
+    if !super::purge::erase(state, record, events, &at).await? {
+        return Err(Error::Stale(views::already_decided(events)));
+    }
+    tracing::info!(reference = %record.reference, actor = "centre", "erased at the applicant's request");
+    Ok(())
+}
+
 /// Withdraws (if it still can be) and erases the application at its applicant's request.
 pub async fn erase_now(
     state: &AppState,
@@ -140,8 +192,9 @@ pub async fn erase_now(
     if !may_erase(record) {
         return Err(Error::NotAllowed {
             title: "不能在此删除",
-            message: "中心已对这份申报作出决定（或它已删除），不能再由您直接删除。如需删除，请按个人信息处理规则中的联系方式联系中心。"
-                .into(),
+            message:
+                "中心已对这份申报作出决定（或它已删除），不能再由您直接删除；可以在“删除我的申报”页面申请中心删除。"
+                    .into(),
         });
     }
     let (mut record, mut events) = (record.clone(), events.to_vec());

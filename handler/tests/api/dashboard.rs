@@ -398,6 +398,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         attachments: Vec::new(),
         version_hash: None,
         erased_at: None,
+        erasure_requested_at: None,
     }
 }
 
@@ -469,4 +470,96 @@ async fn the_centre_sees_mail_given_up() {
     assert!(html.contains("有 1 封邮件经多次重试仍被邮件服务器拒收，已停止发送"), "shown to the centre");
     let league = dashboard(&app, "hr-hohhot@example.gov.cn").await;
     assert!(!page(&app, &league).await.contains("已停止发送"), "not to a league");
+}
+
+/// After the centre's decision, 删除我的申报 is a request: recorded (the status stays), listed on
+/// the centre's dashboard only, declined with a reason mailed to the applicant, asked again, and
+/// erased by the centre.
+#[tokio::test]
+async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
+    let app = spawn_app().await;
+    let status = submit_form(&app, &form(97, "hohhot", "乌力吉", false)).await;
+    let reference = app.get_json(&status).await.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    recommend(&app, 97, "hohhot").await;
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let html = page(&app, &centre).await;
+    let start = html.find("/review/").expect("a review link");
+    let review: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    assert_eq!(app.post_form(&review, "decision=select").await.status(), 303);
+    let version = || async {
+        app.get_json(&status).await.json::<Value>().await.expect("json")["version"].as_u64().expect("version")
+    };
+
+    // The applicant's page now offers a request, not an erasure.
+    let offer = page(&app, &status).await;
+    assert!(offer.contains("申请删除个人信息…") && !offer.contains("删除我的申报…"), "{offer}");
+    let ask = page(&app, &format!("{status}/erase")).await;
+    assert!(ask.contains("提交删除申请") && ask.contains("不能再直接删除"), "{ask}");
+    let v = version().await;
+    let unconfirmed = app.post_form(&format!("{status}/erase"), &format!("version={v}")).await;
+    assert_eq!(unconfirmed.status(), 422, "nothing is asked without the confirmation");
+    let asked = app.post_form(&format!("{status}/erase"), &format!("version={v}&confirm=on")).await;
+    assert_eq!(asked.status(), 200);
+    assert!(asked.text().await.expect("page").contains("删除申请已提交"));
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert_eq!(record.status, policy::Status::Selected, "the status stays");
+    assert!(record.erasure_requested_at.is_some() && record.erased_at.is_none());
+    assert_eq!(record.application.name, "乌力吉", "nothing is erased before the centre answers");
+    let last = app.store.events(&reference).await.expect("events").pop().expect("event");
+    assert_eq!((last.kind.code(), last.actor.code()), ("erasure_requested", "applicant"));
+    let twice = app.post_form(&format!("{status}/erase"), &format!("version={}&confirm=on", version().await)).await;
+    assert_eq!(twice.status(), 409, "one request at a time");
+    assert!(page(&app, &status).await.contains("申请删除个人信息，正在等待"));
+
+    // Only the centre sees and answers it.
+    let hr = dashboard(&app, "hr-hohhot@example.gov.cn").await;
+    assert!(!page(&app, &hr).await.contains("删除个人信息的申请"));
+    let by_hr = app.post_form(&format!("{hr}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
+    assert_eq!(by_hr.status(), 403);
+    let listed = page(&app, &centre).await;
+    let section = &listed[listed.find("id=\"erasure-title\"").expect("the section")..];
+    assert!(section.contains(&format!("乌力吉（{reference}，入选")), "{section}");
+    assert!(listed.contains("有 1 份删除个人信息的申请待处理"), "announced at the top");
+
+    // Declining needs a reason, which the applicant is mailed and sees in the history.
+    let no_reason = app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=decline")).await;
+    assert_eq!(no_reason.status(), 422);
+    let reason = "培养期间经费管理仍需要";
+    let declined = app
+        .post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=decline&reason={reason}"))
+        .await;
+    assert_eq!(declined.status(), 303);
+    assert!(declined.headers()["location"].to_str().expect("ascii").contains(&format!("?declined={reference}")));
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert!(record.erasure_requested_at.is_none() && record.erased_at.is_none());
+    let mails = app.mails();
+    let told = mails.iter().rfind(|m| m.to == "applicant97@example.com").expect("a mail");
+    assert!(told.subject.contains("不予删除个人信息") && told.text.contains(reason), "{}", told.text);
+    let history = page(&app, &status).await;
+    assert!(history.contains("不予删除个人信息") && history.contains(reason));
+    assert!(!page(&app, &centre).await.contains(&format!("乌力吉（{reference}")));
+
+    // Asked again, erased by the centre: confirmation required, then nothing personal is left.
+    let again = app.post_form(&format!("{status}/erase"), &format!("version={}&confirm=on", version().await)).await;
+    assert_eq!(again.status(), 200);
+    let unconfirmed = app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase")).await;
+    assert_eq!(unconfirmed.status(), 422);
+    let erased =
+        app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
+    assert_eq!(erased.status(), 303);
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert!(record.erased_at.is_some() && record.attachments.is_empty());
+    assert_eq!((record.status, record.application.name.as_str()), (policy::Status::Selected, policy::ERASED));
+    let events = app.store.events(&reference).await.expect("events");
+    assert!(events.iter().all(|e| e.comment.is_none() && e.actor_address.is_none()), "{events:?}");
+    assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1, "the statistics hold");
+    let after = page(&app, &status).await;
+    assert!(after.contains("已于") && after.contains("从本站删除"), "the status page says so");
+    assert!(!after.contains("erased.invalid") && !after.contains("打印申报表"), "nothing to print, no placeholder");
+    let answered_again =
+        app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
+    assert_eq!(answered_again.status(), 409, "nothing is pending any more");
 }

@@ -627,7 +627,7 @@ async fn sensitive_personal_information_needs_its_own_consent() {
     let status = crate::helpers::confirm(&app, &record.reference).await;
     let page = app.get(&status).await.text().await.expect("status page");
     assert!(page.contains("敏感个人信息处理"), "{page}");
-    assert!(page.contains("本人单独同意（个人信息处理规则2025-2版，2025年"), "the version and time are shown");
+    assert!(page.contains("本人单独同意（个人信息处理规则2025-3版，2025年"), "the version and time are shown");
     // Every mail links the rules.
     let mails = app.mails();
     assert!(!mails.is_empty());

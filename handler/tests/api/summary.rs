@@ -23,6 +23,7 @@ fn record(n: u32, status: Status, name: &str) -> Record {
         attachments: Vec::new(),
         version_hash: None,
         erased_at: None,
+        erasure_requested_at: None,
     }
 }
 

@@ -54,6 +54,7 @@ fn record(n: u32, scope: &str) -> Record {
         attachments: Vec::new(),
         version_hash: None,
         erased_at: None,
+        erasure_requested_at: None,
     }
 }
 

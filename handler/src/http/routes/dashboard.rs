@@ -70,6 +70,11 @@ pub struct ShowQuery {
     /// After the centre voided an application: its reference.
     #[serde(default)]
     voided: String,
+    /// After the centre answered an erasure request: the reference erased, or declined.
+    #[serde(default)]
+    erased: String,
+    #[serde(default)]
+    declined: String,
     /// The page of the list, from 1.
     #[serde(default)]
     page: String,
@@ -174,6 +179,11 @@ struct DashboardPage<'a> {
     paper_received: Option<(String, String)>,
     /// The application the centre just voided: reference and name.
     voided: Option<(String, String)>,
+    /// Erasure requests the centre has not answered (the centre's page only).
+    erasure_requests: Vec<dashboard::ErasureRequest>,
+    /// The reference whose erasure request was just answered, and how.
+    erased: Option<String>,
+    declined: Option<String>,
     filters: &'a Filters,
     statuses: Vec<StatusOption>,
     sorts: Vec<CodeOption<'static>>,
@@ -231,6 +241,12 @@ pub async fn show(
             .iter()
             .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
             .map(|r| (r.reference.clone(), r.application.name.clone())),
+        erasure_requests: if centre { dashboard::erasure_requests(&state, &all) } else { Vec::new() },
+        erased: all.iter().find(|r| r.reference == query.erased && r.erased_at.is_some()).map(|r| r.reference.clone()),
+        declined: all
+            .iter()
+            .find(|r| r.reference == query.declined && r.erasure_requested_at.is_none())
+            .map(|r| r.reference.clone()),
         filters: f,
         statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
         sorts: SORTS.iter().map(|&(code, name)| CodeOption { code, name }).collect(),
@@ -350,6 +366,24 @@ fn back_to(base: &str) -> Offer {
     Offer::Back { url: base.to_owned(), title: "返回审核工作台".into() }
 }
 
+/// For the centre's own actions: the dashboard's address and the application `reference` with
+/// its events; any other dashboard is refused with `refused` (title, message).
+async fn centre_record(
+    state: &AppState,
+    link: &Linked<DashboardClaims>,
+    reference: &str,
+    refused: (&'static str, &'static str),
+) -> Result<(String, crate::store::Record, Vec<crate::store::Event>), AppError> {
+    let base = format!("/dashboard/{}", link.token);
+    let back = |e: AppError| e.offer(back_to(&base));
+    if audience(state, link)? != Audience::Centre {
+        return Err(back(AppError::new(StatusCode::FORBIDDEN, "not_allowed", refused.0, refused.1)));
+    }
+    let reference = reference.trim().to_ascii_uppercase();
+    let (record, events) = crate::workflow::load(state, &reference).await.map_err(|e| back(e.into()))?;
+    Ok((base, record, events))
+}
+
 /// The centre's 作废 form.
 #[derive(Deserialize, Default)]
 pub struct VoidForm {
@@ -368,21 +402,71 @@ pub async fn void(
     ClientAddr(client): ClientAddr,
     LenientForm(form): LenientForm<VoidForm>,
 ) -> Result<Response, AppError> {
-    let audience = audience(&state, &link)?;
-    let base = format!("/dashboard/{}", link.token);
+    let refused = ("不能作废", "只有自治区人事人才公共服务中心可以作废申报。");
+    let (base, record, events) = centre_record(&state, &link, &form.reference, refused).await?;
     let back = |e: AppError| e.offer(back_to(&base));
-    if audience != Audience::Centre {
-        return Err(back(AppError::new(
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "不能作废",
-            "只有自治区人事人才公共服务中心可以作废申报。",
-        )));
-    }
-    let reference = form.reference.trim().to_ascii_uppercase();
-    let (record, events) = crate::workflow::load(&state, &reference).await.map_err(|e| back(e.into()))?;
+    let reference = &record.reference;
     crate::workflow::decide::void(&state, &record, &events, &form.reason, &client).await.map_err(|e| back(e.into()))?;
     Ok(Redirect::to(&format!("{base}?voided={reference}")).into_response())
+}
+
+/// The centre's answer to an erasure request.
+#[derive(Deserialize, Default)]
+pub struct ErasureAnswer {
+    #[serde(default)]
+    reference: String,
+    /// `erase` or `decline`.
+    #[serde(default)]
+    answer: String,
+    /// Why not (to decline).
+    #[serde(default)]
+    reason: String,
+    /// The centre confirms the erasure.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /dashboard/{token}/erase`: the centre answers an applicant's erasure request made after
+/// its decision: erases the personal data and files (confirmed), or declines with a reason
+/// mailed to the applicant. Back to the dashboard.
+pub async fn answer_erasure(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<DashboardClaims>,
+    ClientAddr(client): ClientAddr,
+    LenientForm(form): LenientForm<ErasureAnswer>,
+) -> Result<Response, AppError> {
+    let refused = ("不能处理删除申请", "只有自治区人事人才公共服务中心可以处理删除个人信息的申请。");
+    let (base, record, events) = centre_record(&state, &link, &form.reference, refused).await?;
+    let back = |e: AppError| e.offer(back_to(&base));
+    let reference = &record.reference;
+    let workflow_error = |e: crate::workflow::Error| back(e.into());
+    match form.answer.as_str() {
+        "erase" if form.confirm.is_some() => {
+            crate::workflow::mydata::erase_on_request(&state, &record, &events).await.map_err(workflow_error)?;
+            Ok(Redirect::to(&format!("{base}?erased={reference}#erasure-title")).into_response())
+        }
+        "erase" => Err(back(
+            crate::workflow::Error::Incomplete {
+                title: "请确认删除",
+                message: "删除后不能恢复。请勾选“确认删除”后再提交。".into(),
+            }
+            .into(),
+        )),
+        "decline" => {
+            crate::workflow::decide::decline_erasure(&state, &record, &events, &form.reason, &client)
+                .await
+                .map_err(workflow_error)?;
+            Ok(Redirect::to(&format!("{base}?declined={reference}#erasure-title")).into_response())
+        }
+        _ => Err(back(
+            crate::workflow::Error::Incomplete {
+                title: "请选择处理结果",
+                message: "请选择“删除”或“不予删除”。".into(),
+            }
+            .into(),
+        )),
+    }
 }
 
 /// What the send confirmation shows: the rows that will go, and what is still under review.

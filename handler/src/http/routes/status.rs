@@ -73,6 +73,12 @@ struct StatusPage<'a> {
     /// 删除我的申报.
     erase_url: String,
     can_erase: bool,
+    /// After the centre's decision: the request to the centre.
+    can_request_erasure: bool,
+    /// A pending erasure request, when (Beijing time).
+    erasure_requested_at: Option<String>,
+    /// When the personal data was erased (Beijing time).
+    erased_at: Option<String>,
 }
 
 fn status_page(
@@ -113,10 +119,18 @@ fn status_page(
         email: record.application.email.as_str(),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
-        print_url: format!("/status/{token}/print"),
+        // An erased record has nothing left to print.
+        print_url: if record.erased_at.is_some() { String::new() } else { format!("/status/{token}/print") },
         data_url: format!("/status/{token}/data"),
         erase_url: format!("/status/{token}/erase"),
         can_erase: workflow::mydata::may_erase(record),
+        can_request_erasure: workflow::mydata::may_request_erasure(record),
+        erasure_requested_at: record
+            .erasure_requested_at
+            .as_deref()
+            .filter(|_| record.erased_at.is_none())
+            .map(views::chinese_time),
+        erased_at: record.erased_at.as_deref().map(views::chinese_time),
     };
     Page::typed("status.html", "申报进度", &page)
 }
@@ -311,16 +325,23 @@ pub async fn my_data(
 #[derive(Serialize)]
 struct ErasePage<'a> {
     record: views::RecordView,
+    /// Erased at once (before the centre's decision).
     allowed: bool,
+    /// After the decision: asked of the centre.
+    may_request: bool,
+    /// Asked before, not yet answered: when (Beijing time).
+    requested_at: Option<String>,
     withdraws: bool,
     holds_place: bool,
     reason: &'static str,
     data_url: String,
+    privacy_url: &'static str,
     action: &'a str,
     back: &'a str,
 }
 
-/// `GET /status/{token}/erase`: what erasing does, and the button that does it.
+/// `GET /status/{token}/erase`: what erasing does, and the button that does it (after the
+/// centre's decision, the request to the centre).
 pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
     let (record, _) = workflow::load(&state, &link.claims.reference).await?;
     let back = format!("/status/{}", link.token);
@@ -328,10 +349,17 @@ pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims
     let page = ErasePage {
         record: views::record(&state.programme, &record),
         allowed: workflow::mydata::may_erase(&record),
+        may_request: workflow::mydata::may_request_erasure(&record),
+        requested_at: record
+            .erasure_requested_at
+            .as_deref()
+            .filter(|_| record.erased_at.is_none())
+            .map(views::chinese_time),
         withdraws: policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some(),
         holds_place: record.status.holds_place(),
-        reason: "中心已对这份申报作出决定（或它已删除），不能再由您直接删除。如需删除，请按个人信息处理规则中的联系方式联系中心。",
+        reason: "这份申报的个人信息已删除。如有疑问，请按个人信息处理规则中的联系方式联系中心。",
         data_url: format!("{back}/data"),
+        privacy_url: "/privacy/",
         action: &action,
         back: &back,
     };
@@ -347,7 +375,8 @@ pub struct EraseForm {
     confirm: Option<String>,
 }
 
-/// `POST /status/{token}/erase`: withdraws (if it can) and erases the application at once.
+/// `POST /status/{token}/erase`: before the centre's decision, withdraws (if it can) and erases
+/// the application at once; after it, asks the centre to erase it.
 pub async fn erase(
     State(state): State<AppState>,
     _: SameSite,
@@ -359,18 +388,30 @@ pub async fn erase(
     let (record, events) = workflow::load(&state, &link.claims.reference).await?;
     if form.confirm.is_none() {
         return Err(Error::Incomplete {
-            title: "请确认删除", message: "请勾选确认后再删除；删除后不能恢复。".into()
+            title: "请确认删除", message: "请勾选确认后再提交；删除后不能恢复。".into()
         }
         .into());
     }
     let expected = form.version.unwrap_or(0);
-    workflow::mydata::erase_now(&state, &record, &events, expected, &client).await?;
-    let done = crate::http::Message::ok(
-        "申报已删除",
-        &format!(
-            "申报 {} 已撤回，您的个人信息和证明材料已从本站删除。本站只保留不能识别您的统计信息。",
-            record.reference
-        ),
-    );
+    let back = crate::http::Offer::Back { url: format!("/status/{}", link.token), title: "返回进度页".into() };
+    let home = crate::http::Offer::Back { url: "/".into(), title: "返回首页".into() };
+    let done = match workflow::mydata::erase_or_request(&state, &record, &events, expected, &client).await? {
+        workflow::mydata::Erasure::Erased => crate::http::Message::ok(
+            "申报已删除",
+            &format!(
+                "申报 {} 已撤回，您的个人信息和证明材料已从本站删除。本站只保留不能识别您的统计信息。",
+                record.reference
+            ),
+        )
+        .offer(home),
+        workflow::mydata::Erasure::Requested => crate::http::Message::ok(
+            "删除申请已提交",
+            &format!(
+                "已收到您删除申报 {} 个人信息的申请。自治区人事人才公共服务中心核实后删除，或在进度页说明不予删除的理由（例如培养期间经费管理仍需要），并邮件告知您。",
+                record.reference
+            ),
+        )
+        .offer(back),
+    };
     Ok(done.into_response())
 }

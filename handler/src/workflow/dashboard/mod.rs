@@ -4,7 +4,9 @@
 
 mod table;
 
-pub use table::{AreaTable, Filters, QuotaLine, Row, SORTS, quota_lines, row, select, waiting};
+pub use table::{
+    AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row, select, waiting,
+};
 
 use crate::AppState;
 use crate::store::{Record, SentRow, SummarySent};
@@ -329,6 +331,7 @@ mod tests {
             attachments: Vec::new(),
             version_hash: None,
             erased_at: None,
+            erasure_requested_at: None,
         }
     }
 

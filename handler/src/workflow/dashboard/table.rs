@@ -151,6 +151,29 @@ pub fn waiting<'a>(audience: &Audience, records: &'a [Record]) -> Vec<&'a Record
     out
 }
 
+/// An erasure request waiting for the centre: the application's row and when it was asked.
+#[derive(Serialize)]
+pub struct ErasureRequest {
+    #[serde(flatten)]
+    row: Row,
+    /// When the applicant asked (Beijing time).
+    requested: String,
+}
+
+/// The erasure requests the centre has not answered, oldest first.
+pub fn erasure_requests(state: &AppState, records: &[Record]) -> Vec<ErasureRequest> {
+    let mut pending: Vec<(&str, &Record)> = records
+        .iter()
+        .filter(|r| r.erased_at.is_none())
+        .filter_map(|r| r.erasure_requested_at.as_deref().map(|at| (at, r)))
+        .collect();
+    pending.sort_by(|a, b| a.0.cmp(b.0));
+    pending
+        .into_iter()
+        .map(|(at, r)| ErasureRequest { row: row(state, &Audience::Centre, r), requested: views::chinese_time(at) })
+        .collect()
+}
+
 /// Places used and available in one stream, for an audience.
 #[derive(Serialize)]
 pub struct QuotaLine {
