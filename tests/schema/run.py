@@ -141,11 +141,13 @@ def real_tokens(base, outbox):
     return {
         "/status/{token}": status_token, "/status/{token}/print": status_token,
         "/status/{token}/files/{index}": status_token,
+        "/status/{token}/data": status_token, "/status/{token}/erase": status_token,
         "/review/{token}": review_token, "/review/{token}/print": review_token,
         "/review/{token}/files/{index}": review_token, "/review/{token}/renew": review_token,
         "/dashboard/{token}": dashboard_token, "/dashboard/{token}/summary.xlsx": dashboard_token,
         "/dashboard/{token}/summary.csv": dashboard_token, "/dashboard/{token}/send": dashboard_token,
         "/dashboard/{token}/paper": dashboard_token, "/dashboard/{token}/void": dashboard_token,
+        "/dashboard/{token}/erase": dashboard_token,
         "/confirm/{token}": confirm_token,
         "/api/uploads/local/{token}": upload_token,
     }, code.group(1)

@@ -11,7 +11,7 @@ use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision, Documents};
 use crate::workflow::{self, Error};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{Action, Actor, ApplicationForm, Reason, StatusClaims};
@@ -284,13 +284,6 @@ pub async fn act(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// `?format=json` asks for the file.
-#[derive(Deserialize, Default)]
-pub struct DataQuery {
-    #[serde(default)]
-    format: String,
-}
-
 /// What 下载我的数据 shows.
 #[derive(Serialize)]
 struct DataPage<'a> {
@@ -304,12 +297,14 @@ struct DataPage<'a> {
 pub async fn my_data(
     State(state): State<AppState>,
     link: Linked<StatusClaims>,
-    Query(query): Query<DataQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
+    // Read leniently: `format=json` anywhere asks for the file; anything else is the page.
+    let as_file = query.as_deref().is_some_and(|q| q.split('&').any(|pair| pair == "format=json"));
     let (record, events) = workflow::load(&state, &link.claims.reference).await?;
     let back = format!("/status/{}", link.token);
     let data = workflow::mydata::my_data(&state, &record, &events, &format!("{back}/files"))?;
-    if query.format == "json" {
+    if as_file {
         let disposition = format!("attachment; filename=\"my-data-{}.json\"", record.reference);
         let headers = [
             (axum::http::header::CONTENT_DISPOSITION, disposition),
