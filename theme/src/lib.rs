@@ -52,6 +52,7 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("print.html", include_str!("../templates/print.html")),
     ("verify.html", include_str!("../templates/verify.html")),
     ("dashboard_request.html", include_str!("../templates/dashboard_request.html")),
+    ("partials/rows.html", include_str!("../templates/partials/rows.html")),
     ("partials/application.html", include_str!("../templates/partials/application.html")),
     ("partials/timeline.html", include_str!("../templates/partials/timeline.html")),
     ("partials/summary.html", include_str!("../templates/partials/summary.html")),
