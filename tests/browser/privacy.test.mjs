@@ -11,16 +11,21 @@ let serve;
 before(async () => ({ maildev, serve } = await startServices()));
 after(() => stopServices({ maildev, serve }));
 
+/** Applicant `n` applies and confirms by mail; ends on the status page. */
+async function appliedAndConfirmed(page, n, javaScriptEnabled) {
+  await page.goto(`${serve.base}/apply/`);
+  await fillApplication(page, n, { javaScriptEnabled });
+  await submitApplication(page, { javaScriptEnabled });
+  const reference = (await page.locator(".summary dd").first().innerText()).trim();
+  await confirmByMail(page, maildev, n, reference, { javaScriptEnabled });
+  return { reference, status: page.url().split("?")[0] };
+}
+
 async function downloadThenErase(javaScriptEnabled, n) {
   const context = await browser({ javaScriptEnabled });
   try {
     const page = await context.newPage();
-    await page.goto(`${serve.base}/apply/`);
-    await fillApplication(page, n, { javaScriptEnabled });
-    await submitApplication(page, { javaScriptEnabled });
-    const reference = (await page.locator(".summary dd").first().innerText()).trim();
-    await confirmByMail(page, maildev, n, reference, { javaScriptEnabled });
-    const status = page.url().split("?")[0];
+    const { reference, status } = await appliedAndConfirmed(page, n, javaScriptEnabled);
     const tag = javaScriptEnabled ? "js" : "nojs";
 
     // 下载我的数据: everything held, the 身份证号 and phone in full, the files and the history.
@@ -67,12 +72,7 @@ onAndOff("download my data, then erase the application", downloadThenErase, 71, 
 
 /** Applicant `n` applies; the unit approves, HR records the paper and recommends, the centre selects. */
 async function selectedApplication(page, n, javaScriptEnabled) {
-  await page.goto(`${serve.base}/apply/`);
-  await fillApplication(page, n, { javaScriptEnabled });
-  await submitApplication(page, { javaScriptEnabled });
-  const reference = (await page.locator(".summary dd").first().innerText()).trim();
-  await confirmByMail(page, maildev, n, reference, { javaScriptEnabled });
-  const status = page.url().split("?")[0];
+  const { reference, status } = await appliedAndConfirmed(page, n, javaScriptEnabled);
   await page.goto(await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`));
   await decide(page, "approve");
   const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);

@@ -64,6 +64,12 @@ impl Record {
         self.application.stream_key()
     }
 
+    /// When the applicant asked for erasure (RFC 3339), while the request waits for the centre:
+    /// asked, not answered, not erased.
+    pub fn erasure_pending(&self) -> Option<&str> {
+        self.erasure_requested_at.as_deref().filter(|_| self.erased_at.is_none())
+    }
+
     /// Who reviews after the unit, from the application as it is now.
     pub fn scope(&self) -> HrScope {
         self.application.hr_scope()

@@ -363,7 +363,7 @@ pub async fn request_erasure(
     if record.version != expected {
         return Err(Error::Stale(views::already_decided(events)));
     }
-    if record.erased_at.is_some() || record.erasure_requested_at.is_some() {
+    if record.erased_at.is_some() || record.erasure_pending().is_some() {
         return Err(Error::NotAllowed {
             title: "已申请删除",
             message: "这份申报已申请删除（或已删除），中心处理后会在进度页显示结果，无需再次申请。".into(),
@@ -387,7 +387,7 @@ pub async fn decline_erasure(
 ) -> Result<(), Error> {
     let missing = "请填写不予删除的理由（例如培养期间经费管理仍需要），理由会记入办理记录并邮件告知申报人。";
     let reason = centre_reason(reason, missing, "不予删除的理由")?;
-    if record.erasure_requested_at.is_none() || record.erased_at.is_some() {
+    if record.erasure_pending().is_none() {
         return Err(not_requested(record));
     }
     tracing::info!(reference = %record.reference, "erasure request declined by the centre");

@@ -132,7 +132,7 @@ pub fn may_erase(record: &Record) -> bool {
 /// not erased, and no request pending.
 pub fn may_request_erasure(record: &Record) -> bool {
     record.erased_at.is_none()
-        && record.erasure_requested_at.is_none()
+        && record.erasure_pending().is_none()
         && policy::step(record.status, Actor::Applicant, Action::RequestErasure).is_some()
 }
 
@@ -154,9 +154,7 @@ pub async fn erase_or_request(
     expected: u64,
     client: &str,
 ) -> Result<Erasure, Error> {
-    if record.version != expected {
-        return Err(Error::Stale(views::already_decided(events)));
-    }
+    // Each path refuses a version other than the page's.
     if may_erase(record) {
         erase_now(state, record, events, expected, client).await?;
         return Ok(Erasure::Erased);
@@ -167,7 +165,7 @@ pub async fn erase_or_request(
 
 /// The centre erases an application whose applicant asked for it after the decision.
 pub async fn erase_on_request(state: &AppState, record: &Record, events: &[Event]) -> Result<(), Error> {
-    if record.erasure_requested_at.is_none() || record.erased_at.is_some() {
+    if record.erasure_pending().is_none() {
         return Err(decide::not_requested(record));
     }
     let at = views::rfc3339(state.clock.now());

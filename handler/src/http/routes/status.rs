@@ -125,11 +125,7 @@ fn status_page(
         erase_url: format!("/status/{token}/erase"),
         can_erase: workflow::mydata::may_erase(record),
         can_request_erasure: workflow::mydata::may_request_erasure(record),
-        erasure_requested_at: record
-            .erasure_requested_at
-            .as_deref()
-            .filter(|_| record.erased_at.is_none())
-            .map(views::chinese_time),
+        erasure_requested_at: record.erasure_pending().map(views::chinese_time),
         erased_at: record.erased_at.as_deref().map(views::chinese_time),
     };
     Page::typed("status.html", "申报进度", &page)
@@ -330,7 +326,6 @@ struct ErasePage<'a> {
     holds_place: bool,
     reason: &'static str,
     data_url: String,
-    privacy_url: &'static str,
     action: &'a str,
     back: &'a str,
 }
@@ -345,16 +340,11 @@ pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims
         record: views::record(&state.programme, &record),
         allowed: workflow::mydata::may_erase(&record),
         may_request: workflow::mydata::may_request_erasure(&record),
-        requested_at: record
-            .erasure_requested_at
-            .as_deref()
-            .filter(|_| record.erased_at.is_none())
-            .map(views::chinese_time),
+        requested_at: record.erasure_pending().map(views::chinese_time),
         withdraws: policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some(),
         holds_place: record.status.holds_place(),
         reason: "这份申报的个人信息已删除。如有疑问，请按个人信息处理规则中的联系方式联系中心。",
         data_url: format!("{back}/data"),
-        privacy_url: "/privacy/",
         action: &action,
         back: &back,
     };

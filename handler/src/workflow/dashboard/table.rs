@@ -162,11 +162,8 @@ pub struct ErasureRequest {
 
 /// The erasure requests the centre has not answered, oldest first.
 pub fn erasure_requests(state: &AppState, records: &[Record]) -> Vec<ErasureRequest> {
-    let mut pending: Vec<(&str, &Record)> = records
-        .iter()
-        .filter(|r| r.erased_at.is_none())
-        .filter_map(|r| r.erasure_requested_at.as_deref().map(|at| (at, r)))
-        .collect();
+    let mut pending: Vec<(&str, &Record)> =
+        records.iter().filter_map(|r| r.erasure_pending().map(|at| (at, r))).collect();
     pending.sort_by(|a, b| a.0.cmp(b.0));
     pending
         .into_iter()
