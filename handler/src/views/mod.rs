@@ -153,8 +153,10 @@ pub struct FileView {
 pub struct AttachmentsView {
     /// Files held.
     pub files: Vec<FileView>,
-    /// Names of required kinds not held.
+    /// Names of required kinds not held (none once erased).
     pub missing: Vec<String>,
+    /// The files were deleted with the record's personal data.
+    pub erased: bool,
 }
 
 /// The record's files as pages and mail list them, with the required kinds still missing.
@@ -162,13 +164,14 @@ pub fn attachments(p: &Programme, r: &Record) -> AttachmentsView {
     let files = files(p, &r.attachments);
     let stream = r.stream();
     let by_title = p.qualifies_by_title(&stream, &r.application.title_level);
+    let erased = r.erased_at.is_some();
     let missing = p
         .required_kinds(&stream, by_title)
         .into_iter()
-        .filter(|k| !r.attachments.iter().any(|a| a.kind == k.code))
+        .filter(|k| !erased && !r.attachments.iter().any(|a| a.kind == k.code))
         .map(|k| k.name.clone())
         .collect();
-    AttachmentsView { files, missing }
+    AttachmentsView { files, missing, erased }
 }
 
 /// Files as pages list them: kind, name, size.

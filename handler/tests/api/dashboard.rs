@@ -559,6 +559,7 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     let after = page(&app, &status).await;
     assert!(after.contains("已于") && after.contains("从本站删除"), "the status page says so");
     assert!(!after.contains("erased.invalid") && !after.contains("打印申报表"), "nothing to print, no placeholder");
+    assert!(after.contains("证明材料已随个人信息删除") && !after.contains("还缺少"), "no file asked for");
     let answered_again =
         app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
     assert_eq!(answered_again.status(), 409, "nothing is pending any more");
