@@ -91,13 +91,19 @@ pub async fn dynamo_store() -> Arc<dyn Store> {
     Arc::new(dynamo_table().await.0)
 }
 
-/// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
-pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
+/// The one DynamoDB Local of this test binary (started on first use, stopped when it exits):
+/// its endpoint. Every user takes a table of its own.
+pub async fn dynamo_endpoint() -> String {
     static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("dynamodb local");
-    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
+pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
+    let client = DynamoStore::client(Some(&dynamo_endpoint().await)).await;
     let table = format!("m{}", handler::ids::random_id());
     let store = DynamoStore::new(client.clone(), &table);
     store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
