@@ -4,8 +4,9 @@
 //! any quota place.
 
 use crate::store::{Attachment, Event, QuotaChange, Record, Transition, Transitioned};
+use crate::views;
+use crate::workflow::Context;
 use crate::workflow::{Error, actor_address, client_hash, notify};
-use crate::{AppState, views};
 use policy::{
     Action, Actor, Application, ApplicationForm, AttachmentInput, EventKind, QuotaEffect, QuotaSlot, Reason, Status,
 };
@@ -56,22 +57,22 @@ struct Edit {
 /// checked; with the names of the kinds added, and the copies made (to remove if the change is
 /// not stored).
 async fn documents_after(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     documents: &Documents,
 ) -> Result<(Vec<Attachment>, Vec<String>, Vec<Attachment>), Error> {
     let files = super::submit::Files::CopiedTo(&record.reference);
-    let added = super::submit::check_attachments(state, &documents.add, &record.submission_id, files).await?;
+    let added = super::submit::check_attachments(ctx, &documents.add, &record.submission_id, files).await?;
     let kept = record.attachments.iter().enumerate().filter(|(i, _)| !documents.remove.contains(i)).map(|(_, a)| a);
     let all: Vec<Attachment> = kept.cloned().chain(added.iter().cloned()).collect();
-    let max = state.programme.attachments.max_files;
+    let max = ctx.programme.attachments.max_files;
     if all.len() > max {
-        super::submit::discard(state, &added).await;
+        super::submit::discard(ctx, &added).await;
         return Err(Error::Invalid(vec![Reason::new("attachments", policy::UploadError::TooMany(max).to_string())]));
     }
     let mut names: Vec<String> = Vec::new();
     for a in &added {
-        let name = state.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());
+        let name = ctx.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());
         if !names.contains(&name) {
             names.push(name);
         }
@@ -80,8 +81,8 @@ async fn documents_after(
 }
 
 /// The quota counter a recommendation of `record` counts against.
-pub fn quota_slot(state: &AppState, record: &Record) -> Result<QuotaSlot, Error> {
-    state.programme.quota_for(&record.application).ok_or_else(|| {
+pub fn quota_slot(ctx: &Context, record: &Record) -> Result<QuotaSlot, Error> {
+    ctx.programme.quota_for(&record.application).ok_or_else(|| {
         Error::Internal(format!("{}: stream {} is not in the programme", record.reference, record.stream()))
     })
 }
@@ -90,7 +91,7 @@ pub fn quota_slot(state: &AppState, record: &Record) -> Result<QuotaSlot, Error>
 /// same, the event's comment, the mails, and the write. Every change goes through here.
 #[allow(clippy::too_many_arguments)]
 async fn apply(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -101,7 +102,7 @@ async fn apply(
     client: &str,
 ) -> Result<(), Error> {
     let step = policy::step(record.status, actor, action).ok_or_else(|| not_allowed(record, action))?;
-    let now = views::rfc3339(state.clock.now());
+    let now = views::rfc3339(ctx.clock.now());
     let mut next = record.clone();
     next.status = step.to;
     next.version = record.version + 1;
@@ -119,50 +120,50 @@ async fn apply(
     }
     if step.event.changes_content() {
         // Hashed while a resubmission's content is open, then sealed for the store.
-        next.version_hash = Some(super::paper::content_hash(state, &next));
-        next = crate::personal::seal_record(&state.settings.data_keys, &next);
+        next.version_hash = Some(super::paper::content_hash(ctx, &next));
+        next = crate::personal::seal_record(&ctx.settings.data_keys, &next);
     }
     let event = Event {
         seq: events.len() as u32 + 1,
         kind: step.event,
         actor,
-        actor_address: actor_address(state, actor, record),
+        actor_address: actor_address(ctx, actor, record),
         at: now,
         comment: (!comment.is_empty()).then(|| comment.to_owned()),
         status: step.to,
-        client_hash: Some(client_hash(state, client)),
+        client_hash: Some(client_hash(ctx, client)),
         changes: edit.changes,
         version_hash: if step.event.changes_content() { next.version_hash.clone() } else { edit.version_hash },
     };
     let quota = match step.quota {
         QuotaEffect::None => None,
         QuotaEffect::Take => {
-            let slot = quota_slot(state, record)?;
+            let slot = quota_slot(ctx, record)?;
             Some(QuotaChange::Take { key: slot.key.to_string(), cap: slot.cap })
         }
-        QuotaEffect::Release => Some(QuotaChange::Release { key: quota_slot(state, record)?.key.to_string() }),
+        QuotaEffect::Release => Some(QuotaChange::Release { key: quota_slot(ctx, record)?.key.to_string() }),
     };
     // The resubmission's comment lists the changed fields for the record; its mail says none.
     let mail_comment = if matches!(action, Action::Resubmit | Action::AddDocuments) { "" } else { comment };
     let after: Vec<Event> = events.iter().cloned().chain(std::iter::once(event.clone())).collect();
-    let paper = super::paper::state(state, &next, &after);
+    let paper = super::paper::state(ctx, &next, &after);
     let mails = match action {
         // Confirmed: now the applicant's receipt and the unit's review link.
-        Action::Confirm => notify::submitted(state, &next)?,
+        Action::Confirm => notify::submitted(ctx, &next)?,
         // Lapsed: the address was never shown to be the applicant's; nobody is mailed. An
         // erasure request is answered on the page, and the centre sees it on its dashboard.
         Action::Expire | Action::RequestErasure => Vec::new(),
-        _ => notify::decided(state, &next, record.status, actor, action, mail_comment, paper)?,
+        _ => notify::decided(ctx, &next, record.status, actor, action, mail_comment, paper)?,
     };
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
-    match state.store.transition(&change).await? {
+    match ctx.store.transition(&change).await? {
         Transitioned::Done => {
             tracing::info!(reference = %record.reference, actor = actor.code(), event = step.event.code(), "change stored");
-            state.mail_queued(&change.mails).await;
+            ctx.mail_queued(&change.mails).await;
             Ok(())
         }
         Transitioned::Stale(_) => {
-            let events = state.store.events(&record.reference).await.unwrap_or_default();
+            let events = ctx.store.events(&record.reference).await.unwrap_or_default();
             Err(Error::Stale(views::already_decided(&events)))
         }
         Transitioned::QuotaFull { used, cap } => Err(Error::QuotaFull(policy::QuotaFull { used, cap })),
@@ -187,7 +188,7 @@ fn incomplete(title: &'static str, message: impl Into<String>) -> Error {
 
 /// A reviewer's decision, or the applicant's withdrawal, on the version the link was issued for.
 pub async fn decide(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -226,29 +227,29 @@ pub async fn decide(
     }
     // Reviewers act until their stage closes; the applicant may withdraw at any time.
     if actor != Actor::Applicant {
-        super::stage_open(state, actor, "审核")?;
+        super::stage_open(ctx, actor, "审核")?;
     }
     // 线上与线下同步: HR recommends only on the stamped paper that matches the record.
-    if actor == Actor::Hr && action == Action::Approve && state.programme.paper_required {
-        super::paper::matching(state, record, events).map_err(Error::Paper)?;
+    if actor == Actor::Hr && action == Action::Approve && ctx.programme.paper_required {
+        super::paper::matching(ctx, record, events).map_err(Error::Paper)?;
     }
-    apply(state, record, events, expected, actor, action, Edit::default(), comment, client).await
+    apply(ctx, record, events, expected, actor, action, Edit::default(), comment, client).await
 }
 
 /// HR records the stamped paper 申报表 by the check code printed on it: the code must be one this
 /// system printed, for this application and its current content. The status stays; the event
 /// keeps the printed version hash, which an HR recommendation is checked against.
 pub async fn receive_paper(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
     code: &str,
     client: &str,
 ) -> Result<(), Error> {
-    may(state, record, events, expected, Actor::Hr, Action::PaperReceived, "登记纸质申报表")?;
+    may(ctx, record, events, expected, Actor::Hr, Action::PaperReceived, "登记纸质申报表")?;
     let code = super::paper::normalise_code(code);
-    let Some((reference, printed)) = super::paper::read_code(state, &code) else {
+    let Some((reference, printed)) = super::paper::read_code(ctx, &code) else {
         return Err(Error::Invalid(vec![Reason::new("code", super::paper::INVALID_CODE)]));
     };
     if reference != record.reference {
@@ -258,31 +259,30 @@ pub async fn receive_paper(
         )));
     }
     let printed = super::paper::grouped(printed);
-    if printed != super::paper::version_hash(state, record) {
+    if printed != super::paper::version_hash(ctx, record) {
         let paper = super::paper::content_version_of(events, &printed);
         return Err(Error::Paper(super::paper::stale(paper, super::paper::content_version(events))));
     }
     tracing::info!(reference = %record.reference, "paper received");
     let comment = format!("纸质申报表已收到，核验码 {printed}");
     let edit = Edit { version_hash: Some(printed), ..Edit::default() };
-    apply(state, record, events, expected, Actor::Hr, Action::PaperReceived, edit, &comment, client).await
+    apply(ctx, record, events, expected, Actor::Hr, Action::PaperReceived, edit, &comment, client).await
 }
 
 /// Whether an unconfirmed application's time to confirm (`confirm_hours` in programme.toml)
 /// has run out.
-pub fn lapsed(state: &AppState, record: &Record) -> bool {
-    let hours = time::Duration::hours(i64::from(state.programme.confirm_hours));
+pub fn lapsed(ctx: &Context, record: &Record) -> bool {
+    let hours = time::Duration::hours(i64::from(ctx.programme.confirm_hours));
     record.status == Status::Unconfirmed
         && time::OffsetDateTime::parse(&record.created_at, &time::format_description::well_known::Rfc3339)
-            .is_ok_and(|created| created + hours <= state.clock.now())
+            .is_ok_and(|created| created + hours <= ctx.clock.now())
 }
 
 /// An unconfirmed application whose time ran out lapses (voided, event `expired`) and frees its
 /// 身份证号. Nobody is mailed.
-pub async fn expire(state: &AppState, record: &Record, events: &[Event]) -> Result<(), Error> {
+pub async fn expire(ctx: &Context, record: &Record, events: &[Event]) -> Result<(), Error> {
     tracing::info!(reference = %record.reference, "unconfirmed application lapsed");
-    match apply(state, record, events, record.version, Actor::Applicant, Action::Expire, Edit::default(), "", "").await
-    {
+    match apply(ctx, record, events, record.version, Actor::Applicant, Action::Expire, Edit::default(), "", "").await {
         // Confirmed or lapsed at the same moment elsewhere: either way it is settled.
         Err(Error::Stale(_)) => Ok(()),
         other => other,
@@ -300,24 +300,23 @@ pub enum Confirmation {
 
 /// The applicant confirms their address: the application goes to the unit (mailed now), or,
 /// confirmed before, nothing changes. Refused once it lapsed, was withdrawn or voided.
-pub async fn confirm(state: &AppState, record: &Record, events: &[Event], client: &str) -> Result<Confirmation, Error> {
+pub async fn confirm(ctx: &Context, record: &Record, events: &[Event], client: &str) -> Result<Confirmation, Error> {
     if events.iter().any(|e| e.kind == EventKind::Confirmed) {
         return Ok(Confirmation::Already);
     }
-    if lapsed(state, record) {
-        expire(state, record, events).await?;
+    if lapsed(ctx, record) {
+        expire(ctx, record, events).await?;
     }
-    if lapsed(state, record) || record.status != Status::Unconfirmed {
+    if lapsed(ctx, record) || record.status != Status::Unconfirmed {
         return Err(Error::NotAllowed {
             title: "申报已失效",
             message: format!(
                 "这份申报未在提交后{}小时内确认，或已撤回、作废，不能再确认。如仍需申报，请在申报截止前重新填写提交。",
-                state.programme.confirm_hours
+                ctx.programme.confirm_hours
             ),
         });
     }
-    apply(state, record, events, record.version, Actor::Applicant, Action::Confirm, Edit::default(), "", client)
-        .await?;
+    apply(ctx, record, events, record.version, Actor::Applicant, Action::Confirm, Edit::default(), "", client).await?;
     Ok(Confirmation::Confirmed)
 }
 
@@ -336,25 +335,19 @@ fn centre_reason<'a>(reason: &'a str, missing: &str, what: &str) -> Result<&'a s
 
 /// The centre voids a record (a 身份证号 used by someone else, for instance) with a reason: the
 /// number is freed, and a place, if it held one, given back. The applicant is told.
-pub async fn void(
-    state: &AppState,
-    record: &Record,
-    events: &[Event],
-    reason: &str,
-    client: &str,
-) -> Result<(), Error> {
+pub async fn void(ctx: &Context, record: &Record, events: &[Event], reason: &str, client: &str) -> Result<(), Error> {
     let reason = centre_reason(reason, "请填写作废理由，理由会记入办理记录并邮件告知申报人。", "作废理由")?;
     if policy::step(record.status, Actor::Centre, Action::Void).is_none() {
         return Err(not_allowed(record, Action::Void));
     }
     tracing::info!(reference = %record.reference, "record voided by the centre");
-    apply(state, record, events, record.version, Actor::Centre, Action::Void, Edit::default(), reason, client).await
+    apply(ctx, record, events, record.version, Actor::Centre, Action::Void, Edit::default(), reason, client).await
 }
 
 /// After the centre's decision, the applicant asks for their personal data to be erased: the
 /// request is recorded (the status stays) and shown to the centre, which erases or declines.
 pub async fn request_erasure(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -373,13 +366,13 @@ pub async fn request_erasure(
         return Err(not_allowed(record, Action::RequestErasure));
     }
     tracing::info!(reference = %record.reference, "erasure requested by the applicant");
-    apply(state, record, events, expected, Actor::Applicant, Action::RequestErasure, Edit::default(), "", client).await
+    apply(ctx, record, events, expected, Actor::Applicant, Action::RequestErasure, Edit::default(), "", client).await
 }
 
 /// The centre declines a pending erasure request with a reason, recorded and mailed to the
 /// applicant; the status stays, and the applicant may ask again.
 pub async fn decline_erasure(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     reason: &str,
@@ -392,7 +385,7 @@ pub async fn decline_erasure(
     }
     tracing::info!(reference = %record.reference, "erasure request declined by the centre");
     let action = Action::DeclineErasure;
-    apply(state, record, events, record.version, Actor::Centre, action, Edit::default(), reason, client).await
+    apply(ctx, record, events, record.version, Actor::Centre, action, Edit::default(), reason, client).await
 }
 
 /// The refusal when a record has no pending erasure request.
@@ -406,7 +399,7 @@ pub fn not_requested(record: &Record) -> Error {
 /// Whether `actor` may take `action` on the record now: the version the page showed, a step the
 /// state machine allows, and the actor's stage still open (`what`: the action, in the refusal).
 fn may(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -420,7 +413,7 @@ fn may(
     if policy::step(record.status, actor, action).is_none() {
         return Err(not_allowed(record, action));
     }
-    super::stage_open(state, actor, what)
+    super::stage_open(ctx, actor, what)
 }
 
 /// A returned application, edited and sent again with its proof documents kept, dropped or
@@ -429,7 +422,7 @@ fn may(
 /// again.
 #[allow(clippy::too_many_arguments)]
 pub async fn resubmit(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -437,10 +430,10 @@ pub async fn resubmit(
     documents: &Documents,
     client: &str,
 ) -> Result<(), Error> {
-    may(state, record, events, expected, Actor::Applicant, Action::Resubmit, "修改")?;
+    may(ctx, record, events, expected, Actor::Applicant, Action::Resubmit, "修改")?;
     // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
     let stored_id = crate::personal::open_id_number(
-        &state.settings.data_keys,
+        &ctx.settings.data_keys,
         record,
         crate::personal::Purpose::ApplicantEdit,
         Actor::Applicant,
@@ -450,16 +443,16 @@ pub async fn resubmit(
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         form.id_number = Some(stored_id.expose().to_owned());
     }
-    let (attachments, _, added) = documents_after(state, record, documents).await?;
+    let (attachments, _, added) = documents_after(ctx, record, documents).await?;
     let done: Result<(), Error> = async {
-        let application = super::submit::parse_with_documents(state, &form, &attachments).and_then(|a| {
+        let application = super::submit::parse_with_documents(ctx, &form, &attachments).and_then(|a| {
             if a.id_number.opened() == Some(&stored_id) {
                 Ok(a)
             } else {
                 Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
             }
         })?;
-        let mut changed = views::changed_fields(&state.programme, &record.application, &application);
+        let mut changed = views::changed_fields(&ctx.programme, &record.application, &application);
         if !documents.is_empty() {
             changed.push("证明材料");
         }
@@ -470,18 +463,18 @@ pub async fn resubmit(
         };
         tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
         let changes =
-            views::changes(&state.programme, (&record.application, &record.attachments), (&application, &attachments));
+            views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
         let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
-        apply(state, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
+        apply(ctx, record, events, expected, Actor::Applicant, Action::Resubmit, edit, &comment, client).await
     }
     .await;
-    or_discard(state, &added, done).await
+    or_discard(ctx, &added, done).await
 }
 
 /// `done` as it is; the files copied for it removed first when it surely stored nothing.
-async fn or_discard(state: &AppState, added: &[Attachment], done: Result<(), Error>) -> Result<(), Error> {
+async fn or_discard(ctx: &Context, added: &[Attachment], done: Result<(), Error>) -> Result<(), Error> {
     if done.as_ref().is_err_and(|e| !e.may_have_written()) {
-        super::submit::discard(state, added).await;
+        super::submit::discard(ctx, added).await;
     }
     done
 }
@@ -489,23 +482,23 @@ async fn or_discard(state: &AppState, added: &[Attachment], done: Result<(), Err
 /// Proof documents added while the application waits for its unit (a fresh review link goes to
 /// the unit) or lies returned; the status stays.
 pub async fn add_documents(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
     documents: &Documents,
     client: &str,
 ) -> Result<(), Error> {
-    may(state, record, events, expected, Actor::Applicant, Action::AddDocuments, "补充材料")?;
+    may(ctx, record, events, expected, Actor::Applicant, Action::AddDocuments, "补充材料")?;
     if documents.add.is_empty() {
         return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
     }
     let only_add = Documents { remove: Vec::new(), add: documents.add.clone() };
-    let (attachments, names, added) = documents_after(state, record, &only_add).await?;
+    let (attachments, names, added) = documents_after(ctx, record, &only_add).await?;
     let comment = format!("补充了：{}", names.join("、"));
     tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
     let edit = Edit { attachments: Some(attachments), ..Edit::default() };
     let done =
-        apply(state, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await;
-    or_discard(state, &added, done).await
+        apply(ctx, record, events, expected, Actor::Applicant, Action::AddDocuments, edit, &comment, client).await;
+    or_discard(ctx, &added, done).await
 }

@@ -36,7 +36,7 @@ pub async fn request_link(
     form: SmallForm<LinkRequest>,
 ) -> Result<Response, AppError> {
     let json = form.json;
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client)
         .await
         .map_err(|e| AppError::from(e).json_if(json))?;
     let email = form.value.email.trim().to_ascii_lowercase();

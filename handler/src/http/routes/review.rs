@@ -329,7 +329,7 @@ pub async fn renew(
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client).await?;
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
         Ok(_) => return Ok(Redirect::to(&format!("/review/{token}")).into_response()),
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
@@ -341,9 +341,9 @@ pub async fn renew(
     };
     let to = workflow::actor_address(&state, claims.stage, &record);
     if let Some(to) = to
-        && crate::limiter::allow(
+        && crate::workflow::limits::allow(
             &state,
-            crate::limiter::MAIL_PER_RECIPIENT,
+            crate::workflow::limits::MAIL_PER_RECIPIENT,
             &format!("renew:{}:{}", record.reference, claims.stage.code()),
         )
         .await?

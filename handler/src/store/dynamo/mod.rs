@@ -199,16 +199,6 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
-    /// A client from the environment; `endpoint` (DynamoDB Local) overrides the service address
-    /// and, with no credentials configured, local dummy ones are used.
-    pub async fn client(endpoint: Option<&str>) -> Client {
-        let local = endpoint
-            .filter(|_| !crate::config::aws_credentials_set())
-            .map(|_| aws_credential_types::Credentials::new("local", "local", None, None, "tepei-local"));
-        let second = std::time::Duration::from_secs(1);
-        Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await)
-    }
-
     /// The SDK client.
     pub fn sdk(&self) -> &Client {
         &self.client
