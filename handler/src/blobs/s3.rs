@@ -36,10 +36,9 @@ impl S3Blobs {
         let region = config
             .region()
             .map(ToString::to_string)
-            .ok_or_else(|| BlobError::Unavailable("no AWS region is configured".into()))?;
-        let credentials = config
-            .credentials_provider()
-            .ok_or_else(|| BlobError::Unavailable("no AWS credentials are configured".into()))?;
+            .ok_or_else(|| BlobError::unavailable("no AWS region is configured"))?;
+        let credentials =
+            config.credentials_provider().ok_or_else(|| BlobError::unavailable("no AWS credentials are configured"))?;
         let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(endpoint.is_some()).build();
         let post_url = match endpoint {
             Some(e) => format!("{}/{bucket}", e.trim_end_matches('/')),
@@ -83,7 +82,7 @@ impl S3Blobs {
 }
 
 fn unavailable(e: impl std::error::Error) -> BlobError {
-    BlobError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+    BlobError::unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -113,7 +112,7 @@ fn presigned_post(
 ) -> Result<BTreeMap<String, String>, BlobError> {
     use base64::Engine;
     let fmt = |f: &[time::format_description::FormatItem<'_>], t: OffsetDateTime| {
-        t.to_offset(time::UtcOffset::UTC).format(f).map_err(|e| BlobError::Unavailable(e.to_string()))
+        t.to_offset(time::UtcOffset::UTC).format(f).map_err(BlobError::unavailable)
     };
     let date = fmt(time::macros::format_description!("[year][month][day]"), now)?;
     let amz_date = fmt(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"), now)?;

@@ -83,7 +83,7 @@ async fn documents_after(
 /// The quota counter a recommendation of `record` counts against.
 pub fn quota_slot(ctx: &Context, record: &Record) -> Result<QuotaSlot, Error> {
     ctx.programme.quota_for(&record.application).ok_or_else(|| {
-        Error::Internal(format!("{}: stream {} is not in the programme", record.reference, record.stream()))
+        Error::internal(format!("{}: stream {} is not in the programme", record.reference, record.stream()))
     })
 }
 
@@ -438,7 +438,7 @@ pub async fn resubmit(
         crate::personal::Purpose::ApplicantEdit,
         Actor::Applicant,
     )
-    .map_err(|e| Error::Internal(format!("{}: {e}", record.reference)))?;
+    .map_err(|e| Error::internal(crate::store::Cause::because(record.reference.clone(), e)))?;
     let mut form = form.clone();
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         form.id_number = Some(stored_id.expose().to_owned());

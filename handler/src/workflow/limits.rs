@@ -59,7 +59,7 @@ async fn count(ctx: &Context, limit: Limit, subject: &str) -> Result<Option<i64>
         // The store cannot count now: the request goes on (it needs the store anyway, and says
         // so itself) rather than a person being turned away by the limiter.
         Err(e) => {
-            tracing::warn!(limit = limit.name, error = %e, "rate limit not counted");
+            tracing::warn!(limit = limit.name, error = %crate::Chain(&e), "rate limit not counted");
             return Ok(None);
         }
     };

@@ -70,7 +70,7 @@ pub struct EventHeld {
 /// The copy of `record` for its applicant; the 身份证号 and phone are opened (and logged).
 pub fn my_data(ctx: &Context, record: &Record, events: &[Event], files_base: &str) -> Result<MyData, Error> {
     let keys = &ctx.settings.data_keys;
-    let failed = |e: personal::SealError| Error::Internal(format!("{}: {e}", record.reference));
+    let failed = |e: personal::SealError| Error::internal(crate::store::Cause::because(record.reference.clone(), e));
     let (id, phone) = if record.erased_at.is_some() {
         (policy::ERASED.to_owned(), policy::ERASED.to_owned())
     } else {

@@ -61,7 +61,7 @@ pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -
     if let Some(blobs) = ctx.blobs.as_ref() {
         for file in &record.attachments {
             if let Err(e) = blobs.delete(&file.key).await {
-                tracing::warn!(reference = %record.reference, error = %e, "file of an erased record not removed");
+                tracing::warn!(reference = %record.reference, error = %crate::Chain(&e), "file of an erased record not removed");
             }
         }
     }

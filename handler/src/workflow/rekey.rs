@@ -28,8 +28,8 @@ pub async fn rekey(ctx: &Context, round: i32) -> Result<Rekeyed, Error> {
             if record.version_hash.is_none() && record.application.id_number.opened().is_some() {
                 record.version_hash = Some(super::paper::content_hash(ctx, &record));
             }
-            let sealed =
-                personal::rekey(keys, &record).map_err(|e| Error::Internal(format!("{}: {e}", record.reference)))?;
+            let sealed = personal::rekey(keys, &record)
+                .map_err(|e| Error::internal(crate::store::Cause::because(record.reference.clone(), e)))?;
             if ctx.store.reseal(&sealed).await? {
                 done.resealed += 1;
                 break;

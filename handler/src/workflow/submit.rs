@@ -60,7 +60,7 @@ pub async fn store_form_file(
         return Ok(Err(Reason::new("attachments", "此部署暂不接受附件")));
     };
     let key = ids::new_upload_key(&ctx.settings.secret, owner);
-    blobs.write(&key, bytes).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+    blobs.write(&key, bytes).await.map_err(Error::unavailable)?;
     Ok(Ok(AttachmentInput { key, kind: kind.to_owned(), name: file_name.to_owned() }))
 }
 
@@ -126,7 +126,7 @@ async fn check_each(
                     Err(BlobError::Exists) => {
                         return Err(refuse_file(format!("“{name}”已经提交过，不能再次提交；如需更换，请重新上传")));
                     }
-                    Err(e) => return Err(Error::Unavailable(e.to_string())),
+                    Err(e) => return Err(Error::unavailable(e)),
                 }
             }
         };
@@ -143,7 +143,7 @@ async fn check_each(
         let object = match blobs.inspect(&key, p.attachments.max_bytes).await {
             Ok(o) => o,
             Err(BlobError::Missing) => return Err(not_uploaded()),
-            Err(e) => return Err(Error::Unavailable(e.to_string())),
+            Err(e) => return Err(Error::unavailable(e)),
         };
         let kind_of = match p.check_upload(object.size, &object.head, None) {
             Ok(k) => k,
@@ -167,7 +167,7 @@ pub async fn discard(ctx: &Context, files: &[Attachment]) {
     let Some(blobs) = ctx.blobs.as_ref() else { return };
     for file in files.iter().filter(|f| f.key.starts_with("records/")) {
         if let Err(e) = blobs.delete(&file.key).await {
-            tracing::warn!(error = %e, "copy of a file not taken was not removed");
+            tracing::warn!(error = %crate::Chain(&e), "copy of a file not taken was not removed");
         }
     }
 }
@@ -227,11 +227,11 @@ pub fn prepare_with(
     check_window(ctx)?;
     let programme = &ctx.programme;
     let application = parse_with_documents(ctx, form, &attachments)?;
-    let content = serde_json::to_vec(&form.content()).map_err(|e| Error::Internal(e.to_string()))?;
+    let content = serde_json::to_vec(&form.content()).map_err(Error::internal)?;
     let submission_id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
     let at = views::rfc3339(ctx.clock.now());
     let id_number =
-        application.id_number.opened().cloned().ok_or_else(|| Error::Internal("parsed 身份证号 not open".into()))?;
+        application.id_number.opened().cloned().ok_or_else(|| Error::internal("parsed 身份证号 not open"))?;
     let mut record = Record {
         reference: reference.to_owned(),
         round: programme.round,
@@ -339,5 +339,5 @@ pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, E
             }
         }
     }
-    Err(Error::Internal("no free reference after 6 draws".into()))
+    Err(Error::internal("no free reference after 6 draws"))
 }

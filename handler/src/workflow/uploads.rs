@@ -62,8 +62,7 @@ pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<(UploadTar
         ttl: links::UPLOAD_TTL,
     };
     let expires = (ctx.clock.now() + links::UPLOAD_TTL).unix_timestamp();
-    let direct =
-        blobs.upload_target(&key, &rules).await.map_err(|e| Refused::Failed(Error::Unavailable(e.to_string())))?;
+    let direct = blobs.upload_target(&key, &rules).await.map_err(|e| Refused::Failed(Error::unavailable(e)))?;
     let target = direct.unwrap_or_else(|| {
         let claims = UploadClaims {
             id: key.trim_start_matches("uploads/").to_owned(),

@@ -309,7 +309,7 @@ pub async fn summary_xlsx(
 ) -> Result<Response, AppError> {
     let (audience, table) = summary(&state, &link, &q).await?;
     let bytes = table.to_xlsx().map_err(|e| {
-        tracing::error!(error = %e, "summary XLSX failed");
+        tracing::error!(error = %crate::Chain(&e), "summary XLSX failed");
         AppError::internal()
     })?;
     Ok(download(&state, &audience, !q.all.is_empty(), "xlsx", XLSX_TYPE, bytes))

@@ -232,7 +232,7 @@ async fn review_page(
     };
     // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
     let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
-    Page::typed("review.html", title, &page)
+    Ok(Page::typed("review.html", title, &page)?)
 }
 
 /// The decision form.

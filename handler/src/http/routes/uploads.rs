@@ -93,7 +93,7 @@ pub async fn local(
             .json());
         }
         Err(e) => {
-            tracing::error!(error = %e, "upload not stored");
+            tracing::error!(error = %crate::Chain(&e), "upload not stored");
             return Err(AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

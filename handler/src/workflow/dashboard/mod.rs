@@ -146,7 +146,7 @@ pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<Su
         crate::personal::open_phone(&ctx.settings.data_keys, r, purpose, audience.actor())
             .map(|phone| phone.to_string())
             .unwrap_or_else(|e| {
-                tracing::error!(reference = %r.reference, error = %e, "phone not opened for the 汇总表");
+                tracing::error!(reference = %r.reference, error = %crate::Chain(&e), "phone not opened for the 汇总表");
                 r.application.phone.masked().to_owned()
             })
     };
@@ -290,7 +290,7 @@ pub async fn send_summary(ctx: &Context, audience: &Audience) -> Result<Sent, Er
     // Mail is kept in the outbox: its table shows the numbers masked (the download has them).
     let masked = |r: &Record| r.application.phone.masked().to_owned();
     let table = views::summary_table(p, &records, &audience.name(p), today(ctx), false, masked);
-    let xlsx = table.to_xlsx().map_err(|e| Error::Internal(format!("summary XLSX: {e}")))?;
+    let xlsx = table.to_xlsx().map_err(|e| Error::internal(crate::store::Cause::because("summary XLSX", e)))?;
     let id = audience.id();
     let name = audience.name(p);
     let file_name = summary_file_name(ctx, audience, false, "xlsx");
