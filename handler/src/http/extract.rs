@@ -336,7 +336,7 @@ pub async fn read_multipart(
     };
     let mut problems = Vec::new();
     for (kind, file_name, declared, bytes) in carried {
-        match crate::workflow::submit::store_form_file(state, &owner, &kind, &file_name, declared.as_deref(), &bytes)
+        match crate::workflow::documents::store_form_file(state, &owner, &kind, &file_name, declared.as_deref(), &bytes)
             .await?
         {
             Ok(file) => files.push(file),

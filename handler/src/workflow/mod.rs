@@ -6,6 +6,7 @@
 mod context;
 pub mod dashboard;
 pub mod decide;
+pub mod documents;
 pub mod draft;
 mod error;
 pub mod limits;

@@ -184,9 +184,7 @@ pub async fn erase_now(
     expected: u64,
     client: &str,
 ) -> Result<(), Error> {
-    if record.version != expected {
-        return Err(Error::Stale(views::already_decided(events)));
-    }
+    decide::current(record, events, expected)?;
     if !may_erase(record) {
         return Err(Error::NotAllowed {
             title: "不能在此删除",
@@ -197,7 +195,7 @@ pub async fn erase_now(
     }
     let (mut record, mut events) = (record.clone(), events.to_vec());
     if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some() {
-        let withdraw = decide::Decision { decision: "withdraw".into(), comment: String::new(), confirmed: true };
+        let withdraw = decide::Decision { action: Some(Action::Withdraw), comment: String::new(), confirmed: true };
         decide::decide(ctx, &record, &events, record.version, Actor::Applicant, &withdraw, client).await?;
         (record, events) = super::load(ctx, &record.reference).await?;
     }

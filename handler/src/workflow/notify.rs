@@ -336,7 +336,7 @@ struct Summary<'a> {
     title: &'a str,
     count: usize,
     issuer: &'a str,
-    since: Option<&'a super::dashboard::SinceLast>,
+    since: Option<&'a super::dashboard::since::SinceLast>,
 }
 
 /// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
@@ -345,7 +345,7 @@ pub fn summary(
     scope_id: &str,
     scope_name: &str,
     table: &views::SummaryTable,
-    since: Option<&super::dashboard::SinceLast>,
+    since: Option<&super::dashboard::since::SinceLast>,
     file_name: String,
     xlsx: &[u8],
 ) -> Result<Mail, Error> {

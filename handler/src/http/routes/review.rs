@@ -296,7 +296,7 @@ pub async fn decide(
         let next = links::review_path(&state, &record.reference, claims.stage, record.version + 1);
         return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
     }
-    let decision = Decision { decision: form.decision.clone(), comment: form.comment.clone(), confirmed: false };
+    let decision = Decision::posted(&form.decision, &form.comment, false);
     match decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/review/{}?done=1", link.token)).into_response()),
         // Something missing (a choice, the comment to return): the page again with the form as

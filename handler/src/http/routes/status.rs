@@ -277,7 +277,7 @@ pub async fn act(
             Err(e) => Err(json(e)),
         };
     }
-    let decision = Decision { decision: form.decision, comment: form.comment, confirmed: form.confirm.is_some() };
+    let decision = Decision::posted(&form.decision, &form.comment, form.confirm.is_some());
     decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
     Ok(Redirect::to(&back).into_response())
 }
