@@ -16,6 +16,7 @@ pub mod notify;
 pub mod paper;
 pub mod purge;
 pub mod rekey;
+pub mod resend;
 pub mod submit;
 pub mod uploads;
 

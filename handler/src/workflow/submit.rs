@@ -103,13 +103,8 @@ pub fn prepare_with(
 /// Mails the address of the application holding a 身份证号 that someone used again (at most
 /// once per ten minutes per application).
 async fn told_of_another_try(ctx: &Context, holder: &Record) -> Result<(), Error> {
-    let key = format!("tried-again:{}", holder.reference);
-    if !crate::workflow::limits::allow(ctx, crate::workflow::limits::MAIL_PER_RECIPIENT, &key).await? {
-        return Ok(());
-    }
-    let mails = [notify::tried_again(ctx, holder)?];
-    ctx.store.enqueue(&mails).await?;
-    ctx.mail_queued(&mails).await;
+    let subject = format!("tried-again:{}", holder.reference);
+    super::resend::send_again(ctx, &subject, || notify::tried_again(ctx, holder)).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use crate::http::extract::{ClientAddr, LenientForm, Linked, Negotiated, SameSite
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};
-use crate::workflow::{self, links, notify};
+use crate::workflow::{self, links};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -335,27 +335,8 @@ pub async fn renew(
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
         Err(_) => return Err(invalid()),
     };
-    let answer = Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。");
-    let Ok(Some(record)) = state.store.get(&claims.reference).await else {
-        return Ok(answer.into_response());
-    };
-    let to = workflow::actor_address(&state, claims.stage, &record);
-    if let Some(to) = to
-        && crate::workflow::limits::allow(
-            &state,
-            crate::workflow::limits::MAIL_PER_RECIPIENT,
-            &format!("renew:{}:{}", record.reference, claims.stage.code()),
-        )
-        .await?
-    {
-        let path = links::review_path(&state, &record.reference, claims.stage, record.version);
-        let mail = notify::link_again(&state, &record, (&to, claims.stage), "查看申报表并审核", &path)?;
-        let mails = [mail];
-        state.store.enqueue(&mails).await.map_err(workflow::Error::from)?;
-        state.mail_queued(&mails).await;
-        tracing::info!(reference = %record.reference, stage = claims.stage.code(), "review link renewed");
-    }
-    Ok(answer.into_response())
+    workflow::resend::review_link(&state, &claims).await?;
+    Ok(Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。").into_response())
 }
 
 fn invalid() -> AppError {

@@ -14,8 +14,8 @@ pub use since::{Change, SendPlan, SinceLast, plan};
 use crate::store::{Record, SummarySent};
 use crate::views::{self, SummaryTable};
 use crate::workflow::Context;
-use crate::workflow::notify::{self, DashboardLink};
-use crate::workflow::{Error, links};
+use crate::workflow::notify;
+use crate::workflow::Error;
 use policy::{Actor, HrScope, Programme};
 use sha2::{Digest, Sha256};
 
@@ -95,33 +95,6 @@ pub fn audiences_of(ctx: &Context, email: &str) -> Vec<Audience> {
         out.insert(0, Audience::Centre);
     }
     out
-}
-
-/// Mails the dashboard links of a configured address to that address (at most once per ten
-/// minutes); does nothing for any other address, so the answer never tells which are configured.
-pub async fn send_links(ctx: &Context, email: &str) -> Result<(), Error> {
-    let audiences = audiences_of(ctx, email);
-    if audiences.is_empty()
-        || !crate::workflow::limits::allow(
-            ctx,
-            crate::workflow::limits::MAIL_PER_RECIPIENT,
-            &format!("dashboard:{email}"),
-        )
-        .await?
-    {
-        return Ok(());
-    }
-    let p = &ctx.programme;
-    let links: Vec<DashboardLink> = audiences
-        .iter()
-        .map(|a| DashboardLink { name: a.name(p), link: links::absolute(ctx, &links::dashboard_path(ctx, &a.id())) })
-        .collect();
-    let mail = notify::dashboard_links(ctx, email, &links)?;
-    let mails = [mail];
-    ctx.store.enqueue(&mails).await?;
-    ctx.mail_queued(&mails).await;
-    tracing::info!(scopes = audiences.len(), "dashboard link sent");
-    Ok(())
 }
 
 /// The audience's applications of this round, oldest first. HR sees an application once its
