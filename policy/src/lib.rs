@@ -43,7 +43,7 @@ pub use token::{
     Wire, keyed_hash, keyed_hash_starts_with,
 };
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
-pub use wire::{form_object, json_object};
+pub use wire::{form_fields, form_object, from_fields, json_object};
 
 /// The fingerprint of a set of rules: 16 hex digits of the SHA-256 of programme.toml and
 /// reviewers.toml as written. The site carries the one it was built from, the handler answers the

@@ -1,6 +1,7 @@
 //! HTTP: extractors, the error type, tracing and security headers, and one route module per
 //! resource. Routes call `workflow` and `views`; they never import each other.
 
+pub mod body;
 pub mod error;
 pub mod extract;
 pub mod headers;

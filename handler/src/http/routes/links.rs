@@ -2,7 +2,8 @@
 //! answer is the same whatever matched; the link goes only to the address on the application.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, SmallForm};
+use crate::http::body::SmallForm;
+use crate::http::extract::ClientAddr;
 use crate::http::{AppError, Message};
 use crate::workflow::resend;
 use axum::Json;

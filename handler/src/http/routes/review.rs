@@ -2,7 +2,8 @@
 //! centre decides) and `POST /review/{token}/renew` (an expired link asks for a fresh one).
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, LenientForm, Linked, Negotiated, SameSite, accepts_json};
+use crate::http::body::{LenientForm, Negotiated, accepts_json};
+use crate::http::extract::{ClientAddr, Linked, SameSite};
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};

@@ -14,8 +14,8 @@ pub use since::{Change, SendPlan, SinceLast, plan};
 use crate::store::{Record, SummarySent};
 use crate::views::{self, SummaryTable};
 use crate::workflow::Context;
-use crate::workflow::notify;
 use crate::workflow::Error;
+use crate::workflow::notify;
 use policy::{Actor, HrScope, Programme};
 use sha2::{Digest, Sha256};
 

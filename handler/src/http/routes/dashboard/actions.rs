@@ -2,10 +2,11 @@
 //! erasure requests.
 
 use super::link::{audience, back_to};
-use crate::http::extract::{ClientAddr, LenientForm, Linked, SameSite};
-use crate::http::AppError;
-use crate::workflow::dashboard::Audience;
 use crate::AppState;
+use crate::http::AppError;
+use crate::http::body::LenientForm;
+use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::workflow::dashboard::Audience;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

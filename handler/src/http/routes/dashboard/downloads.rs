@@ -1,8 +1,8 @@
 //! The 汇总表 downloads: `/dashboard/{token}/summary.xlsx` and `summary.csv`.
 
 use super::link::audience;
-use crate::http::extract::Linked;
 use crate::http::AppError;
+use crate::http::extract::Linked;
 use crate::views::{self, XLSX_TYPE};
 use crate::workflow::dashboard::{self, Audience};
 use crate::{AppState, blobs};

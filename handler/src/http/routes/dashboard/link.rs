@@ -1,10 +1,11 @@
 //! `/dashboard`: a configured address asks for its dashboard links; what every dashboard route
 //! shares (the audience a link names, the way back under a refusal).
 
-use crate::http::extract::{ClientAddr, Linked, SmallForm};
+use crate::AppState;
+use crate::http::body::SmallForm;
+use crate::http::extract::{ClientAddr, Linked};
 use crate::http::{AppError, Message, Offer, Page};
 use crate::workflow::dashboard::Audience;
-use crate::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -59,4 +60,3 @@ pub(super) fn audience(state: &AppState, link: &Linked<DashboardClaims>) -> Resu
 pub(super) fn back_to(base: &str) -> Offer {
     Offer::Back { url: base.to_owned(), title: "返回审核工作台".into() }
 }
-

@@ -1,10 +1,10 @@
 //! `/dashboard/{token}/send`: the 汇总表 mailed to the centre, after a confirmation page.
 
 use super::link::{audience, back_to};
+use crate::AppState;
 use crate::http::extract::{Linked, SameSite};
 use crate::http::{AppError, Page};
 use crate::workflow::dashboard::{self, Audience, Row, Sent};
-use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

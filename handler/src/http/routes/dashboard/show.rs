@@ -2,11 +2,11 @@
 //! centre's lists.
 
 use super::link::audience;
+use crate::AppState;
 use crate::http::extract::Linked;
 use crate::http::{AppError, Page};
 use crate::views::{self};
 use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS};
-use crate::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use policy::{DashboardClaims, Status};
