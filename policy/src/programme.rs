@@ -181,14 +181,6 @@ pub struct PrivacyCategory {
     pub sensitive: Vec<String>,
 }
 
-/// Form fields that carry no personal information of the applicant (consents, the form's own
-/// id), so the privacy categories need not name them.
-pub const NOT_PERSONAL: &[&str] = &["pledge", "consent_sensitive", "birth_date", "submission_id"];
-
-/// The fields that are sensitive personal information, as the form's separate consent names
-/// them (身份证号, 民族, the health declaration).
-pub const SENSITIVE_FIELDS: &[&str] = &["id_number", "ethnicity", "health_ok"];
-
 /// Contacts of the issuing office.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -456,8 +448,6 @@ fn youngest_excluded(at: Date, years: u32) -> Option<Date> {
 }
 
 impl Programme {
-    /// Every personal field of the form named by exactly one privacy category, and the
-    /// sensitive ones marked as such.
     /// The last day the round's records are kept in full, if the operator set it.
     pub fn keep_until(&self) -> Option<time::Date> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -471,39 +461,7 @@ impl Programme {
         if self.privacy.erase_unfinished_after_days == 0 {
             return Err(invalid("privacy.erase_unfinished_after_days: at least 1"));
         }
-        let mut named = BTreeSet::new();
-        for (i, c) in self.privacy.categories.iter().enumerate() {
-            for field in &c.fields {
-                if !crate::application::FIELD_ORDER.contains(&field.as_str()) && field != "attachments" {
-                    return Err(invalid(format!(
-                        "privacy.categories[{i}].fields: `{field}` is not a field of the form"
-                    )));
-                }
-                if !named.insert(field.as_str()) {
-                    return Err(invalid(format!("privacy.categories[{i}].fields: `{field}` is named twice")));
-                }
-            }
-            for field in &c.sensitive {
-                if !c.fields.contains(field) {
-                    return Err(invalid(format!(
-                        "privacy.categories[{i}].sensitive: `{field}` is not among its fields"
-                    )));
-                }
-            }
-        }
-        let personal = crate::application::FIELD_ORDER.iter().copied().chain(["attachments"]);
-        for field in personal.filter(|f| !NOT_PERSONAL.contains(f)) {
-            if !named.contains(field) {
-                return Err(invalid(format!(
-                    "privacy.categories: the form collects `{field}`, which no category names"
-                )));
-            }
-        }
-        for field in SENSITIVE_FIELDS {
-            if !self.privacy.categories.iter().any(|c| c.sensitive.iter().any(|s| s == field)) {
-                return Err(invalid(format!("privacy.categories: `{field}` must be marked sensitive")));
-            }
-        }
+        crate::fields::check_privacy(&self.privacy).map_err(invalid)?;
         Ok(())
     }
 }
