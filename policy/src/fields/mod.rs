@@ -88,6 +88,7 @@ pub struct Slot {
 }
 
 /// One field of the application.
+#[derive(Clone, Copy)]
 pub struct FieldSpec {
     /// Its code: the form's name, the JSON key, the privacy rules' name.
     pub code: &'static str,
