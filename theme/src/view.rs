@@ -17,7 +17,7 @@ pub fn before_text(close: time::OffsetDateTime) -> String {
 
 /// Each stage's close in words, in order: who, and until when (this site's settings).
 pub fn stage_closes(p: &Programme) -> Vec<(&'static str, String)> {
-    [policy::Actor::Applicant, policy::Actor::Unit, policy::Actor::Hr]
+    policy::Actor::ALL
         .into_iter()
         .filter_map(|actor| p.stage_closes(actor).map(|close| (actor.stage_name(), before_text(close))))
         .collect()
