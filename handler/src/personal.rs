@@ -5,7 +5,6 @@
 //! kept at submission; a full value is opened only for a stated [`Purpose`], and each opening is
 //! logged with the reference, the purpose and the actor's role, never the value.
 
-use crate::StartError;
 use crate::store::{Event, Record};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -48,6 +47,11 @@ impl std::fmt::Debug for DataKeys {
     }
 }
 
+/// Why `TEPEI_DATA_KEY` could not be read: in words, never the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyError(String);
+
 /// Why a value could not be sealed or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -63,8 +67,8 @@ impl DataKeys {
     /// Reads `TEPEI_DATA_KEY`: `id:text,id:text`, the current key first, each text at least 32
     /// characters (the key is its SHA-256: `openssl rand -base64 32` or a generated secret), or
     /// one text alone (id `k1`, as the template's generated secret holds it).
-    pub fn parse(text: &str) -> Result<Self, StartError> {
-        let refuse = |why: String| StartError(format!("TEPEI_DATA_KEY: {why}"));
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let refuse = KeyError;
         let items: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
         let mut keys: Vec<(String, [u8; 32])> = Vec::new();
         for item in &items {
@@ -245,7 +249,9 @@ mod tests {
         for bad in ["", "k1:short", &format!("{k1},{k1}"), "bad id:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x,y"]
         {
             let e = DataKeys::parse(bad).expect_err(bad);
-            assert!(e.0.starts_with("TEPEI_DATA_KEY"), "{e}");
+            assert!(!e.0.is_empty(), "{bad}: a reason is given");
+            let start = crate::StartError::from(e);
+            assert!(crate::Chain(&start).to_string().starts_with("TEPEI_DATA_KEY: "), "{start}");
         }
     }
 

@@ -2,7 +2,7 @@
 //! read leniently, the client's address, the same-site guard, and a verified signed link.
 
 use crate::AppState;
-use crate::http::error::{AppError, Offer};
+use crate::http::{AppError, Offer};
 use crate::workflow::links;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -336,7 +336,7 @@ pub async fn read_multipart(
     };
     let mut problems = Vec::new();
     for (kind, file_name, declared, bytes) in carried {
-        match crate::workflow::submit::store_form_file(state, &owner, &kind, &file_name, declared.as_deref(), &bytes)
+        match crate::workflow::documents::store_form_file(state, &owner, &kind, &file_name, declared.as_deref(), &bytes)
             .await?
         {
             Ok(file) => files.push(file),
@@ -344,7 +344,7 @@ pub async fn read_multipart(
         }
     }
     let encoded = serde_urlencoded::to_string(&text).map_err(|e| {
-        tracing::error!(error = %e, "multipart fields not re-encoded");
+        tracing::error!(error = %crate::Chain(&e), "multipart fields not re-encoded");
         AppError::internal()
     })?;
     Ok(WithFiles { body: Bytes::from(encoded), files, problems })

@@ -9,5 +9,5 @@ pub mod routes;
 pub mod statics;
 pub mod trace;
 
-pub use error::{AppError, Offer};
-pub use page::{Message, Page};
+pub use error::AppError;
+pub use page::{Message, Offer, Page, RetryAfter};

@@ -97,7 +97,7 @@ pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("dynamodb local");
-    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
     let table = format!("m{}", handler::ids::random_id());
     let store = DynamoStore::new(client.clone(), &table);
     store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");

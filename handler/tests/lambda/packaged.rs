@@ -88,7 +88,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
         create_secret(&secrets_endpoint, "tepei/data-key", "packaged bootstrap data key that is long enough").await;
     create_secret(&secrets_endpoint, "tepei/smtp-url", &format!("smtp://127.0.0.1:{}", maildev.port)).await;
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
-    let client = handler::store::DynamoStore::client(Some(&endpoint)).await;
+    let client = handler::config::dynamo_client(Some(&endpoint)).await;
     let store = handler::store::DynamoStore::new(client, "tepei-packaged");
     store.create_table(&handler::store::TableSpec::embedded().expect("template")).await.expect("table");
 

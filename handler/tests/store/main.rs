@@ -22,7 +22,7 @@ async fn dynamo() -> Arc<dyn Store> {
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("start");
-    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
     let store = DynamoStore::new(client, format!("t{}", handler::ids::random_id()));
     store
         .create_table(&handler::store::TableSpec::embedded().expect("infra/template.yaml"))
@@ -215,7 +215,7 @@ impl Relay {
 impl handler::mail::Mailer for Relay {
     async fn send(&self, mail: &Mail) -> Result<(), handler::mail::MailError> {
         if self.refused.contains(&mail.to) {
-            return Err(handler::mail::MailError::Transport(format!("550 mailbox unavailable: {}", mail.to)));
+            return Err(handler::mail::MailError::transport(format!("550 mailbox unavailable: {}", mail.to)));
         }
         self.taken.lock().expect("lock").push(mail.id.clone());
         Ok(())
@@ -562,7 +562,7 @@ async fn dynamodb_table_from_the_template_expires_sent_mail() {
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("start");
-    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
     let table = format!("t{}", handler::ids::random_id());
     let store = DynamoStore::new(client.clone(), &table);
     let spec = handler::store::TableSpec::embedded().expect("infra/template.yaml");

@@ -93,10 +93,10 @@ pub async fn submit(
 
 /// Submissions from one client address, and naming one applicant address, within their limits.
 async fn within_limits(state: &AppState, client: &str, form: &ApplicationForm) -> Result<(), crate::workflow::Error> {
-    crate::limiter::check(state, crate::limiter::SUBMIT_PER_CLIENT, client).await?;
+    crate::workflow::limits::check(state, crate::workflow::limits::SUBMIT_PER_CLIENT, client).await?;
     let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
     if !email.is_empty() {
-        crate::limiter::check(state, crate::limiter::SUBMIT_PER_ADDRESS, &email).await?;
+        crate::workflow::limits::check(state, crate::workflow::limits::SUBMIT_PER_ADDRESS, &email).await?;
     }
     Ok(())
 }
@@ -151,7 +151,7 @@ pub async fn check(
         Ok(read) => read,
         Err(answer) => return answer,
     };
-    if let Err(e) = crate::limiter::check(&state, crate::limiter::SUBMIT_PER_CLIENT, &client).await {
+    if let Err(e) = crate::workflow::limits::check(&state, crate::workflow::limits::SUBMIT_PER_CLIENT, &client).await {
         return refused(&state, false, AppError::from(e), &body, &form);
     }
     if form.is_bot() {

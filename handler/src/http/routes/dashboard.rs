@@ -36,7 +36,7 @@ pub async fn request_link(
     form: SmallForm<LinkRequest>,
 ) -> Result<Response, AppError> {
     let json = form.json;
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client)
         .await
         .map_err(|e| AppError::from(e).json_if(json))?;
     let email = form.value.email.trim().to_ascii_lowercase();
@@ -309,7 +309,7 @@ pub async fn summary_xlsx(
 ) -> Result<Response, AppError> {
     let (audience, table) = summary(&state, &link, &q).await?;
     let bytes = table.to_xlsx().map_err(|e| {
-        tracing::error!(error = %e, "summary XLSX failed");
+        tracing::error!(error = %crate::Chain(&e), "summary XLSX failed");
         AppError::internal()
     })?;
     Ok(download(&state, &audience, !q.all.is_empty(), "xlsx", XLSX_TYPE, bytes))

@@ -29,7 +29,7 @@ pub async fn status_link(
     form: SmallForm<Lookup>,
 ) -> Result<Response, AppError> {
     let json = form.json;
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client)
         .await
         .map_err(|e| AppError::from(e).json_if(json))?;
     let reference = form.value.reference.trim().to_ascii_uppercase();
@@ -46,8 +46,12 @@ pub async fn status_link(
     };
     let record = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email));
     if let Some(record) = record
-        && crate::limiter::allow(&state, crate::limiter::MAIL_PER_RECIPIENT, &format!("status:{}", record.reference))
-            .await?
+        && crate::workflow::limits::allow(
+            &state,
+            crate::workflow::limits::MAIL_PER_RECIPIENT,
+            &format!("status:{}", record.reference),
+        )
+        .await?
     {
         let path = links::status_path(&state, &record.reference);
         let to = record.application.email.to_string();

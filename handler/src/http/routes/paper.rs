@@ -112,7 +112,7 @@ pub async fn verify(
     ClientAddr(client): ClientAddr,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::VERIFY_PER_CLIENT, &client).await?;
+    crate::workflow::limits::check(&state, crate::workflow::limits::VERIFY_PER_CLIENT, &client).await?;
     let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
     let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
     let (record, events) = workflow::load(&state, reference).await?;

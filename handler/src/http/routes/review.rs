@@ -232,7 +232,7 @@ async fn review_page(
     };
     // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
     let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
-    Page::typed("review.html", title, &page)
+    Ok(Page::typed("review.html", title, &page)?)
 }
 
 /// The decision form.
@@ -296,7 +296,7 @@ pub async fn decide(
         let next = links::review_path(&state, &record.reference, claims.stage, record.version + 1);
         return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
     }
-    let decision = Decision { decision: form.decision.clone(), comment: form.comment.clone(), confirmed: false };
+    let decision = Decision::posted(&form.decision, &form.comment, false);
     match decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/review/{}?done=1", link.token)).into_response()),
         // Something missing (a choice, the comment to return): the page again with the form as
@@ -329,7 +329,7 @@ pub async fn renew(
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client).await?;
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
         Ok(_) => return Ok(Redirect::to(&format!("/review/{token}")).into_response()),
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
@@ -341,9 +341,9 @@ pub async fn renew(
     };
     let to = workflow::actor_address(&state, claims.stage, &record);
     if let Some(to) = to
-        && crate::limiter::allow(
+        && crate::workflow::limits::allow(
             &state,
-            crate::limiter::MAIL_PER_RECIPIENT,
+            crate::workflow::limits::MAIL_PER_RECIPIENT,
             &format!("renew:{}:{}", record.reference, claims.stage.code()),
         )
         .await?

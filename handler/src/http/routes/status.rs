@@ -128,7 +128,7 @@ fn status_page(
         erasure_requested_at: record.erasure_pending().map(views::chinese_time),
         erased_at: record.erased_at.as_deref().map(views::chinese_time),
     };
-    Page::typed("status.html", "申报进度", &page)
+    Ok(Page::typed("status.html", "申报进度", &page)?)
 }
 
 /// The applicant's status page (or, for JSON clients, the record and its events).
@@ -160,7 +160,9 @@ fn prefill(state: &AppState, record: &Record) -> BTreeMap<String, String> {
             Ok(phone) => {
                 values.insert("phone".to_owned(), phone.to_string());
             }
-            Err(e) => tracing::error!(reference = %record.reference, error = %e, "phone not opened for the edit form"),
+            Err(e) => {
+                tracing::error!(reference = %record.reference, error = %crate::Chain(&e), "phone not opened for the edit form")
+            }
         }
     }
     // Files uploaded from this page are issued for this application's submission.
@@ -275,7 +277,7 @@ pub async fn act(
             Err(e) => Err(json(e)),
         };
     }
-    let decision = Decision { decision: form.decision, comment: form.comment, confirmed: form.confirm.is_some() };
+    let decision = Decision::posted(&form.decision, &form.comment, form.confirm.is_some());
     decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
     Ok(Redirect::to(&back).into_response())
 }
