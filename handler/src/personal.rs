@@ -10,7 +10,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use policy::{Actor, Held, IdNumber, Personal, Phone, Sealed};
+use policy::{Actor, Held, IdNumber, Personal, Phone, Programme, Sealed};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -213,35 +213,14 @@ pub fn open_phone(keys: &DataKeys, record: &Record, purpose: Purpose, actor: Act
     open_value(keys, &record.reference, "phone", &record.application.phone)
 }
 
-/// `record` and its `events` erased at `at` (RFC 3339): no name, number, contact, employer,
-/// plan or file is left; what remains is a de-identified row — round, stream, league or
+/// `record` and its `events` erased at `at` (RFC 3339): every field `p`'s privacy rules call
+/// personal is erased ([`policy::Application::erase`]), save the few the field table keeps for
+/// statistics, and every file; no name, number, contact, employer or plan is left; what remains is a de-identified row — round, stream, league or
 /// department, unit level, sector, field, status and dates — and the events' kinds, actors'
 /// roles, times and statuses (no address, comment, changed values or client hash).
-pub fn erase(record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>) {
+pub fn erase(p: &Programme, record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>) {
     let mut erased = record.clone();
-    let a = &mut erased.application;
-    let gone = || policy::ERASED.to_owned();
-    a.name = gone();
-    a.ethnicity = gone();
-    a.id_number = Held::erased();
-    a.phone = Held::erased();
-    a.birth_date = None;
-    for text in [
-        &mut a.school,
-        &mut a.major,
-        &mut a.title_name,
-        &mut a.employer,
-        &mut a.county,
-        &mut a.profession,
-        &mut a.host_institution,
-        &mut a.plan,
-    ] {
-        *text = gone();
-    }
-    if let Ok(nobody) = policy::Email::parse(ERASED_ADDRESS) {
-        a.email = nobody.clone();
-        a.unit_reviewer_email = nobody;
-    }
+    erased.application.erase(p);
     erased.attachments.clear();
     erased.id_hash = format!("erased-{}", record.reference);
     erased.erased_at = Some(at.to_owned());
@@ -252,8 +231,7 @@ pub fn erase(record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>
     (erased, events)
 }
 
-/// The address an erased record holds (`.invalid`: nothing is ever delivered there).
-pub const ERASED_ADDRESS: &str = "erased@erased.invalid";
+pub use policy::ERASED_ADDRESS;
 
 #[cfg(test)]
 mod tests {

@@ -68,5 +68,5 @@ pub fn stage_open(ctx: &Context, actor: Actor, what: &str) -> Result<(), Error> 
 /// Who is told when an application in `status` is withdrawn: the reviewer whose turn it was, and
 /// for a recommendation the body that made it (its place is freed).
 pub fn told_of_withdrawal(status: policy::Status) -> Option<Actor> {
-    policy::reviewer_for(status).map(|r| if r == Actor::Centre { Actor::Hr } else { r })
+    policy::reviewer_for(status).map(|r| if status.holds_place() { r.previous().unwrap_or(r) } else { r })
 }

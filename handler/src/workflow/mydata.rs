@@ -80,9 +80,9 @@ pub fn my_data(ctx: &Context, record: &Record, events: &[Event], files_base: &st
     };
     let fields = views::rows(&ctx.programme, &record.application)
         .into_iter()
-        .map(|row| match row.label() {
-            "居民身份证号码" => row.in_full(id.clone()),
-            "手机号码" => row.in_full(phone.clone()),
+        .map(|row| match row.code() {
+            "id_number" => row.in_full(id.clone()),
+            "phone" => row.in_full(phone.clone()),
             _ => row,
         })
         .collect();

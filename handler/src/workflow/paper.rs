@@ -8,37 +8,10 @@ use crate::store::{Event, Record};
 pub use crate::views::PaperState;
 use crate::workflow::Context;
 
-/// The fields the check code covers, in order, as `Application::form_values` writes them. Never
-/// reorder or remove one; a field added here changes every code printed before it.
-pub const CHECKED_FIELDS: [&str; 27] = [
-    "name",
-    "gender",
-    "ethnicity",
-    "id_number",
-    "phone",
-    "email",
-    "education",
-    "school",
-    "major",
-    "title_level",
-    "title_name",
-    "employer",
-    "unit_level",
-    "league",
-    "department",
-    "county",
-    "sector",
-    "grassroots",
-    "field",
-    "profession",
-    "profession_start",
-    "track",
-    "host_institution",
-    "plan",
-    "health_ok",
-    "pledge",
-    "unit_reviewer_email",
-];
+/// The fields the check code covers, in order, as `Application::form_values` writes them: the
+/// fields `policy::FIELDS` marks `checked`, in their places. Never reorder or remove one; a field
+/// added here changes every code printed before it.
+pub use policy::CHECKED_FIELDS;
 
 /// What a code nobody printed is answered with.
 pub const INVALID_CODE: &str = "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。";

@@ -54,7 +54,7 @@ enum Due {
 /// Erases `record` and its `events` at `at` (RFC 3339) and deletes its files; `false` when it
 /// changed meanwhile (nothing done).
 pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
-    let (erased, erased_events) = crate::personal::erase(record, events, at);
+    let (erased, erased_events) = crate::personal::erase(&ctx.programme, record, events, at);
     if !ctx.store.erase(&erased, &erased_events).await? {
         return Ok(false);
     }

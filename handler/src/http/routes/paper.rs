@@ -63,7 +63,7 @@ async fn print(state: &AppState, reference: &str, back: String) -> Result<Respon
     let p = &state.programme;
     let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, &record)));
     let rows = views::rows(p, &record.application);
-    let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.multiline());
+    let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().filter(|r| r.printed()).partition(|r| r.multiline());
     let page = PrintPage {
         form_title: format!("{}年度内蒙古自治区专业技术人才特殊培养项目申报表", p.round),
         record: views::record(p, &record),
