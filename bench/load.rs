@@ -59,7 +59,7 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
     let stored: Arc<dyn Store> = match store {
         "dynamodb" => {
             let endpoint = env.iter().find(|(k, _)| *k == "DYNAMODB_ENDPOINT").map(|(_, v)| v.clone());
-            Arc::new(DynamoStore::new(DynamoStore::client(endpoint.as_deref()).await, "tepei"))
+            Arc::new(DynamoStore::new(handler::config::dynamo_client(endpoint.as_deref()).await, "tepei"))
         }
         _ => Arc::new(SqliteStore::open(&data.join("tepei.sqlite3")).map_err(|e| e.to_string())?),
     };

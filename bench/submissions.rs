@@ -342,7 +342,7 @@ async fn main() {
     }
     let dynamo_local = tokio::task::spawn_blocking(|| testkit::start_dynamodb_local(None)).await.expect("start");
     let endpoint = format!("http://127.0.0.1:{}", dynamo_local.port);
-    let client = DynamoStore::client(Some(&endpoint)).await;
+    let client = handler::config::dynamo_client(Some(&endpoint)).await;
     let store = DynamoStore::new(client.clone(), "bench");
     store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
     let dynamo_total = total / 2;

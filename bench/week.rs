@@ -101,7 +101,7 @@ async fn main() {
     let leagues: Vec<String> = p.leagues.iter().map(|l| l.code.clone()).filter(|c| c != BIG_LEAGUE).collect();
     let dynamo = tokio::task::spawn_blocking(|| testkit::start_dynamodb_local(None)).await.expect("start");
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
-    let dynamo_store = DynamoStore::new(DynamoStore::client(Some(&endpoint)).await, "tepei-week");
+    let dynamo_store = DynamoStore::new(handler::config::dynamo_client(Some(&endpoint)).await, "tepei-week");
     dynamo_store.create_table(&TableSpec::embedded().expect("template")).await.expect("table");
     let store: Arc<dyn Store> = Arc::new(dynamo_store);
 

@@ -7,7 +7,7 @@
 //! When the settings are wrong the function still starts and answers every request 503 with a
 //! page that says so (see [`unavailable_app`]), instead of failing every invocation at start.
 
-use crate::{AppState, lambda_app};
+use crate::{AppState, app};
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
@@ -63,7 +63,7 @@ pub async fn handle(state: Option<&AppState>, router: Router, event: LambdaEvent
 /// Runs the function: every event through [`handle`], with `state` when it started.
 pub async fn run(state: Option<AppState>) -> Result<(), Error> {
     let router = match &state {
-        Some(state) => lambda_app(state.clone()),
+        Some(state) => app(state.clone()),
         None => unavailable_app(),
     };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

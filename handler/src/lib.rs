@@ -5,25 +5,26 @@
 //! `workflow` (what tepei does; no axum, no adapter) → `views`, `policy` and the ports
 //! (`store`, `mail`, `blobs`) ← the adapters behind those ports. See ARCHITECTURE.md.
 
-#[cfg(feature = "aws")]
-mod aws;
 pub mod blobs;
+mod chain;
 mod clock;
 pub mod config;
 pub mod http;
 pub mod ids;
 #[cfg(feature = "aws")]
 pub mod lambda;
-mod limiter;
 pub mod mail;
 pub mod personal;
+mod settings;
 mod state;
 pub mod store;
 pub mod views;
 pub mod workflow;
 
+pub use chain::Chain;
 pub use clock::Clock;
-pub use config::{Settings, StartError};
+pub use config::StartError;
+pub use settings::Settings;
 pub use state::AppState;
 
 use axum::Router;
@@ -100,36 +101,4 @@ pub fn app(state: AppState) -> Router {
     http::trace::layer(router)
         .layer(axum::middleware::from_fn_with_state(policy, http::headers::security_headers))
         .with_state(state)
-}
-
-/// The Router as the Lambda serves it: [`app`] behind a layer that removes the API Gateway stage
-/// (`/prod/api/health` -> `/api/health`) when the event's path carries it.
-#[cfg(feature = "aws")]
-pub fn lambda_app(state: AppState) -> Router {
-    // A layer on the Router itself runs after routing; wrapping it runs the rewrite first.
-    let rewritten = tower::Layer::layer(&axum::middleware::map_request(strip_stage), app(state));
-    Router::new().fallback_service(rewritten)
-}
-
-#[cfg(feature = "aws")]
-async fn strip_stage(mut request: axum::extract::Request) -> axum::extract::Request {
-    use lambda_http::request::RequestContext;
-    let stage = match request.extensions().get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
-        _ => None,
-    };
-    let Some(stage) = stage.filter(|s| s != "$default" && !s.is_empty()) else { return request };
-    let prefix = format!("/{stage}");
-    let uri = request.uri();
-    if let Some(rest) = uri.path().strip_prefix(&prefix).filter(|r| r.starts_with('/')) {
-        let rest = match uri.query() {
-            Some(q) => format!("{rest}?{q}"),
-            None => rest.to_owned(),
-        };
-        if let Ok(new) = rest.parse() {
-            *request.uri_mut() = new;
-        }
-    }
-    request
 }

@@ -5,13 +5,12 @@
 //! kept at submission; a full value is opened only for a stated [`Purpose`], and each opening is
 //! logged with the reference, the purpose and the actor's role, never the value.
 
-use crate::StartError;
 use crate::store::{Event, Record};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use policy::{Actor, Held, IdNumber, Personal, Phone, Sealed};
+use policy::{Actor, Held, IdNumber, Personal, Phone, Programme, Sealed};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -48,6 +47,11 @@ impl std::fmt::Debug for DataKeys {
     }
 }
 
+/// Why `TEPEI_DATA_KEY` could not be read: in words, never the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyError(String);
+
 /// Why a value could not be sealed or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -63,8 +67,8 @@ impl DataKeys {
     /// Reads `TEPEI_DATA_KEY`: `id:text,id:text`, the current key first, each text at least 32
     /// characters (the key is its SHA-256: `openssl rand -base64 32` or a generated secret), or
     /// one text alone (id `k1`, as the template's generated secret holds it).
-    pub fn parse(text: &str) -> Result<Self, StartError> {
-        let refuse = |why: String| StartError(format!("TEPEI_DATA_KEY: {why}"));
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let refuse = KeyError;
         let items: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
         let mut keys: Vec<(String, [u8; 32])> = Vec::new();
         for item in &items {
@@ -209,35 +213,14 @@ pub fn open_phone(keys: &DataKeys, record: &Record, purpose: Purpose, actor: Act
     open_value(keys, &record.reference, "phone", &record.application.phone)
 }
 
-/// `record` and its `events` erased at `at` (RFC 3339): no name, number, contact, employer,
-/// plan or file is left; what remains is a de-identified row — round, stream, league or
+/// `record` and its `events` erased at `at` (RFC 3339): every field `p`'s privacy rules call
+/// personal is erased ([`policy::Application::erase`]), save the few the field table keeps for
+/// statistics, and every file; no name, number, contact, employer or plan is left; what remains is a de-identified row — round, stream, league or
 /// department, unit level, sector, field, status and dates — and the events' kinds, actors'
 /// roles, times and statuses (no address, comment, changed values or client hash).
-pub fn erase(record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>) {
+pub fn erase(p: &Programme, record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>) {
     let mut erased = record.clone();
-    let a = &mut erased.application;
-    let gone = || policy::ERASED.to_owned();
-    a.name = gone();
-    a.ethnicity = gone();
-    a.id_number = Held::erased();
-    a.phone = Held::erased();
-    a.birth_date = None;
-    for text in [
-        &mut a.school,
-        &mut a.major,
-        &mut a.title_name,
-        &mut a.employer,
-        &mut a.county,
-        &mut a.profession,
-        &mut a.host_institution,
-        &mut a.plan,
-    ] {
-        *text = gone();
-    }
-    if let Ok(nobody) = policy::Email::parse(ERASED_ADDRESS) {
-        a.email = nobody.clone();
-        a.unit_reviewer_email = nobody;
-    }
+    erased.application.erase(p);
     erased.attachments.clear();
     erased.id_hash = format!("erased-{}", record.reference);
     erased.erased_at = Some(at.to_owned());
@@ -248,8 +231,7 @@ pub fn erase(record: &Record, events: &[Event], at: &str) -> (Record, Vec<Event>
     (erased, events)
 }
 
-/// The address an erased record holds (`.invalid`: nothing is ever delivered there).
-pub const ERASED_ADDRESS: &str = "erased@erased.invalid";
+pub use policy::ERASED_ADDRESS;
 
 #[cfg(test)]
 mod tests {
@@ -267,7 +249,9 @@ mod tests {
         for bad in ["", "k1:short", &format!("{k1},{k1}"), "bad id:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x,y"]
         {
             let e = DataKeys::parse(bad).expect_err(bad);
-            assert!(e.0.starts_with("TEPEI_DATA_KEY"), "{e}");
+            assert!(!e.0.is_empty(), "{bad}: a reason is given");
+            let start = crate::StartError::from(e);
+            assert!(crate::Chain(&start).to_string().starts_with("TEPEI_DATA_KEY: "), "{start}");
         }
     }
 

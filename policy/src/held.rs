@@ -46,6 +46,9 @@ impl Personal for Phone {
 /// What pages show in place of an erased value.
 pub const ERASED: &str = "已删除";
 
+/// The address an erased record holds (`.invalid`: nothing is ever delivered there).
+pub const ERASED_ADDRESS: &str = "erased@erased.invalid";
+
 /// The ciphertext of a sealed value and the data key that sealed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {

@@ -8,6 +8,7 @@ mod application;
 mod attachment;
 mod contact;
 mod eligibility;
+mod fields;
 mod held;
 mod id_number;
 mod money;
@@ -16,17 +17,22 @@ mod quota;
 mod reviewers;
 mod scope;
 mod status;
+mod text;
 mod token;
 mod types;
 mod wire;
 
-pub use application::{Application, ApplicationForm, AttachmentInput, Consented, FIELD_ORDER, field_label};
+pub use application::{Application, ApplicationForm, AttachmentInput, Consented, PLAN_MAX_CHARS, PLAN_MAX_LINES};
 pub use attachment::{FileType, UploadError, only_missing_documents, sniff};
 pub use contact::{Email, EmailError, Phone, PhoneError};
 pub use eligibility::{
     Profile, ProfileForm, Reason, RuleCheck, TrackVerdict, Verdict, eligibility, route, rule_checks, self_check, truthy,
 };
-pub use held::{ERASED, Held, Personal, Sealed};
+pub use fields::{
+    ATTACHMENTS_LABEL, CHECKED_FIELDS, Category, Cells, Column, EXPORT_HEADINGS, Erase, FIELDS, FieldSpec, Input, Slot,
+    field, field_label, rank,
+};
+pub use held::{ERASED, ERASED_ADDRESS, Held, Personal, Sealed};
 pub use id_number::{IdNumber, IdNumberError, check_character};
 pub use money::{StreamCost, yuan};
 pub use programme::{
@@ -38,12 +44,13 @@ pub use quota::{Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
 pub use scope::{HrScope, QuotaKey, QuotaSlot};
 pub use status::{Action, Actor, DecisionForm, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
+pub use text::{chinese_date, chinese_instant};
 pub use token::{
     ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims,
     Wire, keyed_hash, keyed_hash_starts_with,
 };
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
-pub use wire::{form_object, json_object};
+pub use wire::{form_fields, form_object, from_fields, json_object};
 
 /// The fingerprint of a set of rules: 16 hex digits of the SHA-256 of programme.toml and
 /// reviewers.toml as written. The site carries the one it was built from, the handler answers the

@@ -128,6 +128,26 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// Every actor, in the order an application meets them: the applicant, then each review
+    /// stage. Lists of actors (the stages' closes, the codes, the tests) iterate this; a new stage
+    /// fails to compile in [`Actor::position`] until it has its place here.
+    pub const ALL: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
+
+    /// Its place in [`Actor::ALL`].
+    pub const fn position(self) -> usize {
+        match self {
+            Actor::Applicant => 0,
+            Actor::Unit => 1,
+            Actor::Hr => 2,
+            Actor::Centre => 3,
+        }
+    }
+
+    /// The actor before this one (the stage that passed the application on).
+    pub fn previous(self) -> Option<Actor> {
+        self.position().checked_sub(1).map(|i| Self::ALL[i])
+    }
+
     /// The API code (also the link stage).
     pub fn code(self) -> &'static str {
         match self {
@@ -140,7 +160,7 @@ impl Actor {
 
     /// Parses a code.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre].into_iter().find(|a| a.code() == code)
+        Self::ALL.into_iter().find(|a| a.code() == code)
     }
 
     /// What the reviewer is asked to do, in mail subjects (`请审核…`, `请审核推荐…`).
@@ -429,7 +449,17 @@ mod machine {
     use super::*;
     use proptest::prelude::*;
 
-    const ACTORS: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
+    const ACTORS: [Actor; 4] = Actor::ALL;
+
+    #[test]
+    fn every_actor_has_its_place_in_all() {
+        for (i, actor) in Actor::ALL.into_iter().enumerate() {
+            assert_eq!(actor.position(), i, "{actor:?}");
+            assert_eq!(Actor::from_code(actor.code()), Some(actor));
+        }
+        assert_eq!(Actor::Centre.previous(), Some(Actor::Hr));
+        assert_eq!(Actor::Applicant.previous(), None);
+    }
     const ACTIONS: [Action; 13] = [
         Action::Approve,
         Action::Return,
@@ -520,7 +550,8 @@ mod machine {
                         Status::HrReview => prop_assert!(matches!(status, Status::UnitReview | Status::HrReview)),
                         Status::UnitReview => prop_assert!(matches!(status, Status::Unconfirmed | Status::UnitReview | Status::Returned)),
                         Status::Recommended => prop_assert_eq!(status, Status::HrReview),
-                        Status::Selected | Status::NotSelected => prop_assert_eq!(status, Status::Recommended),
+                        // Decided by the centre from a recommendation; an erasure request keeps it.
+                        Status::Selected | Status::NotSelected => prop_assert!(status == Status::Recommended || status == next.to),
                         _ => {}
                     }
                     places += match next.quota { QuotaEffect::Take => 1, QuotaEffect::Release => -1, QuotaEffect::None => 0 };

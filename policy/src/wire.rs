@@ -1,18 +1,88 @@
 //! Request bodies into forms: the one place JSON and urlencoded text are read, so the handler
-//! and the fuzz targets run the same code.
+//! and the fuzz targets run the same code. Each body is parsed once: JSON straight into the
+//! type, a form into its fields, and the type built from those fields.
+
+use serde::de::value::MapDeserializer;
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
 /// Reads a JSON object (never an array, which serde would read positionally) into `T`.
-pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("请求内容不是有效的JSON：{e}"))?;
-    if !value.is_object() {
-        return Err("请求内容应为JSON对象".to_owned());
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Only a refusal reads the body again, to say which refusal.
+        return Err(match serde_json::from_slice::<de::IgnoredAny>(body) {
+            Ok(_) => "请求内容应为JSON对象".to_owned(),
+            Err(e) => format!("请求内容不是有效的JSON：{e}"),
+        });
     }
-    serde_json::from_value(value).map_err(|e| format!("JSON字段类型不正确：{e}"))
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => format!("JSON字段类型不正确：{e}"),
+        _ => format!("请求内容不是有效的JSON：{e}"),
+    })
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body, in order, as sent.
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    // Decoding is lossy (bad percent escapes and UTF-8 are kept as replacement text), so reading
+    // pairs never fails.
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
 /// Reads an `application/x-www-form-urlencoded` body into `T`.
-pub fn form_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_urlencoded::from_bytes(body).map_err(|e| format!("表单内容无法读取：{e}"))
+pub fn form_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    from_fields(&form_fields(body))
+}
+
+/// Builds `T` from form fields already read (a urlencoded body's, or a multipart form's text
+/// parts): each value is text, an absent field is `None`, a repeated one is refused.
+pub fn from_fields<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, String> {
+    let map = MapDeserializer::<_, de::value::Error>::new(fields.iter().map(|(k, v)| (k.as_str(), Text(v))));
+    T::deserialize(map).map_err(|e| format!("表单内容无法读取：{e}"))
+}
+
+/// One form value: text, read as whatever the field asks for (`Some` text for an option).
+struct Text<'a>(&'a str);
+
+impl<'de, 'a> IntoDeserializer<'de, de::value::Error> for Text<'a> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de, 'a> Deserializer<'de> for Text<'a> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_str(self.0)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.into_deserializer().deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
 }
 
 #[cfg(test)]
@@ -37,6 +107,20 @@ mod tests {
         assert_eq!(super::json_object::<ApplicationForm>(b"[1]").err().as_deref(), Some("请求内容应为JSON对象"));
         let wrong = super::json_object::<ApplicationForm>(br#"{"name": 5}"#).expect_err("number for text");
         assert!(wrong.starts_with("JSON字段类型不正确"), "{wrong}");
-        assert!(super::json_object::<ApplicationForm>(b"{\"name\":").is_err());
+        let broken = super::json_object::<ApplicationForm>(b"{\"name\":").expect_err("cut short");
+        assert!(broken.starts_with("请求内容不是有效的JSON"), "{broken}");
+    }
+
+    #[test]
+    fn form_fields_read_like_serde_urlencoded() {
+        let body = b"name=%E5%BC%A0+%E4%B8%89&grassroots=on&health_ok=&league=150100&unknown=x";
+        let form: ApplicationForm = super::form_object(body).expect("form");
+        assert_eq!(form.name.as_deref(), Some("张 三"));
+        assert!(form.grassroots);
+        assert!(!form.health_ok);
+        assert_eq!(form.league.as_deref(), Some("150100"));
+        assert_eq!(form, serde_urlencoded::from_bytes::<ApplicationForm>(body).expect("the same as serde_urlencoded"));
+        let twice = super::form_object::<ApplicationForm>(b"name=a&name=b").expect_err("a field twice");
+        assert!(twice.starts_with("表单内容无法读取"), "{twice}");
     }
 }

@@ -95,7 +95,8 @@ async fn dynamodb_killed_in_the_middle_of_a_load_run() {
 
     // No partial records: exactly one record per applicant, each with its submitted event and
     // the same reference the applicant was given.
-    let store = DynamoStore::new(DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await, "tepei");
+    let store =
+        DynamoStore::new(handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await, "tepei");
     let records = store.list(2025, None).await.expect("list");
     let stored: BTreeSet<&str> = records.iter().map(|r| r.reference.as_str()).collect();
     let given: BTreeSet<&str> = references.values().map(String::as_str).collect();

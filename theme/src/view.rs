@@ -3,16 +3,7 @@
 use policy::{Field, Gender, Programme, Sector, StreamCost, Track, UnitLevel};
 use serde_json::{Value, json};
 
-/// `2025年3月21日`.
-pub fn chinese_date(d: time::Date) -> String {
-    format!("{}年{}月{}日", d.year(), d.month() as u8, d.day())
-}
-
-/// `2025年3月15日 09:00`, Beijing time.
-pub fn chinese_instant(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+8));
-    format!("{} {:02}:{:02}", chinese_date(t.date()), t.hour(), t.minute())
-}
+pub use policy::{chinese_date, chinese_instant};
 
 /// A close as people say it, Beijing time: the first refused instant `2025-03-22 00:00` is
 /// `2025年3月21日24:00前`; any other is `2025年3月21日 17:30前`.
@@ -26,7 +17,7 @@ pub fn before_text(close: time::OffsetDateTime) -> String {
 
 /// Each stage's close in words, in order: who, and until when (this site's settings).
 pub fn stage_closes(p: &Programme) -> Vec<(&'static str, String)> {
-    [policy::Actor::Applicant, policy::Actor::Unit, policy::Actor::Hr]
+    policy::Actor::ALL
         .into_iter()
         .filter_map(|actor| p.stage_closes(actor).map(|close| (actor.stage_name(), before_text(close))))
         .collect()
@@ -138,6 +129,8 @@ pub fn programme_view(p: &Programme) -> Value {
         })
         .collect();
     json!({
+        // Each field's one label, by code (the form, the print page and the privacy rules).
+        "labels": policy::FIELDS.iter().map(|f| (f.code.to_owned(), Value::from(f.label))).collect::<serde_json::Map<_, _>>(),
         "privacy": {
             "version": p.privacy.version, "handler": p.privacy.handler, "storage": p.privacy.storage,
             "retention": p.privacy.retention, "categories": privacy_categories,

@@ -11,14 +11,15 @@ pub struct FsBlobs {
 }
 
 fn unavailable(e: std::io::Error) -> BlobError {
-    BlobError::Unavailable(e.to_string())
+    BlobError::unavailable(e)
 }
 
 impl FsBlobs {
     /// Blobs under `root` (its `uploads/` created if missing).
     pub fn new(root: PathBuf) -> Result<Self, BlobError> {
         let uploads = root.join("uploads");
-        std::fs::create_dir_all(&uploads).map_err(|e| BlobError::Unavailable(format!("{}: {e}", uploads.display())))?;
+        std::fs::create_dir_all(&uploads)
+            .map_err(|e| BlobError::unavailable(crate::store::Cause::because(uploads.display().to_string(), e)))?;
         Ok(Self { root })
     }
 
@@ -67,7 +68,7 @@ async fn create(path: &Path, bytes: Vec<u8>) -> Result<(), BlobError> {
         })
     })
     .await
-    .map_err(|e| BlobError::Unavailable(e.to_string()))?
+    .map_err(BlobError::unavailable)?
 }
 
 #[async_trait::async_trait]

@@ -94,8 +94,15 @@ pub enum BlobError {
     #[error("the object exists already")]
     Exists,
     /// The store could not be reached or failed.
-    #[error("blob store: {0}")]
-    Unavailable(String),
+    #[error("blob store unavailable")]
+    Unavailable(#[source] crate::store::Cause),
+}
+
+impl BlobError {
+    /// The store could not be reached or failed, because of `cause` (an error, or words).
+    pub fn unavailable(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Unavailable(crate::store::Cause::new(cause))
+    }
 }
 
 /// Storage for uploads.

@@ -30,20 +30,16 @@ pub struct S3Blobs {
 }
 
 impl S3Blobs {
-    /// Connects to `bucket` with the default AWS configuration (the Lambda's role), or to an
-    /// S3-compatible server at `endpoint` (path-style addressing) with the given credentials.
-    pub async fn connect(
-        bucket: &str,
-        endpoint: Option<&str>,
-        credentials: Option<Credentials>,
-    ) -> Result<Self, BlobError> {
-        let second = std::time::Duration::from_secs(1);
-        let config = crate::aws::load_config(endpoint, credentials, 10 * second, 20 * second).await;
-        let region = config.region().map(ToString::to_string).unwrap_or_else(|| crate::aws::DEFAULT_REGION.into());
-        let credentials = config
-            .credentials_provider()
-            .ok_or_else(|| BlobError::Unavailable("no AWS credentials are configured".into()))?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(endpoint.is_some()).build();
+    /// The adapter for `bucket` through the SDK `config` (the assembly builds it: the Lambda's
+    /// role, or an S3-compatible server at `endpoint`, addressed path-style).
+    pub fn new(config: &aws_config::SdkConfig, bucket: &str, endpoint: Option<&str>) -> Result<Self, BlobError> {
+        let region = config
+            .region()
+            .map(ToString::to_string)
+            .ok_or_else(|| BlobError::unavailable("no AWS region is configured"))?;
+        let credentials =
+            config.credentials_provider().ok_or_else(|| BlobError::unavailable("no AWS credentials are configured"))?;
+        let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(endpoint.is_some()).build();
         let post_url = match endpoint {
             Some(e) => format!("{}/{bucket}", e.trim_end_matches('/')),
             None => {
@@ -86,7 +82,7 @@ impl S3Blobs {
 }
 
 fn unavailable(e: impl std::error::Error) -> BlobError {
-    BlobError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+    BlobError::unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -116,7 +112,7 @@ fn presigned_post(
 ) -> Result<BTreeMap<String, String>, BlobError> {
     use base64::Engine;
     let fmt = |f: &[time::format_description::FormatItem<'_>], t: OffsetDateTime| {
-        t.to_offset(time::UtcOffset::UTC).format(f).map_err(|e| BlobError::Unavailable(e.to_string()))
+        t.to_offset(time::UtcOffset::UTC).format(f).map_err(BlobError::unavailable)
     };
     let date = fmt(time::macros::format_description!("[year][month][day]"), now)?;
     let amz_date = fmt(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"), now)?;

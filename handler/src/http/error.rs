@@ -1,30 +1,12 @@
-//! [`AppError`]: every refusal and failure, answered as a page in the site's layout or as JSON,
-//! with `Retry-After` set in one place.
+//! [`AppError`]: every refusal and failure, answered as a page in the site's layout or as JSON;
+//! the seconds to wait, where known, go to the one layer that sets `Retry-After`.
 
-use crate::http::page::Message;
+use crate::http::page::{Message, Offer, PageError, RetryAfter};
 use crate::workflow;
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use policy::Reason;
-use serde::Serialize;
-
-/// Seconds a client should wait after a 503 or 429.
-const RETRY_AFTER_SECONDS: &str = "5";
-
-/// A link offered under a message: back somewhere, or a form to ask for a fresh link.
-#[derive(Clone, Debug, Serialize)]
-pub enum Offer {
-    /// `back`: a link and its words.
-    Back {
-        /// Where.
-        url: String,
-        /// Its words.
-        title: String,
-    },
-    /// `renew`: the form that asks for a fresh review link.
-    Renew(String),
-}
 
 /// A refusal or failure, answered as a page or as `{"error": code, "message": …}`
 /// (`{"errors": [...]}` for field errors).
@@ -183,22 +165,14 @@ impl From<workflow::Error> for AppError {
             E::NotFound => Self::not_found("申报不存在", "找不到这份申报。"),
             E::TooMany { retry_after } => Self::too_many(retry_after),
             E::Unavailable(cause) => {
-                tracing::error!(%cause, "service unavailable; nothing saved");
+                tracing::error!(cause = %crate::Chain(&cause), "service unavailable; nothing saved");
                 Self::unavailable()
             }
             E::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                tracing::error!(cause = %crate::Chain(&cause), "internal error");
                 Self::internal()
             }
         }
-    }
-}
-
-/// Sets `Retry-After` on a 503 or 429 that has none.
-pub(super) fn retry_after(response: &mut Response) {
-    let status = response.status();
-    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().entry(header::RETRY_AFTER).or_insert(HeaderValue::from_static(RETRY_AFTER_SECONDS));
     }
 }
 
@@ -214,12 +188,22 @@ impl IntoResponse for AppError {
         } else {
             Message { status: e.status, title: e.title, message: e.message, offer: e.offer }.into_response()
         };
-        if let Some(seconds) = e.retry
-            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        if let Some(seconds) = e.retry {
+            response.extensions_mut().insert(RetryAfter(seconds));
         }
-        retry_after(&mut response);
         response
+    }
+}
+
+impl From<PageError> for AppError {
+    fn from(e: PageError) -> Self {
+        tracing::error!(error = %crate::Chain(&e), "page not rendered");
+        Self::internal()
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        AppError::from(self).into_response()
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: extractors, the error type, tracing and security headers, and one route module per
 //! resource. Routes call `workflow` and `views`; they never import each other.
 
+pub mod body;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -9,5 +10,5 @@ pub mod routes;
 pub mod statics;
 pub mod trace;
 
-pub use error::{AppError, Offer};
-pub use page::{Message, Page};
+pub use error::AppError;
+pub use page::{Message, Offer, Page, RetryAfter};

@@ -1,15 +1,44 @@
 //! [`Message`] for a plain message page and [`Page`] for a full template. Each is a response;
 //! one layer ([`render_pages`]) renders them with the site's layout, so no route renders or
-//! handles a template failure itself.
-
-use crate::http::error::{AppError, Offer, retry_after};
+//! handles a template failure itself, and sets `Retry-After` on every 429 and 503.
 use crate::views::Pages;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use std::sync::Arc;
+
+/// A link offered under a message: back somewhere, or a form to ask for a fresh link.
+#[derive(Clone, Debug, Serialize)]
+pub enum Offer {
+    /// `back`: a link and its words.
+    Back {
+        /// Where.
+        url: String,
+        /// Its words.
+        title: String,
+    },
+    /// `renew`: the form that asks for a fresh review link.
+    Renew(String),
+}
+
+/// Seconds a client should wait after a 503 or 429 that says nothing better.
+const RETRY_AFTER_SECONDS: i64 = 5;
+
+/// How long to wait before asking again, where the answer knows (a rate limit's window): a
+/// response extension the layer turns into `Retry-After`.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryAfter(pub i64);
+
+/// A page whose context could not be serialised (a bug: logged, answered with a 500).
+#[derive(Debug, thiserror::Error)]
+#[error("the context of {template} is not serialisable")]
+pub struct PageError {
+    template: &'static str,
+    #[source]
+    source: tera::Error,
+}
 
 /// The `back` link of the message template.
 #[derive(Serialize)]
@@ -74,7 +103,6 @@ impl IntoResponse for Message {
             message: self.message,
             offer: self.offer,
         });
-        retry_after(&mut response);
         response
     }
 }
@@ -100,11 +128,8 @@ impl Page {
         template: &'static str,
         title: impl Into<String>,
         context: &C,
-    ) -> Result<Self, AppError> {
-        let context = tera::Context::from_serialize(context).map_err(|e| {
-            tracing::error!(error = %theme::error_chain(&e), template, "page context not serialisable");
-            AppError::internal()
-        })?;
+    ) -> Result<Self, PageError> {
+        let context = tera::Context::from_serialize(context).map_err(|source| PageError { template, source })?;
         Ok(Self::new(template, title, context))
     }
 
@@ -126,15 +151,32 @@ impl IntoResponse for Page {
         let mut response = (self.status, Html(String::new())).into_response();
         let Self { template, title, url, context, .. } = self;
         response.extensions_mut().insert(PendingPage { template, title, url, context });
-        retry_after(&mut response);
         response
     }
 }
 
-/// Renders pending pages and messages with the layout. A template that fails to render is
-/// logged and answered with an opaque 500 message page.
+/// Renders pending pages and messages with the layout, and sets `Retry-After` on a 429 or 503.
+/// A template that fails to render is logged and answered with an opaque 500 message page.
 pub async fn render_pages(State(pages): State<Arc<Pages>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    render(&pages, &mut response);
+    retry_after(&mut response);
+    response
+}
+
+/// Sets `Retry-After` on a 503 or 429: the seconds the answer knows, else a short default.
+fn retry_after(response: &mut Response) {
+    let known = response.extensions_mut().remove::<RetryAfter>();
+    let status = response.status();
+    if status != StatusCode::SERVICE_UNAVAILABLE && status != StatusCode::TOO_MANY_REQUESTS {
+        return;
+    }
+    let seconds = known.map_or(RETRY_AFTER_SECONDS, |RetryAfter(s)| s.max(1));
+    response.headers_mut().entry(header::RETRY_AFTER).or_insert(HeaderValue::from(seconds));
+}
+
+/// The pending page or message of `response` rendered into its body.
+fn render(pages: &Pages, response: &mut Response) {
     let html = if let Some(page) = response.extensions_mut().remove::<PendingPage>() {
         match pages.render(page.template, &page.title, page.url, None, page.context) {
             Ok(html) => html,
@@ -153,9 +195,8 @@ pub async fn render_pages(State(pages): State<Arc<Pages>>, request: Request, nex
         }
         pages.message_with(&m.title, &m.message, extra)
     } else {
-        return response;
+        return;
     };
     *response.body_mut() = axum::body::Body::from(html);
     response.headers_mut().remove(header::CONTENT_LENGTH);
-    response
 }

@@ -37,7 +37,7 @@ impl FileMailer {
 impl Mailer for FileMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = message(&self.from, mail)?;
-        self.transport.send(message).await.map_err(|e| MailError::Transport(e.to_string()))?;
+        self.transport.send(message).await.map_err(|e| MailError::Transport(crate::store::Cause::new(e)))?;
         if self.print {
             // References and links only: no address, name or subject on the console.
             println!("mail {} for {} written to {}", mail.id, mail.reference, self.dir);

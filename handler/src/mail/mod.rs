@@ -22,8 +22,15 @@ pub enum MailError {
     #[error("building the message: {0}")]
     Message(String),
     /// The relay or the folder did not take it; try again later.
-    #[error("{0}")]
-    Transport(String),
+    #[error("not accepted")]
+    Transport(#[source] crate::store::Cause),
+}
+
+impl MailError {
+    /// Not accepted by the relay or the folder, because of `cause` (an error, or words).
+    pub fn transport(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Transport(crate::store::Cause::new(cause))
+    }
 }
 
 /// Sends one mail.
@@ -187,12 +194,14 @@ async fn deliver(store: &dyn MailQueue, mailer: &dyn Mailer, mail: Mail, now: i6
             Ok(Flushed { sent: 1, ..Flushed::default() })
         }
         Err(error) if mail.attempts + 1 >= MAX_ATTEMPTS => {
-            store.mail_dead(&mail.id, &now_rfc3339(), &error.to_string()).await?;
+            let why = crate::Chain(&error).to_string();
+            store.mail_dead(&mail.id, &now_rfc3339(), &why).await?;
             tracing::error!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail given up after its attempts");
             Ok(Flushed { dead: 1, ..Flushed::default() })
         }
         Err(error) => {
-            store.mail_failed(&mail.id, now + backoff(mail.attempts), &error.to_string()).await?;
+            let why = crate::Chain(&error).to_string();
+            store.mail_failed(&mail.id, now + backoff(mail.attempts), &why).await?;
             tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail not delivered; will retry");
             Ok(Flushed { failed: 1, ..Flushed::default() })
         }
@@ -228,7 +237,7 @@ impl Outbox {
             loop {
                 let now = clock.now().unix_timestamp();
                 if let Err(e) = flush_outbox(store.as_ref(), mailer.as_ref(), now, FlushPlan::default()).await {
-                    tracing::warn!(error = %e, "outbox flush failed; will retry");
+                    tracing::warn!(error = %crate::Chain(&e), "outbox flush failed; will retry");
                 }
                 tokio::select! {
                     _ = signal.notified() => {}

@@ -30,7 +30,7 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = message(&self.from, mail)?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| MailError::Transport(e.to_string()))
+        self.transport.send(message).await.map(|_| ()).map_err(|e| MailError::Transport(crate::store::Cause::new(e)))
     }
 
     fn describe(&self) -> String {

@@ -31,7 +31,7 @@ pub fn chinese_time(text: &str) -> String {
 
 pub use theme::chinese_date;
 
-/// One row of the application table.
+/// One row of the application table: a field of [`policy::FIELDS`] with its value as shown.
 #[derive(Serialize, PartialEq, Eq, Debug)]
 pub struct Row {
     label: &'static str,
@@ -39,12 +39,23 @@ pub struct Row {
     multiline: bool,
     /// The form field where it is answered (the 核对信息 page's 修改 goes there).
     field: &'static str,
+    /// The field's code.
+    #[serde(skip)]
+    code: &'static str,
+    /// Whether the printed 申报表 shows it.
+    #[serde(skip)]
+    printed: bool,
 }
 
 impl Row {
     /// The field's label.
     pub fn label(&self) -> &'static str {
         self.label
+    }
+
+    /// The field's code.
+    pub fn code(&self) -> &'static str {
+        self.code
     }
 
     /// The value as shown.
@@ -61,26 +72,11 @@ impl Row {
     pub fn multiline(&self) -> bool {
         self.multiline
     }
-}
 
-/// A row answered in the form's `field` (性别 and 出生年月 come from the 身份证号, the 申报项目
-/// from the track).
-fn row(label: &'static str, field: &'static str, value: impl Into<String>) -> Row {
-    Row { label, value: value.into(), multiline: false, field }
-}
-
-fn yes_no(v: bool) -> &'static str {
-    if v { "是" } else { "否" }
-}
-
-/// An address as pages show it: an erased record's placeholder reads 已删除.
-fn shown_address(address: &policy::Email) -> &str {
-    if address.as_str() == crate::personal::ERASED_ADDRESS { policy::ERASED } else { address.as_str() }
-}
-
-/// `1985年6月`, from the 身份证号 (the date of birth kept beside it).
-pub fn birth_month(a: &Application) -> String {
-    a.birth().map(|birth| format!("{}年{}月", birth.year(), birth.month() as u8)).unwrap_or_default()
+    /// Whether the printed 申报表 shows it.
+    pub fn printed(&self) -> bool {
+        self.printed
+    }
 }
 
 /// The stream's display name.
@@ -93,49 +89,22 @@ pub fn league_name(p: &Programme, code: &str) -> String {
     p.league(code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned())
 }
 
-/// Every field, labelled, with the identity number and the phone masked.
+/// Every field of [`policy::FIELDS`] that has a value to show, labelled, with the identity
+/// number and the phone masked.
 pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
-    let mut rows = vec![
-        row("姓名", "name", &a.name),
-        row("性别", "id_number", a.gender.label()),
-        row("民族", "ethnicity", &a.ethnicity),
-        row("居民身份证号码", "id_number", a.id_number.masked()),
-        row("出生年月", "id_number", birth_month(a)),
-        row("手机号码", "phone", a.phone.masked()),
-        row("电子邮箱", "email", shown_address(&a.email)),
-        row("最高学历", "education", Programme::level_name(&p.education_levels, &a.education)),
-        row("毕业院校", "school", &a.school),
-        row("所学专业", "major", &a.major),
-        row("职称级别", "title_level", Programme::level_name(&p.title_levels, &a.title_level)),
-        row("职称名称", "title_name", &a.title_name),
-        row("工作单位", "employer", &a.employer),
-        row("单位层级", "unit_level", a.unit_level.label()),
-    ];
-    if let Some(l) = &a.league {
-        rows.push(row("所在盟市", "league", league_name(p, l)));
-    }
-    if let Some(d) = &a.department {
-        rows.push(row("主管厅局（高校）", "department", d));
-    }
-    if !a.county.is_empty() {
-        rows.push(row("所在旗县（区）", "county", &a.county));
-    }
-    rows.extend([
-        row("单位性质", "sector", a.sector.label()),
-        row("长期在基层一线工作", "grassroots", yes_no(a.grassroots)),
-        row("所属领域", "field", a.field.label()),
-        row("从事专业", "profession", &a.profession),
-        row("从事本专业起始年月", "profession_start", a.profession_start.to_string()),
-        row("培养方式", "track", a.track.label()),
-        row("申报项目", "track", stream_name(p, a)),
-        row("意向培养单位", "host_institution", &a.host_institution),
-        Row { multiline: true, ..row("培养计划", "plan", a.plan.clone()) },
-        row("单位审核人邮箱", "unit_reviewer_email", shown_address(&a.unit_reviewer_email)),
-        row("身心健康", "health_ok", if a.health_ok { "本人确认" } else { "未确认" }),
-        row("政治素质承诺", "pledge", if a.pledge { "本人确认" } else { "未确认" }),
-        row("敏感个人信息处理", "consent_sensitive", consent_text(a)),
-    ]);
-    rows
+    policy::FIELDS
+        .iter()
+        .filter_map(|f| {
+            (f.shown)(p, a).map(|value| Row {
+                label: f.label,
+                value,
+                multiline: f.input == policy::Input::LongText,
+                field: f.answered_at,
+                code: f.code,
+                printed: f.printed,
+            })
+        })
+        .collect()
 }
 
 /// A stored proof document as pages and mail list it.
@@ -397,22 +366,6 @@ pub fn unit_reviewer(a: &Application) -> UnitReviewerView {
         None
     };
     UnitReviewerView { address: a.unit_reviewer_email.to_string(), warning }
-}
-
-/// The separate consent as the record pages show it: given or not, and under which version of
-/// the 个人信息处理规则, when.
-fn consent_text(a: &policy::Application) -> String {
-    match (&a.consented, a.consent_sensitive) {
-        (Some(c), true) => format!(
-            "本人单独同意（个人信息处理规则{}版，{}）",
-            c.rules_version,
-            time::OffsetDateTime::parse(&c.at, &time::format_description::well_known::Rfc3339)
-                .map(theme::chinese_instant)
-                .unwrap_or_else(|_| c.at.clone())
-        ),
-        (None, true) => "本人单独同意".to_owned(),
-        (_, false) => "未单独同意".to_owned(),
-    }
 }
 
 #[cfg(test)]

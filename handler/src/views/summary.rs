@@ -1,32 +1,31 @@
 //! The 汇总表 (附件2): one row per application, as XLSX (rust_xlsxwriter) and as CSV (UTF-8 with a
 //! BOM, so Excel opens it in Chinese). The notice names the table but does not publish its layout;
-//! these columns are the issue's.
+//! these columns are the issue's, each field's declared in `policy::FIELDS`.
 
 use crate::store::Record;
 use policy::Programme;
 
-/// The column headings, in order.
-pub const HEADERS: [&str; 19] = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "学历",
-    "职称",
-    "工作单位",
-    "单位层级",
-    "从事专业",
-    "从事本专业起始年月",
-    "项目",
-    "培养方式",
-    "意向培养单位",
-    "是否基层",
-    "是否非公",
-    "联系电话",
-    "状态",
-    "备注",
-];
+/// The headings that are no field's: the row's number first, its status and reference last.
+const NUMBER: &str = "序号";
+const AFTER: [&str; 2] = ["状态", "备注"];
+
+/// The column headings, in order: 序号, the columns [`policy::FIELDS`] export, 状态, 备注.
+pub const HEADERS: [&str; 1 + policy::EXPORT_HEADINGS.len() + AFTER.len()] = headers();
+
+const fn headers<const N: usize>() -> [&'static str; N] {
+    let mut out = [NUMBER; N];
+    let mut i = 0;
+    while i < policy::EXPORT_HEADINGS.len() {
+        out[1 + i] = policy::EXPORT_HEADINGS[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < AFTER.len() {
+        out[1 + i + j] = AFTER[j];
+        j += 1;
+    }
+    out
+}
 
 /// What the exported table is called everywhere (file, mail, page): not 附件2 itself, whose
 /// layout was not published with the notice.
@@ -58,41 +57,17 @@ pub fn build(
     let rows = shown
         .enumerate()
         .map(|(i, r)| {
-            let a = &r.application;
-            let birth = a.birth().map(|b| format!("{}.{:02}", b.year(), b.month() as u8)).unwrap_or_default();
-            let title = if a.title_name.is_empty() {
-                Programme::level_name(&p.title_levels, &a.title_level)
-            } else {
-                format!("{}（{}）", a.title_name, Programme::level_name(&p.title_levels, &a.title_level))
-            };
-            let programme =
-                p.programme(&a.programme).map(|x| x.short_name.clone()).unwrap_or_else(|| a.programme.clone());
-            let employer = match (&a.department, a.county.is_empty()) {
-                (Some(d), _) => format!("{}（{d}）", a.employer),
-                (None, false) => format!("{}（{}）", a.employer, a.county),
-                (None, true) => a.employer.clone(),
-            };
-            vec![
-                (i + 1).to_string(),
-                a.name.clone(),
-                a.gender.label().to_owned(),
-                a.ethnicity.clone(),
-                birth,
-                Programme::level_name(&p.education_levels, &a.education),
-                title,
-                employer,
-                a.unit_level.label().to_owned(),
-                a.profession.clone(),
-                format!("{}.{:02}", a.profession_start.year(), a.profession_start.month()),
-                programme,
-                a.track.label().to_owned(),
-                a.host_institution.clone(),
-                if a.grassroots { "是" } else { "否" }.to_owned(),
-                if a.sector == policy::Sector::Private { "是" } else { "否" }.to_owned(),
-                phone(r),
-                r.status.label().to_owned(),
-                r.reference.clone(),
-            ]
+            let phone = phone(r);
+            let cells = policy::Cells { programme: p, application: &r.application, phone: &phone };
+            let mut row = vec![String::new(); HEADERS.len()];
+            row[0] = (i + 1).to_string();
+            for (at, cell) in policy::FIELDS.iter().filter_map(|f| f.cell(&cells)) {
+                row[1 + at] = cell;
+            }
+            let n = row.len();
+            row[n - 2] = r.status.label().to_owned();
+            row[n - 1] = r.reference.clone();
+            row
         })
         .collect();
     SummaryTable {

@@ -3,7 +3,7 @@
 //! so the page carries it without carrying the 身份证号 readably, and nothing can be changed
 //! between what the applicant checked and what is submitted. It lasts [`DRAFT_TTL`].
 
-use crate::AppState;
+use crate::workflow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -30,27 +30,27 @@ struct Sealed {
     exp: i64,
 }
 
-fn key(state: &AppState) -> [u8; 32] {
+fn key(ctx: &Context) -> [u8; 32] {
     // A key of its own for this purpose, derived from the signing secret.
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&state.settings.secret)
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&ctx.settings.secret)
         .unwrap_or_else(|_| <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(b"-").expect("any key length"));
     mac.update(b"tepei draft key v1");
     mac.finalize().into_bytes().into()
 }
 
 /// Seals `form` for the 核对信息 page.
-pub fn seal(state: &AppState, form: &ApplicationForm) -> String {
-    let exp = (state.clock.now() + DRAFT_TTL).unix_timestamp();
+pub fn seal(ctx: &Context, form: &ApplicationForm) -> String {
+    let exp = (ctx.clock.now() + DRAFT_TTL).unix_timestamp();
     let plain = serde_json::to_vec(&Sealed { form: form.clone(), exp }).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(crate::personal::seal_bytes(&key(state), b"", &plain))
+    URL_SAFE_NO_PAD.encode(crate::personal::seal_bytes(&key(ctx), b"", &plain))
 }
 
 /// Opens a draft sealed by [`seal`] on this deployment, if still within its time.
-pub fn open(state: &AppState, draft: &str) -> Result<ApplicationForm, DraftError> {
+pub fn open(ctx: &Context, draft: &str) -> Result<ApplicationForm, DraftError> {
     let bytes = URL_SAFE_NO_PAD.decode(draft.trim()).map_err(|_| DraftError::Invalid)?;
-    let plain = crate::personal::open_bytes(&key(state), b"", &bytes).ok_or(DraftError::Invalid)?;
+    let plain = crate::personal::open_bytes(&key(ctx), b"", &bytes).ok_or(DraftError::Invalid)?;
     let opened: Sealed = serde_json::from_slice(&plain).map_err(|_| DraftError::Invalid)?;
-    if state.clock.now().unix_timestamp() > opened.exp {
+    if ctx.clock.now().unix_timestamp() > opened.exp {
         return Err(DraftError::Expired);
     }
     Ok(opened.form)

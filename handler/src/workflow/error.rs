@@ -1,7 +1,7 @@
 //! Why the workflow did not do what was asked. The HTTP layer maps each to a status code and
 //! a page or JSON body; the texts are for the person who asked.
 
-use crate::store::StoreError;
+use crate::store::{Cause, StoreError};
 use policy::Reason;
 
 /// A refusal or a failure.
@@ -51,11 +51,11 @@ pub enum Error {
         retry_after: i64,
     },
     /// A service could not be reached; nothing was written.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    #[error("a service is unavailable")]
+    Unavailable(#[source] Cause),
     /// Anything else (logged, never shown).
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl Error {
@@ -66,17 +66,29 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A service could not be reached, because of `cause` (an error, or words).
+    pub fn unavailable(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Unavailable(Cause::new(cause))
+    }
+
+    /// Anything else, because of `cause` (an error, or words).
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(Cause::new(cause))
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(m) => Error::Unavailable(m),
-            StoreError::Internal(m) => Error::Internal(m),
+            StoreError::Unavailable(_) => Error::Unavailable(Cause::new(e)),
+            StoreError::Internal(_) => Error::Internal(Cause::new(e)),
         }
     }
 }
 
 impl From<tera::Error> for Error {
     fn from(e: tera::Error) -> Self {
-        Error::Internal(theme::error_chain(&e))
+        Error::Internal(Cause::new(e))
     }
 }

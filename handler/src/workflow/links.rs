@@ -1,7 +1,7 @@
 //! Signed links, one function per purpose with its own claims, built on the configured base URL
 //! (never the request's Host).
 
-use crate::AppState;
+use crate::workflow::Context;
 use policy::{Actor, ConfirmClaims, DashboardClaims, LinkClaims, ReviewClaims, StatusClaims, TokenError, UploadClaims};
 
 /// How long a dashboard link works. Rotating the signing key (without keeping the old one in
@@ -11,46 +11,46 @@ pub const DASHBOARD_TTL: time::Duration = time::Duration::days(180);
 /// How long an upload link works.
 pub const UPLOAD_TTL: time::Duration = time::Duration::minutes(30);
 
-fn sign<C: LinkClaims>(state: &AppState, claims: &C, ttl: time::Duration) -> String {
-    state.settings.signer.sign(claims, (state.clock.now() + ttl).unix_timestamp())
+fn sign<C: LinkClaims>(ctx: &Context, claims: &C, ttl: time::Duration) -> String {
+    ctx.settings.signer.sign(claims, (ctx.clock.now() + ttl).unix_timestamp())
 }
 
 /// `/status/{token}`: the applicant's link (valid across versions: it only shows).
-pub fn status_path(state: &AppState, reference: &str) -> String {
+pub fn status_path(ctx: &Context, reference: &str) -> String {
     let claims = StatusClaims { reference: reference.to_owned() };
-    format!("/status/{}", sign(state, &claims, state.settings.status_ttl))
+    format!("/status/{}", sign(ctx, &claims, ctx.settings.status_ttl))
 }
 
 /// `/confirm/{token}`: the new application's address confirmed (works while it may be confirmed).
-pub fn confirm_path(state: &AppState, reference: &str) -> String {
+pub fn confirm_path(ctx: &Context, reference: &str) -> String {
     let claims = ConfirmClaims { reference: reference.to_owned() };
-    let ttl = time::Duration::hours(i64::from(state.programme.confirm_hours));
-    format!("/confirm/{}", sign(state, &claims, ttl))
+    let ttl = time::Duration::hours(i64::from(ctx.programme.confirm_hours));
+    format!("/confirm/{}", sign(ctx, &claims, ttl))
 }
 
 /// `/review/{token}`: `stage`'s link to act on `version`.
-pub fn review_path(state: &AppState, reference: &str, stage: Actor, version: u64) -> String {
+pub fn review_path(ctx: &Context, reference: &str, stage: Actor, version: u64) -> String {
     let claims = ReviewClaims { reference: reference.to_owned(), stage, version };
-    format!("/review/{}", sign(state, &claims, state.settings.review_ttl))
+    format!("/review/{}", sign(ctx, &claims, ctx.settings.review_ttl))
 }
 
 /// `/dashboard/{token}` for a scope id.
-pub fn dashboard_path(state: &AppState, scope: &str) -> String {
+pub fn dashboard_path(ctx: &Context, scope: &str) -> String {
     let claims = DashboardClaims { scope: scope.to_owned() };
-    format!("/dashboard/{}", sign(state, &claims, DASHBOARD_TTL))
+    format!("/dashboard/{}", sign(ctx, &claims, DASHBOARD_TTL))
 }
 
 /// `/api/uploads/local/{token}`: one upload under `serve`.
-pub fn upload_path(state: &AppState, claims: &UploadClaims) -> String {
-    format!("/api/uploads/local/{}", sign(state, claims, UPLOAD_TTL))
+pub fn upload_path(ctx: &Context, claims: &UploadClaims) -> String {
+    format!("/api/uploads/local/{}", sign(ctx, claims, UPLOAD_TTL))
 }
 
 /// An absolute link to `path`.
-pub fn absolute(state: &AppState, path: &str) -> String {
-    state.settings.link(path)
+pub fn absolute(ctx: &Context, path: &str) -> String {
+    ctx.settings.link(path)
 }
 
 /// Verifies a token of `C`'s purpose against the clock.
-pub fn verify<C: LinkClaims>(state: &AppState, token: &str) -> Result<C, TokenError> {
-    state.settings.signer.verify(token, state.clock.now().unix_timestamp())
+pub fn verify<C: LinkClaims>(ctx: &Context, token: &str) -> Result<C, TokenError> {
+    ctx.settings.signer.verify(token, ctx.clock.now().unix_timestamp())
 }

@@ -1,62 +1,63 @@
 //! What tepei does, apart from HTTP: submissions, decisions and resubmissions (one state
-//! machine, one apply step), links with typed claims, every mail, dashboards, paper check codes
-//! and uploads. Nothing here imports axum or an adapter: it works through [`AppState`]'s ports.
-//!
-//! [`AppState`]: crate::AppState
+//! machine, one apply step), links with typed claims, every mail, dashboards, paper check codes,
+//! uploads and rate limits. Nothing here imports axum, an adapter or the assembly: it works
+//! through the [`Context`] it is given.
 
+mod context;
 pub mod dashboard;
 pub mod decide;
+pub mod documents;
 pub mod draft;
 mod error;
+pub mod limits;
 pub mod links;
 pub mod mydata;
 pub mod notify;
 pub mod paper;
 pub mod purge;
 pub mod rekey;
+pub mod resend;
 pub mod submit;
 pub mod uploads;
 
+pub use context::Context;
 pub use error::Error;
 
-use crate::AppState;
 use crate::store::{Event, Record};
 use policy::Actor;
 
 /// An application and its events, or why not.
-pub async fn load(state: &AppState, reference: &str) -> Result<(Record, Vec<Event>), Error> {
-    let record = state.store.get(reference).await?.ok_or(Error::NotFound)?;
-    let events = state.store.events(reference).await?;
+pub async fn load(ctx: &Context, reference: &str) -> Result<(Record, Vec<Event>), Error> {
+    let record = ctx.store.get(reference).await?.ok_or(Error::NotFound)?;
+    let events = ctx.store.events(reference).await?;
     Ok((record, events))
 }
 
 /// The keyed hash of a client address, for the audit trail (never the address itself).
-pub fn client_hash(state: &AppState, client: &str) -> String {
-    policy::keyed_hash(&state.settings.secret, &["client", client])
+pub fn client_hash(ctx: &Context, client: &str) -> String {
+    policy::keyed_hash(&ctx.settings.secret, &["client", client])
 }
 
 /// The address of whoever acts as `actor` on `record`.
-pub fn actor_address(state: &AppState, actor: Actor, record: &Record) -> Option<String> {
+pub fn actor_address(ctx: &Context, actor: Actor, record: &Record) -> Option<String> {
     match actor {
         Actor::Applicant => Some(record.application.email.to_string()),
         Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
         // A 厅局（高校） not on the site's list: the centre checks it and reviews.
-        Actor::Hr => {
-            Some(state.reviewers.hr(record.scope().key()).unwrap_or_else(|| state.reviewers.centre()).to_string())
-        }
-        Actor::Centre => Some(state.reviewers.centre().to_string()),
+        Actor::Hr => Some(ctx.reviewers.hr(record.scope().key()).unwrap_or_else(|| ctx.reviewers.centre()).to_string()),
+        Actor::Centre => Some(ctx.reviewers.centre().to_string()),
     }
 }
 
 /// Refuses `actor`'s step outside their stage: before the window opens, or after the stage's
 /// close (`what` names what was refused: 申报表, 修改, 审核).
-pub fn stage_open(state: &AppState, actor: Actor, what: &str) -> Result<(), Error> {
-    let p = &state.programme;
-    if p.stage_open_at(actor, state.clock.now()) {
+pub fn stage_open(ctx: &Context, actor: Actor, what: &str) -> Result<(), Error> {
+    let p = &ctx.programme;
+    if p.stage_open_at(actor, ctx.clock.now()) {
         return Ok(());
     }
     let message = match p.stage_closes(actor) {
-        Some(close) if state.clock.now() >= close => {
+        Some(close) if ctx.clock.now() >= close => {
             format!("{}已于{}截止（本站设置），{what}未被受理。", actor.stage_name(), theme::before_text(close))
         }
         _ => format!("现在不在申报时间内，{what}未被受理。"),
@@ -67,5 +68,5 @@ pub fn stage_open(state: &AppState, actor: Actor, what: &str) -> Result<(), Erro
 /// Who is told when an application in `status` is withdrawn: the reviewer whose turn it was, and
 /// for a recommendation the body that made it (its place is freed).
 pub fn told_of_withdrawal(status: policy::Status) -> Option<Actor> {
-    policy::reviewer_for(status).map(|r| if r == Actor::Centre { Actor::Hr } else { r })
+    policy::reviewer_for(status).map(|r| if status.holds_place() { r.previous().unwrap_or(r) } else { r })
 }

@@ -4,10 +4,10 @@
 //! decision, a request the centre sees on its dashboard and answers (erased, or declined with a
 //! reason).
 
-use crate::AppState;
 use crate::personal::{self, Purpose};
 use crate::store::{Event, Record};
 use crate::views::{self, Row};
+use crate::workflow::Context;
 use crate::workflow::{Error, decide};
 use policy::{Action, Actor, Status};
 use serde::Serialize;
@@ -68,9 +68,9 @@ pub struct EventHeld {
 }
 
 /// The copy of `record` for its applicant; the 身份证号 and phone are opened (and logged).
-pub fn my_data(state: &AppState, record: &Record, events: &[Event], files_base: &str) -> Result<MyData, Error> {
-    let keys = &state.settings.data_keys;
-    let failed = |e: personal::SealError| Error::Internal(format!("{}: {e}", record.reference));
+pub fn my_data(ctx: &Context, record: &Record, events: &[Event], files_base: &str) -> Result<MyData, Error> {
+    let keys = &ctx.settings.data_keys;
+    let failed = |e: personal::SealError| Error::internal(crate::store::Cause::because(record.reference.clone(), e));
     let (id, phone) = if record.erased_at.is_some() {
         (policy::ERASED.to_owned(), policy::ERASED.to_owned())
     } else {
@@ -78,11 +78,11 @@ pub fn my_data(state: &AppState, record: &Record, events: &[Event], files_base: 
         let phone = personal::open_phone(keys, record, Purpose::ApplicantCopy, Actor::Applicant).map_err(failed)?;
         (id.expose().to_owned(), phone.to_string())
     };
-    let fields = views::rows(&state.programme, &record.application)
+    let fields = views::rows(&ctx.programme, &record.application)
         .into_iter()
-        .map(|row| match row.label() {
-            "居民身份证号码" => row.in_full(id.clone()),
-            "手机号码" => row.in_full(phone.clone()),
+        .map(|row| match row.code() {
+            "id_number" => row.in_full(id.clone()),
+            "phone" => row.in_full(phone.clone()),
             _ => row,
         })
         .collect();
@@ -91,11 +91,11 @@ pub fn my_data(state: &AppState, record: &Record, events: &[Event], files_base: 
         .iter()
         .enumerate()
         .map(|(i, a)| FileHeld {
-            kind: state.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone()),
+            kind: ctx.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone()),
             name: a.name.clone(),
             size: a.size,
             sha256: a.sha256.clone(),
-            url: state.settings.link(&format!("{files_base}/{i}")),
+            url: ctx.settings.link(&format!("{files_base}/{i}")),
         })
         .collect();
     let events = events
@@ -118,7 +118,7 @@ pub fn my_data(state: &AppState, record: &Record, events: &[Event], files_base: 
         fields,
         files,
         events,
-        rules: state.settings.link("/privacy/"),
+        rules: ctx.settings.link("/privacy/"),
     })
 }
 
@@ -148,7 +148,7 @@ pub enum Erasure {
 /// 删除我的申报: before the centre's decision, erased at once ([`erase_now`]); after it, a
 /// request to the centre.
 pub async fn erase_or_request(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
@@ -156,20 +156,20 @@ pub async fn erase_or_request(
 ) -> Result<Erasure, Error> {
     // Each path refuses a version other than the page's.
     if may_erase(record) {
-        erase_now(state, record, events, expected, client).await?;
+        erase_now(ctx, record, events, expected, client).await?;
         return Ok(Erasure::Erased);
     }
-    decide::request_erasure(state, record, events, expected, client).await?;
+    decide::request_erasure(ctx, record, events, expected, client).await?;
     Ok(Erasure::Requested)
 }
 
 /// The centre erases an application whose applicant asked for it after the decision.
-pub async fn erase_on_request(state: &AppState, record: &Record, events: &[Event]) -> Result<(), Error> {
+pub async fn erase_on_request(ctx: &Context, record: &Record, events: &[Event]) -> Result<(), Error> {
     if record.erasure_pending().is_none() {
         return Err(decide::not_requested(record));
     }
-    let at = views::rfc3339(state.clock.now());
-    if !super::purge::erase(state, record, events, &at).await? {
+    let at = views::rfc3339(ctx.clock.now());
+    if !super::purge::erase(ctx, record, events, &at).await? {
         return Err(Error::Stale(views::already_decided(events)));
     }
     tracing::info!(reference = %record.reference, actor = "centre", "erased at the applicant's request");
@@ -178,15 +178,13 @@ pub async fn erase_on_request(state: &AppState, record: &Record, events: &[Event
 
 /// Withdraws (if it still can be) and erases the application at its applicant's request.
 pub async fn erase_now(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     events: &[Event],
     expected: u64,
     client: &str,
 ) -> Result<(), Error> {
-    if record.version != expected {
-        return Err(Error::Stale(views::already_decided(events)));
-    }
+    decide::current(record, events, expected)?;
     if !may_erase(record) {
         return Err(Error::NotAllowed {
             title: "不能在此删除",
@@ -197,12 +195,12 @@ pub async fn erase_now(
     }
     let (mut record, mut events) = (record.clone(), events.to_vec());
     if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some() {
-        let withdraw = decide::Decision { decision: "withdraw".into(), comment: String::new(), confirmed: true };
-        decide::decide(state, &record, &events, record.version, Actor::Applicant, &withdraw, client).await?;
-        (record, events) = super::load(state, &record.reference).await?;
+        let withdraw = decide::Decision { action: Some(Action::Withdraw), comment: String::new(), confirmed: true };
+        decide::decide(ctx, &record, &events, record.version, Actor::Applicant, &withdraw, client).await?;
+        (record, events) = super::load(ctx, &record.reference).await?;
     }
-    let at = views::rfc3339(state.clock.now());
-    if !super::purge::erase(state, &record, &events, &at).await? {
+    let at = views::rfc3339(ctx.clock.now());
+    if !super::purge::erase(ctx, &record, &events, &at).await? {
         return Err(Error::Stale(views::already_decided(&events)));
     }
     tracing::info!(reference = %record.reference, actor = "applicant", "erased at the applicant's request");

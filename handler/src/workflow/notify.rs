@@ -1,10 +1,11 @@
 //! Every mail tepei sends, composed here from `mail/{name}.txt` and `.html` with a typed
 //! context. Mails are written to the outbox with the change they report.
 
+use crate::ids;
 use crate::store::{Mail, MailFile, Record};
 use crate::views::{self, AttachmentsView, FileView};
+use crate::workflow::Context;
 use crate::workflow::{Error, actor_address, links};
-use crate::{AppState, ids};
 use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
 
@@ -24,7 +25,7 @@ fn to_reviewer(stage: Actor) -> &'static str {
 /// Renders a mail from `mail/{name}.txt` and `.html`, with the footer every mail carries: who
 /// sent it, why this address got it, and that a reply reaches the centre (its Reply-To).
 fn compose<C: Serialize>(
-    state: &AppState,
+    ctx: &Context,
     name: &str,
     to: &str,
     why: &str,
@@ -32,14 +33,14 @@ fn compose<C: Serialize>(
     reference: &str,
     context: &C,
 ) -> Result<Mail, Error> {
-    let p = &state.programme;
+    let p = &ctx.programme;
     let context = tera::Context::from_serialize(context)?;
-    let render = |ext: &str| state.pages.render_bare(&format!("mail/{name}.{ext}"), &context);
+    let render = |ext: &str| ctx.pages.render_bare(&format!("mail/{name}.{ext}"), &context);
     let footer = format!(
         "本邮件由{}特培申报系统自动发送。您收到本邮件，是因为{why}。回复本邮件将送达{}。",
         p.notice_issuer, p.centre.name
     );
-    let privacy = super::links::absolute(state, &state.pages.page_path("/privacy/"));
+    let privacy = super::links::absolute(ctx, &ctx.pages.page_path("/privacy/"));
     let html = render("html")?;
     let html_footer = format!(
         "<hr><p style=\"color:#4a4a4a;font-size:90%\">{} 个人信息处理规则：<a href=\"{privacy}\">{privacy}</a></p>\n</body>",
@@ -56,7 +57,7 @@ fn compose<C: Serialize>(
             Some(at) => format!("{}{html_footer}{}", &html[..at], &html[at + "</body>".len()..]),
             None => format!("{html}{html_footer}"),
         },
-        created_at: views::rfc3339(state.clock.now()),
+        created_at: views::rfc3339(ctx.clock.now()),
         attempts: 0,
         files: Vec::new(),
         reply_to: Some(p.centre.email.clone()),
@@ -82,18 +83,18 @@ struct ToConfirm<'a> {
 
 /// The one mail of a new application: to the address it gives, with the link that confirms it
 /// (and the status link). Nobody else is mailed until it is confirmed.
-pub fn to_confirm(state: &AppState, record: &Record) -> Result<Mail, Error> {
-    let p = &state.programme;
+pub fn to_confirm(ctx: &Context, record: &Record) -> Result<Mail, Error> {
+    let p = &ctx.programme;
     let reference = &record.reference;
     let context = ToConfirm {
         reference,
-        confirm_url: links::absolute(state, &links::confirm_path(state, reference)),
-        status_url: links::absolute(state, &links::status_path(state, reference)),
+        confirm_url: links::absolute(ctx, &links::confirm_path(ctx, reference)),
+        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
         hours: p.confirm_hours,
         issuer: &p.notice_issuer,
     };
     let subject = format!("【特培申报】请确认邮箱，完成申报 {reference}");
-    compose(state, "confirm_applicant", record.application.email.as_str(), TO_UNCONFIRMED, subject, reference, &context)
+    compose(ctx, "confirm_applicant", record.application.email.as_str(), TO_UNCONFIRMED, subject, reference, &context)
 }
 
 /// What the mail to the address on file shows when its 身份证号 is used again.
@@ -108,18 +109,18 @@ struct TriedAgain<'a> {
 
 /// To the address of the application holding a 身份证号, when someone submits another with it:
 /// the other submission was answered like any other and stored nowhere.
-pub fn tried_again(state: &AppState, holder: &Record) -> Result<Mail, Error> {
-    let p = &state.programme;
+pub fn tried_again(ctx: &Context, holder: &Record) -> Result<Mail, Error> {
+    let p = &ctx.programme;
     let reference = &holder.reference;
     let context = TriedAgain {
         reference,
-        at: views::chinese_time(&views::rfc3339(state.clock.now())),
-        status_url: links::absolute(state, &links::status_path(state, reference)),
+        at: views::chinese_time(&views::rfc3339(ctx.clock.now())),
+        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
         centre: &p.centre.name,
         issuer: &p.notice_issuer,
     };
     let subject = format!("【特培申报】有人使用您的居民身份证号再次申报 {reference}");
-    compose(state, "tried_again", holder.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
+    compose(ctx, "tried_again", holder.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
 }
 
 /// What the submission mails show.
@@ -144,8 +145,8 @@ struct Submitted<'a> {
 
 /// The two mails of a new application: its status link to the applicant, and the review link
 /// to the unit reviewer.
-pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> {
-    let p = &state.programme;
+pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
+    let p = &ctx.programme;
     let a = &record.application;
     let reference = &record.reference;
     let AttachmentsView { files, .. } = views::attachments(p, record);
@@ -158,16 +159,16 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
         submitted_at: views::chinese_time(&record.created_at),
         deadline: views::chinese_date(p.count_at()),
         issuer: &p.notice_issuer,
-        status_url: links::absolute(state, &links::status_path(state, reference)),
-        review_url: links::absolute(state, &links::review_path(state, reference, Actor::Unit, record.version)),
-        review_days: state.settings.review_ttl.whole_days(),
+        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
+        review_url: links::absolute(ctx, &links::review_path(ctx, reference, Actor::Unit, record.version)),
+        review_days: ctx.settings.review_ttl.whole_days(),
         files,
         next_step: views::next_step(p, record, views::PaperState::NotReceived).text(),
-        review_deadline: views::time_left(p, Actor::Unit, state.clock.now()),
+        review_deadline: views::time_left(p, Actor::Unit, ctx.clock.now()),
     };
     Ok(vec![
         compose(
-            state,
+            ctx,
             "submitted_applicant",
             a.email.as_str(),
             TO_APPLICANT,
@@ -176,7 +177,7 @@ pub fn submitted(state: &AppState, record: &Record) -> Result<Vec<Mail>, Error> 
             &context,
         )?,
         compose(
-            state,
+            ctx,
             "submitted_unit",
             a.unit_reviewer_email.as_str(),
             TO_UNIT,
@@ -213,7 +214,7 @@ struct Decided<'a> {
 /// before): the applicant is told, with the next step; the next reviewer gets a link when the
 /// application moves to their stage; on a withdrawal, the reviewer who had it is told.
 pub fn decided(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     previous: Status,
     actor: Actor,
@@ -221,15 +222,15 @@ pub fn decided(
     comment: &str,
     paper: views::PaperState,
 ) -> Result<Vec<Mail>, Error> {
-    let p = &state.programme;
+    let p = &ctx.programme;
     let a = &record.application;
     let reference = &record.reference;
     // The reviewer whose turn it is now, if they are mailed as applications reach them.
     let next = policy::reviewer_for(record.status)
         .filter(|stage| stage.mailed_on_arrival() && *stage != actor)
-        .and_then(|stage| actor_address(state, stage, record).map(|to| (to, stage)));
+        .and_then(|stage| actor_address(ctx, stage, record).map(|to| (to, stage)));
     let next_step = views::next_step(p, record, paper);
-    let status_path = links::status_path(state, reference);
+    let status_path = links::status_path(ctx, reference);
     let mut context = Decided {
         a,
         reference,
@@ -239,24 +240,24 @@ pub fn decided(
         status_label: record.status.label(),
         comment,
         actor: actor.label(),
-        status_url: links::absolute(state, &status_path),
-        review_days: state.settings.review_ttl.whole_days(),
+        status_url: links::absolute(ctx, &status_path),
+        review_days: ctx.settings.review_ttl.whole_days(),
         review_url: None,
         stage_label: "审核",
-        print_url: next_step.print.then(|| links::absolute(state, &format!("{status_path}/print"))),
+        print_url: next_step.print.then(|| links::absolute(ctx, &format!("{status_path}/print"))),
         next_step: next_step.text(),
         released: previous.holds_place(),
         deadline: None,
     };
     let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
     let mut mails =
-        vec![compose(state, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
+        vec![compose(ctx, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
     if let Some((to, stage)) = next {
-        context.review_url = Some(links::absolute(state, &links::review_path(state, reference, stage, record.version)));
-        context.deadline = views::time_left(p, stage, state.clock.now());
+        context.review_url = Some(links::absolute(ctx, &links::review_path(ctx, reference, stage, record.version)));
+        context.deadline = views::time_left(p, stage, ctx.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
         let subject = format!("【特培申报】请{}{}申报 {reference}", stage.asked_to(), whose(stage, a));
-        mails.push(compose(state, "review_request", &to, to_reviewer(stage), subject, reference, &context)?);
+        mails.push(compose(ctx, "review_request", &to, to_reviewer(stage), subject, reference, &context)?);
     }
     // A withdrawal: the reviewer whose turn it was (for a recommendation, the body that made it).
     let told = match action {
@@ -264,11 +265,11 @@ pub fn decided(
         _ => None,
     };
     if let Some((reviewer, to)) =
-        told.and_then(|reviewer| actor_address(state, reviewer, record).map(|to| (reviewer, to)))
+        told.and_then(|reviewer| actor_address(ctx, reviewer, record).map(|to| (reviewer, to)))
     {
         let who = if reviewer == Actor::Unit { "申报人" } else { a.name.as_str() };
         let subject = format!("【特培申报】{who}已撤回申报 {reference}");
-        mails.push(compose(state, "withdrawn_reviewer", &to, to_reviewer(reviewer), subject, reference, &context)?);
+        mails.push(compose(ctx, "withdrawn_reviewer", &to, to_reviewer(reviewer), subject, reference, &context)?);
     }
     Ok(mails)
 }
@@ -284,7 +285,7 @@ struct LinkAgain<'a> {
 
 /// A link sent again (`purpose` says what it opens) to the address of `whose` already on file.
 pub fn link_again(
-    state: &AppState,
+    ctx: &Context,
     record: &Record,
     (to, whose): (&str, Actor),
     purpose: &str,
@@ -292,9 +293,9 @@ pub fn link_again(
 ) -> Result<Mail, Error> {
     let reference = &record.reference;
     let context =
-        LinkAgain { reference, purpose, link: links::absolute(state, path), issuer: &state.programme.notice_issuer };
+        LinkAgain { reference, purpose, link: links::absolute(ctx, path), issuer: &ctx.programme.notice_issuer };
     let why = if whose == Actor::Applicant { TO_APPLICANT } else { to_reviewer(whose) };
-    compose(state, "link_again", to, why, format!("【特培申报】{purpose} {reference}"), reference, &context)
+    compose(ctx, "link_again", to, why, format!("【特培申报】{purpose} {reference}"), reference, &context)
 }
 
 /// One dashboard a mail links to.
@@ -314,12 +315,12 @@ struct DashboardLinks<'a> {
 }
 
 /// The dashboard links of a configured address, to that address.
-pub fn dashboard_links(state: &AppState, to: &str, links: &[DashboardLink]) -> Result<Mail, Error> {
+pub fn dashboard_links(ctx: &Context, to: &str, links: &[DashboardLink]) -> Result<Mail, Error> {
     let first = links.first().map(|l| l.name.as_str()).unwrap_or_default();
     let context =
-        DashboardLinks { links, days: links::DASHBOARD_TTL.whole_days(), issuer: &state.programme.notice_issuer };
+        DashboardLinks { links, days: links::DASHBOARD_TTL.whole_days(), issuer: &ctx.programme.notice_issuer };
     compose(
-        state,
+        ctx,
         "dashboard_link",
         to,
         TO_REVIEWER,
@@ -335,27 +336,27 @@ struct Summary<'a> {
     title: &'a str,
     count: usize,
     issuer: &'a str,
-    since: Option<&'a super::dashboard::SinceLast>,
+    since: Option<&'a super::dashboard::since::SinceLast>,
 }
 
 /// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
 pub fn summary(
-    state: &AppState,
+    ctx: &Context,
     scope_id: &str,
     scope_name: &str,
     table: &views::SummaryTable,
-    since: Option<&super::dashboard::SinceLast>,
+    since: Option<&super::dashboard::since::SinceLast>,
     file_name: String,
     xlsx: &[u8],
 ) -> Result<Mail, Error> {
     use base64::Engine;
-    let p = &state.programme;
+    let p = &ctx.programme;
     let count = table.rows.len();
     let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
     let again = if since.is_some() { "（更新）" } else { "" };
     let subject = format!("【特培申报】{scope_name}推荐学员汇总信息{again}（{count}人）");
     let mut mail =
-        compose(state, "summary", &p.centre.email, TO_CENTRE, subject, &format!("summary-{scope_id}"), &context)?;
+        compose(ctx, "summary", &p.centre.email, TO_CENTRE, subject, &format!("summary-{scope_id}"), &context)?;
     mail.files.push(MailFile {
         name: file_name,
         content_type: crate::views::XLSX_TYPE.to_owned(),

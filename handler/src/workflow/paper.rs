@@ -4,41 +4,14 @@
 //! under it is `{reference}.{hash}.{check}`: `hash` names the version, `check` (a keyed hash)
 //! stops codes being made up for other references.
 
-use crate::AppState;
 use crate::store::{Event, Record};
 pub use crate::views::PaperState;
+use crate::workflow::Context;
 
-/// The fields the check code covers, in order, as `Application::form_values` writes them. Never
-/// reorder or remove one; a field added here changes every code printed before it.
-pub const CHECKED_FIELDS: [&str; 27] = [
-    "name",
-    "gender",
-    "ethnicity",
-    "id_number",
-    "phone",
-    "email",
-    "education",
-    "school",
-    "major",
-    "title_level",
-    "title_name",
-    "employer",
-    "unit_level",
-    "league",
-    "department",
-    "county",
-    "sector",
-    "grassroots",
-    "field",
-    "profession",
-    "profession_start",
-    "track",
-    "host_institution",
-    "plan",
-    "health_ok",
-    "pledge",
-    "unit_reviewer_email",
-];
+/// The fields the check code covers, in order, as `Application::form_values` writes them: the
+/// fields `policy::FIELDS` marks `checked`, in their places. Never reorder or remove one; a field
+/// added here changes every code printed before it.
+pub use policy::CHECKED_FIELDS;
 
 /// What a code nobody printed is answered with.
 pub const INVALID_CODE: &str = "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。";
@@ -51,13 +24,13 @@ const CHECK_DIGITS: usize = 12;
 /// The hash of the submitted content — [`CHECKED_FIELDS`] then each file's SHA-256 — keyed, so
 /// the code on paper says nothing of the 身份证号 behind its mask. Printed as
 /// `1A2B-3C4D-5E6F-7A8B`; status changes leave it alone, a resubmission changes it.
-pub fn version_hash(state: &AppState, record: &Record) -> String {
-    record.version_hash.clone().unwrap_or_else(|| content_hash(state, record))
+pub fn version_hash(ctx: &Context, record: &Record) -> String {
+    record.version_hash.clone().unwrap_or_else(|| content_hash(ctx, record))
 }
 
 /// [`version_hash`] computed from the content as it is: while the 身份证号 and phone are open
 /// (before a record is sealed), or from their masked forms once they are not.
-pub fn content_hash(state: &AppState, record: &Record) -> String {
+pub fn content_hash(ctx: &Context, record: &Record) -> String {
     let mut values = record.application.form_values();
     let a = &record.application;
     for (field, masked) in [("id_number", a.id_number.masked()), ("phone", a.phone.masked())] {
@@ -71,7 +44,7 @@ pub fn content_hash(state: &AppState, record: &Record) -> String {
         .collect();
     parts.extend(record.attachments.iter().map(|f| format!("file={}", f.sha256)));
     let parts: Vec<&str> = std::iter::once("paper").chain(parts.iter().map(String::as_str)).collect();
-    let hash = policy::keyed_hash(&state.settings.secret, &parts);
+    let hash = policy::keyed_hash(&ctx.settings.secret, &parts);
     grouped(&hash[..HASH_DIGITS].to_ascii_uppercase())
 }
 
@@ -81,15 +54,15 @@ pub fn grouped(hex: &str) -> String {
 }
 
 /// The code printed on the form.
-pub fn verify_code(state: &AppState, record: &Record) -> String {
-    let hash = version_hash(state, record).replace('-', "");
-    let check = &policy::keyed_hash(&state.settings.secret, &["verify", &record.reference, &hash])[..CHECK_DIGITS];
+pub fn verify_code(ctx: &Context, record: &Record) -> String {
+    let hash = version_hash(ctx, record).replace('-', "");
+    let check = &policy::keyed_hash(&ctx.settings.secret, &["verify", &record.reference, &hash])[..CHECK_DIGITS];
     format!("{}.{hash}.{check}", record.reference)
 }
 
 /// A printed code read back: the reference and the printed version hash, if the code is one
 /// this system printed.
-pub fn read_code<'a>(state: &AppState, code: &'a str) -> Option<(&'a str, &'a str)> {
+pub fn read_code<'a>(ctx: &Context, code: &'a str) -> Option<(&'a str, &'a str)> {
     let mut parts = code.splitn(3, '.');
     let (reference, printed, check) = (parts.next()?, parts.next()?, parts.next()?);
     let well_formed = reference.len() <= 20
@@ -98,7 +71,7 @@ pub fn read_code<'a>(state: &AppState, code: &'a str) -> Option<(&'a str, &'a st
         && printed.bytes().all(|b| b.is_ascii_hexdigit())
         // Exactly as printed: a shorter check would be a shorter guess.
         && check.len() == CHECK_DIGITS;
-    (well_formed && policy::keyed_hash_starts_with(&state.settings.secret, &["verify", reference, printed], check))
+    (well_formed && policy::keyed_hash_starts_with(&ctx.settings.secret, &["verify", reference, printed], check))
         .then_some((reference, printed))
 }
 
@@ -138,11 +111,11 @@ pub fn received(events: &[Event]) -> Option<&str> {
 }
 
 /// Where the stamped paper stands against `record` as it is now.
-pub fn state(state: &AppState, record: &Record, events: &[Event]) -> PaperState {
+pub fn state(ctx: &Context, record: &Record, events: &[Event]) -> PaperState {
     let current = content_version(events);
     match received(events) {
         None => PaperState::NotReceived,
-        Some(hash) if hash == version_hash(state, record) => PaperState::Matching { version: current },
+        Some(hash) if hash == version_hash(ctx, record) => PaperState::Matching { version: current },
         Some(hash) => PaperState::Stale { paper: content_version_of(events, hash), current },
     }
 }
@@ -156,8 +129,8 @@ pub fn stale(paper: Option<u32>, current: u32) -> String {
 }
 
 /// Whether the paper received matches the record as it stands: `Ok`, or why not in words.
-pub fn matching(state: &AppState, record: &Record, events: &[Event]) -> Result<(), String> {
-    match self::state(state, record, events) {
+pub fn matching(ctx: &Context, record: &Record, events: &[Event]) -> Result<(), String> {
+    match self::state(ctx, record, events) {
         PaperState::NotReceived => {
             Err("尚未登记纸质申报表。请收到申报人所在单位盖章的纸质申报表后，在本页输入其核验码登记，再推荐。".into())
         }

@@ -3,8 +3,8 @@
 //! version hash kept (computed first for a record from before sealing). No event is written and
 //! the version does not change: the content is the same.
 
-use crate::AppState;
 use crate::personal;
+use crate::workflow::Context;
 use crate::workflow::Error;
 
 /// What a rekey did.
@@ -18,23 +18,23 @@ pub struct Rekeyed {
 
 /// Re-seals the records of `round` not sealed under the current data key. A record changed
 /// meanwhile is read again and re-sealed as it now stands.
-pub async fn rekey(state: &AppState, round: i32) -> Result<Rekeyed, Error> {
-    let keys = &state.settings.data_keys;
-    let records = state.store.list(round, None).await?;
+pub async fn rekey(ctx: &Context, round: i32) -> Result<Rekeyed, Error> {
+    let keys = &ctx.settings.data_keys;
+    let records = ctx.store.list(round, None).await?;
     let mut done = Rekeyed { records: records.len(), ..Rekeyed::default() };
     for listed in records.iter().filter(|r| personal::needs_rekey(keys, r)) {
         let mut record = listed.clone();
         for _ in 0..5 {
             if record.version_hash.is_none() && record.application.id_number.opened().is_some() {
-                record.version_hash = Some(super::paper::content_hash(state, &record));
+                record.version_hash = Some(super::paper::content_hash(ctx, &record));
             }
-            let sealed =
-                personal::rekey(keys, &record).map_err(|e| Error::Internal(format!("{}: {e}", record.reference)))?;
-            if state.store.reseal(&sealed).await? {
+            let sealed = personal::rekey(keys, &record)
+                .map_err(|e| Error::internal(crate::store::Cause::because(record.reference.clone(), e)))?;
+            if ctx.store.reseal(&sealed).await? {
                 done.resealed += 1;
                 break;
             }
-            match state.store.get(&record.reference).await? {
+            match ctx.store.get(&record.reference).await? {
                 Some(now) if personal::needs_rekey(keys, &now) => record = now,
                 _ => break,
             }

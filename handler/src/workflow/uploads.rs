@@ -2,8 +2,9 @@
 //! it lands (a presigned POST to the bucket, or the local endpoint under `serve`).
 
 use crate::blobs::{UploadRules, UploadTarget};
+use crate::ids;
+use crate::workflow::Context;
 use crate::workflow::{Error, links};
-use crate::{AppState, ids};
 use policy::UploadClaims;
 use serde::Deserialize;
 
@@ -38,8 +39,8 @@ pub enum Refused {
 }
 
 /// Checks kind, size and declared type, and issues where to upload, with its expiry.
-pub async fn target(state: &AppState, request: &UploadRequest) -> Result<(UploadTarget, i64), Refused> {
-    let p = &state.programme;
+pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<(UploadTarget, i64), Refused> {
+    let p = &ctx.programme;
     p.attachment_kind(&request.kind).map_err(|e| Refused::Rule(e.to_string()))?;
     if request.size == 0 || request.size > p.attachments.max_bytes {
         // The same check the upload repeats on the bytes themselves.
@@ -53,23 +54,22 @@ pub async fn target(state: &AppState, request: &UploadRequest) -> Result<(Upload
     if owner.len() > 64 || !owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Refused::Rule("提交编号格式不正确，请刷新页面后重新上传".to_owned()));
     }
-    let blobs = state.blobs.clone().ok_or(Refused::Disabled)?;
-    let key = ids::new_upload_key(&state.settings.secret, owner);
+    let blobs = ctx.blobs.clone().ok_or(Refused::Disabled)?;
+    let key = ids::new_upload_key(&ctx.settings.secret, owner);
     let rules = UploadRules {
         content_type: request.content_type.clone(),
         max_bytes: p.attachments.max_bytes,
         ttl: links::UPLOAD_TTL,
     };
-    let expires = (state.clock.now() + links::UPLOAD_TTL).unix_timestamp();
-    let direct =
-        blobs.upload_target(&key, &rules).await.map_err(|e| Refused::Failed(Error::Unavailable(e.to_string())))?;
+    let expires = (ctx.clock.now() + links::UPLOAD_TTL).unix_timestamp();
+    let direct = blobs.upload_target(&key, &rules).await.map_err(|e| Refused::Failed(Error::unavailable(e)))?;
     let target = direct.unwrap_or_else(|| {
         let claims = UploadClaims {
             id: key.trim_start_matches("uploads/").to_owned(),
             kind: request.kind.clone(),
             max_bytes: p.attachments.max_bytes,
         };
-        UploadTarget { url: links::upload_path(state, &claims), fields: Default::default(), key }
+        UploadTarget { url: links::upload_path(ctx, &claims), fields: Default::default(), key }
     });
     tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), bound = !owner.is_empty(), "upload target issued");
     Ok((target, expires))

@@ -289,7 +289,7 @@ pub async fn spawn_app_with_site() -> TestApp {
 /// A store that cannot be reached: the real DynamoDB adapter pointed at a closed port.
 pub async fn unreachable_store() -> Arc<dyn Store> {
     let port = testkit::free_port();
-    let client = DynamoStore::client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
     Arc::new(DynamoStore::new(client, "tepei"))
 }
 

@@ -103,7 +103,7 @@ pub async fn dynamo_endpoint() -> String {
 
 /// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
 pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
-    let client = DynamoStore::client(Some(&dynamo_endpoint().await)).await;
+    let client = handler::config::dynamo_client(Some(&dynamo_endpoint().await)).await;
     let table = format!("m{}", handler::ids::random_id());
     let store = DynamoStore::new(client.clone(), &table);
     store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");

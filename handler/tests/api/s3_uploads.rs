@@ -22,7 +22,7 @@ struct S3App {
 
 async fn blobs_at(port: u16, upload_ttl: Option<time::Duration>) -> S3Blobs {
     let credentials = Credentials::new(testkit::S3_ACCESS_KEY, testkit::S3_SECRET_KEY, None, None, "test");
-    let blobs = S3Blobs::connect(BUCKET, Some(&format!("http://127.0.0.1:{port}")), Some(credentials))
+    let blobs = handler::config::s3_blobs(BUCKET, Some(&format!("http://127.0.0.1:{port}")), Some(credentials))
         .await
         .expect("S3 client");
     match upload_ttl {

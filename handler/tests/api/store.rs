@@ -206,7 +206,7 @@ impl Relay {
 impl handler::mail::Mailer for Relay {
     async fn send(&self, mail: &Mail) -> Result<(), handler::mail::MailError> {
         if self.refused.contains(&mail.to) {
-            return Err(handler::mail::MailError::Transport(format!("550 mailbox unavailable: {}", mail.to)));
+            return Err(handler::mail::MailError::transport(format!("550 mailbox unavailable: {}", mail.to)));
         }
         self.taken.lock().expect("lock").push(mail.id.clone());
         Ok(())

@@ -1,104 +1,137 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::extract::{
-    ClientAddr, Encoding, FormBody, LenientForm, Negotiated, attachment_fields, read_multipart,
-};
-use crate::http::{AppError, Offer, Page};
+use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
+use crate::http::extract::ClientAddr;
+use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
-use crate::workflow::{draft, submit};
-use crate::{AppState, BODY_LIMIT, ids};
+use crate::workflow::{Error, documents, draft, limits, submit};
+use crate::{AppState, ids};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use policy::{ApplicationForm, AttachmentInput, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The application a form or a script sent: the body as urlencoded text (what the form shows
-/// again when refused) and the form with its files; or the answer that refuses it.
+/// The application a form or a script sent, its carried files stored under keys bound to its
+/// submission: its fields as sent (what the form shows again when refused) and the form; or the
+/// answer that refuses it.
 async fn read_application(
     state: &AppState,
-    negotiated: Negotiated,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<(Bytes, ApplicationForm), Response> {
-    let Some(encoding) = negotiated.encoding else { return Err(AppError::unsupported().into_response()) };
-    let json = negotiated.json;
-    if encoding != Encoding::Multipart && body.len() > BODY_LIMIT {
-        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "提交内容过大", "提交内容过大")
-            .json()
-            .into_response());
+    mut posted: Posted<ApplicationForm>,
+) -> Result<(Vec<(String, String)>, ApplicationForm), Response> {
+    let json = posted.negotiated.json;
+    if posted.negotiated.encoding.is_none() {
+        return Err(AppError::unsupported().into_response());
     }
-    // A multipart form becomes its text fields (as a urlencoded body, so everything after this
-    // is the same as for the plain form) plus the files it carried.
-    let (body, files, file_problems) = match encoding {
-        Encoding::Multipart => match read_multipart(state, headers, body, None).await {
-            Ok(read) => (read.body, read.files, read.problems),
-            Err(err) => return Err(err.json_if(json).into_response()),
-        },
-        Encoding::Form => {
-            let files = attachment_fields(&body);
-            (body, files, Vec::new())
+    let mut files = std::mem::take(&mut posted.named);
+    let mut file_problems = Vec::new();
+    if posted.negotiated.encoding == Some(Encoding::Multipart) {
+        let owner = own_submission_id(&mut posted);
+        for file in std::mem::take(&mut posted.carried) {
+            let (kind, name, declared) = (&file.kind, &file.name, file.declared.as_deref());
+            match documents::store_form_file(state, &owner, kind, name, declared, &file.bytes).await {
+                Ok(Ok(stored)) => files.push(stored),
+                Ok(Err(problem)) => file_problems.push(problem),
+                Err(e) => return Err(AppError::from(e).json_if(json).into_response()),
+            }
         }
-        Encoding::Json => (body, Vec::new(), Vec::new()),
-    };
-    if let Err(refusal) = crate::http::extract::same_rules(state, &body) {
+    }
+    if let Err(refusal) = same_rules(state, posted.rules.as_deref()) {
         return Err(refusal.json_if(json).into_response());
     }
-    match negotiated.decode::<ApplicationForm>(&body) {
+    let fields = posted.fields;
+    match posted.value {
         Ok(mut form) if !file_problems.is_empty() => {
             // Refused files: the form again with every value, and the files to choose again.
             form.attachments.clear();
-            let refusal = AppError::from(crate::workflow::Error::Invalid(file_problems));
-            Err(refused(state, json, refusal, &body, &form))
+            let refusal = AppError::from(Error::Invalid(file_problems));
+            Err(refused(state, json, refusal, fields, &form))
         }
         Ok(mut form) => {
             form.attachments.extend(files);
-            Ok((body, form))
+            Ok((fields, form))
         }
-        Err(message) => Err(refused(state, json, AppError::bad_request(message), &body, &ApplicationForm::default())),
+        Err(message) => Err(refused(state, json, AppError::bad_request(message), fields, &ApplicationForm::default())),
     }
+}
+
+/// The form's `submission_id`, drawn and put in the form when it has none (the files it carries
+/// are bound to it).
+fn own_submission_id(posted: &mut Posted<ApplicationForm>) -> String {
+    if let Some(id) = posted.field("submission_id").filter(|id| !id.is_empty()) {
+        return id.to_owned();
+    }
+    let id = ids::random_id();
+    posted.fields.retain(|(k, _)| k != "submission_id");
+    posted.fields.push(("submission_id".to_owned(), id.clone()));
+    if let Ok(form) = &mut posted.value {
+        form.submission_id = Some(id.clone());
+    }
+    id
 }
 
 /// Takes an application.
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    negotiated: Negotiated,
-    headers: HeaderMap,
-    FormBody(body): FormBody,
+    posted: Posted<ApplicationForm>,
 ) -> Response {
-    let json = negotiated.json;
-    let (body, form) = match read_application(&state, negotiated, &headers, body).await {
+    let json = posted.negotiated.json;
+    let (fields, form) = match read_application(&state, posted).await {
         Ok(read) => read,
         Err(answer) => return answer,
     };
-    if let Err(e) = within_limits(&state, &client, &form).await {
-        return refused(&state, json, AppError::from(e), &body, &form);
+    if let Some(answer) = screened(&state, &client, json, &fields, &form, PerAddress::Too).await {
+        return answer;
+    }
+    match submit::accept(&state, &form).await {
+        Ok(done) => accepted(&state, json, &done.reference, done.status, &form),
+        Err(e) => refused(&state, json, AppError::from(e), fields, &form),
+    }
+}
+
+/// Whether a submission also counts against the limit of the applicant's address.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PerAddress {
+    /// Taking an application: per client and per applicant address.
+    Too,
+    /// Checking one (核对信息): per client only.
+    No,
+}
+
+/// The screen before anything is checked or taken: the rate limits (the client's, and the
+/// applicant address's where asked, counted together), then the honeypot (a bot is answered as
+/// a success and nothing is stored). `None` to go on, or the answer.
+async fn screened(
+    state: &AppState,
+    client: &str,
+    json: bool,
+    fields: &[(String, String)],
+    form: &ApplicationForm,
+    per_address: PerAddress,
+) -> Option<Response> {
+    let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+    let per_client = limits::check(state, limits::SUBMIT_PER_CLIENT, client);
+    let by_address = async {
+        match per_address {
+            PerAddress::Too if !email.is_empty() => limits::check(state, limits::SUBMIT_PER_ADDRESS, &email).await,
+            _ => Ok(()),
+        }
+    };
+    let (per_client, by_address) = tokio::join!(per_client, by_address);
+    if let Err(e) = per_client.and(by_address) {
+        return Some(refused(state, json, AppError::from(e), fields.to_vec(), form));
     }
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
         let reference = ids::new_reference(state.programme.round);
-        return accepted(&state, json, &reference, Status::Unconfirmed, &form);
+        return Some(accepted(state, json, &reference, Status::Unconfirmed, form));
     }
-    match submit::accept(&state, &form).await {
-        Ok(done) => accepted(&state, json, &done.reference, done.status, &form),
-        Err(e) => refused(&state, json, AppError::from(e), &body, &form),
-    }
-}
-
-/// Submissions from one client address, and naming one applicant address, within their limits.
-async fn within_limits(state: &AppState, client: &str, form: &ApplicationForm) -> Result<(), crate::workflow::Error> {
-    crate::limiter::check(state, crate::limiter::SUBMIT_PER_CLIENT, client).await?;
-    let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
-    if !email.is_empty() {
-        crate::limiter::check(state, crate::limiter::SUBMIT_PER_ADDRESS, &email).await?;
-    }
-    Ok(())
+    None
 }
 
 /// What the 已提交 page shows: the reference and where the confirmation mail went.
@@ -142,22 +175,15 @@ struct CheckAnswers {
 pub async fn check(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    negotiated: Negotiated,
-    headers: HeaderMap,
-    FormBody(body): FormBody,
+    mut posted: Posted<ApplicationForm>,
 ) -> Response {
-    let negotiated = Negotiated { json: false, ..negotiated };
-    let (body, mut form) = match read_application(&state, negotiated, &headers, body).await {
+    posted.negotiated.json = false;
+    let (fields, mut form) = match read_application(&state, posted).await {
         Ok(read) => read,
         Err(answer) => return answer,
     };
-    if let Err(e) = crate::limiter::check(&state, crate::limiter::SUBMIT_PER_CLIENT, &client).await {
-        return refused(&state, false, AppError::from(e), &body, &form);
-    }
-    if form.is_bot() {
-        tracing::warn!("honeypot field filled: answered as success, nothing stored");
-        let reference = ids::new_reference(state.programme.round);
-        return accepted(&state, false, &reference, Status::Unconfirmed, &form);
+    if let Some(answer) = screened(&state, &client, false, &fields, &form, PerAddress::No).await {
+        return answer;
     }
     if form.submission_id.as_deref().is_none_or(str::is_empty) {
         form.submission_id = Some(ids::random_id());
@@ -176,7 +202,7 @@ pub async fn check(
                 Err(e) => e.into_response(),
             }
         }
-        Err(e) => refused(&state, false, AppError::from(e), &body, &form),
+        Err(e) => refused(&state, false, AppError::from(e), fields, &form),
     }
 }
 
@@ -209,11 +235,11 @@ pub async fn confirm(
                 .into_response();
         }
     };
-    let body = form_body(&form);
+    let fields = fields_of(&form);
     if confirm.edit.is_some() {
         let page = FormAgain {
             form: FormState::new(
-                form_values(&body),
+                fields.into_iter().collect(),
                 &[],
                 state.programme.window_open_at(state.clock.now()),
                 state.blobs.is_some(),
@@ -225,24 +251,19 @@ pub async fn confirm(
             Err(e) => e.into_response(),
         };
     }
-    if let Err(e) = within_limits(&state, &client, &form).await {
-        return refused(&state, false, AppError::from(e), &body, &form);
+    if let Some(answer) = screened(&state, &client, false, &fields, &form, PerAddress::Too).await {
+        return answer;
     }
     match submit::accept(&state, &form).await {
         Ok(done) => accepted(&state, false, &done.reference, done.status, &form),
-        Err(e) => refused(&state, false, AppError::from(e), &body, &form),
+        Err(e) => refused(&state, false, AppError::from(e), fields, &form),
     }
 }
 
-/// The form's fields as the form posts them (urlencoded), files left out.
-fn form_body(form: &ApplicationForm) -> Vec<u8> {
-    let mut pairs = form.pairs();
-    pairs.extend(form.submission_id.clone().map(|id| ("submission_id", id)));
-    serde_urlencoded::to_string(pairs).unwrap_or_default().into_bytes()
-}
-
-fn form_values(body: &[u8]) -> BTreeMap<String, String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter().collect()
+/// The form's fields as the form posts them, files left out.
+fn fields_of(form: &ApplicationForm) -> Vec<(String, String)> {
+    let pairs = form.pairs().into_iter().map(|(k, v)| (k.to_owned(), v));
+    pairs.chain(form.submission_id.clone().map(|id| ("submission_id".to_owned(), id))).collect()
 }
 
 /// What the form shows when it comes back refused.
@@ -255,11 +276,17 @@ struct FormAgain<'a> {
 
 /// A refused submission: JSON, or (no-JS) the form again with every value kept, an error
 /// summary at the top and each message beside its field.
-fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &ApplicationForm) -> Response {
+fn refused(
+    state: &AppState,
+    json: bool,
+    err: AppError,
+    fields: Vec<(String, String)>,
+    form: &ApplicationForm,
+) -> Response {
     if json {
         return err.json().into_response();
     }
-    let mut values = form_values(body);
+    let mut values: BTreeMap<String, String> = fields.into_iter().collect();
     values.remove("website");
     if values.get("submission_id").is_none_or(|s| s.is_empty()) {
         let id = form.submission_id.clone().filter(|s| !s.is_empty()).unwrap_or_else(ids::random_id);
@@ -281,8 +308,8 @@ fn refused(state: &AppState, json: bool, err: AppError, body: &[u8], form: &Appl
         Ok(page) => page.at("/apply/").status(err.status()).into_response(),
         Err(e) => e.into_response(),
     };
-    if let Some(value) = err.retry().and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
-        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    if let Some(seconds) = err.retry() {
+        response.extensions_mut().insert(RetryAfter(seconds));
     }
     response
 }

@@ -3,7 +3,7 @@
 //! application form with the answers already filled in (never a 身份证号 or birth date).
 
 use crate::AppState;
-use crate::http::extract::JsonOrForm;
+use crate::http::body::{Encoding, Posted, same_rules};
 use crate::http::{AppError, Page};
 use crate::views::FormState;
 use axum::Json;
@@ -46,17 +46,21 @@ struct VerdictPage<'a> {
 }
 
 /// Answers the self-check.
-pub async fn check(State(state): State<AppState>, form: JsonOrForm<ProfileForm>) -> Result<Response, AppError> {
-    crate::http::extract::same_rules(&state, &form.raw).map_err(|e| e.json_if(form.json))?;
+pub async fn check(State(state): State<AppState>, posted: Posted<ProfileForm>) -> Result<Response, AppError> {
+    let json = posted.negotiated.json;
+    if !matches!(posted.negotiated.encoding, Some(Encoding::Json | Encoding::Form)) {
+        return Err(AppError::unsupported());
+    }
+    let value = posted.value.map_err(|m| AppError::bad_request(m).json())?;
+    same_rules(&state, posted.rules.as_deref()).map_err(|e| e.json_if(json))?;
     let programme = &state.programme;
-    let verdict = self_check(&Profile::parse(&form.value, programme), programme);
+    let verdict = self_check(&Profile::parse(&value, programme), programme);
     let fits = verdict.options.iter().filter(|o| o.eligible).count();
     tracing::info!(eligible = verdict.eligible, fits, reasons = verdict.reasons.len(), "eligibility checked");
-    if form.json {
+    if json {
         return Ok(Json(verdict).into_response());
     }
-    let values: BTreeMap<String, String> =
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&form.raw).unwrap_or_default().into_iter().collect();
+    let values: BTreeMap<String, String> = posted.fields.into_iter().collect();
     let carried: Vec<(&'static str, String)> =
         CARRIED.iter().filter_map(|k| values.get(*k).filter(|v| !v.is_empty()).map(|v| (*k, v.clone()))).collect();
     if values.get("next").is_some_and(|n| n == "apply") {

@@ -25,7 +25,7 @@ async fn send(state: &AppState, reference: &str, index: &str) -> Result<Response
         Ok(Some(url)) => return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, url), no_store]).into_response()),
         Ok(None) => {}
         Err(e) => {
-            tracing::error!(error = %e, reference = %record.reference, "attachment link not signed");
+            tracing::error!(error = %crate::Chain(&e), reference = %record.reference, "attachment link not signed");
             return Err(unreadable());
         }
     }
@@ -39,7 +39,7 @@ async fn send(state: &AppState, reference: &str, index: &str) -> Result<Response
             Ok((headers, bytes).into_response())
         }
         Err(e) => {
-            tracing::error!(error = %e, reference = %record.reference, "attachment unreadable");
+            tracing::error!(error = %crate::Chain(&e), reference = %record.reference, "attachment unreadable");
             Err(unreadable())
         }
     }

@@ -2,9 +2,10 @@
 //! answer is the same whatever matched; the link goes only to the address on the application.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, SmallForm};
+use crate::http::body::SmallForm;
+use crate::http::extract::ClientAddr;
 use crate::http::{AppError, Message};
-use crate::workflow::{self, links, notify};
+use crate::workflow::resend;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +30,7 @@ pub async fn status_link(
     form: SmallForm<Lookup>,
 ) -> Result<Response, AppError> {
     let json = form.json;
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client)
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client)
         .await
         .map_err(|e| AppError::from(e).json_if(json))?;
     let reference = form.value.reference.trim().to_ascii_uppercase();
@@ -38,25 +39,7 @@ pub async fn status_link(
         let message = "请填写申报编号和申报时填写的电子邮箱";
         return Err(AppError::unprocessable("missing", "请填写完整", message).json_if(json));
     }
-    let plausible = reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let record = if plausible {
-        state.store.get(&reference).await.map_err(|e| AppError::from(workflow::Error::from(e)).json_if(json))?
-    } else {
-        None
-    };
-    let record = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email));
-    if let Some(record) = record
-        && crate::limiter::allow(&state, crate::limiter::MAIL_PER_RECIPIENT, &format!("status:{}", record.reference))
-            .await?
-    {
-        let path = links::status_path(&state, &record.reference);
-        let to = record.application.email.to_string();
-        let mail = notify::link_again(&state, &record, (&to, policy::Actor::Applicant), "查看申报进度", &path)?;
-        let mails = [mail];
-        state.store.enqueue(&mails).await.map_err(workflow::Error::from)?;
-        state.mail_queued(&mails).await;
-        tracing::info!(reference = %record.reference, "status link sent again");
-    }
+    resend::status_link(&state, &reference, email).await.map_err(|e| AppError::from(e).json_if(json))?;
     Ok(if json {
         (StatusCode::ACCEPTED, Json(serde_json::json!({"status": "accepted", "message": SAME_ANSWER}))).into_response()
     } else {

@@ -63,7 +63,7 @@ async fn print(state: &AppState, reference: &str, back: String) -> Result<Respon
     let p = &state.programme;
     let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, &record)));
     let rows = views::rows(p, &record.application);
-    let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.multiline());
+    let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().filter(|r| r.printed()).partition(|r| r.multiline());
     let page = PrintPage {
         form_title: format!("{}年度内蒙古自治区专业技术人才特殊培养项目申报表", p.round),
         record: views::record(p, &record),
@@ -112,7 +112,7 @@ pub async fn verify(
     ClientAddr(client): ClientAddr,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::VERIFY_PER_CLIENT, &client).await?;
+    crate::workflow::limits::check(&state, crate::workflow::limits::VERIFY_PER_CLIENT, &client).await?;
     let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
     let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
     let (record, events) = workflow::load(&state, reference).await?;

@@ -2,11 +2,12 @@
 //! centre decides) and `POST /review/{token}/renew` (an expired link asks for a fresh one).
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, LenientForm, Linked, Negotiated, SameSite, accepts_json};
+use crate::http::body::{LenientForm, Negotiated, accepts_json};
+use crate::http::extract::{ClientAddr, Linked, SameSite};
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow::decide::{self, Decision};
-use crate::workflow::{self, links, notify};
+use crate::workflow::{self, links};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -232,7 +233,7 @@ async fn review_page(
     };
     // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
     let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
-    Page::typed("review.html", title, &page)
+    Ok(Page::typed("review.html", title, &page)?)
 }
 
 /// The decision form.
@@ -296,7 +297,7 @@ pub async fn decide(
         let next = links::review_path(&state, &record.reference, claims.stage, record.version + 1);
         return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
     }
-    let decision = Decision { decision: form.decision.clone(), comment: form.comment.clone(), confirmed: false };
+    let decision = Decision::posted(&form.decision, &form.comment, false);
     match decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/review/{}?done=1", link.token)).into_response()),
         // Something missing (a choice, the comment to return): the page again with the form as
@@ -329,33 +330,14 @@ pub async fn renew(
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::RESEND_PER_CLIENT, &client).await?;
+    crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
         Ok(_) => return Ok(Redirect::to(&format!("/review/{token}")).into_response()),
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
         Err(_) => return Err(invalid()),
     };
-    let answer = Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。");
-    let Ok(Some(record)) = state.store.get(&claims.reference).await else {
-        return Ok(answer.into_response());
-    };
-    let to = workflow::actor_address(&state, claims.stage, &record);
-    if let Some(to) = to
-        && crate::limiter::allow(
-            &state,
-            crate::limiter::MAIL_PER_RECIPIENT,
-            &format!("renew:{}:{}", record.reference, claims.stage.code()),
-        )
-        .await?
-    {
-        let path = links::review_path(&state, &record.reference, claims.stage, record.version);
-        let mail = notify::link_again(&state, &record, (&to, claims.stage), "查看申报表并审核", &path)?;
-        let mails = [mail];
-        state.store.enqueue(&mails).await.map_err(workflow::Error::from)?;
-        state.mail_queued(&mails).await;
-        tracing::info!(reference = %record.reference, stage = claims.stage.code(), "review link renewed");
-    }
-    Ok(answer.into_response())
+    workflow::resend::review_link(&state, &claims).await?;
+    Ok(Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。").into_response())
 }
 
 fn invalid() -> AppError {

@@ -25,7 +25,7 @@ pub async fn target(
     ClientAddr(client): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    crate::limiter::check(&state, crate::limiter::UPLOAD_PER_CLIENT, &client)
+    crate::workflow::limits::check(&state, crate::workflow::limits::UPLOAD_PER_CLIENT, &client)
         .await
         .map_err(|e| AppError::from(e).json())?;
     let request: UploadRequest = policy::json_object(&body).map_err(|m| AppError::bad_request(m).json())?;
@@ -93,7 +93,7 @@ pub async fn local(
             .json());
         }
         Err(e) => {
-            tracing::error!(error = %e, "upload not stored");
+            tracing::error!(error = %crate::Chain(&e), "upload not stored");
             return Err(AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

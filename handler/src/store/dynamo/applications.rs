@@ -50,7 +50,7 @@ impl DynamoStore {
             .expression_attribute_values(":record", s(encode(record)?))
             .expression_attribute_values(":version", n(record.version))
             .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -131,11 +131,11 @@ impl DynamoStore {
                 return Ok(failed);
             }
             if !codes.iter().any(|c| c == "TransactionConflict" || c == "ThrottlingError") {
-                return Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}")));
+                return Err(StoreError::unavailable(format!("transaction cancelled: {codes:?}")));
             }
             tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
         }
-        Err(StoreError::Unavailable("transaction kept conflicting".into()))
+        Err(StoreError::unavailable("transaction kept conflicting"))
     }
 }
 
@@ -153,7 +153,7 @@ impl DynamoStore {
             .expression_attribute_names("#reference", "reference")
             .expression_attribute_values(":reference", s(&record.reference))
             .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().delete(release).build())
     }
 }
@@ -169,7 +169,7 @@ impl Applications for DynamoStore {
             let existing = self
                 .record_by_submission(&record.submission_id)
                 .await?
-                .ok_or_else(|| StoreError::Internal("submission id held by no record".into()))?;
+                .ok_or_else(|| StoreError::internal("submission id held by no record"))?;
             let same_body = existing.body_hash == record.body_hash;
             return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
         }
@@ -180,12 +180,12 @@ impl Applications for DynamoStore {
         if failed.contains(&Part::Record) || failed.contains(&Part::Event) {
             return Ok(Created::ReferenceTaken);
         }
-        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+        Err(StoreError::unavailable(format!("transaction cancelled: {failed:?}")))
     }
 
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError> {
         let record = &change.record;
-        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::internal(e);
         let app = Update::builder()
             .table_name(&self.table)
             .set_key(Some(app_key(&record.reference)))
@@ -256,7 +256,7 @@ impl Applications for DynamoStore {
         {
             return Ok(Transitioned::QuotaFull { used: self.quota_used(key).await?, cap: *cap });
         }
-        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+        Err(StoreError::unavailable(format!("transaction cancelled: {failed:?}")))
     }
 
     async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError> {
@@ -276,7 +276,7 @@ impl Applications for DynamoStore {
         if failed.contains(&Part::Record) {
             return Ok(false);
         }
-        Err(StoreError::Unavailable(format!("transaction cancelled: {failed:?}")))
+        Err(StoreError::unavailable(format!("transaction cancelled: {failed:?}")))
     }
 
     async fn reseal(&self, record: &Record) -> Result<bool, StoreError> {

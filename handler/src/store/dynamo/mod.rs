@@ -62,34 +62,38 @@ fn get_s<'a>(item: &'a Item, key: &str) -> Result<&'a str, StoreError> {
     item.get(key)
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
-        .ok_or_else(|| StoreError::Internal(format!("item lacks string attribute {key}")))
+        .ok_or_else(|| StoreError::internal(format!("item lacks string attribute {key}")))
 }
 
 fn get_n(item: &Item, key: &str) -> Result<i64, StoreError> {
     item.get(key)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| StoreError::Internal(format!("item lacks number attribute {key}")))
+        .ok_or_else(|| StoreError::internal(format!("item lacks number attribute {key}")))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Internal(e.to_string()))
+    serde_json::from_str(text).map_err(StoreError::internal)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+    serde_json::to_string(value).map_err(StoreError::internal)
 }
 
 /// Maps an SDK error: anything that says "could not reach or was throttled" is `Unavailable`.
-fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(err: SdkError<E, R>) -> StoreError {
+fn sdk<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{err:?}"))
+            StoreError::unavailable(err)
         }
         SdkError::ServiceError(e) => {
             service_error(e.err().code().unwrap_or_default(), e.err().message().unwrap_or_default())
         }
-        _ => StoreError::Internal(format!("{err:?}")),
+        _ => StoreError::internal(err),
     }
 }
 
@@ -105,7 +109,7 @@ fn service_error(code: &str, message: &str) -> StoreError {
     .iter()
     .any(|b| code.contains(b));
     let text = format!("{code}: {message}");
-    if busy { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
+    if busy { StoreError::unavailable(text) } else { StoreError::internal(text) }
 }
 
 /// The partition of an HR scope's applications in `gsi1`, per round.
@@ -123,7 +127,7 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
         .set_item(Some(item))
         .set_condition_expression(condition.map(str::to_owned))
         .build()
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        .map_err(StoreError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -197,16 +201,6 @@ impl DynamoStore {
     /// An adapter over `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
-    }
-
-    /// A client from the environment; `endpoint` (DynamoDB Local) overrides the service address
-    /// and, with no credentials configured, local dummy ones are used.
-    pub async fn client(endpoint: Option<&str>) -> Client {
-        let local = endpoint
-            .filter(|_| !crate::config::aws_credentials_set())
-            .map(|_| aws_credential_types::Credentials::new("local", "local", None, None, "tepei-local"));
-        let second = std::time::Duration::from_secs(1);
-        Client::new(&crate::aws::load_config(endpoint, local, 2 * second, 5 * second).await)
     }
 
     /// The SDK client.

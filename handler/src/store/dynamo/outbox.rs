@@ -232,7 +232,7 @@ impl MailQueue for DynamoStore {
                 (!first).then(|| std::collections::HashMap::from([(":previous".to_owned(), n(sent.seq - 1))])),
             )
             .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+            .map_err(StoreError::internal)?;
         let parts = vec![
             (Part::Summary, TransactWriteItem::builder().put(summary).build()),
             (Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?),

@@ -11,7 +11,7 @@ impl DynamoStore {
     /// Creates the table as `spec` (from `infra/template.yaml`) defines it: tests, benchmarks and
     /// local runs; on AWS the template itself creates it.
     pub async fn create_table(&self, spec: &TableSpec) -> Result<(), StoreError> {
-        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::internal(e);
         let key = |name: &str, kind: KeyType| {
             KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(internal)
         };

@@ -102,8 +102,8 @@ pub struct SqliteStore {
     _alive: Arc<()>,
 }
 
-fn internal(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(e.to_string())
+fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::internal(e)
 }
 
 fn unavailable(e: rusqlite::Error) -> StoreError {
@@ -119,7 +119,7 @@ fn unavailable(e: rusqlite::Error) -> StoreError {
                     | rusqlite::ErrorCode::ReadOnly
             ) =>
         {
-            StoreError::Unavailable(e.to_string())
+            StoreError::unavailable(e)
         }
         _ => internal(e),
     }
@@ -145,12 +145,13 @@ fn private_files(path: &Path) -> Result<(), StoreError> {
             .truncate(false)
             .mode(0o600)
             .open(path)
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+            .map_err(|e| StoreError::unavailable(crate::store::Cause::because(path.display().to_string(), e)))?;
         for suffix in ["", "-wal", "-shm"] {
             let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
             if file.exists() {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| StoreError::Unavailable(format!("{}: {e}", file.display())))?;
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+                    StoreError::unavailable(crate::store::Cause::because(file.display().to_string(), e))
+                })?;
             }
         }
     }
@@ -275,7 +276,7 @@ impl SqliteStore {
                         Ok(()) => {
                             activity.writes.fetch_sub(writes, Relaxed);
                         }
-                        Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed; will retry"),
+                        Err(e) => tracing::warn!(error = %crate::Chain(&e), "SQLite checkpoint failed; will retry"),
                     }
                 }
             })
@@ -295,8 +296,8 @@ impl SqliteStore {
                     let _ = reply.send(committed.and(result));
                 })
             }))
-            .map_err(|_| StoreError::Unavailable("the store thread has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Internal("the store thread dropped a call".into()))?
+            .map_err(|_| StoreError::unavailable("the store thread has stopped"))?;
+        answer.await.map_err(|_| StoreError::internal("the store thread dropped a call"))?
     }
 }
 

@@ -2,17 +2,20 @@
 //! and sorting, places used, the centre's table by area, link requests and the 汇总表 sent to the
 //! centre. Rows and tables are typed; the pages render them as they are.
 
+pub mod since;
 mod table;
 
 pub use table::{
     AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row, select, waiting,
 };
 
-use crate::AppState;
-use crate::store::{Record, SentRow, SummarySent};
+pub use since::{Change, SendPlan, SinceLast, plan};
+
+use crate::store::{Record, SummarySent};
 use crate::views::{self, SummaryTable};
-use crate::workflow::notify::{self, DashboardLink};
-use crate::workflow::{Error, links};
+use crate::workflow::Context;
+use crate::workflow::Error;
+use crate::workflow::notify;
 use policy::{Actor, HrScope, Programme};
 use sha2::{Digest, Sha256};
 
@@ -81,52 +84,27 @@ fn department_id(name: &str) -> String {
 }
 
 /// The audiences whose dashboards `email` is configured for, the centre first.
-pub fn audiences_of(state: &AppState, email: &str) -> Vec<Audience> {
-    let mut out: Vec<Audience> = state
+pub fn audiences_of(ctx: &Context, email: &str) -> Vec<Audience> {
+    let mut out: Vec<Audience> = ctx
         .reviewers
         .scopes()
         .filter(|(_, address)| address.as_str().eq_ignore_ascii_case(email))
-        .map(|(scope, _)| Audience::Hr(HrScope::from_key(scope, &state.programme)))
+        .map(|(scope, _)| Audience::Hr(HrScope::from_key(scope, &ctx.programme)))
         .collect();
-    if state.reviewers.centre().as_str().eq_ignore_ascii_case(email) {
+    if ctx.reviewers.centre().as_str().eq_ignore_ascii_case(email) {
         out.insert(0, Audience::Centre);
     }
     out
 }
 
-/// Mails the dashboard links of a configured address to that address (at most once per ten
-/// minutes); does nothing for any other address, so the answer never tells which are configured.
-pub async fn send_links(state: &AppState, email: &str) -> Result<(), Error> {
-    let audiences = audiences_of(state, email);
-    if audiences.is_empty()
-        || !crate::limiter::allow(state, crate::limiter::MAIL_PER_RECIPIENT, &format!("dashboard:{email}")).await?
-    {
-        return Ok(());
-    }
-    let p = &state.programme;
-    let links: Vec<DashboardLink> = audiences
-        .iter()
-        .map(|a| DashboardLink {
-            name: a.name(p),
-            link: links::absolute(state, &links::dashboard_path(state, &a.id())),
-        })
-        .collect();
-    let mail = notify::dashboard_links(state, email, &links)?;
-    let mails = [mail];
-    state.store.enqueue(&mails).await?;
-    state.mail_queued(&mails).await;
-    tracing::info!(scopes = audiences.len(), "dashboard link sent");
-    Ok(())
-}
-
 /// The audience's applications of this round, oldest first. HR sees an application once its
 /// applicant has confirmed it; the centre sees every one (and may void any).
-pub async fn records(state: &AppState, audience: &Audience) -> Result<Vec<Record>, Error> {
+pub async fn records(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
     let scope = match audience {
         Audience::Hr(scope) => Some(scope),
         Audience::Centre => None,
     };
-    let mut records = state.store.list(state.programme.round, scope).await?;
+    let mut records = ctx.store.list(ctx.programme.round, scope).await?;
     if scope.is_some() {
         records.retain(|r| r.status != policy::Status::Unconfirmed);
     }
@@ -135,129 +113,37 @@ pub async fn records(state: &AppState, audience: &Audience) -> Result<Vec<Record
 
 /// The 汇总表 of an audience on today's date: the recommended applications (and those decided by
 /// the centre), or every application when `all`.
-pub async fn summary(state: &AppState, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
-    let records = records(state, audience).await?;
-    let p = &state.programme;
+pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
+    let records = records(ctx, audience).await?;
+    let p = &ctx.programme;
     // HR and the centre call applicants from the downloaded table: each number is opened, logged.
     let phone = |r: &Record| {
         let purpose = crate::personal::Purpose::SummaryTable;
-        crate::personal::open_phone(&state.settings.data_keys, r, purpose, audience.actor())
+        crate::personal::open_phone(&ctx.settings.data_keys, r, purpose, audience.actor())
             .map(|phone| phone.to_string())
             .unwrap_or_else(|e| {
-                tracing::error!(reference = %r.reference, error = %e, "phone not opened for the 汇总表");
+                tracing::error!(reference = %r.reference, error = %crate::Chain(&e), "phone not opened for the 汇总表");
                 r.application.phone.masked().to_owned()
             })
     };
-    Ok(views::summary_table(p, &records, &audience.name(p), today(state), all, phone))
+    Ok(views::summary_table(p, &records, &audience.name(p), today(ctx), all, phone))
 }
 
-fn today(state: &AppState) -> time::Date {
-    state.clock.now().to_offset(time::macros::offset!(+8)).date()
+fn today(ctx: &Context) -> time::Date {
+    ctx.clock.now().to_offset(time::macros::offset!(+8)).date()
 }
 
 /// The download name of an audience's 汇总表.
-pub fn summary_file_name(state: &AppState, audience: &Audience, all: bool, ext: &str) -> String {
-    let p = &state.programme;
+pub fn summary_file_name(ctx: &Context, audience: &Audience, all: bool, ext: &str) -> String {
+    let p = &ctx.programme;
     let which = if all { "全部申报" } else { "已推荐" };
-    format!("{}年度特培学员汇总表-{}-{which}-{}.{ext}", p.round, audience.name(p), today(state))
-}
-
-/// One application in what changed since the last 汇总表 sent.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Change {
-    /// The application.
-    pub reference: String,
-    /// The applicant's name.
-    pub name: String,
-    /// What changed, in words: its status now, or that its content changed.
-    pub what: String,
-}
-
-/// What the 汇总表 would hold now against the last one sent to the centre.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SinceLast {
-    /// When the last was sent, in Chinese.
-    pub at: String,
-    /// The rows it held.
-    pub count: usize,
-    /// Recommended since.
-    pub added: Vec<Change>,
-    /// In the last, no longer in the table (withdrawn, for instance).
-    pub removed: Vec<Change>,
-    /// In both, with another status or changed content.
-    pub changed: Vec<Change>,
-}
-
-impl SinceLast {
-    /// Nothing changed: sending again would mail the same table.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
-    }
-}
-
-/// The 汇总表 to send now: its rows as the store records them, and against the last send.
-#[derive(Debug, Clone)]
-pub struct SendPlan {
-    /// The applications the table holds now.
-    pub rows: Vec<SentRow>,
-    /// The last send of this scope, if any.
-    pub last: Option<SummarySent>,
-    /// What changed since it.
-    pub since: Option<SinceLast>,
-}
-
-/// Compares the table `records` make now with the `last` one sent (pure).
-pub fn plan(records: &[Record], last: Option<SummarySent>) -> SendPlan {
-    let rows: Vec<SentRow> = records
-        .iter()
-        .filter(|r| r.status.holds_place())
-        .map(|r| SentRow { reference: r.reference.clone(), version: r.version, status: r.status })
-        .collect();
-    let name = |reference: &str| {
-        records.iter().find(|r| r.reference == reference).map(|r| r.application.name.clone()).unwrap_or_default()
-    };
-    let change =
-        |row: &SentRow, what: String| Change { reference: row.reference.clone(), name: name(&row.reference), what };
-    let since = last.as_ref().map(|last| {
-        let before = |reference: &str| last.rows.iter().find(|r| r.reference == reference);
-        let status_now = |reference: &str| {
-            records.iter().find(|r| r.reference == reference).map_or("已删除", |r| r.status.label()).to_owned()
-        };
-        SinceLast {
-            at: views::chinese_time(&last.at),
-            count: last.rows.len(),
-            added: rows
-                .iter()
-                .filter(|r| before(&r.reference).is_none())
-                .map(|r| change(r, r.status.label().into()))
-                .collect(),
-            removed: last
-                .rows
-                .iter()
-                .filter(|old| !rows.iter().any(|r| r.reference == old.reference))
-                .map(|old| change(old, format!("现为“{}”，不再在汇总表中", status_now(&old.reference))))
-                .collect(),
-            changed: rows
-                .iter()
-                .filter_map(|r| before(&r.reference).filter(|old| old.version != r.version).map(|old| (old, r)))
-                .map(|(old, r)| {
-                    let what = if old.status == r.status {
-                        "申报内容有变化".to_owned()
-                    } else {
-                        format!("{} → {}", old.status.label(), r.status.label())
-                    };
-                    change(r, what)
-                })
-                .collect(),
-        }
-    });
-    SendPlan { rows, last, since }
+    format!("{}年度特培学员汇总表-{}-{which}-{}.{ext}", p.round, audience.name(p), today(ctx))
 }
 
 /// The audience's applications and its 汇总表 to send now, against the last sent.
-pub async fn send_plan(state: &AppState, audience: &Audience) -> Result<(Vec<Record>, SendPlan), Error> {
-    let records = records(state, audience).await?;
-    let last = state.store.last_summary(state.programme.round, &audience.id()).await?;
+pub async fn send_plan(ctx: &Context, audience: &Audience) -> Result<(Vec<Record>, SendPlan), Error> {
+    let records = records(ctx, audience).await?;
+    let last = ctx.store.last_summary(ctx.programme.round, &audience.id()).await?;
     let plan = plan(&records, last);
     Ok((records, plan))
 }
@@ -277,94 +163,33 @@ pub enum Sent {
 
 /// Mails the audience's 汇总表 (recommended applications, XLSX) to the centre's address, once
 /// per change: the mail says what changed since the last send, and the send is recorded with it.
-pub async fn send_summary(state: &AppState, audience: &Audience) -> Result<Sent, Error> {
-    let (records, plan) = send_plan(state, audience).await?;
+pub async fn send_summary(ctx: &Context, audience: &Audience) -> Result<Sent, Error> {
+    let (records, plan) = send_plan(ctx, audience).await?;
     match &plan.since {
         Some(since) if since.is_empty() => return Ok(Sent::Unchanged(since.at.clone())),
         None if plan.rows.is_empty() => return Ok(Sent::Empty),
         _ => {}
     }
-    let p = &state.programme;
+    let p = &ctx.programme;
     // Mail is kept in the outbox: its table shows the numbers masked (the download has them).
     let masked = |r: &Record| r.application.phone.masked().to_owned();
-    let table = views::summary_table(p, &records, &audience.name(p), today(state), false, masked);
-    let xlsx = table.to_xlsx().map_err(|e| Error::Internal(format!("summary XLSX: {e}")))?;
+    let table = views::summary_table(p, &records, &audience.name(p), today(ctx), false, masked);
+    let xlsx = table.to_xlsx().map_err(|e| Error::internal(crate::store::Cause::because("summary XLSX", e)))?;
     let id = audience.id();
     let name = audience.name(p);
-    let file_name = summary_file_name(state, audience, false, "xlsx");
-    let mail = notify::summary(state, &id, &name, &table, plan.since.as_ref(), file_name, &xlsx)?;
+    let file_name = summary_file_name(ctx, audience, false, "xlsx");
+    let mail = notify::summary(ctx, &id, &name, &table, plan.since.as_ref(), file_name, &xlsx)?;
     let sent = SummarySent {
-        round: state.programme.round,
+        round: ctx.programme.round,
         scope: id.clone(),
         seq: plan.last.as_ref().map_or(1, |l| l.seq + 1),
-        at: views::rfc3339(state.clock.now()),
+        at: views::rfc3339(ctx.clock.now()),
         rows: plan.rows,
     };
-    if !state.store.summary_sent(&sent, &mail).await? {
+    if !ctx.store.summary_sent(&sent, &mail).await? {
         return Ok(Sent::Meanwhile);
     }
-    state.mail_queued(std::slice::from_ref(&mail)).await;
+    ctx.mail_queued(std::slice::from_ref(&mail)).await;
     tracing::info!(scope = %id, rows = table.rows.len(), seq = sent.seq, "summary mailed to the centre");
     Ok(Sent::Sent)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{SentRow, SummarySent, plan};
-    use crate::store::Record;
-    use policy::{Application, ApplicationForm, Programme, Status};
-
-    fn record(n: u32, status: Status, version: u64) -> Record {
-        let form: ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
-        let application = Application::parse(&form, &Programme::embedded().expect("programme")).expect("valid");
-        Record {
-            reference: format!("TP2025-T{n:05}"),
-            round: 2025,
-            status,
-            version,
-            submission_id: format!("sub-{n}"),
-            body_hash: String::new(),
-            id_hash: format!("id-{n}"),
-            application,
-            created_at: "2025-03-15T01:00:00Z".into(),
-            updated_at: "2025-03-15T01:00:00Z".into(),
-            attachments: Vec::new(),
-            version_hash: None,
-            erased_at: None,
-            erasure_requested_at: None,
-        }
-    }
-
-    #[test]
-    fn the_next_send_names_what_was_added_changed_and_removed() {
-        let row = |n: u32, version: u64, status| SentRow { reference: format!("TP2025-T{n:05}"), version, status };
-        let last = SummarySent {
-            round: 2025,
-            scope: "l-hohhot".into(),
-            seq: 1,
-            at: "2025-03-20T02:00:00Z".into(),
-            rows: vec![row(1, 4, Status::Recommended), row(2, 4, Status::Recommended), row(3, 4, Status::Recommended)],
-        };
-        let now = [
-            record(1, Status::Recommended, 4),
-            record(2, Status::Selected, 5),
-            record(3, Status::Withdrawn, 5),
-            record(4, Status::Recommended, 4),
-            record(5, Status::HrReview, 3),
-        ];
-        let plan = plan(&now, Some(last.clone()));
-        let since = plan.since.expect("against the last");
-        assert_eq!(since.at, "2025年3月20日 10:00");
-        let refs = |changes: &[super::Change]| changes.iter().map(|c| c.reference.clone()).collect::<Vec<_>>();
-        assert_eq!(refs(&since.added), ["TP2025-T00004"]);
-        assert_eq!(refs(&since.changed), ["TP2025-T00002"]);
-        assert_eq!(since.changed[0].what, "已推荐 → 入选");
-        assert_eq!(refs(&since.removed), ["TP2025-T00003"]);
-        assert_eq!(since.removed[0].what, "现为“已撤回”，不再在汇总表中");
-        assert_eq!(plan.rows.len(), 3, "recommended and selected hold places; the HR-review one does not");
-
-        // The same table again: nothing to send.
-        let unchanged = super::plan(&now[..2], Some(SummarySent { rows: plan.rows[..2].to_vec(), ..last }));
-        assert!(unchanged.since.expect("last").is_empty());
-    }
 }

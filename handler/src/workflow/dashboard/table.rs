@@ -2,9 +2,9 @@
 //! stream, and the centre's table by area.
 
 use super::Audience;
-use crate::AppState;
 use crate::store::Record;
 use crate::views::{self, Bar};
+use crate::workflow::Context;
 use crate::workflow::{Error, links};
 use policy::{Programme, Sector, Status};
 use serde::{Deserialize, Serialize};
@@ -113,8 +113,8 @@ pub struct Row {
 }
 
 /// The row of `r` as `audience` sees it.
-pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
-    let p = &state.programme;
+pub fn row(ctx: &Context, audience: &Audience, r: &Record) -> Row {
+    let p = &ctx.programme;
     let a = &r.application;
     Row {
         reference: r.reference.clone(),
@@ -135,7 +135,7 @@ pub fn row(state: &AppState, audience: &Audience, r: &Record) -> Row {
         grassroots: a.grassroots,
         private: a.sector == Sector::Private,
         submitted: views::chinese_time(&r.created_at),
-        review: waits_for(audience, r).then(|| links::review_path(state, &r.reference, audience.actor(), r.version)),
+        review: waits_for(audience, r).then(|| links::review_path(ctx, &r.reference, audience.actor(), r.version)),
     }
 }
 
@@ -161,13 +161,13 @@ pub struct ErasureRequest {
 }
 
 /// The erasure requests the centre has not answered, oldest first.
-pub fn erasure_requests(state: &AppState, records: &[Record]) -> Vec<ErasureRequest> {
+pub fn erasure_requests(ctx: &Context, records: &[Record]) -> Vec<ErasureRequest> {
     let mut pending: Vec<(&str, &Record)> =
         records.iter().filter_map(|r| r.erasure_pending().map(|at| (at, r))).collect();
     pending.sort_by(|a, b| a.0.cmp(b.0));
     pending
         .into_iter()
-        .map(|(at, r)| ErasureRequest { row: row(state, &Audience::Centre, r), requested: views::chinese_time(at) })
+        .map(|(at, r)| ErasureRequest { row: row(ctx, &Audience::Centre, r), requested: views::chinese_time(at) })
         .collect()
 }
 
@@ -183,12 +183,12 @@ pub struct QuotaLine {
 }
 
 /// Places used and available per stream, for this audience.
-pub async fn quota_lines(state: &AppState, audience: &Audience, records: &[Record]) -> Result<Vec<QuotaLine>, Error> {
-    let p = &state.programme;
+pub async fn quota_lines(ctx: &Context, audience: &Audience, records: &[Record]) -> Result<Vec<QuotaLine>, Error> {
+    let p = &ctx.programme;
     let mut out = Vec::new();
     for stream in &p.streams {
         let slot = p.quota_slot(stream, audience.share_key());
-        let used = state.store.quota_used(&slot.key.to_string()).await?;
+        let used = ctx.store.quota_used(&slot.key.to_string()).await?;
         let mine = records.iter().filter(|r| r.stream() == stream.key() && r.status.holds_place()).count();
         out.push(QuotaLine {
             name: stream.name.clone(),

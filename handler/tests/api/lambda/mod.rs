@@ -3,7 +3,7 @@
 
 use handler::mail::FileMailer;
 use handler::store::{SqliteStore, Store};
-use handler::{AppState, Clock, Settings, lambda_app};
+use handler::{AppState, Clock, Settings, app};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -31,7 +31,7 @@ async fn invoke(lambda: &Lambda, fixture: &str) -> (u16, Value) {
     let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let request = lambda_http::request::from_str(&text).expect("API Gateway v2 event");
-    let response = lambda_app(lambda.state.clone()).oneshot(request).await.expect("infallible");
+    let response = app(lambda.state.clone()).oneshot(request).await.expect("infallible");
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
@@ -70,17 +70,11 @@ async fn application_as_base64_form_body() {
     let l = lambda();
     let path = format!("{}/tests/fixtures/apigw-v2-application-form-base64.json", env!("CARGO_MANIFEST_DIR"));
     let request = lambda_http::request::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("event");
-    let response = lambda_app(l.state.clone()).oneshot(request).await.expect("infallible");
+    let response = app(l.state.clone()).oneshot(request).await.expect("infallible");
     assert_eq!(response.status(), 200, "the page asking to confirm by mail");
     let stored = l.store.list(2025, None).await.expect("list");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].application.gender, policy::Gender::Male);
-}
-
-#[tokio::test]
-async fn stage_prefix_is_removed() {
-    let l = lambda();
-    assert_eq!(invoke(&l, "apigw-v2-stage-prefix.json").await, (200, serde_json::json!({"status": "ok"})));
 }
 
 /// An API Gateway event through the function's dispatcher, as the runtime hands it over: the
@@ -92,8 +86,7 @@ async fn the_dispatcher_hands_api_gateway_events_to_the_router() {
     let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     assert!(!handler::lambda::is_scheduled(&event));
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
-    let answer =
-        handler::lambda::handle(Some(&l.state), lambda_app(l.state.clone()), invocation).await.expect("answer");
+    let answer = handler::lambda::handle(Some(&l.state), app(l.state.clone()), invocation).await.expect("answer");
     assert_eq!(answer["statusCode"], 200, "{answer}");
     assert_eq!(answer["body"], "{\"status\":\"ok\"}", "{answer}");
 }
@@ -134,7 +127,7 @@ async fn behind_a_cdn_the_rate_limit_counts_the_address_the_cdn_appended() {
     let l = lambda();
     let mut settings = Settings::new("https://tepei.example.gov.cn", "k1", b"lambda test key, long enough for hmac");
     settings.forwarded_hops = 1;
-    let app = lambda_app(l.state.clone().with_settings(settings));
+    let app = app(l.state.clone().with_settings(settings));
     let ask = |forwarded: String| {
         let app = app.clone();
         async move {

@@ -166,7 +166,8 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     assert!(!names.contains("TASK_SECRET"), "the schedule is known by its event, not a secret");
     let flush: u64 = env.get("FLUSH_SECONDS").and_then(Value::as_str).and_then(|s| s.parse().ok()).expect("seconds");
     assert!(flush + 5 <= timeout, "the flush stops claiming mail well before the function's timeout");
-    // The stage is removed by `lambda_app` alone (tested with the stage-prefix fixture).
+    // The HTTP API serves the `$default` stage: paths carry no stage to strip, here or in the runtime.
+    assert!(handler::store::TEMPLATE.contains("StageName: $default"), "the $default stage");
     assert!(!names.contains("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"), "the stage would be stripped twice");
     // A sender cut at its space by SAM CLI is refused by the parameter itself.
     let pattern = doc["Parameters"]["MailFrom"]["AllowedPattern"].as_str().expect("pattern");
@@ -299,7 +300,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
         reply_to: None,
     };
     l.store.enqueue(&[waiting]).await.expect("enqueue");
-    let router = handler::lambda_app(l.state.clone());
+    let router = handler::app(l.state.clone());
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     let body = handler::lambda::handle(Some(&l.state), router.clone(), invocation).await.expect("flushed");
     assert_eq!((body["sent"].as_u64(), body["failed"].as_u64()), (Some(1), Some(0)), "{body}");

@@ -1,9 +1,8 @@
-//! Rate limits kept in the store (fixed windows, [`crate::store::Counters`]), so that they hold
+//! A workflow step: rate limits kept in the store (fixed windows, [`crate::store::Counters`]), so that they hold
 //! across `serve` processes sharing a data folder and across Lambda instances. What is counted
 //! (a client address, a recipient) is hashed with the keyed hash before it reaches the store.
 
-use crate::AppState;
-use crate::workflow::Error;
+use super::{Context, Error};
 
 /// At most `max` events per `window` seconds for one subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +31,14 @@ pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, wi
 pub const VERIFY_PER_CLIENT: Limit = Limit { name: "verify-client", max: 120, window: 3600 };
 
 /// Counts one event of `subject` under `limit`: `Ok(true)` within it, `Ok(false)` over it.
-pub async fn allow(state: &AppState, limit: Limit, subject: &str) -> Result<bool, Error> {
-    Ok(count(state, limit, subject).await?.is_none())
+pub async fn allow(ctx: &Context, limit: Limit, subject: &str) -> Result<bool, Error> {
+    Ok(count(ctx, limit, subject).await?.is_none())
 }
 
 /// Counts one event of `subject` under `limit`; over it, [`Error::TooMany`] with the seconds
 /// until the window ends.
-pub async fn check(state: &AppState, limit: Limit, subject: &str) -> Result<(), Error> {
-    match count(state, limit, subject).await? {
+pub async fn check(ctx: &Context, limit: Limit, subject: &str) -> Result<(), Error> {
+    match count(ctx, limit, subject).await? {
         None => Ok(()),
         Some(retry_after) => {
             tracing::warn!(limit = limit.name, "rate limit reached");
@@ -49,18 +48,18 @@ pub async fn check(state: &AppState, limit: Limit, subject: &str) -> Result<(), 
 }
 
 /// `None` within the limit (or when the store cannot count), or the seconds left in the window.
-async fn count(state: &AppState, limit: Limit, subject: &str) -> Result<Option<i64>, Error> {
-    let max = limit.max.saturating_mul(state.settings.limit_scale);
-    let now = state.clock.now().unix_timestamp();
+async fn count(ctx: &Context, limit: Limit, subject: &str) -> Result<Option<i64>, Error> {
+    let max = limit.max.saturating_mul(ctx.settings.limit_scale);
+    let now = ctx.clock.now().unix_timestamp();
     let start = now - now.rem_euclid(limit.window);
-    let hashed = policy::keyed_hash(&state.settings.secret, &["limit", limit.name, subject]);
+    let hashed = policy::keyed_hash(&ctx.settings.secret, &["limit", limit.name, subject]);
     let key = format!("{}:{}", limit.name, &hashed[..24]);
-    let hits = match state.store.hit(&key, start, limit.window).await {
+    let hits = match ctx.store.hit(&key, start, limit.window).await {
         Ok(hits) => hits,
         // The store cannot count now: the request goes on (it needs the store anyway, and says
         // so itself) rather than a person being turned away by the limiter.
         Err(e) => {
-            tracing::warn!(limit = limit.name, error = %e, "rate limit not counted");
+            tracing::warn!(limit = limit.name, error = %crate::Chain(&e), "rate limit not counted");
             return Ok(None);
         }
     };

@@ -1,0 +1,218 @@
+//! `GET /dashboard/{token}`: the audience's applications with filters, pages, quotas and the
+//! centre's lists.
+
+use super::link::audience;
+use crate::AppState;
+use crate::http::extract::Linked;
+use crate::http::{AppError, Page};
+use crate::views::{self};
+use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use policy::{DashboardClaims, Status};
+use serde::{Deserialize, Serialize};
+
+/// The page's own query: filters, and `sent=1` after mailing the 汇总表.
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    #[serde(default)]
+    sent: String,
+    /// After a paper receipt: its reference.
+    #[serde(default)]
+    paper: String,
+    /// After the centre voided an application: its reference.
+    #[serde(default)]
+    voided: String,
+    /// After the centre answered an erasure request: the reference erased, or declined.
+    #[serde(default)]
+    erased: String,
+    #[serde(default)]
+    declined: String,
+    /// The page of the list, from 1.
+    #[serde(default)]
+    page: String,
+}
+
+/// Rows of the list on one page: a page stays small on a phone and within the Lambda's
+/// response limit whatever the number of applications.
+pub const PAGE_SIZE: usize = 100;
+
+/// Where the list's page stands, with links to its neighbours (the filters kept).
+#[derive(Serialize)]
+struct Pager {
+    page: usize,
+    pages: usize,
+    /// Rows matching the filters, over all pages.
+    matched: usize,
+    /// Positions (from 1) of the first and last row shown.
+    first: usize,
+    last: usize,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    /// Page `asked` (clamped) of `matched` rows; links to `base` with the filters `f`.
+    fn new(asked: &str, matched: usize, base: &str, f: &Filters) -> Self {
+        let pages = matched.div_ceil(PAGE_SIZE).max(1);
+        let page = asked.parse::<usize>().unwrap_or(1).clamp(1, pages);
+        let link = |n: usize| {
+            let mut pairs: Vec<(&str, String)> = [
+                ("status", &f.status),
+                ("stream", &f.stream),
+                ("area", &f.area),
+                ("sort", &f.sort),
+                ("order", &f.order),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k, v.clone()))
+            .collect();
+            pairs.extend(f.grassroots.then(|| ("grassroots", "1".to_owned())));
+            pairs.extend(f.private.then(|| ("private", "1".to_owned())));
+            pairs.push(("page", n.to_string()));
+            format!("{base}?{}#list-title", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+        };
+        let first = if matched == 0 { 0 } else { (page - 1) * PAGE_SIZE + 1 };
+        Self {
+            page,
+            pages,
+            matched,
+            first,
+            last: (page * PAGE_SIZE).min(matched),
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    /// The rows of this page among all those matching.
+    fn slice<T>(&self, rows: Vec<T>) -> Vec<T> {
+        rows.into_iter().skip((self.page - 1) * PAGE_SIZE).take(PAGE_SIZE).collect()
+    }
+}
+
+/// A status in the filter list.
+#[derive(Serialize)]
+struct StatusOption {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// A sort order or an area in a filter list.
+#[derive(Serialize)]
+struct CodeOption<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// A stream in the filter list.
+#[derive(Serialize)]
+struct StreamOption<'a> {
+    key: String,
+    name: &'a str,
+}
+
+/// The dashboard page.
+#[derive(Serialize)]
+struct DashboardPage<'a> {
+    scope_name: String,
+    centre: bool,
+    base: String,
+    /// Waiting for this reviewer, oldest first, whatever the filters.
+    waiting: Vec<Row>,
+    rows: Vec<Row>,
+    pager: Pager,
+    total: usize,
+    /// Mails given up after their attempts (the centre's page only).
+    dead_mail: usize,
+    quota: Vec<QuotaLine>,
+    centre_email: &'a str,
+    sent: bool,
+    /// The application whose paper was just recorded: reference and name.
+    paper_received: Option<(String, String)>,
+    /// The application the centre just voided: reference and name.
+    voided: Option<(String, String)>,
+    /// Erasure requests the centre has not answered (the centre's page only).
+    erasure_requests: Vec<dashboard::ErasureRequest>,
+    /// The reference whose erasure request was just answered, and how.
+    erased: Option<String>,
+    declined: Option<String>,
+    filters: &'a Filters,
+    statuses: Vec<StatusOption>,
+    sorts: Vec<CodeOption<'static>>,
+    streams: Vec<StreamOption<'a>>,
+    areas: Option<&'a AreaTable>,
+    chart_areas: String,
+    chart_streams: String,
+    area_options: Vec<CodeOption<'a>>,
+}
+
+/// `GET /dashboard/{token}`.
+pub async fn show(
+    State(state): State<AppState>,
+    link: Linked<DashboardClaims>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let audience = audience(&state, &link)?;
+    let all = dashboard::records(&state, &audience).await?;
+    let p = &state.programme;
+    let f = &query.filters;
+    let centre = audience == Audience::Centre;
+    let table = centre.then(|| AreaTable::of(p, &all));
+    let (chart_areas, chart_streams) = match &table {
+        Some(t) => (
+            views::bar_chart("areas", "各盟市及区直单位已推荐人数", &t.area_bars()),
+            views::bar_chart("streams", "各项目已推荐人数与名额", &t.stream_bars()),
+        ),
+        None => Default::default(),
+    };
+    let base = format!("/dashboard/{}", link.token);
+    let selected = dashboard::select(p, &all, f);
+    let pager = Pager::new(&query.page, selected.len(), &base, f);
+    let rows = pager.slice(selected).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect();
+    let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
+    let page = DashboardPage {
+        scope_name: audience.name(p),
+        centre,
+        base,
+        waiting: dashboard::waiting(&audience, &all)
+            .into_iter()
+            .map(|r| dashboard::row(&state, &audience, r))
+            .collect(),
+        rows,
+        pager,
+        total: all.len(),
+        dead_mail,
+        quota: dashboard::quota_lines(&state, &audience, &all).await?,
+        centre_email: &p.centre.email,
+        sent: query.sent == "1",
+        paper_received: all
+            .iter()
+            .find(|r| !query.paper.is_empty() && r.reference == query.paper)
+            .map(|r| (r.reference.clone(), r.application.name.clone())),
+        voided: all
+            .iter()
+            .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
+            .map(|r| (r.reference.clone(), r.application.name.clone())),
+        erasure_requests: if centre { dashboard::erasure_requests(&state, &all) } else { Vec::new() },
+        erased: all.iter().find(|r| r.reference == query.erased && r.erased_at.is_some()).map(|r| r.reference.clone()),
+        declined: all
+            .iter()
+            .find(|r| r.reference == query.declined && r.erasure_requested_at.is_none())
+            .map(|r| r.reference.clone()),
+        filters: f,
+        statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
+        sorts: SORTS.iter().map(|&(code, name)| CodeOption { code, name }).collect(),
+        streams: p.streams.iter().map(|s| StreamOption { key: s.key(), name: &s.name }).collect(),
+        area_options: table
+            .as_ref()
+            .map(|t| t.areas().into_iter().map(|(code, name)| CodeOption { code, name }).collect())
+            .unwrap_or_default(),
+        areas: table.as_ref(),
+        chart_areas,
+        chart_streams,
+    };
+    Ok(Page::typed("dashboard.html", format!("{}申报汇总", audience.name(p)), &page)?.into_response())
+}

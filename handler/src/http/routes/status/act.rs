@@ -1,0 +1,129 @@
+//! The applicant's actions behind the status link: withdraw, resubmit a returned application,
+//! add documents.
+
+use super::show::status_page;
+use crate::AppState;
+use crate::http::body::Posted;
+use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::{AppError, Page};
+use crate::views::{self};
+use crate::workflow::decide::{self, Decision, Documents};
+use crate::workflow::{self, Error, documents};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use policy::{Action, Actor, ApplicationForm, StatusClaims};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the withdrawal confirmation shows.
+#[derive(Serialize)]
+struct WithdrawPage<'a> {
+    record: views::RecordView,
+    holds_place: bool,
+    hr_name: String,
+    reviewer: Option<&'static str>,
+    reapply_until: Option<String>,
+    action: String,
+    back: &'a str,
+}
+
+/// `GET /status/{token}/withdraw`: what a withdrawal does, and the button that does it.
+pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
+    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+    let back = format!("/status/{}", link.token);
+    if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_none() {
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let p = &state.programme;
+    let now = state.clock.now();
+    let reviewer = workflow::told_of_withdrawal(record.status);
+    let page = WithdrawPage {
+        record: views::record(p, &record),
+        holds_place: record.status.holds_place(),
+        hr_name: record.application.hr_scope().reviewer_name(p),
+        reviewer: reviewer.map(Actor::label),
+        reapply_until: p
+            .stage_closes(Actor::Applicant)
+            .filter(|close| p.stage_open_at(Actor::Applicant, now) && now < *close)
+            .map(theme::before_text),
+        action: back.clone(),
+        back: &back,
+    };
+    Ok(Page::typed("withdraw.html", "撤回申报", &page)?.into_response())
+}
+
+/// The applicant's decision form.
+#[derive(Deserialize, Default)]
+pub struct ApplicantForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    /// The version the page showed (status links carry none).
+    #[serde(default)]
+    version: Option<u64>,
+    /// The applicant confirms a withdrawal.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /status/{token}`: the applicant withdraws, resubmits a returned application (keeping,
+/// dropping or adding proof documents), or adds documents while the unit has not yet decided.
+/// Urlencoded, or multipart when the form carries files.
+#[allow(clippy::too_many_arguments)]
+pub async fn act(
+    State(state): State<AppState>,
+    _: SameSite,
+    link: Linked<StatusClaims>,
+    ClientAddr(client): ClientAddr,
+    posted: Posted<ApplicantForm>,
+) -> Result<Response, AppError> {
+    let negotiated = posted.negotiated;
+    let json = |e: Error| AppError::from(e).json_if(negotiated.json);
+    let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
+    // Files the form carried are stored under keys bound to the record's submission.
+    let mut files = posted.named.clone();
+    let mut problems = Vec::new();
+    for file in &posted.carried {
+        let (owner, declared) = (&record.submission_id, file.declared.as_deref());
+        match documents::store_form_file(&state, owner, &file.kind, &file.name, declared, &file.bytes).await {
+            Ok(Ok(stored)) => files.push(stored),
+            Ok(Err(problem)) => problems.push(problem),
+            Err(e) => return Err(json(e)),
+        }
+    }
+    // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
+    let form: ApplicantForm = posted.fields_as();
+    let documents = Documents {
+        remove: posted.fields.iter().filter(|(k, _)| k == "remove").filter_map(|(_, v)| v.parse().ok()).collect(),
+        add: files,
+    };
+    let expected = form.version.unwrap_or(0);
+    let back = format!("/status/{}", link.token);
+    let edits = matches!(form.decision.as_str(), "resubmit" | "add_documents");
+    if edits {
+        let done = if !problems.is_empty() {
+            Err(Error::Invalid(problems))
+        } else if form.decision == "resubmit" {
+            let edited: ApplicationForm = posted.fields_as();
+            decide::resubmit(&state, &record, &events, expected, &edited, &documents, &client).await
+        } else {
+            decide::add_documents(&state, &record, &events, expected, &documents, &client).await
+        };
+        return match done {
+            Ok(()) => Ok(Redirect::to(&back).into_response()),
+            Err(Error::Invalid(reasons)) if !negotiated.json => {
+                // The form again, with the values as sent and each message beside its field.
+                let mut values: BTreeMap<String, String> = posted.fields.into_iter().collect();
+                values.remove("id_number");
+                let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
+                Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
+            }
+            Err(e) => Err(json(e)),
+        };
+    }
+    let decision = Decision::posted(&form.decision, &form.comment, form.confirm.is_some());
+    decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,162 @@
+//! The applicant's steps behind the confirmation and status links: the address confirmed (or
+//! lapsed), a returned application resubmitted, documents added, erasure asked of the centre.
+
+use super::apply::{Documents, Edit, Stage, allow, apply, documents_after, or_discard};
+use crate::personal::{self, Purpose};
+use crate::store::{Cause, Event, Record};
+use crate::views;
+use crate::workflow::documents::parse_with_documents;
+use crate::workflow::{Context, Error};
+use policy::{Action, Actor, ApplicationForm, EventKind, Reason, Status};
+
+/// Whether an unconfirmed application's time to confirm (`confirm_hours` in programme.toml)
+/// has run out.
+pub fn lapsed(ctx: &Context, record: &Record) -> bool {
+    let hours = time::Duration::hours(i64::from(ctx.programme.confirm_hours));
+    record.status == Status::Unconfirmed
+        && time::OffsetDateTime::parse(&record.created_at, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|created| created + hours <= ctx.clock.now())
+}
+
+/// An unconfirmed application whose time ran out lapses (voided, event `expired`) and frees its
+/// 身份证号. Nobody is mailed.
+pub async fn expire(ctx: &Context, record: &Record, events: &[Event]) -> Result<(), Error> {
+    tracing::info!(reference = %record.reference, "unconfirmed application lapsed");
+    let expired = match allow(ctx, (record, events), record.version, Actor::Applicant, Action::Expire, Stage::Any) {
+        Ok(allowed) => apply(ctx, (record, events), allowed, Edit::default(), "", "").await,
+        Err(e) => Err(e),
+    };
+    match expired {
+        // Confirmed or lapsed at the same moment elsewhere: either way it is settled.
+        Err(Error::Stale(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// What following the confirmation link did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Confirmed now: the unit is mailed.
+    Confirmed,
+    /// Confirmed before: nothing changes.
+    Already,
+}
+
+/// The applicant confirms their address: the application goes to the unit (mailed now), or,
+/// confirmed before, nothing changes. Refused once it lapsed, was withdrawn or voided.
+pub async fn confirm(ctx: &Context, record: &Record, events: &[Event], client: &str) -> Result<Confirmation, Error> {
+    if events.iter().any(|e| e.kind == EventKind::Confirmed) {
+        return Ok(Confirmation::Already);
+    }
+    if lapsed(ctx, record) {
+        expire(ctx, record, events).await?;
+    }
+    if lapsed(ctx, record) || record.status != Status::Unconfirmed {
+        return Err(Error::NotAllowed {
+            title: "申报已失效",
+            message: format!(
+                "这份申报未在提交后{}小时内确认，或已撤回、作废，不能再确认。如仍需申报，请在申报截止前重新填写提交。",
+                ctx.programme.confirm_hours
+            ),
+        });
+    }
+    let allowed = allow(ctx, (record, events), record.version, Actor::Applicant, Action::Confirm, Stage::Any)?;
+    apply(ctx, (record, events), allowed, Edit::default(), "", client).await?;
+    Ok(Confirmation::Confirmed)
+}
+
+/// After the centre's decision, the applicant asks for their personal data to be erased: the
+/// request is recorded (the status stays) and shown to the centre, which erases or declines.
+pub async fn request_erasure(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    client: &str,
+) -> Result<(), Error> {
+    let allowed = allow(ctx, (record, events), expected, Actor::Applicant, Action::RequestErasure, Stage::Any);
+    // A stale page says so first; then a request already made (or done) is not made again.
+    if (record.erased_at.is_some() || record.erasure_pending().is_some()) && !matches!(allowed, Err(Error::Stale(_))) {
+        return Err(Error::NotAllowed {
+            title: "已申请删除",
+            message: "这份申报已申请删除（或已删除），中心处理后会在进度页显示结果，无需再次申请。".into(),
+        });
+    }
+    let allowed = allowed?;
+    tracing::info!(reference = %record.reference, "erasure requested by the applicant");
+    apply(ctx, (record, events), allowed, Edit::default(), "", client).await
+}
+
+/// A returned application, edited and sent again with its proof documents kept, dropped or
+/// added: checked like a new one (the 身份证号 may not change; every required kind held), stored
+/// as a new version with the changed fields named in the event, and sent to the unit reviewer
+/// again.
+pub async fn resubmit(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    form: &ApplicationForm,
+    documents: &Documents,
+    client: &str,
+) -> Result<(), Error> {
+    let allowed = allow(ctx, (record, events), expected, Actor::Applicant, Action::Resubmit, Stage::Open("修改"))?;
+    // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
+    let keys = &ctx.settings.data_keys;
+    let stored_id = personal::open_id_number(keys, record, Purpose::ApplicantEdit, Actor::Applicant)
+        .map_err(|e| Error::internal(Cause::because(record.reference.clone(), e)))?;
+    let mut form = form.clone();
+    if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        form.id_number = Some(stored_id.expose().to_owned());
+    }
+    let (attachments, _, added) = documents_after(ctx, record, documents).await?;
+    let done: Result<(), Error> = async {
+        let application = parse_with_documents(ctx, &form, &attachments).and_then(|a| {
+            if a.id_number.opened() == Some(&stored_id) {
+                Ok(a)
+            } else {
+                Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
+            }
+        })?;
+        let mut changed = views::changed_fields(&ctx.programme, &record.application, &application);
+        if !documents.is_empty() {
+            changed.push("证明材料");
+        }
+        let comment = if changed.is_empty() {
+            "未修改内容".to_owned()
+        } else {
+            format!("修改了：{}", changed.join("、"))
+        };
+        tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
+        let changes =
+            views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
+        let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
+        apply(ctx, (record, events), allowed, edit, &comment, client).await
+    }
+    .await;
+    or_discard(ctx, &added, done).await
+}
+
+/// Proof documents added while the application waits for its unit (a fresh review link goes to
+/// the unit) or lies returned; the status stays.
+pub async fn add_documents(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    documents: &Documents,
+    client: &str,
+) -> Result<(), Error> {
+    let action = Action::AddDocuments;
+    let allowed = allow(ctx, (record, events), expected, Actor::Applicant, action, Stage::Open("补充材料"))?;
+    if documents.add.is_empty() {
+        return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
+    }
+    let only_add = Documents { remove: Vec::new(), add: documents.add.clone() };
+    let (attachments, names, added) = documents_after(ctx, record, &only_add).await?;
+    let comment = format!("补充了：{}", names.join("、"));
+    tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
+    let edit = Edit { attachments: Some(attachments), ..Edit::default() };
+    let done = apply(ctx, (record, events), allowed, edit, &comment, client).await;
+    or_discard(ctx, &added, done).await
+}

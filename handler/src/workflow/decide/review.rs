@@ -1,0 +1,132 @@
+//! The reviewers' steps (unit, HR, centre) behind their links, the applicant's withdrawal, HR's
+//! receipt of the stamped paper and the centre's own steps (void, decline an erasure request).
+
+use super::apply::{COMMENT_MAX, Decision, Edit, Stage, allow, apply, incomplete};
+use crate::store::{Event, Record};
+use crate::workflow::{Context, Error, paper};
+use policy::{Action, Actor, Reason};
+
+/// A reviewer's decision, or the applicant's withdrawal, on the version the link was issued for.
+pub async fn decide(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    actor: Actor,
+    decision: &Decision,
+    client: &str,
+) -> Result<(), Error> {
+    let action = decision.action.filter(is_decision).ok_or_else(|| {
+        // A stale page says so before anything else.
+        super::current(record, events, expected)
+            .err()
+            .unwrap_or_else(|| incomplete("请选择操作", "请选择审核结果后再提交。"))
+    })?;
+    // Reviewers act until their stage closes; the applicant may withdraw at any time.
+    let stage = if actor == Actor::Applicant { Stage::Any } else { Stage::Open("审核") };
+    let allowed = allow(ctx, (record, events), expected, actor, action, stage)?;
+    let comment = decision.comment.trim();
+    if action == Action::Return && comment.is_empty() {
+        return Err(incomplete("请填写退回意见", "退回时必须填写退回意见，申报人将按意见修改。"));
+    }
+    if comment.chars().count() > COMMENT_MAX {
+        return Err(incomplete("意见过长", format!("意见不能超过{COMMENT_MAX}个字。")));
+    }
+    if action == Action::Withdraw && !decision.confirmed {
+        return Err(incomplete("请确认撤回", "撤回后不能恢复。请勾选“确认撤回”后再提交。"));
+    }
+    // 线上与线下同步: HR recommends only on the stamped paper that matches the record.
+    if actor == Actor::Hr && action == Action::Approve && ctx.programme.paper_required {
+        paper::matching(ctx, record, events).map_err(Error::Paper)?;
+    }
+    apply(ctx, (record, events), allowed, Edit::default(), comment, client).await
+}
+
+/// The actions a decision form may ask for; every other step has its own path and checks.
+fn is_decision(action: &Action) -> bool {
+    matches!(action, Action::Approve | Action::Return | Action::Select | Action::Reject | Action::Withdraw)
+}
+
+/// HR records the stamped paper 申报表 by the check code printed on it: the code must be one this
+/// system printed, for this application and its current content. The status stays; the event
+/// keeps the printed version hash, which an HR recommendation is checked against.
+pub async fn receive_paper(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    expected: u64,
+    code: &str,
+    client: &str,
+) -> Result<(), Error> {
+    let allowed =
+        allow(ctx, (record, events), expected, Actor::Hr, Action::PaperReceived, Stage::Open("登记纸质申报表"))?;
+    let code = paper::normalise_code(code);
+    let Some((reference, printed)) = paper::read_code(ctx, &code) else {
+        return Err(Error::Invalid(vec![Reason::new("code", paper::INVALID_CODE)]));
+    };
+    if reference != record.reference {
+        return Err(Error::Paper(format!(
+            "这份纸质申报表属于另一份申报（编号{reference}），不是本申报（{}）的。",
+            record.reference
+        )));
+    }
+    let printed = paper::grouped(printed);
+    if printed != paper::version_hash(ctx, record) {
+        let on_paper = paper::content_version_of(events, &printed);
+        return Err(Error::Paper(paper::stale(on_paper, paper::content_version(events))));
+    }
+    tracing::info!(reference = %record.reference, "paper received");
+    let comment = format!("纸质申报表已收到，核验码 {printed}");
+    let edit = Edit { version_hash: Some(printed), ..Edit::default() };
+    apply(ctx, (record, events), allowed, edit, &comment, client).await
+}
+
+/// The centre's reason (field `reason`), trimmed: required (`missing` says so) and at most
+/// [`COMMENT_MAX`] characters (`what` names it).
+fn centre_reason<'a>(reason: &'a str, missing: &str, what: &str) -> Result<&'a str, Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid(vec![Reason::new("reason", missing)]));
+    }
+    if reason.chars().count() > COMMENT_MAX {
+        return Err(Error::Invalid(vec![Reason::new("reason", format!("{what}不能超过{COMMENT_MAX}个字。"))]));
+    }
+    Ok(reason)
+}
+
+/// The centre voids a record (a 身份证号 used by someone else, for instance) with a reason: the
+/// number is freed, and a place, if it held one, given back. The applicant is told.
+pub async fn void(ctx: &Context, record: &Record, events: &[Event], reason: &str, client: &str) -> Result<(), Error> {
+    let reason = centre_reason(reason, "请填写作废理由，理由会记入办理记录并邮件告知申报人。", "作废理由")?;
+    let allowed = allow(ctx, (record, events), record.version, Actor::Centre, Action::Void, Stage::Any)?;
+    tracing::info!(reference = %record.reference, "record voided by the centre");
+    apply(ctx, (record, events), allowed, Edit::default(), reason, client).await
+}
+
+/// The centre declines a pending erasure request with a reason, recorded and mailed to the
+/// applicant; the status stays, and the applicant may ask again.
+pub async fn decline_erasure(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    reason: &str,
+    client: &str,
+) -> Result<(), Error> {
+    let missing = "请填写不予删除的理由（例如培养期间经费管理仍需要），理由会记入办理记录并邮件告知申报人。";
+    let reason = centre_reason(reason, missing, "不予删除的理由")?;
+    if record.erasure_pending().is_none() {
+        return Err(not_requested(record));
+    }
+    let action = Action::DeclineErasure;
+    let allowed = allow(ctx, (record, events), record.version, Actor::Centre, action, Stage::Any)?;
+    tracing::info!(reference = %record.reference, "erasure request declined by the centre");
+    apply(ctx, (record, events), allowed, Edit::default(), reason, client).await
+}
+
+/// The refusal when a record has no pending erasure request.
+pub fn not_requested(record: &Record) -> Error {
+    Error::NotAllowed {
+        title: "没有待处理的删除申请",
+        message: format!("申报{}没有待处理的删除个人信息申请（可能已处理）。", record.reference),
+    }
+}
