@@ -51,7 +51,8 @@ pub fn upload_path(ctx: &Context, claims: &UploadClaims) -> String {
 /// page never accepts it.
 pub fn confirm_code(ctx: &Context, reference: &str, address: &str, generation: u64) -> String {
     let address = address.trim().to_ascii_lowercase();
-    let hash = policy::keyed_hash(&ctx.settings.secret, &["confirm-code", reference, &address, &generation.to_string()]);
+    let hash =
+        policy::keyed_hash(&ctx.settings.secret, &["confirm-code", reference, &address, &generation.to_string()]);
     let number = u64::from_str_radix(&hash[..12], 16).unwrap_or_default() % 1_000_000;
     format!("{number:06}")
 }

@@ -33,7 +33,13 @@ pub struct CodeForm {
     new_code: String,
 }
 
-fn page(state: &AppState, link: &Linked<ConfirmClaims>, code: &str, errors: Vec<Reason>, sent: bool) -> CodePage<'static> {
+fn page(
+    state: &AppState,
+    link: &Linked<ConfirmClaims>,
+    code: &str,
+    errors: Vec<Reason>,
+    sent: bool,
+) -> CodePage<'static> {
     CodePage {
         reference: "",
         email: None,
@@ -72,7 +78,8 @@ pub async fn confirm(
     let form = posted.value.unwrap_or_default();
     let ConfirmClaims { reference, generation } = &link.claims;
     if !form.new_code.trim().is_empty() {
-        let next = proof::new_code(&state, reference, *generation).await.map_err(|e| AppError::from(e).json_if(json))?;
+        let next =
+            proof::new_code(&state, reference, *generation).await.map_err(|e| AppError::from(e).json_if(json))?;
         let path = links::confirm_path(&state, reference, next);
         if json {
             let body = serde_json::json!({"status": "code_sent", "confirm_url": links::absolute(&state, &path)});
@@ -97,7 +104,9 @@ pub async fn confirm(
         }
         Err(Error::Invalid(errors)) if !json => {
             let again = CodePage { reference, ..page(&state, &link, &form.code, errors, false) };
-            Ok(Page::typed("confirm.html", "输入邮箱验证码", &again)?.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
+            Ok(Page::typed("confirm.html", "输入邮箱验证码", &again)?
+                .status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
         }
         Err(e) => Err(AppError::from(e).json_if(json)),
     }
