@@ -40,6 +40,20 @@ pub fn from_fields<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T
     T::deserialize(map).map_err(|e| format!("表单内容无法读取：{e}"))
 }
 
+/// Numbers and `true`/`false` read from a form value's text, as serde_urlencoded reads them.
+macro_rules! parsed {
+    ($($method:ident => $visit:ident: $ty:ty,)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                match self.0.trim().parse::<$ty>() {
+                    Ok(value) => visitor.$visit(value),
+                    Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(self.0), &visitor)),
+                }
+            }
+        )*
+    };
+}
+
 /// One form value: text, read as whatever the field asks for (`Some` text for an option).
 struct Text<'a>(&'a str);
 
@@ -79,9 +93,23 @@ impl<'de, 'a> Deserializer<'de> for Text<'a> {
         self.0.into_deserializer().deserialize_enum(name, variants, visitor)
     }
 
+    parsed! {
+        deserialize_bool => visit_bool: bool,
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+        deserialize_f32 => visit_f32: f32,
+        deserialize_f64 => visit_f64: f64,
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
     }
 }
 
@@ -120,6 +148,15 @@ mod tests {
         assert!(!form.health_ok);
         assert_eq!(form.league.as_deref(), Some("150100"));
         assert_eq!(form, serde_urlencoded::from_bytes::<ApplicationForm>(body).expect("the same as serde_urlencoded"));
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Numbers {
+            version: Option<u64>,
+            index: i32,
+            confirm: Option<String>,
+        }
+        let numbers: Numbers = super::form_object(b"version=7&index=-2").expect("numbers");
+        assert_eq!(numbers, Numbers { version: Some(7), index: -2, confirm: None });
+        assert!(super::form_object::<Numbers>(b"version=x&index=1").is_err(), "not a number");
         let twice = super::form_object::<ApplicationForm>(b"name=a&name=b").expect_err("a field twice");
         assert!(twice.starts_with("表单内容无法读取"), "{twice}");
     }

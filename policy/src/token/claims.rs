@@ -20,21 +20,24 @@ impl LinkClaims for StatusClaims {
     }
 }
 
-/// The link mailed to a new application's address: following it (a POST from its page) confirms
-/// the address, and the application goes to the unit.
+/// The address proof's page, held only by the browser that submitted (never mailed): posting
+/// the 邮箱验证码 mailed to the address proves it, and the application goes to the unit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfirmClaims {
     /// Application reference.
     pub reference: String,
+    /// Which 邮箱验证码 of the application it proves the address with (0 for the first; each new
+    /// code asked for is the next).
+    pub generation: u64,
 }
 
 impl LinkClaims for ConfirmClaims {
     const PURPOSE: Purpose = Purpose::Confirm;
     fn to_fields(&self) -> (String, String, u64) {
-        (self.reference.clone(), Actor::Applicant.code().to_owned(), 0)
+        (self.reference.clone(), Actor::Applicant.code().to_owned(), self.generation)
     }
-    fn from_fields(first: &str, second: &str, _: u64) -> Option<Self> {
-        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned() })
+    fn from_fields(first: &str, second: &str, generation: u64) -> Option<Self> {
+        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned(), generation })
     }
 }
 

@@ -212,7 +212,7 @@ fn api_routes(doc: &Value, method: &str, path: &str) -> bool {
 
 /// Every route the Router serves (read from handler/src/lib.rs), as a sample request.
 fn router_requests() -> Vec<(String, String)> {
-    let source = include_str!("../../src/lib.rs");
+    let source = include_str!("../../../src/lib.rs");
     let route = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*([a-z_:]+)\("#).expect("regex");
     let segment = regex::Regex::new(r"\{[a-z]+\}").expect("regex");
     let mut out = Vec::new();
@@ -285,7 +285,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     three["time"] = "2025-03-14T19:01:00Z".into();
     assert!(!handler::lambda::is_daily_purge(&three));
 
-    let l = crate::lambda();
+    let l = super::lambda();
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
         id: "m1".into(),

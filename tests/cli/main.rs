@@ -1,4 +1,7 @@
-//! The `tepei` binary: build, check and serve as a user runs them.
+//! The `tepei` binary: build, check and serve as a user runs them. One binary for the suite:
+//! `faults` runs `serve` under faults (DynamoDB Local killed mid-load, the SMTP relay down).
+
+mod faults;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
