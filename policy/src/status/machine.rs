@@ -1,4 +1,4 @@
-//! `step`, the one state machine, and `reviewer_for`.
+//! `step`, the one state machine, `reviewer_for`, and `Status::in_review`, which follows it.
 
 use super::actor::Actor;
 use super::event::{Action, EventKind};
@@ -63,5 +63,15 @@ pub fn reviewer_for(status: Status) -> Option<Actor> {
         Status::HrReview => Some(Actor::Hr),
         Status::Recommended => Some(Actor::Centre),
         _ => None,
+    }
+}
+
+impl Status {
+    /// Whether review of an application in this status is not finished: confirmed and on its way
+    /// to a quota place, at a reviewing stage before the recommendation or returned to the
+    /// applicant. Follows [`reviewer_for`], so a new stage is counted once it has its reviewer;
+    /// the send page lists these as not in the 汇总表.
+    pub fn in_review(self) -> bool {
+        self == Status::Returned || (reviewer_for(self).is_some() && !self.holds_place())
     }
 }

@@ -100,6 +100,35 @@ fn nobody_approves_out_of_turn_and_the_applicant_never_approves() {
     }
 }
 
+/// Every status from which the state machine can still reach a quota place, once confirmed and
+/// before it holds one, is in review: a new stage whose status is left out of [`reviewer_for`]
+/// (and so of [`Status::in_review`]) fails here.
+#[test]
+fn in_review_is_every_status_still_on_its_way_to_a_place() {
+    let reaches_a_place = |from: Status| {
+        let mut seen = vec![from];
+        let mut i = 0;
+        while let Some(&at) = seen.get(i) {
+            i += 1;
+            for actor in ACTORS {
+                for action in ACTIONS {
+                    if let Some(next) = step(at, actor, action)
+                        && !seen.contains(&next.to)
+                    {
+                        seen.push(next.to);
+                    }
+                }
+            }
+        }
+        seen.into_iter().any(Status::holds_place)
+    };
+    for s in Status::ALL.iter().copied() {
+        let on_its_way = s != Status::Unconfirmed && !s.holds_place() && reaches_a_place(s);
+        assert_eq!(s.in_review(), on_its_way, "{s:?}");
+    }
+    assert!([Status::UnitReview, Status::HrReview, Status::Returned].iter().all(|s| s.in_review()));
+}
+
 proptest! {
     /// Random sequences by random actors never skip a stage: `recommended` is only ever
     /// reached from `hr_review`, which is only reached from `unit_review`, and a place is
