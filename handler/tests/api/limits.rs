@@ -60,3 +60,20 @@ async fn a_form_over_its_limit_keeps_every_value() {
     assert!(html.contains("操作次数已达上限") && html.contains("value=\"乌力吉\""), "{html}");
     assert!(app.store.list(2025, None).await.expect("list").is_empty());
 }
+
+/// A plain form with files over its limit is refused before any file is written.
+#[tokio::test]
+async fn a_form_with_files_over_its_limit_writes_nothing() {
+    let app = spawn_with(Options::default()).await;
+    for _ in 0..10 {
+        let mut form = testkit::sample_application(711);
+        form["phone"] = "1".into();
+        assert_eq!(app.apply(&form).await.status(), 422);
+    }
+    let files = || std::fs::read_dir(&app.uploads).map(|d| d.count()).unwrap_or(0);
+    let before = files();
+    let form = crate::uploads::multipart_form(711)
+        .part("file_id_card", crate::uploads::file(crate::uploads::pdf(5000), "身份证.pdf", "application/pdf"));
+    assert_eq!(crate::uploads::post_multipart(&app, form).await.status(), 429);
+    assert_eq!(files(), before, "no file written");
+}

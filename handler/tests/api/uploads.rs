@@ -19,7 +19,7 @@ async fn upload(app: &TestApp, url: &str, bytes: Vec<u8>, content_type: &str) ->
     app.client.post(format!("{}{url}", app.address)).multipart(form).send().await.expect("request")
 }
 
-fn pdf(size: usize) -> Vec<u8> {
+pub(crate) fn pdf(size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.resize(size, b'x');
     bytes
@@ -185,7 +185,7 @@ async fn an_application_naming_a_missing_or_bad_file_is_refused() {
 }
 
 /// The sample application as multipart text fields.
-fn multipart_form(n: u32) -> reqwest::multipart::Form {
+pub(crate) fn multipart_form(n: u32) -> reqwest::multipart::Form {
     multipart_from(&testkit::sample_application(n))
 }
 
@@ -202,11 +202,11 @@ fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
     form
 }
 
-fn file(bytes: Vec<u8>, name: &str, mime: &str) -> reqwest::multipart::Part {
+pub(crate) fn file(bytes: Vec<u8>, name: &str, mime: &str) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime")
 }
 
-async fn post_multipart(app: &TestApp, form: reqwest::multipart::Form) -> reqwest::Response {
+pub(crate) async fn post_multipart(app: &TestApp, form: reqwest::multipart::Form) -> reqwest::Response {
     app.client.post(format!("{}/api/applications", app.address)).multipart(form).send().await.expect("request")
 }
 
@@ -234,8 +234,9 @@ async fn the_plain_form_carries_files_in_one_multipart_post() {
 }
 
 #[tokio::test]
-async fn a_bad_file_in_the_plain_form_is_refused_and_a_good_one_survives_another_error() {
+async fn a_plain_form_stores_its_files_only_once_its_answers_pass() {
     let app = spawn_app().await;
+    let stored = |app: &TestApp| std::fs::read_dir(&app.uploads).map(|d| d.count()).unwrap_or(0);
     let mut exe = b"MZ\x90\x00".to_vec();
     exe.resize(1000, 0);
     let response =
@@ -244,24 +245,30 @@ async fn a_bad_file_in_the_plain_form_is_refused_and_a_good_one_survives_another
     let html = response.text().await.expect("html");
     assert!(html.contains("“setup.pdf”：只能上传PDF、JPEG或PNG文件"), "{html}");
     assert!(html.contains("value=\"呼和浩特市第一医院\""));
+    assert_eq!(stored(&app), 0, "a refused file is not kept");
 
-    // Another field is wrong: the stored file comes back as a hidden field, not to be chosen again.
+    // Another field is wrong: nothing is stored, and the page says to choose the file again.
     let mut wrong_phone = testkit::sample_application(74);
     wrong_phone["phone"] = "123".into();
     let form = multipart_from(&wrong_phone).part("file_id_card", file(pdf(5000), "身份证.pdf", "application/pdf"));
     let response = post_multipart(&app, form).await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.expect("html");
-    let hidden = html
-        .split("name=\"attachment\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("hidden attachment")
-        .to_owned();
-    assert!(hidden.starts_with("uploads/") && hidden.ends_with("|id_card|身份证.pdf"), "{hidden}");
-    // Sent again with the phone right, the stored file and the other required kinds.
+    assert!(html.contains("所选文件尚未保存"), "{html}");
+    assert!(!html.contains("name=\"attachment\" value=\"uploads/"), "no stored file comes back");
+    assert_eq!(stored(&app), 0, "files wait for answers that pass");
+
+    // More file parts than the programme takes: refused whole, nothing stored.
+    let mut crowded = multipart_form(75);
+    for i in 0..30 {
+        crowded = crowded.part("file_other", file(pdf(1000), &format!("{i}.pdf"), "application/pdf"));
+    }
+    assert_eq!(post_multipart(&app, crowded).await.status(), 422);
+    assert_eq!(stored(&app), 0, "parts are capped before any is written");
+
+    // Sent again with the phone right and every required kind: stored and taken.
     let again = multipart_form(74)
-        .text("attachment", hidden)
+        .part("file_id_card", file(pdf(5000), "身份证.pdf", "application/pdf"))
         .part("file_education_certificate", file(pdf(3000), "学历.pdf", "application/pdf"))
         .part("file_degree_certificate", file(pdf(3000), "学位.pdf", "application/pdf"))
         .part("file_ethnicity_proof", file(pdf(3000), "户口簿.pdf", "application/pdf"));

@@ -1,12 +1,12 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
+use crate::http::body::{Carried, Encoding, LenientForm, Posted, same_rules};
 use crate::http::extract::ClientAddr;
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
-use crate::workflow::{Error, documents, draft, limits, submit};
+use crate::workflow::{self, Error, documents, draft, limits, submit};
 use crate::{AppState, ids};
 use axum::Json;
 use axum::extract::State;
@@ -16,81 +16,110 @@ use policy::{ApplicationForm, AttachmentInput, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The application a form or a script sent, its carried files stored under keys bound to its
-/// submission: its fields as sent (what the form shows again when refused) and the form; or the
-/// answer that refuses it.
-async fn read_application(
-    state: &AppState,
-    mut posted: Posted<ApplicationForm>,
-) -> Result<(Vec<(String, String)>, ApplicationForm), Response> {
+/// An application as sent: its fields as sent (what the form shows again when refused), the form,
+/// and the files the no-JS form carried, not stored yet.
+struct Sent {
+    fields: Vec<(String, String)>,
+    form: ApplicationForm,
+    carried: Vec<Carried>,
+}
+
+/// The application a form or a script sent, or the answer that refuses it. Nothing is stored.
+async fn read_application(state: &AppState, mut posted: Posted<ApplicationForm>) -> Result<Sent, Response> {
     let json = posted.negotiated.json;
     if posted.negotiated.encoding.is_none() {
         return Err(AppError::unsupported().into_response());
     }
-    let mut files = std::mem::take(&mut posted.named);
-    let mut file_problems = Vec::new();
     if posted.negotiated.encoding == Some(Encoding::Multipart) {
-        let owner = own_submission_id(&mut posted);
-        for file in std::mem::take(&mut posted.carried) {
-            let (kind, name, declared) = (&file.kind, &file.name, file.declared.as_deref());
-            match documents::store_form_file(state, &owner, kind, name, declared, &file.bytes).await {
-                Ok(Ok(stored)) => files.push(stored),
-                Ok(Err(problem)) => file_problems.push(problem),
-                Err(e) => return Err(AppError::from(e).json_if(json).into_response()),
-            }
-        }
+        own_submission_id(&mut posted);
     }
     if let Err(refusal) = same_rules(state, posted.rules.as_deref()) {
         return Err(refusal.json_if(json).into_response());
     }
-    let fields = posted.fields;
     match posted.value {
-        Ok(mut form) if !file_problems.is_empty() => {
-            // Refused files: the form again with every value, and the files to choose again.
-            form.attachments.clear();
-            let refusal = AppError::from(Error::Invalid(file_problems));
-            Err(refused(state, json, refusal, fields, &form))
-        }
         Ok(mut form) => {
-            form.attachments.extend(files);
-            Ok((fields, form))
+            form.attachments.extend(posted.named);
+            Ok(Sent { fields: posted.fields, form, carried: posted.carried })
         }
-        Err(message) => Err(refused(state, json, AppError::bad_request(message), fields, &ApplicationForm::default())),
+        Err(message) => {
+            let refusal = AppError::bad_request(message);
+            Err(refused(state, json, refusal, posted.fields, &ApplicationForm::default()))
+        }
     }
+}
+
+/// Stores the files the form carried, bound to its submission — only once it is screened, within
+/// the window, within the number of files, and its answers pass every rule (a refused form stores
+/// nothing, and says the files are to be chosen again).
+async fn store_carried(state: &AppState, json: bool, sent: &mut Sent) -> Result<(), Response> {
+    if sent.carried.is_empty() {
+        return Ok(());
+    }
+    let p = &state.programme;
+    let refuse = |sent: &Sent, reasons: Vec<policy::Reason>| {
+        let mut form = sent.form.clone();
+        form.attachments.clear();
+        refused(state, json, AppError::from(Error::Invalid(reasons)), sent.fields.clone(), &form)
+    };
+    if let Err(e) = submit::check_window(state) {
+        return Err(refused(state, json, AppError::from(e), sent.fields.clone(), &sent.form));
+    }
+    if sent.carried.len() + sent.form.attachments.len() > p.attachments.max_files {
+        let too_many = policy::UploadError::TooMany(p.attachments.max_files).to_string();
+        return Err(refuse(sent, vec![policy::Reason::new("attachments", too_many)]));
+    }
+    if let Err(mut reasons) = policy::Application::parse(&sent.form, p) {
+        reasons.push(policy::Reason::new("attachments", "所选文件尚未保存：请按提示修改后，重新选择文件再提交"));
+        return Err(refuse(sent, reasons));
+    }
+    let owner = sent.form.submission_id.clone().unwrap_or_default();
+    let mut problems = Vec::new();
+    for file in std::mem::take(&mut sent.carried) {
+        let (kind, name, declared) = (&file.kind, &file.name, file.declared.as_deref());
+        match documents::store_form_file(state, &owner, kind, name, declared, &file.bytes).await {
+            Ok(Ok(stored)) => sent.form.attachments.push(stored),
+            Ok(Err(problem)) => problems.push(problem),
+            Err(e) => return Err(AppError::from(e).json_if(json).into_response()),
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(refuse(sent, problems)) }
 }
 
 /// The form's `submission_id`, drawn and put in the form when it has none (the files it carries
 /// are bound to it).
-fn own_submission_id(posted: &mut Posted<ApplicationForm>) -> String {
-    if let Some(id) = posted.field("submission_id").filter(|id| !id.is_empty()) {
-        return id.to_owned();
+fn own_submission_id(posted: &mut Posted<ApplicationForm>) {
+    if posted.field("submission_id").is_some_and(|id| !id.is_empty()) {
+        return;
     }
     let id = ids::random_id();
     posted.fields.retain(|(k, _)| k != "submission_id");
     posted.fields.push(("submission_id".to_owned(), id.clone()));
     if let Ok(form) = &mut posted.value {
-        form.submission_id = Some(id.clone());
+        form.submission_id = Some(id);
     }
-    id
 }
 
-/// Takes an application.
+/// Takes an application: read, screened (rate limits, honeypot), its carried files stored once
+/// its answers pass, then taken.
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     posted: Posted<ApplicationForm>,
 ) -> Response {
     let json = posted.negotiated.json;
-    let (fields, form) = match read_application(&state, posted).await {
-        Ok(read) => read,
+    let mut sent = match read_application(&state, posted).await {
+        Ok(sent) => sent,
         Err(answer) => return answer,
     };
-    if let Some(answer) = screened(&state, &client, json, &fields, &form, PerAddress::Too).await {
+    if let Some(answer) = screened(&state, &client, json, &sent.fields, &sent.form, PerAddress::Too).await {
         return answer;
     }
-    match submit::accept(&state, &form).await {
-        Ok(done) => accepted(&state, json, &done.reference, done.status, &form),
-        Err(e) => refused(&state, json, AppError::from(e), fields, &form),
+    if let Err(answer) = store_carried(&state, json, &mut sent).await {
+        return answer;
+    }
+    match submit::accept(&state, &sent.form).await {
+        Ok(done) => accepted(&state, json, &done.reference, done.status, &sent.form),
+        Err(e) => refused(&state, json, AppError::from(e), sent.fields, &sent.form),
     }
 }
 
@@ -134,25 +163,29 @@ async fn screened(
     None
 }
 
-/// What the 已提交 page shows: the reference and where the confirmation mail went.
-#[derive(Serialize)]
-struct SubmittedPage<'a> {
-    reference: &'a str,
-    email: &'a str,
-    hours: u32,
-}
-
-/// The answer to a taken submission — and, the same, to one with a 身份证号 already held or to a
-/// bot: 201 `{reference, status}` for scripts, the page that asks to confirm by mail for the
-/// form. The status link reaches the applicant by mail only.
+/// The answer to a taken submission — and, the same, to a bot: 201 `{reference, status,
+/// confirm_url}` for scripts, the page that asks for the 邮箱验证码 for the form. `confirm_url`
+/// goes only to the submitter, here; the mail carries the code and nothing that opens the
+/// application.
 fn accepted(state: &AppState, json: bool, reference: &str, status: Status, form: &ApplicationForm) -> Response {
+    let action = workflow::links::confirm_path(state, reference, 0);
     if json {
-        let body = serde_json::json!({"reference": reference, "status": status.code()});
+        let confirm_url = workflow::links::absolute(state, &action);
+        let body = serde_json::json!({"reference": reference, "status": status.code(), "confirm_url": confirm_url});
         return (StatusCode::CREATED, Json(body)).into_response();
     }
     let email = form.email.as_deref().unwrap_or_default().trim();
-    let page = SubmittedPage { reference, email, hours: state.programme.confirm_hours };
-    match Page::typed("submitted.html", "申报已提交，请到邮箱确认", &page) {
+    let page = views::CodePage {
+        reference,
+        email: Some(email),
+        hours: state.programme.confirm_hours,
+        action,
+        code: String::new(),
+        errors: Vec::new(),
+        submitted: true,
+        sent: false,
+    };
+    match Page::typed("confirm.html", "申报已提交，请输入邮箱验证码", &page) {
         Ok(page) => page.at("/apply/").into_response(),
         Err(e) => e.into_response(),
     }
@@ -178,13 +211,17 @@ pub async fn check(
     mut posted: Posted<ApplicationForm>,
 ) -> Response {
     posted.negotiated.json = false;
-    let (fields, mut form) = match read_application(&state, posted).await {
-        Ok(read) => read,
+    let mut sent = match read_application(&state, posted).await {
+        Ok(sent) => sent,
         Err(answer) => return answer,
     };
-    if let Some(answer) = screened(&state, &client, false, &fields, &form, PerAddress::No).await {
+    if let Some(answer) = screened(&state, &client, false, &sent.fields, &sent.form, PerAddress::No).await {
         return answer;
     }
+    if let Err(answer) = store_carried(&state, false, &mut sent).await {
+        return answer;
+    }
+    let Sent { fields, mut form, .. } = sent;
     if form.submission_id.as_deref().is_none_or(str::is_empty) {
         form.submission_id = Some(ids::random_id());
     }

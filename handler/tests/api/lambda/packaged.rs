@@ -147,15 +147,16 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 1);
 
-    // The applicant confirms by the link in the delivered mail (a POST event): the record moves
-    // on and the receipt and the unit's mail follow.
-    let link = testkit::link_with(&mails[0].text, "/confirm/").expect("confirm link");
+    // The applicant types the code from the delivered mail on the page the answer named (a POST
+    // event): the record moves on and the receipt and the unit's mail follow.
+    let link = body(&submitted)["confirm_url"].as_str().expect("confirm_url").to_owned();
     let path = link.strip_prefix("https://tepei.example.gov.cn").expect("on the public base URL");
+    let code = testkit::mailed_code(&mails[0].text).expect("the 邮箱验证码");
     let mut event: Value = serde_json::from_str(&fixture("apigw-v2-application-json.json")).expect("fixture");
     event["rawPath"] = path.into();
     event["requestContext"]["http"]["path"] = path.into();
     event["headers"]["content-type"] = "application/x-www-form-urlencoded".into();
-    event["body"] = "".into();
+    event["body"] = format!("code={code}").into();
     let confirmed = invoke(emulator.port, &event.to_string()).await;
     assert_eq!(confirmed["statusCode"], 303, "{confirmed}");
     let stored = handler::store::Applications::get(&store, &reference).await.expect("get").expect("stored");

@@ -310,3 +310,22 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     assert!(handler::lambda::handle(None, router, invocation).await.is_err());
 }
+
+/// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request
+/// could make the function log), and every code the handler logs has its filter.
+#[test]
+fn alarms_match_a_field_only_the_code_sets() {
+    let doc = template();
+    let resources = doc["Resources"].as_mapping().expect("resources");
+    let patterns: Vec<String> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Logs::MetricFilter"))
+        .map(|r| r["Properties"]["FilterPattern"].as_str().expect("pattern").to_owned())
+        .collect();
+    let wanted: Vec<String> =
+        handler::alarm::ALL.iter().map(|code| format!("{{ $.fields.alarm = \"{code}\" }}")).collect();
+    let (mut found, mut expected) = (patterns, wanted);
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected, "one filter per alarm code, on the field");
+}
