@@ -59,6 +59,21 @@ pub struct Record {
     /// centre has not answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure_requested_at: Option<String>,
+    /// A new applicant address given in a resubmission, waiting for its 邮箱验证码: mail keeps
+    /// going to the proven `application.email` until it is proven. Personal data (erased).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_address: Option<PendingAddress>,
+}
+
+/// An applicant address waiting to be proven.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PendingAddress {
+    /// The address given.
+    pub email: String,
+    /// The first code generation that proves it (codes of earlier pages prove nothing).
+    pub generation: u64,
+    /// When it was given (RFC 3339): its codes' tries are counted from then.
+    pub at: String,
 }
 
 impl Record {

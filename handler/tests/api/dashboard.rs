@@ -399,6 +399,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! (`smtp`) and the Lambda's events and package (`lambda`). The logs of a journey are checked in
 //! their own binary (`handler/tests/logs`): it installs the process's tracing subscriber.
 
+mod address;
 mod dashboard;
 mod eligibility;
 mod headers;

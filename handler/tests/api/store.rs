@@ -46,6 +46,7 @@ fn record(n: u32, scope: &str) -> Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 
