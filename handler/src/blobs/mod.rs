@@ -135,4 +135,14 @@ pub trait Blobs: Send + Sync {
     async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError>;
     /// Deletes an object (a refused upload).
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Deletes every file of application `reference` (`records/{reference}/`, those replaced
+    /// by a resubmission too); the keys deleted.
+    async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError>;
+}
+
+/// The folder of application `reference`'s files, `records/{reference}/`; `None` for a
+/// reference of another shape.
+pub fn record_folder(reference: &str) -> Option<String> {
+    let folder = format!("records/{reference}/");
+    crate::ids::valid_file_key(&format!("{folder}{}", "0".repeat(32))).then_some(folder)
 }

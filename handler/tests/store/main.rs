@@ -94,6 +94,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     }
 }
 
