@@ -1,6 +1,7 @@
 //! The Blobs port: where uploaded proof documents live. An upload lands under `uploads/` (a
 //! random, unguessable key, bound to its submission); when the application is taken the file is
-//! copied once to `records/{reference}/…`, which only the handler writes. Nobody lists keys.
+//! copied once to `records/{reference}/…`, which only the handler writes. Only an erasure lists
+//! keys, of one application's folder.
 
 mod fs;
 #[cfg(feature = "aws")]

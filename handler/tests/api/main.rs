@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod eligibility;
+mod erasure;
 mod headers;
 mod helpers;
 mod journey;
