@@ -189,7 +189,7 @@ async fn main() {
 
     // 3. The big league's dashboard and 汇总表 through the Router.
     let mut settings = Settings::new("https://tepei.example.gov.cn", "k1", KEY);
-    settings.limit_scale = 1_000;
+    settings.limit_scale = testkit::load::LIMIT_SCALE;
     let clock = Clock::starting_at(time::macros::datetime!(2025-03-25 09:00 +8));
     let state = AppState::new(clock, store.clone(), settings).expect("state");
     let path = handler::workflow::links::dashboard_path(&state, &format!("l-{BIG_LEAGUE}"));

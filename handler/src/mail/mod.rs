@@ -201,7 +201,7 @@ async fn deliver(store: &dyn MailQueue, mailer: &dyn Mailer, mail: Mail, now: i6
         Err(error) if mail.attempts + 1 >= MAX_ATTEMPTS => {
             let why = crate::Chain(&error).to_string();
             store.mail_dead(&mail.id, &now_rfc3339(), &why).await?;
-            tracing::error!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail given up after its attempts");
+            tracing::error!(alarm = crate::alarm::MAIL_GIVEN_UP, mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, error = %crate::Chain(&error), "mail given up after its attempts");
             Ok(Flushed { dead: 1, ..Flushed::default() })
         }
         Err(error) => {

@@ -47,6 +47,14 @@ pub async fn check(ctx: &Context, limit: Limit, subject: &str) -> Result<(), Err
     }
 }
 
+/// Counts one try of `subject` under `name` in the window of `window` seconds that started at
+/// `since` (an application's own window, not the clock's), and returns the tries so far. A store
+/// that cannot count refuses (the tries guard a secret).
+pub async fn tries_since(ctx: &Context, name: &str, subject: &str, since: i64, window: i64) -> Result<u32, Error> {
+    let hashed = policy::keyed_hash(&ctx.settings.secret, &["limit", name, subject]);
+    Ok(ctx.store.hit(&format!("{name}:{}", &hashed[..24]), since, window).await?)
+}
+
 /// `None` within the limit (or when the store cannot count), or the seconds left in the window.
 async fn count(ctx: &Context, limit: Limit, subject: &str) -> Result<Option<i64>, Error> {
     let max = limit.max.saturating_mul(ctx.settings.limit_scale);

@@ -76,26 +76,26 @@ fn whose(stage: Actor, a: &Application) -> String {
 #[derive(Serialize)]
 struct ToConfirm<'a> {
     reference: &'a str,
-    confirm_url: String,
-    status_url: String,
+    code: String,
     hours: u32,
     issuer: &'a str,
 }
 
-/// The one mail of a new application: to the address it gives, with the link that confirms it
-/// (and the status link). Nobody else is mailed until it is confirmed.
-pub fn to_confirm(ctx: &Context, record: &Record) -> Result<Mail, Error> {
+/// The 邮箱验证码 of `generation` for a new application, to the address it gives: the code and
+/// the reference, and nothing that opens the application (the code is typed in the browser that
+/// submitted). Nobody else is mailed until it is confirmed.
+pub fn to_confirm(ctx: &Context, record: &Record, generation: u64) -> Result<Mail, Error> {
     let p = &ctx.programme;
     let reference = &record.reference;
+    let to = record.application.email.as_str();
     let context = ToConfirm {
         reference,
-        confirm_url: links::absolute(ctx, &links::confirm_path(ctx, reference)),
-        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
+        code: links::confirm_code(ctx, reference, to, generation),
         hours: p.confirm_hours,
         issuer: &p.notice_issuer,
     };
-    let subject = format!("【特培申报】请确认邮箱，完成申报 {reference}");
-    compose(ctx, "confirm_applicant", record.application.email.as_str(), TO_UNCONFIRMED, subject, reference, &context)
+    let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
+    compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
 }
 
 /// What the mail to the address on file shows when its 身份证号 is used again.

@@ -96,7 +96,7 @@ pub fn prepare_with(
         changes: Vec::new(),
         version_hash: record.version_hash.clone(),
     };
-    let mails = vec![notify::to_confirm(ctx, &record)?];
+    let mails = vec![notify::to_confirm(ctx, &record, 0)?];
     Ok(Prepared { record, event, mails })
 }
 

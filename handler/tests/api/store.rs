@@ -1,15 +1,15 @@
 //! One contract, two real stores: every test runs on SQLite (a temporary file) and on DynamoDB
-//! Local (started on a free port for this test binary, stopped when it exits).
+//! Local (one for the whole test binary, on a free port, stopped when it exits; each test on a
+//! table of its own).
 
 use handler::store::{
-    Created, DynamoStore, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent,
-    Transition, Transitioned,
+    Created, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent, Transition,
+    Transitioned,
 };
 use policy::{Actor, Application, ApplicationForm, EventKind, HrScope, Programme, Status};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
 static TEMP: OnceLock<tempfile::TempDir> = OnceLock::new();
 
 async fn sqlite() -> Arc<dyn Store> {
@@ -19,16 +19,7 @@ async fn sqlite() -> Arc<dyn Store> {
 }
 
 async fn dynamo() -> Arc<dyn Store> {
-    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
-        .await
-        .expect("start");
-    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let store = DynamoStore::new(client, format!("t{}", handler::ids::random_id()));
-    store
-        .create_table(&handler::store::TableSpec::embedded().expect("infra/template.yaml"))
-        .await
-        .expect("create table");
-    Arc::new(store)
+    crate::machine::dynamo_store().await
 }
 
 /// A record whose application is reviewed by `scope` (a league code or a department name).
@@ -590,14 +581,7 @@ async fn sqlite_data_from_before_is_migrated() {
 /// the TTL attribute 90 days on, so mail bodies do not stay for ever.
 #[tokio::test]
 async fn dynamodb_table_from_the_template_expires_sent_mail() {
-    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
-        .await
-        .expect("start");
-    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let table = format!("t{}", handler::ids::random_id());
-    let store = DynamoStore::new(client.clone(), &table);
-    let spec = handler::store::TableSpec::embedded().expect("infra/template.yaml");
-    store.create_table(&spec).await.expect("create table");
+    let (store, client, table) = crate::machine::dynamo_table().await;
     let described = client.describe_table().table_name(&table).send().await.expect("describe");
     let t = described.table().expect("table");
     let mut indexes: Vec<&str> = t.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
