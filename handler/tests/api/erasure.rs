@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 const BUCKET: &str = "tepei-erasure";
 
+type Blobs = Arc<dyn handler::blobs::Blobs>;
+
 /// Which of the three erasures.
 #[derive(Clone, Copy, Debug)]
 enum How {
@@ -222,7 +224,7 @@ async fn erased_leaves_nothing(how: How, aws: bool) {
     let mut programme = policy::Programme::embedded().expect("programme");
     programme.privacy.keep_until = Some("2025-12-31".into());
     let s3_root = tempfile::tempdir().expect("tempdir");
-    let (store, blobs, backend): (Option<Arc<dyn Store>>, Option<Arc<dyn handler::blobs::Blobs>>, Backend) = if aws {
+    let (store, blobs, backend): (Option<Arc<dyn Store>>, Option<Blobs>, Backend) = if aws {
         let (store, client, table) = dynamo_table().await;
         let server = testkit::start_s3(s3_root.path());
         let credentials =
