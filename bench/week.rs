@@ -90,6 +90,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     (record, event, mail)
 }

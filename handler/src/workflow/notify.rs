@@ -61,6 +61,7 @@ fn compose<C: Serialize>(
         attempts: 0,
         files: Vec::new(),
         reply_to: Some(p.centre.email.clone()),
+        about: Vec::new(),
     })
 }
 

@@ -462,6 +462,7 @@ async fn the_centre_sees_mail_given_up() {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     app.store.enqueue(std::slice::from_ref(&mail)).await.expect("enqueue");
     let centre = dashboard(&app, "centre@example.gov.cn").await;

@@ -6,6 +6,7 @@
 mod address;
 mod dashboard;
 mod eligibility;
+mod erasure;
 mod headers;
 mod helpers;
 mod journey;

@@ -220,6 +220,8 @@ pub(super) async fn apply(
     let after: Vec<Event> = events.iter().cloned().chain(std::iter::once(event.clone())).collect();
     let paper = paper::state(ctx, &next, &after);
     let mails = match action {
+        // Nothing is mailed for an erased record.
+        _ if record.erased_at.is_some() => Vec::new(),
         // Confirmed: now the applicant's receipt and the unit's review link.
         Action::Confirm => notify::submitted(ctx, &next)?,
         // Lapsed: the address was never shown to be the applicant's; nobody is mailed. An
