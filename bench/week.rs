@@ -63,6 +63,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     };
     // Stored as the handler stores it: 身份证号 and phone sealed (the 汇总表 below opens each phone).
     let record = handler::personal::seal_record(&handler::personal::DataKeys::derived(KEY), &record);
@@ -89,6 +90,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     (record, event, mail)
 }

@@ -286,6 +286,9 @@ fn offline<T>(
             println!("uploads: {described}");
             state = state.with_blobs(blobs);
         }
+        // serve's mailer: an erasure sends what its record still has queued, then deletes the
+        // outbox's `.eml` copies of its mail.
+        state = state.with_inline_mailer(handler::config::mailer(Some(&data.join("outbox")))?);
         work(state).await
     })
 }

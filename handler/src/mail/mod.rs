@@ -40,6 +40,11 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
     /// Where mail goes, for logs.
     fn describe(&self) -> String;
+    /// Deletes any copy this mailer kept of the mails `ids` (the `.eml` files of `serve`), at
+    /// the erasure of an application they name. A relay keeps none.
+    async fn forget(&self, _ids: &[String]) -> Result<(), MailError> {
+        Ok(())
+    }
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): no out-of-office or other robot answers it.

@@ -23,4 +23,6 @@ pub struct CodePage<'a> {
     pub submitted: bool,
     /// A new code was just sent.
     pub sent: bool,
+    /// The code proves a new address given in a resubmission.
+    pub changed: bool,
 }

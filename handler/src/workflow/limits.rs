@@ -27,6 +27,11 @@ pub const RESEND_PER_CLIENT: Limit = Limit { name: "resend-client", max: 30, win
 /// Mail a stranger can trigger to one recipient (a link sent again, a dashboard link, word that
 /// a 身份证号 was used again): one per ten minutes.
 pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, window: 600 };
+/// Resubmissions of one application, and returns of it: each mails the applicant and a reviewer,
+/// so neither can be driven round and round.
+pub const RESUBMIT_PER_RECORD: Limit = Limit { name: "resubmit-record", max: 5, window: 86_400 };
+/// Returns of one application by its reviewers.
+pub const RETURN_PER_RECORD: Limit = Limit { name: "return-record", max: 5, window: 86_400 };
 /// `/verify` look-ups from one client address.
 pub const VERIFY_PER_CLIENT: Limit = Limit { name: "verify-client", max: 120, window: 3600 };
 

@@ -22,11 +22,26 @@ fn code_error(message: impl Into<String>) -> Error {
     Error::Invalid(vec![Reason::new("code", message)])
 }
 
-/// The application's own window for counting (its time to confirm, from when it was taken); for
-/// a reference never stored, the hour's.
+/// The address a code proves: a new application's own, or the new one a resubmission gave.
+enum Proving {
+    New,
+    Change(String),
+}
+
+/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code.
+fn proving(record: &Record, generation: u64) -> Option<Proving> {
+    if record.status == Status::Unconfirmed || record.status == Status::Voided {
+        return Some(Proving::New);
+    }
+    record.pending_address.as_ref().filter(|p| generation >= p.generation).map(|p| Proving::Change(p.email.clone()))
+}
+
+/// The window for counting a proof's tries (its time to confirm, from when the application was
+/// taken or the new address given); for a reference never stored, the clock's.
 fn window(ctx: &Context, record: Option<&Record>) -> (i64, i64) {
     let seconds = i64::from(ctx.programme.confirm_hours) * 3600;
-    let created = record.and_then(|r| OffsetDateTime::parse(&r.created_at, &Rfc3339).ok());
+    let from = record.map(|r| r.pending_address.as_ref().map_or(r.created_at.as_str(), |p| p.at.as_str()));
+    let created = from.and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok());
     match created {
         Some(at) => (at.unix_timestamp(), seconds),
         None => {
@@ -48,10 +63,8 @@ pub async fn confirm(
     client: &str,
 ) -> Result<Confirmation, Error> {
     let record = ctx.store.get(reference).await?;
-    if let Some(record) = &record
-        && record.status != Status::Unconfirmed
-        && record.status != Status::Voided
-    {
+    let what = record.as_ref().map(|r| proving(r, generation));
+    if let Some(None) = what {
         return Ok(Confirmation::Already);
     }
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
@@ -66,8 +79,13 @@ pub async fn confirm(
             "这个验证码已连续输错{CODE_TRIES}次，已失效。请点“重新获取验证码”，输入新邮件中的验证码。"
         )));
     }
-    let right = record.as_ref().is_some_and(|r| {
-        let code = links::confirm_code(ctx, reference, r.application.email.as_str(), generation);
+    let address = match (&record, &what) {
+        (Some(r), Some(Some(Proving::New))) => Some(r.application.email.to_string()),
+        (_, Some(Some(Proving::Change(email)))) => Some(email.clone()),
+        _ => None,
+    };
+    let right = address.is_some_and(|address| {
+        let code = links::confirm_code(ctx, reference, &address, generation);
         bool::from(code.as_bytes().ct_eq(digits.as_bytes()))
     });
     let Some(record) = record.filter(|_| right) else {
@@ -80,6 +98,10 @@ pub async fn confirm(
         }));
     };
     let (record, events) = load(ctx, &record.reference).await?;
+    if record.pending_address.is_some() && record.status != Status::Unconfirmed {
+        decide::prove_address(ctx, &record, &events, client).await?;
+        return Ok(Confirmation::AddressProven);
+    }
     decide::confirm(ctx, &record, &events, client).await
 }
 
@@ -97,11 +119,21 @@ pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result
             message: format!("这份申报已获取{NEW_CODES}次验证码，不能再获取。请核对邮箱后重新填写提交申报。"),
         });
     }
-    let Some(record) = record.filter(|r| r.status == Status::Unconfirmed && !decide::lapsed(ctx, r)) else {
-        return Ok(next);
+    let Some(record) = record else { return Ok(next) };
+    let compose = || match (&record.pending_address, proving(&record, generation)) {
+        (Some(pending), Some(Proving::Change(_))) => notify::to_prove(ctx, &record, pending, next),
+        _ => notify::to_confirm(ctx, &record, next),
     };
+    let waits = match proving(&record, generation) {
+        Some(Proving::New) => record.status == Status::Unconfirmed && !decide::lapsed(ctx, &record),
+        Some(Proving::Change(_)) => true,
+        None => false,
+    };
+    if !waits {
+        return Ok(next);
+    }
     let subject = format!("code:{reference}:{next}");
-    if resend::send_again(ctx, &subject, || notify::to_confirm(ctx, &record, next)).await? {
+    if resend::send_again(ctx, &subject, compose).await? {
         tracing::info!(reference, generation = next, "new address code sent");
     }
     Ok(next)

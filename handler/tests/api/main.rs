@@ -3,8 +3,10 @@
 //! (`smtp`) and the Lambda's events and package (`lambda`). The logs of a journey are checked in
 //! their own binary (`handler/tests/logs`): it installs the process's tracing subscriber.
 
+mod address;
 mod dashboard;
 mod eligibility;
+mod erasure;
 mod headers;
 mod helpers;
 mod journey;

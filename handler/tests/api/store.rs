@@ -46,6 +46,7 @@ fn record(n: u32, scope: &str) -> Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 
@@ -85,6 +86,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     }
 }
 
@@ -436,6 +438,35 @@ async fn summary_sends_are_recorded_with_their_mail_in_order(store: Arc<dyn Stor
     assert_eq!(store.last_summary(2026, "l-hohhot").await.expect("last"), None);
 }
 
+/// An application's mail is found by its reference — its own, sent or queued, and a 汇总表 that
+/// names it among others — and deleted; another application's mail stays.
+async fn an_applications_mail_is_found_and_deleted(store: Arc<dyn Store>) {
+    let (a, b) = ("TP2025-MAILA1", "TP2025-MAILB1");
+    store.enqueue(&[mail(a, 1), mail(a, 2), mail(b, 1)]).await.expect("enqueue");
+    store.mail_sent(&mail(a, 1).id, "2025-03-15T02:00:00Z").await.expect("sent");
+    let sent = SummarySent {
+        round: 2025,
+        scope: "l-hohhot".into(),
+        seq: 1,
+        at: "2025-03-20T01:00:00Z".into(),
+        rows: Vec::new(),
+    };
+    let summary = Mail { about: vec![a.into(), b.into()], ..mail("summary-l-hohhot", 1) };
+    assert!(store.summary_sent(&sent, &summary).await.expect("summary"));
+    let mut held = store.mail_of(a).await.expect("mail of a");
+    held.sort_by(|x, y| x.id.cmp(&y.id));
+    let ids: Vec<(&str, bool)> = held.iter().map(|m| (m.id.as_str(), m.pending)).collect();
+    assert_eq!(ids, [("TP2025-MAILA1-m1", false), ("TP2025-MAILA1-m2", true), ("summary-l-hohhot-m1", true)]);
+    let ids: Vec<String> = held.into_iter().map(|m| m.id).collect();
+    store.delete_mail(a, &ids).await.expect("delete");
+    assert_eq!(store.mail_of(a).await.expect("mail of a"), []);
+    assert_eq!(store.unsent_mail().await.expect("count"), 1, "b's own mail stays");
+    let left: Vec<String> = store.mail_of(b).await.expect("mail of b").into_iter().map(|m| m.id).collect();
+    assert!(left.contains(&mail(b, 1).id), "{left:?}");
+    // Deleting what is gone already is no error.
+    store.delete_mail(a, &ids).await.expect("again");
+}
+
 async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     let mut records = Vec::new();
     for n in 0..20u32 {
@@ -501,6 +532,7 @@ contract!(
     reseal_writes_over_the_same_version_only,
     a_quota_is_never_over_allocated,
     summary_sends_are_recorded_with_their_mail_in_order,
+    an_applications_mail_is_found_and_deleted,
 );
 
 /// SQLite only: a data folder made before withdrawals released the 身份证号 held it in a table

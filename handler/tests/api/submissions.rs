@@ -576,6 +576,12 @@ impl handler::store::MailQueue for Colliding {
     async fn unsent_mail(&self) -> Result<usize, handler::store::StoreError> {
         self.inner.unsent_mail().await
     }
+    async fn mail_of(&self, reference: &str) -> Result<Vec<handler::store::MailHeld>, handler::store::StoreError> {
+        self.inner.mail_of(reference).await
+    }
+    async fn delete_mail(&self, reference: &str, ids: &[String]) -> Result<(), handler::store::StoreError> {
+        self.inner.delete_mail(reference, ids).await
+    }
     async fn last_summary(
         &self,
         round: i32,

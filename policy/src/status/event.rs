@@ -34,6 +34,9 @@ pub enum EventKind {
     ErasureRequested,
     /// The centre declined an erasure request, with its reason.
     ErasureDeclined,
+    /// A new applicant address, given in a resubmission, was proven by its 邮箱验证码: mail goes
+    /// there from now on.
+    AddressProven,
 }
 
 impl EventKind {
@@ -54,6 +57,7 @@ impl EventKind {
             EventKind::Expired => "expired",
             EventKind::ErasureRequested => "erasure_requested",
             EventKind::ErasureDeclined => "erasure_declined",
+            EventKind::AddressProven => "address_proven",
         }
     }
 
@@ -79,6 +83,7 @@ impl EventKind {
             EventKind::Expired => "未按时确认邮箱，已失效",
             EventKind::ErasureRequested => "申请删除个人信息",
             EventKind::ErasureDeclined => "不予删除个人信息",
+            EventKind::AddressProven => "新邮箱已验证",
         }
     }
 }
@@ -100,6 +105,7 @@ impl From<Action> for EventKind {
             Action::Expire => EventKind::Expired,
             Action::RequestErasure => EventKind::ErasureRequested,
             Action::DeclineErasure => EventKind::ErasureDeclined,
+            Action::ProveAddress => EventKind::AddressProven,
         }
     }
 }
@@ -134,6 +140,9 @@ pub enum Action {
     RequestErasure,
     /// The centre declines an erasure request, with a reason; the status stays.
     DeclineErasure,
+    /// The applicant proves a new address given in a resubmission (its 邮箱验证码); the status
+    /// stays.
+    ProveAddress,
 }
 
 impl Action {

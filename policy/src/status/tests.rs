@@ -24,7 +24,7 @@ fn every_actor_has_its_place_in_all() {
     assert_eq!(Actor::Centre.previous(), Some(Actor::Hr));
     assert_eq!(Actor::Applicant.previous(), None);
 }
-const ACTIONS: [Action; 13] = [
+const ACTIONS: [Action; 14] = [
     Action::Approve,
     Action::Return,
     Action::Resubmit,
@@ -38,6 +38,7 @@ const ACTIONS: [Action; 13] = [
     Action::Expire,
     Action::RequestErasure,
     Action::DeclineErasure,
+    Action::ProveAddress,
 ];
 
 #[test]

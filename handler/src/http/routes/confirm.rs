@@ -21,6 +21,9 @@ use serde::Deserialize;
 pub struct CodeQuery {
     #[serde(default)]
     sent: Option<String>,
+    /// After a resubmission that gave a new address.
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 /// The code typed, or the ask for a new one.
@@ -49,6 +52,7 @@ fn page(
         errors,
         submitted: false,
         sent,
+        changed: false,
     }
 }
 
@@ -59,7 +63,8 @@ pub async fn show(
     Query(query): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
     let sent = query.sent.is_some();
-    let page = CodePage { reference: &link.claims.reference, ..page(&state, &link, "", Vec::new(), sent) };
+    let changed = query.changed.is_some();
+    let page = CodePage { reference: &link.claims.reference, changed, ..page(&state, &link, "", Vec::new(), sent) };
     Ok(Page::typed("confirm.html", "输入邮箱验证码", &page)?.into_response())
 }
 

@@ -298,6 +298,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     l.store.enqueue(&[waiting]).await.expect("enqueue");
     let router = handler::app(l.state.clone());
