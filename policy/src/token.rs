@@ -1,6 +1,7 @@
 //! Signed links: HMAC-SHA256 over purpose, reference, stage, version, expiry and key id.
 //!
-//! A token reads `purpose.reference.stage.version.expires.kid.mac`, every part URL-safe. Each
+//! A token reads `purpose.reference.stage.version.expires.kid.mac`, or with a fourth field
+//! `purpose.reference.stage.extra.version.expires.kid.mac`, every part URL-safe. Each
 //! purpose has its own claims type ([`StatusClaims`], [`ConfirmClaims`], [`ReviewClaims`],
 //! [`DashboardClaims`], [`UploadClaims`]) that says what its fields mean; [`Wire`] is only their encoding. The clock
 //! and the keys are passed in; nothing here reads the time or the environment.
@@ -60,6 +61,8 @@ pub struct Wire {
     pub reference: String,
     /// Second field (URL-safe).
     pub stage: String,
+    /// Optional fourth field (URL-safe): whom a review link was issued to.
+    pub extra: Option<String>,
     /// Third field.
     pub version: u64,
     /// Unix seconds after which it stops working.
@@ -75,9 +78,15 @@ pub trait LinkClaims: Sized {
     /// The claims from the wire fields, if they make sense for this purpose.
     fn from_fields(first: &str, second: &str, number: u64) -> Option<Self>;
 
+    /// The optional fourth field (URL-safe); none but review links carry one.
+    fn extra(&self) -> Option<String> {
+        None
+    }
+
     /// The claims a verified wire carries (`None` for another purpose or nonsense fields).
     fn from_wire(wire: &Wire) -> Option<Self> {
-        (wire.purpose == Self::PURPOSE).then(|| Self::from_fields(&wire.reference, &wire.stage, wire.version)).flatten()
+        let plain = wire.purpose == Self::PURPOSE && wire.extra.is_none();
+        plain.then(|| Self::from_fields(&wire.reference, &wire.stage, wire.version)).flatten()
     }
 }
 
@@ -116,7 +125,12 @@ impl LinkClaims for ConfirmClaims {
     }
 }
 
-/// A reviewer's link: one stage of one application, acting only on the version it was issued for.
+/// A reviewer's link: one stage of one application, acting only on the version it was issued for,
+/// and only for the audience and the address it was issued to.
+///
+/// Whom it was issued to travels in the fourth field, `{audience}_{recipient}`. A link signed
+/// before links carried it reads with `issued_to: None`: genuine but outdated (the handler
+/// opens nothing with it and offers a fresh link, mailed to the stage's reviewer on file).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewClaims {
     /// Application reference.
@@ -125,6 +139,28 @@ pub struct ReviewClaims {
     pub stage: Actor,
     /// The application version the link acts on.
     pub version: u64,
+    /// Whom the link was issued to; `None` on a link signed before links said so.
+    pub issued_to: Option<IssuedTo>,
+}
+
+/// Whom a review link was issued to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedTo {
+    /// The audience: for HR the scope's id ([`crate::HrScope::link_id`]), for the unit and the
+    /// centre the stage's code. URL-safe.
+    pub audience: String,
+    /// [`IssuedTo::recipient_hash`] of the address the link was sent to.
+    pub recipient: String,
+}
+
+impl IssuedTo {
+    /// A short keyed hash of a reviewer's address (case and surrounding spaces ignored): links
+    /// name their recipient without carrying the address.
+    pub fn recipient_hash(key: &[u8], address: &str) -> String {
+        let mut hash = keyed_hash(key, &["reviewer", &address.trim().to_lowercase()]);
+        hash.truncate(16);
+        hash
+    }
 }
 
 impl LinkClaims for ReviewClaims {
@@ -134,7 +170,25 @@ impl LinkClaims for ReviewClaims {
     }
     fn from_fields(first: &str, second: &str, number: u64) -> Option<Self> {
         let stage = Actor::from_code(second).filter(|a| *a != Actor::Applicant)?;
-        Some(Self { reference: first.to_owned(), stage, version: number })
+        Some(Self { reference: first.to_owned(), stage, version: number, issued_to: None })
+    }
+    fn extra(&self) -> Option<String> {
+        self.issued_to.as_ref().map(|to| format!("{}_{}", to.audience, to.recipient))
+    }
+    fn from_wire(wire: &Wire) -> Option<Self> {
+        if wire.purpose != Self::PURPOSE {
+            return None;
+        }
+        let mut claims = Self::from_fields(&wire.reference, &wire.stage, wire.version)?;
+        if let Some(extra) = &wire.extra {
+            let (audience, recipient) = extra.rsplit_once('_')?;
+            let hex = !recipient.is_empty() && recipient.bytes().all(|b| b.is_ascii_hexdigit());
+            if audience.is_empty() || !hex {
+                return None;
+            }
+            claims.issued_to = Some(IssuedTo { audience: audience.to_owned(), recipient: recipient.to_owned() });
+        }
+        Some(claims)
     }
 }
 
@@ -235,7 +289,7 @@ impl Signer {
     /// Signs typed claims, valid until `expires` (unix seconds).
     pub fn sign<C: LinkClaims>(&self, claims: &C, expires: i64) -> String {
         let (reference, stage, version) = claims.to_fields();
-        self.sign_wire(&Wire { purpose: C::PURPOSE, reference, stage, version, expires })
+        self.sign_wire(&Wire { purpose: C::PURPOSE, reference, stage, extra: claims.extra(), version, expires })
     }
 
     /// Verifies a token of `C`'s purpose (see [`Signer::verify_wire`]) and reads its claims.
@@ -244,11 +298,13 @@ impl Signer {
         C::from_wire(&wire).ok_or(TokenError::Malformed)
     }
 
-    /// Signs wire fields. Reference and stage must be URL-safe (letters, digits, `-`, `_`).
+    /// Signs wire fields. Reference, stage and extra must be URL-safe (letters, digits, `-`, `_`).
     pub fn sign_wire(&self, claims: &Wire) -> String {
         debug_assert!(safe(&claims.reference) && safe(&claims.stage));
+        debug_assert!(claims.extra.as_deref().is_none_or(safe));
+        let extra = claims.extra.as_ref().map(|e| format!(".{e}")).unwrap_or_default();
         let body = format!(
-            "{}.{}.{}.{}.{}.{}",
+            "{}.{}.{}{extra}.{}.{}.{}",
             claims.purpose.code(),
             claims.reference,
             claims.stage,
@@ -268,8 +324,12 @@ impl Signer {
         }
         let (body, tag) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let parts: Vec<&str> = body.split('.').collect();
-        let [p, reference, stage, version, expires, kid] = parts[..] else {
-            return Err(TokenError::Malformed);
+        let (p, reference, stage, extra, version, expires, kid) = match parts[..] {
+            [p, reference, stage, version, expires, kid] => (p, reference, stage, None, version, expires, kid),
+            [p, reference, stage, extra, version, expires, kid] if safe(extra) => {
+                (p, reference, stage, Some(extra.to_owned()), version, expires, kid)
+            }
+            _ => return Err(TokenError::Malformed),
         };
         let key = &self.keys.iter().find(|(id, _)| id == kid).ok_or(TokenError::UnknownKey)?.1;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::BadSignature)?;
@@ -278,6 +338,7 @@ impl Signer {
             purpose: Purpose::from_code(p).ok_or(TokenError::Malformed)?,
             reference: reference.to_owned(),
             stage: stage.to_owned(),
+            extra,
             version: version.parse().map_err(|_| TokenError::Malformed)?,
             expires: expires.parse().map_err(|_| TokenError::Malformed)?,
         };
@@ -319,6 +380,7 @@ mod tests {
             purpose: Purpose::Review,
             reference: "TP2025-ABC123".into(),
             stage: "unit".into(),
+            extra: None,
             version: 3,
             expires: 1_000,
         }
@@ -368,9 +430,29 @@ mod tests {
     #[test]
     fn typed_claims_round_trip_and_keep_to_their_purpose() {
         let signer = Signer::new("k1", b"secret key");
-        let review = ReviewClaims { reference: "TP2025-ABC123".into(), stage: Actor::Hr, version: 4 };
+        let issued_to = Some(IssuedTo { audience: "l-baotou".into(), recipient: "0a1b2c3d4e5f0a1b".into() });
+        let review = ReviewClaims { reference: "TP2025-ABC123".into(), stage: Actor::Hr, version: 4, issued_to };
         let token = signer.sign(&review, 100);
+        assert!(token.starts_with("r.TP2025-ABC123.hr.l-baotou_0a1b2c3d4e5f0a1b.4.100.k1."), "{token}");
         assert_eq!(signer.verify::<ReviewClaims>(&token, 0), Ok(review));
+        let wire = |stage: &str, extra: Option<&str>| Wire {
+            purpose: Purpose::Review,
+            reference: "TP2025-ABC123".into(),
+            stage: stage.into(),
+            extra: extra.map(str::to_owned),
+            version: 2,
+            expires: 100,
+        };
+        // A link signed before links carried their audience reads without it (outdated, not void).
+        let old = signer.sign_wire(&wire("unit", None));
+        assert_eq!(signer.verify::<ReviewClaims>(&old, 0).map(|c| (c.stage, c.issued_to)), Ok((Actor::Unit, None)));
+        for extra in ["l-baotou", "_0a1b", "l-baotou_xyz", "l-baotou_"] {
+            let odd = signer.sign_wire(&wire("hr", Some(extra)));
+            assert_eq!(signer.verify::<ReviewClaims>(&odd, 0), Err(TokenError::Malformed), "{extra}");
+        }
+        // Other purposes carry no fourth field.
+        let status = signer.sign_wire(&Wire { purpose: Purpose::Status, ..wire("applicant", Some("x_0a")) });
+        assert_eq!(signer.verify::<StatusClaims>(&status, 0), Err(TokenError::Malformed));
         assert_eq!(signer.verify::<StatusClaims>(&token, 0), Err(TokenError::WrongPurpose));
         let status = StatusClaims { reference: "TP2025-ABC123".into() };
         assert_eq!(signer.verify::<StatusClaims>(&signer.sign(&status, 100), 0), Ok(status));
@@ -379,6 +461,7 @@ mod tests {
             purpose: Purpose::Review,
             reference: "TP2025-ABC123".into(),
             stage: "applicant".into(),
+            extra: None,
             version: 1,
             expires: 100,
         });
