@@ -1,5 +1,6 @@
 //! The handler over real HTTP on loopback: one binary, one module per feature.
 
+mod audience;
 mod dashboard;
 mod eligibility;
 mod headers;

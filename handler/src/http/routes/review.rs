@@ -45,6 +45,8 @@ struct PaperView {
     required: bool,
     matching: bool,
     message: String,
+    /// The unit whose stamp the paper must carry.
+    unit: String,
     /// A refused code, as typed.
     code: String,
 }
@@ -212,6 +214,7 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             required: state.programme.paper_required,
             matching: matching.is_ok(),
             message: matching.err().unwrap_or_default(),
+            unit: record.application.employer.clone(),
             code: asked.code.clone(),
         }
     });
@@ -332,10 +335,8 @@ pub async fn renew(
 ) -> Result<Response, AppError> {
     crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
-        Ok(claims) if claims.issued_to.is_some() => {
-            return Ok(Redirect::to(&format!("/review/{token}")).into_response());
-        }
-        // Signed before links named whom they were for: renewed like an expired one.
+        // Signed before links named whom they were for (`issued_to` none): renewed like an
+        // expired one; a working link goes back to its page.
         Ok(claims) => claims,
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
         Err(_) => return Err(invalid()),
@@ -346,6 +347,9 @@ pub async fn renew(
             links::review_standing(&state, &claims, &record)
     {
         return Err(review_refusal(refused, &token));
+    }
+    if claims.issued_to.is_some() && links::verify::<ReviewClaims>(&state, &token).is_ok() {
+        return Ok(Redirect::to(&format!("/review/{token}")).into_response());
     }
     workflow::resend::review_link(&state, &claims).await?;
     Ok(Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。").into_response())
