@@ -2,7 +2,8 @@
 //! `tepei serve` process on loopback, once with its embedded SQLite store and once with DynamoDB
 //! Local. For each: answers by status, 5xx count, p50/p99 latency, throughput, and the stored
 //! count checked against the 201 answers (the same references, none lost, none extra). Exits
-//! non-zero on any loss, any 5xx, or a run that did not finish within its time limit.
+//! non-zero, naming what it got, on any answer other than 201 (a 429 from a limit not scaled for
+//! load as much as a 5xx), any loss, or a run that did not finish within its time limit.
 //!
 //! `BENCH_LOAD_SUBMISSIONS` (default 20000), `BENCH_LOAD_CONCURRENCY` (default 64),
 //! `BENCH_LOAD_SECONDS` (time limit per store, default 900) and `BENCH_STORES`
@@ -87,6 +88,9 @@ async fn run(store: &str, total: usize, concurrency: usize, limit: Duration) -> 
     }
     if server_errors > 0 {
         problems.push(format!("{server_errors} answers were 5xx or none"));
+    }
+    if created < answers.len() {
+        problems.push(format!("{} of {} answers were not 201: {by_status:?}", answers.len() - created, answers.len()));
     }
     if stored_refs != references || records.len() != created {
         problems.push(format!("{} stored against {created} answered 201", records.len()));

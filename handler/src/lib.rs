@@ -5,6 +5,7 @@
 //! `workflow` (what tepei does; no axum, no adapter) → `views`, `policy` and the ports
 //! (`store`, `mail`, `blobs`) ← the adapters behind those ports. See ARCHITECTURE.md.
 
+pub mod alarm;
 pub mod blobs;
 mod chain;
 mod clock;

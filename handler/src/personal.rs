@@ -224,6 +224,7 @@ pub fn erase(p: &Programme, record: &Record, events: &[Event], at: &str) -> (Rec
     erased.attachments.clear();
     erased.id_hash = format!("erased-{}", record.reference);
     erased.erased_at = Some(at.to_owned());
+    erased.pending_address = None;
     let events = events
         .iter()
         .map(|e| Event { actor_address: None, comment: None, client_hash: None, changes: Vec::new(), ..e.clone() })

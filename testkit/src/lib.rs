@@ -407,6 +407,13 @@ pub fn link_with(text: &str, prefix: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The 6-digit 邮箱验证码 in a mail's text (`邮箱验证码：123456`).
+pub fn mailed_code(text: &str) -> Option<String> {
+    let after = text.split("邮箱验证码：").nth(1)?;
+    let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (code.len() == 6).then_some(code)
+}
+
 /// A valid identity number for someone born on `born` (`YYYYMMDD`), distinct for each `n` below
 /// 100,000; its gender digit is odd (male) for odd `n`.
 pub fn id_number_born(born: &str, n: u32) -> String {

@@ -24,10 +24,14 @@ pub struct Answer {
     pub at: Instant,
 }
 
-/// What a load run adds to `serve`'s environment: every rate limit a thousand times wider,
-/// since one address sends thousands of applications (the limits are tested on their own).
+/// How much wider every rate limit is under load (`RATE_LIMIT_SCALE` for `serve`,
+/// `Settings::limit_scale` in process): one address sends thousands of applications, and the
+/// limits are tested on their own.
+pub const LIMIT_SCALE: u32 = 1000;
+
+/// What a load run adds to `serve`'s environment: every rate limit [`LIMIT_SCALE`] times wider.
 pub fn load_env() -> Vec<(&'static str, String)> {
-    vec![("RATE_LIMIT_SCALE", "1000".to_owned())]
+    vec![("RATE_LIMIT_SCALE", LIMIT_SCALE.to_string())]
 }
 
 /// The environment that points `tepei serve` at DynamoDB Local on `port` (table created on start).

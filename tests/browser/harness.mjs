@@ -251,10 +251,20 @@ export async function fillApplication(page, n, { javaScriptEnabled = true, docum
   if (documents) await chooseDocuments(page, REQUIRED_KINDS, { javaScriptEnabled });
 }
 
+/** Where each submitted application's 邮箱验证码 is typed, by reference (the page only the submitter holds). */
+const codePages = new Map();
+
+/** The page where the 邮箱验证码 of `reference` is typed, as its submission answered. */
+export function codePage(reference) {
+  const path = codePages.get(reference);
+  if (!path) throw new Error(`no code page recorded for ${reference}`);
+  return path;
+}
+
 /**
  * Sends the filled application form: first to 核对信息 (every answer with a 修改), then
- * 确认提交; ends on the status page's confirmation. Returns the check page's axe violations
- * (with JavaScript on).
+ * 确认提交; ends on the page that asks for the 邮箱验证码 (its address is kept for
+ * `confirmByCode`). Returns the check page's axe violations (with JavaScript on).
  */
 export async function submitApplication(page, { shoot, javaScriptEnabled = true } = {}) {
   await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
@@ -263,25 +273,44 @@ export async function submitApplication(page, { shoot, javaScriptEnabled = true 
   const violations = javaScriptEnabled ? await axe(page) : [];
   if (shoot) await screenshots(page, shoot);
   await Promise.all([page.waitForURL(/\/apply\/confirm$/), page.click("#answers-form button:not([name=edit])")]);
-  assert.equal(await page.locator("h1").innerText(), "申报已提交，请到邮箱确认");
+  assert.equal(await page.locator("h1").innerText(), "申报已提交，请输入邮箱验证码");
+  const reference = (await page.locator(".summary dd").first().innerText()).trim();
+  codePages.set(reference, await page.locator("#code-form").getAttribute("action"));
   return violations;
 }
 
+/** The 邮箱验证码 in the newest mail to `to`, waiting (bounded) for it. */
+export async function codeIn(maildev, to, { timeout = 15000, other } = {}) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    const found = (await mails(maildev))
+      .filter((m) => m.to.includes(to))
+      .map((m) => (m.text.match(/邮箱验证码：(\d{6})/) || [])[1])
+      .filter((c) => c && c !== other);
+    if (found.length) return found[found.length - 1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no 邮箱验证码 in mail to ${to}`);
+}
+
 /**
- * The applicant confirms by the link mailed to sample applicant `n` for `reference`: opens it,
- * presses 确认提交 at the foot of the application and lands on the status page. With `shoot`,
- * the confirmation page is photographed first (and checked with axe, which needs JavaScript).
+ * The applicant types the 邮箱验证码 mailed to sample applicant `n` on the page the submission
+ * answered with (opened again if the browser went elsewhere), presses 确认提交 and lands on the
+ * status page. With `shoot`, the code page is photographed first (and checked with axe, which
+ * needs JavaScript).
  */
-export async function confirmByMail(page, maildev, n, reference, { shoot, javaScriptEnabled = true } = {}) {
-  const link = await linkIn(maildev, `applicant${n}@example.com`, `/confirm/c.${reference}.`);
-  await page.goto(link);
-  assert.equal(await page.locator("h1").innerText(), "确认邮箱，提交申报");
+export async function confirmByCode(page, maildev, n, reference, { shoot, javaScriptEnabled = true } = {}) {
+  const code = await codeIn(maildev, `applicant${n}@example.com`);
+  if ((await page.locator("#code-form").count()) === 0) {
+    await page.goto(new URL(codePage(reference), page.url()).href);
+  }
+  await page.fill("#f-code", code);
   if (shoot) {
-    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the confirmation page passes axe");
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the code page passes axe");
     await screenshots(page, shoot);
     await page.setViewportSize({ width: 1280, height: 900 });
   }
-  await Promise.all([page.waitForURL(/confirmed=1$/), page.click("#confirm-form button[type=submit]")]);
+  await Promise.all([page.waitForURL(/confirmed=1$/), page.click("#code-form button[type=submit]")]);
   assert.match(await page.locator(".confirmation").innerText(), /邮箱已确认，申报已送交单位审核/);
 }
 

@@ -5,7 +5,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, confirmByMail, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -29,10 +29,10 @@ async function journey(javaScriptEnabled, n) {
     await page.goto(`${serve.base}/apply/`);
     await fillApplication(page, n, { javaScriptEnabled });
     assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), [], "the 核对信息 page passes axe");
-    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
+    assert.match(await page.locator(".confirmation").innerText(), /请输入邮箱验证码/);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
     assert.match(reference, /^TP2025-[0-9A-Z]{6}$/);
-    await confirmByMail(page, maildev, n, reference);
+    await confirmByCode(page, maildev, n, reference);
     // The unit reviewer approves from the link in the mail.
     const unit = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`);
     await page.goto(unit);
@@ -69,7 +69,7 @@ test("documents are added from the status page; a refused file says why, beside 
     await fillApplication(page, n);
     await submitApplication(page);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
-    await confirmByMail(page, maildev, n, reference);
+    await confirmByCode(page, maildev, n, reference);
     const status = page.url().split("?")[0];
     // With the script: the file uploads at once, issued for this application, then 补充材料.
     await page.click("#add-documents summary");
@@ -195,17 +195,25 @@ async function wholeJourney(javaScriptEnabled, n) {
     await page.fill("#f-plan", "太短");
     await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
     const summary = await page.locator("#error-summary").innerText();
-    assert.match(summary, /请修改以下2处问题/);
+    // Without JavaScript the files travel with the form and are stored only once its answers
+    // pass: the summary says to choose them again.
+    assert.match(summary, javaScriptEnabled ? /请修改以下2处问题/ : /请修改以下3处问题/);
     assert.match(summary, /手机号码/);
+    if (!javaScriptEnabled) assert.match(summary, /所选文件尚未保存/);
     await step(page, "1-two-mistakes");
     await page.fill("#f-phone", "13812345678");
     await page.fill("#f-plan", "学习心血管内科诊疗新技术，回院后开展新项目。");
+    if (!javaScriptEnabled) await chooseDocuments(page, undefined, { javaScriptEnabled });
     assert.deepEqual(await submitApplication(page, { shoot: `journey-${tag}-2-check-answers`, javaScriptEnabled }), []);
-    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
+    assert.match(await page.locator(".confirmation").innerText(), /请输入邮箱验证码/);
     await step(page, "3-confirmation");
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
-    // The address confirmed from the mail; only now is the unit told.
-    await confirmByMail(page, maildev, n, reference, { shoot: `journey-${tag}-3b-confirm-address`, javaScriptEnabled });
+    // The 邮箱验证码 typed on this same page; only now are the unit and the status link mailed.
+    const before = (await mails(maildev)).filter((m) => m.to.includes(`applicant${n}@example.com`));
+    assert.equal(before.length, 1, "one mail before the code is typed: the code");
+    assert.doesNotMatch(before[0].text, /\/status\/|\/confirm\/|\/review\//, "the code mail opens nothing");
+    await confirmByCode(page, maildev, n, reference, { shoot: `journey-${tag}-3b-confirm-address`, javaScriptEnabled });
+    assert.match(await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`), /\/status\//);
     await step(page, "3c-confirmed");
 
     // The unit returns it with a comment.
@@ -251,7 +259,7 @@ async function wholeJourney(javaScriptEnabled, n) {
     await page.goto(`${serve.base}/apply/`);
     await fillApplication(page, n, { javaScriptEnabled });
     assert.deepEqual(await submitApplication(page, { javaScriptEnabled }), []);
-    assert.match(await page.locator(".confirmation").innerText(), /请到邮箱确认/);
+    assert.match(await page.locator(".confirmation").innerText(), /请输入邮箱验证码/);
     const fresh = (await page.locator(".summary dd").first().innerText()).trim();
     assert.notEqual(fresh, reference);
     await step(page, "8-fresh-application");

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, confirmByMail, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
+  axe, browser, codePage, confirmByCode, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
   stop,
 } from "./harness.mjs";
 
@@ -27,9 +27,8 @@ before(async () => {
   await fillApplication(page, 21);
   await submitApplication(page);
   const reference = (await page.locator(".summary dd").first().innerText()).trim();
-  const confirm = new URL(await linkIn(maildev, "applicant21@example.com", `/confirm/c.${reference}.`)).pathname;
-  handlerPages.set("confirm-address", confirm);
-  await confirmByMail(page, maildev, 21, reference);
+  handlerPages.set("confirm-address", codePage(reference));
+  await confirmByCode(page, maildev, 21, reference);
   const status = new URL(await linkIn(maildev, "applicant21@example.com", `/status/s.${reference}.`)).pathname;
   const unit = new URL(await linkIn(maildev, "unit21@example.gov.cn", `/review/r.${reference}.unit.`)).pathname;
   handlerPages.set("review-unit", unit);

@@ -4,7 +4,7 @@
 // decision, 删除我的申报 is a request the centre sees on its dashboard and answers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, confirmByMail, decide, fillApplication, idNumber, linkIn, receivePaper, screenshots, startServices, stopServices, submitApplication } from "./harness.mjs";
+import { axe, browser, confirmByCode, decide, fillApplication, idNumber, linkIn, receivePaper, screenshots, startServices, stopServices, submitApplication } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -17,7 +17,7 @@ async function appliedAndConfirmed(page, n, javaScriptEnabled) {
   await fillApplication(page, n, { javaScriptEnabled });
   await submitApplication(page, { javaScriptEnabled });
   const reference = (await page.locator(".summary dd").first().innerText()).trim();
-  await confirmByMail(page, maildev, n, reference, { javaScriptEnabled });
+  await confirmByCode(page, maildev, n, reference, { javaScriptEnabled });
   return { reference, status: page.url().split("?")[0] };
 }
 

@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, confirmByMail, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
+  axe, browser, confirmByCode, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
   startServices, stopServices, submitApplication,
 } from "./harness.mjs";
 
@@ -32,7 +32,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await fillApplication(page, 61);
     await submitApplication(page);
     const reference = (await page.locator(".summary dd").first().innerText()).trim();
-    await confirmByMail(page, maildev, 61, reference);
+    await confirmByCode(page, maildev, 61, reference);
     // The applicant prints at once (version 1): this paper will be stale after the resubmission.
     const status = await linkIn(maildev, "applicant61@example.com", `/status/s.${reference}.`);
     const stalePaper = await printedCode(page, status);

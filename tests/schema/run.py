@@ -73,6 +73,18 @@ def link_in_mail(outbox, to, prefix, limit=30):
     sys.exit(f"schema: no {prefix} link in mail to {to} within {limit} s")
 
 
+def code_in_mail(outbox, to, limit=30):
+    """Waits (bounded) for the 邮箱验证码 mailed to `to`; returns the six digits."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        for recipient, text in mails(outbox):
+            found = re.search(r"邮箱验证码：(\d{6})", text)
+            if to in recipient and found:
+                return found.group(1)
+        time.sleep(0.3)
+    sys.exit(f"schema: no 邮箱验证码 in mail to {to} within {limit} s")
+
+
 def sample():
     first17 = "15010119850601001"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -119,11 +131,14 @@ def real_tokens(base, outbox):
     status, body = request(base, "POST", "/api/applications", application)
     if status != 201:
         sys.exit(f"schema: the sample application was refused: {status} {body}")
-    if json.loads(body)["status"] != "unconfirmed":
-        sys.exit(f"schema: the sample application was not stored unconfirmed: {body}")
-    # The applicant confirms by the link mailed to them; then the unit's mail goes out.
-    confirm_token = link_in_mail(outbox, "applicant1@example.com", "/confirm/")
-    status, body = request(base, "POST", f"/confirm/{confirm_token}", "", "application/x-www-form-urlencoded")
+    answer = json.loads(body)
+    if answer["status"] != "unconfirmed" or "/confirm/" not in answer.get("confirm_url", ""):
+        sys.exit(f"schema: the sample application was not stored unconfirmed with its confirm_url: {body}")
+    # The submitter types the code mailed to the applicant on the page the answer named; then the
+    # unit's mail goes out.
+    confirm_token = answer["confirm_url"].rsplit("/confirm/", 1)[1]
+    code = code_in_mail(outbox, "applicant1@example.com")
+    status, body = request(base, "POST", f"/confirm/{confirm_token}", f"code={code}", "application/x-www-form-urlencoded")
     if status not in (200, 303):
         sys.exit(f"schema: the confirmation was refused: {status}")
     status_token = link_in_mail(outbox, "applicant1@example.com", "/status/")

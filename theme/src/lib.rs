@@ -45,7 +45,6 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("erase.html", include_str!("../templates/erase.html")),
     ("answers.html", include_str!("../templates/answers.html")),
     ("send.html", include_str!("../templates/send.html")),
-    ("submitted.html", include_str!("../templates/submitted.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("review.html", include_str!("../templates/review.html")),
     ("review_passed.html", include_str!("../templates/review_passed.html")),

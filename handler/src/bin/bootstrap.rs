@@ -20,7 +20,7 @@ async fn main() -> Result<(), handler::lambda::Error> {
     let state = match start().await {
         Ok(state) => Some(state),
         Err(e) => {
-            tracing::error!(cause = %handler::Chain(&e), "tepei cannot start: every request is answered 503 until the settings are fixed");
+            tracing::error!(alarm = handler::alarm::CANNOT_START, cause = %handler::Chain(&e), "tepei cannot start: every request is answered 503 until the settings are fixed");
             None
         }
     };

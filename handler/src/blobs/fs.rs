@@ -90,6 +90,35 @@ impl Blobs for FsBlobs {
         create(&self.path(to)?, bytes).await
     }
 
+    async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError> {
+        let Some(folder) = super::record_folder(reference) else { return Ok(Vec::new()) };
+        let dir = self.root.join(&folder);
+        tokio::task::spawn_blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(unavailable(e)),
+            };
+            let mut deleted = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(unavailable)?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => deleted.push(format!("{folder}{name}")),
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(unavailable(e)),
+                }
+            }
+            match std::fs::remove_dir(&dir) {
+                Ok(()) => Ok(deleted),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(deleted),
+                Err(e) => Err(unavailable(e)),
+            }
+        })
+        .await
+        .map_err(BlobError::unavailable)?
+    }
+
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),

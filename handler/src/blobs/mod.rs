@@ -1,6 +1,7 @@
 //! The Blobs port: where uploaded proof documents live. An upload lands under `uploads/` (a
 //! random, unguessable key, bound to its submission); when the application is taken the file is
-//! copied once to `records/{reference}/…`, which only the handler writes. Nobody lists keys.
+//! copied once to `records/{reference}/…`, which only the handler writes. Only an erasure lists
+//! keys, of one application's folder.
 
 mod fs;
 #[cfg(feature = "aws")]
@@ -135,4 +136,14 @@ pub trait Blobs: Send + Sync {
     async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError>;
     /// Deletes an object (a refused upload).
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Deletes every file of application `reference` (`records/{reference}/`, those replaced
+    /// by a resubmission too); the keys deleted.
+    async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError>;
+}
+
+/// The folder of application `reference`'s files, `records/{reference}/`; `None` for a
+/// reference of another shape.
+pub fn record_folder(reference: &str) -> Option<String> {
+    let folder = format!("records/{reference}/");
+    crate::ids::valid_file_key(&format!("{folder}{}", "0".repeat(32))).then_some(folder)
 }

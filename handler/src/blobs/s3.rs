@@ -1,7 +1,8 @@
 //! Uploads in S3 (or an S3-compatible server): the browser posts each file straight to the bucket
 //! with a SigV4 presigned POST whose policy fixes the key, the size range, the content type,
 //! server-side encryption and the expiry; reviewers download through presigned GETs that live
-//! a few minutes. The bucket is private and never listed.
+//! a few minutes. The bucket is private; only one application's folder is ever listed, to erase
+//! it (`records/{reference}/`).
 
 use super::{BlobError, Blobs, Inspected, UploadRules, UploadTarget};
 use crate::ids::valid_file_key as valid_key;
@@ -243,6 +244,20 @@ impl Blobs for S3Blobs {
                 let missing = e.as_service_error().and_then(|s| s.meta().code()).is_some_and(|c| c == "NoSuchKey");
                 if missing { BlobError::Missing } else { unavailable(e) }
             })
+    }
+
+    async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError> {
+        let Some(folder) = super::record_folder(reference) else { return Ok(Vec::new()) };
+        let mut keys = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(&folder).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(unavailable)?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        }
+        for key in &keys {
+            self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(unavailable)?;
+        }
+        Ok(keys)
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

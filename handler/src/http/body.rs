@@ -199,7 +199,10 @@ fn attachment_field(value: &str) -> AttachmentInput {
 pub fn same_rules(state: &AppState, sent: Option<&str>) -> Result<(), AppError> {
     match sent.filter(|r| !r.is_empty()) {
         Some(sent) if sent != state.rules() => {
-            tracing::error!(sent = %sent, enforced = %state.rules(), "rules fingerprint mismatch: the page was built from other rules");
+            // The value came from the request: logged only as a fingerprint can look.
+            let shown =
+                if sent.len() <= 32 && sent.bytes().all(|b| b.is_ascii_hexdigit()) { sent } else { "malformed" };
+            tracing::error!(alarm = crate::alarm::RULES_MISMATCH, sent = shown, enforced = %state.rules(), "rules fingerprint mismatch: the page was built from other rules");
             Err(AppError::new(
                 StatusCode::CONFLICT,
                 "rules_changed",

@@ -32,15 +32,12 @@ pub const HSTS: &str = "max-age=31536000";
 
 /// Adds the security headers unless a route already set them.
 pub async fn security_headers(State(policy): State<Policy>, request: Request, next: Next) -> Response {
-    // Pages behind links carry personal data: never kept by a shared or back-button cache.
-    let private = ["/status/", "/review/", "/dashboard/", "/verify/", "/confirm/", "/api/"]
-        .iter()
-        .any(|prefix| request.uri().path().starts_with(prefix));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if private {
-        headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
-    }
+    // Whatever the handler answers may carry personal data (a page behind a link, the form sent
+    // back, 核对信息): never kept by a shared or back-button cache. Only the site's own files say
+    // otherwise (`statics`), so a new route cannot forget it.
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy.csp);
     if policy.hsts {
         headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));

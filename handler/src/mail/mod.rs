@@ -40,6 +40,11 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
     /// Where mail goes, for logs.
     fn describe(&self) -> String;
+    /// Deletes any copy this mailer kept of the mails `ids` (the `.eml` files of `serve`), at
+    /// the erasure of an application they name. A relay keeps none.
+    async fn forget(&self, _ids: &[String]) -> Result<(), MailError> {
+        Ok(())
+    }
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): no out-of-office or other robot answers it.
@@ -196,7 +201,7 @@ async fn deliver(store: &dyn MailQueue, mailer: &dyn Mailer, mail: Mail, now: i6
         Err(error) if mail.attempts + 1 >= MAX_ATTEMPTS => {
             let why = crate::Chain(&error).to_string();
             store.mail_dead(&mail.id, &now_rfc3339(), &why).await?;
-            tracing::error!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail given up after its attempts");
+            tracing::error!(alarm = crate::alarm::MAIL_GIVEN_UP, mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, error = %crate::Chain(&error), "mail given up after its attempts");
             Ok(Flushed { dead: 1, ..Flushed::default() })
         }
         Err(error) => {

@@ -59,6 +59,21 @@ pub struct Record {
     /// centre has not answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure_requested_at: Option<String>,
+    /// A new applicant address given in a resubmission, waiting for its 邮箱验证码: mail keeps
+    /// going to the proven `application.email` until it is proven. Personal data (erased).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_address: Option<PendingAddress>,
+}
+
+/// An applicant address waiting to be proven.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PendingAddress {
+    /// The address given.
+    pub email: String,
+    /// The first code generation that proves it (codes of earlier pages prove nothing).
+    pub generation: u64,
+    /// When it was given (RFC 3339): its codes' tries are counted from then.
+    pub at: String,
 }
 
 impl Record {
@@ -160,6 +175,26 @@ pub struct Mail {
     /// Where a reply goes (the centre), if not to the sender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Other applications the mail names besides `reference` (a 汇总表's rows): erasing any of
+    /// them deletes the mail too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub about: Vec<String>,
+}
+
+impl Mail {
+    /// Every application the mail names: its own reference and those it is `about`.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.reference.as_str()).chain(self.about.iter().map(String::as_str))
+    }
+}
+
+/// A stored mail that names an application ([`MailQueue::mail_of`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailHeld {
+    /// The mail's id.
+    pub id: String,
+    /// Not yet delivered and not given up.
+    pub pending: bool,
 }
 
 /// A file attached to a mail.
@@ -256,8 +291,9 @@ pub trait Applications: Send + Sync {
     /// sealed changes (`tepei rekey`). `false` when it changed meanwhile or is gone.
     async fn reseal(&self, record: &Record) -> Result<bool, StoreError>;
     /// Replaces an application and its events by their erased forms while the record is still
-    /// at `record.version`, releases its 身份证号 and drops its queued and sent mail (DynamoDB's
-    /// expire by TTL instead); `false` when it changed meanwhile or is gone.
+    /// at `record.version` and releases its 身份证号; `false` when it changed meanwhile or is
+    /// gone. Its mail goes by [`MailQueue::mail_of`] and [`MailQueue::delete_mail`]
+    /// (`workflow::purge::erase` does both).
     async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
@@ -324,6 +360,12 @@ pub trait MailQueue: Send + Sync {
     async fn dead_mail(&self) -> Result<usize, StoreError>;
     /// The 汇总表 last sent for `scope` (a dashboard audience's id) in `round`.
     async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError>;
+    /// Every stored mail (queued, sent or given up) that names application `reference`, as its
+    /// own or among those it is `about`.
+    async fn mail_of(&self, reference: &str) -> Result<Vec<MailHeld>, StoreError>;
+    /// Deletes the mails `ids` found by [`MailQueue::mail_of`] for `reference`, with whatever
+    /// finds them by that reference; ids no longer stored are skipped.
+    async fn delete_mail(&self, reference: &str, ids: &[String]) -> Result<(), StoreError>;
     /// Queues the 汇总表 `mail` and records `sent` with it, atomically, when `sent.seq` follows
     /// the scope's last send; `false` when another send came first (nothing written).
     async fn summary_sent(&self, sent: &SummarySent, mail: &Mail) -> Result<bool, StoreError>;

@@ -1,6 +1,9 @@
 //! A record as its pages show it, and as JSON clients of a link see it.
 
-use super::{AttachmentsView, EventView, RecordView, Row};
+use super::files::{AttachmentsView, attachments};
+use super::header::RecordView;
+use super::rows::{Row, rows};
+use super::timeline::EventView;
 use crate::store::{Event, Record};
 use policy::Programme;
 use serde::Serialize;
@@ -19,10 +22,10 @@ impl RecordPage {
     /// The page parts of `record`.
     pub fn of(p: &Programme, record: &Record, events: &[Event]) -> Self {
         Self {
-            record: super::record(p, record),
-            rows: super::rows(p, &record.application),
-            attachments: super::attachments(p, record),
-            events: super::events(events),
+            record: super::header::record(p, record),
+            rows: rows(p, &record.application),
+            attachments: attachments(p, record),
+            events: super::timeline::events(events),
         }
     }
 }

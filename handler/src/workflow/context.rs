@@ -39,6 +39,8 @@ pub struct Context {
     /// Uploaded files; `None` where this deployment takes no attachments.
     pub blobs: Option<Arc<dyn Blobs>>,
     delivery: Delivery,
+    /// The mailer, inline or behind the flusher (`None` before one is set).
+    mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl Context {
@@ -61,11 +63,13 @@ impl Context {
             settings: Arc::new(settings),
             blobs: None,
             delivery: Delivery::Background(Outbox::default()),
+            mailer: None,
         }
     }
 
     /// Sends queued mail within each request that queues it (the Lambda).
     pub fn with_inline_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer.clone());
         self.delivery = Delivery::Inline(mailer);
         self
     }
@@ -74,6 +78,7 @@ impl Context {
     /// `every` (`serve`). Call within the runtime.
     pub fn with_background_mailer(mut self, mailer: Arc<dyn Mailer>, every: std::time::Duration) -> Self {
         let outbox = Outbox::default();
+        self.mailer = Some(mailer.clone());
         outbox.spawn(self.store.clone(), mailer, self.clock, every);
         self.delivery = Delivery::Background(outbox);
         self
@@ -96,6 +101,28 @@ impl Context {
                 }
             }
             Delivery::Background(outbox) => outbox.wake(),
+        }
+    }
+
+    /// Sends the queued mails `ids` now, whatever the delivery (at an erasure: what the last
+    /// change queued, such as a withdrawal's notice, leaves before the record's mail is deleted);
+    /// what does not leave within five seconds is left to the caller.
+    pub async fn send_now(&self, ids: &[&str]) {
+        let Some(mailer) = &self.mailer else { return };
+        let now = self.clock.now().unix_timestamp();
+        let flush = mail::send_queued(self.store.as_ref(), mailer.as_ref(), ids, now);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), flush).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %crate::Chain(&e), "mail not sent before an erasure"),
+            Err(_) => tracing::warn!("mail not sent before an erasure: timed out"),
+        }
+    }
+
+    /// Deletes the copies the mailer kept of the mails `ids` (the `.eml` files of `serve`).
+    pub async fn forget_mail(&self, ids: &[String]) -> Result<(), mail::MailError> {
+        match &self.mailer {
+            Some(mailer) => mailer.forget(ids).await,
+            None => Ok(()),
         }
     }
 

@@ -27,6 +27,11 @@ pub const RESEND_PER_CLIENT: Limit = Limit { name: "resend-client", max: 30, win
 /// Mail a stranger can trigger to one recipient (a link sent again, a dashboard link, word that
 /// a 身份证号 was used again): one per ten minutes.
 pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, window: 600 };
+/// Resubmissions of one application, and returns of it: each mails the applicant and a reviewer,
+/// so neither can be driven round and round.
+pub const RESUBMIT_PER_RECORD: Limit = Limit { name: "resubmit-record", max: 5, window: 86_400 };
+/// Returns of one application by its reviewers.
+pub const RETURN_PER_RECORD: Limit = Limit { name: "return-record", max: 5, window: 86_400 };
 /// `/verify` look-ups from one client address.
 pub const VERIFY_PER_CLIENT: Limit = Limit { name: "verify-client", max: 120, window: 3600 };
 
@@ -45,6 +50,14 @@ pub async fn check(ctx: &Context, limit: Limit, subject: &str) -> Result<(), Err
             Err(Error::TooMany { retry_after })
         }
     }
+}
+
+/// Counts one try of `subject` under `name` in the window of `window` seconds that started at
+/// `since` (an application's own window, not the clock's), and returns the tries so far. A store
+/// that cannot count refuses (the tries guard a secret).
+pub async fn tries_since(ctx: &Context, name: &str, subject: &str, since: i64, window: i64) -> Result<u32, Error> {
+    let hashed = policy::keyed_hash(&ctx.settings.secret, &["limit", name, subject]);
+    Ok(ctx.store.hit(&format!("{name}:{}", &hashed[..24]), since, window).await?)
 }
 
 /// `None` within the limit (or when the store cannot count), or the seconds left in the window.

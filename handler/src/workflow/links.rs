@@ -24,9 +24,10 @@ pub fn status_path(ctx: &Context, reference: &str) -> String {
     format!("/status/{}", sign(ctx, &claims, ctx.settings.status_ttl))
 }
 
-/// `/confirm/{token}`: the new application's address confirmed (works while it may be confirmed).
-pub fn confirm_path(ctx: &Context, reference: &str) -> String {
-    let claims = ConfirmClaims { reference: reference.to_owned() };
+/// `/confirm/{token}`: the page where the browser that submitted types the 邮箱验证码 of
+/// `generation` (works while the application may be confirmed). Never mailed.
+pub fn confirm_path(ctx: &Context, reference: &str, generation: u64) -> String {
+    let claims = ConfirmClaims { reference: reference.to_owned(), generation };
     let ttl = time::Duration::hours(i64::from(ctx.programme.confirm_hours));
     format!("/confirm/{}", sign(ctx, &claims, ttl))
 }
@@ -99,6 +100,17 @@ pub fn dashboard_path(ctx: &Context, scope: &str) -> String {
 /// `/api/uploads/local/{token}`: one upload under `serve`.
 pub fn upload_path(ctx: &Context, claims: &UploadClaims) -> String {
     format!("/api/uploads/local/{}", sign(ctx, claims, UPLOAD_TTL))
+}
+
+/// The 6-digit 邮箱验证码 of `generation` that proves `address` for application `reference`:
+/// derived with the hash key, so it is never stored, and another address or another code's
+/// page never accepts it.
+pub fn confirm_code(ctx: &Context, reference: &str, address: &str, generation: u64) -> String {
+    let address = address.trim().to_ascii_lowercase();
+    let hash =
+        policy::keyed_hash(&ctx.settings.secret, &["confirm-code", reference, &address, &generation.to_string()]);
+    let number = u64::from_str_radix(&hash[..12], 16).unwrap_or_default() % 1_000_000;
+    format!("{number:06}")
 }
 
 /// An absolute link to `path`.

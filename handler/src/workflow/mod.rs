@@ -14,6 +14,7 @@ pub mod links;
 pub mod mydata;
 pub mod notify;
 pub mod paper;
+pub mod proof;
 pub mod purge;
 pub mod rekey;
 pub mod resend;

@@ -2,7 +2,7 @@
 //! context. Mails are written to the outbox with the change they report.
 
 use crate::ids;
-use crate::store::{Mail, MailFile, Record};
+use crate::store::{Mail, MailFile, PendingAddress, Record};
 use crate::views::{self, AttachmentsView, FileView};
 use crate::workflow::Context;
 use crate::workflow::{Error, actor_address, links};
@@ -61,6 +61,7 @@ fn compose<C: Serialize>(
         attempts: 0,
         files: Vec::new(),
         reply_to: Some(p.centre.email.clone()),
+        about: Vec::new(),
     })
 }
 
@@ -75,26 +76,53 @@ fn whose(stage: Actor, a: &Application) -> String {
 #[derive(Serialize)]
 struct ToConfirm<'a> {
     reference: &'a str,
-    confirm_url: String,
-    status_url: String,
+    code: String,
     hours: u32,
     issuer: &'a str,
+    /// A new address given in a resubmission (not a new application).
+    change: bool,
 }
 
-/// The one mail of a new application: to the address it gives, with the link that confirms it
-/// (and the status link). Nobody else is mailed until it is confirmed.
-pub fn to_confirm(ctx: &Context, record: &Record) -> Result<Mail, Error> {
+/// The 邮箱验证码 of `generation` for a new application, to the address it gives: the code and
+/// the reference, and nothing that opens the application (the code is typed in the browser that
+/// submitted). Nobody else is mailed until it is confirmed.
+pub fn to_confirm(ctx: &Context, record: &Record, generation: u64) -> Result<Mail, Error> {
     let p = &ctx.programme;
     let reference = &record.reference;
+    let to = record.application.email.as_str();
     let context = ToConfirm {
         reference,
-        confirm_url: links::absolute(ctx, &links::confirm_path(ctx, reference)),
-        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
+        code: links::confirm_code(ctx, reference, to, generation),
         hours: p.confirm_hours,
         issuer: &p.notice_issuer,
+        change: false,
     };
-    let subject = format!("【特培申报】请确认邮箱，完成申报 {reference}");
-    compose(ctx, "confirm_applicant", record.application.email.as_str(), TO_UNCONFIRMED, subject, reference, &context)
+    let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
+    compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
+}
+
+/// The 邮箱验证码 of `generation` for a new address given in a resubmission, to that address: the
+/// code and the reference only. Mail keeps going to the proven address until it is typed.
+pub fn to_prove(ctx: &Context, record: &Record, pending: &PendingAddress, generation: u64) -> Result<Mail, Error> {
+    let p = &ctx.programme;
+    let reference = &record.reference;
+    let to = pending.email.as_str();
+    let context = ToConfirm {
+        reference,
+        code: links::confirm_code(ctx, reference, to, generation),
+        hours: p.confirm_hours,
+        issuer: &p.notice_issuer,
+        change: true,
+    };
+    let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
+    compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
+}
+
+/// A new applicant address proven: the status link goes there.
+pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
+    let to = record.application.email.to_string();
+    let path = links::status_path(ctx, &record.reference);
+    link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
 }
 
 /// What the mail to the address on file shows when its 身份证号 is used again.

@@ -51,22 +51,63 @@ enum Due {
     IfLapsed,
 }
 
-/// Erases `record` and its `events` at `at` (RFC 3339) and deletes its files; `false` when it
-/// changed meanwhile (nothing done).
+/// Erases `record` and its `events` at `at` (RFC 3339), then everything else that holds the
+/// person ([`forget`]); `false` when the record changed meanwhile (nothing done). Every erasure
+/// — 删除我的申报, the centre's, the purge — goes through here.
 pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
     let (erased, erased_events) = crate::personal::erase(&ctx.programme, record, events, at);
     if !ctx.store.erase(&erased, &erased_events).await? {
         return Ok(false);
     }
     if let Some(blobs) = ctx.blobs.as_ref() {
-        for file in &record.attachments {
-            if let Err(e) = blobs.delete(&file.key).await {
-                tracing::warn!(reference = %record.reference, error = %crate::Chain(&e), "file of an erased record not removed");
-            }
+        // Records from before files were copied under `records/` name their uploads.
+        for file in record.attachments.iter().filter(|f| f.key.starts_with("uploads/")) {
+            blobs.delete(&file.key).await.map_err(Error::unavailable)?;
         }
     }
+    forget(ctx, &record.reference).await?;
     tracing::info!(reference = %record.reference, "personal data erased");
     Ok(true)
+}
+
+/// What [`forget`] deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Mails (with their `.eml` copies), a 汇总表 naming the person among them.
+    pub mails: usize,
+    /// Files under `records/{reference}/` and the uploads they were copied from.
+    pub files: usize,
+}
+
+/// Deletes what holds an erased application's person outside its record: every stored mail that
+/// names it (queued mail is sent first, so a withdrawal's notice still reaches the reviewers; a
+/// 汇总表 that listed the person goes whole) and the mailer's copies of them, every file under
+/// `records/{reference}/` (those a resubmission replaced too) and the uploads they were copied
+/// from. Repeatable: the purge runs it again for records erased before, so an erasure cut short
+/// is finished.
+pub async fn forget(ctx: &Context, reference: &str) -> Result<Forgotten, Error> {
+    let held = ctx.store.mail_of(reference).await?;
+    let pending: Vec<&str> = held.iter().filter(|m| m.pending).map(|m| m.id.as_str()).collect();
+    if !pending.is_empty() {
+        ctx.send_now(&pending).await;
+    }
+    let ids: Vec<String> = held.into_iter().map(|m| m.id).collect();
+    ctx.store.delete_mail(reference, &ids).await?;
+    ctx.forget_mail(&ids).await.map_err(|e| Error::internal(crate::store::Cause::because(reference.to_owned(), e)))?;
+    let mut files = 0;
+    if let Some(blobs) = ctx.blobs.as_ref() {
+        let keys = blobs.delete_record_files(reference).await.map_err(Error::unavailable)?;
+        for key in &keys {
+            // The upload a file was copied from, if the hourly sweep has not taken it yet.
+            let id = key.rsplit('/').next().unwrap_or_default();
+            blobs.delete(&format!("uploads/{id}")).await.map_err(Error::unavailable)?;
+        }
+        files = keys.len();
+    }
+    if !ids.is_empty() || files > 0 {
+        tracing::info!(%reference, mails = ids.len(), files, "mail and files of an erased record deleted");
+    }
+    Ok(Forgotten { mails: ids.len(), files })
 }
 
 /// Erases what is due in `round`; with `dry_run`, only counts it.
@@ -77,6 +118,9 @@ pub async fn purge(ctx: &Context, round: i32, dry_run: bool) -> Result<Purged, E
     for record in &records {
         if record.erased_at.is_some() {
             done.already += 1;
+            if !dry_run {
+                forget(ctx, &record.reference).await?;
+            }
             continue;
         }
         // Most records are not due: their events are read only for those that may be.

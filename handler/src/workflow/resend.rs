@@ -31,7 +31,9 @@ pub async fn send_again(
 pub async fn status_link(ctx: &Context, reference: &str, email: &str) -> Result<(), Error> {
     let plausible = reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let record = if plausible { ctx.store.get(reference).await? } else { None };
-    let Some(record) = record.filter(|r| r.application.email.as_str().eq_ignore_ascii_case(email)) else {
+    // Nothing is mailed for an erased record (its address reads as erased, and could be typed).
+    let matches = |r: &Record| r.erased_at.is_none() && r.application.email.as_str().eq_ignore_ascii_case(email);
+    let Some(record) = record.filter(matches) else {
         return Ok(());
     };
     let path = links::status_path(ctx, &record.reference);
@@ -46,7 +48,7 @@ pub async fn status_link(ctx: &Context, reference: &str, email: &str) -> Result<
 /// A fresh review link for the stage an expired one was issued for, mailed to that stage's
 /// reviewer on file.
 pub async fn review_link(ctx: &Context, claims: &ReviewClaims) -> Result<(), Error> {
-    let Some(record): Option<Record> = ctx.store.get(&claims.reference).await? else {
+    let Some(record): Option<Record> = ctx.store.get(&claims.reference).await?.filter(|r| r.erased_at.is_none()) else {
         return Ok(());
     };
     let Some(to) = actor_address(ctx, claims.stage, &record) else { return Ok(()) };

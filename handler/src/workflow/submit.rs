@@ -80,6 +80,7 @@ pub fn prepare_with(
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     };
     // Hashed while open, then sealed: the store never sees the 身份证号 or the phone in full.
     record.version_hash = Some(super::paper::content_hash(ctx, &record));
@@ -96,7 +97,7 @@ pub fn prepare_with(
         changes: Vec::new(),
         version_hash: record.version_hash.clone(),
     };
-    let mails = vec![notify::to_confirm(ctx, &record)?];
+    let mails = vec![notify::to_confirm(ctx, &record, 0)?];
     Ok(Prepared { record, event, mails })
 }
 

@@ -399,6 +399,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 
@@ -461,6 +462,7 @@ async fn the_centre_sees_mail_given_up() {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     app.store.enqueue(std::slice::from_ref(&mail)).await.expect("enqueue");
     let centre = dashboard(&app, "centre@example.gov.cn").await;

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     /// The task secret.
     pub task_secret: String,
+    /// Signs links as the app does (the confirmation page's address goes only to the submitter).
+    pub signer: policy::Signer,
     outbox: PathBuf,
     /// Where uploads land.
     pub uploads: PathBuf,
@@ -246,6 +248,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         settings.data_keys = handler::personal::DataKeys::parse(keys).expect("data keys");
     }
     let task_secret = settings.task_secret.clone();
+    let signer = settings.signer.clone();
     let mut state = AppState::new(options.clock, store.clone(), settings)
         .expect("state")
         .with_inline_mailer(Arc::new(mailer))
@@ -273,7 +276,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let uploads = dir.path().join("uploads");
-    TestApp { address, client, store, task_secret, outbox, uploads, _dir: dir }
+    TestApp { address, client, store, task_secret, signer, outbox, uploads, _dir: dir }
 }
 
 /// The app as the Lambda runs it (no static site), inside the window.
@@ -308,22 +311,28 @@ pub async fn submit_form(app: &TestApp, form: &serde_json::Value) -> String {
     confirm(app, body["reference"].as_str().expect("reference")).await
 }
 
-/// The confirmation link mailed for `reference`, as a path.
+/// The page where the submitter types the 邮箱验证码 of `reference` (its first code), as the
+/// submission's answer gives it.
 pub fn confirm_link(app: &TestApp, reference: &str) -> String {
-    let prefix = format!("/confirm/c.{reference}.");
-    let mails = app.mails();
-    let link = mails
-        .iter()
-        .filter_map(|m| testkit::link_with(&m.text, &prefix))
-        .next_back()
-        .unwrap_or_else(|| panic!("no confirmation link for {reference}"));
-    TestApp::path_of(&link)
+    let claims = policy::ConfirmClaims { reference: reference.to_owned(), generation: 0 };
+    format!("/confirm/{}", app.signer.sign(&claims, i64::MAX / 2))
 }
 
-/// The applicant confirms `reference` by the link mailed to them (a POST from its page);
-/// returns the status link's path the answer leads to.
+/// The 邮箱验证码 in the latest mail about `reference`.
+pub fn mailed_code(app: &TestApp, reference: &str) -> String {
+    app.mails()
+        .iter()
+        .rev()
+        .filter(|m| m.subject.contains(reference))
+        .find_map(|m| testkit::mailed_code(&m.text))
+        .unwrap_or_else(|| panic!("no 邮箱验证码 mailed for {reference}"))
+}
+
+/// The applicant types the code mailed for `reference` on the page the submission answered
+/// with; returns the status link's path the answer leads to.
 pub async fn confirm(app: &TestApp, reference: &str) -> String {
-    let response = app.post_form(&confirm_link(app, reference), "").await;
+    let body = format!("code={}", mailed_code(app, reference));
+    let response = app.post_form(&confirm_link(app, reference), &body).await;
     assert_eq!(response.status(), 303, "confirmation refused");
     let location = response.headers()["location"].to_str().expect("ascii");
     location.split('?').next().expect("path").to_owned()

@@ -255,7 +255,8 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let confirm = serde_urlencoded::to_string([("draft", draft.as_str())]).expect("encode");
     let done = app.post_form("/apply/confirm", &confirm).await;
     assert_eq!(done.status(), 200);
-    assert!(done.text().await.expect("html").contains("申报已提交，请到邮箱确认"));
+    let page = done.text().await.expect("html");
+    assert!(page.contains("申报已提交，请输入邮箱验证码") && page.contains("name=\"code\""), "{page}");
     let records = app.store.list(2025, None).await.expect("list");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].attachments.len(), 3);

@@ -101,17 +101,37 @@ pub async fn dynamo_store() -> Arc<dyn Store> {
     Arc::new(dynamo_table().await.0)
 }
 
-/// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
-pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
+/// The one DynamoDB Local of this test binary (started on first use, stopped when it exits):
+/// its endpoint. Every user takes a table of its own.
+pub async fn dynamo_endpoint() -> String {
     static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
     let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
         .await
         .expect("dynamodb local");
-    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A fresh table on the shared DynamoDB Local, with a client to read its items raw and its name.
+pub async fn dynamo_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String) {
+    let endpoint = dynamo_endpoint().await;
+    let client = handler::config::dynamo_client(Some(&endpoint)).await;
     let table = format!("m{}", handler::ids::random_id());
-    let store = DynamoStore::new(client.clone(), &table);
-    store.create_table(&TableSpec::embedded().expect("infra/template.yaml")).await.expect("table");
-    (store, client, table)
+    // Created through a client without the handler's 2 s per attempt: on a busy machine
+    // DynamoDB Local can take longer to create a table, and a CreateTable cut short and retried
+    // finds its own table already there.
+    let admin = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .endpoint_url(&endpoint)
+            .region(aws_sdk_dynamodb::config::Region::new("cn-north-1"))
+            .credentials_provider(aws_credential_types::Credentials::new("local", "local", None, None, "test"))
+            .build(),
+    );
+    DynamoStore::new(admin, &table)
+        .create_table(&TableSpec::embedded().expect("infra/template.yaml"))
+        .await
+        .expect("table");
+    (DynamoStore::new(client.clone(), &table), client, table)
 }
 
 async fn run(

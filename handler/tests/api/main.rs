@@ -1,11 +1,17 @@
-//! The handler over real HTTP on loopback: one binary, one module per feature.
+//! The handler's integration suite: one binary, one module per feature. The Router over real
+//! HTTP on loopback, the store contract on both stores (`store`), mail through a real SMTP server
+//! (`smtp`) and the Lambda's events and package (`lambda`). The logs of a journey are checked in
+//! their own binary (`handler/tests/logs`): it installs the process's tracing subscriber.
 
+mod address;
 mod audience;
 mod dashboard;
 mod eligibility;
+mod erasure;
 mod headers;
 mod helpers;
 mod journey;
+mod lambda;
 mod limits;
 mod links;
 mod machine;
@@ -14,7 +20,9 @@ mod privacy;
 mod reviews;
 mod s3_uploads;
 mod security;
+mod smtp;
 mod statics;
+mod store;
 mod submissions;
 mod summary;
 mod uploads;

@@ -8,9 +8,11 @@ fn sample(n: u32) -> Value {
     testkit::sample_application(n)
 }
 
-/// Stored unconfirmed: only the applicant's address is mailed (no text they typed in it), with
-/// the confirmation and status links; the confirmation page shows and changes nothing however
-/// often it is opened; confirming (a POST) sends it to the unit, and a repeat changes nothing.
+/// Stored unconfirmed: the answer carries the page where the submitter types the 邮箱验证码; only
+/// the applicant's address is mailed, with the code and nothing that opens the application (no
+/// link, no text they typed); the page shows and changes nothing however often it is opened; a
+/// wrong code is 422 on `code`, five make it void, a new one can be asked; the right code sends it
+/// to the unit and mails the status link, and a repeat changes nothing.
 #[tokio::test]
 async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone_else_is_mailed() {
     let app = spawn_app().await;
@@ -28,47 +30,95 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     let body: Value = response.json().await.expect("json");
     let reference = body["reference"].as_str().expect("reference").to_owned();
     assert!(reference.starts_with("TP2025-") && reference.len() == 13, "{reference}");
-    assert_eq!(body, json!({"reference": reference, "status": "unconfirmed"}));
+    let confirm_url = body["confirm_url"].as_str().expect("confirm_url").to_owned();
+    assert!(confirm_url.starts_with(&format!("{BASE}/confirm/")), "built on the configured base: {confirm_url}");
+    assert_eq!(body, json!({"reference": reference, "status": "unconfirmed", "confirm_url": confirm_url}));
+    let confirm = TestApp::path_of(&confirm_url);
 
     let id = sample(1)["id_number"].as_str().expect("id").to_owned();
     let mails = app.mails();
     assert_eq!(mails.len(), 1, "only the applicant is mailed before confirming: {mails:?}");
     let first = &mails[0];
     assert_eq!(first.to, "applicant1@example.com");
-    assert_eq!(first.subject, format!("【特培申报】请确认邮箱，完成申报 {reference}"));
+    assert_eq!(first.subject, format!("【特培申报】邮箱验证码（申报编号 {reference}）"));
     for typed in ["乌力吉", "呼和浩特市第一医院", "北京协和医院", "心血管"] {
         assert!(!first.text.contains(typed) && !first.html.contains(typed), "{typed} in the mail to confirm");
     }
-    assert!(!first.text.contains("evil.example"));
-    let status_url = testkit::link_with(&first.text, "/status/").expect("status link");
-    assert!(status_url.starts_with(&format!("{BASE}/status/")), "{status_url}");
-    let confirm = crate::helpers::confirm_link(&app, &reference);
+    for part in [&first.text, &first.html] {
+        assert!(!part.contains("/status/") && !part.contains("/confirm/") && !part.contains("/review/"), "{part}");
+    }
+    let code = crate::helpers::mailed_code(&app, &reference);
 
-    // Opened three times (a mail scanner, the applicant twice): nothing changes.
+    // Opened three times: nothing changes, and the page asks for the code.
     for _ in 0..3 {
         let page = app.get(&confirm).await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.expect("html");
-        assert!(html.contains("确认提交") && html.contains("unit1@example.gov.cn"), "{html}");
+        assert!(html.contains("邮箱验证码") && html.contains("name=\"code\"") && html.contains(&reference), "{html}");
     }
-    let status_path = TestApp::path_of(&status_url);
-    let status: Value = app.get_json(&status_path).await.json().await.expect("json");
-    assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unconfirmed"), json!(1)));
     assert_eq!(app.mails().len(), 1);
-    let page = app.get(&status_path).await.text().await.expect("html");
-    assert!(page.contains("待确认邮箱") && page.contains("id=\"confirm-form\""), "{page}");
+    assert_eq!(app.store.get(&reference).await.expect("get").expect("record").status, policy::Status::Unconfirmed);
+
+    // Wrong codes: 422 on `code`, the typed value kept; the fifth wrong makes the code void, and
+    // then even the right one is refused.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = app.post_form(&confirm, &format!("code={wrong}")).await;
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("验证码不正确") && html.contains("还可以再试4次") && html.contains(&format!("value=\"{wrong}\"")),
+        "{html}"
+    );
+    let json = app
+        .client
+        .post(format!("{}{confirm}", app.address))
+        .header("accept", "application/json")
+        .json(&json!({"code": wrong}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(json.status(), 422);
+    assert_eq!(json.json::<Value>().await.expect("json")["errors"][0]["field"], "code");
+    for _ in 0..3 {
+        assert_eq!(app.post_form(&confirm, &format!("code={wrong}")).await.status(), 422);
+    }
+    let void = app.post_form(&confirm, &format!("code={code}")).await;
+    assert_eq!(void.status(), 422, "five wrong codes make it void");
+    assert!(void.text().await.expect("html").contains("已失效"));
+    assert_eq!(app.mails().len(), 1, "nobody mailed");
+
+    // A new code: mailed to the same address, on a new page; the old page's code stays void.
+    let asked = app.post_form(&confirm, "new_code=1").await;
+    assert_eq!(asked.status(), 303);
+    let fresh = asked.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    assert!(fresh.starts_with("/confirm/") && fresh != confirm, "{fresh}");
+    assert_eq!(app.mails().len(), 2);
+    let new_code = crate::helpers::mailed_code(&app, &reference);
+    assert_eq!(app.mails()[1].to, "applicant1@example.com");
+    let old_page = app.post_form(&confirm, &format!("code={new_code}")).await;
+    assert_eq!(old_page.status(), 422, "the new code is for the new page");
+    let status_path;
+    {
+        // Confirmed: the unit and the applicant are mailed; the answer leads to the status page.
+        let response = app.post_form(&fresh, &format!("code={new_code}")).await;
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().expect("ascii").to_owned();
+        assert!(location.starts_with("/status/") && location.ends_with("?confirmed=1"), "{location}");
+        status_path = location.trim_end_matches("?confirmed=1").to_owned();
+    }
+    let applicant_mail = app.mails().into_iter().rev().find(|m| m.to == "applicant1@example.com").expect("receipt");
+    let status_url = testkit::link_with(&applicant_mail.text, "/status/").expect("the status link, mailed now");
+    assert!(status_url.starts_with(&format!("{BASE}/status/")), "{status_url}");
+    let confirm = fresh;
 
     // Confirmed: to the unit, with the applicant's receipt.
-    let response = app.post_form(&confirm, "").await;
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"].to_str().expect("ascii"), format!("{status_path}?confirmed=1"));
     let status: Value = app.get_json(&status_path).await.json().await.expect("json");
     assert_eq!((status["status"].clone(), status["version"].clone()), (json!("unit_review"), json!(2)));
     let kinds: Vec<&str> =
         status["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["submitted", "confirmed"]);
     let mails = app.mails();
-    assert_eq!(mails.len(), 3, "{mails:?}");
+    assert_eq!(mails.len(), 4, "two codes, the unit and the receipt: {mails:?}");
     for mail in &mails {
         assert!(mail.subject.contains(&reference), "{}", mail.subject);
         assert!(!mail.text.contains(&id) && !mail.html.contains(&id), "full 身份证号 in mail");
@@ -100,11 +150,11 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     assert!(mails[0].text.contains("是因为有人在特培申报表中把本邮箱填写为申报人邮箱"));
 
     // Confirmed again: the same place, nothing changes.
-    let again = app.post_form(&confirm, "").await;
+    let again = app.post_form(&confirm, &format!("code={new_code}")).await;
     assert_eq!(again.status(), 303);
     assert_eq!(again.headers()["location"].to_str().expect("ascii"), status_path);
     assert_eq!(app.get_json(&status_path).await.json::<Value>().await.expect("json")["version"], 2);
-    assert_eq!(app.mails().len(), 3);
+    assert_eq!(app.mails().len(), 4);
 }
 
 #[tokio::test]
@@ -188,7 +238,8 @@ async fn a_held_identity_number_is_answered_as_a_success_and_the_centre_can_free
     assert!(response.headers().get("location").is_none());
     let body: Value = response.json().await.expect("json");
     let answered = body["reference"].as_str().expect("reference").to_owned();
-    assert_eq!(body, json!({"reference": answered, "status": "unconfirmed"}));
+    let confirm_url = body["confirm_url"].as_str().expect("confirm_url").to_owned();
+    assert_eq!(body, json!({"reference": answered, "status": "unconfirmed", "confirm_url": confirm_url}));
     assert_ne!(answered, held);
     assert!(app.store.get(&answered).await.expect("get").is_none(), "the answer's reference is never stored");
     assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
@@ -205,7 +256,11 @@ async fn a_held_identity_number_is_answered_as_a_success_and_the_centre_can_free
     let form = app.with_documents(&form).await;
     let page = app.post_form("/api/applications", &form_body(&form)).await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("html").contains("申报已提交，请到邮箱确认"));
+    assert!(page.text().await.expect("html").contains("申报已提交，请输入邮箱验证码"));
+    // Its page takes codes like any other and refuses them as wrong: nothing tells it apart.
+    let typed = app.post_form(&TestApp::path_of(&confirm_url), "code=123456").await;
+    assert_eq!(typed.status(), 422);
+    assert!(typed.text().await.expect("html").contains("验证码不正确"));
 
     // The centre voids A's record with a reason; B applies again and is stored.
     assert_eq!(app.post_form("/dashboard", "email=centre@example.gov.cn").await.status(), 200);
@@ -250,7 +305,7 @@ async fn an_unconfirmed_application_lapses_and_frees_its_number() {
     wrong_address["submission_id"] = json!("typo-12");
     let first: Value = app.apply(&wrong_address).await.json().await.expect("json");
     let lapsing = first["reference"].as_str().expect("reference").to_owned();
-    let confirm = crate::helpers::confirm_link(&app, &lapsing);
+    let confirm = TestApp::path_of(first["confirm_url"].as_str().expect("confirm_url"));
     let hours_on = |hours: i64| {
         spawn_with(Options {
             clock: Clock::starting_at(crate::helpers::in_window() + time::Duration::hours(hours)),
@@ -272,8 +327,8 @@ async fn an_unconfirmed_application_lapses_and_frees_its_number() {
         app.store.events(&lapsing).await.expect("events").last().expect("event").kind,
         policy::EventKind::Expired
     );
-    // Its confirmation link no longer acts.
-    assert_eq!(later.post_form(&confirm, "").await.status(), 410);
+    // Its confirmation page no longer acts.
+    assert_eq!(later.post_form(&confirm, "code=123456").await.status(), 410);
 }
 
 #[tokio::test]
@@ -338,8 +393,9 @@ async fn the_plain_form_redirects_to_a_confirmation() {
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("html");
     let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
-    assert!(page.contains("申报已提交，请到邮箱确认") && page.contains(&reference), "{page}");
-    assert!(page.contains("确认邮件已发送至</dt><dd>applicant6@example.com</dd>"), "{page}");
+    assert!(page.contains("申报已提交，请输入邮箱验证码") && page.contains(&reference), "{page}");
+    assert!(page.contains("验证码已发送至</dt><dd>applicant6@example.com</dd>"), "{page}");
+    assert!(page.contains(&format!("action=\"/confirm/c.{reference}.")), "the code is typed on this page: {page}");
     assert!(!page.contains("/status/s."), "the status link reaches the applicant by mail only");
 }
 
@@ -519,6 +575,12 @@ impl handler::store::MailQueue for Colliding {
     }
     async fn unsent_mail(&self) -> Result<usize, handler::store::StoreError> {
         self.inner.unsent_mail().await
+    }
+    async fn mail_of(&self, reference: &str) -> Result<Vec<handler::store::MailHeld>, handler::store::StoreError> {
+        self.inner.mail_of(reference).await
+    }
+    async fn delete_mail(&self, reference: &str, ids: &[String]) -> Result<(), handler::store::StoreError> {
+        self.inner.delete_mail(reference, ids).await
     }
     async fn last_summary(
         &self,

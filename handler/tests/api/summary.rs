@@ -24,6 +24,7 @@ fn record(n: u32, status: Status, name: &str) -> Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 

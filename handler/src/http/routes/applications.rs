@@ -6,7 +6,7 @@ use crate::http::extract::ClientAddr;
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
-use crate::workflow::{Error, documents, draft, limits, submit};
+use crate::workflow::{self, Error, documents, draft, limits, submit};
 use crate::{AppState, ids};
 use axum::Json;
 use axum::extract::State;
@@ -163,25 +163,30 @@ async fn screened(
     None
 }
 
-/// What the 已提交 page shows: the reference and where the confirmation mail went.
-#[derive(Serialize)]
-struct SubmittedPage<'a> {
-    reference: &'a str,
-    email: &'a str,
-    hours: u32,
-}
-
-/// The answer to a taken submission — and, the same, to one with a 身份证号 already held or to a
-/// bot: 201 `{reference, status}` for scripts, the page that asks to confirm by mail for the
-/// form. The status link reaches the applicant by mail only.
+/// The answer to a taken submission — and, the same, to a bot: 201 `{reference, status,
+/// confirm_url}` for scripts, the page that asks for the 邮箱验证码 for the form. `confirm_url`
+/// goes only to the submitter, here; the mail carries the code and nothing that opens the
+/// application.
 fn accepted(state: &AppState, json: bool, reference: &str, status: Status, form: &ApplicationForm) -> Response {
+    let action = workflow::links::confirm_path(state, reference, 0);
     if json {
-        let body = serde_json::json!({"reference": reference, "status": status.code()});
+        let confirm_url = workflow::links::absolute(state, &action);
+        let body = serde_json::json!({"reference": reference, "status": status.code(), "confirm_url": confirm_url});
         return (StatusCode::CREATED, Json(body)).into_response();
     }
     let email = form.email.as_deref().unwrap_or_default().trim();
-    let page = SubmittedPage { reference, email, hours: state.programme.confirm_hours };
-    match Page::typed("submitted.html", "申报已提交，请到邮箱确认", &page) {
+    let page = views::CodePage {
+        reference,
+        email: Some(email),
+        hours: state.programme.confirm_hours,
+        action,
+        code: String::new(),
+        errors: Vec::new(),
+        submitted: true,
+        sent: false,
+        changed: false,
+    };
+    match Page::typed("confirm.html", "申报已提交，请输入邮箱验证码", &page) {
         Ok(page) => page.at("/apply/").into_response(),
         Err(e) => e.into_response(),
     }

@@ -15,6 +15,12 @@ use axum::response::{IntoResponse, Response};
 use policy::{TokenError, UploadClaims};
 use sha2::{Digest, Sha256};
 
+/// An upload named in logs: the first 8 digits of its random id, enough to follow it through
+/// the log, never the key that names the file in a submission.
+fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
 fn refused(status: StatusCode, message: impl Into<String>) -> AppError {
     AppError::new(status, "upload_refused", "上传未成功", message).json()
 }
@@ -83,7 +89,7 @@ pub async fn local(
     match blobs.write(&key, &bytes).await {
         Ok(()) => {}
         Err(BlobError::Exists) => {
-            tracing::info!(%key, "upload link used again: refused");
+            tracing::info!(upload = %short_id(&claims.id), "upload link used again: refused");
             return Err(AppError::new(
                 StatusCode::CONFLICT,
                 "upload_used",
@@ -103,7 +109,7 @@ pub async fn local(
             .json());
         }
     }
-    tracing::info!(%key, size = bytes.len(), "upload stored");
+    tracing::info!(upload = %short_id(&claims.id), size = bytes.len(), "upload stored");
     let body = serde_json::json!({"key": key, "size": bytes.len(), "content_type": kind.mime(), "sha256": hex::encode(Sha256::digest(&bytes))});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -2,8 +2,8 @@
 //! read by name.
 
 use super::{
-    DynamoStore, SHARDS, app_key, decode, encode, event_item, get_n, get_s, mail_item, n, put, record_item, round_key,
-    s, scope_key, sdk, service_error,
+    DynamoStore, SHARDS, app_key, decode, encode, event_item, get_n, get_s, mail_item, mail_markers, n, put,
+    record_item, round_key, s, scope_key, sdk, service_error,
 };
 use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -103,6 +103,9 @@ impl DynamoStore {
         ];
         for mail in mails {
             items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
+            for marker in mail_markers(mail) {
+                items.push((Part::Mail, put(&self.table, marker, None)?));
+            }
         }
         Ok(items)
     }
@@ -236,6 +239,9 @@ impl Applications for DynamoStore {
         ));
         for mail in &change.mails {
             items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
+            for marker in mail_markers(mail) {
+                items.push((Part::Mail, put(&self.table, marker, None)?));
+            }
         }
         // A withdrawn record releases its 身份证号 for the round, in the same transaction.
         if !record.status.holds_identity() {

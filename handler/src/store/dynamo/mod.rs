@@ -8,6 +8,7 @@
 //! | identity number (keyed hash) | `IDN#round#hash` | `IDN` | | |
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
+//! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
 //! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
 //!
@@ -181,6 +182,16 @@ fn mail_item(mail: &Mail) -> Result<Item, StoreError> {
         ("attempts".into(), n(0)),
         ("due_at".into(), n(0)),
     ]))
+}
+
+/// The items that find `mail` from each application it names (`APP#ref`, `MAIL#id`): no body,
+/// so that erasing the application finds and deletes the mail.
+fn mail_markers(mail: &Mail) -> Vec<Item> {
+    mail.names().map(|reference| mail_marker(reference, &mail.id)).collect()
+}
+
+fn mail_marker(reference: &str, id: &str) -> Item {
+    HashMap::from([("pk".into(), s(format!("APP#{reference}"))), ("sk".into(), s(format!("MAIL#{id}")))])
 }
 
 fn record_item(record: &Record) -> Result<Item, StoreError> {

@@ -4,9 +4,9 @@
 use super::applications::Part;
 use super::{
     DEAD_MAIL, DynamoStore, SHARDS, TTL_ATTRIBUTE, decode, due_key, encode, expiry_after_sending, get_n, get_s,
-    mail_item, n, pending_key, put, s, sdk, summary_key,
+    mail_item, mail_markers, n, pending_key, put, s, sdk, summary_key,
 };
-use crate::store::{Counters, Mail, MailQueue, StoreError, SummarySent};
+use crate::store::{Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
@@ -80,6 +80,28 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// Writes the items that find `mail` from the applications it names, before the mail itself
+    /// (one left by a write that then failed finds nothing, and goes at the erasure).
+    async fn put_markers(&self, mail: &Mail) -> Result<(), StoreError> {
+        for marker in mail_markers(mail) {
+            self.client.put_item().table_name(&self.table).set_item(Some(marker)).send().await.map_err(sdk)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the item `pk`/`sk`, if there is one.
+    async fn delete_item(&self, pk: String, sk: String) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
     /// Records a failed attempt on a pending mail with `set` (which may use `:one` and `:e`, the
     /// error, and `values`); nothing when the mail is no longer pending.
     async fn after_attempt(
@@ -115,6 +137,7 @@ impl DynamoStore {
 impl MailQueue for DynamoStore {
     async fn enqueue(&self, mails: &[Mail]) -> Result<(), StoreError> {
         for mail in mails {
+            self.put_markers(mail).await?;
             self.client
                 .put_item()
                 .table_name(&self.table)
@@ -207,6 +230,46 @@ impl MailQueue for DynamoStore {
         self.count_partition(DEAD_MAIL.to_owned()).await
     }
 
+    async fn mail_of(&self, reference: &str) -> Result<Vec<MailHeld>, StoreError> {
+        let mut ids = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :mail)")
+            .expression_attribute_values(":pk", s(format!("APP#{reference}")))
+            .expression_attribute_values(":mail", s("MAIL#"))
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for item in page.map_err(sdk)?.items() {
+                ids.push(get_s(item, "sk")?.trim_start_matches("MAIL#").to_owned());
+            }
+        }
+        let mut held = Vec::with_capacity(ids.len());
+        for id in ids {
+            // A marker whose mail is gone (expired, or its write failed) still lists it: its
+            // deletion removes the marker.
+            let pending = match self.item(format!("MAIL#{id}"), "MAIL").await? {
+                Some(item) => {
+                    item.get("gsi2pk").and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with("MAIL#PENDING#"))
+                }
+                None => false,
+            };
+            held.push(MailHeld { id, pending });
+        }
+        Ok(held)
+    }
+
+    async fn delete_mail(&self, reference: &str, ids: &[String]) -> Result<(), StoreError> {
+        for id in ids {
+            self.delete_item(format!("MAIL#{id}"), "MAIL".to_owned()).await?;
+            self.delete_item(format!("APP#{reference}"), format!("MAIL#{id}")).await?;
+        }
+        Ok(())
+    }
+
     async fn last_summary(&self, round: i32, scope: &str) -> Result<Option<SummarySent>, StoreError> {
         let out = self
             .client
@@ -233,6 +296,7 @@ impl MailQueue for DynamoStore {
             )
             .build()
             .map_err(StoreError::internal)?;
+        self.put_markers(mail).await?;
         let parts = vec![
             (Part::Summary, TransactWriteItem::builder().put(summary).build()),
             (Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?),

@@ -174,12 +174,6 @@ impl Applications for SqliteStore {
                 )
                 .map_err(unavailable)?;
             }
-            // Mail not yet delivered (a withdrawal's notice) still goes; what was sent goes now.
-            tx.execute(
-                "DELETE FROM outbox WHERE reference = ?1 AND (sent_at IS NOT NULL OR dead_at IS NOT NULL)",
-                params![reference],
-            )
-            .map_err(unavailable)?;
             tx.commit().map_err(unavailable)?;
             Ok(true)
         })

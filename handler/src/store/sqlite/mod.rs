@@ -54,6 +54,12 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error TEXT,
   dead_at TEXT
 );
+CREATE INDEX IF NOT EXISTS outbox_reference ON outbox (reference);
+CREATE TABLE IF NOT EXISTS mail_about (
+  reference TEXT NOT NULL,
+  mail_id TEXT NOT NULL,
+  PRIMARY KEY (reference, mail_id)
+);
 DROP INDEX IF EXISTS outbox_due;
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (due_at) WHERE sent_at IS NULL AND dead_at IS NULL;
 CREATE TABLE IF NOT EXISTS counters (
@@ -311,6 +317,8 @@ struct EventRow {
 struct MailRow {
     id: String,
     reference: String,
+    /// The other applications it names (`mail_about`).
+    about: Vec<String>,
     created_at: String,
     json: String,
 }
@@ -326,6 +334,7 @@ impl MailRow {
         Ok(Self {
             id: mail.id.clone(),
             reference: mail.reference.clone(),
+            about: mail.about.clone(),
             created_at: mail.created_at.clone(),
             json: encode(mail)?,
         })
@@ -347,6 +356,13 @@ fn insert_mail(tx: &rusqlite::Savepoint<'_>, mail: &MailRow) -> Result<(), Store
         params![mail.id, mail.reference, mail.json, mail.created_at],
     )
     .map_err(unavailable)?;
+    for reference in &mail.about {
+        tx.execute(
+            "INSERT OR IGNORE INTO mail_about (reference, mail_id) VALUES (?1, ?2)",
+            params![reference, mail.id],
+        )
+        .map_err(unavailable)?;
+    }
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The outbox on SQLite: due mail leased by one `UPDATE … RETURNING`.
 
 use super::{MailRow, SqliteStore, decode, insert_mail, unavailable};
-use crate::store::{Counters, Mail, MailQueue, StoreError, SummarySent};
+use crate::store::{Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
@@ -123,6 +123,38 @@ impl MailQueue for SqliteStore {
             })
             .map(|n| n as usize)
             .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn mail_of(&self, reference: &str) -> Result<Vec<MailHeld>, StoreError> {
+        let reference = reference.to_owned();
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT id, sent_at IS NULL AND dead_at IS NULL FROM outbox
+                     WHERE reference = ?1 OR id IN (SELECT mail_id FROM mail_about WHERE reference = ?1)
+                     ORDER BY created_at, id",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![reference], |row| Ok(MailHeld { id: row.get(0)?, pending: row.get(1)? }))
+                .map_err(unavailable)?;
+            rows.map(|r| r.map_err(unavailable)).collect()
+        })
+        .await
+    }
+
+    async fn delete_mail(&self, reference: &str, ids: &[String]) -> Result<(), StoreError> {
+        let (reference, ids) = (reference.to_owned(), ids.to_vec());
+        self.with(move |conn| {
+            let tx = conn.savepoint().map_err(unavailable)?;
+            for id in &ids {
+                tx.execute("DELETE FROM outbox WHERE id = ?1", params![id]).map_err(unavailable)?;
+                tx.execute("DELETE FROM mail_about WHERE mail_id = ?1", params![id]).map_err(unavailable)?;
+            }
+            tx.execute("DELETE FROM mail_about WHERE reference = ?1", params![reference]).map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
         })
         .await
     }

@@ -172,7 +172,13 @@ pub async fn send_summary(ctx: &Context, audience: &Audience) -> Result<Sent, Er
     let id = audience.id();
     let name = audience.name(p);
     let file_name = summary_file_name(ctx, audience, false, "xlsx");
-    let mail = notify::summary(ctx, &id, &name, &table, plan.since.as_ref(), file_name, &xlsx)?;
+    let mut mail = notify::summary(ctx, &id, &name, &table, plan.since.as_ref(), file_name, &xlsx)?;
+    // Every application the mail names (its rows, and what changed since the last, those that
+    // left the table too): erasing any of them deletes the stored mail.
+    let named = plan.since.iter().flat_map(|s| s.added.iter().chain(&s.removed).chain(&s.changed));
+    mail.about = plan.rows.iter().map(|r| r.reference.clone()).chain(named.map(|c| c.reference.clone())).collect();
+    mail.about.sort();
+    mail.about.dedup();
     let sent = SummarySent {
         round: ctx.programme.round,
         scope: id.clone(),

@@ -119,6 +119,7 @@ mod tests {
             version_hash: None,
             erased_at: None,
             erasure_requested_at: None,
+            pending_address: None,
         }
     }
 

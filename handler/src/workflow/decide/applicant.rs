@@ -3,9 +3,11 @@
 
 use super::apply::{Documents, Edit, Stage, allow, apply, documents_after, or_discard};
 use crate::personal::{self, Purpose};
-use crate::store::{Cause, Event, Record};
+use crate::store::{Cause, Event, PendingAddress, Record};
 use crate::views;
 use crate::workflow::documents::parse_with_documents;
+use crate::workflow::limits::{self, RESUBMIT_PER_RECORD};
+use crate::workflow::notify;
 use crate::workflow::{Context, Error};
 use policy::{Action, Actor, ApplicationForm, EventKind, Reason, Status};
 
@@ -40,6 +42,8 @@ pub enum Confirmation {
     Confirmed,
     /// Confirmed before: nothing changes.
     Already,
+    /// A new address given in a resubmission proven: mail goes there now.
+    AddressProven,
 }
 
 /// The applicant confirms their address: the application goes to the unit (mailed now), or,
@@ -90,7 +94,9 @@ pub async fn request_erasure(
 /// A returned application, edited and sent again with its proof documents kept, dropped or
 /// added: checked like a new one (the 身份证号 may not change; every required kind held), stored
 /// as a new version with the changed fields named in the event, and sent to the unit reviewer
-/// again.
+/// again. A changed applicant address waits for its 邮箱验证码 (mailed to it, and nothing else):
+/// until it is typed, mail keeps going to the proven address. Returns the code generation of the
+/// page that takes it, when there is one. At most [`RESUBMIT_PER_RECORD`] a day.
 pub async fn resubmit(
     ctx: &Context,
     record: &Record,
@@ -99,8 +105,9 @@ pub async fn resubmit(
     form: &ApplicationForm,
     documents: &Documents,
     client: &str,
-) -> Result<(), Error> {
+) -> Result<Option<u64>, Error> {
     let allowed = allow(ctx, (record, events), expected, Actor::Applicant, Action::Resubmit, Stage::Open("修改"))?;
+    limits::check(ctx, RESUBMIT_PER_RECORD, &record.reference).await?;
     // The 身份证号 stays as stored: the edit form shows it masked and does not send it.
     let keys = &ctx.settings.data_keys;
     let stored_id = personal::open_id_number(keys, record, Purpose::ApplicantEdit, Actor::Applicant)
@@ -110,8 +117,9 @@ pub async fn resubmit(
         form.id_number = Some(stored_id.expose().to_owned());
     }
     let (attachments, _, added) = documents_after(ctx, record, documents).await?;
+    let mut to_prove = None;
     let done: Result<(), Error> = async {
-        let application = parse_with_documents(ctx, &form, &attachments).and_then(|a| {
+        let mut application = parse_with_documents(ctx, &form, &attachments).and_then(|a| {
             if a.id_number.opened() == Some(&stored_id) {
                 Ok(a)
             } else {
@@ -130,11 +138,41 @@ pub async fn resubmit(
         tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
         let changes =
             views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
-        let edit = Edit { application: Some(application), attachments: Some(attachments), changes, ..Edit::default() };
+        let proven = &record.application.email;
+        let mut edit = Edit { attachments: Some(attachments), changes, ..Edit::default() };
+        if !application.email.as_str().eq_ignore_ascii_case(proven.as_str()) {
+            // The new address is proven like a new one; mail stays with the proven address.
+            let pending = PendingAddress {
+                email: application.email.to_string(),
+                generation: record.version + 1,
+                at: crate::views::rfc3339(ctx.clock.now()),
+            };
+            edit.mails.push(notify::to_prove(ctx, record, &pending, pending.generation)?);
+            to_prove = Some(pending.generation);
+            edit.pending_address = Some(Some(pending));
+            application.email = proven.clone();
+            tracing::info!(reference = %record.reference, "new applicant address to prove");
+        } else if record.pending_address.is_some() {
+            edit.pending_address = Some(None);
+        }
+        edit.application = Some(application);
         apply(ctx, (record, events), allowed, edit, &comment, client).await
     }
     .await;
-    or_discard(ctx, &added, done).await
+    or_discard(ctx, &added, done).await.map(|()| to_prove)
+}
+
+/// The applicant proves the new address a resubmission gave (its code typed on the page the
+/// resubmission led to): mail goes there from now on, starting with the status link.
+pub async fn prove_address(ctx: &Context, record: &Record, events: &[Event], client: &str) -> Result<(), Error> {
+    let Some(pending) = &record.pending_address else { return Ok(()) };
+    let email = policy::Email::parse(&pending.email).map_err(Error::internal)?;
+    let allowed = allow(ctx, (record, events), record.version, Actor::Applicant, Action::ProveAddress, Stage::Any)?;
+    let mut application = record.application.clone();
+    application.email = email;
+    let edit = Edit { application: Some(application), pending_address: Some(None), ..Edit::default() };
+    tracing::info!(reference = %record.reference, "new applicant address proven");
+    apply(ctx, (record, events), allowed, edit, "", client).await
 }
 
 /// Proof documents added while the application waits for its unit (a fresh review link goes to

@@ -1,7 +1,7 @@
 //! The one guard ([`allow`]) and the one write ([`apply`]) every change of an application goes
 //! through, and what they share: the typed decision, the documents changed, the refusals.
 
-use crate::store::{Attachment, Change, Event, QuotaChange, Record, Transition, Transitioned};
+use crate::store::{Attachment, Change, Event, Mail, PendingAddress, QuotaChange, Record, Transition, Transitioned};
 use crate::views;
 use crate::workflow::documents::{Files, check_attachments, discard};
 use crate::workflow::{Context, Error, actor_address, client_hash, notify, paper, stage_open};
@@ -54,6 +54,10 @@ pub(super) struct Edit {
     pub(super) changes: Vec<Change>,
     /// The hash printed on the paper received.
     pub(super) version_hash: Option<String>,
+    /// An address to prove (set) or proven (cleared), when it changes.
+    pub(super) pending_address: Option<Option<PendingAddress>>,
+    /// Mail besides what the step itself sends (the code to a new address).
+    pub(super) mails: Vec<Mail>,
 }
 
 /// Whether the actor's stage must still be open for the step.
@@ -178,6 +182,9 @@ pub(super) async fn apply(
     if let Some(attachments) = edit.attachments {
         next.attachments = attachments;
     }
+    if let Some(pending) = edit.pending_address {
+        next.pending_address = pending;
+    }
     match action {
         Action::RequestErasure => next.erasure_requested_at = Some(now.clone()),
         Action::DeclineErasure => next.erasure_requested_at = None,
@@ -213,13 +220,18 @@ pub(super) async fn apply(
     let after: Vec<Event> = events.iter().cloned().chain(std::iter::once(event.clone())).collect();
     let paper = paper::state(ctx, &next, &after);
     let mails = match action {
+        // Nothing is mailed for an erased record.
+        _ if record.erased_at.is_some() => Vec::new(),
         // Confirmed: now the applicant's receipt and the unit's review link.
         Action::Confirm => notify::submitted(ctx, &next)?,
         // Lapsed: the address was never shown to be the applicant's; nobody is mailed. An
         // erasure request is answered on the page, and the centre sees it on its dashboard.
         Action::Expire | Action::RequestErasure => Vec::new(),
+        // A new address proven: its status link goes there now.
+        Action::ProveAddress => vec![notify::address_proven(ctx, &next)?],
         _ => notify::decided(ctx, &next, record.status, actor, action, mail_comment, paper)?,
     };
+    let mails: Vec<Mail> = mails.into_iter().chain(edit.mails).collect();
     let change = Transition { expected_version: expected, record: next, event, mails, quota };
     match ctx.store.transition(&change).await? {
         Transitioned::Done => {

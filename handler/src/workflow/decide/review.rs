@@ -3,6 +3,7 @@
 
 use super::apply::{COMMENT_MAX, Decision, Edit, Stage, allow, apply, incomplete};
 use crate::store::{Event, Record};
+use crate::workflow::limits::{self, RETURN_PER_RECORD};
 use crate::workflow::{Context, Error, paper};
 use policy::{Action, Actor, Reason};
 
@@ -34,6 +35,10 @@ pub async fn decide(
     }
     if action == Action::Withdraw && !decision.confirmed {
         return Err(incomplete("请确认撤回", "撤回后不能恢复。请勾选“确认撤回”后再提交。"));
+    }
+    // Each return mails the applicant: one application cannot be returned round and round.
+    if action == Action::Return {
+        limits::check(ctx, RETURN_PER_RECORD, &record.reference).await?;
     }
     // 线上与线下同步: HR recommends only on the stamped paper that matches the record.
     if actor == Actor::Hr && action == Action::Approve && ctx.programme.paper_required {

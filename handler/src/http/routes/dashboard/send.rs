@@ -8,7 +8,7 @@ use crate::workflow::dashboard::{self, Audience, Row, Sent};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use policy::{DashboardClaims, Status};
+use policy::{Actor, DashboardClaims, Status};
 use serde::Serialize;
 
 /// What the send confirmation shows: the rows that will go, and what is still under review.
@@ -23,13 +23,35 @@ struct SendPage<'a> {
     unchanged: bool,
     /// Something to send: a change since the last, or a first table with rows.
     can_send: bool,
-    at_unit: usize,
-    at_hr: usize,
-    returned: usize,
+    /// The applications still in review, by status (those with none left out).
+    in_review: Vec<InReview>,
+}
+
+/// How many applications wait in one status that is still in review.
+#[derive(Serialize, Debug, PartialEq, Eq)]
+struct InReview {
+    words: &'static str,
+    count: usize,
+}
+
+/// The applications in each status still in review ([`Status::in_review`], in the order of
+/// [`Status::ALL`]), as the send page words them for `audience`: its own stage is "待您审核".
+fn in_review(statuses: impl Iterator<Item = Status> + Clone, audience: Actor) -> Vec<InReview> {
+    let words = |s: Status| match s {
+        _ if policy::reviewer_for(s) == Some(audience) => "待您审核",
+        Status::Returned => "退回修改中",
+        _ => s.label(),
+    };
+    Status::ALL
+        .iter()
+        .filter(|s| s.in_review())
+        .map(|&s| InReview { words: words(s), count: statuses.clone().filter(|r| *r == s).count() })
+        .filter(|c| c.count > 0)
+        .collect()
 }
 
 /// `GET /dashboard/{token}/send`: before anything is mailed, the rows the 汇总表 holds and the
-/// applications still at unit or HR review, with the button that sends it. The centre mails
+/// applications still in review, with the button that sends it. The centre mails
 /// nobody: its link goes back to its dashboard.
 pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardClaims>) -> Result<Response, AppError> {
     let audience = audience(&state, &link)?;
@@ -38,7 +60,6 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
         return Ok(Redirect::to(&base).into_response());
     }
     let (all, plan) = dashboard::send_plan(&state, &audience).await?;
-    let count = |s: Status| all.iter().filter(|r| r.status == s).count();
     let unchanged = plan.since.as_ref().is_some_and(dashboard::SinceLast::is_empty);
     let page = SendPage {
         centre_email: &state.programme.centre.email,
@@ -46,9 +67,7 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
         can_send: !unchanged && (plan.since.is_some() || !plan.rows.is_empty()),
         unchanged,
         since: plan.since,
-        at_unit: count(Status::UnitReview),
-        at_hr: count(Status::HrReview),
-        returned: count(Status::Returned),
+        in_review: in_review(all.iter().map(|r| r.status), audience.actor()),
         base,
     };
     Ok(Page::typed("send.html", "发送汇总表至自治区中心", &page)?.into_response())
@@ -83,5 +102,26 @@ pub async fn send_summary(
             "刚刚已发送",
             "汇总表刚刚已由本单位其他人员发送。请返回审核工作台查看。".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{InReview, in_review};
+    use policy::{Actor, Status};
+
+    #[test]
+    fn every_status_in_review_is_counted_and_the_audiences_own_is_theirs() {
+        let all = Status::ALL.iter().copied().flat_map(|s| [s, s]);
+        let counted = in_review(all.clone(), Actor::Hr);
+        assert_eq!(counted.len(), Status::ALL.iter().filter(|s| s.in_review()).count());
+        assert!(counted.iter().all(|c| c.count == 2 && !c.words.is_empty()));
+        let some = [Status::UnitReview, Status::HrReview, Status::HrReview, Status::Returned, Status::Recommended];
+        let words = |words, count| InReview { words, count };
+        assert_eq!(
+            in_review(some.into_iter(), Actor::Hr),
+            [words("单位审核中", 1), words("待您审核", 2), words("退回修改中", 1)]
+        );
+        assert_eq!(in_review([Status::Recommended, Status::Selected].into_iter(), Actor::Hr), []);
     }
 }

@@ -109,10 +109,15 @@ pub async fn act(
             let edited: ApplicationForm = posted.fields_as();
             decide::resubmit(&state, &record, &events, expected, &edited, &documents, &client).await
         } else {
-            decide::add_documents(&state, &record, &events, expected, &documents, &client).await
+            decide::add_documents(&state, &record, &events, expected, &documents, &client).await.map(|()| None)
         };
         return match done {
-            Ok(()) => Ok(Redirect::to(&back).into_response()),
+            // A new address to prove: the page that takes its code, on this browser.
+            Ok(Some(generation)) => {
+                let page = workflow::links::confirm_path(&state, &record.reference, generation);
+                Ok(Redirect::to(&format!("{page}?changed=1")).into_response())
+            }
+            Ok(None) => Ok(Redirect::to(&back).into_response()),
             Err(Error::Invalid(reasons)) if !negotiated.json => {
                 // The form again, with the values as sent and each message beside its field.
                 let mut values: BTreeMap<String, String> = posted.fields.into_iter().collect();

@@ -7,7 +7,6 @@ use crate::http::extract::Linked;
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
-use crate::workflow::decide::{self};
 use crate::workflow::{self};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -61,7 +60,6 @@ struct StatusPage<'a> {
     /// Just confirmed: the unit has been mailed.
     confirmed: bool,
     /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
-    confirm_url: Option<String>,
     email: &'a str,
     /// The submission files uploaded from this page are issued for.
     submission_id: &'a str,
@@ -113,8 +111,6 @@ pub(super) fn status_page(
         withdraw_url: format!("/status/{token}/withdraw"),
         next: views::next_step(&state.programme, record, workflow::paper::state(state, record, events)),
         confirmed,
-        confirm_url: (record.status == policy::Status::Unconfirmed && !decide::lapsed(state, record))
-            .then(|| workflow::links::confirm_path(state, &record.reference)),
         email: record.application.email.as_str(),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),

@@ -53,7 +53,7 @@ fn paths(code: &str) -> Vec<Vec<String>> {
             i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':');
         if let (Some(_), true) = (starts, boundary) {
             let end = path_end(code, i);
-            expand(&code[i..end], &mut Vec::new(), &mut out);
+            expand(&code[i..end], &[], &mut out);
             i = end;
         } else {
             i += 1;
@@ -85,13 +85,13 @@ fn path_end(code: &str, start: usize) -> usize {
 }
 
 /// `a::{b, c::{d}}` as `a::b`, `a::c::d`.
-fn expand(text: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+fn expand(text: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
     let text = text.trim();
     let (head, group) = match text.find("::{") {
         Some(at) if text.ends_with('}') => (&text[..at], Some(&text[at + 3..text.len() - 1])),
         _ => (text, None),
     };
-    let mut path = prefix.clone();
+    let mut path = prefix.to_vec();
     path.extend(
         head.split("::")
             .map(str::trim)
@@ -115,7 +115,7 @@ fn expand(text: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
             if part == "self" {
                 out.push(path.clone());
             } else if !part.is_empty() {
-                expand(&part, &mut path.clone(), out);
+                expand(&part, &path, out);
             }
             item.clear();
         } else {

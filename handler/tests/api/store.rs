@@ -1,15 +1,15 @@
 //! One contract, two real stores: every test runs on SQLite (a temporary file) and on DynamoDB
-//! Local (started on a free port for this test binary, stopped when it exits).
+//! Local (one for the whole test binary, on a free port, stopped when it exits; each test on a
+//! table of its own).
 
 use handler::store::{
-    Created, DynamoStore, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent,
-    Transition, Transitioned,
+    Created, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent, Transition,
+    Transitioned,
 };
 use policy::{Actor, Application, ApplicationForm, EventKind, HrScope, Programme, Status};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-static DYNAMO: OnceLock<testkit::Service> = OnceLock::new();
 static TEMP: OnceLock<tempfile::TempDir> = OnceLock::new();
 
 async fn sqlite() -> Arc<dyn Store> {
@@ -19,16 +19,7 @@ async fn sqlite() -> Arc<dyn Store> {
 }
 
 async fn dynamo() -> Arc<dyn Store> {
-    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
-        .await
-        .expect("start");
-    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let store = DynamoStore::new(client, format!("t{}", handler::ids::random_id()));
-    store
-        .create_table(&handler::store::TableSpec::embedded().expect("infra/template.yaml"))
-        .await
-        .expect("create table");
-    Arc::new(store)
+    crate::machine::dynamo_store().await
 }
 
 /// A record whose application is reviewed by `scope` (a league code or a department name).
@@ -55,6 +46,7 @@ fn record(n: u32, scope: &str) -> Record {
         version_hash: None,
         erased_at: None,
         erasure_requested_at: None,
+        pending_address: None,
     }
 }
 
@@ -94,6 +86,7 @@ fn mail(reference: &str, i: u32) -> Mail {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     }
 }
 
@@ -445,6 +438,35 @@ async fn summary_sends_are_recorded_with_their_mail_in_order(store: Arc<dyn Stor
     assert_eq!(store.last_summary(2026, "l-hohhot").await.expect("last"), None);
 }
 
+/// An application's mail is found by its reference — its own, sent or queued, and a 汇总表 that
+/// names it among others — and deleted; another application's mail stays.
+async fn an_applications_mail_is_found_and_deleted(store: Arc<dyn Store>) {
+    let (a, b) = ("TP2025-MAILA1", "TP2025-MAILB1");
+    store.enqueue(&[mail(a, 1), mail(a, 2), mail(b, 1)]).await.expect("enqueue");
+    store.mail_sent(&mail(a, 1).id, "2025-03-15T02:00:00Z").await.expect("sent");
+    let sent = SummarySent {
+        round: 2025,
+        scope: "l-hohhot".into(),
+        seq: 1,
+        at: "2025-03-20T01:00:00Z".into(),
+        rows: Vec::new(),
+    };
+    let summary = Mail { about: vec![a.into(), b.into()], ..mail("summary-l-hohhot", 1) };
+    assert!(store.summary_sent(&sent, &summary).await.expect("summary"));
+    let mut held = store.mail_of(a).await.expect("mail of a");
+    held.sort_by(|x, y| x.id.cmp(&y.id));
+    let ids: Vec<(&str, bool)> = held.iter().map(|m| (m.id.as_str(), m.pending)).collect();
+    assert_eq!(ids, [("TP2025-MAILA1-m1", false), ("TP2025-MAILA1-m2", true), ("summary-l-hohhot-m1", true)]);
+    let ids: Vec<String> = held.into_iter().map(|m| m.id).collect();
+    store.delete_mail(a, &ids).await.expect("delete");
+    assert_eq!(store.mail_of(a).await.expect("mail of a"), []);
+    assert_eq!(store.unsent_mail().await.expect("count"), 1, "b's own mail stays");
+    let left: Vec<String> = store.mail_of(b).await.expect("mail of b").into_iter().map(|m| m.id).collect();
+    assert!(left.contains(&mail(b, 1).id), "{left:?}");
+    // Deleting what is gone already is no error.
+    store.delete_mail(a, &ids).await.expect("again");
+}
+
 async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     let mut records = Vec::new();
     for n in 0..20u32 {
@@ -510,6 +532,7 @@ contract!(
     reseal_writes_over_the_same_version_only,
     a_quota_is_never_over_allocated,
     summary_sends_are_recorded_with_their_mail_in_order,
+    an_applications_mail_is_found_and_deleted,
 );
 
 /// SQLite only: a data folder made before withdrawals released the 身份证号 held it in a table
@@ -559,14 +582,7 @@ async fn sqlite_data_from_before_is_migrated() {
 /// the TTL attribute 90 days on, so mail bodies do not stay for ever.
 #[tokio::test]
 async fn dynamodb_table_from_the_template_expires_sent_mail() {
-    let port = tokio::task::spawn_blocking(|| DYNAMO.get_or_init(|| testkit::start_dynamodb_local(None)).port)
-        .await
-        .expect("start");
-    let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let table = format!("t{}", handler::ids::random_id());
-    let store = DynamoStore::new(client.clone(), &table);
-    let spec = handler::store::TableSpec::embedded().expect("infra/template.yaml");
-    store.create_table(&spec).await.expect("create table");
+    let (store, client, table) = crate::machine::dynamo_table().await;
     let described = client.describe_table().table_name(&table).send().await.expect("describe");
     let t = described.table().expect("table");
     let mut indexes: Vec<&str> = t.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();

@@ -1,4 +1,9 @@
-//! The `tepei` binary: build, check and serve as a user runs them.
+//! The `tepei` binary: build, check and serve as a user runs them. One binary for the suite:
+//! `faults` runs `serve` under faults (DynamoDB Local killed mid-load, the SMTP relay down);
+//! `layout` checks the house rules of the source tree (file length, no import cycles).
+
+mod faults;
+mod layout;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Faults under load, on a real `tepei serve` process: DynamoDB Local killed and started again in
 //! the middle of a run, and the SMTP relay down for a whole run. (A Lambda invocation delivered
-//! twice is in handler/tests/lambda.)
+//! twice is in handler/tests/api/lambda.)
 
 use handler::store::{Applications, DynamoStore, SqliteStore, Store};
 use std::collections::{BTreeMap, BTreeSet};

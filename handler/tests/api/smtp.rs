@@ -38,9 +38,10 @@ async fn smtp_down_then_up_delivers_each_mail_exactly_once() {
         .await
         .expect("request");
     assert_eq!(response.status(), 201);
-    let reference =
-        response.json::<serde_json::Value>().await.expect("json")["reference"].as_str().expect("ref").to_owned();
-    assert_eq!(store.unsent_mail().await.expect("count"), 1, "the mail asking to confirm");
+    let answer: serde_json::Value = response.json().await.expect("json");
+    let reference = answer["reference"].as_str().expect("ref").to_owned();
+    let confirm = answer["confirm_url"].as_str().expect("confirm_url").strip_prefix(BASE).expect("base").to_owned();
+    assert_eq!(store.unsent_mail().await.expect("count"), 1, "the mail with the 邮箱验证码");
 
     // The relay comes up; the next flush (after the backoff) delivers it, and later flushes nothing.
     let maildev = tokio::task::spawn_blocking(move || testkit::start_maildev(Some(smtp_port))).await.expect("maildev");
@@ -56,11 +57,12 @@ async fn smtp_down_then_up_delivers_each_mail_exactly_once() {
     let delivered = testkit::maildev_wait(maildev.web_port, 1, Duration::from_secs(10)).await;
     assert_eq!(delivered.len(), 1, "{delivered:?}");
 
-    // The applicant confirms from the delivered mail: the receipt and the unit's mail follow.
-    let confirm = testkit::link_with(&delivered[0].text, "/confirm/").expect("confirm link");
+    // The applicant types the code from the delivered mail: the receipt and the unit's mail follow.
+    let code = testkit::mailed_code(&delivered[0].text).expect("code");
     let confirmed = client
-        .post(format!("{address}{}", confirm.strip_prefix(BASE).expect("base")))
+        .post(format!("{address}{confirm}"))
         .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("code={code}"))
         .send()
         .await
         .expect("request");
@@ -133,9 +135,11 @@ async fn the_whole_journey_through_real_mail() {
         .await
         .expect("json");
     assert_eq!(body["status"], "unconfirmed");
-    // The applicant confirms from the mail; the answer leads to the status page.
-    let confirm = newest_link(maildev.web_port, "applicant7@example.com", "/confirm/", 1).await;
-    let confirmed = decide(&client, &address, &confirm, "").await;
+    // The applicant types the code from the mail; the answer leads to the status page.
+    let confirm = body["confirm_url"].as_str().expect("confirm_url").strip_prefix(BASE).expect("base").to_owned();
+    let mailed = testkit::maildev_wait(maildev.web_port, 1, Duration::from_secs(10)).await;
+    let code = testkit::mailed_code(&mailed[0].text).expect("code");
+    let confirmed = decide(&client, &address, &confirm, &format!("code={code}")).await;
     assert_eq!(confirmed, 303);
     let status_path = newest_link(maildev.web_port, "applicant7@example.com", "/status/", 3).await;
     let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 3).await;

@@ -212,7 +212,7 @@ fn api_routes(doc: &Value, method: &str, path: &str) -> bool {
 
 /// Every route the Router serves (read from handler/src/lib.rs), as a sample request.
 fn router_requests() -> Vec<(String, String)> {
-    let source = include_str!("../../src/lib.rs");
+    let source = include_str!("../../../src/lib.rs");
     let route = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*([a-z_:]+)\("#).expect("regex");
     let segment = regex::Regex::new(r"\{[a-z]+\}").expect("regex");
     let mut out = Vec::new();
@@ -285,7 +285,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     three["time"] = "2025-03-14T19:01:00Z".into();
     assert!(!handler::lambda::is_daily_purge(&three));
 
-    let l = crate::lambda();
+    let l = super::lambda();
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
         id: "m1".into(),
@@ -298,6 +298,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
         attempts: 0,
         files: Vec::new(),
         reply_to: None,
+        about: Vec::new(),
     };
     l.store.enqueue(&[waiting]).await.expect("enqueue");
     let router = handler::app(l.state.clone());
@@ -309,4 +310,23 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     assert!(handler::lambda::handle(None, router, invocation).await.is_err());
+}
+
+/// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request
+/// could make the function log), and every code the handler logs has its filter.
+#[test]
+fn alarms_match_a_field_only_the_code_sets() {
+    let doc = template();
+    let resources = doc["Resources"].as_mapping().expect("resources");
+    let patterns: Vec<String> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Logs::MetricFilter"))
+        .map(|r| r["Properties"]["FilterPattern"].as_str().expect("pattern").to_owned())
+        .collect();
+    let wanted: Vec<String> =
+        handler::alarm::ALL.iter().map(|code| format!("{{ $.fields.alarm = \"{code}\" }}")).collect();
+    let (mut found, mut expected) = (patterns, wanted);
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected, "one filter per alarm code, on the field");
 }

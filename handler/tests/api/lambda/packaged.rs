@@ -69,13 +69,8 @@ fn body(answer: &Value) -> Value {
 async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bootstrap = unpack(dir.path());
-    let (dynamo, maildev, emulator, secrets) = tokio::task::spawn_blocking(|| {
-        (
-            testkit::start_dynamodb_local(None),
-            testkit::start_maildev(None),
-            testkit::start_lambda_emulator(),
-            testkit::start_secrets_manager(),
-        )
+    let (maildev, emulator, secrets) = tokio::task::spawn_blocking(|| {
+        (testkit::start_maildev(None), testkit::start_lambda_emulator(), testkit::start_secrets_manager())
     })
     .await
     .expect("services");
@@ -87,10 +82,9 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     let data_key =
         create_secret(&secrets_endpoint, "tepei/data-key", "packaged bootstrap data key that is long enough").await;
     create_secret(&secrets_endpoint, "tepei/smtp-url", &format!("smtp://127.0.0.1:{}", maildev.port)).await;
-    let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
-    let client = handler::config::dynamo_client(Some(&endpoint)).await;
-    let store = handler::store::DynamoStore::new(client, "tepei-packaged");
-    store.create_table(&handler::store::TableSpec::embedded().expect("template")).await.expect("table");
+    // A table of its own on the suite's DynamoDB Local.
+    let endpoint = crate::machine::dynamo_endpoint().await;
+    let (store, _, table) = crate::machine::dynamo_table().await;
 
     let faketime = PathBuf::from("/usr/bin/faketime");
     assert!(faketime.is_file(), "faketime is missing: ./scripts/test installs the Debian package");
@@ -102,7 +96,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     .expect("wrapper");
     std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().expect("chmod");
     let env: Vec<(&str, String)> = vec![
-        ("TABLE_NAME", "tepei-packaged".into()),
+        ("TABLE_NAME", table.clone()),
         ("DYNAMODB_ENDPOINT", endpoint.clone()),
         ("AWS_ACCESS_KEY_ID", "local".into()),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),
@@ -153,15 +147,16 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(testkit::maildev_messages(maildev.web_port).await.len(), 1);
 
-    // The applicant confirms by the link in the delivered mail (a POST event): the record moves
-    // on and the receipt and the unit's mail follow.
-    let link = testkit::link_with(&mails[0].text, "/confirm/").expect("confirm link");
+    // The applicant types the code from the delivered mail on the page the answer named (a POST
+    // event): the record moves on and the receipt and the unit's mail follow.
+    let link = body(&submitted)["confirm_url"].as_str().expect("confirm_url").to_owned();
     let path = link.strip_prefix("https://tepei.example.gov.cn").expect("on the public base URL");
+    let code = testkit::mailed_code(&mails[0].text).expect("the 邮箱验证码");
     let mut event: Value = serde_json::from_str(&fixture("apigw-v2-application-json.json")).expect("fixture");
     event["rawPath"] = path.into();
     event["requestContext"]["http"]["path"] = path.into();
     event["headers"]["content-type"] = "application/x-www-form-urlencoded".into();
-    event["body"] = "".into();
+    event["body"] = format!("code={code}").into();
     let confirmed = invoke(emulator.port, &event.to_string()).await;
     assert_eq!(confirmed["statusCode"], 303, "{confirmed}");
     let stored = handler::store::Applications::get(&store, &reference).await.expect("get").expect("stored");

@@ -1,0 +1,28 @@
+//! The page where the browser that submitted types the 邮箱验证码: right after submitting (the
+//! 已提交 page), at its own address, and again with a wrong code's message.
+
+use policy::Reason;
+use serde::Serialize;
+
+/// What the 邮箱验证码 page shows.
+#[derive(Serialize)]
+pub struct CodePage<'a> {
+    /// The application's reference.
+    pub reference: &'a str,
+    /// The address typed in the form (right after submitting; elsewhere none is shown).
+    pub email: Option<&'a str>,
+    /// Hours the code and the application wait.
+    pub hours: u32,
+    /// Where the code is posted (the page's own address).
+    pub action: String,
+    /// The code as typed, kept when it was wrong.
+    pub code: String,
+    /// Why the code was refused, on field `code`.
+    pub errors: Vec<Reason>,
+    /// Just submitted: the page says the application is saved.
+    pub submitted: bool,
+    /// A new code was just sent.
+    pub sent: bool,
+    /// The code proves a new address given in a resubmission.
+    pub changed: bool,
+}

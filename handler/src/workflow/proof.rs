@@ -1,0 +1,140 @@
+//! The proof of an applicant's address: a 6-digit 邮箱验证码 mailed to it and typed on the page
+//! only the browser that submitted holds (`/confirm/{token}`, never mailed). A stranger who gets
+//! the mail can do nothing with it; a submitter who mistyped the address cannot confirm it. Each
+//! code takes [`CODE_TRIES`] tries; then a new code can be asked for, at most [`NEW_CODES`]
+//! times per application.
+
+use super::decide::{self, Confirmation};
+use super::{Context, Error, links, load, notify, resend};
+use crate::store::Record;
+use policy::{Reason, Status};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Tries each code takes before it is void.
+pub const CODE_TRIES: u32 = 5;
+
+/// New codes an application may ask for in its time to confirm.
+pub const NEW_CODES: u32 = 10;
+
+fn code_error(message: impl Into<String>) -> Error {
+    Error::Invalid(vec![Reason::new("code", message)])
+}
+
+/// The address a code proves: a new application's own, or the new one a resubmission gave.
+enum Proving {
+    New,
+    Change(String),
+}
+
+/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code.
+fn proving(record: &Record, generation: u64) -> Option<Proving> {
+    if record.status == Status::Unconfirmed || record.status == Status::Voided {
+        return Some(Proving::New);
+    }
+    record.pending_address.as_ref().filter(|p| generation >= p.generation).map(|p| Proving::Change(p.email.clone()))
+}
+
+/// The window for counting a proof's tries (its time to confirm, from when the application was
+/// taken or the new address given); for a reference never stored, the clock's.
+fn window(ctx: &Context, record: Option<&Record>) -> (i64, i64) {
+    let seconds = i64::from(ctx.programme.confirm_hours) * 3600;
+    let from = record.map(|r| r.pending_address.as_ref().map_or(r.created_at.as_str(), |p| p.at.as_str()));
+    let created = from.and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok());
+    match created {
+        Some(at) => (at.unix_timestamp(), seconds),
+        None => {
+            let now = ctx.clock.now().unix_timestamp();
+            (now - now.rem_euclid(seconds), seconds)
+        }
+    }
+}
+
+/// The code typed for the page of `generation`: right, the address is proven and the application
+/// goes to its unit (mailed now, with the status link to the applicant); wrong, or for a
+/// reference never stored, a 422 on `code` saying how many tries are left. After
+/// [`CODE_TRIES`] tries the code is void.
+pub async fn confirm(
+    ctx: &Context,
+    reference: &str,
+    generation: u64,
+    typed: &str,
+    client: &str,
+) -> Result<Confirmation, Error> {
+    let record = ctx.store.get(reference).await?;
+    let what = record.as_ref().map(|r| proving(r, generation));
+    if let Some(None) = what {
+        return Ok(Confirmation::Already);
+    }
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty() {
+        return Err(code_error("请输入邮件中的6位邮箱验证码"));
+    }
+    let (since, seconds) = window(ctx, record.as_ref());
+    let subject = format!("{reference}:{generation}");
+    let tries = super::limits::tries_since(ctx, "code-tries", &subject, since, seconds).await?;
+    if tries > CODE_TRIES {
+        return Err(code_error(format!(
+            "这个验证码已连续输错{CODE_TRIES}次，已失效。请点“重新获取验证码”，输入新邮件中的验证码。"
+        )));
+    }
+    let address = match (&record, &what) {
+        (Some(r), Some(Some(Proving::New))) => Some(r.application.email.to_string()),
+        (_, Some(Some(Proving::Change(email)))) => Some(email.clone()),
+        _ => None,
+    };
+    let right = address.is_some_and(|address| {
+        let code = links::confirm_code(ctx, reference, &address, generation);
+        bool::from(code.as_bytes().ct_eq(digits.as_bytes()))
+    });
+    let Some(record) = record.filter(|_| right) else {
+        tracing::info!(reference, tries, "wrong address code");
+        let left = CODE_TRIES - tries;
+        return Err(code_error(if left == 0 {
+            "验证码不正确，这个验证码已失效。请点“重新获取验证码”。".to_owned()
+        } else {
+            format!("验证码不正确，请核对邮件中的6位数字（还可以再试{left}次）。")
+        }));
+    };
+    let (record, events) = load(ctx, &record.reference).await?;
+    if record.pending_address.is_some() && record.status != Status::Unconfirmed {
+        decide::prove_address(ctx, &record, &events, client).await?;
+        return Ok(Confirmation::AddressProven);
+    }
+    decide::confirm(ctx, &record, &events, client).await
+}
+
+/// A new code for the page of `generation`: mailed to the address being proven (at most
+/// [`NEW_CODES`] in the application's time to confirm), and the generation of the page that takes
+/// it. A reference never stored is answered the same, and nothing is mailed.
+pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result<u64, Error> {
+    let record = ctx.store.get(reference).await?;
+    let next = generation + 1;
+    let (since, seconds) = window(ctx, record.as_ref());
+    let asked = super::limits::tries_since(ctx, "new-codes", reference, since, seconds).await?;
+    if asked > NEW_CODES {
+        return Err(Error::NotAllowed {
+            title: "不能再获取验证码",
+            message: format!("这份申报已获取{NEW_CODES}次验证码，不能再获取。请核对邮箱后重新填写提交申报。"),
+        });
+    }
+    let Some(record) = record else { return Ok(next) };
+    let compose = || match (&record.pending_address, proving(&record, generation)) {
+        (Some(pending), Some(Proving::Change(_))) => notify::to_prove(ctx, &record, pending, next),
+        _ => notify::to_confirm(ctx, &record, next),
+    };
+    let waits = match proving(&record, generation) {
+        Some(Proving::New) => record.status == Status::Unconfirmed && !decide::lapsed(ctx, &record),
+        Some(Proving::Change(_)) => true,
+        None => false,
+    };
+    if !waits {
+        return Ok(next);
+    }
+    let subject = format!("code:{reference}:{next}");
+    if resend::send_again(ctx, &subject, compose).await? {
+        tracing::info!(reference, generation = next, "new address code sent");
+    }
+    Ok(next)
+}

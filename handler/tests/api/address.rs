@@ -1,0 +1,102 @@
+//! A changed applicant address in a resubmission is proven like a new one (issue 30, finding 1):
+//! until its 邮箱验证码 is typed on the page the resubmission led to, every mail keeps going to the
+//! proven address, and the new one gets the code and nothing else; returns and resubmissions of
+//! one application are capped.
+
+use crate::helpers::{TestApp, link_in_mail, spawn_app, submit};
+use serde_json::Value;
+
+async fn post(app: &TestApp, path: &str, body: &str) -> reqwest::Response {
+    app.post_form(path, body).await
+}
+
+/// The sample application as the status page's form posts it, resubmitted at `version` with
+/// `email` as the applicant's address.
+fn resubmission(n: u32, version: u64, email: &str) -> String {
+    let mut form = testkit::sample_application(n);
+    form["email"] = email.into();
+    form["plan"] = format!("修改后的培养计划（第{version}版）：在北京协和医院学习心血管介入技术一年。").into();
+    format!("{}&decision=resubmit&version={version}", crate::helpers::form_body(&form))
+}
+
+async fn version(app: &TestApp, status: &str) -> u64 {
+    app.get_json(status).await.json::<Value>().await.expect("json")["version"].as_u64().expect("version")
+}
+
+#[tokio::test]
+async fn a_new_address_in_a_resubmission_gets_only_its_code_until_it_is_proven() {
+    let app = spawn_app().await;
+    let status = submit(&app, 81).await;
+    let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
+    let unit = link_in_mail(&app.mails(), "unit81@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await.status(), 303);
+    let before = app.mails().len();
+
+    // Resubmitted with a new address: the answer leads to the page that takes its code.
+    let v = version(&app, &status).await;
+    let answer = post(&app, &status, &resubmission(81, v, "new81@example.com")).await;
+    assert_eq!(answer.status(), 303);
+    let code_page = answer.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(code_page.starts_with("/confirm/") && code_page.ends_with("?changed=1"), "{code_page}");
+    let code_page = code_page.trim_end_matches("?changed=1").to_owned();
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert_eq!(record.application.email.as_str(), "applicant81@example.com", "mail stays with the proven address");
+    let new_mail: Vec<_> = app.mails()[before..].iter().filter(|m| m.to == "new81@example.com").cloned().collect();
+    assert_eq!(new_mail.len(), 1, "the new address gets its code only");
+    for part in [&new_mail[0].text, &new_mail[0].html] {
+        assert!(!part.contains("/status/") && !part.contains("/review/") && !part.contains("/confirm/"), "{part}");
+        assert!(!part.contains("乌力吉") && !part.contains("呼和浩特市第一医院"), "nothing the applicant typed");
+    }
+    assert!(new_mail[0].text.contains("新的申报人邮箱"), "{}", new_mail[0].text);
+    let page = app.get(&format!("{code_page}?changed=1")).await.text().await.expect("html");
+    assert!(page.contains("请输入发送到新邮箱的验证码"), "{page}");
+
+    // The unit returns it again: the comment goes to the proven address, not the new one.
+    let unit = link_in_mail(&app.mails(), "unit81@example.gov.cn", "/review/");
+    let before = app.mails().len();
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E5%86%8D%E6%94%B9").await.status(), 303);
+    let after: Vec<_> = app.mails()[before..].to_vec();
+    assert!(after.iter().all(|m| m.to != "new81@example.com"), "{after:?}");
+    assert!(after.iter().any(|m| m.to == "applicant81@example.com"));
+
+    // A wrong code: 422; the code mailed to the new address proves it, and its status link goes
+    // there now.
+    assert_eq!(post(&app, &code_page, "code=000001").await.status(), 422);
+    let code = testkit::mailed_code(&new_mail[0].text).expect("code");
+    let proven = post(&app, &code_page, &format!("code={code}")).await;
+    assert_eq!(proven.status(), 303);
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert_eq!(record.application.email.as_str(), "new81@example.com");
+    assert!(record.pending_address.is_none());
+    let events = app.store.events(&reference).await.expect("events");
+    assert_eq!(events.last().expect("event").kind, policy::EventKind::AddressProven);
+    let link = link_in_mail(&app.mails(), "new81@example.com", "/status/");
+    assert_eq!(version(&app, &link).await, record.version);
+}
+
+#[tokio::test]
+async fn returns_and_resubmissions_of_one_application_are_capped() {
+    let app = spawn_app().await;
+    let status = submit(&app, 82).await;
+    let mut refused = None;
+    for round in 0..8 {
+        let unit = link_in_mail(&app.mails(), "unit82@example.gov.cn", "/review/");
+        let returned = post(&app, &unit, "decision=return&comment=%E8%AF%B7%E6%94%B9").await;
+        if returned.status() == 429 {
+            refused = Some(("return", round));
+            break;
+        }
+        assert_eq!(returned.status(), 303, "round {round}");
+        let v = version(&app, &status).await;
+        let again = post(&app, &status, &resubmission(82, v, "applicant82@example.com")).await;
+        if again.status() == 429 {
+            refused = Some(("resubmit", round));
+            break;
+        }
+        assert_eq!(again.status(), 303, "round {round}");
+    }
+    let (what, round) = refused.expect("a cap within 8 rounds");
+    assert_eq!(round, 5, "{what}: five a day each");
+    let to_applicant = app.mails().iter().filter(|m| m.to == "applicant82@example.com").count();
+    assert!(to_applicant <= 12, "at most the confirmation, the receipt and the capped rounds: {to_applicant}");
+}

@@ -1,0 +1,125 @@
+//! `Actor`: who acts on an application, and a reviewer's decision form.
+
+use serde::{Deserialize, Serialize};
+
+/// Who acts on an application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The applicant, through the status link.
+    Applicant,
+    /// The employer unit's reviewer.
+    Unit,
+    /// League/city HR, or the department for 区直 units.
+    Hr,
+    /// The regional centre.
+    Centre,
+}
+
+impl Actor {
+    /// Every actor, in the order an application meets them: the applicant, then each review
+    /// stage. Lists of actors (the stages' closes, the codes, the tests) iterate this; a new stage
+    /// fails to compile in [`Actor::position`] until it has its place here.
+    pub const ALL: [Actor; 4] = [Actor::Applicant, Actor::Unit, Actor::Hr, Actor::Centre];
+
+    /// Its place in [`Actor::ALL`].
+    pub const fn position(self) -> usize {
+        match self {
+            Actor::Applicant => 0,
+            Actor::Unit => 1,
+            Actor::Hr => 2,
+            Actor::Centre => 3,
+        }
+    }
+
+    /// The actor before this one (the stage that passed the application on).
+    pub fn previous(self) -> Option<Actor> {
+        self.position().checked_sub(1).map(|i| Self::ALL[i])
+    }
+
+    /// The API code (also the link stage).
+    pub fn code(self) -> &'static str {
+        match self {
+            Actor::Applicant => "applicant",
+            Actor::Unit => "unit",
+            Actor::Hr => "hr",
+            Actor::Centre => "centre",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// What the reviewer is asked to do, in mail subjects (`请审核…`, `请审核推荐…`).
+    pub fn asked_to(self) -> &'static str {
+        match self {
+            Actor::Hr => "审核推荐",
+            Actor::Centre => "确定结果",
+            Actor::Applicant | Actor::Unit => "审核",
+        }
+    }
+
+    /// The decision form of a reviewer: its heading, choices and comment label.
+    pub fn decision_form(self) -> DecisionForm {
+        const RETURN_NEEDS_COMMENT: &str = "意见（退回时必填，不超过1000字）";
+        let (legend, choices, comment_label): (_, &'static [_], _) = match self {
+            Actor::Unit => {
+                ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")], RETURN_NEEDS_COMMENT)
+            }
+            Actor::Hr => (
+                "审核推荐（占用推荐名额）",
+                &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")],
+                RETURN_NEEDS_COMMENT,
+            ),
+            Actor::Centre => ("确定结果", &[("select", "入选"), ("reject", "未入选")], "意见（选填，不超过1000字）"),
+            Actor::Applicant => ("", &[], ""),
+        };
+        DecisionForm { legend, choices, comment_label }
+    }
+
+    /// Whether this reviewer is mailed a link as each application reaches them (the centre works
+    /// from its dashboard instead).
+    pub fn mailed_on_arrival(self) -> bool {
+        matches!(self, Actor::Unit | Actor::Hr)
+    }
+
+    /// This actor's stage in words, for its deadline.
+    pub fn stage_name(self) -> &'static str {
+        match self {
+            Actor::Applicant => "申报人提交、修改申报",
+            Actor::Unit => "所在单位审核",
+            Actor::Hr => "盟市人力资源社会保障部门、厅局（高校）审核推荐",
+            Actor::Centre => "自治区人事人才公共服务中心确定结果",
+        }
+    }
+
+    /// The role in words, as pages and mail name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Actor::Applicant => "申报人",
+            Actor::Unit => "所在单位",
+            Actor::Hr => "盟市人社部门或厅局（高校）",
+            Actor::Centre => "自治区人事人才公共服务中心",
+        }
+    }
+}
+
+/// A reviewer's decision form, as [`Actor::decision_form`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionForm {
+    /// The heading.
+    pub legend: &'static str,
+    /// The choices: decision code, words.
+    pub choices: &'static [(&'static str, &'static str)],
+    /// The comment box's label (whether it is needed, and how long it may be).
+    pub comment_label: &'static str,
+}
+
+/// Compares by code, as stored and as the API shows it.
+impl PartialEq<&str> for Actor {
+    fn eq(&self, code: &&str) -> bool {
+        self.code() == *code
+    }
+}
