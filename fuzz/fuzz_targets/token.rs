@@ -37,6 +37,7 @@ fuzz_target!(|input: Input| {
         purpose,
         reference: url_safe(&input.reference),
         stage: url_safe(&input.stage),
+        extra: None,
         version: input.version,
         expires: input.expires,
     };

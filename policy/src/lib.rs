@@ -46,8 +46,8 @@ pub use scope::{HrScope, QuotaKey, QuotaSlot};
 pub use status::{Action, Actor, DecisionForm, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
 pub use text::{chinese_date, chinese_instant};
 pub use token::{
-    ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError, UploadClaims,
-    Wire, keyed_hash, keyed_hash_starts_with,
+    ConfirmClaims, DashboardClaims, IssuedTo, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError,
+    UploadClaims, Wire, keyed_hash, keyed_hash_starts_with,
 };
 pub use types::{Field, Gender, Sector, Track, UnitLevel, YearMonth, YearMonthError};
 pub use wire::{form_fields, form_object, from_fields, json_object};

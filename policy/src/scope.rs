@@ -30,6 +30,16 @@ impl HrScope {
         }
     }
 
+    /// The id links carry for it (URL-safe): `l-{league}`, or `d-` and a digest of the
+    /// department's name (names are Chinese; tokens are ASCII).
+    pub fn link_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match self {
+            HrScope::League(code) => format!("l-{code}"),
+            HrScope::Department(name) => format!("d-{}", hex::encode(&Sha256::digest(name.as_bytes())[..6])),
+        }
+    }
+
     /// Its name in Chinese: the league's, or the department's.
     pub fn name(&self, p: &Programme) -> String {
         match self {

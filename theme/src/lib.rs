@@ -47,6 +47,7 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("send.html", include_str!("../templates/send.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("review.html", include_str!("../templates/review.html")),
+    ("review_passed.html", include_str!("../templates/review_passed.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("print.html", include_str!("../templates/print.html")),
     ("verify.html", include_str!("../templates/verify.html")),

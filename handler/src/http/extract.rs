@@ -1,14 +1,19 @@
 //! Extractors of a request's parts: the client's address, the same-site guard, and a verified
-//! signed link. Bodies are read in `body`.
+//! signed link (a review link also checked against its record: [`ReviewLink`]). Bodies are read
+//! in `body`.
 
 use crate::AppState;
 use crate::http::body::accepts_json;
 use crate::http::{AppError, Offer};
-use crate::workflow::links;
+use crate::store::{Event, Record};
+use crate::workflow::links::{self, Refused, Standing};
+use crate::{views, workflow};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use policy::{LinkClaims, Purpose, TokenError};
+use policy::{
+    ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, StatusClaims, TokenError, UploadClaims,
+};
 use std::collections::HashMap;
 use std::convert::Infallible;
 
@@ -73,20 +78,116 @@ pub struct Linked<C> {
     pub token: String,
 }
 
-impl<C: LinkClaims + Send> FromRequestParts<AppState> for Linked<C> {
+/// Claims whose link needs no check beyond its signature. Review links are not among them: a
+/// route takes a review link only as a [`ReviewLink`] or a [`CurrentReview`], which check it
+/// against the record, so no route can forget to.
+pub trait SignatureEnough: LinkClaims + Send {}
+impl SignatureEnough for StatusClaims {}
+impl SignatureEnough for ConfirmClaims {}
+impl SignatureEnough for DashboardClaims {}
+impl SignatureEnough for UploadClaims {}
+
+impl<C: SignatureEnough> FromRequestParts<AppState> for Linked<C> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (claims, token) = verified::<C>(parts, state).await?;
+        Ok(Self { claims, token })
+    }
+}
+
+/// The path's `{token}`, verified as a link of `C`'s purpose.
+async fn verified<C: LinkClaims>(parts: &mut Parts, state: &AppState) -> Result<(C, String), AppError> {
+    let json = accepts_json(&parts.headers);
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::not_found("页面不存在", "请求的地址不存在").json_if(json))?;
+    let token = params.get("token").cloned().unwrap_or_default();
+    match links::verify::<C>(state, &token) {
+        Ok(claims) => Ok((claims, token)),
+        Err(e) => Err(refusal(&e, C::PURPOSE, &token).json_if(json)),
+    }
+}
+
+/// A review link, verified and checked against its record ([`links::review_standing`]): still
+/// for the record's audience at its stage and sent to the stage's reviewer as they are now.
+/// Refused otherwise (403; a link signed before links named their audience: 410, with a fresh
+/// link offered). Current, or passed (then it may show only who decided and when).
+pub struct ReviewLink {
+    /// The verified claims.
+    pub claims: ReviewClaims,
+    /// The token as it came.
+    pub token: String,
+    /// The application as it is now.
+    pub record: Record,
+    /// Its events.
+    pub events: Vec<Event>,
+    /// Whether the link is for the record's version.
+    pub standing: Standing,
+}
+
+impl FromRequestParts<AppState> for ReviewLink {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let json = accepts_json(&parts.headers);
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::not_found("页面不存在", "请求的地址不存在").json_if(json))?;
-        let token = params.get("token").cloned().unwrap_or_default();
-        match links::verify::<C>(state, &token) {
-            Ok(claims) => Ok(Self { claims, token }),
-            Err(e) => Err(refusal(&e, C::PURPOSE, &token).json_if(json)),
+        let (claims, token) = verified::<ReviewClaims>(parts, state).await?;
+        let (record, events) =
+            workflow::load(state, &claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
+        match links::review_standing(state, &claims, &record) {
+            Ok(standing) => Ok(Self { claims, token, record, events, standing }),
+            Err(refused) => Err(review_refusal(refused, &token).json_if(json)),
         }
     }
+}
+
+/// A [`ReviewLink`] for the record's version: what reads the application's content (its files,
+/// its print) takes this. A passed link is answered 410 with who decided and when.
+pub struct CurrentReview(pub ReviewLink);
+
+impl FromRequestParts<AppState> for CurrentReview {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let link = ReviewLink::from_request_parts(parts, state).await?;
+        match link.standing {
+            Standing::Current => Ok(Self(link)),
+            Standing::Passed => Err(AppError::new(
+                StatusCode::GONE,
+                "stale",
+                "已处理",
+                format!("{}此链接不再显示申报内容。", views::version_passed(&link.events)),
+            )
+            .json_if(accepts_json(&parts.headers))),
+        }
+    }
+}
+
+/// The answer to a genuine review link that is no longer its reviewer's.
+pub fn review_refusal(refused: Refused, token: &str) -> AppError {
+    let error = match refused {
+        Refused::Outdated => AppError::new(
+            StatusCode::GONE,
+            "outdated",
+            "链接已失效",
+            "这个链接是系统更新前发出的，已失效。可以申请新的审核链接，新链接只发送到本环节审核人的邮箱。",
+        )
+        .offer(Offer::Renew(format!("/review/{token}/renew"))),
+        Refused::Reassigned => AppError::new(
+            StatusCode::FORBIDDEN,
+            "reassigned",
+            "链接已失效",
+            "这份申报已改由其他盟市（厅局）审核，这个链接已失效，不能再查看或审核这份申报。",
+        ),
+        Refused::ReviewerChanged => AppError::new(
+            StatusCode::FORBIDDEN,
+            "reviewer_changed",
+            "链接已失效",
+            "这个链接发给的审核人已更换，链接已失效，不能再查看或审核这份申报。",
+        ),
+    };
+    tracing::info!(refusal = error.code(), "review link refused");
+    error
 }
 
 /// The answer to a link that does not verify.

@@ -24,12 +24,17 @@ const FREE_MAIL: &[&str] = &[
     "icloud.com",
 ];
 
-/// The unit reviewer's address as HR and the centre see it, with a warning when it looks like
-/// the applicant's own: the same address, the same name before `@`, or the same personal mail
-/// service.
+/// The unit reviewer's address as HR and the centre see it, beside the applicant's, with a
+/// warning when it looks like the applicant's own: the same address, the same name before `@`,
+/// or the same personal mail service. The applicant chose that address (it may be another of
+/// their own), so the unit whose stamp the paper must carry is named with it.
 #[derive(Serialize, Clone, Debug)]
 pub struct UnitReviewerView {
     address: String,
+    /// The applicant's own address, to compare.
+    applicant: String,
+    /// The unit whose stamp the paper 申报表 must carry.
+    unit: String,
     warning: Option<String>,
 }
 
@@ -50,7 +55,12 @@ pub fn unit_reviewer(a: &Application) -> UnitReviewerView {
     } else {
         None
     };
-    UnitReviewerView { address: a.unit_reviewer_email.to_string(), warning }
+    UnitReviewerView {
+        address: a.unit_reviewer_email.to_string(),
+        applicant: a.email.to_string(),
+        unit: a.employer.clone(),
+        warning,
+    }
 }
 
 #[cfg(test)]

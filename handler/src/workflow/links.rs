@@ -1,8 +1,11 @@
 //! Signed links, one function per purpose with its own claims, built on the configured base URL
 //! (never the request's Host).
 
-use crate::workflow::Context;
-use policy::{Actor, ConfirmClaims, DashboardClaims, LinkClaims, ReviewClaims, StatusClaims, TokenError, UploadClaims};
+use crate::store::Record;
+use crate::workflow::{Context, actor_address};
+use policy::{
+    Actor, ConfirmClaims, DashboardClaims, IssuedTo, LinkClaims, ReviewClaims, StatusClaims, TokenError, UploadClaims,
+};
 
 /// How long a dashboard link works. Rotating the signing key (without keeping the old one in
 /// `TEPEI_PREVIOUS_KEYS`) revokes every link at once.
@@ -29,10 +32,63 @@ pub fn confirm_path(ctx: &Context, reference: &str, generation: u64) -> String {
     format!("/confirm/{}", sign(ctx, &claims, ttl))
 }
 
-/// `/review/{token}`: `stage`'s link to act on `version`.
-pub fn review_path(ctx: &Context, reference: &str, stage: Actor, version: u64) -> String {
-    let claims = ReviewClaims { reference: reference.to_owned(), stage, version };
+/// `/review/{token}`: `stage`'s link to act on `version` of `record`, issued to the stage's
+/// audience and reviewer as the record names them now.
+pub fn review_path(ctx: &Context, record: &Record, stage: Actor, version: u64) -> String {
+    let issued_to = Some(issued_to(ctx, stage, record));
+    let claims = ReviewClaims { reference: record.reference.clone(), stage, version, issued_to };
     format!("/review/{}", sign(ctx, &claims, ctx.settings.review_ttl))
+}
+
+/// Whom `stage`'s link on `record` is for: the audience (for HR the scope's id, which is also
+/// its dashboard's; for the unit and the centre the stage) and the reviewer's address, hashed.
+fn issued_to(ctx: &Context, stage: Actor, record: &Record) -> IssuedTo {
+    let audience = match stage {
+        Actor::Hr => record.scope().link_id(),
+        other => other.code().to_owned(),
+    };
+    let address = actor_address(ctx, stage, record).unwrap_or_default();
+    IssuedTo { audience, recipient: IssuedTo::recipient_hash(&ctx.settings.secret, &address) }
+}
+
+/// Where a review link stands against its record as it is now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Issued for the record's version: the reviewer may read the application and act.
+    Current,
+    /// Its version has passed: it shows who decided and when, and nothing else.
+    Passed,
+}
+
+/// Why a review link no longer opens its application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Signed before links said whom they were for: a fresh one can be asked for.
+    Outdated,
+    /// The application now goes to another league, department or stage's audience.
+    Reassigned,
+    /// The stage's reviewer is no longer the address the link was sent to.
+    ReviewerChanged,
+}
+
+/// The one check of a verified review link against its record: its audience must still be the
+/// record's for that stage, and its recipient the stage's reviewer; then it is current or passed.
+pub fn review_standing(ctx: &Context, claims: &ReviewClaims, record: &Record) -> Result<Standing, Refused> {
+    let Some(to) = &claims.issued_to else { return Err(Refused::Outdated) };
+    let now = issued_to(ctx, claims.stage, record);
+    if to.audience != now.audience {
+        return Err(Refused::Reassigned);
+    }
+    if to.recipient != now.recipient {
+        return Err(Refused::ReviewerChanged);
+    }
+    Ok(if claims.version == record.version { Standing::Current } else { Standing::Passed })
+}
+
+/// The dashboard a review link leads back to: only ever its own audience's (HR and the centre).
+pub fn review_dashboard_path(ctx: &Context, claims: &ReviewClaims) -> Option<String> {
+    let to = claims.issued_to.as_ref()?;
+    matches!(claims.stage, Actor::Hr | Actor::Centre).then(|| dashboard_path(ctx, &to.audience))
 }
 
 /// `/dashboard/{token}` for a scope id.

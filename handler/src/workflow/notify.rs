@@ -188,7 +188,7 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
         deadline: views::chinese_date(p.count_at()),
         issuer: &p.notice_issuer,
         status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
-        review_url: links::absolute(ctx, &links::review_path(ctx, reference, Actor::Unit, record.version)),
+        review_url: links::absolute(ctx, &links::review_path(ctx, record, Actor::Unit, record.version)),
         review_days: ctx.settings.review_ttl.whole_days(),
         files,
         next_step: views::next_step(p, record, views::PaperState::NotReceived).text(),
@@ -281,7 +281,7 @@ pub fn decided(
     let mut mails =
         vec![compose(ctx, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
     if let Some((to, stage)) = next {
-        context.review_url = Some(links::absolute(ctx, &links::review_path(ctx, reference, stage, record.version)));
+        context.review_url = Some(links::absolute(ctx, &links::review_path(ctx, record, stage, record.version)));
         context.deadline = views::time_left(p, stage, ctx.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
         let subject = format!("【特培申报】请{}{}申报 {reference}", stage.asked_to(), whose(stage, a));

@@ -52,7 +52,7 @@ pub async fn review_link(ctx: &Context, claims: &ReviewClaims) -> Result<(), Err
         return Ok(());
     };
     let Some(to) = actor_address(ctx, claims.stage, &record) else { return Ok(()) };
-    let path = links::review_path(ctx, &record.reference, claims.stage, record.version);
+    let path = links::review_path(ctx, &record, claims.stage, record.version);
     let compose = || notify::link_again(ctx, &record, (&to, claims.stage), "查看申报表并审核", &path);
     let subject = format!("renew:{}:{}", record.reference, claims.stage.code());
     if send_again(ctx, &subject, compose).await? {

@@ -56,12 +56,22 @@ async fn seen(app: &TestApp, who: &Applicant) -> (Status, u64) {
 
 /// Acts on what was seen; true when the app answered that the change was made (303).
 async fn act(app: &TestApp, who: &Applicant, version: u64, action: Move) -> bool {
-    let signer = Signer::new("k1", b"test key that is long enough for hmac");
+    let key = b"test key that is long enough for hmac";
+    let signer = Signer::new("k1", key);
+    // Each stage's link as it is mailed: to the stage's audience and reviewer (config/reviewers.toml).
     let review = |stage: &str| {
+        let unit = format!("unit{}@example.gov.cn", who.n);
+        let (audience, address) = match stage {
+            "unit" => ("unit", unit.as_str()),
+            "hr" => ("l-hohhot", "hr-hohhot@example.gov.cn"),
+            _ => ("centre", "centre@example.gov.cn"),
+        };
+        let recipient = policy::IssuedTo::recipient_hash(key, address);
         let claims = Wire {
             purpose: Purpose::Review,
             reference: who.reference.clone(),
             stage: stage.to_owned(),
+            extra: Some(format!("{audience}_{recipient}")),
             version,
             expires: 4_000_000_000,
         };

@@ -4,6 +4,7 @@
 //! their own binary (`handler/tests/logs`): it installs the process's tracing subscriber.
 
 mod address;
+mod audience;
 mod dashboard;
 mod eligibility;
 mod erasure;

@@ -184,6 +184,7 @@ async fn tampered_replayed_and_cross_purpose_tokens_never_act() {
         purpose: policy::Purpose::Review,
         reference: reference.clone(),
         stage: "unit".into(),
+        extra: None,
         version: 1,
         expires: 4_000_000_000,
     };

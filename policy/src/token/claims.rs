@@ -1,6 +1,7 @@
 //! The claims of each purpose of link.
 
-use super::wire::{LinkClaims, Purpose};
+use super::signer::keyed_hash;
+use super::wire::{LinkClaims, Purpose, Wire};
 use crate::status::Actor;
 
 /// The applicant's status link: shows the application, valid across versions.
@@ -41,7 +42,12 @@ impl LinkClaims for ConfirmClaims {
     }
 }
 
-/// A reviewer's link: one stage of one application, acting only on the version it was issued for.
+/// A reviewer's link: one stage of one application, acting only on the version it was issued for,
+/// and only for the audience and the address it was issued to.
+///
+/// Whom it was issued to travels in the fourth field, `{audience}_{recipient}`. A link signed
+/// before links carried it reads with `issued_to: None`: genuine but outdated (the handler
+/// opens nothing with it and offers a fresh link, mailed to the stage's reviewer on file).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewClaims {
     /// Application reference.
@@ -50,6 +56,28 @@ pub struct ReviewClaims {
     pub stage: Actor,
     /// The application version the link acts on.
     pub version: u64,
+    /// Whom the link was issued to; `None` on a link signed before links said so.
+    pub issued_to: Option<IssuedTo>,
+}
+
+/// Whom a review link was issued to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedTo {
+    /// The audience: for HR the scope's id ([`crate::HrScope::link_id`]), for the unit and the
+    /// centre the stage's code. URL-safe.
+    pub audience: String,
+    /// [`IssuedTo::recipient_hash`] of the address the link was sent to.
+    pub recipient: String,
+}
+
+impl IssuedTo {
+    /// A short keyed hash of a reviewer's address (case and surrounding spaces ignored): links
+    /// name their recipient without carrying the address.
+    pub fn recipient_hash(key: &[u8], address: &str) -> String {
+        let mut hash = keyed_hash(key, &["reviewer", &address.trim().to_lowercase()]);
+        hash.truncate(16);
+        hash
+    }
 }
 
 impl LinkClaims for ReviewClaims {
@@ -59,7 +87,25 @@ impl LinkClaims for ReviewClaims {
     }
     fn from_fields(first: &str, second: &str, number: u64) -> Option<Self> {
         let stage = Actor::from_code(second).filter(|a| *a != Actor::Applicant)?;
-        Some(Self { reference: first.to_owned(), stage, version: number })
+        Some(Self { reference: first.to_owned(), stage, version: number, issued_to: None })
+    }
+    fn extra(&self) -> Option<String> {
+        self.issued_to.as_ref().map(|to| format!("{}_{}", to.audience, to.recipient))
+    }
+    fn from_wire(wire: &Wire) -> Option<Self> {
+        if wire.purpose != Self::PURPOSE {
+            return None;
+        }
+        let mut claims = Self::from_fields(&wire.reference, &wire.stage, wire.version)?;
+        if let Some(extra) = &wire.extra {
+            let (audience, recipient) = extra.rsplit_once('_')?;
+            let hex = !recipient.is_empty() && recipient.bytes().all(|b| b.is_ascii_hexdigit());
+            if audience.is_empty() || !hex {
+                return None;
+            }
+            claims.issued_to = Some(IssuedTo { audience: audience.to_owned(), recipient: recipient.to_owned() });
+        }
+        Some(claims)
     }
 }
 

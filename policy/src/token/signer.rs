@@ -61,7 +61,7 @@ impl Signer {
     /// Signs typed claims, valid until `expires` (unix seconds).
     pub fn sign<C: LinkClaims>(&self, claims: &C, expires: i64) -> String {
         let (reference, stage, version) = claims.to_fields();
-        self.sign_wire(&Wire { purpose: C::PURPOSE, reference, stage, version, expires })
+        self.sign_wire(&Wire { purpose: C::PURPOSE, reference, stage, extra: claims.extra(), version, expires })
     }
 
     /// Verifies a token of `C`'s purpose (see [`Signer::verify_wire`]) and reads its claims.
@@ -70,11 +70,13 @@ impl Signer {
         C::from_wire(&wire).ok_or(TokenError::Malformed)
     }
 
-    /// Signs wire fields. Reference and stage must be URL-safe (letters, digits, `-`, `_`).
+    /// Signs wire fields. Reference, stage and extra must be URL-safe (letters, digits, `-`, `_`).
     pub fn sign_wire(&self, claims: &Wire) -> String {
         debug_assert!(safe(&claims.reference) && safe(&claims.stage));
+        debug_assert!(claims.extra.as_deref().is_none_or(safe));
+        let extra = claims.extra.as_ref().map(|e| format!(".{e}")).unwrap_or_default();
         let body = format!(
-            "{}.{}.{}.{}.{}.{}",
+            "{}.{}.{}{extra}.{}.{}.{}",
             claims.purpose.code(),
             claims.reference,
             claims.stage,
@@ -94,8 +96,12 @@ impl Signer {
         }
         let (body, tag) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let parts: Vec<&str> = body.split('.').collect();
-        let [p, reference, stage, version, expires, kid] = parts[..] else {
-            return Err(TokenError::Malformed);
+        let (p, reference, stage, extra, version, expires, kid) = match parts[..] {
+            [p, reference, stage, version, expires, kid] => (p, reference, stage, None, version, expires, kid),
+            [p, reference, stage, extra, version, expires, kid] if safe(extra) => {
+                (p, reference, stage, Some(extra.to_owned()), version, expires, kid)
+            }
+            _ => return Err(TokenError::Malformed),
         };
         let key = &self.keys.iter().find(|(id, _)| id == kid).ok_or(TokenError::UnknownKey)?.1;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::BadSignature)?;
@@ -104,6 +110,7 @@ impl Signer {
             purpose: Purpose::from_code(p).ok_or(TokenError::Malformed)?,
             reference: reference.to_owned(),
             stage: stage.to_owned(),
+            extra,
             version: version.parse().map_err(|_| TokenError::Malformed)?,
             expires: expires.parse().map_err(|_| TokenError::Malformed)?,
         };

@@ -6,6 +6,7 @@ fn claims() -> Wire {
         purpose: Purpose::Review,
         reference: "TP2025-ABC123".into(),
         stage: "unit".into(),
+        extra: None,
         version: 3,
         expires: 1_000,
     }
@@ -55,9 +56,29 @@ fn rotation_keeps_old_links_working() {
 #[test]
 fn typed_claims_round_trip_and_keep_to_their_purpose() {
     let signer = Signer::new("k1", b"secret key");
-    let review = ReviewClaims { reference: "TP2025-ABC123".into(), stage: Actor::Hr, version: 4 };
+    let issued_to = Some(IssuedTo { audience: "l-baotou".into(), recipient: "0a1b2c3d4e5f0a1b".into() });
+    let review = ReviewClaims { reference: "TP2025-ABC123".into(), stage: Actor::Hr, version: 4, issued_to };
     let token = signer.sign(&review, 100);
+    assert!(token.starts_with("r.TP2025-ABC123.hr.l-baotou_0a1b2c3d4e5f0a1b.4.100.k1."), "{token}");
     assert_eq!(signer.verify::<ReviewClaims>(&token, 0), Ok(review));
+    let wire = |stage: &str, extra: Option<&str>| Wire {
+        purpose: Purpose::Review,
+        reference: "TP2025-ABC123".into(),
+        stage: stage.into(),
+        extra: extra.map(str::to_owned),
+        version: 2,
+        expires: 100,
+    };
+    // A link signed before links carried their audience reads without it (outdated, not void).
+    let old = signer.sign_wire(&wire("unit", None));
+    assert_eq!(signer.verify::<ReviewClaims>(&old, 0).map(|c| (c.stage, c.issued_to)), Ok((Actor::Unit, None)));
+    for extra in ["l-baotou", "_0a1b", "l-baotou_xyz", "l-baotou_"] {
+        let odd = signer.sign_wire(&wire("hr", Some(extra)));
+        assert_eq!(signer.verify::<ReviewClaims>(&odd, 0), Err(TokenError::Malformed), "{extra}");
+    }
+    // Other purposes carry no fourth field.
+    let status = signer.sign_wire(&Wire { purpose: Purpose::Status, ..wire("applicant", Some("x_0a")) });
+    assert_eq!(signer.verify::<StatusClaims>(&status, 0), Err(TokenError::Malformed));
     assert_eq!(signer.verify::<StatusClaims>(&token, 0), Err(TokenError::WrongPurpose));
     let status = StatusClaims { reference: "TP2025-ABC123".into() };
     assert_eq!(signer.verify::<StatusClaims>(&signer.sign(&status, 100), 0), Ok(status));
@@ -66,6 +87,7 @@ fn typed_claims_round_trip_and_keep_to_their_purpose() {
         purpose: Purpose::Review,
         reference: "TP2025-ABC123".into(),
         stage: "applicant".into(),
+        extra: None,
         version: 1,
         expires: 100,
     });

@@ -48,6 +48,8 @@ pub struct Wire {
     pub reference: String,
     /// Second field (URL-safe).
     pub stage: String,
+    /// Optional fourth field (URL-safe): whom a review link was issued to.
+    pub extra: Option<String>,
     /// Third field.
     pub version: u64,
     /// Unix seconds after which it stops working.
@@ -63,8 +65,14 @@ pub trait LinkClaims: Sized {
     /// The claims from the wire fields, if they make sense for this purpose.
     fn from_fields(first: &str, second: &str, number: u64) -> Option<Self>;
 
+    /// The optional fourth field (URL-safe); none but review links carry one.
+    fn extra(&self) -> Option<String> {
+        None
+    }
+
     /// The claims a verified wire carries (`None` for another purpose or nonsense fields).
     fn from_wire(wire: &Wire) -> Option<Self> {
-        (wire.purpose == Self::PURPOSE).then(|| Self::from_fields(&wire.reference, &wire.stage, wire.version)).flatten()
+        let plain = wire.purpose == Self::PURPOSE && wire.extra.is_none();
+        plain.then(|| Self::from_fields(&wire.reference, &wire.stage, wire.version)).flatten()
     }
 }

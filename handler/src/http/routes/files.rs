@@ -2,12 +2,12 @@
 //! the holder of a valid link only, never cached.
 
 use crate::http::AppError;
-use crate::http::extract::Linked;
+use crate::http::extract::{CurrentReview, Linked};
 use crate::{AppState, blobs, workflow};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use policy::{ReviewClaims, StatusClaims};
+use policy::StatusClaims;
 
 fn unreadable() -> AppError {
     AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "文件暂时无法读取，请稍后再试。")
@@ -45,10 +45,10 @@ async fn send(state: &AppState, reference: &str, index: &str) -> Result<Response
     }
 }
 
-/// A reviewer's download.
+/// A reviewer's download: on a current link only.
 pub async fn review_file(
     State(state): State<AppState>,
-    link: Linked<ReviewClaims>,
+    CurrentReview(link): CurrentReview,
     Path((_, index)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     send(&state, &link.claims.reference, &index).await

@@ -2,14 +2,14 @@
 //! which matches paper to the online record by the check code printed on it.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, Linked};
+use crate::http::extract::{ClientAddr, CurrentReview, Linked};
 use crate::http::{AppError, Page};
 use crate::views::{self, RecordView, Row};
 use crate::workflow::{self, paper};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use policy::{ReviewClaims, StatusClaims};
+use policy::StatusClaims;
 use serde::Serialize;
 
 /// Values longer than this get a table line of their own on paper.
@@ -85,8 +85,11 @@ pub async fn status_print(State(state): State<AppState>, link: Linked<StatusClai
     print(&state, &link.claims.reference, format!("/status/{}", link.token)).await
 }
 
-/// `GET /review/{token}/print`.
-pub async fn review_print(State(state): State<AppState>, link: Linked<ReviewClaims>) -> Result<Response, AppError> {
+/// `GET /review/{token}/print`: on a current link only.
+pub async fn review_print(
+    State(state): State<AppState>,
+    CurrentReview(link): CurrentReview,
+) -> Result<Response, AppError> {
     print(&state, &link.claims.reference, format!("/review/{}", link.token)).await
 }
 

@@ -3,11 +3,12 @@
 
 use crate::AppState;
 use crate::http::body::{LenientForm, Negotiated, accepts_json};
-use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::extract::{ClientAddr, ReviewLink, SameSite, review_refusal};
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
+use crate::workflow;
 use crate::workflow::decide::{self, Decision};
-use crate::workflow::{self, links};
+use crate::workflow::links::{self, Refused, Standing};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -44,6 +45,8 @@ struct PaperView {
     required: bool,
     matching: bool,
     message: String,
+    /// The unit whose stamp the paper must carry.
+    unit: String,
     /// A refused code, as typed.
     code: String,
 }
@@ -86,10 +89,7 @@ fn what_follows(
 struct ReviewPage {
     #[serde(flatten)]
     record: RecordPage,
-    notice: Option<String>,
-    /// The decision just made here and what follows it.
-    done: Option<String>,
-    /// HR and the centre: back to their dashboard.
+    /// HR and the centre: back to their own dashboard (the link's audience's).
     dashboard_url: Option<String>,
     /// HR and the centre: who approved at the unit, and whether it looks like the applicant.
     unit_reviewer: Option<views::UnitReviewerView>,
@@ -127,21 +127,28 @@ fn checklist(stage: policy::Actor) -> &'static str {
     }
 }
 
-/// A reviewer's page: the application, its history and, on a current link, the decision form.
+/// A reviewer's page: on a current link the application, its history and the decision form; on
+/// a passed one only who decided and when.
 pub async fn show(
     State(state): State<AppState>,
-    link: Linked<ReviewClaims>,
+    link: ReviewLink,
     Query(query): Query<ReviewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let json = accepts_json(&headers);
-    let (record, events) =
-        workflow::load(&state, &link.claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
-    if json {
-        return Ok(Json(RecordJson::of(&record, &events)).into_response());
+    if accepts_json(&headers) {
+        return Ok(Json(RecordJson::of(&link.record, &link.events)).into_response());
     }
     let asked = Asked { done: query.done.is_some(), paper: query.paper.is_some(), ..Asked::default() };
-    Ok(review_page(&state, &link, &record, &events, asked).await?.into_response())
+    Ok(review_page(&state, &link, asked).await?.into_response())
+}
+
+/// A passed link's page: who decided and when, or, right after this link's own decision, what
+/// follows and the way back to the link's own dashboard. Nothing of the application's content.
+#[derive(Serialize)]
+struct PassedPage {
+    notice: Option<String>,
+    done: Option<String>,
+    dashboard_url: Option<String>,
 }
 
 /// What the page was asked to show besides the record: a decision just made, a paper just
@@ -157,16 +164,22 @@ struct Asked {
     code: String,
 }
 
-async fn review_page(
-    state: &AppState,
-    link: &Linked<ReviewClaims>,
-    record: &crate::store::Record,
-    events: &[crate::store::Event],
-    asked: Asked,
-) -> Result<Page, AppError> {
-    let claims = &link.claims;
-    let current = claims.version == record.version;
-    let decide = match current && policy::reviewer_for(record.status) == Some(claims.stage) {
+async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Result<Page, AppError> {
+    let (claims, record, events) = (&link.claims, &link.record, &link.events);
+    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
+    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
+    if link.standing == Standing::Passed {
+        // Its own decision just made: the version after the link's, the last event its stage's.
+        let own = asked.done && record.version == claims.version + 1;
+        let done = own.then(|| what_follows(state, record, events, claims.stage)).flatten();
+        let page = PassedPage {
+            notice: done.is_none().then(|| views::version_passed(events)),
+            dashboard_url: done.as_ref().and_then(|_| links::review_dashboard_path(state, claims)),
+            done,
+        };
+        return Ok(Page::typed("review_passed.html", title, &page)?);
+    }
+    let decide = match policy::reviewer_for(record.status) == Some(claims.stage) {
         false => None,
         true => {
             // Places used, where approving at this stage takes one.
@@ -201,20 +214,13 @@ async fn review_page(
             required: state.programme.paper_required,
             matching: matching.is_ok(),
             message: matching.err().unwrap_or_default(),
+            unit: record.application.employer.clone(),
             code: asked.code.clone(),
         }
     });
-    let done = asked.done.then(|| what_follows(state, record, events, claims.stage)).flatten();
     let page = ReviewPage {
         record: RecordPage::of(&state.programme, record, events),
-        notice: (!current && done.is_none()).then(|| views::version_passed(events)),
-        done,
-        dashboard_url: match claims.stage {
-            policy::Actor::Hr => Some(workflow::dashboard::Audience::Hr(record.scope())),
-            policy::Actor::Centre => Some(workflow::dashboard::Audience::Centre),
-            _ => None,
-        }
-        .map(|audience| links::dashboard_path(state, &audience.id())),
+        dashboard_url: links::review_dashboard_path(state, claims),
         unit_reviewer: (claims.stage != policy::Actor::Unit).then(|| views::unit_reviewer(&record.application)),
         checklist: decide.as_ref().map(|_| checklist(claims.stage)),
         rules: rule_checks(state, record),
@@ -225,14 +231,12 @@ async fn review_page(
             .map(|e| e.changes.clone())
             .unwrap_or_default(),
         paper,
-        paper_done: asked.paper && current,
+        paper_done: asked.paper,
         decide,
         error_list: asked.errors,
         files_base: format!("/review/{}/files", link.token),
         print_url: format!("/review/{}/print", link.token),
     };
-    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
-    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
     Ok(Page::typed("review.html", title, &page)?)
 }
 
@@ -254,14 +258,13 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     _: SameSite,
-    link: Linked<ReviewClaims>,
+    link: ReviewLink,
     ClientAddr(client): ClientAddr,
     negotiated: Negotiated,
     LenientForm(form): LenientForm<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let claims = &link.claims;
+    let (claims, record, events) = (&link.claims, &link.record, &link.events);
     let json = |e: workflow::Error| AppError::from(e).json_if(negotiated.json);
-    let (record, events) = workflow::load(&state, &claims.reference).await.map_err(json)?;
     if form.decision == "paper_received" {
         if claims.stage != policy::Actor::Hr {
             return Err(json(workflow::Error::NotAllowed {
@@ -269,7 +272,7 @@ pub async fn decide(
                 message: "纸质申报表由盟市人社部门或厅局（高校）登记。".into(),
             }));
         }
-        match decide::receive_paper(&state, &record, &events, claims.version, &form.code, &client).await {
+        match decide::receive_paper(&state, record, events, claims.version, &form.code, &client).await {
             Ok(()) => {}
             // A wrong code: the page again, the code as typed and why beside it.
             Err(e @ (workflow::Error::Invalid(_) | workflow::Error::Paper(_))) if !negotiated.json => {
@@ -284,7 +287,7 @@ pub async fn decide(
                     _ => Vec::new(),
                 };
                 let asked = Asked { errors, code: form.code.clone(), ..Asked::default() };
-                let page = review_page(&state, &link, &record, &events, asked).await?;
+                let page = review_page(&state, &link, asked).await?;
                 return Ok(page.status(status).into_response());
             }
             Err(e) => return Err(json(e)),
@@ -294,11 +297,11 @@ pub async fn decide(
             let (record, events) = workflow::load(&state, &claims.reference).await.map_err(json)?;
             return Ok(Json(RecordJson::of(&record, &events)).into_response());
         }
-        let next = links::review_path(&state, &record.reference, claims.stage, record.version + 1);
+        let next = links::review_path(&state, record, claims.stage, record.version + 1);
         return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
     }
     let decision = Decision::posted(&form.decision, &form.comment, false);
-    match decide::decide(&state, &record, &events, claims.version, claims.stage, &decision, &client).await {
+    match decide::decide(&state, record, events, claims.version, claims.stage, &decision, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/review/{}?done=1", link.token)).into_response()),
         // Something missing (a choice, the comment to return): the page again with the form as
         // sent and an error summary, not a dead end.
@@ -310,13 +313,13 @@ pub async fn decide(
                 comment: form.comment,
                 ..Asked::default()
             };
-            let page = review_page(&state, &link, &record, &events, asked).await?;
+            let page = review_page(&state, &link, asked).await?;
             Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
         }
         // HR recommending without matching paper: the page again, pointing at the paper form.
         Err(workflow::Error::Paper(message)) if !negotiated.json => {
             let asked = Asked { errors: vec![policy::Reason::new("code", message)], ..Asked::default() };
-            let page = review_page(&state, &link, &record, &events, asked).await?;
+            let page = review_page(&state, &link, asked).await?;
             Ok(page.status(StatusCode::CONFLICT).into_response())
         }
         Err(e) => Err(json(e)),
@@ -332,10 +335,22 @@ pub async fn renew(
 ) -> Result<Response, AppError> {
     crate::workflow::limits::check(&state, crate::workflow::limits::RESEND_PER_CLIENT, &client).await?;
     let claims = match links::verify::<ReviewClaims>(&state, &token) {
-        Ok(_) => return Ok(Redirect::to(&format!("/review/{token}")).into_response()),
+        // Signed before links named whom they were for (`issued_to` none): renewed like an
+        // expired one; a working link goes back to its page.
+        Ok(claims) => claims,
         Err(TokenError::Expired(wire)) => ReviewClaims::from_wire(&wire).ok_or_else(invalid)?,
         Err(_) => return Err(invalid()),
     };
+    // A link no longer its reviewer's (another audience, another address) gets nothing.
+    if let Some(record) = state.store.get(&claims.reference).await.map_err(workflow::Error::from)?
+        && let Err(refused @ (Refused::Reassigned | Refused::ReviewerChanged)) =
+            links::review_standing(&state, &claims, &record)
+    {
+        return Err(review_refusal(refused, &token));
+    }
+    if claims.issued_to.is_some() && links::verify::<ReviewClaims>(&state, &token).is_ok() {
+        return Ok(Redirect::to(&format!("/review/{token}")).into_response());
+    }
     workflow::resend::review_link(&state, &claims).await?;
     Ok(Message::ok("已受理", "新的审核链接已发送到原审核人邮箱（每10分钟最多发送一次）。").into_response())
 }

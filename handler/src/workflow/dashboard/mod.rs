@@ -17,7 +17,6 @@ use crate::workflow::Context;
 use crate::workflow::Error;
 use crate::workflow::notify;
 use policy::{Actor, HrScope, Programme};
-use sha2::{Digest, Sha256};
 
 /// Whose applications a dashboard shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,8 +33,7 @@ impl Audience {
     pub fn id(&self) -> String {
         match self {
             Audience::Centre => "centre".to_owned(),
-            Audience::Hr(HrScope::League(code)) => format!("l-{code}"),
-            Audience::Hr(HrScope::Department(name)) => department_id(name),
+            Audience::Hr(scope) => scope.link_id(),
         }
     }
 
@@ -50,7 +48,7 @@ impl Audience {
         p.departments
             .names
             .iter()
-            .find(|d| department_id(d) == id)
+            .find(|d| HrScope::Department((*d).clone()).link_id() == id)
             .map(|d| Audience::Hr(HrScope::Department(d.clone())))
     }
 
@@ -77,10 +75,6 @@ impl Audience {
             _ => None,
         }
     }
-}
-
-fn department_id(name: &str) -> String {
-    format!("d-{}", hex::encode(&Sha256::digest(name.as_bytes())[..6]))
 }
 
 /// The audiences whose dashboards `email` is configured for, the centre first.

@@ -135,7 +135,7 @@ pub fn row(ctx: &Context, audience: &Audience, r: &Record) -> Row {
         grassroots: a.grassroots,
         private: a.sector == Sector::Private,
         submitted: views::chinese_time(&r.created_at),
-        review: waits_for(audience, r).then(|| links::review_path(ctx, &r.reference, audience.actor(), r.version)),
+        review: waits_for(audience, r).then(|| links::review_path(ctx, r, audience.actor(), r.version)),
     }
 }
 
