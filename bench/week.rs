@@ -64,6 +64,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         erased_at: None,
         erasure_requested_at: None,
         pending_address: None,
+        silent_versions: Vec::new(),
     };
     // Stored as the handler stores it: 身份证号 and phone sealed (the 汇总表 below opens each phone).
     let record = handler::personal::seal_record(&handler::personal::DataKeys::derived(KEY), &record);

@@ -5,7 +5,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, codeIn, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -228,9 +228,20 @@ async function wholeJourney(javaScriptEnabled, n) {
     await step(page, "4-returned");
     await page.locator("#resubmit-form .files-held li", { hasText: "身份证：" }).locator("input[name=remove]").check();
     await chooseDocuments(page, ["id_card"], { javaScriptEnabled });
+    // A new address too: it is proven by its own code, typed on the page the resubmission leads to.
+    await page.fill("#resubmit-form #f-email", `new${n}@example.com`);
     const resubmitted = await Promise.all([page.waitForNavigation(), page.click("#resubmit-form button[type=submit]")]);
-    assert.equal(resubmitted[0].status(), 200, "resubmitted (303 to the status page), not refused");
+    assert.equal(resubmitted[0].status(), 200, "resubmitted (303 to the code page), not refused");
+    assert.match(await page.locator("main").innerText(), /请输入发送到新邮箱的验证码/);
+    const newCode = await codeIn(maildev, `new${n}@example.com`);
+    const toNew = (await mails(maildev)).filter((m) => m.to.includes(`new${n}@example.com`));
+    assert.equal(toNew.length, 1, "the new address gets its code and nothing else");
+    assert.doesNotMatch(toNew[0].text, /https?:\/\//, "no link to an address not yet proven");
+    await page.fill("#f-code", newCode);
+    await step(page, "4b-new-address-code");
+    await Promise.all([page.waitForURL(/\/status\//), page.click("#code-form button[type=submit]")]);
     assert.match(await page.locator(".summary").innerText(), /单位审核中/);
+    assert.match(await linkIn(maildev, `new${n}@example.com`, `/status/s.${reference}.`), /\/status\//);
     assert.match(await page.locator(".timeline, main").first().innerText(), /证明材料/);
 
     // The unit approves from its fresh link; the 接下来 panel names the paper step.

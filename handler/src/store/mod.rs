@@ -63,6 +63,10 @@ pub struct Record {
     /// going to the proven `application.email` until it is proven. Personal data (erased).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_address: Option<PendingAddress>,
+    /// Versions made by a step no reviewer acts on (a new applicant address proven): a link of the
+    /// version before them still acts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silent_versions: Vec<u64>,
 }
 
 /// An applicant address waiting to be proven.
@@ -77,6 +81,13 @@ pub struct PendingAddress {
 }
 
 impl Record {
+    /// Whether a page or link of `version` still acts on the record: it is the record's version,
+    /// or every version since was made by a step no reviewer acts on.
+    pub fn acts_at(&self, version: u64) -> bool {
+        version == self.version
+            || (version < self.version && (version + 1..=self.version).all(|v| self.silent_versions.contains(&v)))
+    }
+
     /// `programme-track`, from the application as it is now.
     pub fn stream(&self) -> String {
         self.application.stream_key()

@@ -40,13 +40,24 @@ fn compose<C: Serialize>(
         "本邮件由{}特培申报系统自动发送。您收到本邮件，是因为{why}。回复本邮件将送达{}。",
         p.notice_issuer, p.centre.name
     );
-    let privacy = super::links::absolute(ctx, &ctx.pages.page_path("/privacy/"));
     let html = render("html")?;
-    let html_footer = format!(
-        "<hr><p style=\"color:#4a4a4a;font-size:90%\">{} 个人信息处理规则：<a href=\"{privacy}\">{privacy}</a></p>\n</body>",
-        tera::escape_html(&footer)
-    );
-    let footer = format!("{footer}\n个人信息处理规则：{privacy}");
+    // An address not yet proven gets no link at all: the rules are named, not linked.
+    let (html_footer, footer) = if why == TO_UNCONFIRMED {
+        let rules = "个人信息处理规则见本站“个人信息处理规则”页面。";
+        (
+            format!("<hr><p style=\"color:#4a4a4a;font-size:90%\">{} {rules}</p>\n</body>", tera::escape_html(&footer)),
+            format!("{footer}\n{rules}"),
+        )
+    } else {
+        let privacy = super::links::absolute(ctx, &ctx.pages.page_path("/privacy/"));
+        (
+            format!(
+                "<hr><p style=\"color:#4a4a4a;font-size:90%\">{} 个人信息处理规则：<a href=\"{privacy}\">{privacy}</a></p>\n</body>",
+                tera::escape_html(&footer)
+            ),
+            format!("{footer}\n个人信息处理规则：{privacy}"),
+        )
+    };
     Ok(Mail {
         id: ids::random_id(),
         reference: reference.to_owned(),

@@ -36,6 +36,11 @@ pub async fn status_link(ctx: &Context, reference: &str, email: &str) -> Result<
     let Some(record) = record.filter(matches) else {
         return Ok(());
     };
+    // Only a proven address gets the link: an application never confirmed gets nothing.
+    let events = ctx.store.events(&record.reference).await?;
+    if !events.iter().any(|e| e.kind == policy::EventKind::Confirmed) {
+        return Ok(());
+    }
     let path = links::status_path(ctx, &record.reference);
     let to = record.application.email.to_string();
     let compose = || notify::link_again(ctx, &record, (&to, Actor::Applicant), "查看申报进度", &path);

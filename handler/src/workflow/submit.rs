@@ -81,6 +81,7 @@ pub fn prepare_with(
         erased_at: None,
         erasure_requested_at: None,
         pending_address: None,
+        silent_versions: Vec::new(),
     };
     // Hashed while open, then sealed: the store never sees the 身份证号 or the phone in full.
     record.version_hash = Some(super::paper::content_hash(ctx, &record));

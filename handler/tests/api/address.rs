@@ -100,3 +100,82 @@ async fn returns_and_resubmissions_of_one_application_are_capped() {
     let to_applicant = app.mails().iter().filter(|m| m.to == "applicant82@example.com").count();
     assert!(to_applicant <= 12, "at most the confirmation, the receipt and the capped rounds: {to_applicant}");
 }
+
+/// Every route that queues mail, walked once, and then every mail checked: each goes to a proven
+/// applicant address (only once proven), the unit reviewer (only after the applicant's address is
+/// proven), or a configured reviewer — or it is a code mail, which carries no link at all. A
+/// stranger's attempts (a typo'd address, a lookup with the wrong address, an unknown dashboard
+/// address) mail nothing but a code.
+#[tokio::test]
+async fn every_mail_goes_to_a_proven_address_a_reviewer_or_is_a_code_without_links() {
+    let app = spawn_app().await;
+    let programme = policy::Programme::embedded().expect("programme");
+    let reviewers = policy::Reviewers::embedded(&programme).expect("reviewers");
+    let configured: Vec<String> = reviewers
+        .scopes()
+        .map(|(_, address)| address.to_string())
+        .chain(std::iter::once(reviewers.centre().to_string()))
+        .collect();
+
+    // A typo'd address: its code only, and nothing else ever.
+    let mut typo = testkit::sample_application(92);
+    typo["email"] = "typo92@example.com".into();
+    assert_eq!(app.apply(&app.with_documents(&typo).await).await.status(), 201);
+
+    // The applicant: a code, a new code, confirmed; returned, resubmitted with a new address,
+    // the new address proven; approved by the unit; the status link asked again (once with the
+    // wrong address); dashboard links asked for a configured and an unknown address; withdrawn.
+    let answer: Value =
+        app.apply(&app.with_documents(&testkit::sample_application(91)).await).await.json().await.expect("json");
+    let reference = answer["reference"].as_str().expect("reference").to_owned();
+    let first_page = TestApp::path_of(answer["confirm_url"].as_str().expect("confirm_url"));
+    let again = post(&app, &first_page, "new_code=1").await;
+    let page = again.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    let code = crate::helpers::mailed_code(&app, &reference);
+    let confirmed = post(&app, &page, &format!("code={code}")).await;
+    assert_eq!(confirmed.status(), 303);
+    let proven_at = app.mails().len();
+    let status = confirmed.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    let unit = link_in_mail(&app.mails(), "unit91@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E6%94%B9").await.status(), 303);
+    let v = version(&app, &status).await;
+    let changed = post(&app, &status, &resubmission(91, v, "new91@example.com")).await;
+    let new_page = changed.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    let new_code = testkit::mailed_code(
+        &app.mails().iter().rev().find(|m| m.to == "new91@example.com").expect("code to the new address").text,
+    )
+    .expect("code");
+    assert_eq!(post(&app, &new_page, &format!("code={new_code}")).await.status(), 303);
+    let new_proven_at = app.mails().len() - 1;
+    let unit = link_in_mail(&app.mails(), "unit91@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=approve").await.status(), 303);
+    let lookup = |email: &str| format!("reference={reference}&email={email}");
+    assert_eq!(post(&app, "/api/status-link", &lookup("new91%40example.com")).await.status(), 200);
+    assert_eq!(post(&app, "/api/status-link", &lookup("someone%40example.com")).await.status(), 200);
+    assert_eq!(post(&app, "/dashboard", "email=hr-hohhot%40example.gov.cn").await.status(), 200);
+    assert_eq!(post(&app, "/dashboard", "email=curious%40example.com").await.status(), 200);
+    let v = version(&app, &status).await;
+    assert_eq!(post(&app, &status, &format!("decision=withdraw&version={v}&confirm=on")).await.status(), 303);
+
+    let mails = app.mails();
+    assert!(mails.len() >= 12, "the walk queued mail on every route: {}", mails.len());
+    for (i, mail) in mails.iter().enumerate() {
+        let is_code = mail.subject.contains("邮箱验证码");
+        let to = mail.to.as_str();
+        if is_code {
+            for part in [&mail.text, &mail.html] {
+                assert!(!part.contains("http://") && !part.contains("https://"), "a code mail carries no link: {part}");
+            }
+            continue;
+        }
+        let allowed = match to {
+            "applicant91@example.com" => i >= proven_at - 2,
+            "unit91@example.gov.cn" => i >= proven_at - 2,
+            "new91@example.com" => i >= new_proven_at,
+            other => configured.iter().any(|c| c == other),
+        };
+        assert!(allowed, "mail {i} «{}» to {to}, not proven or configured then", mail.subject);
+    }
+    assert!(mails.iter().all(|m| m.to != "typo92@example.com" || m.subject.contains("邮箱验证码")));
+    assert!(mails.iter().all(|m| m.to != "someone@example.com" && m.to != "curious@example.com"));
+}

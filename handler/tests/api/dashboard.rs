@@ -400,6 +400,7 @@ fn stored_record(n: u32) -> handler::store::Record {
         erased_at: None,
         erasure_requested_at: None,
         pending_address: None,
+        silent_versions: Vec::new(),
     }
 }
 

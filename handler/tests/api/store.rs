@@ -47,6 +47,7 @@ fn record(n: u32, scope: &str) -> Record {
         erased_at: None,
         erasure_requested_at: None,
         pending_address: None,
+        silent_versions: Vec::new(),
     }
 }
 

@@ -25,6 +25,7 @@ fn record(n: u32, status: Status, name: &str) -> Record {
         erased_at: None,
         erasure_requested_at: None,
         pending_address: None,
+        silent_versions: Vec::new(),
     }
 }
 

@@ -120,6 +120,7 @@ mod tests {
             erased_at: None,
             erasure_requested_at: None,
             pending_address: None,
+            silent_versions: Vec::new(),
         }
     }
 

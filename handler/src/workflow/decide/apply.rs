@@ -80,7 +80,7 @@ pub(super) struct Allowed {
 
 /// The record is still at the version the page showed (`expected`), or who decided first.
 pub fn current(record: &Record, events: &[Event], expected: u64) -> Result<(), Error> {
-    if record.version == expected { Ok(()) } else { Err(Error::Stale(views::already_decided(events))) }
+    if record.acts_at(expected) { Ok(()) } else { Err(Error::Stale(views::already_decided(events))) }
 }
 
 /// The one guard: the version the page showed, a step the state machine allows, and, where
@@ -98,7 +98,8 @@ pub(super) fn allow(
     if let Stage::Open(what) = stage {
         stage_open(ctx, actor, what)?;
     }
-    Ok(Allowed { actor, action, step, expected })
+    // Written against the version read (a link may be of one before a silent step).
+    Ok(Allowed { actor, action, step, expected: record.version })
 }
 
 /// The refusal of a step the state machine does not allow now.
@@ -186,6 +187,7 @@ pub(super) async fn apply(
         next.pending_address = pending;
     }
     match action {
+        Action::ProveAddress => next.silent_versions.push(next.version),
         Action::RequestErasure => next.erasure_requested_at = Some(now.clone()),
         Action::DeclineErasure => next.erasure_requested_at = None,
         _ => {}
