@@ -98,32 +98,24 @@ struct ToConfirm<'a> {
 /// the reference, and nothing that opens the application (the code is typed in the browser that
 /// submitted). Nobody else is mailed until it is confirmed.
 pub fn to_confirm(ctx: &Context, record: &Record, generation: u64) -> Result<Mail, Error> {
-    let p = &ctx.programme;
-    let reference = &record.reference;
-    let to = record.application.email.as_str();
-    let context = ToConfirm {
-        reference,
-        code: links::confirm_code(ctx, reference, to, generation),
-        hours: p.confirm_hours,
-        issuer: &p.notice_issuer,
-        change: false,
-    };
-    let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
-    compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
+    code_mail(ctx, record, record.application.email.as_str(), generation, false)
 }
 
 /// The 邮箱验证码 of `generation` for a new address given in a resubmission, to that address: the
 /// code and the reference only. Mail keeps going to the proven address until it is typed.
 pub fn to_prove(ctx: &Context, record: &Record, pending: &PendingAddress, generation: u64) -> Result<Mail, Error> {
+    code_mail(ctx, record, &pending.email, generation, true)
+}
+
+fn code_mail(ctx: &Context, record: &Record, to: &str, generation: u64, change: bool) -> Result<Mail, Error> {
     let p = &ctx.programme;
     let reference = &record.reference;
-    let to = pending.email.as_str();
     let context = ToConfirm {
         reference,
         code: links::confirm_code(ctx, reference, to, generation),
         hours: p.confirm_hours,
         issuer: &p.notice_issuer,
-        change: true,
+        change,
     };
     let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
     compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
