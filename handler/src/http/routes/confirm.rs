@@ -56,6 +56,12 @@ fn page(
     }
 }
 
+/// Whether the page proves a new address given in a resubmission (not a new application's).
+async fn proves_a_change(state: &AppState, reference: &str) -> bool {
+    let record = state.store.get(reference).await.ok().flatten();
+    record.is_some_and(|r| r.status != policy::Status::Unconfirmed && r.pending_address.is_some())
+}
+
 /// `GET /confirm/{token}`: the 邮箱验证码 page; changes nothing.
 pub async fn show(
     State(state): State<AppState>,
@@ -63,7 +69,7 @@ pub async fn show(
     Query(query): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
     let sent = query.sent.is_some();
-    let changed = query.changed.is_some();
+    let changed = query.changed.is_some() || proves_a_change(&state, &link.claims.reference).await;
     let page = CodePage { reference: &link.claims.reference, changed, ..page(&state, &link, "", Vec::new(), sent) };
     Ok(Page::typed("confirm.html", "输入邮箱验证码", &page)?.into_response())
 }
@@ -108,7 +114,8 @@ pub async fn confirm(
             Ok(Redirect::to(&to).into_response())
         }
         Err(Error::Invalid(errors)) if !json => {
-            let again = CodePage { reference, ..page(&state, &link, &form.code, errors, false) };
+            let changed = proves_a_change(&state, reference).await;
+            let again = CodePage { reference, changed, ..page(&state, &link, &form.code, errors, false) };
             Ok(Page::typed("confirm.html", "输入邮箱验证码", &again)?
                 .status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response())
