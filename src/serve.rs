@@ -1,0 +1,115 @@
+//! `tepei serve`: the site built and served with the handler on one address.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::Path;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::check::load_reviewers;
+use crate::data::{data_folder, load_or_create_data_keys, load_or_create_key};
+use crate::resolve;
+
+/// `tepei serve`.
+pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
+    let output = resolve(root, output);
+    // The rules are read once, from the folder the site is built from: the handler enforces and
+    // renders exactly what the pages publish.
+    let site = site::Site::load(root).context("build failed")?;
+    let reviewers = load_reviewers(&site)?;
+    let (programme, config, fingerprint) = (site.programme.clone(), site.config.clone(), site.rules.clone());
+    // The site is written on threads of its own while the data folder, the keys, the store and
+    // the templates get ready: start to first answer is the longer of the two, not their sum.
+    let building = {
+        let output = output.clone();
+        std::thread::spawn(move || site.write(&output))
+    };
+    let data = data_folder(root, data)?;
+    let clock = match now {
+        Some(t) => handler::Clock::starting_at(t),
+        None => handler::Clock::system(),
+    };
+    let key = load_or_create_key(&data)?;
+    let data_keys = load_or_create_data_keys(&data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        // Bound now (links name the port), listening only once the site is written: until then
+        // a connection is refused, so whoever waits for the port finds every page there.
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .with_context(|| format!("binding {addr}"))?;
+        #[cfg(unix)]
+        socket.set_reuseaddr(true).with_context(|| format!("binding {addr}"))?;
+        socket.bind(addr).with_context(|| format!("binding {addr}"))?;
+        let bound = socket.local_addr().context("reading the bound address")?;
+        let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key, &data_keys)?;
+        let (store, described) = handler::config::serve_store(&data).await?;
+        println!("store: {described}");
+        let mailer = handler::config::mailer(Some(&data.join("outbox")))?;
+        println!("mail: {}", mailer.describe());
+        let (blobs, described) = handler::config::blobs(Some(&data)).await?.context("no upload store")?;
+        println!("uploads: {described}");
+        if std::env::var_os("UPLOAD_BUCKET").is_none() {
+            sweep_uploads(&data)?;
+            println!("uploads no application named are removed after a day (checked hourly)");
+        }
+        let state = handler::AppState::new(clock, store, settings)
+            .context("starting the handler")?
+            .with_rules(programme, reviewers, config, &fingerprint)
+            .with_site(output)
+            .with_blobs(blobs)
+            .with_background_mailer(mailer, std::time::Duration::from_secs(5));
+        state.warm()?;
+        let report = building.join().map_err(|_| anyhow::anyhow!("the site build stopped"))?.context("build failed")?;
+        println!("{report}");
+        let listener = socket.listen(1024).with_context(|| format!("listening on {bound}"))?;
+        let programme = state.programme();
+        let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();
+        if programme.window_open_at(clock.now()) {
+            println!("申报窗口已开放 (the submission window is open at {at})");
+        } else {
+            let opens = programme.window.opens.clone();
+            println!(
+                "申报窗口未开放 (the submission window {} to {} is closed at {at}).",
+                opens, programme.window.closes
+            );
+            println!("To try the form inside the window: cargo run --release -- serve --now {}", trial_instant(&opens));
+        }
+        println!("serving http://{bound}  (Ctrl-C to stop)");
+        axum::serve(listener, handler::app(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                tokio::signal::ctrl_c().await.ok();
+            })
+            .await
+            .context("server failed")
+    })
+}
+
+/// Removes, at start and then every hour, uploads under `data` that no application named within a
+/// day (those named were copied under `records/` when the application was taken).
+fn sweep_uploads(data: &Path) -> Result<()> {
+    let blobs =
+        std::sync::Arc::new(handler::blobs::FsBlobs::new(data.to_owned()).context("opening the upload folder")?);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let blobs = blobs.clone();
+            let day = std::time::Duration::from_secs(24 * 3600);
+            match tokio::task::spawn_blocking(move || blobs.sweep_uploads(day)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "uploads no application named were removed"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "uploads not swept"),
+                Err(e) => tracing::warn!(error = %e, "upload sweep stopped"),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A moment two days into the window, for the hint printed by `serve`.
+fn trial_instant(opens: &str) -> String {
+    OffsetDateTime::parse(opens, &Rfc3339)
+        .ok()
+        .and_then(|t| (t + time::Duration::days(2) + time::Duration::hours(9)).format(&Rfc3339).ok())
+        .unwrap_or_else(|| opens.to_owned())
+}
