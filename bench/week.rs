@@ -49,22 +49,12 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
     let reference = format!("TP2025-W{n:06}");
     let to = application.email.to_string();
     let record = Record {
-        reference: reference.clone(),
-        round: p.round,
         status: Status::UnitReview,
         version: 2,
         submission_id: format!("week-{n:08}"),
         body_hash: format!("body-{n}"),
         id_hash: format!("id-{n}"),
-        application,
-        created_at: created.clone(),
-        updated_at: created.clone(),
-        attachments: Vec::new(),
-        version_hash: None,
-        erased_at: None,
-        erasure_requested_at: None,
-        pending_address: None,
-        silent_versions: Vec::new(),
+        ..Record::taken(reference.clone(), p.round, application, created.clone())
     };
     // Stored as the handler stores it: 身份证号 and phone sealed (the 汇总表 below opens each phone).
     let record = handler::personal::seal_record(&handler::personal::DataKeys::derived(KEY), &record);

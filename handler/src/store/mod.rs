@@ -81,6 +81,32 @@ pub struct PendingAddress {
 }
 
 impl Record {
+    /// A record as a submission first takes it: `unconfirmed`, version 1, taken and updated at
+    /// `at` (RFC 3339), with no files, hashes or submission id yet (the caller sets those it has)
+    /// and nothing of its later life (erasure, a pending address). A field added to the record
+    /// gets its first value here.
+    pub fn taken(reference: impl Into<String>, round: i32, application: Application, at: impl Into<String>) -> Self {
+        let at = at.into();
+        Self {
+            reference: reference.into(),
+            round,
+            status: Status::Unconfirmed,
+            version: 1,
+            submission_id: String::new(),
+            body_hash: String::new(),
+            id_hash: String::new(),
+            application,
+            created_at: at.clone(),
+            updated_at: at,
+            attachments: Vec::new(),
+            version_hash: None,
+            erased_at: None,
+            erasure_requested_at: None,
+            pending_address: None,
+            silent_versions: Vec::new(),
+        }
+    }
+
     /// Whether a page or link of `version` still acts on the record: it is the record's version,
     /// or every version since was made by a step no reviewer acts on.
     pub fn acts_at(&self, version: u64) -> bool {

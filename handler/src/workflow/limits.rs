@@ -56,8 +56,13 @@ pub async fn check(ctx: &Context, limit: Limit, subject: &str) -> Result<(), Err
 /// `since` (an application's own window, not the clock's), and returns the tries so far. A store
 /// that cannot count refuses (the tries guard a secret).
 pub async fn tries_since(ctx: &Context, name: &str, subject: &str, since: i64, window: i64) -> Result<u32, Error> {
+    Ok(ctx.store.hit(&counter(ctx, name, subject), since, window).await?)
+}
+
+/// The store's key of the counter of `subject` under `name`: a keyed hash, never the subject.
+fn counter(ctx: &Context, name: &str, subject: &str) -> String {
     let hashed = policy::keyed_hash(&ctx.settings.secret, &["limit", name, subject]);
-    Ok(ctx.store.hit(&format!("{name}:{}", &hashed[..24]), since, window).await?)
+    format!("{name}:{}", &hashed[..24])
 }
 
 /// `None` within the limit (or when the store cannot count), or the seconds left in the window.
@@ -65,9 +70,7 @@ async fn count(ctx: &Context, limit: Limit, subject: &str) -> Result<Option<i64>
     let max = limit.max.saturating_mul(ctx.settings.limit_scale);
     let now = ctx.clock.now().unix_timestamp();
     let start = now - now.rem_euclid(limit.window);
-    let hashed = policy::keyed_hash(&ctx.settings.secret, &["limit", limit.name, subject]);
-    let key = format!("{}:{}", limit.name, &hashed[..24]);
-    let hits = match ctx.store.hit(&key, start, limit.window).await {
+    let hits = match ctx.store.hit(&counter(ctx, limit.name, subject), start, limit.window).await {
         Ok(hits) => hits,
         // The store cannot count now: the request goes on (it needs the store anyway, and says
         // so itself) rather than a person being turned away by the limiter.

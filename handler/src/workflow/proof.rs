@@ -28,6 +28,11 @@ enum Proving {
     Change(String),
 }
 
+/// Whether `record` waits for a new address a resubmission gave (not a new application's proof).
+pub fn proves_a_change(record: &Record) -> bool {
+    !matches!(record.status, Status::Unconfirmed | Status::Voided) && record.pending_address.is_some()
+}
+
 /// What the page of `generation` proves for `record`, or `None` when nothing waits for a code.
 fn proving(record: &Record, generation: u64) -> Option<Proving> {
     if record.status == Status::Unconfirmed || record.status == Status::Voided {
@@ -98,7 +103,7 @@ pub async fn confirm(
         }));
     };
     let (record, events) = load(ctx, &record.reference).await?;
-    if record.pending_address.is_some() && record.status != Status::Unconfirmed {
+    if proves_a_change(&record) {
         decide::prove_address(ctx, &record, &events, client).await?;
         return Ok(Confirmation::AddressProven);
     }
@@ -120,11 +125,12 @@ pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result
         });
     }
     let Some(record) = record else { return Ok(next) };
-    let compose = || match (&record.pending_address, proving(&record, generation)) {
+    let what = proving(&record, generation);
+    let compose = || match (&record.pending_address, &what) {
         (Some(pending), Some(Proving::Change(_))) => notify::to_prove(ctx, &record, pending, next),
         _ => notify::to_confirm(ctx, &record, next),
     };
-    let waits = match proving(&record, generation) {
+    let waits = match &what {
         Some(Proving::New) => record.status == Status::Unconfirmed && !decide::lapsed(ctx, &record),
         Some(Proving::Change(_)) => true,
         None => false,

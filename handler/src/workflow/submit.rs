@@ -66,22 +66,11 @@ pub fn prepare_with(
     let id_number =
         application.id_number.opened().cloned().ok_or_else(|| Error::internal("parsed 身份证号 not open"))?;
     let mut record = Record {
-        reference: reference.to_owned(),
-        round: programme.round,
-        status: Status::Unconfirmed,
-        version: 1,
         submission_id,
         body_hash: hex::encode(Sha256::digest(&content)),
         id_hash: policy::keyed_hash(&ctx.settings.secret, &["id", &programme.round.to_string(), id_number.expose()]),
-        application,
-        created_at: at.clone(),
-        updated_at: at.clone(),
         attachments,
-        version_hash: None,
-        erased_at: None,
-        erasure_requested_at: None,
-        pending_address: None,
-        silent_versions: Vec::new(),
+        ..Record::taken(reference, programme.round, application, at.clone())
     };
     // Hashed while open, then sealed: the store never sees the 身份证号 or the phone in full.
     record.version_hash = Some(super::paper::content_hash(ctx, &record));

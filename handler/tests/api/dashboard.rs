@@ -385,22 +385,18 @@ fn stored_record(n: u32) -> handler::store::Record {
     let p = policy::Programme::embedded().expect("programme");
     let form: policy::ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
     handler::store::Record {
-        reference: format!("TP2025-P{n:05}"),
-        round: p.round,
         status: policy::Status::UnitReview,
         version: 1,
         submission_id: format!("page-{n}"),
         body_hash: format!("body-{n}"),
         id_hash: format!("id-{n}"),
-        application: policy::Application::parse(&form, &p).expect("valid sample"),
-        created_at: format!("2025-03-15T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
         updated_at: "2025-03-15T01:00:00Z".into(),
-        attachments: Vec::new(),
-        version_hash: None,
-        erased_at: None,
-        erasure_requested_at: None,
-        pending_address: None,
-        silent_versions: Vec::new(),
+        ..handler::store::Record::taken(
+            format!("TP2025-P{n:05}"),
+            p.round,
+            policy::Application::parse(&form, &p).expect("valid sample"),
+            format!("2025-03-15T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
+        )
     }
 }
 

@@ -68,30 +68,6 @@ fn b64(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD_NO_PAD.decode(&clean[..usable]).ok()
 }
 
-fn quoted_printable(text: &str) -> Vec<u8> {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (other, _) => {
-                out.push(other);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// Every cell of an XLSX file, as text.
 fn xlsx_cells(bytes: &[u8]) -> String {
     use calamine::{Reader, Xlsx};
@@ -115,7 +91,7 @@ fn xlsx_cells(bytes: &[u8]) -> String {
 fn readable(bytes: &[u8], depth: u32) -> String {
     let raw = String::from_utf8_lossy(bytes).into_owned();
     let mut text = raw.clone();
-    text.push_str(&String::from_utf8_lossy(&quoted_printable(&raw)));
+    text.push_str(&crate::helpers::quoted_printable(&raw));
     if depth == 0 {
         return text;
     }

@@ -125,8 +125,9 @@ fn decode_words(header: &str) -> String {
 }
 
 /// Decodes quoted-printable text (soft line breaks and `=XX` bytes).
-fn quoted_printable(text: &str) -> String {
-    let joined = text.replace("=\n", "");
+/// A quoted-printable body decoded (soft line breaks joined, `=XX` read as bytes).
+pub fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -32,22 +32,18 @@ fn record(n: u32, scope: &str) -> Record {
         HrScope::Department(name) => (application.league, application.department) = (None, Some(name)),
     }
     Record {
-        reference: format!("TP2025-T{n:05}"),
-        round: 2025,
         status: Status::UnitReview,
         version: 1,
         submission_id: format!("sub-{n}"),
         body_hash: format!("hash-{n}"),
         id_hash: format!("id-{n}"),
-        application,
-        created_at: format!("2025-03-15T01:{:02}:{:02}Z", n / 60 % 60, n % 60),
         updated_at: "2025-03-15T01:00:00Z".into(),
-        attachments: Vec::new(),
-        version_hash: None,
-        erased_at: None,
-        erasure_requested_at: None,
-        pending_address: None,
-        silent_versions: Vec::new(),
+        ..Record::taken(
+            format!("TP2025-T{n:05}"),
+            2025,
+            application,
+            format!("2025-03-15T01:{:02}:{:02}Z", n / 60 % 60, n % 60),
+        )
     }
 }
 

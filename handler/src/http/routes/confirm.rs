@@ -58,8 +58,7 @@ fn page(
 
 /// Whether the page proves a new address given in a resubmission (not a new application's).
 async fn proves_a_change(state: &AppState, reference: &str) -> bool {
-    let record = state.store.get(reference).await.ok().flatten();
-    record.is_some_and(|r| r.status != policy::Status::Unconfirmed && r.pending_address.is_some())
+    state.store.get(reference).await.ok().flatten().is_some_and(|r| proof::proves_a_change(&r))
 }
 
 /// `GET /confirm/{token}`: the 邮箱验证码 page; changes nothing.

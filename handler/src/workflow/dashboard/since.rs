@@ -105,22 +105,12 @@ mod tests {
         let form: ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
         let application = Application::parse(&form, &Programme::embedded().expect("programme")).expect("valid");
         Record {
-            reference: format!("TP2025-T{n:05}"),
-            round: 2025,
             status,
             version,
             submission_id: format!("sub-{n}"),
             body_hash: String::new(),
             id_hash: format!("id-{n}"),
-            application,
-            created_at: "2025-03-15T01:00:00Z".into(),
-            updated_at: "2025-03-15T01:00:00Z".into(),
-            attachments: Vec::new(),
-            version_hash: None,
-            erased_at: None,
-            erasure_requested_at: None,
-            pending_address: None,
-            silent_versions: Vec::new(),
+            ..Record::taken(format!("TP2025-T{n:05}"), 2025, application, "2025-03-15T01:00:00Z")
         }
     }
 
