@@ -3,6 +3,7 @@
 
 use crate::http::AppError;
 use crate::http::extract::{CurrentReview, Linked};
+use crate::store::Record;
 use crate::{AppState, blobs, workflow};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -13,8 +14,7 @@ fn unreadable() -> AppError {
     AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "文件暂时无法读取，请稍后再试。")
 }
 
-async fn send(state: &AppState, reference: &str, index: &str) -> Result<Response, AppError> {
-    let (record, _) = workflow::load(state, reference).await?;
+async fn send(state: &AppState, record: &Record, index: &str) -> Result<Response, AppError> {
     let attachment = index.parse::<usize>().ok().and_then(|i| record.attachments.get(i));
     let (Some(attachment), Some(blobs)) = (attachment, state.blobs.clone()) else {
         return Err(AppError::not_found("文件不存在", "找不到这个文件。"));
@@ -51,7 +51,7 @@ pub async fn review_file(
     CurrentReview(link): CurrentReview,
     Path((_, index)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    send(&state, &link.claims.reference, &index).await
+    send(&state, &link.record, &index).await
 }
 
 /// The applicant's download.
@@ -60,5 +60,6 @@ pub async fn status_file(
     link: Linked<StatusClaims>,
     Path((_, index)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    send(&state, &link.claims.reference, &index).await
+    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+    send(&state, &record, &index).await
 }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::http::extract::{ClientAddr, CurrentReview, Linked};
 use crate::http::{AppError, Page};
+use crate::store::{Event, Record};
 use crate::views::{self, RecordView, Row};
 use crate::workflow::{self, paper};
 use axum::extract::{Path, State};
@@ -58,20 +59,19 @@ struct PrintPage<'a> {
     back: String,
 }
 
-async fn print(state: &AppState, reference: &str, back: String) -> Result<Response, AppError> {
-    let (record, events) = workflow::load(state, reference).await?;
+async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: String) -> Result<Response, AppError> {
     let p = &state.programme;
-    let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, &record)));
+    let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, record)));
     let rows = views::rows(p, &record.application);
     let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().filter(|r| r.printed()).partition(|r| r.multiline());
     let page = PrintPage {
         form_title: format!("{}年度内蒙古自治区专业技术人才特殊培养项目申报表", p.round),
-        record: views::record(p, &record),
+        record: views::record(p, record),
         pairs: table_lines(&short),
         long,
-        kinds: views::kinds_on_paper(p, &record),
-        hash: paper::version_hash(state, &record),
-        version: paper::content_version(&events),
+        kinds: views::kinds_on_paper(p, record),
+        hash: paper::version_hash(state, record),
+        version: paper::content_version(events),
         qr: qr_svg(&verify_url).unwrap_or_default(),
         verify_url,
         hr_name: record.application.hr_scope().reviewer_name(p),
@@ -82,7 +82,8 @@ async fn print(state: &AppState, reference: &str, back: String) -> Result<Respon
 
 /// `GET /status/{token}/print`.
 pub async fn status_print(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
-    print(&state, &link.claims.reference, format!("/status/{}", link.token)).await
+    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    print(&state, (&record, &events), format!("/status/{}", link.token)).await
 }
 
 /// `GET /review/{token}/print`: on a current link only.
@@ -90,7 +91,7 @@ pub async fn review_print(
     State(state): State<AppState>,
     CurrentReview(link): CurrentReview,
 ) -> Result<Response, AppError> {
-    print(&state, &link.claims.reference, format!("/review/{}", link.token)).await
+    print(&state, (&link.record, &link.events), format!("/review/{}", link.token)).await
 }
 
 /// The verification page.
