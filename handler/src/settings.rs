@@ -12,7 +12,7 @@ pub struct Settings {
     pub public_base_url: String,
     /// Signs and verifies links.
     pub signer: Signer,
-    /// Key for the keyed hashes: the identity number (unique per round), client addresses and
+    /// Key for the keyed hashes: the identity number (its applications found together), client addresses and
     /// the codes printed on paper. It must not change within a round, so it stays when the link
     /// key rotates (`TEPEI_HASH_SECRET`; by default the link key).
     pub secret: Vec<u8>,

@@ -74,8 +74,6 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/summary.html", include_str!("../templates/mail/summary.html")),
     ("mail/confirm_applicant.txt", include_str!("../templates/mail/confirm_applicant.txt")),
     ("mail/confirm_applicant.html", include_str!("../templates/mail/confirm_applicant.html")),
-    ("mail/tried_again.txt", include_str!("../templates/mail/tried_again.txt")),
-    ("mail/tried_again.html", include_str!("../templates/mail/tried_again.html")),
 ];
 
 /// A static file with a content-hashed public path.

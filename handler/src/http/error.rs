@@ -41,6 +41,11 @@ impl AppError {
         }))
     }
 
+    /// What the person is told, in words.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
     /// A 429: too many of one kind of request from one address or to one recipient, with the
     /// seconds until it may be asked again.
     pub fn too_many(retry_after: i64) -> Self {
@@ -159,6 +164,14 @@ impl From<workflow::Error> for AppError {
             E::NotAllowed { title, message } => Self::new(StatusCode::CONFLICT, "not_allowed", title, message),
             E::Incomplete { title, message } => Self::unprocessable("incomplete", title, message),
             E::Paper(message) => Self::new(StatusCode::CONFLICT, "paper", "纸质申报表", message),
+            E::NumberHasPlace(holder) => Self::new(
+                StatusCode::CONFLICT,
+                "number_has_place",
+                "不能推荐",
+                format!(
+                    "同一居民身份证号的另一份申报（{holder}）已被推荐并占用名额；一个身份证号只能占用一个推荐名额（本站设置）。本申报未被推荐，状态不变。"
+                ),
+            ),
             E::QuotaFull(full) => {
                 Self::new(StatusCode::CONFLICT, "quota_full", "名额已满", format!("{full}，本申报未被推荐，状态不变。"))
             }

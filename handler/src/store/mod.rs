@@ -94,11 +94,23 @@ pub enum Created {
         /// Same content hash.
         same_body: bool,
     },
-    /// The identity number already applied this round.
-    DuplicateIdNumber,
     /// Another application already has this reference (two random references met): nothing was
     /// written; prepare it again under a fresh reference.
     ReferenceTaken,
+}
+
+/// One application of a 身份证号 that another application of the round carries too
+/// ([`Applications::shared_numbers`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberUse {
+    /// The number's keyed hash.
+    pub id_hash: String,
+    /// The application.
+    pub reference: String,
+    /// Its status.
+    pub status: Status,
+    /// Its stream key ([`Record::stream`]).
+    pub stream: String,
 }
 
 /// A quota place taken or given back with a transition.
@@ -140,6 +152,12 @@ pub enum Transitioned {
     Done,
     /// Someone changed it first: the current record.
     Stale(Box<Record>),
+    /// Another application of the same 身份证号 in the round holds a quota place: nothing
+    /// changed.
+    NumberHasPlace {
+        /// The application holding the place.
+        reference: String,
+    },
     /// Every place under the key is taken: nothing changed.
     QuotaFull {
         /// Places taken.
@@ -154,25 +172,27 @@ pub enum Transitioned {
 /// Applications: records, their events and quota counters.
 #[async_trait::async_trait]
 pub trait Applications: Send + Sync {
-    /// Stores a new application with its first event and its mails, atomically; refuses a second
-    /// application with the same identity number in the round.
+    /// Stores a new application with its first event and its mails, atomically. Any number of
+    /// applications may carry one 身份证号: none is refused for it.
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError>;
     /// Applies a change if the version still matches, with its event, mails and quota change,
-    /// atomically: a place is never over-allocated, even under concurrent decisions.
+    /// atomically: a place is never over-allocated, and one 身份证号 never holds two places in a
+    /// round, even under concurrent decisions.
     async fn transition(&self, change: &Transition) -> Result<Transitioned, StoreError>;
     /// Writes `record` over the stored one of the same reference while that one is still at
     /// `record.version`, with no event and no new version: only how its personal numbers are
     /// sealed changes (`tepei rekey`). `false` when it changed meanwhile or is gone.
     async fn reseal(&self, record: &Record) -> Result<bool, StoreError>;
     /// Replaces an application and its events by their erased forms while the record is still
-    /// at `record.version` and releases its 身份证号; `false` when it changed meanwhile or is
+    /// at `record.version`, and lets its 身份证号 be found no more; `false` when it changed meanwhile or is
     /// gone. Its mail goes by [`MailQueue::mail_of`] and [`MailQueue::delete_mail`]
     /// (`workflow::purge::erase` does both).
     async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
-    /// The application holding the 身份证号 of keyed hash `id_hash` in `round`, if one does.
-    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError>;
+    /// The applications of `round` whose 身份证号 (keyed hash) is among `id_hashes` and is carried
+    /// by more than one application of the round, erased ones excepted.
+    async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError>;
     /// The applications of `round`, of one HR scope or (`None`) all, oldest first.
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError>;
     /// An application's events in order.

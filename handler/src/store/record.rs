@@ -18,7 +18,7 @@ pub struct Record {
     pub submission_id: String,
     /// SHA-256 of the submitted content, to tell a retry from a different body.
     pub body_hash: String,
-    /// Keyed hash of the identity number: unique per round.
+    /// Keyed hash of the identity number: finds the round's other applications of the number.
     pub id_hash: String,
     /// The application itself.
     pub application: Application,

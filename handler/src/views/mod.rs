@@ -8,6 +8,7 @@ mod files;
 mod form;
 mod header;
 mod next;
+mod numbers;
 mod pages;
 mod proof;
 mod record;
@@ -23,6 +24,7 @@ pub use files::{AttachmentsView, FileView, KindOnPaper, attachments, files, kind
 pub use form::FormState;
 pub use header::{RecordView, record};
 pub use next::{NextStep, PaperState, next_step, time_left};
+pub use numbers::{SameNumber, SameNumbers};
 pub use pages::Pages;
 pub use proof::CodePage;
 pub use record::{RecordJson, RecordPage};

@@ -2,14 +2,16 @@
 //! BOM, so Excel opens it in Chinese). The notice names the table but does not publish its layout;
 //! these columns are the issue's, each field's declared in `policy::FIELDS`.
 
+use super::SameNumbers;
 use crate::store::Record;
 use policy::Programme;
 
-/// The headings that are no field's: the row's number first, its status and reference last.
+/// The headings that are no field's: the row's number first; its status, the other applications
+/// of its 身份证号 and its reference last.
 const NUMBER: &str = "序号";
-const AFTER: [&str; 2] = ["状态", "备注"];
+const AFTER: [&str; 3] = ["状态", "同号申报", "备注"];
 
-/// The column headings, in order: 序号, the columns [`policy::FIELDS`] export, 状态, 备注.
+/// The column headings, in order: 序号, the columns [`policy::FIELDS`] export, 状态, 同号申报, 备注.
 pub const HEADERS: [&str; 1 + policy::EXPORT_HEADINGS.len() + AFTER.len()] = headers();
 
 const fn headers<const N: usize>() -> [&'static str; N] {
@@ -44,10 +46,12 @@ pub struct SummaryTable {
 
 /// Builds the table for `scope_name` (a league, a department or 全区) on `date`: the recommended
 /// applications (and those decided by the centre), or every application when `all`. `phone`
-/// gives each applicant's number as the table shows it (opened for a download, masked in mail).
+/// gives each applicant's number as the table shows it (opened for a download, masked in mail);
+/// `same` the other applications of each one's 身份证号.
 pub fn build(
     p: &Programme,
     records: &[Record],
+    same: &SameNumbers,
     scope_name: &str,
     date: time::Date,
     all: bool,
@@ -65,7 +69,8 @@ pub fn build(
                 row[1 + at] = cell;
             }
             let n = row.len();
-            row[n - 2] = r.status.label().to_owned();
+            row[n - 3] = r.status.label().to_owned();
+            row[n - 2] = same.cell(&r.reference);
             row[n - 1] = r.reference.clone();
             row
         })

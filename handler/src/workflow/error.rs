@@ -38,6 +38,9 @@ pub enum Error {
     /// The stamped paper 申报表 is missing or does not match the record: why, in words.
     #[error("paper")]
     Paper(String),
+    /// Another application of the same 身份证号 holds a place in the round: its reference.
+    #[error("number already holds a place")]
+    NumberHasPlace(String),
     /// Every place is taken.
     #[error(transparent)]
     QuotaFull(#[from] policy::QuotaFull),

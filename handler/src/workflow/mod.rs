@@ -13,6 +13,7 @@ pub mod limits;
 pub mod links;
 pub mod mydata;
 pub mod notify;
+pub mod numbers;
 pub mod paper;
 pub mod proof;
 pub mod purge;

@@ -128,32 +128,6 @@ pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
     link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
 }
 
-/// What the mail to the address on file shows when its 身份证号 is used again.
-#[derive(Serialize)]
-struct TriedAgain<'a> {
-    reference: &'a str,
-    at: String,
-    status_url: String,
-    centre: &'a str,
-    issuer: &'a str,
-}
-
-/// To the address of the application holding a 身份证号, when someone submits another with it:
-/// the other submission was answered like any other and stored nowhere.
-pub fn tried_again(ctx: &Context, holder: &Record) -> Result<Mail, Error> {
-    let p = &ctx.programme;
-    let reference = &holder.reference;
-    let context = TriedAgain {
-        reference,
-        at: views::chinese_time(&views::rfc3339(ctx.clock.now())),
-        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
-        centre: &p.centre.name,
-        issuer: &p.notice_issuer,
-    };
-    let subject = format!("【特培申报】有人使用您的居民身份证号再次申报 {reference}");
-    compose(ctx, "tried_again", holder.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
-}
-
 /// What the submission mails show.
 #[derive(Serialize)]
 struct Submitted<'a> {

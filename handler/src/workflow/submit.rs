@@ -2,7 +2,7 @@
 //! and checked, stored with its first event and its two mails in one write.
 
 use super::documents::{Files, check_attachments, discard, parse_with_documents};
-use super::{decide, notify};
+use super::notify;
 use crate::store::{Attachment, Created, Event, Mail, Record};
 use crate::workflow::{Context, Error};
 use crate::{ids, views};
@@ -91,17 +91,9 @@ pub fn prepare_with(
     Ok(Prepared { record, event, mails })
 }
 
-/// Mails the address of the application holding a 身份证号 that someone used again (at most
-/// once per ten minutes per application).
-async fn told_of_another_try(ctx: &Context, holder: &Record) -> Result<(), Error> {
-    let subject = format!("tried-again:{}", holder.reference);
-    super::resend::send_again(ctx, &subject, || notify::tried_again(ctx, holder)).await?;
-    Ok(())
-}
-
 /// Takes a submission: the window, the files, the rules, then one write. A repeat of the same
-/// submission id answers as the first did; another application with a 身份证号 already held
-/// answers like a success (and the holder's address is told).
+/// submission id answers as the first did. Every other application is stored on its own, whether
+/// or not its 身份证号 applied before: nothing the submitter sees tells.
 pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, Error> {
     check_window(ctx)?;
     let owner = form.submission_id.as_deref().unwrap_or_default();
@@ -140,21 +132,6 @@ pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, E
             Created::SameSubmission { existing, same_body: false } => {
                 tracing::info!(reference = %existing.reference, "submission id reused with another body");
                 return Err(Error::SubmissionConflict);
-            }
-            Created::DuplicateIdNumber => {
-                if let Some(holder) = ctx.store.identity_holder(record.round, &record.id_hash).await? {
-                    let (held, events) = super::load(ctx, &holder).await?;
-                    if decide::lapsed(ctx, &held) {
-                        // Never confirmed in time: it lapses now and frees the number.
-                        decide::expire(ctx, &held, &events).await?;
-                        continue;
-                    }
-                    told_of_another_try(ctx, &held).await?;
-                }
-                // Answered exactly as a success, under a reference never stored: the answer
-                // tells nobody whether this person applied.
-                tracing::info!(reference = %record.reference, "identity number already held: answered as taken, nothing stored");
-                return Ok(Accepted { reference: record.reference, status: Status::Unconfirmed });
             }
         }
     }

@@ -52,6 +52,18 @@ impl TestApp {
         self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request")
     }
 
+    /// A form posted by a script that asks for JSON back (`Accept: application/json`).
+    pub async fn post_form_for_json(&self, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_form(&self, path: &str, body: &str) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

@@ -15,6 +15,7 @@ mod lambda;
 mod limits;
 mod links;
 mod machine;
+mod numbers;
 mod print;
 mod privacy;
 mod reviews;

@@ -99,17 +99,86 @@ async fn create_then_get_round_trips(store: Arc<dyn Store>) {
     assert_eq!(store.unsent_mail().await.expect("count"), 2);
 }
 
-async fn one_application_per_identity_number(store: Arc<dyn Store>) {
+/// No uniqueness at submission: any number of applications carry one 身份证号, each stored on
+/// its own, and the store finds them by the number (another round's and a lone number's not).
+async fn any_number_of_applications_may_carry_one_number(store: Arc<dyn Store>) {
     let first = record(2, "hohhot");
-    store.create(&first, &event(1), &[mail(&first.reference, 1)]).await.expect("create");
-    let mut second = record(3, "hohhot");
+    let mut second = record(3, "baotou");
     second.id_hash = first.id_hash.clone();
-    let outcome = store.create(&second, &event(1), &[mail(&second.reference, 1)]).await.expect("create");
-    assert_eq!(outcome, Created::DuplicateIdNumber);
-    // Nothing of the refused application was written.
-    assert_eq!(store.get(&second.reference).await.expect("get"), None);
-    assert!(store.events(&second.reference).await.expect("events").is_empty());
-    assert_eq!(store.unsent_mail().await.expect("count"), 1);
+    let mut other_round = record(4, "hohhot");
+    (other_round.id_hash, other_round.round) = (first.id_hash.clone(), 2024);
+    let alone = record(5, "hohhot");
+    for r in [&first, &second, &other_round, &alone] {
+        assert_eq!(store.create(r, &event(1), &[mail(&r.reference, 1)]).await.expect("create"), Created::New);
+    }
+    assert_eq!(store.get(&second.reference).await.expect("get"), Some(second.clone()));
+    assert_eq!(store.unsent_mail().await.expect("count"), 4);
+    let hashes = [first.id_hash.clone(), alone.id_hash.clone(), "never-used".to_owned()];
+    let found = store.shared_numbers(2025, &hashes).await.expect("shared");
+    let refs: Vec<&str> = found.iter().map(|u| u.reference.as_str()).collect();
+    assert_eq!(refs, [first.reference.as_str(), second.reference.as_str()]);
+    assert!(found.iter().all(|u| u.id_hash == first.id_hash && u.status == first.status && u.stream == first.stream()));
+}
+
+/// One 身份证号 holds at most one quota place in a round, whatever the stream, under concurrent
+/// recommendations; a place given back lets another application of the number take it, and an
+/// erased application is no longer found by its number.
+async fn one_number_holds_one_place(store: Arc<dyn Store>) {
+    let mut records = Vec::new();
+    for n in 0..8u32 {
+        let mut r = record(70 + n, if n % 2 == 0 { "hohhot" } else { "baotou" });
+        r.id_hash = "one-person".into();
+        store.create(&r, &event(1), &[]).await.expect("create");
+        records.push(r);
+    }
+    let mut tasks = Vec::new();
+    for (i, r) in records.clone().into_iter().enumerate() {
+        let store = store.clone();
+        let key = format!("region-out-{}", if i % 2 == 0 { "hohhot" } else { "baotou" });
+        tasks.push(tokio::spawn(async move {
+            let take = approve(&r, Status::Recommended, Some(QuotaChange::Take { key, cap: 20 }));
+            (r.reference.clone(), store.transition(&take).await.expect("transition"))
+        }));
+    }
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for task in tasks {
+        match task.await.expect("join") {
+            (reference, Transitioned::Done) => done.push(reference),
+            (_, Transitioned::NumberHasPlace { reference }) => refused.push(reference),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(done.len(), 1, "one place for one number: {done:?}");
+    assert_eq!(refused.len(), 7);
+    assert!(refused.iter().all(|r| *r == done[0]), "each refusal names the holder: {refused:?}");
+    let used = store.quota_used("region-out-hohhot").await.expect("quota")
+        + store.quota_used("region-out-baotou").await.expect("quota");
+    assert_eq!(used, 1, "a refused recommendation takes no place");
+    // The holder withdraws: its place goes back, and another application of the number takes one.
+    let holder = store.get(&done[0]).await.expect("get").expect("stored");
+    let key = format!("region-out-{}", holder.scope().key());
+    let withdrawn = approve(&holder, Status::Withdrawn, Some(QuotaChange::Release { key: key.clone() }));
+    assert_eq!(store.transition(&withdrawn).await.expect("withdraw"), Transitioned::Done);
+    let next = records.iter().find(|r| r.reference != holder.reference).expect("another");
+    let take = approve(next, Status::Recommended, Some(QuotaChange::Take { key: next_key(next), cap: 20 }));
+    assert_eq!(store.transition(&take).await.expect("recommend"), Transitioned::Done);
+    // Erased, the new holder is found by its number no more, and holds the number's place no more.
+    let mut erased = store.get(&next.reference).await.expect("get").expect("stored");
+    erased.id_hash = format!("erased-{}", erased.reference);
+    assert!(store.erase(&erased, &[]).await.expect("erase"));
+    let found = store.shared_numbers(2025, &["one-person".to_owned()]).await.expect("shared");
+    assert_eq!(found.len(), 7);
+    assert!(found.iter().all(|u| u.reference != next.reference));
+    let third =
+        records.iter().find(|r| r.reference != holder.reference && r.reference != next.reference).expect("third");
+    let take = approve(third, Status::Recommended, Some(QuotaChange::Take { key: next_key(third), cap: 20 }));
+    assert_eq!(store.transition(&take).await.expect("recommend"), Transitioned::Done);
+}
+
+/// The quota key a test record of scope `r` counts against.
+fn next_key(r: &Record) -> String {
+    format!("region-out-{}", r.scope().key())
 }
 
 async fn a_reference_in_use_is_refused_and_nothing_written(store: Arc<dyn Store>) {
@@ -291,26 +360,6 @@ async fn concurrent_claims_never_share_a_mail(store: Arc<dyn Store>) {
     assert_eq!(seen.len(), 20);
 }
 
-async fn concurrent_duplicates_store_one(store: Arc<dyn Store>) {
-    let mut tasks = Vec::new();
-    for n in 0..10u32 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut r = record(50 + n, "hohhot");
-            r.id_hash = "same-person".into();
-            store.create(&r, &event(1), &[]).await.expect("create")
-        }));
-    }
-    let mut created = 0;
-    for task in tasks {
-        if task.await.expect("join") == Created::New {
-            created += 1;
-        }
-    }
-    assert_eq!(created, 1);
-    assert_eq!(listed(&store, None, None).await.len(), 1);
-}
-
 fn approve(current: &Record, status: Status, quota: Option<QuotaChange>) -> Transition {
     let mut record = current.clone();
     record.status = status;
@@ -391,22 +440,6 @@ async fn list_is_per_round_and_follows_a_changed_scope(store: Arc<dyn Store>) {
     let baotou = HrScope::from_key("baotou", &p);
     assert_eq!(refs(store.list(2025, Some(&baotou)).await.expect("list")), ["TP2025-T00030"]);
     assert!(store.list(2025, Some(&hohhot)).await.expect("list").is_empty());
-}
-
-/// A withdrawal releases the 身份证号 in the same write: the person may apply again, once.
-async fn a_withdrawal_releases_the_identity_number(store: Arc<dyn Store>) {
-    let first = record(40, "hohhot");
-    store.create(&first, &event(1), &[]).await.expect("create");
-    let mut again = record(41, "hohhot");
-    again.id_hash = first.id_hash.clone();
-    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::DuplicateIdNumber);
-    let withdrawn = approve(&first, Status::Withdrawn, None);
-    assert_eq!(store.transition(&withdrawn).await.expect("withdraw"), Transitioned::Done);
-    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::New);
-    let mut third = record(42, "hohhot");
-    third.id_hash = first.id_hash.clone();
-    assert_eq!(store.create(&third, &event(1), &[]).await.expect("create"), Created::DuplicateIdNumber);
-    assert_eq!(listed(&store, None, None).await.len(), 2, "the withdrawn record is kept");
 }
 
 /// A 汇总表 send is recorded with its mail, in order: the first is 1, each next one follows the
@@ -513,18 +546,17 @@ macro_rules! contract {
 
 contract!(
     create_then_get_round_trips,
-    one_application_per_identity_number,
+    any_number_of_applications_may_carry_one_number,
+    one_number_holds_one_place,
     a_reference_in_use_is_refused_and_nothing_written,
     submission_id_makes_retries_idempotent,
     list_filters_by_scope_and_status,
     list_is_per_round_and_follows_a_changed_scope,
-    a_withdrawal_releases_the_identity_number,
     outbox_leases_retries_and_delivers_once,
     concurrent_claims_never_share_a_mail,
     mail_in_back_off_never_holds_back_new_mail,
     a_mail_refused_every_time_is_given_up,
     a_mail_is_claimed_by_id_once,
-    concurrent_duplicates_store_one,
     transitions_apply_once_and_refuse_stale_versions,
     reseal_writes_over_the_same_version_only,
     a_quota_is_never_over_allocated,
@@ -532,8 +564,9 @@ contract!(
     an_applications_mail_is_found_and_deleted,
 );
 
-/// SQLite only: a data folder made before withdrawals released the 身份证号 held it in a table
-/// constraint; opening it rebuilds the table without the constraint and keeps every record.
+/// SQLite only: a data folder made before held one application per 身份证号 in a table
+/// constraint (and later in a unique index); opening it rebuilds the table without the
+/// constraint, drops the index and keeps every record.
 #[tokio::test]
 async fn sqlite_data_from_before_is_migrated() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -568,7 +601,10 @@ async fn sqlite_data_from_before_is_migrated() {
     assert_eq!(store.get(&old.reference).await.expect("get").map(|r| r.reference), Some(old.reference.clone()));
     let mut again = record(51, "hohhot");
     again.id_hash = old.id_hash.clone();
-    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::New, "withdrawn: released");
+    assert_eq!(store.create(&again, &event(1), &[]).await.expect("create"), Created::New);
+    let mut third = record(52, "hohhot");
+    third.id_hash = old.id_hash.clone();
+    assert_eq!(store.create(&third, &event(1), &[]).await.expect("create"), Created::New, "no unique index left");
     let conn = rusqlite::Connection::open(&path).expect("open");
     let sql: String =
         conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'applications'", [], |r| r.get(0)).expect("schema");

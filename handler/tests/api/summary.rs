@@ -22,14 +22,17 @@ fn record(n: u32, status: Status, name: &str) -> Record {
 
 fn table(all: bool) -> handler::views::SummaryTable {
     let p = Programme::embedded().expect("programme");
-    let records = [
+    let mut records = [
         record(1, Status::Recommended, "乌力吉"),
         record(2, Status::HrReview, "巴特尔"),
         record(3, Status::Selected, "=HYPERLINK(1)"),
     ];
+    // The third carries the first's 身份证号.
+    records[2].id_hash = records[0].id_hash.clone();
+    let same = handler::views::SameNumbers::within(&p, &records);
     // These records are open (never stored): the table shows the phone as it is given.
     let phone = |r: &Record| r.application.phone.opened().map(ToString::to_string).unwrap_or_default();
-    build(&p, &records, "呼和浩特市", time::macros::date!(2025 - 03 - 20), all, phone)
+    build(&p, &records, &same, "呼和浩特市", time::macros::date!(2025 - 03 - 20), all, phone)
 }
 
 /// A minimal reader for the quoted CSV the table writes.
@@ -87,7 +90,9 @@ fn recommended_by_default_everything_on_request() {
             "区外培养"
         ]
     );
-    assert_eq!(first[13..], ["北京协和医院", "否", "否", "13812345678", "已推荐", "TP2025-S00001"]);
+    let same = "TP2025-S00003（入选）";
+    assert_eq!(first[13..], ["北京协和医院", "否", "否", "13812345678", "已推荐", same, "TP2025-S00001"]);
+    assert_eq!(t.rows[1][HEADERS.len() - 2], "TP2025-S00001（已推荐）");
     assert_eq!(t.rows[1][0], "2");
 }
 
@@ -111,6 +116,7 @@ fn xlsx_reads_back_with_title_headings_and_rows() {
     let range = book.worksheet_range("汇总表").expect("sheet");
     let text = |r: u32, c: u32| match range.get_value((r, c)) {
         Some(Data::String(s)) => s.clone(),
+        Some(Data::Empty) | None => String::new(),
         other => format!("{other:?}"),
     };
     assert_eq!(text(0, 0), "本系统导出的汇总信息（附件2正式样表未随通知公布）");

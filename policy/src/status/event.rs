@@ -28,7 +28,7 @@ pub enum EventKind {
     Confirmed,
     /// The centre voided the record, with a reason.
     Voided,
-    /// Not confirmed in time: the record lapsed and freed its 身份证号.
+    /// Not confirmed in time: the record lapsed.
     Expired,
     /// After the centre's decision, the applicant asked for their personal data to be erased.
     ErasureRequested,

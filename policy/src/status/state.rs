@@ -76,15 +76,8 @@ impl Status {
         Self::ALL.iter().copied().find(|s| s.code() == code)
     }
 
-    /// Whether an application in this status keeps its 身份证号 for the round (one application
-    /// per person): every status but a withdrawal or a voided record, after which the person may
-    /// apply afresh.
-    pub fn holds_identity(self) -> bool {
-        !matches!(self, Status::Withdrawn | Status::Voided)
-    }
-
     /// Whether an application in this status holds a quota place: recommended, or decided by
-    /// the centre after a recommendation.
+    /// the centre after a recommendation. One 身份证号 holds at most one place in a round.
     pub fn holds_place(self) -> bool {
         matches!(self, Status::Recommended | Status::Selected | Status::NotSelected)
     }

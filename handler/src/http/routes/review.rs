@@ -93,6 +93,8 @@ struct ReviewPage {
     dashboard_url: Option<String>,
     /// HR and the centre: who approved at the unit, and whether it looks like the applicant.
     unit_reviewer: Option<views::UnitReviewerView>,
+    /// The other applications of the same 身份证号 in the round.
+    same_number: Vec<views::SameNumber>,
     /// What this stage checks.
     checklist: Option<&'static str>,
     /// The system's check of each condition of the applicant's stream.
@@ -218,8 +220,10 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             code: asked.code.clone(),
         }
     });
+    let same = workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?;
     let page = ReviewPage {
         record: RecordPage::of(&state.programme, record, events),
+        same_number: same.get(&record.reference).to_vec(),
         dashboard_url: links::review_dashboard_path(state, claims),
         unit_reviewer: (claims.stage != policy::Actor::Unit).then(|| views::unit_reviewer(&record.application)),
         checklist: decide.as_ref().map(|_| checklist(claims.stage)),
@@ -319,6 +323,19 @@ pub async fn decide(
         // HR recommending without matching paper: the page again, pointing at the paper form.
         Err(workflow::Error::Paper(message)) if !negotiated.json => {
             let asked = Asked { errors: vec![policy::Reason::new("code", message)], ..Asked::default() };
+            let page = review_page(&state, &link, asked).await?;
+            Ok(page.status(StatusCode::CONFLICT).into_response())
+        }
+        // The number holds a place through another application: the page again, the choice
+        // kept, the reason at the decision.
+        Err(e @ workflow::Error::NumberHasPlace(_)) if !negotiated.json => {
+            let message = AppError::from(e).message().to_owned();
+            let asked = Asked {
+                errors: vec![policy::Reason::new("decision", message)],
+                decision: form.decision,
+                comment: form.comment,
+                ..Asked::default()
+            };
             let page = review_page(&state, &link, asked).await?;
             Ok(page.status(StatusCode::CONFLICT).into_response())
         }

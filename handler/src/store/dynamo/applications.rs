@@ -1,21 +1,19 @@
 //! Applications on DynamoDB: one transaction per change, named items, cancellation reasons
 //! read by name.
 
+use super::numbers::number_key;
 use super::{
     DynamoStore, SHARDS, app_key, decode, encode, event_item, get_n, get_s, mail_item, mail_markers, n, put,
     record_item, round_key, s, scope_key, sdk, service_error,
 };
-use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
+use crate::store::{
+    Applications, Created, Event, Mail, NumberUse, QuotaChange, Record, StoreError, Transition, Transitioned,
+};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use policy::HrScope;
 use std::collections::HashMap;
-
-/// The item that holds a 身份证号 (its keyed hash) for a round.
-fn identity_key(round: i32, id_hash: &str) -> String {
-    format!("IDN#{round}#{id_hash}")
-}
 
 /// What one item of a transaction is, so a cancellation names the condition that failed
 /// instead of a position in the list.
@@ -23,8 +21,10 @@ fn identity_key(round: i32, id_hash: &str) -> String {
 pub(super) enum Part {
     /// The submission id (idempotency).
     Submission,
-    /// The keyed hash of the identity number (one application per person and round).
+    /// The application's entry under its 身份证号's keyed hash.
     IdNumber,
+    /// The one quota place a 身份证号 may hold in a round.
+    Place,
     /// The application record.
     Record,
     /// An audit event.
@@ -54,8 +54,8 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// The one transaction `create` sends: conditional puts of the submission id, the identity
-    /// hash and the record, then the event and the mails. Public so benchmarks can send the very
+    /// The one transaction `create` sends: conditional puts of the submission id, the entry
+    /// under the 身份证号 and the record, then the event and the mails. Public so benchmarks can send the very
     /// same write through the bare SDK.
     pub fn create_items(
         &self,
@@ -91,8 +91,8 @@ impl DynamoStore {
                 put(
                     &self.table,
                     HashMap::from([
-                        ("pk".into(), s(identity_key(record.round, &record.id_hash))),
-                        ("sk".into(), s("IDN")),
+                        ("pk".into(), s(number_key(record.round, &record.id_hash))),
+                        ("sk".into(), s(format!("APP#{}", record.reference))),
                         ("reference".into(), s(&record.reference)),
                     ]),
                     Some("attribute_not_exists(pk)"),
@@ -142,25 +142,6 @@ impl DynamoStore {
     }
 }
 
-impl DynamoStore {
-    /// Deletes the item holding the 身份证号 of keyed hash `id_hash` for `record`'s round, if it
-    /// is `record`'s (or gone).
-    fn release_identity(&self, record: &Record, id_hash: &str) -> Result<TransactWriteItem, StoreError> {
-        let release = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(HashMap::from([
-                ("pk".into(), s(identity_key(record.round, id_hash))),
-                ("sk".into(), s("IDN")),
-            ])))
-            .condition_expression("attribute_not_exists(pk) OR #reference = :reference")
-            .expression_attribute_names("#reference", "reference")
-            .expression_attribute_values(":reference", s(&record.reference))
-            .build()
-            .map_err(StoreError::internal)?;
-        Ok(TransactWriteItem::builder().delete(release).build())
-    }
-}
-
 #[async_trait::async_trait]
 impl Applications for DynamoStore {
     async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
@@ -176,11 +157,8 @@ impl Applications for DynamoStore {
             let same_body = existing.body_hash == record.body_hash;
             return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
         }
-        if failed.contains(&Part::IdNumber) {
-            return Ok(Created::DuplicateIdNumber);
-        }
-        // The record and its first event are keyed by the reference.
-        if failed.contains(&Part::Record) || failed.contains(&Part::Event) {
+        // The record, its first event and its entry under the number are keyed by the reference.
+        if [Part::Record, Part::Event, Part::IdNumber].iter().any(|p| failed.contains(p)) {
             return Ok(Created::ReferenceTaken);
         }
         Err(StoreError::unavailable(format!("transaction cancelled: {failed:?}")))
@@ -220,6 +198,7 @@ impl Applications for DynamoStore {
         };
         let quota_cap = match &change.quota {
             Some(QuotaChange::Take { key, cap }) => {
+                items.push((Part::Place, self.place(record, true)?));
                 let take = "SET used = if_not_exists(used, :zero) + :one";
                 items.push((
                     Part::Quota,
@@ -228,6 +207,7 @@ impl Applications for DynamoStore {
                 Some((key.clone(), *cap))
             }
             Some(QuotaChange::Release { key }) => {
+                items.push((Part::Place, self.place(record, false)?));
                 items.push((Part::Quota, quota(key, "SET used = used - :one", "used > :zero AND :cap >= :zero", 0)?));
                 None
             }
@@ -243,10 +223,6 @@ impl Applications for DynamoStore {
                 items.push((Part::Mail, put(&self.table, marker, None)?));
             }
         }
-        // A withdrawn record releases its 身份证号 for the round, in the same transaction.
-        if !record.status.holds_identity() {
-            items.push((Part::IdNumber, self.release_identity(record, &record.id_hash)?));
-        }
         let failed = self.transact(items).await?;
         if failed.is_empty() {
             return Ok(Transitioned::Done);
@@ -256,6 +232,10 @@ impl Applications for DynamoStore {
                 Some(current) => Transitioned::Stale(Box::new(current)),
                 None => Transitioned::NotFound,
             });
+        }
+        if failed.contains(&Part::Place) {
+            let holder = self.place_holder(record.round, &record.id_hash).await?;
+            return Ok(Transitioned::NumberHasPlace { reference: holder.unwrap_or_default() });
         }
         if failed.contains(&Part::Quota)
             && let Some((key, cap)) = &quota_cap
@@ -270,10 +250,19 @@ impl Applications for DynamoStore {
         for event in events {
             items.push((Part::Event, put(&self.table, event_item(&record.reference, event)?, None)?));
         }
-        // The 身份证号's item, if this record still holds it, goes with the personal data.
-        let stored = self.get(&record.reference).await?.map(|r| r.id_hash);
-        if let Some(id_hash) = stored.filter(|h| *h != record.id_hash) {
-            items.push((Part::IdNumber, self.release_identity(record, &id_hash)?));
+        // The entry under the 身份证号's hash, and the number's place if this record holds it, go
+        // with the personal data.
+        if let Some(stored) = self.get(&record.reference).await?.filter(|r| r.id_hash != record.id_hash) {
+            let entry = Delete::builder()
+                .table_name(&self.table)
+                .key("pk", s(number_key(stored.round, &stored.id_hash)))
+                .key("sk", s(format!("APP#{}", stored.reference)))
+                .build()
+                .map_err(StoreError::internal)?;
+            items.push((Part::IdNumber, TransactWriteItem::builder().delete(entry).build()));
+            if stored.status.holds_place() {
+                items.push((Part::Place, self.place(&stored, false)?));
+            }
         }
         let failed = self.transact(items).await?;
         if failed.is_empty() {
@@ -294,18 +283,8 @@ impl Applications for DynamoStore {
         out.map(|item| decode(get_s(&item, "record")?)).transpose()
     }
 
-    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(identity_key(round, id_hash)))
-            .key("sk", s("IDN"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        out.item.map(|item| get_s(&item, "reference").map(str::to_owned)).transpose()
+    async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError> {
+        self.numbers_shared(round, id_hashes).await
     }
 
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError> {

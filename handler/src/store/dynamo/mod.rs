@@ -5,7 +5,8 @@
 //! | application | `APP#ref` | `APP` | `SCOPE#round#scope`, `created#ref` | `APPS#round#shard`, `created#ref` |
 //! | event | `APP#ref` | `EV#00001` | | |
 //! | submission id | `SUB#id` | `SUB` | | |
-//! | identity number (keyed hash) | `IDN#round#hash` | `IDN` | | |
+//! | an application under its 身份证号 (keyed hash) | `IDN#round#hash` | `APP#ref` | | |
+//! | the one quota place of a 身份证号 | `PLACE#round#hash` | `PLACE` | | |
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
 //! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |
@@ -19,6 +20,7 @@
 //! Both indexes project only `record` besides the keys: mail bodies stay out of them.
 
 mod applications;
+mod numbers;
 mod outbox;
 #[cfg(feature = "table-spec")]
 mod table;

@@ -1,8 +1,10 @@
 //! Applications on SQLite: each change one savepoint on the store's single writer thread.
 
 use super::{EventRow, MailRow, SqliteStore, decode, encode, insert_change, unavailable};
-use crate::store::{Applications, Created, Event, Mail, QuotaChange, Record, StoreError, Transition, Transitioned};
-use policy::HrScope;
+use crate::store::{
+    Applications, Created, Event, Mail, NumberUse, QuotaChange, Record, StoreError, Transition, Transitioned,
+};
+use policy::{HrScope, Status};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
@@ -27,21 +29,6 @@ impl Applications for SqliteStore {
                 let existing: Record = decode(&earlier)?;
                 let same_body = existing.body_hash == record.body_hash;
                 return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
-            }
-            let taken: bool = tx
-                .query_row(
-                    &format!(
-                        "SELECT 1 FROM applications WHERE round = ?1 AND id_hash = ?2 AND status NOT IN ({})",
-                        super::released_statuses()
-                    ),
-                    params![record.round, record.id_hash],
-                    |_| Ok(true),
-                )
-                .optional()
-                .map_err(unavailable)?
-                .unwrap_or(false);
-            if taken {
-                return Ok(Created::DuplicateIdNumber);
             }
             let inserted = tx.execute(
                 "INSERT INTO applications (reference, round, id_hash, submission_id, body_hash, status, version, stream, scope, record, created_at, updated_at)
@@ -95,6 +82,22 @@ impl Applications for SqliteStore {
             }
             match &quota {
                 Some(QuotaChange::Take { key, cap }) => {
+                    // One place per 身份证号 and round, whatever the stream.
+                    let holder: Option<String> = tx
+                        .query_row(
+                            &format!(
+                                "SELECT reference FROM applications WHERE round = ?1 AND id_hash = ?2 AND reference <> ?3
+                                 AND status IN ({}) LIMIT 1",
+                                place_statuses()
+                            ),
+                            params![record.round, record.id_hash, record.reference],
+                            |row| row.get(0),
+                        )
+                        .optional()
+                        .map_err(unavailable)?;
+                    if let Some(reference) = holder {
+                        return Ok(Transitioned::NumberHasPlace { reference });
+                    }
                     let used: u32 = tx
                         .query_row("SELECT used FROM quotas WHERE key = ?1", params![key], |row| row.get(0))
                         .optional()
@@ -159,7 +162,7 @@ impl Applications for SqliteStore {
             let tx = conn.savepoint().map_err(unavailable)?;
             let n = tx
                 .execute(
-                    // The keyed hash goes too (the erased record's own), releasing the number.
+                    // The keyed hash goes too (the erased record's own): nothing finds it by the number.
                     "UPDATE applications SET record = ?2, id_hash = ?3 WHERE reference = ?1 AND version = ?4",
                     params![reference, record_json, id_hash, version],
                 )
@@ -192,19 +195,33 @@ impl Applications for SqliteStore {
         .await
     }
 
-    async fn identity_holder(&self, round: i32, id_hash: &str) -> Result<Option<String>, StoreError> {
-        let id_hash = id_hash.to_owned();
+    async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError> {
+        let hashes = id_hashes.to_vec();
         self.with(move |conn| {
-            conn.query_row(
-                &format!(
-                    "SELECT reference FROM applications WHERE round = ?1 AND id_hash = ?2 AND status NOT IN ({})",
-                    super::released_statuses()
-                ),
-                params![round, id_hash],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(unavailable)
+            let mut out = Vec::new();
+            // Bound parameters stay well under SQLite's limit.
+            for chunk in hashes.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let sql = format!(
+                    "SELECT id_hash, reference, status, stream FROM applications WHERE round = {round} AND id_hash IN (
+                       SELECT id_hash FROM applications WHERE round = {round} AND id_hash IN ({marks})
+                       GROUP BY id_hash HAVING count(*) > 1)
+                     ORDER BY created_at, reference"
+                );
+                let mut stmt = conn.prepare(&sql).map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(chunk), |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get(3)?))
+                    })
+                    .map_err(unavailable)?;
+                for row in rows {
+                    let (id_hash, reference, status, stream) = row.map_err(unavailable)?;
+                    let status = Status::from_code(&status)
+                        .ok_or_else(|| StoreError::internal(format!("{reference}: unknown status {status}")))?;
+                    out.push(NumberUse { id_hash, reference, status, stream });
+                }
+            }
+            Ok(out)
         })
         .await
     }
@@ -249,4 +266,11 @@ impl Applications for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.with(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(unavailable)).await
     }
+}
+
+/// The statuses that hold a quota place, as an SQL list (`'recommended', …`).
+fn place_statuses() -> String {
+    let codes: Vec<String> =
+        Status::ALL.iter().filter(|s| s.holds_place()).map(|s| format!("'{}'", s.code())).collect();
+    codes.join(", ")
 }

@@ -164,25 +164,12 @@ fn private_files(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The statuses whose records no longer hold their 身份证号 for the round, as an SQL list
-/// (`'withdrawn'`).
-pub(super) fn released_statuses() -> String {
-    let codes: Vec<String> =
-        policy::Status::ALL.iter().filter(|s| !s.holds_identity()).map(|s| format!("'{}'", s.code())).collect();
-    codes.join(", ")
-}
-
-/// One application per person and round, among the records that still hold their number.
-/// Rebuilt at every start, so a status added to the released ones (voided) takes effect on a
-/// data folder made before it.
-fn identity_index() -> String {
-    format!(
-        "DROP INDEX IF EXISTS applications_identity;
-         CREATE UNIQUE INDEX applications_identity ON applications (round, id_hash)
-         WHERE status NOT IN ({});",
-        released_statuses()
-    )
-}
+/// Applications found by their 身份证号's keyed hash. Any number of applications may carry one
+/// number: the unique index of data folders made before goes.
+const IDENTITY_INDEX: &str = "
+DROP INDEX IF EXISTS applications_identity;
+CREATE INDEX IF NOT EXISTS applications_number ON applications (round, id_hash);
+";
 
 /// Data folders made before withdrawals released the number hold it in a table constraint:
 /// rebuild that table without it (SQLite cannot drop a constraint).
@@ -223,7 +210,7 @@ impl SqliteStore {
         conn.execute_batch(&format!("CREATE TABLE IF NOT EXISTS applications {APPLICATIONS_COLUMNS};"))
             .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        conn.execute_batch(&identity_index()).map_err(unavailable)?;
+        conn.execute_batch(IDENTITY_INDEX).map_err(unavailable)?;
         // Commits never checkpoint; the thread below does.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").map_err(unavailable)?;
         let checkpointer = Connection::open(path).map_err(unavailable)?;

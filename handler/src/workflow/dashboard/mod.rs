@@ -12,7 +12,7 @@ pub use table::{
 pub use since::{Change, SendPlan, SinceLast, plan};
 
 use crate::store::{Record, SummarySent};
-use crate::views::{self, SummaryTable};
+use crate::views::{self, SameNumbers, SummaryTable};
 use crate::workflow::Context;
 use crate::workflow::Error;
 use crate::workflow::notify;
@@ -105,6 +105,11 @@ pub async fn records(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, 
     Ok(records)
 }
 
+/// The other applications of each of `records`' 身份证号, `records` being the audience's.
+pub async fn same_numbers(ctx: &Context, audience: &Audience, records: &[Record]) -> Result<SameNumbers, Error> {
+    crate::workflow::numbers::same_numbers(ctx, records, *audience == Audience::Centre).await
+}
+
 /// The 汇总表 of an audience on today's date: the recommended applications (and those decided by
 /// the centre), or every application when `all`.
 pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
@@ -120,7 +125,8 @@ pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<Su
                 r.application.phone.masked().to_owned()
             })
     };
-    Ok(views::summary_table(p, &records, &audience.name(p), today(ctx), all, phone))
+    let same = same_numbers(ctx, audience, &records).await?;
+    Ok(views::summary_table(p, &records, &same, &audience.name(p), today(ctx), all, phone))
 }
 
 fn today(ctx: &Context) -> time::Date {
@@ -167,16 +173,19 @@ pub async fn send_summary(ctx: &Context, audience: &Audience) -> Result<Sent, Er
     let p = &ctx.programme;
     // Mail is kept in the outbox: its table shows the numbers masked (the download has them).
     let masked = |r: &Record| r.application.phone.masked().to_owned();
-    let table = views::summary_table(p, &records, &audience.name(p), today(ctx), false, masked);
+    let same = same_numbers(ctx, audience, &records).await?;
+    let table = views::summary_table(p, &records, &same, &audience.name(p), today(ctx), false, masked);
     let xlsx = table.to_xlsx().map_err(|e| Error::internal(crate::store::Cause::because("summary XLSX", e)))?;
     let id = audience.id();
     let name = audience.name(p);
     let file_name = summary_file_name(ctx, audience, false, "xlsx");
     let mut mail = notify::summary(ctx, &id, &name, &table, plan.since.as_ref(), file_name, &xlsx)?;
     // Every application the mail names (its rows, and what changed since the last, those that
-    // left the table too): erasing any of them deletes the stored mail.
+    // left the table too, and those named as another's of the same 身份证号): erasing any of them
+    // deletes the stored mail.
     let named = plan.since.iter().flat_map(|s| s.added.iter().chain(&s.removed).chain(&s.changed));
-    mail.about = plan.rows.iter().map(|r| r.reference.clone()).chain(named.map(|c| c.reference.clone())).collect();
+    let rows = plan.rows.iter().map(|r| r.reference.clone());
+    mail.about = rows.chain(named.map(|c| c.reference.clone())).chain(same.named().map(str::to_owned)).collect();
     mail.about.sort();
     mail.about.dedup();
     let sent = SummarySent {

@@ -110,10 +110,12 @@ pub struct Row {
     submitted: String,
     /// The review link, where this audience acts on the application now.
     review: Option<String>,
+    /// The other applications of the same 身份证号, as the 汇总表 shows them.
+    same_number: String,
 }
 
-/// The row of `r` as `audience` sees it.
-pub fn row(ctx: &Context, audience: &Audience, r: &Record) -> Row {
+/// The row of `r` as `audience` sees it, with the other applications of its 身份证号.
+pub fn row(ctx: &Context, audience: &Audience, r: &Record, same: &views::SameNumbers) -> Row {
     let p = &ctx.programme;
     let a = &r.application;
     Row {
@@ -136,6 +138,7 @@ pub fn row(ctx: &Context, audience: &Audience, r: &Record) -> Row {
         private: a.sector == Sector::Private,
         submitted: views::chinese_time(&r.created_at),
         review: waits_for(audience, r).then(|| links::review_path(ctx, r, audience.actor(), r.version)),
+        same_number: same.cell(&r.reference),
     }
 }
 
@@ -161,13 +164,13 @@ pub struct ErasureRequest {
 }
 
 /// The erasure requests the centre has not answered, oldest first.
-pub fn erasure_requests(ctx: &Context, records: &[Record]) -> Vec<ErasureRequest> {
+pub fn erasure_requests(ctx: &Context, records: &[Record], same: &views::SameNumbers) -> Vec<ErasureRequest> {
     let mut pending: Vec<(&str, &Record)> =
         records.iter().filter_map(|r| r.erasure_pending().map(|at| (at, r))).collect();
     pending.sort_by(|a, b| a.0.cmp(b.0));
     pending
         .into_iter()
-        .map(|(at, r)| ErasureRequest { row: row(ctx, &Audience::Centre, r), requested: views::chinese_time(at) })
+        .map(|(at, r)| ErasureRequest { row: row(ctx, &Audience::Centre, r, same), requested: views::chinese_time(at) })
         .collect()
 }
 

@@ -245,6 +245,7 @@ pub(super) async fn apply(
             let events = ctx.store.events(&record.reference).await.unwrap_or_default();
             Err(Error::Stale(views::already_decided(&events)))
         }
+        Transitioned::NumberHasPlace { reference } => Err(Error::NumberHasPlace(reference)),
         Transitioned::QuotaFull { used, cap } => Err(Error::QuotaFull(policy::QuotaFull { used, cap })),
         Transitioned::NotFound => Err(Error::NotFound),
     }

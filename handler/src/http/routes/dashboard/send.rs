@@ -61,9 +61,11 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
     }
     let (all, plan) = dashboard::send_plan(&state, &audience).await?;
     let unchanged = plan.since.as_ref().is_some_and(dashboard::SinceLast::is_empty);
+    let placed: Vec<_> = all.iter().filter(|r| r.status.holds_place()).cloned().collect();
+    let same = dashboard::same_numbers(&state, &audience, &placed).await?;
     let page = SendPage {
         centre_email: &state.programme.centre.email,
-        rows: all.iter().filter(|r| r.status.holds_place()).map(|r| dashboard::row(&state, &audience, r)).collect(),
+        rows: placed.iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect(),
         can_send: !unchanged && (plan.since.is_some() || !plan.rows.is_empty()),
         unchanged,
         since: plan.since,

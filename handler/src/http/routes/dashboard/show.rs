@@ -5,6 +5,7 @@ use super::link::audience;
 use crate::AppState;
 use crate::http::extract::Linked;
 use crate::http::{AppError, Page};
+use crate::store::Record;
 use crate::views::{self};
 use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS};
 use axum::extract::{Query, State};
@@ -171,16 +172,24 @@ pub async fn show(
     let base = format!("/dashboard/{}", link.token);
     let selected = dashboard::select(p, &all, f);
     let pager = Pager::new(&query.page, selected.len(), &base, f);
-    let rows = pager.slice(selected).into_iter().map(|r| dashboard::row(&state, &audience, r)).collect();
+    let page_rows = pager.slice(selected);
+    let waiting = dashboard::waiting(&audience, &all);
+    // The other applications of each shown row's 身份证号: the centre's list is the whole round;
+    // HR's are looked up for the rows shown.
+    let same = match centre {
+        true => dashboard::same_numbers(&state, &audience, &all).await?,
+        false => {
+            let shown: Vec<Record> = page_rows.iter().chain(&waiting).map(|r| (*r).clone()).collect();
+            dashboard::same_numbers(&state, &audience, &shown).await?
+        }
+    };
+    let rows = page_rows.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
     let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
     let page = DashboardPage {
         scope_name: audience.name(p),
         centre,
         base,
-        waiting: dashboard::waiting(&audience, &all)
-            .into_iter()
-            .map(|r| dashboard::row(&state, &audience, r))
-            .collect(),
+        waiting: waiting.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect(),
         rows,
         pager,
         total: all.len(),
@@ -196,7 +205,7 @@ pub async fn show(
             .iter()
             .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
             .map(|r| (r.reference.clone(), r.application.name.clone())),
-        erasure_requests: if centre { dashboard::erasure_requests(&state, &all) } else { Vec::new() },
+        erasure_requests: if centre { dashboard::erasure_requests(&state, &all, &same) } else { Vec::new() },
         erased: all.iter().find(|r| r.reference == query.erased && r.erased_at.is_some()).map(|r| r.reference.clone()),
         declined: all
             .iter()

@@ -1,0 +1,19 @@
+//! Other applications of the same 身份证号 in the round. Any number of applications may carry
+//! one number (nothing refuses or tells the submitter); reviewers see the others on every page
+//! and table, and the store lets one number hold only one quota place.
+
+use crate::store::Record;
+use crate::views::SameNumbers;
+use crate::workflow::{Context, Error};
+
+/// The other applications of each of `records`' numbers. `whole_round`: `records` are every
+/// application of the round (the centre's list), so nothing more is read.
+pub async fn same_numbers(ctx: &Context, records: &[Record], whole_round: bool) -> Result<SameNumbers, Error> {
+    let p = &ctx.programme;
+    if whole_round {
+        return Ok(SameNumbers::within(p, records));
+    }
+    let hashes: Vec<String> = records.iter().map(|r| r.id_hash.clone()).collect();
+    let uses = ctx.store.shared_numbers(p.round, &hashes).await?;
+    Ok(SameNumbers::of(p, records, &uses))
+}
