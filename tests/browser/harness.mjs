@@ -315,8 +315,9 @@ export async function confirmByCode(page, maildev, n, reference, { shoot, javaSc
 }
 
 /**
- * HR records the stamped paper: reads the check code off the printed 申报表 (as from the
- * paper), types it on the review page and registers it; ends on the page under its fresh link.
+ * HR records the stamped paper: reads the 核验码 off the printed 申报表 as a person reads it
+ * (the 16 characters beside the 申报编号), types it on the review page and registers it; ends on
+ * the page under its fresh link.
  */
 export async function receivePaper(page, reviewUrl) {
   const code = await printedCode(page, reviewUrl);
@@ -340,7 +341,9 @@ export async function decide(page, decision, { comment, refused = false } = {}) 
 /** The check code printed on the 申报表 of a status or review link, as it stands now. */
 export async function printedCode(page, link) {
   await page.goto(`${link}/print`);
-  return (await page.locator(".mono.url").first().innerText()).split("/verify/")[1].trim();
+  const printed = (await page.locator("td .mono").first().innerText()).trim();
+  assert.match(printed, /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+  return printed;
 }
 
 /** MailDev and `tepei serve` (SMTP to it), for one test file. */

@@ -14,7 +14,7 @@ use crate::workflow::Context;
 pub use policy::CHECKED_FIELDS;
 
 /// What a code nobody printed is answered with.
-pub const INVALID_CODE: &str = "核验码不正确：请按纸质申报表二维码下方的核验码逐字输入，或扫描二维码后粘贴其地址。";
+pub const INVALID_CODE: &str = "核验码不正确：请输入纸质申报表上印的16位核验码（如 1A2B-3C4D-5E6F-7A8B，不区分大小写，短横线可省略），或用手机扫描表上的二维码后粘贴其地址。";
 
 /// Hex digits of the version hash as printed (without its dashes).
 pub const HASH_DIGITS: usize = 16;
@@ -73,6 +73,29 @@ pub fn read_code<'a>(ctx: &Context, code: &'a str) -> Option<(&'a str, &'a str)>
         && check.len() == CHECK_DIGITS;
     (well_formed && policy::keyed_hash_starts_with(&ctx.settings.secret, &["verify", reference, printed], check))
         .then_some((reference, printed))
+}
+
+/// The 核验码 HR typed for application `reference`, as printed (`1A2B-3C4D-…`): the 16 hex digits
+/// printed on the 申报表 (dashes, spaces and case ignored), or the whole code in the address under
+/// its QR code (the address, or the part after `/verify/`), which must be this application's.
+/// `Err(None)` when it is neither; `Err(Some(other))` when it is another application's.
+pub fn typed_for(ctx: &Context, reference: &str, typed: &str) -> Result<String, Option<String>> {
+    let compact: String = typed.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect();
+    if compact.len() == HASH_DIGITS && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(grouped(&compact.to_ascii_uppercase()));
+    }
+    let code = normalise_code(typed);
+    let (owner, printed) = read_code(ctx, &code).ok_or(None)?;
+    if owner != reference {
+        return Err(Some(owner.to_owned()));
+    }
+    Ok(grouped(printed))
+}
+
+/// The application a whole code (the address under the QR code) names, if it is one this system
+/// printed.
+pub fn reference_of(ctx: &Context, typed: &str) -> Option<String> {
+    read_code(ctx, &normalise_code(typed)).map(|(reference, _)| reference.to_owned())
 }
 
 /// A check code as a person types or scans it: the whole `/verify/…` address or the part after

@@ -350,35 +350,66 @@ async fn the_dashboard_leads_with_what_waits_for_this_reviewer() {
     assert!(!section.contains("其木格"), "only what waits for HR");
 }
 
-/// HR records a pile of stamped paper from the dashboard, one code after another; a code of
-/// another league's application is refused.
+/// HR records a pile of stamped paper from the dashboard, one after another, by 申报编号 and the
+/// 核验码 as printed (case and dashes ignored) or by the address under the QR code alone; another
+/// league's application is refused, and every refusal shows the form again with what was typed.
 #[tokio::test]
 async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
     let app = spawn_app().await;
     let ours = submit(&app, &form(150, "hohhot", "巴特尔", false)).await;
     let theirs = submit(&app, &form(151, "baotou", "其木格", false)).await;
-    for n in [150, 151] {
+    let ours_too = submit(&app, &form(152, "hohhot", "乌力吉", false)).await;
+    for n in [150, 151, 152] {
         let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
         assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     }
     let link = dashboard(&app, "hr-hohhot@example.gov.cn").await;
-    let hr_ours = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
-    let hr_theirs = link_in_mail(&app.mails(), "hr-baotou@example.gov.cn", "/review/");
-    let ours_code = crate::helpers::printed_code(&app, &hr_ours).await;
-    let theirs_code = crate::helpers::printed_code(&app, &hr_theirs).await;
+    let review = |r: &str, to: &str| link_in_mail(&app.mails(), to, &format!("/review/r.{r}.hr."));
+    let (hr_ours, hr_theirs) = (review(&ours, "hr-hohhot@example.gov.cn"), review(&theirs, "hr-baotou@example.gov.cn"));
+    let hr_ours_too = review(&ours_too, "hr-hohhot@example.gov.cn");
+    let paper = |body: String| {
+        let path = format!("{link}/paper");
+        let app = &app;
+        async move { app.post_form(&path, &body).await }
+    };
 
-    let refused = app.post_form(&format!("{link}/paper"), &format!("code={theirs_code}")).await;
+    // Another league's paper, by its QR address or by its 申报编号: refused, the form as typed.
+    let theirs_qr = crate::helpers::printed_code(&app, &hr_theirs).await;
+    let refused = paper(format!("code={theirs_qr}")).await;
     assert_eq!(refused.status(), 409);
     assert!(refused.text().await.expect("html").contains(&format!("申报{theirs}不属于本单位审核范围")));
-    assert_eq!(app.post_form(&format!("{link}/paper"), "code=nonsense").await.status(), 422);
+    let theirs_hash = crate::helpers::printed_hash(&app, &hr_theirs).await;
+    let refused = paper(format!("reference={theirs}&code={theirs_hash}")).await;
+    assert_eq!(refused.status(), 409);
+    let html = refused.text().await.expect("html");
+    assert!(
+        html.contains(&format!("value=\"{theirs}\"")) && html.contains(&format!("value=\"{theirs_hash}\"")),
+        "{html}"
+    );
+    // A code as printed without its 申报编号, and a mistyped code: what to do, the form kept.
+    let ours_hash = crate::helpers::printed_hash(&app, &hr_ours).await;
+    let without = paper(format!("code={ours_hash}")).await;
+    assert_eq!(without.status(), 422);
+    assert!(without.text().await.expect("html").contains("请填写纸质申报表上的申报编号"));
+    let mistyped = paper(format!("reference={ours}&code=nonsense")).await;
+    assert_eq!(mistyped.status(), 422);
+    let html = mistyped.text().await.expect("html");
+    assert!(html.contains("核验码不正确") && html.contains("value=\"nonsense\"") && html.contains("id=\"paper-form\""));
 
-    let done = app.post_form(&format!("{link}/paper"), &format!("code={ours_code}")).await;
+    // By 申报编号 and 核验码 typed in lower case without dashes.
+    let typed = format!("reference={}&code={}", ours.to_lowercase(), ours_hash.replace('-', "").to_lowercase());
+    let done = paper(typed).await;
     assert_eq!(done.status(), 303);
     let back = done.headers()["location"].to_str().expect("ascii").to_owned();
     assert!(back.ends_with(&format!("?paper={ours}")), "{back}");
     assert!(page(&app, &back).await.contains(&format!("纸质申报表已登记：{ours} 巴特尔")));
-    let events = app.store.events(&ours).await.expect("events");
-    assert_eq!(events.last().expect("event").kind.code(), "paper_received");
+    // By the QR address alone.
+    let qr = crate::helpers::printed_code(&app, &hr_ours_too).await;
+    assert_eq!(paper(format!("code=https://example.gov.cn/verify/{qr}")).await.status(), 303);
+    for r in [&ours, &ours_too] {
+        let events = app.store.events(r).await.expect("events");
+        assert_eq!(events.last().expect("event").kind.code(), "paper_received");
+    }
     assert_eq!(app.store.events(&theirs).await.expect("events").len(), 3, "the other league's record is untouched");
 }
 

@@ -356,10 +356,19 @@ pub async fn printed_code(app: &TestApp, link: &str) -> String {
     testkit::check_code(&app.get(&format!("{link}/print")).await.text().await.expect("print"))
 }
 
-/// HR records the stamped paper by the code printed on it, as the notice requires before a
+/// The 核验码 printed on the 申报表 behind a status or review link, as a person reads it off the
+/// paper (`1A2B-3C4D-5E6F-7A8B`, beside the 申报编号).
+pub async fn printed_hash(app: &TestApp, link: &str) -> String {
+    let html = app.get(&format!("{link}/print")).await.text().await.expect("print");
+    let marker = "版 <span class=\"mono\">";
+    let start = html.find(marker).expect("the 核验码 beside the 申报编号") + marker.len();
+    html[start..start + 19].to_owned()
+}
+
+/// HR records the stamped paper by the 核验码 printed on it, as the notice requires before a
 /// recommendation; returns the fresh HR link the receipt answers with (a receipt is a version).
 pub async fn receive_paper(app: &TestApp, hr: &str) -> String {
-    let code = printed_code(app, hr).await;
+    let code = printed_hash(app, hr).await;
     let response = app.post_form(hr, &format!("decision=paper_received&code={code}")).await;
     assert_eq!(response.status(), 303, "the paper was not received");
     let location = response.headers()["location"].to_str().expect("ascii");

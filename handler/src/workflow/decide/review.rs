@@ -52,8 +52,8 @@ fn is_decision(action: &Action) -> bool {
     matches!(action, Action::Approve | Action::Return | Action::Select | Action::Reject | Action::Withdraw)
 }
 
-/// HR records the stamped paper 申报表 by the check code printed on it: the code must be one this
-/// system printed, for this application and its current content. The status stays; the event
+/// HR records the stamped paper 申报表 by the 核验码 printed on it (or the address under its QR
+/// code): it must be this application's current content's. The status stays; the event
 /// keeps the printed version hash, which an HR recommendation is checked against.
 pub async fn receive_paper(
     ctx: &Context,
@@ -65,17 +65,16 @@ pub async fn receive_paper(
 ) -> Result<(), Error> {
     let allowed =
         allow(ctx, (record, events), expected, Actor::Hr, Action::PaperReceived, Stage::Open("登记纸质申报表"))?;
-    let code = paper::normalise_code(code);
-    let Some((reference, printed)) = paper::read_code(ctx, &code) else {
-        return Err(Error::Invalid(vec![Reason::new("code", paper::INVALID_CODE)]));
+    let printed = match paper::typed_for(ctx, &record.reference, code) {
+        Ok(printed) => printed,
+        Err(None) => return Err(Error::Invalid(vec![Reason::new("code", paper::INVALID_CODE)])),
+        Err(Some(other)) => {
+            return Err(Error::Paper(format!(
+                "这份纸质申报表属于另一份申报（编号{other}），不是本申报（{}）的。",
+                record.reference
+            )));
+        }
     };
-    if reference != record.reference {
-        return Err(Error::Paper(format!(
-            "这份纸质申报表属于另一份申报（编号{reference}），不是本申报（{}）的。",
-            record.reference
-        )));
-    }
-    let printed = paper::grouped(printed);
     if printed != paper::version_hash(ctx, record) {
         let on_paper = paper::content_version_of(events, &printed);
         return Err(Error::Paper(paper::stale(on_paper, paper::content_version(events))));

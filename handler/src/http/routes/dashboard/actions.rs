@@ -2,6 +2,7 @@
 //! erasure requests.
 
 use super::link::{audience, back_to};
+use super::show::{PaperEntry, ShowQuery, render};
 use crate::AppState;
 use crate::http::AppError;
 use crate::http::body::LenientForm;
@@ -10,19 +11,23 @@ use crate::workflow::dashboard::Audience;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use policy::DashboardClaims;
+use policy::{DashboardClaims, Reason};
 use serde::Deserialize;
 
-/// A paper code entered on the dashboard.
+/// A stamped paper entered on the dashboard: its 申报编号 and its 核验码 as printed, or the
+/// address under its QR code alone.
 #[derive(Deserialize, Default)]
 pub struct PaperForm {
+    #[serde(default)]
+    reference: String,
     #[serde(default)]
     code: String,
 }
 
-/// `POST /dashboard/{token}/paper`: HR records a stamped paper 申报表 by its printed check code
-/// from the dashboard (a pile of paper, one code after another), as on the review page; back to
-/// the dashboard saying which application it was.
+/// `POST /dashboard/{token}/paper`: HR records a stamped paper 申报表 from the dashboard (a pile
+/// of paper, one after another) by its 申报编号 and 核验码 as printed, or by the address under
+/// its QR code, as on the review page; back to the dashboard saying which application it was. A
+/// refusal shows the dashboard again with the form as typed and why.
 pub async fn receive_paper(
     State(state): State<AppState>,
     _: SameSite,
@@ -32,21 +37,48 @@ pub async fn receive_paper(
 ) -> Result<Response, AppError> {
     let audience = audience(&state, &link)?;
     let base = format!("/dashboard/{}", link.token);
-    let back = |e: crate::workflow::Error| AppError::from(e).offer(back_to(&base));
-    let code = crate::workflow::paper::normalise_code(&form.code);
-    let reference = crate::workflow::paper::read_code(&state, &code).map(|(r, _)| r.to_owned()).ok_or_else(|| {
-        AppError::unprocessable("invalid_code", "核验码不正确", crate::workflow::paper::INVALID_CODE)
-            .offer(back_to(&base))
-    })?;
-    let (record, events) = crate::workflow::load(&state, &reference).await.map_err(back)?;
-    // Only this dashboard's own applications.
-    if audience != Audience::Hr(record.scope()) {
-        return Err(back(crate::workflow::Error::Paper(format!("申报{reference}不属于本单位审核范围。"))));
+    let refused = |status: StatusCode, errors: Vec<Reason>| {
+        let entry = PaperEntry { reference: form.reference.clone(), code: form.code.clone(), errors };
+        let (state, link) = (state.clone(), &link);
+        async move {
+            let query = ShowQuery::default();
+            Ok::<Response, AppError>(render(&state, link, &query, &entry).await?.status(status).into_response())
+        }
+    };
+    // The address under the QR code names its application; a code as printed needs the 申报编号.
+    let typed = form.reference.trim().to_ascii_uppercase();
+    let reference = match crate::workflow::paper::reference_of(&state, &form.code) {
+        Some(named) => named,
+        None if typed.is_empty() => {
+            let why = Reason::new("reference", "请填写纸质申报表上的申报编号（如 TP2025-ABC234）。");
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, vec![why]).await;
+        }
+        None => typed,
+    };
+    let loaded = crate::workflow::load(&state, &reference).await;
+    let (record, events) = match loaded {
+        // Only this dashboard's own applications.
+        Ok((record, _)) if audience != Audience::Hr(record.scope()) => {
+            let why = Reason::new("reference", format!("申报{reference}不属于本单位审核范围，请核对申报编号。"));
+            return refused(StatusCode::CONFLICT, vec![why]).await;
+        }
+        Ok(found) => found,
+        Err(crate::workflow::Error::NotFound) => {
+            let why =
+                Reason::new("reference", format!("找不到申报编号为{reference}的申报，请核对纸质申报表上的申报编号。"));
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, vec![why]).await;
+        }
+        Err(e) => return Err(AppError::from(e).offer(back_to(&base))),
+    };
+    let done = crate::workflow::decide::receive_paper(&state, &record, &events, record.version, &form.code, &client);
+    match done.await {
+        Ok(()) => Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response()),
+        Err(crate::workflow::Error::Invalid(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Err(crate::workflow::Error::Paper(message)) => {
+            refused(StatusCode::CONFLICT, vec![Reason::new("code", message)]).await
+        }
+        Err(e) => Err(AppError::from(e).offer(back_to(&base))),
     }
-    crate::workflow::decide::receive_paper(&state, &record, &events, record.version, &code, &client)
-        .await
-        .map_err(back)?;
-    Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response())
 }
 
 /// For the centre's own actions: the dashboard's address and the application `reference` with

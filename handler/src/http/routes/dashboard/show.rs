@@ -115,9 +115,22 @@ struct StreamOption<'a> {
     name: &'a str,
 }
 
+/// The paper form as sent, when it comes back refused: what was typed and why.
+#[derive(Serialize, Default)]
+pub struct PaperEntry {
+    /// The 申报编号 typed.
+    pub reference: String,
+    /// The 核验码 typed.
+    pub code: String,
+    /// Why it was refused (the field, and the words).
+    pub errors: Vec<policy::Reason>,
+}
+
 /// The dashboard page.
 #[derive(Serialize)]
 struct DashboardPage<'a> {
+    /// The paper form, refused, with what was typed.
+    paper_entry: &'a PaperEntry,
     scope_name: String,
     centre: bool,
     base: String,
@@ -156,7 +169,18 @@ pub async fn show(
     link: Linked<DashboardClaims>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let audience = audience(&state, &link)?;
+    Ok(render(&state, &link, &query, &PaperEntry::default()).await?.into_response())
+}
+
+/// The dashboard as `query` asks, with the paper form as `entry` holds it.
+pub(super) async fn render(
+    state: &AppState,
+    link: &Linked<DashboardClaims>,
+    query: &ShowQuery,
+    entry: &PaperEntry,
+) -> Result<Page, AppError> {
+    let state = state.clone();
+    let audience = audience(&state, link)?;
     let all = dashboard::records(&state, &audience).await?;
     let p = &state.programme;
     let f = &query.filters;
@@ -186,6 +210,7 @@ pub async fn show(
     let rows = page_rows.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
     let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
     let page = DashboardPage {
+        paper_entry: entry,
         scope_name: audience.name(p),
         centre,
         base,
@@ -223,5 +248,5 @@ pub async fn show(
         chart_areas,
         chart_streams,
     };
-    Ok(Page::typed("dashboard.html", format!("{}申报汇总", audience.name(p)), &page)?.into_response())
+    Ok(Page::typed("dashboard.html", format!("{}申报汇总", audience.name(p)), &page)?)
 }
