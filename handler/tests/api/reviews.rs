@@ -48,9 +48,13 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     let hr_page = app.get(&hr_link).await.text().await.expect("html");
     assert!(hr_page.contains("已推荐 <strong>0</strong> / 50"), "{hr_page}");
     // Not before the stamped paper is received (the notice's 线上与线下同步).
-    let early = post_decision(&app, &hr_link, "decision=approve").await;
+    let early = post_decision(&app, &hr_link, "decision=approve&comment=%E5%90%8C%E6%84%8F").await;
     assert_eq!(early.status(), 409);
-    assert!(early.text().await.expect("html").contains("尚未登记纸质申报表"));
+    let early = early.text().await.expect("html");
+    assert!(early.contains("尚未登记纸质申报表"));
+    // The choice and the comment come back with the refusal.
+    let approve = early.split("<input").find(|t| t.contains("value=\"approve\"")).expect("approve");
+    assert!(approve.split('>').next().expect("tag").contains("checked") && early.contains(">同意</textarea>"), "{early}");
     let hr_link = crate::helpers::receive_paper(&app, &hr_link).await;
     assert!(app.get(&hr_link).await.text().await.expect("html").contains("与系统中的当前内容一致，可以推荐"));
     assert_eq!(post_decision(&app, &hr_link, "decision=approve").await.status(), 303);

@@ -322,7 +322,12 @@ pub async fn decide(
         }
         // HR recommending without matching paper: the page again, pointing at the paper form.
         Err(workflow::Error::Paper(message)) if !negotiated.json => {
-            let asked = Asked { errors: vec![policy::Reason::new("code", message)], ..Asked::default() };
+            let asked = Asked {
+                errors: vec![policy::Reason::new("code", message)],
+                decision: form.decision,
+                comment: form.comment,
+                ..Asked::default()
+            };
             let page = review_page(&state, &link, asked).await?;
             Ok(page.status(StatusCode::CONFLICT).into_response())
         }
