@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, confirmByCode, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
+  axe, browser, codeIn, confirmByCode, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
   startServices, stopServices, submitApplication,
 } from "./harness.mjs";
 
@@ -125,6 +125,88 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     assert.match(await page.locator("main").innerText(), /此后没有变化，无需再次发送/);
     assert.equal(await page.locator("form button[type=submit]").count(), 0);
     await step(page, "9-hr-send-unchanged");
+  } finally {
+    await context.close();
+  }
+});
+
+// The same person applies twice (issue 30, finding 4): both are stored; the unit and HR see the
+// other application of the number on their pages; HR records one paper from the dashboard by
+// 申报编号 and 核验码 (a wrong code comes back on the same form, as typed), recommends it, and is
+// refused the second with the reason and the choice kept.
+test("reviewers see the other application of a number, and one number holds one place", async () => {
+  const context = await browser();
+  const step = async (page, name) => {
+    assert.deepEqual(await axe(page), [], `${name}: axe`);
+    await screenshots(page, `numbers-${name}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+  try {
+    const page = await context.newPage();
+    const references = [];
+    let used;
+    for (const _ of [1, 2]) {
+      await page.goto(`${serve.base}/apply/`);
+      await fillApplication(page, 63);
+      await submitApplication(page);
+      const reference = (await page.locator(".summary dd").first().innerText()).trim();
+      used = await codeIn(maildev, "applicant63@example.com", { other: used });
+      await page.fill("#f-code", used);
+      await Promise.all([page.waitForURL(/confirmed=1$/), page.click("#code-form button[type=submit]")]);
+      references.push(reference);
+    }
+    const [first, second] = references;
+    assert.notEqual(first, second);
+    const hrLinks = [];
+    for (const reference of references) {
+      const unit = await linkIn(maildev, "unit63@example.gov.cn", `/review/r.${reference}.unit.`);
+      await page.goto(unit);
+      const other = reference === first ? second : first;
+      assert.match(await page.locator(".same-number-box").innerText(), new RegExp(`同一身份证号的其他申报[\\s\\S]*${other}`));
+      if (reference === first) await step(page, "1-unit-sees-the-other");
+      await decide(page, "approve");
+      hrLinks.push(await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`));
+    }
+    const codes = [await printedCode(page, hrLinks[0]), await printedCode(page, hrLinks[1])];
+
+    // The dashboard: a wrong code comes back on the same form as typed; then 申报编号 and 核验码.
+    await page.goto(`${serve.base}/dashboard`);
+    await page.fill("#f-email", "hr-hohhot@example.gov.cn");
+    await Promise.all([page.waitForLoadState("load"), page.click("#dashboard-form button[type=submit]")]);
+    const dashboard = await linkIn(maildev, "hr-hohhot@example.gov.cn", "/dashboard/");
+    await page.goto(dashboard);
+    assert.match(await page.locator("table.dashboard").innerText(), new RegExp(`同一身份证号另有：${second}`));
+    await page.fill("#f-reference", first);
+    await page.fill("#f-code", "1234");
+    await Promise.all([page.waitForLoadState("load"), page.click("#paper-form button[type=submit]")]);
+    assert.match(await page.locator("#error-summary").innerText(), /核验码不正确/);
+    assert.equal(await page.inputValue("#f-reference"), first, "the 申报编号 is kept");
+    assert.equal(await page.inputValue("#f-code"), "1234", "the code is kept as typed");
+    await step(page, "2-dashboard-paper-refused");
+    for (const [i, reference] of references.entries()) {
+      await page.fill("#f-reference", reference.toLowerCase());
+      await page.fill("#f-code", codes[i].replaceAll("-", "").toLowerCase());
+      await Promise.all([page.waitForURL(/\?paper=/), page.click("#paper-form button[type=submit]")]);
+      assert.match(await page.locator("main").innerText(), new RegExp(`纸质申报表已登记：${reference}`));
+    }
+
+    // HR recommends the first; the second's page names it as holding the place, and the
+    // recommendation is refused with the reason, the choice kept.
+    // From the dashboard, as HR goes on after recording the paper: each row's 审核 button.
+    const fresh = async (n) => {
+      await page.goto(dashboard);
+      const path = await page.locator(`section.waiting a[href*="/review/r.${references[n]}.hr."]`).getAttribute("href");
+      return new URL(path, page.url()).href;
+    };
+    await page.goto(await fresh(0));
+    await decide(page, "approve");
+    assert.match(await page.locator(".confirmation").innerText(), /已推荐/);
+    await page.goto(await fresh(1));
+    assert.match(await page.locator(".same-number-box").innerText(), new RegExp(`${first}：已推荐[\\s\\S]*已占用名额`));
+    await decide(page, "approve", { refused: true });
+    assert.match(await page.locator("#error-summary").innerText(), new RegExp(`另一份申报（${first}）已被推荐并占用名额`));
+    assert.ok(await page.isChecked("input[name=decision][value=approve]"), "the choice is kept");
+    await step(page, "3-hr-second-place-refused");
   } finally {
     await context.close();
   }
