@@ -66,6 +66,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/withdrawn_reviewer.txt", include_str!("../templates/mail/withdrawn_reviewer.txt")),
     ("mail/withdrawn_reviewer.html", include_str!("../templates/mail/withdrawn_reviewer.html")),
     ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
+    ("mail/erased_applicant.txt", include_str!("../templates/mail/erased_applicant.txt")),
+    ("mail/erased_applicant.html", include_str!("../templates/mail/erased_applicant.html")),
     ("mail/link_again.txt", include_str!("../templates/mail/link_again.txt")),
     ("mail/link_again.html", include_str!("../templates/mail/link_again.html")),
     ("mail/dashboard_link.txt", include_str!("../templates/mail/dashboard_link.txt")),

@@ -8,7 +8,9 @@ use serde::Serialize;
 /// The next step of an application.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct NextStep {
-    /// Who acts now.
+    /// Nobody acts any more: the application is finished (withdrawn, voided, decided).
+    pub closed: bool,
+    /// Who acts now (empty once closed).
     pub who: String,
     /// Until when they can (this site's stage close), if the stage has one.
     pub until: Option<String>,
@@ -19,8 +21,12 @@ pub struct NextStep {
 }
 
 impl NextStep {
-    /// The step as one paragraph, for mail.
+    /// The step as one paragraph, for mail: who acts now and what to do, or, once closed, what
+    /// the outcome leaves the applicant to do.
     pub fn text(&self) -> String {
+        if self.closed {
+            return self.todo.clone();
+        }
         let until = self.until.as_ref().map(|u| format!("，{u}")).unwrap_or_default();
         format!("现在由{}处理{until}。{}", self.who, self.todo)
     }
@@ -53,7 +59,15 @@ pub enum PaperState {
 pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep {
     let a = &record.application;
     let hr = a.hr_scope().reviewer_name(p);
-    let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep { who, until, todo, print };
+    let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep {
+        closed: false,
+        who,
+        until,
+        todo,
+        print,
+    };
+    let closed = |todo: String| NextStep { closed: true, who: String::new(), until: None, todo, print: false };
+    let contact = p.contact.line(&p.notice_issuer);
     match record.status {
         Status::Unconfirmed => step(
             "您".to_owned(),
@@ -64,12 +78,9 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
             ),
             false,
         ),
-        Status::Voided => step(
-            p.centre.name.clone(),
-            None,
-            "申报已作废，所占身份证号（及名额，如有）已释放。如有疑问，请联系自治区人事人才公共服务中心。".to_owned(),
-            false,
-        ),
+        Status::Voided => closed(format!(
+            "本申报已作废，办理已结束；所占推荐名额（如有）已释放。如有疑问，请联系{contact}。您仍可以在本页查看办理记录、下载我的数据。"
+        )),
         Status::UnitReview => step(
             format!("所在单位（审核人 {}）", a.unit_reviewer_email),
             until(p, Actor::Unit),
@@ -113,18 +124,16 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
             format!("已获推荐。盖章的纸质申报表由{hr}报送；入选结果以自治区人力资源和社会保障厅通知为准。"),
             false,
         ),
-        Status::Selected | Status::NotSelected => step(
-            p.centre.name.clone(),
-            None,
-            "结果已确定，以自治区人力资源和社会保障厅通知为准。您无需再操作。".to_owned(),
-            false,
-        ),
-        Status::Withdrawn => step(
-            "您".to_owned(),
-            until(p, Actor::Applicant),
-            "申报已撤回，所占名额（如有）已释放。如需重新申报，请在截止前到“在线申报”页重新填写提交。".to_owned(),
-            false,
-        ),
+        Status::Selected | Status::NotSelected => closed(format!(
+            "本站的办理已结束，您无需再操作。入选名单以{}的通知为准；如有疑问，请联系{contact}。",
+            p.notice_issuer
+        )),
+        Status::Withdrawn => closed(format!(
+            "本申报已撤回，办理已结束；所占推荐名额（如有）已释放。如仍要申报，可在{}前到“在线申报”页重新填写提交（将是一份新的申报）。您仍可以在本页查看办理记录、下载我的数据或删除我的申报。",
+            until(p, Actor::Applicant)
+                .map(|u| u.trim_end_matches("截止").to_owned())
+                .unwrap_or_else(|| "申报截止".to_owned())
+        )),
     }
 }
 

@@ -169,6 +169,7 @@ pub async fn erase_on_request(ctx: &Context, record: &Record, events: &[Event]) 
         return Err(decide::not_requested(record));
     }
     let at = views::rfc3339(ctx.clock.now());
+    told_of_erasure(ctx, record, true, Actor::Centre).await?;
     if !super::purge::erase(ctx, record, events, &at).await? {
         return Err(Error::Stale(views::already_decided(events)));
     }
@@ -193,16 +194,29 @@ pub async fn erase_now(
                     .into(),
         });
     }
+    // Only an address the applicant proved is told.
+    let proven = record.status != Status::Unconfirmed;
     let (mut record, mut events) = (record.clone(), events.to_vec());
     if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some() {
-        let withdraw = decide::Decision { action: Some(Action::Withdraw), comment: String::new(), confirmed: true };
+        let withdraw =
+            decide::Decision { action: Some(Action::Withdraw), comment: String::new(), confirmed: true, erasing: true };
         decide::decide(ctx, &record, &events, record.version, Actor::Applicant, &withdraw, client).await?;
         (record, events) = super::load(ctx, &record.reference).await?;
     }
     let at = views::rfc3339(ctx.clock.now());
+    told_of_erasure(ctx, &record, proven, Actor::Applicant).await?;
     if !super::purge::erase(ctx, &record, &events, &at).await? {
         return Err(Error::Stale(views::already_decided(&events)));
     }
     tracing::info!(reference = %record.reference, actor = "applicant", "erased at the applicant's request");
+    Ok(())
+}
+
+/// Queues the applicant's mail saying the application was erased (by `by`), to a proven address
+/// only. The erasure that follows sends it at once and then deletes it with the rest.
+async fn told_of_erasure(ctx: &Context, record: &Record, proven: bool, by: Actor) -> Result<(), Error> {
+    if proven {
+        ctx.store.enqueue(&[super::notify::erased(ctx, record, by)?]).await?;
+    }
     Ok(())
 }

@@ -128,6 +128,40 @@ pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
     link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
 }
 
+/// What the mail telling the applicant of an erasure shows.
+#[derive(Serialize)]
+struct Erased<'a> {
+    reference: &'a str,
+    when: String,
+    by: String,
+    may_apply: bool,
+    deadline: String,
+    contact: String,
+    issuer: &'a str,
+}
+
+/// To the applicant's (proven) address: the application and its personal data are erased, by the
+/// applicant (删除我的申报) or by the centre at their request.
+pub fn erased(ctx: &Context, record: &Record, by: Actor) -> Result<Mail, Error> {
+    let p = &ctx.programme;
+    let reference = &record.reference;
+    let close = p.stage_closes(Actor::Applicant);
+    let context = Erased {
+        reference,
+        when: views::chinese_time(&views::rfc3339(ctx.clock.now())),
+        by: match by {
+            Actor::Centre => format!("应您的删除申请，经{}处理", p.centre.name),
+            _ => "按您在本站“删除我的申报”中的操作".to_owned(),
+        },
+        may_apply: close.is_some_and(|c| c > ctx.clock.now()),
+        deadline: close.map(theme::before_text).unwrap_or_default(),
+        contact: p.contact.line(&p.notice_issuer),
+        issuer: &p.notice_issuer,
+    };
+    let subject = format!("【特培申报】您的申报及个人信息已删除 {reference}");
+    compose(ctx, "erased_applicant", record.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
+}
+
 /// What the submission mails show.
 #[derive(Serialize)]
 struct Submitted<'a> {
@@ -215,6 +249,24 @@ struct Decided<'a> {
     deadline: Option<String>,
 }
 
+/// What an outcome's mail to the applicant says in its subject, in plain words.
+fn outcome_subject(actor: Actor, action: Action) -> String {
+    match (actor, action) {
+        (Actor::Unit, Action::Approve) => "您的申报已通过单位审核".to_owned(),
+        (Actor::Hr, Action::Approve) => "您的申报已获推荐".to_owned(),
+        (_, Action::Return) => "您的申报已退回，请修改后重新提交".to_owned(),
+        (_, Action::Resubmit) => "您的申报已重新提交".to_owned(),
+        (_, Action::Withdraw) => "您的申报已撤回".to_owned(),
+        (_, Action::Select) => "您的申报结果：入选".to_owned(),
+        (_, Action::Reject) => "您的申报结果：未入选".to_owned(),
+        (_, Action::AddDocuments) => "您补充的证明材料已收到".to_owned(),
+        (_, Action::PaperReceived) => "您的纸质申报表已收到".to_owned(),
+        (_, Action::Void) => "您的申报已作废".to_owned(),
+        (_, Action::DeclineErasure) => "您删除个人信息的申请未获同意".to_owned(),
+        _ => format!("{}：{}", actor.label(), EventKind::from(action).label()),
+    }
+}
+
 /// The mails one step sends, on the record as it is after the step (`previous`: its status
 /// before): the applicant is told, with the next step; the next reviewer gets a link when the
 /// application moves to their stage; on a withdrawal, the reviewer who had it is told.
@@ -254,7 +306,7 @@ pub fn decided(
         released: previous.holds_place(),
         deadline: None,
     };
-    let subject = format!("【特培申报】{}：{} {reference}", actor.label(), EventKind::from(action).label());
+    let subject = format!("【特培申报】{} {reference}", outcome_subject(actor, action));
     let mut mails =
         vec![compose(ctx, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
     if let Some((to, stage)) = next {

@@ -569,7 +569,7 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     assert!(record.erasure_requested_at.is_none() && record.erased_at.is_none());
     let mails = app.mails();
     let told = mails.iter().rfind(|m| m.to == "applicant97@example.com").expect("a mail");
-    assert!(told.subject.contains("不予删除个人信息") && told.text.contains(reason), "{}", told.text);
+    assert!(told.subject.contains("您删除个人信息的申请未获同意") && told.text.contains(reason), "{}", told.text);
     let history = page(&app, &status).await;
     assert!(history.contains("不予删除个人信息") && history.contains(reason));
     assert!(!page(&app, &centre).await.contains(&format!("乌力吉（{reference}")));

@@ -61,6 +61,12 @@ async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_the_person_may_apply_a
     assert_eq!(app.post_form(&status, &body).await.status(), 303);
     let told = app.mails().into_iter().filter(|m| m.to == "unit302@example.gov.cn").count();
     assert_eq!(told, 2, "the review request, then word of the withdrawal");
+    // The status page says the application is closed and what the person may still do.
+    let closed = page(&app, &status).await;
+    assert!(closed.contains("办理已结束") && !closed.contains("现在由："), "{closed}");
+    assert!(closed.contains("本申报已撤回") && closed.contains("重新填写提交") && closed.contains("下载我的数据"));
+    let mail = app.mails().into_iter().rfind(|m| m.to == "applicant302@example.com").expect("mail");
+    assert!(mail.subject.contains("您的申报已撤回") && !mail.text.contains("现在由"), "{}", mail.text);
     // The same person applies afresh with the same 身份证号: stored.
     let mut fresh = form.clone();
     fresh["submission_id"] = "fresh-302".into();

@@ -54,7 +54,10 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     assert!(early.contains("尚未登记纸质申报表"));
     // The choice and the comment come back with the refusal.
     let approve = early.split("<input").find(|t| t.contains("value=\"approve\"")).expect("approve");
-    assert!(approve.split('>').next().expect("tag").contains("checked") && early.contains(">同意</textarea>"), "{early}");
+    assert!(
+        approve.split('>').next().expect("tag").contains("checked") && early.contains(">同意</textarea>"),
+        "{early}"
+    );
     let hr_link = crate::helpers::receive_paper(&app, &hr_link).await;
     assert!(app.get(&hr_link).await.text().await.expect("html").contains("与系统中的当前内容一致，可以推荐"));
     assert_eq!(post_decision(&app, &hr_link, "decision=approve").await.status(), 303);

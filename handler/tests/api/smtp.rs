@@ -188,4 +188,21 @@ async fn the_whole_journey_through_real_mail() {
     let id = testkit::sample_application(7)["id_number"].as_str().expect("id").to_owned();
     assert!(all.iter().all(|m| !m.text.contains(&id) && !m.html.contains(&id)), "full 身份证号 in mail");
     assert_eq!(store.unsent_mail().await.expect("count"), 0);
+
+    // 删除我的申报: the applicant gets one mail saying so (not a withdrawal's), HR is told of the
+    // withdrawal, and nothing of the application's mail stays in the store.
+    let before = all.len();
+    let version = status["version"].as_u64().expect("version");
+    let erase = format!("{status_path}/erase");
+    assert_eq!(decide(&client, &address, &erase, &format!("version={version}&confirm=on")).await, 200);
+    let after = testkit::maildev_wait(maildev.web_port, before + 2, Duration::from_secs(10)).await;
+    let new: Vec<_> =
+        after.iter().filter(|m| !all.iter().any(|old| old.subject == m.subject && old.to == m.to)).collect();
+    let to_applicant: Vec<_> = new.iter().filter(|m| m.to == ["applicant7@example.com"]).collect();
+    assert_eq!(to_applicant.len(), 1, "{new:?}");
+    assert!(to_applicant[0].subject.contains("您的申报及个人信息已删除"), "{}", to_applicant[0].subject);
+    assert!(to_applicant[0].text.contains("不再保存您的姓名"), "{}", to_applicant[0].text);
+    assert!(new.iter().any(|m| m.to == ["hr-hohhot@example.gov.cn"] && m.subject.contains("已撤回申报")), "{new:?}");
+    let reference = status["reference"].as_str().expect("reference");
+    assert!(store.mail_of(reference).await.expect("mail of").is_empty(), "the erased person's mail is deleted");
 }

@@ -60,3 +60,11 @@ pub struct Contact {
     /// The office in charge.
     pub office: String,
 }
+
+impl Contact {
+    /// Whom to ask, as the notice names them, after `issuer` (the notice's issuer):
+    /// `内蒙古自治区人力资源和社会保障厅专业技术人员管理处（联系人：张翼飞、王慧；电话：…）`.
+    pub fn line(&self, issuer: &str) -> String {
+        format!("{issuer}{}（联系人：{}；电话：{}）", self.office, self.people.join("、"), self.phones.join("、"))
+    }
+}

@@ -19,12 +19,15 @@ pub struct Decision {
     pub comment: String,
     /// The applicant confirmed a withdrawal.
     pub confirmed: bool,
+    /// The withdrawal is the first half of 删除我的申报: the applicant is told of the erasure
+    /// instead.
+    pub erasing: bool,
 }
 
 impl Decision {
     /// The decision a form posted: its `decision` code (`approve`, `return`, `withdraw`, …).
     pub fn posted(code: &str, comment: &str, confirmed: bool) -> Self {
-        Self { action: Action::from_code(code.trim()), comment: comment.to_owned(), confirmed }
+        Self { action: Action::from_code(code.trim()), comment: comment.to_owned(), confirmed, erasing: false }
     }
 }
 
@@ -58,6 +61,8 @@ pub(super) struct Edit {
     pub(super) pending_address: Option<Option<PendingAddress>>,
     /// Mail besides what the step itself sends (the code to a new address).
     pub(super) mails: Vec<Mail>,
+    /// The applicant is told otherwise (a withdrawal within an erasure): no mail to them.
+    pub(super) applicant_told_otherwise: bool,
 }
 
 /// Whether the actor's stage must still be open for the step.
@@ -231,7 +236,14 @@ pub(super) async fn apply(
         Action::Expire | Action::RequestErasure => Vec::new(),
         // A new address proven: its status link goes there now.
         Action::ProveAddress => vec![notify::address_proven(ctx, &next)?],
-        _ => notify::decided(ctx, &next, record.status, actor, action, mail_comment, paper)?,
+        _ => {
+            let mut mails = notify::decided(ctx, &next, record.status, actor, action, mail_comment, paper)?;
+            if edit.applicant_told_otherwise {
+                // The applicant's own mail comes first.
+                mails.remove(0);
+            }
+            mails
+        }
     };
     let mails: Vec<Mail> = mails.into_iter().chain(edit.mails).collect();
     let change = Transition { expected_version: expected, record: next, event, mails, quota };

@@ -44,7 +44,8 @@ pub async fn decide(
     if actor == Actor::Hr && action == Action::Approve && ctx.programme.paper_required {
         paper::matching(ctx, record, events).map_err(Error::Paper)?;
     }
-    apply(ctx, (record, events), allowed, Edit::default(), comment, client).await
+    let edit = Edit { applicant_told_otherwise: decision.erasing, ..Edit::default() };
+    apply(ctx, (record, events), allowed, edit, comment, client).await
 }
 
 /// The actions a decision form may ask for; every other step has its own path and checks.
