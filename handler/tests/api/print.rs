@@ -120,6 +120,14 @@ async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version()
     assert_ne!(new_hash, old_hash);
     let page = app.get(&verify_path(&reprinted)).await.text().await.expect("html");
     assert!(page.contains("一致：") && page.contains(&new_hash));
+    assert!(page.contains("在审核工作台“登记收到的纸质申报表”中粘贴本页地址"), "HR is told how to record it");
+
+    // Withdrawn, the same paper verifies as no live application, whatever its content.
+    let version = app.get_json(&status).await.json::<Value>().await.expect("json")["version"].clone();
+    let withdrawn = app.post_form(&status, &format!("decision=withdraw&version={version}&confirm=on")).await;
+    assert_eq!(withdrawn.status(), 303);
+    let page = app.get(&verify_path(&reprinted)).await.text().await.expect("html");
+    assert!(page.contains("无效：") && page.contains("已由申报人撤回") && !page.contains("一致："), "{page}");
 
     // Made-up codes find nothing.
     let forged = format!("{}0", &verify[..verify.len() - 1]);

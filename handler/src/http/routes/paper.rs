@@ -106,7 +106,23 @@ struct VerifyPage {
     current_version: u32,
     printed_version: Option<u32>,
     same: bool,
+    /// Why the application is not a live one (withdrawn, voided, never confirmed, erased), if it
+    /// is not: the page leads with it.
+    not_live: Option<String>,
     updated: String,
+}
+
+/// Why a paper of `record` stands for no live application, if it does not.
+fn not_live(record: &crate::store::Record) -> Option<String> {
+    use policy::Status;
+    let why = match record.status {
+        _ if record.erased_at.is_some() => "这份申报已删除",
+        Status::Withdrawn => "这份申报已由申报人撤回",
+        Status::Voided => "这份申报已作废",
+        Status::Unconfirmed => "这份申报的申报人尚未确认邮箱，申报尚未送交审核",
+        _ => return None,
+    };
+    Some(format!("{why}，不是有效的申报：这份纸质申报表不能作为申报材料使用。"))
 }
 
 /// `GET /verify/{code}`: masked name, status and version hash of the record the code names, and
@@ -133,6 +149,7 @@ pub async fn verify(
         current,
         printed,
         same,
+        not_live: not_live(&record),
         updated: views::chinese_time(&record.updated_at),
     };
     Ok(Page::typed("verify.html", "申报表核验", &page)?.status(StatusCode::OK).into_response())
