@@ -115,8 +115,18 @@ async function requestThenCentreErases(javaScriptEnabled, n) {
     if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the centre's dashboard passes axe");
     await request.scrollIntoViewIfNeeded();
     await screenshots(page, `privacy-${tag}-centre-request`);
+    // 不予删除 without a reason: the same form again, the choice kept, the reason asked for.
+    await request.locator("input[name=answer][value=decline]").check();
+    await Promise.all([page.waitForLoadState("load"), request.locator("button[type=submit]").click()]);
+    assert.match(await page.locator("#error-summary").innerText(), /请填写不予删除的理由/);
+    assert.ok(await request.locator("input[name=answer][value=decline]").isChecked(), "the choice is kept");
+    if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the refused answer passes axe");
+    await request.scrollIntoViewIfNeeded();
+    await screenshots(page, `privacy-${tag}-centre-decline-without-reason`);
+    // 删除, confirmed.
+    await request.locator("input[name=answer][value=erase]").check();
     await request.locator("input[name=confirm]").check();
-    await Promise.all([page.waitForURL(/erased=/), request.locator("button[value=erase]").click()]);
+    await Promise.all([page.waitForURL(/erased=/), request.locator("button[type=submit]").click()]);
     assert.match(await page.locator("main").innerText(), new RegExp(`已按申请删除 ${reference} 的个人信息`));
     assert.equal(await page.locator(`form.erasure-request:has(input[value="${reference}"])`).count(), 0);
 

@@ -557,8 +557,16 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     assert!(listed.contains("有 1 份删除个人信息的申请待处理"), "announced at the top");
 
     // Declining needs a reason, which the applicant is mailed and sees in the history.
+    // Each refusal is the dashboard again, this request's form as sent and the reason beside it.
     let no_reason = app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=decline")).await;
     assert_eq!(no_reason.status(), 422);
+    let html = no_reason.text().await.expect("html");
+    assert!(html.contains("请填写不予删除的理由") && !html.contains("申报表有需要修改的地方"), "{html}");
+    assert!(html.contains(&format!("href=\"#f-erase-reason-{reference}\"")), "the summary leads to the reason box");
+    assert!(html.contains(&format!("id=\"f-erase-decline-{reference}\" checked")), "the choice is kept");
+    let nothing = app.post_form(&format!("{centre}/erase"), &format!("reference={reference}")).await;
+    assert_eq!(nothing.status(), 422);
+    assert!(nothing.text().await.expect("html").contains("请选择处理结果"));
     let reason = "培养期间经费管理仍需要";
     let declined = app
         .post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=decline&reason={reason}"))

@@ -2,7 +2,7 @@
 //! erasure requests.
 
 use super::link::{audience, back_to};
-use super::show::{PaperEntry, ShowQuery, render};
+use super::show::{Refused, ShowQuery, render};
 use crate::AppState;
 use crate::http::AppError;
 use crate::http::body::LenientForm;
@@ -38,7 +38,13 @@ pub async fn receive_paper(
     let audience = audience(&state, &link)?;
     let base = format!("/dashboard/{}", link.token);
     let refused = |status: StatusCode, errors: Vec<Reason>| {
-        let entry = PaperEntry { reference: form.reference.clone(), code: form.code.clone(), errors };
+        let entry = Refused {
+            form: "paper",
+            reference: form.reference.clone(),
+            code: form.code.clone(),
+            errors,
+            ..Refused::default()
+        };
         let (state, link) = (state.clone(), &link);
         async move {
             let query = ShowQuery::default();
@@ -156,30 +162,38 @@ pub async fn answer_erasure(
     let back = |e: AppError| e.offer(back_to(&base));
     let reference = &record.reference;
     let workflow_error = |e: crate::workflow::Error| back(e.into());
+    // A refusal: the dashboard again, this request's form as sent, the reason beside its field.
+    let refused = |field: &str, message: String| {
+        let entry = Refused {
+            form: "erase",
+            reference: reference.clone(),
+            answer: form.answer.clone(),
+            reason: form.reason.clone(),
+            errors: vec![Reason::new(&format!("erase-{field}-{reference}"), message)],
+            ..Refused::default()
+        };
+        let (state, link) = (state.clone(), &link);
+        async move {
+            let page = render(&state, link, &ShowQuery::default(), &entry).await?;
+            Ok::<Response, AppError>(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
+        }
+    };
     match form.answer.as_str() {
         "erase" if form.confirm.is_some() => {
             crate::workflow::mydata::erase_on_request(&state, &record, &events).await.map_err(workflow_error)?;
             Ok(Redirect::to(&format!("{base}?erased={reference}#erasure-title")).into_response())
         }
-        "erase" => Err(back(
-            crate::workflow::Error::Incomplete {
-                title: "请确认删除",
-                message: "删除后不能恢复。请勾选“确认删除”后再提交。".into(),
-            }
-            .into(),
-        )),
+        "erase" => refused("confirm", "删除后不能恢复。请勾选“确认删除”后再提交。".into()).await,
         "decline" => {
-            crate::workflow::decide::decline_erasure(&state, &record, &events, &form.reason, &client)
-                .await
-                .map_err(workflow_error)?;
-            Ok(Redirect::to(&format!("{base}?declined={reference}#erasure-title")).into_response())
-        }
-        _ => Err(back(
-            crate::workflow::Error::Incomplete {
-                title: "请选择处理结果",
-                message: "请选择“删除”或“不予删除”。".into(),
+            match crate::workflow::decide::decline_erasure(&state, &record, &events, &form.reason, &client).await {
+                Ok(()) => Ok(Redirect::to(&format!("{base}?declined={reference}#erasure-title")).into_response()),
+                Err(crate::workflow::Error::Invalid(reasons)) => {
+                    let message = reasons.into_iter().next().map(|r| r.message).unwrap_or_default();
+                    refused("reason", message).await
+                }
+                Err(e) => Err(workflow_error(e)),
             }
-            .into(),
-        )),
+        }
+        _ => refused("answer", "请选择处理结果：“删除”或“不予删除”。".into()).await,
     }
 }

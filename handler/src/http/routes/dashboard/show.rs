@@ -115,13 +115,19 @@ struct StreamOption<'a> {
     name: &'a str,
 }
 
-/// The paper form as sent, when it comes back refused: what was typed and why.
+/// A dashboard form as sent, when it comes back refused: which form, what was typed and why.
 #[derive(Serialize, Default)]
-pub struct PaperEntry {
-    /// The 申报编号 typed.
+pub struct Refused {
+    /// `paper` (HR records paper) or `erase` (the centre answers an erasure request).
+    pub form: &'static str,
+    /// The 申报编号 typed (paper), or the request answered (erase).
     pub reference: String,
-    /// The 核验码 typed.
+    /// The 核验码 typed (paper).
     pub code: String,
+    /// The answer chosen (erase): `erase` or `decline`.
+    pub answer: String,
+    /// The reason written (erase, to decline).
+    pub reason: String,
     /// Why it was refused (the field, and the words).
     pub errors: Vec<policy::Reason>,
 }
@@ -129,8 +135,8 @@ pub struct PaperEntry {
 /// The dashboard page.
 #[derive(Serialize)]
 struct DashboardPage<'a> {
-    /// The paper form, refused, with what was typed.
-    paper_entry: &'a PaperEntry,
+    /// A form refused, with what was typed.
+    refused: &'a Refused,
     scope_name: String,
     centre: bool,
     base: String,
@@ -169,15 +175,15 @@ pub async fn show(
     link: Linked<DashboardClaims>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    Ok(render(&state, &link, &query, &PaperEntry::default()).await?.into_response())
+    Ok(render(&state, &link, &query, &Refused::default()).await?.into_response())
 }
 
-/// The dashboard as `query` asks, with the paper form as `entry` holds it.
+/// The dashboard as `query` asks, with a refused form as `refused` holds it.
 pub(super) async fn render(
     state: &AppState,
     link: &Linked<DashboardClaims>,
     query: &ShowQuery,
-    entry: &PaperEntry,
+    refused: &Refused,
 ) -> Result<Page, AppError> {
     let state = state.clone();
     let audience = audience(&state, link)?;
@@ -210,7 +216,7 @@ pub(super) async fn render(
     let rows = page_rows.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
     let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
     let page = DashboardPage {
-        paper_entry: entry,
+        refused,
         scope_name: audience.name(p),
         centre,
         base,
