@@ -185,6 +185,17 @@ async function wholeJourney(javaScriptEnabled, n) {
     // From the home page to the self-check, whose answers are carried into the form.
     await page.goto(`${serve.base}/`);
     await Promise.all([page.waitForURL(/\/check\/$/), page.click("nav a[href='/check/']")]);
+    // 核对资格 with nothing answered: what to answer, not a verdict.
+    if (javaScriptEnabled) {
+      await page.click("#check-form button[type=submit]");
+      await page.waitForSelector("#verdict .error-summary");
+    } else {
+      await Promise.all([page.waitForLoadState("load"), page.click("#check-form button[type=submit]")]);
+    }
+    const asked = await page.locator("#verdict").innerText();
+    assert.match(asked, /请先回答以下8个问题，再核对资格/);
+    assert.doesNotMatch(asked, /暂不符合|身份证/);
+    await step(page, "0a-self-check-empty");
     await selfCheck(page, { javaScriptEnabled });
     await step(page, "0-self-check");
     await Promise.all([page.waitForLoadState("load"), page.locator("form.carry button", { hasText: "区外培养" }).first().click()]);

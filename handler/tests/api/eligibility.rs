@@ -118,6 +118,27 @@ async fn plain_form_gets_a_verdict_page_that_keeps_the_answers() {
     assert_eq!(json["eligible"], false);
 }
 
+/// Nothing filled in: what to answer, as an error summary leading to each question, not a
+/// verdict (and never a question the page does not ask, such as the 身份证号).
+#[tokio::test]
+async fn an_empty_self_check_asks_what_to_answer() {
+    let app = spawn_app().await;
+    let response = app.post_form("/api/eligibility", "track=").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("text");
+    assert!(html.contains("请先回答以下8个问题，再核对资格"), "{html}");
+    for field in
+        ["unit_level", "ethnicity", "birth_date", "education", "title_level", "profession_start", "health_ok", "pledge"]
+    {
+        assert!(html.contains(&format!("<a href=\"#f-{field}\">")), "{field}");
+    }
+    assert!(!html.contains("暂不符合") && !html.contains("身份证"), "{html}");
+    // One answer left: only it is asked for.
+    let body = "unit_level=league&league=hohhot&ethnicity=%E8%92%99%E5%8F%A4%E6%97%8F&birth_date=1990-01-01&education=master&title_level=intermediate&profession_start=2015-07&health_ok=on";
+    let html = app.post_form("/api/eligibility", body).await.text().await.expect("text");
+    assert!(html.contains("请先回答以下1个问题") && html.contains("<a href=\"#f-pledge\">"), "{html}");
+}
+
 #[tokio::test]
 async fn script_in_answers_is_escaped() {
     let app = spawn_app().await;

@@ -70,6 +70,30 @@ pub struct Reason {
     pub message: String,
 }
 
+impl ProfileForm {
+    /// The self-check page's questions left unanswered, each as a `Reason` saying what to answer
+    /// (the track and the league may stay open; a 身份证号 stands in for the birth date).
+    pub fn unanswered(&self) -> Vec<Reason> {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        let label = crate::fields::field_label;
+        let mut out = Vec::new();
+        let mut ask = |missing: bool, field: &str, message: String| {
+            if missing {
+                out.push(Reason::new(field, message));
+            }
+        };
+        ask(blank(&self.unit_level), "unit_level", format!("请选择{}", label("unit_level")));
+        ask(blank(&self.ethnicity), "ethnicity", format!("请选择{}", label("ethnicity")));
+        ask(blank(&self.birth_date) && blank(&self.id_number), "birth_date", "请填写出生日期".to_owned());
+        ask(blank(&self.education), "education", format!("请选择{}", label("education")));
+        ask(blank(&self.title_level), "title_level", format!("请选择{}", label("title_level")));
+        ask(blank(&self.profession_start), "profession_start", format!("请填写{}", label("profession_start")));
+        ask(!self.health_ok, "health_ok", "请确认本人身心健康（勾选）".to_owned());
+        ask(!self.pledge, "pledge", "请确认政治立场、遵纪守法的声明（勾选）".to_owned());
+        out
+    }
+}
+
 impl Reason {
     /// A reason for `field`.
     pub fn new(field: &str, message: impl Into<String>) -> Self {

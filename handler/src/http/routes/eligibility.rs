@@ -35,10 +35,14 @@ struct TrackView<'a> {
     reasons: &'a [Reason],
 }
 
-/// The verdict page: the answers again, the verdict, each track, and what to carry to the form.
+/// The verdict page: the answers again, the verdict, each track, and what to carry to the form;
+/// or, while questions are unanswered, only what to answer.
 #[derive(Serialize)]
 struct VerdictPage<'a> {
     values: BTreeMap<String, String>,
+    /// The questions to answer before any verdict, and each one's error beside its field.
+    unanswered: Vec<Reason>,
+    errors: BTreeMap<String, String>,
     verdict: &'a Verdict,
     tracks: Vec<TrackView<'a>>,
     fits: usize,
@@ -83,6 +87,8 @@ pub async fn check(State(state): State<AppState>, posted: Posted<ProfileForm>) -
             reasons: &o.reasons,
         })
         .collect();
-    let page = VerdictPage { values, verdict: &verdict, tracks, fits, carried };
+    let unanswered = value.unanswered();
+    let errors = unanswered.iter().map(|r| (r.field.clone(), r.message.clone())).collect();
+    let page = VerdictPage { values, unanswered, errors, verdict: &verdict, tracks, fits, carried };
     Ok(Page::typed("check.html", "资格自测结果", &page)?.at("/check/").into_response())
 }
