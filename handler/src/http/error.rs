@@ -41,6 +41,11 @@ impl AppError {
         }))
     }
 
+    /// Field errors, each beside its field (a form) or listed (JSON).
+    pub fn set_errors(&mut self, errors: Vec<Reason>) {
+        self.0.errors = errors;
+    }
+
     /// What the person is told, in words.
     pub fn message(&self) -> &str {
         &self.0.message
@@ -151,7 +156,7 @@ impl From<workflow::Error> for AppError {
             E::Closed(message) => Self::new(StatusCode::FORBIDDEN, "closed", "已过截止时间", message),
             E::Invalid(errors) => {
                 let mut e = Self::unprocessable("invalid", "请修改后再提交", "申报表有需要修改的地方");
-                e.0.errors = errors;
+                e.set_errors(errors);
                 e
             }
             E::SubmissionConflict => Self::new(

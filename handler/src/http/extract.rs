@@ -216,13 +216,13 @@ pub fn refusal(e: &TokenError, purpose: Purpose, token: &str) -> AppError {
         (TokenError::Expired(_), Purpose::Confirm) => AppError::new(
             StatusCode::GONE,
             "expired",
-            "确认链接已过期",
-            "确认链接已过期：申报未在规定时间内确认，已失效。如仍需申报，请在申报截止前重新填写提交。",
+            "验证码页面已过期",
+            "这份申报未在规定时间内输入邮箱验证码，已失效。如仍需申报，请在申报截止前重新填写提交。",
         )
         .offer(Offer::Back { url: "/apply/".into(), title: "重新填写申报".into() }),
         (TokenError::Expired(_), Purpose::Status) => error.offer(Offer::Back {
             url: "/status/#lookup-title".into(),
-            title: "凭申报编号和邮箱重新获取查询链接".into(),
+            title: "凭申报编号（或身份证号）和邮箱重新获取查询链接".into(),
         }),
         _ => error,
     }

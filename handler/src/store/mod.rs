@@ -190,6 +190,9 @@ pub trait Applications: Send + Sync {
     async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
+    /// The references of every application of `round` carrying the 身份证号 of keyed hash
+    /// `id_hash`, erased ones excepted, by reference.
+    async fn by_number(&self, round: i32, id_hash: &str) -> Result<Vec<String>, StoreError>;
     /// The applications of `round` whose 身份证号 (keyed hash) is among `id_hashes` and is carried
     /// by more than one application of the round, erased ones excepted.
     async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError>;

@@ -73,7 +73,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
             "您".to_owned(),
             None,
             format!(
-                "请打开邮箱 {} 中的确认邮件，点击确认链接（或本页的“确认提交”）。确认后单位审核人才会收到审核邮件；提交后{}小时内未确认，申报将失效。",
+                "请在提交申报的页面输入发送到 {} 的6位邮箱验证码。验证后单位审核人才会收到审核邮件；提交后{}小时内未输入，申报将失效。",
                 a.email, p.confirm_hours
             ),
             false,

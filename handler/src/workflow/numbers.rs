@@ -6,6 +6,11 @@ use crate::store::Record;
 use crate::views::SameNumbers;
 use crate::workflow::{Context, Error};
 
+/// The keyed hash a 身份证号 is stored and found by in this round (the number itself never is).
+pub fn number_hash(ctx: &Context, id_number: &policy::IdNumber) -> String {
+    policy::keyed_hash(&ctx.settings.secret, &["id", &ctx.programme.round.to_string(), id_number.expose()])
+}
+
 /// The other applications of each of `records`' numbers. `whole_round`: `records` are every
 /// application of the round (the centre's list), so nothing more is read.
 pub async fn same_numbers(ctx: &Context, records: &[Record], whole_round: bool) -> Result<SameNumbers, Error> {

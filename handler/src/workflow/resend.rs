@@ -26,16 +26,41 @@ pub async fn send_again(
     Ok(true)
 }
 
-/// The status link of application `reference`, mailed again to its applicant's address when
-/// `email` is that address.
-pub async fn status_link(ctx: &Context, reference: &str, email: &str) -> Result<(), Error> {
-    let plausible = reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let record = if plausible { ctx.store.get(reference).await? } else { None };
-    // Nothing is mailed for an erased record (its address reads as erased, and could be typed).
-    let matches = |r: &Record| r.erased_at.is_none() && r.application.email.as_str().eq_ignore_ascii_case(email);
-    let Some(record) = record.filter(matches) else {
-        return Ok(());
+/// Which application a lost status link is asked for: by its 申报编号, or, when that mail was
+/// lost too, by the 身份证号 it was made with.
+pub enum Asked<'a> {
+    /// The 申报编号 as typed.
+    Reference(&'a str),
+    /// The 身份证号: every application of this round with it.
+    IdNumber(&'a policy::IdNumber),
+}
+
+/// The status link of the application(s) asked for, mailed again to the applicant's address of
+/// each one whose address is `email`.
+pub async fn status_link(ctx: &Context, asked: Asked<'_>, email: &str) -> Result<(), Error> {
+    let references = match asked {
+        Asked::Reference(reference) => {
+            let plausible = reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if plausible { vec![reference.to_owned()] } else { Vec::new() }
+        }
+        Asked::IdNumber(id_number) => {
+            ctx.store.by_number(ctx.programme.round, &super::numbers::number_hash(ctx, id_number)).await?
+        }
     };
+    for reference in references {
+        if let Some(record) = ctx.store.get(&reference).await? {
+            status_link_of(ctx, record, email).await?;
+        }
+    }
+    Ok(())
+}
+
+/// [`status_link`] for one application.
+async fn status_link_of(ctx: &Context, record: Record, email: &str) -> Result<(), Error> {
+    // Nothing is mailed for an erased record (its address reads as erased, and could be typed).
+    if record.erased_at.is_some() || !record.application.email.as_str().eq_ignore_ascii_case(email) {
+        return Ok(());
+    }
     // Only a proven address gets the link: an application never confirmed gets nothing.
     let events = ctx.store.events(&record.reference).await?;
     if !events.iter().any(|e| e.kind == policy::EventKind::Confirmed) {

@@ -68,7 +68,7 @@ pub fn prepare_with(
     let mut record = Record {
         submission_id,
         body_hash: hex::encode(Sha256::digest(&content)),
-        id_hash: policy::keyed_hash(&ctx.settings.secret, &["id", &programme.round.to_string(), id_number.expose()]),
+        id_hash: super::numbers::number_hash(ctx, &id_number),
         attachments,
         ..Record::taken(reference, programme.round, application, at.clone())
     };

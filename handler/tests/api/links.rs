@@ -50,6 +50,52 @@ async fn a_lost_status_link_is_sent_again_to_the_address_on_file_only() {
     assert_eq!(json.status(), 202);
 }
 
+/// The mail with the 申报编号 was lost too: the 身份证号 and the address find the person's
+/// applications of this round, the answer is the same whether or not they match, and only the
+/// proven address on file is mailed (an unproven application with the number gets nothing).
+#[tokio::test]
+async fn a_lost_status_link_is_found_by_identity_number_and_address() {
+    let app = spawn_app().await;
+    let (first, _) = submit(&app, 62).await;
+    // The same person applied again, confirmed; and someone else typed the number with an
+    // address of their own, never proven.
+    let mut again = testkit::sample_application(62);
+    again["submission_id"] = "again-62".into();
+    let body: Value = app.apply(&again).await.json().await.expect("json");
+    let second = body["reference"].as_str().expect("reference").to_owned();
+    crate::helpers::confirm(&app, &second).await;
+    let mut stranger = testkit::sample_application(62);
+    stranger["submission_id"] = "stranger-62".into();
+    stranger["email"] = "stranger@example.com".into();
+    app.apply(&stranger).await;
+    let id_number = testkit::sample_application(62)["id_number"].as_str().expect("id").to_owned();
+    let ask = |id: &str, email: &str| {
+        let body = serde_urlencoded::to_string([("id_number", id), ("email", email)]).expect("encode");
+        let app = &app;
+        async move { app.post_form("/api/status-link", &body).await }
+    };
+    let answer =
+        |html: String| html.split("<p>").nth(1).unwrap_or_default().split("</p>").next().unwrap_or_default().to_owned();
+    let before = app.mails().len();
+    // Another address, or the stranger's unproven one: the same answer, nothing mailed.
+    let wrong = answer(ask(&id_number, "someone@example.com").await.text().await.expect("html"));
+    let unproven = answer(ask(&id_number, "stranger@example.com").await.text().await.expect("html"));
+    assert_eq!(wrong, unproven);
+    assert_eq!(app.mails().len(), before);
+    // The person's own: a link for each of their applications, to their address only.
+    let right = answer(ask(&id_number.to_lowercase(), "applicant62@example.com").await.text().await.expect("html"));
+    assert_eq!(right, wrong);
+    let sent: Vec<_> = app.mails()[before..].to_vec();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|m| m.to == "applicant62@example.com" && m.subject.contains("查看申报进度")));
+    for reference in [&first, &second] {
+        assert!(sent.iter().any(|m| m.subject.contains(reference.as_str())), "{reference}");
+    }
+    // A number that is no 身份证号: said so, nothing looked up.
+    let bad = app.post_form("/api/status-link", "id_number=123&email=applicant62%40example.com").await;
+    assert_eq!(bad.status(), 422);
+}
+
 #[tokio::test]
 async fn an_expired_review_link_offers_a_fresh_one_to_the_same_reviewer() {
     let app = spawn_app().await;

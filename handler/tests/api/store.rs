@@ -118,6 +118,13 @@ async fn any_number_of_applications_may_carry_one_number(store: Arc<dyn Store>) 
     let refs: Vec<&str> = found.iter().map(|u| u.reference.as_str()).collect();
     assert_eq!(refs, [first.reference.as_str(), second.reference.as_str()]);
     assert!(found.iter().all(|u| u.id_hash == first.id_hash && u.status == first.status && u.stream == first.stream()));
+    // One number's applications, a lone one's too.
+    assert_eq!(
+        store.by_number(2025, &first.id_hash).await.expect("by number"),
+        [first.reference.clone(), second.reference.clone()]
+    );
+    assert_eq!(store.by_number(2025, &alone.id_hash).await.expect("by number"), std::slice::from_ref(&alone.reference));
+    assert!(store.by_number(2025, "never-used").await.expect("by number").is_empty());
 }
 
 /// One 身份证号 holds at most one quota place in a round, whatever the stream, under concurrent

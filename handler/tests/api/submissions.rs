@@ -480,6 +480,9 @@ impl handler::store::Applications for Colliding {
     async fn get(&self, reference: &str) -> Result<Option<handler::store::Record>, handler::store::StoreError> {
         self.inner.get(reference).await
     }
+    async fn by_number(&self, round: i32, id_hash: &str) -> Result<Vec<String>, handler::store::StoreError> {
+        self.inner.by_number(round, id_hash).await
+    }
     async fn shared_numbers(
         &self,
         round: i32,

@@ -283,6 +283,10 @@ impl Applications for DynamoStore {
         out.map(|item| decode(get_s(&item, "record")?)).transpose()
     }
 
+    async fn by_number(&self, round: i32, id_hash: &str) -> Result<Vec<String>, StoreError> {
+        self.number_entries(round, id_hash).await
+    }
+
     async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError> {
         self.numbers_shared(round, id_hashes).await
     }

@@ -66,7 +66,7 @@ impl DynamoStore {
     }
 
     /// The references of every application of `round` carrying the number of keyed hash `id_hash`.
-    async fn number_entries(&self, round: i32, id_hash: &str) -> Result<Vec<String>, StoreError> {
+    pub(super) async fn number_entries(&self, round: i32, id_hash: &str) -> Result<Vec<String>, StoreError> {
         let mut references = Vec::new();
         let mut start = None;
         loop {

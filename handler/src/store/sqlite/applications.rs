@@ -195,6 +195,18 @@ impl Applications for SqliteStore {
         .await
     }
 
+    async fn by_number(&self, round: i32, id_hash: &str) -> Result<Vec<String>, StoreError> {
+        let id_hash = id_hash.to_owned();
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT reference FROM applications WHERE round = ?1 AND id_hash = ?2 ORDER BY reference")
+                .map_err(unavailable)?;
+            let rows = stmt.query_map(params![round, id_hash], |row| row.get::<_, String>(0)).map_err(unavailable)?;
+            rows.map(|r| r.map_err(unavailable)).collect()
+        })
+        .await
+    }
+
     async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError> {
         let hashes = id_hashes.to_vec();
         self.with(move |conn| {
