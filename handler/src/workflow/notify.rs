@@ -159,8 +159,8 @@ pub fn tried_again(ctx: &Context, holder: &Record) -> Result<Mail, Error> {
 struct Submitted<'a> {
     a: &'a Application,
     reference: &'a str,
-    masked_id: String,
-    stream_name: String,
+    receipt: Vec<views::Row>,
+    for_review: Vec<views::Row>,
     hr_name: String,
     submitted_at: String,
     deadline: String,
@@ -184,8 +184,8 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
     let context = Submitted {
         a,
         reference,
-        masked_id: a.id_number.masked().to_owned(),
-        stream_name: views::stream_name(p, a),
+        receipt: views::rows_of(p, a, &views::RECEIPT_FIELDS),
+        for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
         hr_name: a.hr_scope().reviewer_name(p),
         submitted_at: views::chinese_time(&record.created_at),
         deadline: views::chinese_date(p.count_at()),
@@ -224,7 +224,7 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
 struct Decided<'a> {
     a: &'a Application,
     reference: &'a str,
-    stream_name: String,
+    for_review: Vec<views::Row>,
     hr_name: String,
     issuer: &'a str,
     status_label: &'static str,
@@ -265,7 +265,7 @@ pub fn decided(
     let mut context = Decided {
         a,
         reference,
-        stream_name: views::stream_name(p, a),
+        for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
         hr_name: a.hr_scope().reviewer_name(p),
         issuer: &p.notice_issuer,
         status_label: record.status.label(),
