@@ -98,7 +98,7 @@ fn sweep_uploads(data: &Path) -> Result<()> {
             match tokio::task::spawn_blocking(move || blobs.sweep_uploads(day)).await {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => tracing::info!(removed = n, "uploads no application named were removed"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "uploads not swept"),
+                Ok(Err(e)) => tracing::warn!(error = %handler::Chain(&e), "uploads not swept"),
                 Err(e) => tracing::warn!(error = %e, "upload sweep stopped"),
             }
         }

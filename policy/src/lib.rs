@@ -29,8 +29,8 @@ pub use eligibility::{
     Profile, ProfileForm, Reason, RuleCheck, TrackVerdict, Verdict, eligibility, route, rule_checks, self_check, truthy,
 };
 pub use fields::{
-    ATTACHMENTS_LABEL, CHECKED_FIELDS, Category, Cells, Column, EXPORT_HEADINGS, Erase, FIELDS, FieldSpec, Input, Slot,
-    field, field_label, rank,
+    ATTACHMENTS_LABEL, Ask, CHECKED_FIELDS, Category, Cells, Choices, Column, Control, EXPORT_HEADINGS, Erase, FIELDS,
+    FieldSpec, Input, Need, PLEDGE_ON_PAPER, Section, Slot, field, field_label, rank,
 };
 pub use held::{ERASED, ERASED_ADDRESS, Held, Personal, Sealed};
 pub use id_number::{IdNumber, IdNumberError, check_character};

@@ -497,3 +497,40 @@ fn the_privacy_rules_page_is_built_from_programme_toml() {
         "<a href=\"/privacy/\" target=\"_blank\" rel=\"noopener\">个人信息处理规则</a>（2025-4版"
     );
 }
+
+/// The application form has an input for every field of `policy::FIELDS` it takes, labelled in
+/// the table's words (a declaration in the words of its statement): a field added to the table
+/// with no input, or a label the form words otherwise, fails here.
+#[test]
+fn the_form_asks_every_field_of_the_table_in_its_words() {
+    let dir = fixture();
+    let programme = fs::read_to_string(dir.path().join("content/programme.toml")).expect("programme.toml");
+    let centre = policy::Programme::parse(&programme).expect("rules").centre.name;
+    let out = build(dir.path());
+    let html = fs::read_to_string(out.join("apply/index.html")).expect("apply page");
+    let form = &html[html.find("<form id=\"apply-form\"").expect("the form")..];
+    let text_after = |from: usize| form[from..].split('<').next().unwrap_or_default();
+    let taken = policy::FIELDS.iter().filter(|f| f.answered_at == f.code && f.input != policy::Input::Derived);
+    for f in taken {
+        let input = form
+            .find(&format!("name=\"{}\" ", f.code))
+            .or_else(|| form.find(&format!("name=\"{}\">", f.code)))
+            .unwrap_or_else(|| panic!("the form has no input for {} ({})", f.code, f.label));
+        assert!(form.contains(&format!("id=\"f-{}\"", f.code)), "{}: no #f-{0} for the error summary", f.code);
+        let expected = match f.ask.map(|a| a.control) {
+            Some(policy::Control::Check { statement }) if !statement.is_empty() => {
+                statement.replace("{centre}", &centre)
+            }
+            _ => f.label.to_owned(),
+        };
+        let tag = &form[form[..input].rfind('<').unwrap_or_default()..];
+        let shown = if tag[..tag.find('>').unwrap_or_default()].contains("type=\"radio\"") {
+            // Radio buttons: the legend of their group.
+            form[..input].rfind("<legend>").map(|at| text_after(at + "<legend>".len())).unwrap_or_default()
+        } else {
+            let label = format!("<label for=\"f-{}\">", f.code);
+            form.find(&label).map(|at| text_after(at + label.len())).unwrap_or_default()
+        };
+        assert_eq!(shown, expected, "the form labels {} otherwise than the table", f.code);
+    }
+}

@@ -2,6 +2,7 @@
 //! generator and the handler so generated and handler-rendered pages are the same site.
 
 mod config;
+mod form;
 mod view;
 
 pub use config::{CONFIG_TOML, Config, NavItem};

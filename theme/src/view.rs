@@ -128,7 +128,7 @@ pub fn programme_view(p: &Programme) -> Value {
             json!({"name": c.name, "fields": labels(&c.fields), "purpose": c.purpose, "sensitive": labels(&c.sensitive)})
         })
         .collect();
-    json!({
+    let mut view = json!({
         // Each field's one label, by code (the form, the print page and the privacy rules).
         "labels": policy::FIELDS.iter().map(|f| (f.code.to_owned(), Value::from(f.label))).collect::<serde_json::Map<_, _>>(),
         "privacy": {
@@ -184,7 +184,10 @@ pub fn programme_view(p: &Programme) -> Value {
         })).collect::<Vec<_>>(),
         "attachment_max_mb": p.attachments.max_bytes.div_ceil(1024 * 1024),
         "attachment_max_files": p.attachments.max_files,
-    })
+    });
+    // The application form's sections and inputs, from the same table.
+    view["form"] = crate::form::form_view(p);
+    view
 }
 
 #[cfg(test)]

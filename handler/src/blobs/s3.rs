@@ -82,8 +82,9 @@ impl S3Blobs {
     }
 }
 
-fn unavailable(e: impl std::error::Error) -> BlobError {
-    BlobError::unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+/// The SDK's error kept whole: the log prints its chain (`handler::Chain`).
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> BlobError {
+    BlobError::unavailable(e)
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {

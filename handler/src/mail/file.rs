@@ -26,10 +26,10 @@ impl FileMailer {
 impl FileMailer {
     /// A mailer writing into `dir` (created if missing).
     pub fn new(dir: &Path, from: &str) -> Result<Self, MailError> {
-        std::fs::create_dir_all(dir).map_err(|e| MailError::Settings(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| MailError::settings(dir.display().to_string(), e))?;
         Ok(Self {
             folder: dir.to_owned(),
-            from: from.parse().map_err(|e| MailError::Settings(format!("MAIL_FROM: {e}")))?,
+            from: from.parse().map_err(|e| MailError::settings("MAIL_FROM", e))?,
             dir: dir.display().to_string(),
             print: false,
         })
@@ -46,7 +46,9 @@ impl FileMailer {
 impl Mailer for FileMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = message(&self.from, mail)?;
-        let file = self.file(&mail.id).ok_or_else(|| MailError::Message(format!("bad mail id {}", mail.id)))?;
+        let file = self
+            .file(&mail.id)
+            .ok_or_else(|| MailError::Message(crate::store::Cause::new(format!("bad mail id {}", mail.id))))?;
         tokio::fs::write(&file, message.formatted()).await.map_err(MailError::transport)?;
         if self.print {
             // References and links only: no address, name or subject on the console.

@@ -16,11 +16,11 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     /// The settings are wrong (`SMTP_URL`, `MAIL_FROM`, the outbox folder).
-    #[error("{0}")]
-    Settings(String),
+    #[error("the mail settings")]
+    Settings(#[source] crate::store::Cause),
     /// The mail could not be built (a bad recipient or attachment).
-    #[error("building the message: {0}")]
-    Message(String),
+    #[error("building the message")]
+    Message(#[source] crate::store::Cause),
     /// The relay or the folder did not take it; try again later.
     #[error("not accepted")]
     Transport(#[source] crate::store::Cause),
@@ -30,6 +30,16 @@ impl MailError {
     /// Not accepted by the relay or the folder, because of `cause` (an error, or words).
     pub fn transport(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Transport(crate::store::Cause::new(cause))
+    }
+
+    /// The setting `what` is wrong, because of `cause`.
+    pub fn settings(what: impl Into<String>, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Settings(crate::store::Cause::because(what, cause))
+    }
+
+    /// The message could not be built: `what` of it was wrong, because of `cause`.
+    pub fn message(what: impl Into<String>, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Message(crate::store::Cause::because(what, cause))
     }
 }
 
@@ -67,7 +77,7 @@ impl lettre::message::header::Header for AutoSubmitted {
 
 /// The message for `mail`, sent as `from`: marked as sent by a machine, replies to the centre.
 fn message(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
-    let to: Mailbox = mail.to.parse().map_err(|e| MailError::Message(format!("bad recipient: {e}")))?;
+    let to: Mailbox = mail.to.parse().map_err(|e| MailError::message("bad recipient", e))?;
     let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
@@ -75,10 +85,10 @@ fn message(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
         .message_id(Some(format!("<{}@tepei>", mail.id)))
         .header(AutoSubmitted);
     if let Some(reply_to) = &mail.reply_to {
-        let reply_to: Mailbox = reply_to.parse().map_err(|e| MailError::Message(format!("bad reply-to: {e}")))?;
+        let reply_to: Mailbox = reply_to.parse().map_err(|e| MailError::message("bad reply-to", e))?;
         builder = builder.reply_to(reply_to);
     }
-    builder.multipart(body(mail)?).map_err(|e| MailError::Message(e.to_string()))
+    builder.multipart(body(mail)?).map_err(|e| MailError::message("the body", e))
 }
 
 /// Text and HTML alternatives, followed by any attached files.
@@ -94,9 +104,9 @@ fn body(mail: &Mail) -> Result<MultiPart, MailError> {
     for file in &mail.files {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&file.base64)
-            .map_err(|e| MailError::Message(format!("attachment {}: {e}", file.name)))?;
+            .map_err(|e| MailError::message(format!("attachment {}", file.name), e))?;
         let content_type =
-            ContentType::parse(&file.content_type).map_err(|e| MailError::Message(format!("attachment type: {e}")))?;
+            ContentType::parse(&file.content_type).map_err(|e| MailError::message("attachment type", e))?;
         let part: SinglePart = Attachment::new(file.name.clone()).body(bytes, content_type);
         mixed = mixed.singlepart(part);
     }
@@ -207,7 +217,7 @@ async fn deliver(store: &dyn MailQueue, mailer: &dyn Mailer, mail: Mail, now: i6
         Err(error) => {
             let why = crate::Chain(&error).to_string();
             store.mail_failed(&mail.id, now + backoff(mail.attempts), &why).await?;
-            tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, %error, "mail not delivered; will retry");
+            tracing::warn!(mail = %mail.id, reference = %mail.reference, attempts = mail.attempts + 1, error = %crate::Chain(&error), "mail not delivered; will retry");
             Ok(Flushed { failed: 1, ..Flushed::default() })
         }
     }
@@ -250,5 +260,25 @@ impl Outbox {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mail that cannot be built says why, and keeps the error that said so as its cause.
+    #[test]
+    fn a_bad_recipient_keeps_its_cause() {
+        let cause = "not an address".parse::<Mailbox>().expect_err("no address");
+        let error = MailError::message("bad recipient", cause);
+        let chain = crate::Chain(&error).to_string();
+        assert_eq!(chain, format!("building the message: bad recipient: {cause}"));
+        let kept = std::error::Error::source(&error).and_then(std::error::Error::source);
+        assert_eq!(
+            kept.map(ToString::to_string),
+            Some(cause.to_string()),
+            "the cause is the source, not words in the message"
+        );
     }
 }

@@ -17,10 +17,10 @@ impl SmtpMailer {
     /// A mailer for `url`, sending as `from`.
     pub fn new(url: &str, from: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError::Settings(format!("SMTP_URL: {e}")))?
+            .map_err(|e| MailError::settings("SMTP_URL", e))?
             .timeout(Some(std::time::Duration::from_secs(10)))
             .build();
-        let from = from.parse().map_err(|e| MailError::Settings(format!("MAIL_FROM: {e}")))?;
+        let from = from.parse().map_err(|e| MailError::settings("MAIL_FROM", e))?;
         let url_host = url.rsplit('@').next().unwrap_or(url).to_owned();
         Ok(Self { transport, from, url_host })
     }

@@ -29,7 +29,7 @@ pub use pages::Pages;
 pub use proof::CodePage;
 pub use record::{RecordJson, RecordPage};
 pub use reviewer::{UnitReviewerView, unit_reviewer};
-pub use rows::{Row, league_name, masked_name, rows, stream_name};
+pub use rows::{RECEIPT_FIELDS, REVIEW_FIELDS, Row, league_name, masked_name, rows, rows_of, stream_name};
 pub use summary::{HEADERS, SummaryTable, XLSX_TYPE, build as summary_table};
 pub use theme::chinese_date;
 pub use timeline::{EventView, already_decided, events, version_passed};

@@ -64,19 +64,31 @@ pub fn league_name(p: &Programme, code: &str) -> String {
 /// Every field of [`policy::FIELDS`] that has a value to show, labelled, with the identity
 /// number and the phone masked.
 pub fn rows(p: &Programme, a: &Application) -> Vec<Row> {
-    policy::FIELDS
-        .iter()
-        .filter_map(|f| {
-            (f.shown)(p, a).map(|value| Row {
-                label: f.label,
-                value,
-                multiline: f.input == policy::Input::LongText,
-                field: f.answered_at,
-                code: f.code,
-                printed: f.printed,
-            })
-        })
-        .collect()
+    policy::FIELDS.iter().filter_map(|f| row(p, a, f)).collect()
+}
+
+/// The fields the applicant's receipt mail lists (已收到的申报信息), in its order.
+pub const RECEIPT_FIELDS: [&str; 6] =
+    ["name", "id_number", "programme", "employer", "host_institution", "unit_reviewer_email"];
+
+/// The fields a reviewer's mail names beside its link.
+pub const REVIEW_FIELDS: [&str; 3] = ["programme", "profession", "host_institution"];
+
+/// The fields `codes`, in that order, as [`rows`] shows them (a mail's short list).
+pub fn rows_of(p: &Programme, a: &Application, codes: &[&str]) -> Vec<Row> {
+    codes.iter().filter_map(|code| policy::field(code).and_then(|f| row(p, a, f))).collect()
+}
+
+/// One field as [`rows`] shows it; `None` when it has no value to show.
+fn row(p: &Programme, a: &Application, f: &policy::FieldSpec) -> Option<Row> {
+    (f.shown)(p, a).map(|value| Row {
+        label: f.label,
+        value,
+        multiline: f.input == policy::Input::LongText,
+        field: f.answered_at,
+        code: f.code,
+        printed: f.printed,
+    })
 }
 
 /// The name with all but its first character hidden: `乌**`.

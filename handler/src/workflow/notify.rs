@@ -167,8 +167,8 @@ pub fn erased(ctx: &Context, record: &Record, by: Actor) -> Result<Mail, Error> 
 struct Submitted<'a> {
     a: &'a Application,
     reference: &'a str,
-    masked_id: String,
-    stream_name: String,
+    receipt: Vec<views::Row>,
+    for_review: Vec<views::Row>,
     hr_name: String,
     submitted_at: String,
     deadline: String,
@@ -192,8 +192,8 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
     let context = Submitted {
         a,
         reference,
-        masked_id: a.id_number.masked().to_owned(),
-        stream_name: views::stream_name(p, a),
+        receipt: views::rows_of(p, a, &views::RECEIPT_FIELDS),
+        for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
         hr_name: a.hr_scope().reviewer_name(p),
         submitted_at: views::chinese_time(&record.created_at),
         deadline: views::chinese_date(p.count_at()),
@@ -232,7 +232,7 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
 struct Decided<'a> {
     a: &'a Application,
     reference: &'a str,
-    stream_name: String,
+    for_review: Vec<views::Row>,
     hr_name: String,
     issuer: &'a str,
     status_label: &'static str,
@@ -291,7 +291,7 @@ pub fn decided(
     let mut context = Decided {
         a,
         reference,
-        stream_name: views::stream_name(p, a),
+        for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
         hr_name: a.hr_scope().reviewer_name(p),
         issuer: &p.notice_issuer,
         status_label: record.status.label(),

@@ -201,6 +201,8 @@ async fn the_printed_form_has_what_paper_needs() {
         "申报人签字",
         "data-print",
         "铸牢中华民族共同体意识",
+        // In the words of the form's declarations.
+        policy::PLEDGE_ON_PAPER,
     ] {
         assert!(html.contains(needed), "{needed} missing");
     }

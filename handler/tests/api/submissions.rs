@@ -127,7 +127,16 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     assert!(applicant.subject.contains("已收到您的申报"));
     assert!(applicant.text.contains("1501**********"), "{}", applicant.text);
     assert!(applicant.html.contains("<strong>"));
+    // The receipt and the unit's mail name each field in the words of the field table.
+    for code in handler::views::RECEIPT_FIELDS {
+        let label = policy::field_label(code);
+        assert!(applicant.text.contains(&format!("- {label}：")), "{label}: {}", applicant.text);
+        assert!(applicant.html.contains(&format!("<th align=\"left\">{label}</th>")), "{label}");
+    }
     let unit = mails.iter().find(|m| m.to == "unit1@example.gov.cn").expect("unit mail");
+    for code in handler::views::REVIEW_FIELDS {
+        assert!(unit.text.contains(&format!("\n{}：", policy::field_label(code))), "{code}: {}", unit.text);
+    }
     assert_eq!(unit.subject, format!("【特培申报】请审核申报 {reference}"), "no applicant text in the subject");
     let review = testkit::link_with(&unit.text, "/review/").expect("review link");
     let page = app.get(&TestApp::path_of(&review)).await;

@@ -2,17 +2,19 @@
 //! how the form takes it, where it is shown, printed and exported, whether the check code covers
 //! it, and what erasure does with it. The form's answers ([`ApplicationForm::pairs`]), the
 //! application's form ([`Application::form`]), the rows of every record page, the 汇总表's
-//! columns, the check code's field list and erasure all iterate the table; nothing else names
-//! a field to list them.
+//! columns, the check code's field list, erasure and the form's inputs ([`FieldSpec::ask`]) all
+//! iterate the table; nothing else names a field to list them.
 //!
 //! Privacy: whether a field is personal information, and sensitive, is programme.toml's
 //! `[privacy]` ([`Programme::privacy_of`]); the table says the least the law asks
 //! ([`FieldSpec::privacy`]) and the build refuses rules that say less.
 
+mod ask;
 mod form;
 mod table;
 
-pub use table::FIELDS;
+pub use ask::{Ask, Choices, Control, Need, Section};
+pub use table::{FIELDS, PLEDGE_ON_PAPER};
 
 use crate::application::{Application, ApplicationForm};
 use crate::programme::{Privacy, Programme};
@@ -96,6 +98,9 @@ pub struct FieldSpec {
     pub label: &'static str,
     /// How the form takes it.
     pub input: Input,
+    /// How the application form asks it (`None`: the form does not, it is derived or only the
+    /// API takes it).
+    pub ask: Option<Ask>,
     /// The form field where it is answered (itself, or the one it is derived from).
     pub answered_at: &'static str,
     /// The least privacy category (programme.toml's `[privacy]` gives the category).

@@ -178,3 +178,39 @@ fn the_summary_headings_are_in_place() {
         ]
     );
 }
+
+/// The form asks exactly the fields it takes (not a derived one, nor 性别, which follows from the
+/// 身份证号), each with a control of its kind, section by section in the table's order.
+#[test]
+fn the_form_asks_each_field_it_takes_in_the_order_of_its_sections() {
+    let mut section = Section::ALL[0];
+    for f in FIELDS {
+        assert_eq!(f.ask.is_some(), f.answered_at == f.code && f.input != Input::Derived, "{}", f.code);
+        let Some(ask) = f.ask else { continue };
+        assert!(ask.section >= section, "{} comes after the fields of a later section", f.code);
+        section = ask.section;
+        let fits = matches!(
+            (f.input, ask.control),
+            (Input::Text, Control::Line { .. })
+                | (Input::LongText, Control::Area { .. })
+                | (Input::Choice, Control::Select(_) | Control::Radios(_))
+                | (Input::Check, Control::Check { .. })
+        );
+        assert!(fits, "{}: {:?} asked with {:?}", f.code, f.input, ask.control);
+    }
+    for s in Section::ALL {
+        assert!(FIELDS.iter().any(|f| f.ask.is_some_and(|a| a.section == s)), "{s:?} asks nothing");
+    }
+}
+
+/// The 申报人承诺 on paper says what the applicant declared on the form, in the same words.
+#[test]
+fn the_paper_pledge_repeats_the_declarations_of_the_form() {
+    for code in ["pledge", "health_ok"] {
+        let Some(Ask { control: Control::Check { statement }, .. }) = field(code).and_then(|f| f.ask) else {
+            panic!("{code} is no declaration");
+        };
+        let declared = statement.split('；').next().unwrap_or_default();
+        assert!(!declared.is_empty() && PLEDGE_ON_PAPER.contains(declared), "{code}: {declared}");
+    }
+}

@@ -57,6 +57,8 @@ struct PrintPage<'a> {
     qr: String,
     hr_name: String,
     back: String,
+    /// The 申报人承诺 signed on paper, in the words of the form's declarations.
+    pledge: &'static str,
 }
 
 async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: String) -> Result<Response, AppError> {
@@ -76,6 +78,7 @@ async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: St
         verify_url,
         hr_name: record.application.hr_scope().reviewer_name(p),
         back,
+        pledge: policy::PLEDGE_ON_PAPER,
     };
     Ok(Page::typed("print.html", "申报表（打印）", &page)?.into_response())
 }

@@ -1,8 +1,12 @@
 //! The table itself: one entry per field, in the form's order (the person and their
-//! qualifications in `person.rs`, their work and the plan in `work.rs`), and what the entries share.
+//! qualifications in `person.rs`, their work in `work.rs`, the training wished for and the
+//! declarations in `plan.rs`), and what the entries share.
 
 mod person;
+mod plan;
 mod work;
+
+pub use plan::PLEDGE_ON_PAPER;
 
 use super::{Cells, Column, FieldSpec};
 use crate::application::Application;
@@ -82,11 +86,11 @@ pub(super) fn consent_text(a: &Application) -> String {
 pub(super) use check_slot as check;
 
 /// Every field, in the form's order.
-pub const FIELDS: &[FieldSpec] = &concat::<
-    { person::PERSON.len() },
-    { work::WORK.len() },
-    { person::PERSON.len() + work::WORK.len() },
->(person::PERSON, work::WORK);
+pub const FIELDS: &[FieldSpec] =
+    &concat::<{ person::PERSON.len() }, { LATER.len() }, { person::PERSON.len() + LATER.len() }>(person::PERSON, LATER);
+
+/// The fields after the person's.
+const LATER: [FieldSpec; work::WORK.len() + plan::PLAN.len()] = concat(work::WORK, plan::PLAN);
 
 const fn concat<const A: usize, const B: usize, const N: usize>(
     a: [FieldSpec; A],

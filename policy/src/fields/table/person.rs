@@ -1,7 +1,9 @@
 //! The person: identity, contact, education and title.
 
 use super::{address, birth_month, column, gone, nobody, text};
-use crate::fields::{Category, Erase, FieldSpec, Input};
+use crate::fields::Section::{Person, Qualification};
+use crate::fields::ask::line;
+use crate::fields::{Ask, Category, Choices, Control, Erase, FieldSpec, Input, Need};
 use crate::held::Held;
 use crate::programme::Programme;
 
@@ -11,6 +13,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "name",
         label: "姓名",
         input: Input::Text,
+        ask: Some(Ask::new(Person, line("text", "name", 50))),
         answered_at: "name",
         privacy: Category::Personal,
         printed: true,
@@ -24,6 +27,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "gender",
         label: "性别",
         input: Input::Choice,
+        ask: None,
         // The form derives it from the 身份证号 and asks no more.
         answered_at: "id_number",
         privacy: Category::Personal,
@@ -38,6 +42,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "ethnicity",
         label: "民族",
         input: Input::Choice,
+        ask: Some(Ask::new(Person, Control::Select(Choices::Ethnicity))),
         answered_at: "ethnicity",
         privacy: Category::Sensitive,
         printed: true,
@@ -51,6 +56,9 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "id_number",
         label: "居民身份证号码",
         input: Input::Text,
+        ask: Some(Ask::new(Person, line("text", "off", 18)).hint(
+            "18位，最后一位可以是X。性别和出生日期由身份证号得出，无需另填。只用于核验，邮件和页面中只显示部分号码。",
+        )),
         answered_at: "id_number",
         privacy: Category::Sensitive,
         printed: true,
@@ -64,6 +72,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "birth_date",
         label: "出生年月",
         input: Input::Derived,
+        ask: None,
         answered_at: "id_number",
         privacy: Category::Sensitive,
         printed: true,
@@ -79,6 +88,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "phone",
         label: "手机号码",
         input: Input::Text,
+        ask: Some(Ask::new(Person, line("tel", "tel", 20))),
         answered_at: "phone",
         privacy: Category::Personal,
         printed: true,
@@ -92,6 +102,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "email",
         label: "电子邮箱",
         input: Input::Text,
+        ask: Some(Ask::new(Person, line("email", "email", 254)).hint("审核进度和查询链接将发送到此邮箱")),
         answered_at: "email",
         privacy: Category::Personal,
         printed: true,
@@ -105,6 +116,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "education",
         label: "最高学历",
         input: Input::Choice,
+        ask: Some(Ask::new(Qualification, Control::Select(Choices::Education))),
         answered_at: "education",
         privacy: Category::Personal,
         printed: true,
@@ -118,6 +130,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "school",
         label: "毕业院校",
         input: Input::Text,
+        ask: Some(Ask::new(Qualification, line("text", "", 100))),
         answered_at: "school",
         privacy: Category::Personal,
         printed: true,
@@ -131,6 +144,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "major",
         label: "所学专业",
         input: Input::Text,
+        ask: Some(Ask::new(Qualification, line("text", "", 100))),
         answered_at: "major",
         privacy: Category::Personal,
         printed: true,
@@ -144,6 +158,7 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "title_level",
         label: "专业技术职称级别",
         input: Input::Choice,
+        ask: Some(Ask::new(Qualification, Control::Select(Choices::TitleLevel))),
         answered_at: "title_level",
         privacy: Category::Personal,
         printed: true,
@@ -162,6 +177,11 @@ pub(super) const PERSON: [FieldSpec; 12] = [
         code: "title_name",
         label: "职称名称",
         input: Input::Text,
+        ask: Some(
+            Ask::new(Qualification, line("text", "", 100))
+                .hint("例如 主治医师、高级农艺师；无职称可不填")
+                .need(Need::Optional),
+        ),
         answered_at: "title_name",
         privacy: Category::Personal,
         printed: true,

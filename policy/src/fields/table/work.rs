@@ -1,15 +1,18 @@
-//! The work, the training wished for, the unit's reviewer and the declarations.
+//! The work: the employer and the profession.
 
-use super::{address, check, column, confirmed, consent_text, gone, nobody, text, yes_no};
-use crate::fields::{Category, Erase, FieldSpec, Input};
+use super::{check, column, gone, text, yes_no};
+use crate::fields::Section::{Employer, Profession};
+use crate::fields::ask::line;
+use crate::fields::{Ask, Category, Choices, Control, Erase, FieldSpec, Input, Need};
 use crate::types::Sector;
 
-/// From 工作单位 to the consents.
-pub(super) const WORK: [FieldSpec; 18] = [
+/// From 工作单位 to 从事本专业工作起始年月.
+pub(super) const WORK: [FieldSpec; 10] = [
     FieldSpec {
         code: "employer",
         label: "工作单位全称",
         input: Input::Text,
+        ask: Some(Ask::new(Employer, line("text", "organization", 100))),
         answered_at: "employer",
         privacy: Category::Personal,
         printed: true,
@@ -31,6 +34,9 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "unit_level",
         label: "工作单位层级",
         input: Input::Choice,
+        ask: Some(Ask::new(Employer, Control::Radios(Choices::UnitLevel)).hint(
+            "满洲里市、二连浩特市的市直单位请选“旗县（区）级单位”（本站口径，通知未作规定，以审核为准）。",
+        )),
         answered_at: "unit_level",
         privacy: Category::Personal,
         printed: true,
@@ -44,6 +50,11 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "league",
         label: "工作单位所在盟市",
         input: Input::Choice,
+        ask: Some(
+            Ask::new(Employer, Control::Select(Choices::League))
+                .need(Need::When("区直单位以外必填"))
+                .shown_when("unit_level!=region"),
+        ),
         answered_at: "league",
         privacy: Category::Personal,
         printed: true,
@@ -57,6 +68,12 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "department",
         label: "主管厅局（高校）",
         input: Input::Text,
+        ask: Some(
+            Ask::new(Employer, Control::Line { kind: "text", autocomplete: "", max: 50, suggest: Some(Choices::Department) })
+                .hint("由该厅局（高校）审核推荐。可从列表中选择（列表由本站整理，不是通知所列）；不在列表中的，请填写全称，由{centre}核实后审核。")
+                .need(Need::When("区直单位必填"))
+                .shown_when("unit_level=region"),
+        ),
         answered_at: "department",
         privacy: Category::Personal,
         printed: true,
@@ -70,6 +87,9 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "county",
         label: "所在旗县（区）",
         input: Input::Text,
+        ask: Some(
+            Ask::new(Employer, line("text", "", 50)).need(Need::Optional).shown_when("unit_level=county|township"),
+        ),
         answered_at: "county",
         privacy: Category::Personal,
         printed: true,
@@ -83,6 +103,7 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "sector",
         label: "单位性质",
         input: Input::Choice,
+        ask: Some(Ask::new(Employer, Control::Radios(Choices::Sector))),
         answered_at: "sector",
         privacy: Category::Personal,
         printed: true,
@@ -96,6 +117,11 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "grassroots",
         label: "长期在基层一线工作",
         input: Input::Check,
+        ask: Some(
+            Ask::new(Employer, Control::Check { statement: "" })
+                .hint("同等条件下，基层和非公领域专业技术人才优先选拔")
+                .need(Need::Optional),
+        ),
         answered_at: "grassroots",
         privacy: Category::Personal,
         printed: true,
@@ -109,6 +135,7 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "field",
         label: "所属领域",
         input: Input::Choice,
+        ask: Some(Ask::new(Profession, Control::Select(Choices::Field))),
         answered_at: "field",
         privacy: Category::Personal,
         printed: true,
@@ -122,6 +149,7 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "profession",
         label: "从事专业",
         input: Input::Text,
+        ask: Some(Ask::new(Profession, line("text", "", 100))),
         answered_at: "profession",
         privacy: Category::Personal,
         printed: true,
@@ -135,6 +163,7 @@ pub(super) const WORK: [FieldSpec; 18] = [
         code: "profession_start",
         label: "从事本专业工作起始年月",
         input: Input::Text,
+        ask: Some(Ask::new(Profession, line("month", "", 100)).hint("格式：年-月，例如 2019-07")),
         answered_at: "profession_start",
         privacy: Category::Personal,
         printed: true,
@@ -146,112 +175,5 @@ pub(super) const WORK: [FieldSpec; 18] = [
         erase: Erase::Keep,
         form: text!(profession_start, |a| Some(a.profession_start.to_string())),
         shown: |_, a| Some(a.profession_start.to_string()),
-    },
-    FieldSpec {
-        code: "track",
-        label: "培养方式",
-        input: Input::Choice,
-        answered_at: "track",
-        privacy: Category::Personal,
-        printed: true,
-        export: column(11, "培养方式", |c| c.application.track.label().to_owned()),
-        checked: Some(21),
-        erase: Erase::Keep,
-        form: text!(track, |a| Some(a.track.code().to_owned())),
-        shown: |_, a| Some(a.track.label().to_owned()),
-    },
-    FieldSpec {
-        code: "programme",
-        label: "申报项目",
-        input: Input::Derived,
-        answered_at: "track",
-        privacy: Category::Personal,
-        printed: true,
-        export: column(10, "项目", |c| {
-            let a = &c.application.programme;
-            c.programme.programme(a).map(|x| x.short_name.clone()).unwrap_or_else(|| a.clone())
-        }),
-        checked: None,
-        erase: Erase::Keep,
-        form: None,
-        shown: |p, a| Some(p.stream(&a.programme, a.track).map(|s| s.name.clone()).unwrap_or_else(|| a.stream_key())),
-    },
-    FieldSpec {
-        code: "host_institution",
-        label: "意向培养单位",
-        input: Input::Text,
-        answered_at: "host_institution",
-        privacy: Category::Personal,
-        printed: true,
-        export: column(12, "意向培养单位", |c| c.application.host_institution.clone()),
-        checked: Some(22),
-        erase: Erase::Clear(|a| a.host_institution = gone()),
-        form: text!(host_institution, |a| Some(a.host_institution.clone())),
-        shown: |_, a| Some(a.host_institution.clone()),
-    },
-    FieldSpec {
-        code: "plan",
-        label: "培养计划",
-        input: Input::LongText,
-        answered_at: "plan",
-        privacy: Category::Personal,
-        printed: true,
-        export: None,
-        checked: Some(23),
-        erase: Erase::Clear(|a| a.plan = gone()),
-        form: text!(plan, |a| Some(a.plan.clone())),
-        shown: |_, a| Some(a.plan.clone()),
-    },
-    FieldSpec {
-        code: "unit_reviewer_email",
-        label: "所在单位审核人电子邮箱",
-        input: Input::Text,
-        answered_at: "unit_reviewer_email",
-        privacy: Category::Personal,
-        printed: true,
-        export: None,
-        checked: Some(26),
-        erase: Erase::Clear(|a| a.unit_reviewer_email = nobody()),
-        form: text!(unit_reviewer_email, |a| Some(a.unit_reviewer_email.to_string())),
-        shown: |_, a| address(&a.unit_reviewer_email),
-    },
-    FieldSpec {
-        code: "health_ok",
-        label: "身心健康声明",
-        input: Input::Check,
-        answered_at: "health_ok",
-        privacy: Category::Sensitive,
-        printed: true,
-        export: None,
-        checked: Some(24),
-        erase: Erase::Clear(|a| a.health_ok = false),
-        form: check!(health_ok),
-        shown: |_, a| confirmed(a.health_ok),
-    },
-    FieldSpec {
-        code: "pledge",
-        label: "政治素质承诺",
-        input: Input::Check,
-        answered_at: "pledge",
-        privacy: Category::None,
-        printed: true,
-        export: None,
-        checked: Some(25),
-        erase: Erase::Keep,
-        form: check!(pledge),
-        shown: |_, a| confirmed(a.pledge),
-    },
-    FieldSpec {
-        code: "consent_sensitive",
-        label: "敏感个人信息处理",
-        input: Input::Check,
-        answered_at: "consent_sensitive",
-        privacy: Category::None,
-        printed: true,
-        export: None,
-        checked: None,
-        erase: Erase::Keep,
-        form: check!(consent_sensitive),
-        shown: |_, a| Some(consent_text(a)),
     },
 ];
