@@ -69,6 +69,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/review_request.html", include_str!("../templates/mail/review_request.html")),
     ("mail/erased_applicant.txt", include_str!("../templates/mail/erased_applicant.txt")),
     ("mail/erased_applicant.html", include_str!("../templates/mail/erased_applicant.html")),
+    ("mail/erasure_requested.txt", include_str!("../templates/mail/erasure_requested.txt")),
+    ("mail/erasure_requested.html", include_str!("../templates/mail/erasure_requested.html")),
     ("mail/link_again.txt", include_str!("../templates/mail/link_again.txt")),
     ("mail/link_again.html", include_str!("../templates/mail/link_again.html")),
     ("mail/dashboard_link.txt", include_str!("../templates/mail/dashboard_link.txt")),

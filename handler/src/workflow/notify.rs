@@ -15,6 +15,7 @@ const TO_UNCONFIRMED: &str = "有人在特培申报表中把本邮箱填写为�
 const TO_UNIT: &str = "申报人在申报表中把本邮箱填写为所在单位审核人邮箱";
 const TO_HR: &str = "本邮箱是本站登记的盟市人力资源社会保障部门或厅局（高校）审核人邮箱";
 const TO_CENTRE: &str = "本邮箱是自治区人事人才公共服务中心接收汇总表的邮箱";
+const TO_CENTRE_REVIEWER: &str = "本邮箱是本站登记的自治区人事人才公共服务中心审核人邮箱";
 const TO_REVIEWER: &str = "本邮箱是本站登记的审核人邮箱，有人在本站为它申请了审核工作台链接";
 
 /// The reason a reviewer of `stage` is mailed.
@@ -160,6 +161,34 @@ pub fn erased(ctx: &Context, record: &Record, by: Actor) -> Result<Mail, Error> 
     };
     let subject = format!("【特培申报】您的申报及个人信息已删除 {reference}");
     compose(ctx, "erased_applicant", record.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
+}
+
+/// What the centre's mail about an erasure request shows (no personal data: the reference and
+/// its status).
+#[derive(Serialize)]
+struct ErasureRequested<'a> {
+    reference: &'a str,
+    status_label: &'static str,
+    when: String,
+    dashboard_url: String,
+    days: i64,
+    issuer: &'a str,
+}
+
+/// To the centre's reviewer address: an applicant asked for erasure after the decision; the
+/// request waits on its dashboard.
+pub fn erasure_requested(ctx: &Context, record: &Record) -> Result<Mail, Error> {
+    let reference = &record.reference;
+    let context = ErasureRequested {
+        reference,
+        status_label: record.status.label(),
+        when: views::chinese_time(&views::rfc3339(ctx.clock.now())),
+        dashboard_url: links::absolute(ctx, &links::dashboard_path(ctx, "centre")),
+        days: links::DASHBOARD_TTL.whole_days(),
+        issuer: &ctx.programme.notice_issuer,
+    };
+    let subject = format!("【特培申报】删除个人信息的申请待处理 {reference}");
+    compose(ctx, "erasure_requested", ctx.reviewers.centre().as_str(), TO_CENTRE_REVIEWER, subject, reference, &context)
 }
 
 /// What the submission mails show.

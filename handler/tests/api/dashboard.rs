@@ -269,6 +269,22 @@ async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
     // Another recommendation: the page and the second mail say what changed since the first.
     let second = submit(&app, &form(96, "hohhot", "巴特尔", false)).await;
     recommend(&app, 96, "hohhot").await;
+    // The centre sees which league sent its table, when, how many, and that it changed since.
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let sends = |html: String| html[html.find("id=\"scope-sends\"").expect("the table")..].to_owned();
+    let before = sends(page(&app, &centre).await);
+    let hohhot = before[before.find("呼和浩特市").expect("the league's row")..]
+        .split("</tr>")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        hohhot.contains("2人")
+            && hohhot.contains("2025年3月15日")
+            && hohhot.contains("1人")
+            && hohhot.contains("有变化"),
+        "{hohhot}"
+    );
     let confirm = page(&app, &format!("{link}/send")).await;
     assert!(confirm.contains("上次已于2025年3月15日") && confirm.contains("（1 份）"), "{confirm}");
     assert!(confirm.contains(&format!("新增：巴特尔（{second}），已推荐")), "{confirm}");
@@ -279,8 +295,14 @@ async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
     let update = to_centre.iter().find(|m| m.subject.contains("（更新）（2人）")).expect("the update");
     assert!(update.text.contains(&format!("新增：巴特尔（{second}），已推荐")), "{}", update.text);
     assert!(update.text.contains("这是更新后的汇总表，请以本次为准"));
+    let after = sends(page(&app, &centre).await);
+    let hohhot = after[after.find("呼和浩特市").expect("the league's row")..]
+        .split("</tr>")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!hohhot.contains("有变化") && hohhot.contains("无"), "{hohhot}");
     // The centre's link never mails the centre.
-    let centre = dashboard(&app, "centre@example.gov.cn").await;
     let answer = app.post_form(&format!("{centre}/send"), "").await;
     assert_eq!(answer.status(), 303);
     assert_eq!(app.mails().iter().filter(|m| m.to == "1819448970@qq.com").count(), 2);
@@ -536,6 +558,12 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     let asked = app.post_form(&format!("{status}/erase"), &format!("version={v}&confirm=on")).await;
     assert_eq!(asked.status(), 200);
     assert!(asked.text().await.expect("page").contains("删除申请已提交"));
+    // The centre is told, with its dashboard's link, and nothing personal in the mail.
+    let mails = app.mails();
+    let told = mails.iter().rfind(|m| m.to == "centre@example.gov.cn").expect("the centre is mailed");
+    assert!(told.subject.contains(&format!("删除个人信息的申请待处理 {reference}")), "{}", told.subject);
+    assert!(testkit::link_with(&told.text, "/dashboard/d.centre.").is_some(), "{}", told.text);
+    assert!(!told.text.contains("乌力吉") && !told.text.contains("applicant97"), "{}", told.text);
     let record = app.store.get(&reference).await.expect("get").expect("record");
     assert_eq!(record.status, policy::Status::Selected, "the status stays");
     assert!(record.erasure_requested_at.is_some() && record.erased_at.is_none());

@@ -2,6 +2,7 @@
 //! and sorting, places used, the centre's table by area, link requests and the 汇总表 sent to the
 //! centre. Rows and tables are typed; the pages render them as they are.
 
+mod sends;
 pub mod since;
 mod table;
 
@@ -9,6 +10,7 @@ pub use table::{
     AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row, select, waiting,
 };
 
+pub use sends::{ScopeSent, scope_sends};
 pub use since::{Change, SendPlan, SinceLast, plan};
 
 use crate::store::{Record, SummarySent};

@@ -231,9 +231,10 @@ pub(super) async fn apply(
         _ if record.erased_at.is_some() => Vec::new(),
         // Confirmed: now the applicant's receipt and the unit's review link.
         Action::Confirm => notify::submitted(ctx, &next)?,
-        // Lapsed: the address was never shown to be the applicant's; nobody is mailed. An
-        // erasure request is answered on the page, and the centre sees it on its dashboard.
-        Action::Expire | Action::RequestErasure => Vec::new(),
+        // Lapsed: the address was never shown to be the applicant's; nobody is mailed.
+        Action::Expire => Vec::new(),
+        // An erasure request is answered on the page; the centre is told it waits.
+        Action::RequestErasure => vec![notify::erasure_requested(ctx, &next)?],
         // A new address proven: its status link goes there now.
         Action::ProveAddress => vec![notify::address_proven(ctx, &next)?],
         _ => {
