@@ -12,6 +12,8 @@ pub struct EventView {
     at: String,
     at_text: String,
     comment: Option<String>,
+    /// What the comment is: a reviewer's 意见, or what a resubmission changed.
+    comment_label: &'static str,
 }
 
 /// The timeline.
@@ -24,6 +26,11 @@ pub fn events(events: &[Event]) -> Vec<EventView> {
             at: e.at.clone(),
             at_text: chinese_time(&e.at),
             comment: e.comment.clone(),
+            comment_label: match e.kind {
+                policy::EventKind::Resubmitted | policy::EventKind::DocumentsAdded => "修改内容",
+                policy::EventKind::PaperReceived => "登记",
+                _ => "意见",
+            },
         })
         .collect()
 }

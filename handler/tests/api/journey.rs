@@ -328,7 +328,7 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     let names: Vec<&str> = stored.attachments.iter().map(|a| a.name.as_str()).collect();
     assert!(names.contains(&"新身份证.pdf") && !names.contains(&"id_card.pdf"), "{names:?}");
     let events = app.store.events(&stored.reference).await.expect("events");
-    assert_eq!(events.last().expect("event").comment.as_deref(), Some("修改了：证明材料"));
+    assert_eq!(events.last().expect("event").comment.as_deref(), Some("证明材料"));
 }
 
 fn urlencoding(s: &str) -> String {

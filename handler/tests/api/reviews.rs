@@ -233,13 +233,13 @@ async fn a_returned_application_is_edited_and_resubmitted() {
     let s = status(&app, &status_path).await;
     assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("unit_review"), Some(4)));
     assert_eq!(s["events"][3]["kind"], "resubmitted");
-    assert_eq!(s["events"][3]["comment"], "修改了：培养计划");
+    assert_eq!(s["events"][3]["comment"], "培养计划");
 
     // The unit reviewer gets a new link and sees what changed; the first link no longer acts.
     let second_link = link_in_mail(&app.mails(), "unit44@example.gov.cn", "/review/");
     assert_ne!(second_link, first_link);
     let review = app.get(&second_link).await.text().await.expect("html");
-    assert!(review.contains("修改了：培养计划") && review.contains("补充后的培养计划"));
+    assert!(review.contains("修改内容：培养计划") && review.contains("补充后的培养计划"));
     assert_eq!(post_decision(&app, &first_link, "decision=approve").await.status(), 409);
     assert_eq!(post_decision(&app, &second_link, "decision=approve").await.status(), 303);
     assert_eq!(status(&app, &status_path).await["status"], "hr_review");
@@ -426,15 +426,21 @@ async fn reviewers_confirm_the_rules_see_the_changes_and_are_warned_about_the_un
     assert_eq!(post_decision(&app, &unit, "decision=return&comment=%E8%AF%B7%E5%85%B7%E4%BD%93").await.status(), 303);
     let v = status(&app, &status_path).await["version"].as_u64().expect("version");
     let mut edited = form.clone();
-    edited["plan"] = "学习心血管介入诊疗和重症监护新技术，回院后开展胸痛中心建设。".into();
+    let kept = "学习心血管内科诊疗新技术，回院后开展新项目。";
+    assert!(form["plan"].as_str().expect("plan").contains(kept), "the sample's plan");
+    edited["plan"] = format!("{kept}\n并带教本院青年医师，建设胸痛中心。").into();
     edited.as_object_mut().expect("object").remove("id_number");
     let body = format!("{}&decision=resubmit&version={v}", crate::helpers::form_body(&edited));
     assert_eq!(post_decision(&app, &status_path, &body).await.status(), 303);
     let unit = link_in_mail(&app.mails(), "zhang50@qq.com", "/review/");
     let page = app.get(&unit).await.text().await.expect("html");
     assert!(page.contains("退回后申报人修改的内容"), "{page}");
-    assert!(page.contains("<del>学习心血管内科诊疗新技术，回院后开展新项目。</del>"));
-    assert!(page.contains("<ins>学习心血管介入诊疗和重症监护新技术，回院后开展胸痛中心建设。</ins>"));
+    // Only the sentence added, and only the plan: not the consent given again with the form.
+    let changes = &page[page.find("table class=\"data changes\"").expect("changes")..];
+    let changes = &changes[..changes.find("</table>").expect("end")];
+    assert!(changes.contains("<ins>并带教本院青年医师，建设胸痛中心。</ins>") && !changes.contains(kept), "{changes}");
+    assert_eq!(changes.matches("<tr>").count(), 2, "the heading and one change: {changes}");
+    assert!(page.contains("修改内容：培养计划<"), "the history names the field changed: {page}");
 
     // HR sees the unit reviewer's address and the warning.
     assert_eq!(post_decision(&app, &unit, "decision=approve").await.status(), 303);

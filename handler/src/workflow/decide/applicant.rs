@@ -130,11 +130,7 @@ pub async fn resubmit(
         if !documents.is_empty() {
             changed.push("证明材料");
         }
-        let comment = if changed.is_empty() {
-            "未修改内容".to_owned()
-        } else {
-            format!("修改了：{}", changed.join("、"))
-        };
+        let comment = if changed.is_empty() { "未修改内容".to_owned() } else { changed.join("、") };
         tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
         let changes =
             views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
