@@ -17,7 +17,7 @@ fn compared(row: &Row) -> &str {
 }
 
 /// The rows of `after` whose value differs from `before`'s, each with its old row if any.
-fn differing<'a>(before: &'a [Row], after: Vec<Row>) -> Vec<(Option<&'a Row>, Row)> {
+fn differing(before: &[Row], after: Vec<Row>) -> Vec<(Option<&Row>, Row)> {
     after
         .into_iter()
         .filter_map(|row| {
