@@ -38,7 +38,7 @@ async function downloadThenErase(javaScriptEnabled, n) {
     assert.match(held, /确认邮箱/);
     if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the data page passes axe");
     await screenshots(page, `privacy-${tag}-my-data`);
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=下载 JSON 文件")]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=下载数据文件（机器可读，JSON格式）")]);
     assert.equal(download.suggestedFilename(), `my-data-${reference}.json`);
 
     // 删除我的申报: asked first, then done at once.

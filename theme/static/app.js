@@ -77,6 +77,8 @@
     update();
   });
   // The printed 申报表: a button, for phones that have no Ctrl+P.
+  // What only the script does (keeping a draft) is said only where the script runs.
+  document.querySelectorAll("[data-needs-script]").forEach(function (node) { node.hidden = false; });
   document.querySelectorAll("button[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });

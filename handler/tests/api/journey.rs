@@ -51,6 +51,11 @@ async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_the_person_may_apply_a
     // The status page offers withdrawal last, behind a page that says what follows.
     let offer = html.find("id=\"withdraw\"").expect("withdrawal offered");
     assert!(offer > html.find("申报内容").expect("the application"), "withdrawal is at the bottom");
+    // 撤回 before 删除, and both styled as what cannot be undone, not as the main action.
+    assert!(offer < html.find("删除我的申报…").expect("erasure offered"), "撤回申报 comes before 删除我的申报");
+    for action in ["withdraw", "erase"] {
+        assert!(html.contains(&format!("class=\"button button-destructive\" href=\"{status}/{action}\"")), "{action}");
+    }
     let confirm = page(&app, &format!("{status}/withdraw")).await;
     for words in ["撤回后会发生什么", "所在单位会收到邮件", "2025年3月18日24:00前", "确认撤回申报"]
     {
