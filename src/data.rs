@@ -72,7 +72,7 @@ fn offline<T>(
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let settings = handler::Settings::for_serve("http://127.0.0.1:3000", &key, &data_keys)?;
-        let (store, described) = handler::config::serve_store(&data).await?;
+        let (store, described) = handler::config::serve_store(&data, false).await?;
         println!("store: {described}");
         let mut state = handler::AppState::new(clock, store, settings)?.with_rules(
             site.programme,

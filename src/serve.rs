@@ -42,7 +42,7 @@ pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Opt
         socket.bind(addr).with_context(|| format!("binding {addr}"))?;
         let bound = socket.local_addr().context("reading the bound address")?;
         let settings = handler::Settings::for_serve(&format!("http://{bound}"), &key, &data_keys)?;
-        let (store, described) = handler::config::serve_store(&data).await?;
+        let (store, described) = handler::config::serve_store(&data, true).await?;
         println!("store: {described}");
         let mailer = handler::config::mailer(Some(&data.join("outbox")))?;
         println!("mail: {}", mailer.describe());

@@ -38,6 +38,7 @@ pub fn load_env() -> Vec<(&'static str, String)> {
 pub fn dynamodb_env(port: u16) -> Vec<(&'static str, String)> {
     vec![
         ("TEPEI_STORE", "dynamodb".to_owned()),
+        ("TEPEI_CREATE_TABLE", "1".to_owned()),
         ("DYNAMODB_ENDPOINT", format!("http://127.0.0.1:{port}")),
         ("AWS_ACCESS_KEY_ID", "local".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),

@@ -236,6 +236,43 @@ fn serve_refuses_a_bad_data_key_and_rekey_reports_the_round() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("TEPEI_DATA_KEY"), "{out:?}");
 }
 
+/// `rekey` and `purge` against a DynamoDB table that is not there (a mistyped `TABLE_NAME`) stop
+/// with the name and what to check, and create nothing: only `serve` with TEPEI_CREATE_TABLE=1
+/// creates a missing table.
+#[test]
+fn data_commands_never_create_a_missing_dynamodb_table() {
+    let dir = fixture();
+    let mut dynamodb = testkit::start_dynamodb_local(None);
+    let port = dynamodb.port;
+    let env = [
+        ("TEPEI_STORE", "dynamodb".to_owned()),
+        ("TABLE_NAME", "tepei-mistyped".to_owned()),
+        ("DYNAMODB_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("AWS_REGION", "cn-north-1".to_owned()),
+    ];
+    for command in [&["rekey"][..], &["purge", "--dry-run"][..]] {
+        let out = tepei()
+            .args(["--root"])
+            .arg(dir.path())
+            .args(command)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{command:?} ran on a table that is not there: {out:?}");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("tepei-mistyped") && text.contains("TEPEI_CREATE_TABLE"), "{text}");
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let tables = runtime.block_on(async {
+        let client = handler::config::dynamo_client(Some(&format!("http://127.0.0.1:{port}"))).await;
+        client.list_tables().send().await.expect("list tables").table_names().to_vec()
+    });
+    assert!(tables.is_empty(), "a table was created: {tables:?}");
+    dynamodb.stop();
+}
+
 /// `GET path` on `port` (HTTP/1.1, the connection closed after): the status line's code.
 fn get_status(port: u16, path: &str) -> u16 {
     use std::io::{Read, Write};

@@ -9,12 +9,14 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The store `serve` uses: DynamoDB when `TEPEI_STORE=dynamodb` (table `TABLE_NAME`, default
-/// `tepei`, at `DYNAMODB_ENDPOINT` if set; created from infra/template.yaml if missing), else
-/// SQLite in `data/tepei.sqlite3`. Returns a description for the start-up log.
-pub async fn serve_store(data: &Path) -> Result<(Arc<dyn Store>, String), StartError> {
+/// The store `serve` and the data commands use: DynamoDB when `TEPEI_STORE=dynamodb` (table
+/// `TABLE_NAME`, default `tepei`, at `DYNAMODB_ENDPOINT` if set), else SQLite in
+/// `data/tepei.sqlite3`. A DynamoDB table that is not there is created from infra/template.yaml
+/// only when `serving` and `TEPEI_CREATE_TABLE=1` (a local DynamoDB): a mistyped name must stop a
+/// command, not give it an empty new table. Returns a description for the start-up log.
+pub async fn serve_store(data: &Path, serving: bool) -> Result<(Arc<dyn Store>, String), StartError> {
     if var("TEPEI_STORE").is_some_and(|v| v == "dynamodb") {
-        return dynamodb_for_serve().await;
+        return dynamodb_for_serve(serving && var("TEPEI_CREATE_TABLE").is_some_and(|v| v == "1")).await;
     }
     sqlite_store(data)
 }
@@ -33,12 +35,18 @@ fn sqlite_store(_: &Path) -> Result<(Arc<dyn Store>, String), StartError> {
 }
 
 #[cfg(feature = "table-spec")]
-async fn dynamodb_for_serve() -> Result<(Arc<dyn Store>, String), StartError> {
+async fn dynamodb_for_serve(create: bool) -> Result<(Arc<dyn Store>, String), StartError> {
     use crate::store::{Applications, DynamoStore, TableSpec};
     let table = var("TABLE_NAME").unwrap_or_else(|| "tepei".into());
     let endpoint = var("DYNAMODB_ENDPOINT");
     let store = DynamoStore::new(super::aws::dynamo_client(endpoint.as_deref()).await, &table);
-    if store.ping().await.is_err() {
+    if let Err(e) = store.ping().await {
+        if !create {
+            let what = format!(
+                "DynamoDB table {table} is not there or not reachable (check TABLE_NAME and AWS_REGION; `serve` creates a missing table only with TEPEI_CREATE_TABLE=1)"
+            );
+            return Err(StartError::failed(what, e));
+        }
         let spec = TableSpec::embedded().map_err(StartError::setting)?;
         store
             .create_table(&spec)
@@ -50,7 +58,7 @@ async fn dynamodb_for_serve() -> Result<(Arc<dyn Store>, String), StartError> {
 }
 
 #[cfg(not(feature = "table-spec"))]
-async fn dynamodb_for_serve() -> Result<(Arc<dyn Store>, String), StartError> {
+async fn dynamodb_for_serve(_: bool) -> Result<(Arc<dyn Store>, String), StartError> {
     Err(missing_aws("TEPEI_STORE=dynamodb"))
 }
 

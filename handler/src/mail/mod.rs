@@ -4,6 +4,10 @@
 mod file;
 mod smtp;
 
+/// How long one SMTP exchange may take before it counts as failed: a flush that claimed a mail
+/// just before its budget ends can still be waiting this long.
+pub const SMTP_TIMEOUT_SECONDS: u64 = 10;
+
 pub use file::FileMailer;
 pub use smtp::SmtpMailer;
 

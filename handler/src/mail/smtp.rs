@@ -18,7 +18,7 @@ impl SmtpMailer {
     pub fn new(url: &str, from: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::settings("SMTP_URL", e))?
-            .timeout(Some(std::time::Duration::from_secs(10)))
+            .timeout(Some(std::time::Duration::from_secs(super::SMTP_TIMEOUT_SECONDS)))
             .build();
         let from = from.parse().map_err(|e| MailError::settings("MAIL_FROM", e))?;
         let url_host = url.rsplit('@').next().unwrap_or(url).to_owned();
