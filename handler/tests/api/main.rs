@@ -5,6 +5,7 @@
 
 mod address;
 mod audience;
+mod carried;
 mod dashboard;
 mod eligibility;
 mod erasure;

@@ -190,7 +190,7 @@ pub(crate) fn multipart_form(n: u32) -> reqwest::multipart::Form {
 }
 
 /// An application (JSON object) as multipart text fields.
-fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
+pub(crate) fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     for (k, v) in sample.as_object().expect("object") {
         match v {
