@@ -7,6 +7,7 @@ mod address;
 mod audience;
 mod carried;
 mod dashboard;
+mod drafts;
 mod eligibility;
 mod erasure;
 mod headers;

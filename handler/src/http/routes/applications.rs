@@ -2,7 +2,7 @@
 //! when the form carries its files.
 
 use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
-use crate::http::extract::ClientAddr;
+use crate::http::extract::{Browser, ClientAddr};
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
@@ -11,7 +11,7 @@ use crate::workflow::{self, Error, draft, limits, submit};
 use crate::{AppState, ids};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use policy::{ApplicationForm, AttachmentInput, Status};
 use serde::Serialize;
@@ -208,6 +208,7 @@ struct CheckAnswers {
 pub async fn check(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    browser: Browser,
     mut posted: Posted<ApplicationForm>,
 ) -> Response {
     posted.negotiated.json = false;
@@ -227,15 +228,20 @@ pub async fn check(
     }
     match submit::check(&state, &form).await {
         Ok((application, attachments)) => {
+            // The draft opens only in this browser: the value its cookie keeps is sealed in.
+            let browser = browser.or_new();
             let page = CheckAnswers {
                 rows: views::rows(&state.programme, &application),
                 files: views::files(&state.programme, &attachments),
-                draft: draft::seal(&state, &form),
+                draft: draft::seal(&state, &form, &browser),
                 reviewer: application.unit_reviewer_email.to_string(),
                 email: application.email.to_string(),
             };
             match Page::typed("answers.html", "核对信息", &page) {
-                Ok(page) => page.at("/apply/").into_response(),
+                Ok(page) => {
+                    let cookie = Browser::cookie(&browser, state.settings());
+                    ([(header::SET_COOKIE, cookie)], page.at("/apply/")).into_response()
+                }
                 Err(e) => e.into_response(),
             }
         }
@@ -258,16 +264,27 @@ pub struct Confirm {
 pub async fn confirm(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    browser: Browser,
     LenientForm(confirm): LenientForm<Confirm>,
 ) -> Response {
-    let form = match draft::open(&state, &confirm.draft) {
+    let form = match draft::open(&state, &confirm.draft, browser.value()) {
         Ok(form) => form,
         Err(e) => {
-            let message = match e {
-                draft::DraftError::Expired => "核对页面已超过2小时，请重新填写申报表（浏览器可能已暂存您填写的内容）。",
-                draft::DraftError::Invalid => "核对信息无法读取，请重新填写申报表。",
+            let (status, code, message) = match e {
+                draft::DraftError::Expired => (
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "核对页面已超过2小时，请重新填写申报表（浏览器可能已暂存您填写的内容）。",
+                ),
+                draft::DraftError::Invalid => {
+                    (StatusCode::BAD_REQUEST, "bad_request", "核对信息无法读取，请重新填写申报表。")
+                }
+                draft::DraftError::OtherBrowser => {
+                    tracing::info!("draft opened without the browser that made it: refused");
+                    (StatusCode::FORBIDDEN, "other_browser", "这份草稿只能在填写它的浏览器中打开，请重新填写申报表。")
+                }
             };
-            return AppError::new(StatusCode::BAD_REQUEST, "bad_request", "请重新填写", message)
+            return AppError::new(status, code, "请重新填写", message)
                 .offer(Offer::Back { url: "/apply/".into(), title: "返回在线申报".into() })
                 .into_response();
         }
