@@ -102,8 +102,8 @@ pub enum Files<'a> {
 }
 
 /// Reads each named upload back and checks it as the upload did (type by content, size), with a
-/// SHA-256 of what is stored. Every key must have been issued for `owner` (the submission), or
-/// for no submission. Any problem is a field error on `attachments`, and copies made are removed.
+/// SHA-256 of what is stored. Every key must have been issued for `owner` (the submission: every
+/// key is, so no two submissions can take one file). Any problem is a field error on `attachments`, and copies made are removed.
 pub async fn check_attachments(
     ctx: &Context,
     inputs: &[AttachmentInput],
@@ -138,7 +138,7 @@ async fn check_each(
     for input in inputs {
         let kind = p.attachment_kind(&input.kind).map_err(|e| refuse_file(e.to_string()))?;
         let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
-        if ids::upload_binding(&ctx.settings.secret, &input.key, owner) == ids::Binding::Other {
+        if !ids::upload_issued_for(&ctx.settings.secret, &input.key, owner) {
             tracing::warn!("a file key not issued for this submission was named");
             return Err(refuse_file(format!("“{name}”不是为本次申报上传的文件，请在本页重新上传")));
         }

@@ -327,7 +327,8 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.expect("html").contains("请上传身份证（必须上传）"));
     // Replaced: dropped, and a new one added.
-    let new_id = testkit::upload_document(&app.client, &app.address, "id_card").await;
+    // Uploaded from the status page, for the application's own submission_id (on the page).
+    let new_id = testkit::upload_document_for(&app.client, &app.address, "id_card", &stored.submission_id).await;
     let mut replace = drop_only.clone();
     replace.push(("attachment".into(), format!("{}|id_card|新身份证.pdf", new_id["key"].as_str().expect("key"))));
     let done = app.post_form(&status, &serde_urlencoded::to_string(&replace).expect("encode")).await;
