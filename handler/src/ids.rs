@@ -17,42 +17,23 @@ pub fn random_id() -> String {
 }
 
 /// A fresh unguessable upload key bound to `owner` (the submission it is for): `uploads/`, 32 hex
-/// digits at random and 32 of a keyed hash of the owner and that random part. An empty owner
-/// gives the unbound shape, `uploads/` and 32 hex digits (scripts that name no submission).
+/// digits at random and 32 of a keyed hash of the owner and that random part.
 pub fn new_upload_key(secret: &[u8], owner: &str) -> String {
     let id = random_id();
-    if owner.is_empty() {
-        return format!("uploads/{id}");
-    }
     let tag = policy::keyed_hash(secret, &["upload", owner, &id]);
     format!("uploads/{id}{}", &tag[..32])
 }
 
-/// Who may name an upload key in a submission.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Binding {
-    /// Issued for this submission.
-    Ours,
-    /// Issued without naming a submission: any one submission may take it.
-    Unbound,
-    /// Issued for another submission, or not a key this system issued.
-    Other,
-}
-
-/// Whether the upload `key` was issued for the submission `owner`.
-pub fn upload_binding(secret: &[u8], key: &str, owner: &str) -> Binding {
+/// Whether the upload `key` was issued for the submission `owner`: only then may a submission
+/// name it. A key of the older unbound shape (`uploads/` and 32 hex digits) is no submission's.
+pub fn upload_issued_for(secret: &[u8], key: &str, owner: &str) -> bool {
     let Some(rest) = key.strip_prefix("uploads/").filter(|_| valid_upload_key(key)) else {
-        return Binding::Other;
+        return false;
     };
-    if rest.len() == 32 {
-        return Binding::Unbound;
-    }
-    let (id, tag) = rest.split_at(32);
-    if !owner.is_empty() && policy::keyed_hash_starts_with(secret, &["upload", owner, id], &tag.to_ascii_lowercase()) {
-        Binding::Ours
-    } else {
-        Binding::Other
-    }
+    let Some((id, tag)) = rest.split_at_checked(32).filter(|(_, tag)| tag.len() == 32) else {
+        return false;
+    };
+    !owner.is_empty() && policy::keyed_hash_starts_with(secret, &["upload", owner, id], &tag.to_ascii_lowercase())
 }
 
 fn hex_id(s: &str) -> bool {
@@ -98,15 +79,16 @@ mod tests {
         assert!(r.starts_with("TP2025-") && r.len() == 13, "{r}");
         assert_eq!(random_id().len(), 32);
         let secret = b"k".repeat(32);
-        let unbound = new_upload_key(&secret, "");
-        assert!(valid_upload_key(&unbound) && unbound.len() == "uploads/".len() + 32);
-        assert_eq!(upload_binding(&secret, &unbound, "sub-1"), Binding::Unbound);
         let bound = new_upload_key(&secret, "sub-1");
         assert!(valid_upload_key(&bound) && bound.len() == "uploads/".len() + 64);
-        assert_eq!(upload_binding(&secret, &bound, "sub-1"), Binding::Ours);
-        assert_eq!(upload_binding(&secret, &bound, "sub-2"), Binding::Other);
-        assert_eq!(upload_binding(&secret, &bound, ""), Binding::Other);
-        assert_eq!(upload_binding(&b"j".repeat(32), &bound, "sub-1"), Binding::Other);
+        assert!(upload_issued_for(&secret, &bound, "sub-1"));
+        assert!(!upload_issued_for(&secret, &bound, "sub-2"));
+        assert!(!upload_issued_for(&secret, &bound, ""));
+        assert!(!upload_issued_for(&b"j".repeat(32), &bound, "sub-1"));
+        // The older unbound shape is nobody's.
+        let unbound = format!("uploads/{}", random_id());
+        assert!(valid_upload_key(&unbound) && !upload_issued_for(&secret, &unbound, "sub-1"));
+        assert!(!upload_issued_for(&secret, &unbound, ""));
         assert!(!valid_upload_key("uploads/../x"));
         let stored = record_file_key(&r, &bound);
         assert!(valid_file_key(&stored) && !valid_upload_key(&stored), "{stored}");

@@ -87,10 +87,8 @@ pub fn app(state: AppState) -> Router {
             post(routes::uploads::local).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         );
     let upload_origin = state.blobs.as_ref().and_then(|b| b.upload_origin());
-    let policy = http::headers::Policy {
-        csp: http::headers::csp(upload_origin.as_deref()),
-        hsts: state.settings.public_base_url.starts_with("https://"),
-    };
+    let policy =
+        http::headers::Policy { csp: http::headers::csp(upload_origin.as_deref()), hsts: state.settings.https() };
     let pages = state.pages.clone();
     let router = match &state.site_dir {
         Some(dir) => api.fallback_service(http::statics::service(dir)),

@@ -59,6 +59,12 @@ impl Settings {
         format!("{}{path}", self.public_base_url)
     }
 
+    /// Whether the public site is served over https: browsers are told to keep to it (HSTS) and
+    /// cookies are sent only over it (`Secure`).
+    pub fn https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
     /// The site's origin (scheme and host), which same-site form posts carry.
     pub fn origin(&self) -> String {
         self.public_base_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/")

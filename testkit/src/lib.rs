@@ -453,25 +453,27 @@ pub fn required_kinds(form: &serde_json::Value) -> Vec<String> {
     p.documents_required(&form).into_iter().map(|k| k.code.clone()).collect()
 }
 
-/// Uploads one small PDF of `kind` as a script may (`POST /api/uploads` naming no submission,
-/// then the upload to the answered target: serve's local endpoint or a presigned S3 POST);
-/// returns the entry for the application's `attachments`, or what went wrong.
-pub async fn try_upload_document(
-    client: &reqwest::Client,
-    address: &str,
-    kind: &str,
-) -> Result<serde_json::Value, String> {
-    try_upload_document_for(client, address, kind, "").await
-}
-
-/// [`try_upload_document`] as the form's script does it: the key is issued for the application
-/// whose `submission_id` is `submission` (empty: for none).
+/// Uploads one small PDF of `kind` as the form's script does (`POST /api/uploads` naming the
+/// application's `submission_id`, `submission`, for which the key is issued; then the upload to
+/// the answered target: serve's local endpoint or a presigned S3 POST); returns the entry for the
+/// application's `attachments`, or what went wrong.
 pub async fn try_upload_document_for(
     client: &reqwest::Client,
     address: &str,
     kind: &str,
     submission: &str,
 ) -> Result<serde_json::Value, String> {
+    upload(client, address, kind, submission).await.map(|(file, _)| file)
+}
+
+/// [`try_upload_document_for`], and the submission the key was issued for (the one asked for, or,
+/// asked with none, the one the answer drew).
+async fn upload(
+    client: &reqwest::Client,
+    address: &str,
+    kind: &str,
+    submission: &str,
+) -> Result<(serde_json::Value, String), String> {
     let bytes = tiny_pdf(kind);
     let name = format!("{kind}.pdf");
     let asked = serde_json::json!({"kind": kind, "name": name, "size": bytes.len(), "content_type": "application/pdf", "submission_id": submission});
@@ -494,12 +496,8 @@ pub async fn try_upload_document_for(
     if !sent.status().is_success() {
         return Err(format!("upload of {kind}: {}", sent.status()));
     }
-    Ok(serde_json::json!({"key": target["key"], "kind": kind, "name": name}))
-}
-
-/// [`try_upload_document`], for tests: a refusal fails the test.
-pub async fn upload_document(client: &reqwest::Client, address: &str, kind: &str) -> serde_json::Value {
-    try_upload_document(client, address, kind).await.unwrap_or_else(|e| panic!("{e}"))
+    let issued_for = target["submission_id"].as_str().unwrap_or_default().to_owned();
+    Ok((serde_json::json!({"key": target["key"], "kind": kind, "name": name}), issued_for))
 }
 
 /// [`try_upload_document_for`], for tests: a refusal fails the test.
@@ -522,11 +520,19 @@ pub async fn try_attach_documents(
     if form.get("attachments").is_some() {
         return Ok(());
     }
-    // Issued for this application, as the form's script asks for them.
-    let submission = form["submission_id"].as_str().unwrap_or_default().to_owned();
+    // Issued for this application, as the form's script asks for them; a form without a
+    // submission_id takes the one the first upload's answer drew, as a script would.
+    let mut submission = form["submission_id"].as_str().unwrap_or_default().to_owned();
     let mut files = Vec::new();
     for kind in required_kinds(form) {
-        files.push(try_upload_document_for(client, address, &kind, &submission).await?);
+        let (file, issued_for) = upload(client, address, &kind, &submission).await?;
+        if !issued_for.is_empty() {
+            submission = issued_for;
+        }
+        files.push(file);
+    }
+    if !submission.is_empty() {
+        form["submission_id"] = submission.into();
     }
     form["attachments"] = serde_json::Value::Array(files);
     Ok(())

@@ -101,11 +101,13 @@ def sample():
     }
 
 
-def upload(base, kind):
-    """Uploads a small PDF of `kind` as the form's script does; returns its `attachments` entry."""
+def upload(base, kind, submission_id):
+    """Uploads a small PDF of `kind` as the form's script does, for the application whose
+    `submission_id` is given (every key is issued for one); returns its `attachments` entry."""
     data = b"%PDF-1.4\n% schema test document\n%%EOF\n"
     status, body = request(base, "POST", "/api/uploads",
-                           {"kind": kind, "name": f"{kind}.pdf", "size": len(data), "content_type": "application/pdf"})
+                           {"kind": kind, "name": f"{kind}.pdf", "size": len(data), "content_type": "application/pdf",
+                            "submission_id": submission_id})
     if status != 201:
         sys.exit(f"schema: no upload target for {kind}: {status} {body}")
     target = json.loads(body)
@@ -126,7 +128,7 @@ def upload(base, kind):
 def real_tokens(base, outbox):
     # The documents this applicant must give (region-out, qualifying by education, a minority).
     application = sample()
-    application["attachments"] = [upload(base, kind) for kind in
+    application["attachments"] = [upload(base, kind, application["submission_id"]) for kind in
                                   ("id_card", "education_certificate", "degree_certificate", "ethnicity_proof")]
     status, body = request(base, "POST", "/api/applications", application)
     if status != 201:

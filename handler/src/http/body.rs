@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::http::{AppError, Offer};
+use crate::workflow::documents::Carried;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -63,18 +64,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
     }
 }
 
-/// A file part of a multipart form (`file_{kind}`), as sent: not stored yet.
-pub struct Carried {
-    /// The proof document kind the part's name gives.
-    pub kind: String,
-    /// The file's name as the applicant had it.
-    pub name: String,
-    /// The type the browser declared.
-    pub declared: Option<String>,
-    /// The content.
-    pub bytes: Bytes,
-}
-
 /// A form or script body, read once: JSON, urlencoded, or multipart with files (a body of another
 /// type is read as urlencoded; [`Negotiated::encoding`] says so). A body over its limit is
 /// refused with 413 (saying the limit and what to do), an unreadable multipart body with 400.
@@ -83,7 +72,7 @@ pub struct Posted<T> {
     pub value: Result<T, String>,
     /// The text fields as sent, in order (urlencoded or multipart; none for JSON).
     pub fields: Vec<(String, String)>,
-    /// Files the form carried, not stored yet.
+    /// Files the form carried (`file_{kind}` parts), not stored yet.
     pub carried: Vec<Carried>,
     /// Files uploaded beforehand that the form names (its `attachment` fields: `key|kind|name`).
     pub named: Vec<AttachmentInput>,
@@ -172,7 +161,7 @@ async fn read_multipart<T: Send>(body: Bytes, boundary: String, posted: &mut Pos
             let declared = field.content_type().map(ToString::to_string);
             let bytes = field.bytes().await.map_err(|e| AppError::bad_request(format!("文件无法读取：{e}")))?;
             if !(bytes.is_empty() && file_name.is_empty()) {
-                posted.carried.push(Carried { kind, name: file_name, declared, bytes });
+                posted.carried.push(Carried { kind, name: file_name, declared, bytes: bytes.to_vec() });
             }
         } else {
             let value = field.text().await.map_err(unreadable)?;

@@ -1,6 +1,6 @@
-//! Extractors of a request's parts: the client's address, the same-site guard, and a verified
-//! signed link (a review link also checked against its record: [`ReviewLink`]). Bodies are read
-//! in `body`.
+//! Extractors of a request's parts: the client's address, the browser a draft was made in, the
+//! same-site guard, and a verified signed link (a review link also checked against its record:
+//! [`ReviewLink`]). Bodies are read in `body`.
 
 use crate::AppState;
 use crate::http::body::accepts_json;
@@ -10,7 +10,7 @@ use crate::workflow::links::{self, Refused, Standing};
 use crate::{views, workflow};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use policy::{
     ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, StatusClaims, TokenError, UploadClaims,
 };
@@ -47,6 +47,48 @@ impl FromRequestParts<AppState> for ClientAddr {
             return Ok(Self(ctx.http.source_ip.clone().unwrap_or_default()));
         }
         Ok(Self(String::new()))
+    }
+}
+
+/// The browser a draft (核对信息) was made in: a random value kept in a cookie only `/apply/`
+/// reads (HttpOnly, SameSite=Lax, Secure where the site is https, gone with the draft's time), so
+/// that a draft string seen elsewhere (a shared screen, a log) opens in no other browser.
+pub struct Browser(Option<String>);
+
+impl Browser {
+    const COOKIE: &'static str = "tepei_browser";
+
+    /// This browser's value, as its cookie holds it (a value of another shape is none).
+    pub fn value(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// This browser's value, or a fresh one for a browser that has none yet.
+    pub fn or_new(&self) -> String {
+        self.0.clone().unwrap_or_else(crate::ids::random_id)
+    }
+
+    /// The `Set-Cookie` that keeps `value` in this browser, for as long as a draft lasts.
+    pub fn cookie(value: &str, settings: &crate::Settings) -> HeaderValue {
+        let ttl = workflow::draft::DRAFT_TTL.whole_seconds();
+        let secure = if settings.https() { "; Secure" } else { "" };
+        let cookie = format!("{}={value}; Path=/apply; Max-Age={ttl}; HttpOnly; SameSite=Lax{secure}", Self::COOKIE);
+        HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static("tepei_browser=; Path=/apply; Max-Age=0"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Browser {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let cookies = parts.headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok());
+        let value = cookies
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(name, _)| *name == Self::COOKIE)
+            .map(|(_, value)| value.to_owned())
+            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+        Ok(Self(value))
     }
 }
 

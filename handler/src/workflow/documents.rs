@@ -1,6 +1,7 @@
-//! The proof documents of an application: files carried in the no-JS form stored, named
-//! uploads read back (or copied under the record) and checked, copies of a refused change
-//! removed, and the application parsed with the documents its rules require.
+//! The proof documents of an application: files carried in the no-JS form checked, then stored
+//! once the form passes; named uploads read back (or copied under the record) and checked,
+//! copies of a refused change removed, and the application parsed with the documents its rules
+//! require.
 
 use crate::blobs::BlobError;
 use crate::ids;
@@ -13,30 +14,81 @@ fn refuse_file(message: impl Into<String>) -> Error {
     Error::Invalid(vec![Reason::new("attachments", message)])
 }
 
-/// A file carried in the application form itself (the no-JS path): checked by content and
-/// size, then stored under a fresh key. A refusal is a field error on `attachments`.
-pub async fn store_form_file(
-    ctx: &Context,
-    owner: &str,
-    kind: &str,
-    file_name: &str,
-    declared: Option<&str>,
-    bytes: &[u8],
-) -> Result<Result<AttachmentInput, Reason>, Error> {
-    let p = &ctx.programme;
-    let checked = p.attachment_kind(kind).map_err(|e| e.to_string()).and_then(|_| {
-        p.check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], declared)
-            .map_err(|e| format!("“{file_name}”：{e}"))
-    });
-    if let Err(message) = checked {
-        return Ok(Err(Reason::new("attachments", message)));
+/// What a form that carried files says when it is refused for its answers: nothing was stored.
+pub const NOT_STORED: &str = "所选文件尚未保存：请按提示修改后，重新选择文件再提交";
+
+/// A file the form itself carried (the no-JS path: a `file_{kind}` part), as sent: not stored.
+#[derive(Clone)]
+pub struct Carried {
+    /// The proof document kind the part's name gives.
+    pub kind: String,
+    /// The file's name as the applicant had it.
+    pub name: String,
+    /// The type the browser declared.
+    pub declared: Option<String>,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carried").field("kind", &self.kind).field("size", &self.bytes.len()).finish_non_exhaustive()
     }
-    let Some(blobs) = ctx.blobs.clone() else {
-        return Ok(Err(Reason::new("attachments", "此部署暂不接受附件")));
-    };
-    let key = ids::new_upload_key(&ctx.settings.secret, owner);
-    blobs.write(&key, bytes).await.map_err(Error::unavailable)?;
-    Ok(Ok(AttachmentInput { key, kind: kind.to_owned(), name: file_name.to_owned() }))
+}
+
+/// Files a form carried, checked in memory by [`check_carried`] and not stored yet: only
+/// [`CheckedFiles::store`] writes them, given the application they go with as it passed.
+#[derive(Debug)]
+pub struct CheckedFiles(Vec<Carried>);
+
+/// Checks the files a form carried, beside `held` others (kept, or uploaded beforehand), and
+/// stores none: no more than the programme's `max_files` in all (refused whole, before any file is
+/// looked at), then each of a kind the programme has, a type it takes by content, within size.
+/// Every problem at once, as reasons on `attachments`.
+pub fn check_carried(ctx: &Context, carried: Vec<Carried>, held: usize) -> Result<CheckedFiles, Vec<Reason>> {
+    let p = &ctx.programme;
+    if carried.len() + held > p.attachments.max_files {
+        return Err(vec![Reason::new(
+            "attachments",
+            policy::UploadError::TooMany(p.attachments.max_files).to_string(),
+        )]);
+    }
+    if !carried.is_empty() && ctx.blobs.is_none() {
+        return Err(vec![Reason::new("attachments", "此部署暂不接受附件")]);
+    }
+    let problems: Vec<Reason> = carried
+        .iter()
+        .filter_map(|file| {
+            let bytes = &file.bytes;
+            p.attachment_kind(&file.kind)
+                .map_err(|e| e.to_string())
+                .and_then(|_| {
+                    p.check_upload(bytes.len() as u64, &bytes[..bytes.len().min(16)], file.declared.as_deref())
+                        .map_err(|e| format!("“{}”：{e}", file.name))
+                })
+                .err()
+                .map(|message| Reason::new("attachments", message))
+        })
+        .collect();
+    if problems.is_empty() { Ok(CheckedFiles(carried)) } else { Err(problems) }
+}
+
+impl CheckedFiles {
+    /// Stores each file under a fresh key bound to `owner` (the submission). `passed` is the
+    /// application the files go with, as its parse gave it: files are written only for a form
+    /// that passed every rule, after the rate limit and the count (a refused form writes nothing).
+    pub async fn store(self, ctx: &Context, owner: &str, _passed: &Application) -> Result<Vec<AttachmentInput>, Error> {
+        let Some(blobs) = ctx.blobs.clone().filter(|_| !self.0.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let mut stored = Vec::with_capacity(self.0.len());
+        for file in self.0 {
+            let key = ids::new_upload_key(&ctx.settings.secret, owner);
+            blobs.write(&key, &file.bytes).await.map_err(Error::unavailable)?;
+            stored.push(AttachmentInput { key, kind: file.kind, name: file.name });
+        }
+        Ok(stored)
+    }
 }
 
 /// Where [`check_attachments`] reads the named files.
@@ -50,8 +102,8 @@ pub enum Files<'a> {
 }
 
 /// Reads each named upload back and checks it as the upload did (type by content, size), with a
-/// SHA-256 of what is stored. Every key must have been issued for `owner` (the submission), or
-/// for no submission. Any problem is a field error on `attachments`, and copies made are removed.
+/// SHA-256 of what is stored. Every key must have been issued for `owner` (the submission: every
+/// key is, so no two submissions can take one file). Any problem is a field error on `attachments`, and copies made are removed.
 pub async fn check_attachments(
     ctx: &Context,
     inputs: &[AttachmentInput],
@@ -86,7 +138,7 @@ async fn check_each(
     for input in inputs {
         let kind = p.attachment_kind(&input.kind).map_err(|e| refuse_file(e.to_string()))?;
         let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
-        if ids::upload_binding(&ctx.settings.secret, &input.key, owner) == ids::Binding::Other {
+        if !ids::upload_issued_for(&ctx.settings.secret, &input.key, owner) {
             tracing::warn!("a file key not issued for this submission was named");
             return Err(refuse_file(format!("“{name}”不是为本次申报上传的文件，请在本页重新上传")));
         }
@@ -155,9 +207,18 @@ pub fn parse_with_documents(
     form: &ApplicationForm,
     attachments: &[Attachment],
 ) -> Result<Application, Error> {
+    parse_with_kinds(ctx, form, attachments.iter().map(|a| a.kind.as_str()))
+}
+
+/// [`parse_with_documents`], with the documents counted by their kinds (files not stored yet).
+pub fn parse_with_kinds<'a>(
+    ctx: &Context,
+    form: &ApplicationForm,
+    kinds: impl IntoIterator<Item = &'a str>,
+) -> Result<Application, Error> {
     let programme = &ctx.programme;
     let missing = match ctx.blobs {
-        Some(_) => programme.missing_documents(form, attachments.iter().map(|a| a.kind.as_str())),
+        Some(_) => programme.missing_documents(form, kinds),
         None => Vec::new(),
     };
     match Application::parse(form, programme) {

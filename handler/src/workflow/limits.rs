@@ -30,6 +30,8 @@ pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, wi
 /// Resubmissions of one application, and returns of it: each mails the applicant and a reviewer,
 /// so neither can be driven round and round.
 pub const RESUBMIT_PER_RECORD: Limit = Limit { name: "resubmit-record", max: 5, window: 86_400 };
+/// Proof documents added to one application: each sends its unit a fresh review link.
+pub const DOCUMENTS_PER_RECORD: Limit = Limit { name: "documents-record", max: 10, window: 86_400 };
 /// Returns of one application by its reviewers.
 pub const RETURN_PER_RECORD: Limit = Limit { name: "return-record", max: 5, window: 86_400 };
 /// `/verify` look-ups from one client address.

@@ -22,8 +22,21 @@ pub struct UploadRequest {
     #[serde(default)]
     pub content_type: String,
     /// The application's `submission_id`: the key is issued for it, and any other submission
-    /// naming the key is refused. Without it the key goes to the first application naming it.
+    /// naming the key is refused. Without it one is drawn and answered with the target: the
+    /// application (and the script's further uploads for it) must carry that one.
     #[serde(default)]
+    pub submission_id: String,
+}
+
+/// Where to upload one file, and for which submission.
+#[derive(Debug)]
+pub struct Issued {
+    /// Where the browser sends the file, and its key.
+    pub target: UploadTarget,
+    /// Unix seconds after which the target no longer works.
+    pub expires: i64,
+    /// The submission the key is issued for: the one asked for, or one drawn for a request that
+    /// named none.
     pub submission_id: String,
 }
 
@@ -38,8 +51,9 @@ pub enum Refused {
     Failed(Error),
 }
 
-/// Checks kind, size and declared type, and issues where to upload, with its expiry.
-pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<(UploadTarget, i64), Refused> {
+/// Checks kind, size and declared type, and issues where to upload, with its expiry, for the
+/// submission asked for (or one drawn now): every key is bound to one submission.
+pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<Issued, Refused> {
     let p = &ctx.programme;
     p.attachment_kind(&request.kind).map_err(|e| Refused::Rule(e.to_string()))?;
     if request.size == 0 || request.size > p.attachments.max_bytes {
@@ -55,7 +69,9 @@ pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<(UploadTar
         return Err(Refused::Rule("提交编号格式不正确，请刷新页面后重新上传".to_owned()));
     }
     let blobs = ctx.blobs.clone().ok_or(Refused::Disabled)?;
-    let key = ids::new_upload_key(&ctx.settings.secret, owner);
+    let drawn = owner.is_empty();
+    let owner = if drawn { ids::random_id() } else { owner.to_owned() };
+    let key = ids::new_upload_key(&ctx.settings.secret, &owner);
     let rules = UploadRules {
         content_type: request.content_type.clone(),
         max_bytes: p.attachments.max_bytes,
@@ -71,6 +87,6 @@ pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<(UploadTar
         };
         UploadTarget { url: links::upload_path(ctx, &claims), fields: Default::default(), key }
     });
-    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), bound = !owner.is_empty(), "upload target issued");
-    Ok((target, expires))
+    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), drawn, "upload target issued");
+    Ok(Issued { target, expires, submission_id: owner })
 }

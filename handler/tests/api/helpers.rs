@@ -74,6 +74,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// [`Self::post_form`] from a browser that keeps `cookie` (`name=value`).
+    pub async fn post_form_in(&self, cookie: &str, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// `form` with one uploaded document of each kind the shipped rules require for it (unless
     /// it names its files already).
     pub async fn with_documents(&self, form: &serde_json::Value) -> serde_json::Value {
@@ -387,3 +399,10 @@ pub fn link_in_mail(mails: &[Sent], to: &str, prefix: &str) -> String {
 }
 
 pub use testkit::form_body;
+
+/// The cookie (`name=value`) an answer's headers ask the browser to keep, and its attributes.
+pub fn set_cookie(headers: &reqwest::header::HeaderMap) -> (String, String) {
+    let set = headers.get("set-cookie").expect("set-cookie").to_str().expect("ascii").to_owned();
+    let (pair, attributes) = set.split_once(';').unwrap_or((&set, ""));
+    (pair.trim().to_owned(), attributes.to_owned())
+}

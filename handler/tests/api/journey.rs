@@ -192,7 +192,7 @@ async fn the_self_check_lists_every_stream_that_fits_and_carries_the_answers_int
     }
 }
 
-fn draft_of(html: &str) -> String {
+pub(crate) fn draft_of(html: &str) -> String {
     html.split("name=\"draft\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a sealed draft").to_owned()
 }
 
@@ -221,6 +221,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let id = form["id_number"].as_str().expect("id").to_owned();
     let checked = app.post_form("/apply/check", &form_body(&form)).await;
     assert_eq!(checked.status(), 200);
+    let (browser, _) = crate::helpers::set_cookie(checked.headers());
     let html = checked.text().await.expect("html");
     assert!(html.contains("<h1>核对信息</h1>") && html.contains("确认提交"));
     assert!(!html.contains(&id) && html.contains(&format!("{}**********", &id[..4])), "the 身份证号 only masked");
@@ -236,7 +237,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
 
     // 修改: the form again, every answer and every file kept.
     let edit = serde_urlencoded::to_string([("draft", draft.as_str()), ("edit", "school")]).expect("encode");
-    let again = app.post_form("/apply/confirm", &edit).await;
+    let again = app.post_form_in(&browser, "/apply/confirm", &edit).await;
     assert_eq!(again.status(), 200);
     let again = again.text().await.expect("html");
     assert!(again.contains("value=\"内蒙古大学\"") && again.contains("action=\"/apply/check\""));
@@ -246,11 +247,11 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let mut bytes = draft.clone().into_bytes();
     bytes[20] = if bytes[20] == b'A' { b'B' } else { b'A' };
     let forged = serde_urlencoded::to_string([("draft", String::from_utf8(bytes).expect("ascii"))]).expect("encode");
-    assert_eq!(app.post_form("/apply/confirm", &forged).await.status(), 400);
+    assert_eq!(app.post_form_in(&browser, "/apply/confirm", &forged).await.status(), 400);
 
     // 确认提交: exactly what was checked is stored, and the applicant is asked to confirm by mail.
     let confirm = serde_urlencoded::to_string([("draft", draft.as_str())]).expect("encode");
-    let done = app.post_form("/apply/confirm", &confirm).await;
+    let done = app.post_form_in(&browser, "/apply/confirm", &confirm).await;
     assert_eq!(done.status(), 200);
     let page = done.text().await.expect("html");
     assert!(page.contains("申报已提交，请输入邮箱验证码") && page.contains("name=\"code\""), "{page}");
@@ -259,7 +260,7 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     assert_eq!(records[0].attachments.len(), 3);
     assert_eq!(records[0].submission_id, form["submission_id"].as_str().expect("id"));
     // Pressed twice (a double click, a reload): the same application, not a second one.
-    assert_eq!(app.post_form("/apply/confirm", &confirm).await.status(), 200);
+    assert_eq!(app.post_form_in(&browser, "/apply/confirm", &confirm).await.status(), 200);
     assert_eq!(app.store.list(2025, None).await.expect("list").len(), 1);
 }
 
@@ -323,7 +324,8 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.expect("html").contains("请上传身份证（必须上传）"));
     // Replaced: dropped, and a new one added.
-    let new_id = testkit::upload_document(&app.client, &app.address, "id_card").await;
+    // Uploaded from the status page, for the application's own submission_id (on the page).
+    let new_id = testkit::upload_document_for(&app.client, &app.address, "id_card", &stored.submission_id).await;
     let mut replace = drop_only.clone();
     replace.push(("attachment".into(), format!("{}|id_card|新身份证.pdf", new_id["key"].as_str().expect("key"))));
     let done = app.post_form(&status, &serde_urlencoded::to_string(&replace).expect("encode")).await;

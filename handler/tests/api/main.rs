@@ -5,7 +5,9 @@
 
 mod address;
 mod audience;
+mod carried;
 mod dashboard;
+mod drafts;
 mod eligibility;
 mod erasure;
 mod headers;

@@ -42,10 +42,15 @@ async fn spawn_s3_app(upload_ttl: Option<time::Duration>) -> S3App {
 
 /// Asks the app where to upload a file.
 async fn target(app: &TestApp, kind: &str, size: usize, content_type: &str) -> Value {
+    target_for(app, kind, size, content_type, "").await
+}
+
+/// [`target`] for the application whose `submission_id` is `submission`.
+async fn target_for(app: &TestApp, kind: &str, size: usize, content_type: &str, submission: &str) -> Value {
     let response = app
         .post_json(
             "/api/uploads",
-            &json!({"kind": kind, "name": "证书.pdf", "size": size, "content_type": content_type}),
+            &json!({"kind": kind, "name": "证书.pdf", "size": size, "content_type": content_type, "submission_id": submission}),
         )
         .await;
     assert_eq!(response.status(), 201);
@@ -148,7 +153,7 @@ async fn uploads_are_checked_recorded_and_downloaded_through_short_lived_links()
     let app = &s3.app;
     // A renamed .exe passes the bucket (it checks the declared type only) but not the handler,
     // which also deletes it.
-    let t = target(app, "other", 4096, "application/pdf").await;
+    let t = target_for(app, "other", 4096, "application/pdf", "sub-00000080").await;
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
     exe.resize(4096, 0);
     assert_eq!(post(&t, exe, &[]).await.0 / 100, 2);
@@ -163,12 +168,12 @@ async fn uploads_are_checked_recorded_and_downloaded_through_short_lived_links()
 
     // A real PDF: its size and SHA-256 are recorded with the application.
     let bytes = pdf(120_000);
-    let t = target(app, "title_certificate", bytes.len(), "application/pdf").await;
+    let t = target_for(app, "title_certificate", bytes.len(), "application/pdf", "sub-00000080").await;
     assert_eq!(post(&t, bytes.clone(), &[]).await.0 / 100, 2);
     form["attachments"] = json!([{"key": t["key"], "kind": "title_certificate", "name": "职称证书.pdf"}]);
     // With the kinds this applicant must also give, each through its own presigned POST.
     for kind in testkit::required_kinds(&form) {
-        let file = testkit::upload_document(&app.client, &app.address, &kind).await;
+        let file = testkit::upload_document_for(&app.client, &app.address, &kind, "sub-00000080").await;
         form["attachments"].as_array_mut().expect("files").push(file);
     }
     assert_eq!(app.apply(&form).await.status(), 201);

@@ -6,9 +6,15 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 async fn target(app: &TestApp, kind: &str, size: usize, content_type: &str) -> reqwest::Response {
+    target_for(app, kind, size, content_type, "").await
+}
+
+/// Where to upload one file for the application whose `submission_id` is `submission` (empty:
+/// none named, so the server draws one and answers with it).
+async fn target_for(app: &TestApp, kind: &str, size: usize, content_type: &str, submission: &str) -> reqwest::Response {
     app.post_json(
         "/api/uploads",
-        &json!({"kind": kind, "name": "证书.pdf", "size": size, "content_type": content_type}),
+        &json!({"kind": kind, "name": "证书.pdf", "size": size, "content_type": content_type, "submission_id": submission}),
     )
     .await
 }
@@ -33,7 +39,10 @@ async fn a_good_file_lands_and_its_hash_matches() {
     assert_eq!(response.status(), 201);
     let t: Value = response.json().await.expect("json");
     let key = t["key"].as_str().expect("key").to_owned();
-    assert!(key.starts_with("uploads/") && key.len() == "uploads/".len() + 32, "{key}");
+    // Asked for with no submission_id: the key is issued for one drawn now, which the answer names.
+    assert!(key.starts_with("uploads/") && key.len() == "uploads/".len() + 64, "{key}");
+    let drawn = t["submission_id"].as_str().expect("submission_id");
+    assert!(drawn.len() == 32 && drawn.bytes().all(|b| b.is_ascii_hexdigit()), "{drawn}");
     let stored = upload(&app, t["url"].as_str().expect("url"), bytes.clone(), "application/pdf").await;
     assert_eq!(stored.status(), 201);
     let stored: Value = stored.json().await.expect("json");
@@ -89,8 +98,9 @@ async fn expired_and_tampered_upload_links_are_refused() {
     assert_eq!(upload(&app, &url, pdf(100), "application/pdf").await.status(), 201);
 }
 
-async fn uploaded(app: &TestApp, kind: &str, bytes: Vec<u8>, mime: &str) -> String {
-    let t: Value = target(app, kind, bytes.len(), mime).await.json().await.expect("json");
+/// Uploads `bytes` for the application whose `submission_id` is `submission`; its key.
+async fn uploaded(app: &TestApp, kind: &str, bytes: Vec<u8>, mime: &str, submission: &str) -> String {
+    let t: Value = target_for(app, kind, bytes.len(), mime, submission).await.json().await.expect("json");
     assert_eq!(upload(app, t["url"].as_str().expect("url"), bytes, mime).await.status(), 201);
     t["key"].as_str().expect("key").to_owned()
 }
@@ -101,8 +111,8 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
     let title = pdf(50_000);
     let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
     png.resize(3000, 7);
-    let title_key = uploaded(&app, "title_certificate", title.clone(), "application/pdf").await;
-    let id_key = uploaded(&app, "id_card", png.clone(), "image/png").await;
+    let title_key = uploaded(&app, "title_certificate", title.clone(), "application/pdf", "sub-00000070").await;
+    let id_key = uploaded(&app, "id_card", png.clone(), "image/png", "sub-00000070").await;
     let mut form = testkit::sample_application(70);
     form["attachments"] = json!([
         {"key": title_key, "kind": "title_certificate", "name": "职称证书.pdf"},
@@ -122,7 +132,7 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
     );
     assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored");
     for kind in ["education_certificate", "degree_certificate", "ethnicity_proof"] {
-        let file = testkit::upload_document(&app.client, &app.address, kind).await;
+        let file = testkit::upload_document_for(&app.client, &app.address, kind, "sub-00000070").await;
         form["attachments"].as_array_mut().expect("files").push(file);
     }
     let response = app.apply(&form).await;
@@ -162,19 +172,24 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
 async fn an_application_naming_a_missing_or_bad_file_is_refused() {
     let app = spawn_app().await;
     let mut form = testkit::sample_application(71);
-    form["attachments"] =
-        json!([{"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "id_card", "name": "a.pdf"}]);
+    // A key issued for this application, but nothing uploaded to it.
+    let never: Value =
+        target_for(&app, "id_card", 100, "application/pdf", "sub-00000071").await.json().await.expect("json");
+    form["attachments"] = json!([{"key": never["key"], "kind": "id_card", "name": "a.pdf"}]);
     let response = app.apply(&form).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["field"], "attachments");
     assert!(body["errors"][0]["message"].as_str().expect("msg").contains("没有上传成功"));
     // A file that is not what it claims (written behind the upload endpoint's back).
+    let bad: Value =
+        target_for(&app, "id_card", 100, "application/pdf", "sub-00000071").await.json().await.expect("json");
+    let bad_key = bad["key"].as_str().expect("key");
     std::fs::create_dir_all(&app.uploads).expect("mkdir");
-    std::fs::write(app.uploads.join("fedcba9876543210fedcba9876543210"), b"MZ\x90\x00 not a pdf").expect("write");
-    form["attachments"] =
-        json!([{"key": "uploads/fedcba9876543210fedcba9876543210", "kind": "id_card", "name": "a.pdf"}]);
-    assert_eq!(app.apply(&form).await.status(), 422);
+    std::fs::write(app.uploads.join(bad_key.trim_start_matches("uploads/")), b"MZ\x90\x00 not a pdf").expect("write");
+    form["attachments"] = json!([{"key": bad_key, "kind": "id_card", "name": "a.pdf"}]);
+    let body: Value = app.apply(&form).await.json().await.expect("json");
+    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("PDF、JPEG或PNG"), "{body}");
     let eleven: Vec<Value> = (0..11)
         .map(|_| json!({"key": "uploads/0123456789abcdef0123456789abcdef", "kind": "other", "name": "x"}))
         .collect();
@@ -190,7 +205,7 @@ pub(crate) fn multipart_form(n: u32) -> reqwest::multipart::Form {
 }
 
 /// An application (JSON object) as multipart text fields.
-fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
+pub(crate) fn multipart_from(sample: &Value) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     for (k, v) in sample.as_object().expect("object") {
         match v {
@@ -315,6 +330,21 @@ async fn with_documents_for(app: &TestApp, n: u32, submission: &str) -> Value {
     form
 }
 
+/// Sample application `n` naming the files of `other` (an application with another submission
+/// id): refused on `attachments`, saying the files were not uploaded for it; and the same with no
+/// submission id at all.
+async fn refused_as_not_theirs(app: &TestApp, n: u32, other: &Value) {
+    let mut theirs = testkit::sample_application(n);
+    theirs["attachments"] = other["attachments"].clone();
+    let response = app.apply(&theirs).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "attachments");
+    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("不是为本次申报上传的文件"), "{body}");
+    theirs["submission_id"] = json!("");
+    assert_eq!(app.apply(&theirs).await.status(), 422);
+}
+
 #[tokio::test]
 async fn a_key_issued_for_another_submission_is_refused() {
     let app = spawn_app().await;
@@ -323,16 +353,8 @@ async fn a_key_issued_for_another_submission_is_refused() {
     let key = mine["attachments"][0]["key"].as_str().expect("key").to_owned();
     assert_eq!(key.len(), "uploads/".len() + 64, "{key}");
     // Someone else's application naming those keys is refused, and nothing is stored or copied.
-    let mut theirs = testkit::sample_application(73);
-    theirs["attachments"] = mine["attachments"].clone();
-    let response = app.apply(&theirs).await;
-    assert_eq!(response.status(), 422);
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(body["errors"][0]["field"], "attachments");
-    assert!(body["errors"][0]["message"].as_str().expect("msg").contains("不是为本次申报上传的文件"), "{body}");
-    // The same with no submission_id at all, or with a key whose hash part was changed.
-    theirs["submission_id"] = json!("");
-    assert_eq!(app.apply(&theirs).await.status(), 422);
+    refused_as_not_theirs(&app, 73, &mine).await;
+    // The same with a key whose hash part was changed.
     let mut forged = mine.clone();
     let last = if key.ends_with('0') { "1" } else { "0" };
     forged["attachments"][0]["key"] = json!(format!("{}{last}", &key[..key.len() - 1]));
@@ -346,6 +368,41 @@ async fn a_key_issued_for_another_submission_is_refused() {
         let id = named["key"].as_str().expect("key").trim_start_matches("uploads/");
         assert_eq!(file.key, format!("records/{}/{id}", record.reference));
     }
+}
+
+/// A script that names no submission when it asks where to upload (issue 30, finding 7): the
+/// key is still issued for one submission, drawn by the server and answered with the target, so
+/// two applications with different submission ids can never both take the file.
+#[tokio::test]
+async fn an_upload_asked_for_without_a_submission_serves_one_application_only() {
+    let app = spawn_app().await;
+    let mut first = testkit::sample_application(76);
+    let kinds = testkit::required_kinds(&first);
+    // The first upload names no submission; the script keeps the one the answer names for the
+    // rest of its uploads and for the application.
+    let bytes = pdf(3000);
+    let t: Value = target(&app, &kinds[0], bytes.len(), "application/pdf").await.json().await.expect("json");
+    assert_eq!(upload(&app, t["url"].as_str().expect("url"), bytes, "application/pdf").await.status(), 201);
+    let drawn = t["submission_id"].as_str().unwrap_or_default().to_owned();
+    let mut files = vec![json!({"key": t["key"], "kind": kinds[0], "name": "证明.pdf"})];
+    for kind in &kinds[1..] {
+        files.push(testkit::upload_document_for(&app.client, &app.address, kind, &drawn).await);
+    }
+    first["submission_id"] = json!(drawn);
+    first["attachments"] = Value::Array(files);
+    assert_eq!(app.apply(&first).await.status(), 201);
+
+    // Another application naming the same keys under its own submission id: refused on
+    // `attachments`, saying so, and nothing of it stored or copied.
+    refused_as_not_theirs(&app, 77, &first).await;
+    let records = app.store.list(2025, None).await.expect("list");
+    assert_eq!(records.len(), 1, "one application took the files");
+    let copied = std::fs::read_dir(app.uploads.with_file_name("records")).expect("records").count();
+    assert_eq!(copied, 1, "files copied under one record only");
+    // The first application, sent again as it was, is the same submission (not a second taker).
+    let again: Value = app.apply(&first).await.json().await.expect("json");
+    assert_eq!(again["reference"], records[0].reference.as_str());
+    assert_eq!(drawn.len(), 32, "the answer names the submission the key is issued for");
 }
 
 #[tokio::test]
@@ -399,7 +456,7 @@ async fn uploads_never_named_are_swept_after_a_day_and_stored_files_stay() {
     let app = spawn_app().await;
     let form = with_documents_for(&app, 75, "sub-00000075").await;
     assert_eq!(app.apply(&form).await.status(), 201);
-    let never_named = uploaded(&app, "other", pdf(300), "application/pdf").await;
+    let never_named = uploaded(&app, "other", pdf(300), "application/pdf", "").await;
     let data = app.uploads.parent().expect("data").to_owned();
     let uploads: Vec<_> = std::fs::read_dir(&app.uploads).expect("uploads").map(|e| e.expect("entry").path()).collect();
     assert_eq!(uploads.len(), form["attachments"].as_array().expect("files").len() + 1);

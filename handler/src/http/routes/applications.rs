@@ -1,16 +1,17 @@
 //! `POST /api/applications`: JSON for scripts, form-urlencoded from the no-JS form, multipart
 //! when the form carries its files.
 
-use crate::http::body::{Carried, Encoding, LenientForm, Posted, same_rules};
-use crate::http::extract::ClientAddr;
+use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
+use crate::http::extract::{Browser, ClientAddr};
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
-use crate::workflow::{self, Error, documents, draft, limits, submit};
+use crate::workflow::documents::{self, Carried};
+use crate::workflow::{self, Error, draft, limits, submit};
 use crate::{AppState, ids};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use policy::{ApplicationForm, AttachmentInput, Status};
 use serde::Serialize;
@@ -49,40 +50,38 @@ async fn read_application(state: &AppState, mut posted: Posted<ApplicationForm>)
 }
 
 /// Stores the files the form carried, bound to its submission — only once it is screened, within
-/// the window, within the number of files, and its answers pass every rule (a refused form stores
-/// nothing, and says the files are to be chosen again).
+/// the window, within the number of files, each file passes its check, and its answers pass every
+/// rule (a refused form stores nothing, and says the files are to be chosen again).
 async fn store_carried(state: &AppState, json: bool, sent: &mut Sent) -> Result<(), Response> {
     if sent.carried.is_empty() {
         return Ok(());
     }
-    let p = &state.programme;
-    let refuse = |sent: &Sent, reasons: Vec<policy::Reason>| {
-        let mut form = sent.form.clone();
-        form.attachments.clear();
-        refused(state, json, AppError::from(Error::Invalid(reasons)), sent.fields.clone(), &form)
-    };
     if let Err(e) = submit::check_window(state) {
         return Err(refused(state, json, AppError::from(e), sent.fields.clone(), &sent.form));
     }
-    if sent.carried.len() + sent.form.attachments.len() > p.attachments.max_files {
-        let too_many = policy::UploadError::TooMany(p.attachments.max_files).to_string();
-        return Err(refuse(sent, vec![policy::Reason::new("attachments", too_many)]));
-    }
-    if let Err(mut reasons) = policy::Application::parse(&sent.form, p) {
-        reasons.push(policy::Reason::new("attachments", "所选文件尚未保存：请按提示修改后，重新选择文件再提交"));
-        return Err(refuse(sent, reasons));
-    }
-    let owner = sent.form.submission_id.clone().unwrap_or_default();
-    let mut problems = Vec::new();
-    for file in std::mem::take(&mut sent.carried) {
-        let (kind, name, declared) = (&file.kind, &file.name, file.declared.as_deref());
-        match documents::store_form_file(state, &owner, kind, name, declared, &file.bytes).await {
-            Ok(Ok(stored)) => sent.form.attachments.push(stored),
-            Ok(Err(problem)) => problems.push(problem),
-            Err(e) => return Err(AppError::from(e).json_if(json).into_response()),
+    let carried = std::mem::take(&mut sent.carried);
+    let checked = documents::check_carried(state, carried, sent.form.attachments.len());
+    let parsed = policy::Application::parse(&sent.form, &state.programme);
+    let (files, application) = match (checked, parsed) {
+        (Ok(files), Ok(application)) => (files, application),
+        (checked, parsed) => {
+            let mut reasons = parsed.err().unwrap_or_default();
+            let not_stored = !reasons.is_empty();
+            reasons.extend(checked.err().unwrap_or_default());
+            if not_stored {
+                reasons.push(policy::Reason::new("attachments", documents::NOT_STORED));
+            }
+            let mut form = sent.form.clone();
+            form.attachments.clear();
+            let refusal = AppError::from(Error::Invalid(reasons));
+            return Err(refused(state, json, refusal, sent.fields.clone(), &form));
         }
-    }
-    if problems.is_empty() { Ok(()) } else { Err(refuse(sent, problems)) }
+    };
+    let owner = sent.form.submission_id.clone().unwrap_or_default();
+    let stored = files.store(state, &owner, &application).await;
+    let stored = stored.map_err(|e| AppError::from(e).json_if(json).into_response())?;
+    sent.form.attachments.extend(stored);
+    Ok(())
 }
 
 /// The form's `submission_id`, drawn and put in the form when it has none (the files it carries
@@ -209,6 +208,7 @@ struct CheckAnswers {
 pub async fn check(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    browser: Browser,
     mut posted: Posted<ApplicationForm>,
 ) -> Response {
     posted.negotiated.json = false;
@@ -228,15 +228,20 @@ pub async fn check(
     }
     match submit::check(&state, &form).await {
         Ok((application, attachments)) => {
+            // The draft opens only in this browser: the value its cookie keeps is sealed in.
+            let browser = browser.or_new();
             let page = CheckAnswers {
                 rows: views::rows(&state.programme, &application),
                 files: views::files(&state.programme, &attachments),
-                draft: draft::seal(&state, &form),
+                draft: draft::seal(&state, &form, &browser),
                 reviewer: application.unit_reviewer_email.to_string(),
                 email: application.email.to_string(),
             };
             match Page::typed("answers.html", "核对信息", &page) {
-                Ok(page) => page.at("/apply/").into_response(),
+                Ok(page) => {
+                    let cookie = Browser::cookie(&browser, state.settings());
+                    ([(header::SET_COOKIE, cookie)], page.at("/apply/")).into_response()
+                }
                 Err(e) => e.into_response(),
             }
         }
@@ -259,16 +264,27 @@ pub struct Confirm {
 pub async fn confirm(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    browser: Browser,
     LenientForm(confirm): LenientForm<Confirm>,
 ) -> Response {
-    let form = match draft::open(&state, &confirm.draft) {
+    let form = match draft::open(&state, &confirm.draft, browser.value()) {
         Ok(form) => form,
         Err(e) => {
-            let message = match e {
-                draft::DraftError::Expired => "核对页面已超过2小时，请重新填写申报表（浏览器可能已暂存您填写的内容）。",
-                draft::DraftError::Invalid => "核对信息无法读取，请重新填写申报表。",
+            let (status, code, message) = match e {
+                draft::DraftError::Expired => (
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "核对页面已超过2小时，请重新填写申报表（浏览器可能已暂存您填写的内容）。",
+                ),
+                draft::DraftError::Invalid => {
+                    (StatusCode::BAD_REQUEST, "bad_request", "核对信息无法读取，请重新填写申报表。")
+                }
+                draft::DraftError::OtherBrowser => {
+                    tracing::info!("draft opened without the browser that made it: refused");
+                    (StatusCode::FORBIDDEN, "other_browser", "这份草稿只能在填写它的浏览器中打开，请重新填写申报表。")
+                }
             };
-            return AppError::new(StatusCode::BAD_REQUEST, "bad_request", "请重新填写", message)
+            return AppError::new(status, code, "请重新填写", message)
                 .offer(Offer::Back { url: "/apply/".into(), title: "返回在线申报".into() })
                 .into_response();
         }

@@ -25,7 +25,8 @@ fn refused(status: StatusCode, message: impl Into<String>) -> AppError {
     AppError::new(status, "upload_refused", "上传未成功", message).json()
 }
 
-/// `POST /api/uploads`: checks kind, size and declared type, and answers where to upload.
+/// `POST /api/uploads`: checks kind, size and declared type, and answers where to upload and the
+/// submission the key is issued for.
 pub async fn target(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -35,12 +36,13 @@ pub async fn target(
         .await
         .map_err(|e| AppError::from(e).json())?;
     let request: UploadRequest = policy::json_object(&body).map_err(|m| AppError::bad_request(m).json())?;
-    let (target, expires) = uploads::target(&state, &request).await.map_err(|e| match e {
+    let issued = uploads::target(&state, &request).await.map_err(|e| match e {
         Refused::Rule(message) => refused(StatusCode::UNPROCESSABLE_ENTITY, message),
         Refused::Disabled => refused(StatusCode::NOT_FOUND, "此部署暂不接受附件"),
         Refused::Failed(e) => AppError::from(e).json(),
     })?;
-    let body = serde_json::json!({"url": target.url, "fields": target.fields, "key": target.key, "expires": expires});
+    let uploads::Issued { target, expires, submission_id } = issued;
+    let body = serde_json::json!({"url": target.url, "fields": target.fields, "key": target.key, "expires": expires, "submission_id": submission_id});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -5,8 +5,8 @@ use super::apply::{Documents, Edit, Stage, allow, apply, documents_after, or_dis
 use crate::personal::{self, Purpose};
 use crate::store::{Cause, Event, PendingAddress, Record};
 use crate::views;
-use crate::workflow::documents::parse_with_documents;
-use crate::workflow::limits::{self, RESUBMIT_PER_RECORD};
+use crate::workflow::documents::{Carried, NOT_STORED, parse_with_kinds};
+use crate::workflow::limits::{self, DOCUMENTS_PER_RECORD, RESUBMIT_PER_RECORD};
 use crate::workflow::notify;
 use crate::workflow::{Context, Error};
 use policy::{Action, Actor, ApplicationForm, EventKind, Reason, Status};
@@ -116,16 +116,23 @@ pub async fn resubmit(
     if form.id_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         form.id_number = Some(stored_id.expose().to_owned());
     }
-    let (attachments, _, added) = documents_after(ctx, record, documents).await?;
+    // Every check before any file is written: how many files, each file the form carried, and
+    // the answers with the documents they will hold.
+    let carried = documents.check_carried(ctx, record);
+    let parsed = parse_with_kinds(ctx, &form, documents.kinds(record)).and_then(|a| {
+        if a.id_number.opened() == Some(&stored_id) {
+            Ok(a)
+        } else {
+            Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
+        }
+    });
+    let (carried, mut application) = match (carried, parsed) {
+        (Ok(carried), Ok(application)) => (carried, application),
+        (carried, parsed) => return Err(refused(&documents.carried, carried.err(), parsed.err())),
+    };
+    let (attachments, _, added) = documents_after(ctx, record, documents, (carried, &application)).await?;
     let mut to_prove = None;
     let done: Result<(), Error> = async {
-        let mut application = parse_with_documents(ctx, &form, &attachments).and_then(|a| {
-            if a.id_number.opened() == Some(&stored_id) {
-                Ok(a)
-            } else {
-                Err(Error::Invalid(vec![Reason::new("id_number", "居民身份证号码不能修改；如填错，请撤回后重新申报")]))
-            }
-        })?;
         let mut changed = views::changed_fields(&ctx.programme, &record.application, &application);
         if !documents.is_empty() {
             changed.push("证明材料");
@@ -183,14 +190,33 @@ pub async fn add_documents(
 ) -> Result<(), Error> {
     let action = Action::AddDocuments;
     let allowed = allow(ctx, (record, events), expected, Actor::Applicant, action, Stage::Open("补充材料"))?;
-    if documents.add.is_empty() {
+    limits::check(ctx, DOCUMENTS_PER_RECORD, &record.reference).await?;
+    if documents.add.is_empty() && documents.carried.is_empty() {
         return Err(Error::Invalid(vec![Reason::new("attachments", "请选择要补充的文件")]));
     }
-    let only_add = Documents { remove: Vec::new(), add: documents.add.clone() };
-    let (attachments, names, added) = documents_after(ctx, record, &only_add).await?;
+    let only_add = Documents { remove: Vec::new(), ..documents.clone() };
+    let carried = only_add.check_carried(ctx, record)?;
+    let (attachments, names, added) = documents_after(ctx, record, &only_add, (carried, &record.application)).await?;
     let comment = format!("补充了：{}", names.join("、"));
-    tracing::info!(reference = %record.reference, files = only_add.add.len(), "documents added");
+    tracing::info!(reference = %record.reference, files = added.len(), "documents added");
     let edit = Edit { attachments: Some(attachments), ..Edit::default() };
     let done = apply(ctx, (record, events), allowed, edit, &comment, client).await;
     or_discard(ctx, &added, done).await
+}
+
+/// A change refused before anything was written: every problem of its files and its answers at
+/// once; where files were carried and the answers are wrong, word that none was stored.
+fn refused(carried: &[Carried], files: Option<Error>, answers: Option<Error>) -> Error {
+    let not_stored = !carried.is_empty() && answers.is_some();
+    let mut reasons = Vec::new();
+    for e in [answers, files].into_iter().flatten() {
+        match e {
+            Error::Invalid(more) => reasons.extend(more),
+            other => return other,
+        }
+    }
+    if not_stored {
+        reasons.push(Reason::new("attachments", NOT_STORED));
+    }
+    Error::Invalid(reasons)
 }

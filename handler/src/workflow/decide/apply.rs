@@ -3,9 +3,9 @@
 
 use crate::store::{Attachment, Change, Event, Mail, PendingAddress, QuotaChange, Record, Transition, Transitioned};
 use crate::views;
-use crate::workflow::documents::{Files, check_attachments, discard};
+use crate::workflow::documents::{Carried, CheckedFiles, Files, check_attachments, check_carried, discard};
 use crate::workflow::{Context, Error, actor_address, client_hash, notify, paper, stage_open};
-use policy::{Action, Actor, Application, AttachmentInput, QuotaEffect, QuotaSlot, Reason, Step};
+use policy::{Action, Actor, Application, AttachmentInput, QuotaEffect, QuotaSlot, Step};
 
 /// Longest comment.
 pub const COMMENT_MAX: usize = 1000;
@@ -32,20 +32,40 @@ impl Decision {
 }
 
 /// What the applicant changes in the proof documents: files to drop (by their index on the
-/// record) and files to add (uploaded beforehand or carried by the form). Replacing a file is
-/// dropping it and adding the new one.
+/// record) and files to add (uploaded beforehand, or carried by the form and stored only once the
+/// change passes its checks). Replacing a file is dropping it and adding the new one.
 #[derive(Debug, Clone, Default)]
 pub struct Documents {
     /// Indexes into the record's attachments.
     pub remove: Vec<usize>,
-    /// New files.
+    /// New files uploaded beforehand.
     pub add: Vec<AttachmentInput>,
+    /// New files the form carried, not stored yet.
+    pub carried: Vec<Carried>,
 }
 
 impl Documents {
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.remove.is_empty() && self.add.is_empty()
+        self.remove.is_empty() && self.add.is_empty() && self.carried.is_empty()
+    }
+
+    /// The record's files this change keeps.
+    pub(super) fn kept<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = &'a Attachment> {
+        record.attachments.iter().enumerate().filter(|(i, _)| !self.remove.contains(i)).map(|(_, a)| a)
+    }
+
+    /// The kinds of the files the record holds after this change.
+    pub(super) fn kinds<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = &'a str> {
+        let added = self.add.iter().map(|a| a.kind.as_str()).chain(self.carried.iter().map(|c| c.kind.as_str()));
+        self.kept(record).map(|a| a.kind.as_str()).chain(added)
+    }
+
+    /// Checks the files the form carried, beside the files kept and those uploaded beforehand,
+    /// storing none ([`check_carried`]).
+    pub(super) fn check_carried(&self, ctx: &Context, record: &Record) -> Result<CheckedFiles, Error> {
+        let held = self.kept(record).count() + self.add.len();
+        check_carried(ctx, self.carried.clone(), held).map_err(Error::Invalid)
     }
 }
 
@@ -131,23 +151,21 @@ pub fn quota_slot(ctx: &Context, record: &Record) -> Result<QuotaSlot, Error> {
     })
 }
 
-/// The record's files after `documents`, the new ones copied under the record, read back and
-/// checked; with the names of the kinds added, and the copies made (to remove if the change is
-/// not stored).
+/// The record's files after `documents`, once the change passed its checks: the files the form
+/// carried stored (`passed` is the application they go with, [`CheckedFiles::store`]), then every
+/// new file copied under the record, read back and checked; with the names of the kinds added,
+/// and the copies made (to remove if the change is not stored).
 pub(super) async fn documents_after(
     ctx: &Context,
     record: &Record,
     documents: &Documents,
+    (carried, passed): (CheckedFiles, &Application),
 ) -> Result<(Vec<Attachment>, Vec<String>, Vec<Attachment>), Error> {
+    let mut add = documents.add.clone();
+    add.extend(carried.store(ctx, &record.submission_id, passed).await?);
     let files = Files::CopiedTo(&record.reference);
-    let added = check_attachments(ctx, &documents.add, &record.submission_id, files).await?;
-    let kept = record.attachments.iter().enumerate().filter(|(i, _)| !documents.remove.contains(i)).map(|(_, a)| a);
-    let all: Vec<Attachment> = kept.cloned().chain(added.iter().cloned()).collect();
-    let max = ctx.programme.attachments.max_files;
-    if all.len() > max {
-        discard(ctx, &added).await;
-        return Err(Error::Invalid(vec![Reason::new("attachments", policy::UploadError::TooMany(max).to_string())]));
-    }
+    let added = check_attachments(ctx, &add, &record.submission_id, files).await?;
+    let all: Vec<Attachment> = documents.kept(record).cloned().chain(added.iter().cloned()).collect();
     let mut names: Vec<String> = Vec::new();
     for a in &added {
         let name = ctx.programme.attachment_kind(&a.kind).map(|k| k.name.clone()).unwrap_or_else(|_| a.kind.clone());

@@ -8,7 +8,7 @@ use crate::http::extract::{ClientAddr, Linked, SameSite};
 use crate::http::{AppError, Page};
 use crate::views::{self};
 use crate::workflow::decide::{self, Decision, Documents};
-use crate::workflow::{self, Error, documents};
+use crate::workflow::{self, Error};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -77,35 +77,25 @@ pub async fn act(
     _: SameSite,
     link: Linked<StatusClaims>,
     ClientAddr(client): ClientAddr,
-    posted: Posted<ApplicantForm>,
+    mut posted: Posted<ApplicantForm>,
 ) -> Result<Response, AppError> {
     let negotiated = posted.negotiated;
     let json = |e: Error| AppError::from(e).json_if(negotiated.json);
     let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
-    // Files the form carried are stored under keys bound to the record's submission.
-    let mut files = posted.named.clone();
-    let mut problems = Vec::new();
-    for file in &posted.carried {
-        let (owner, declared) = (&record.submission_id, file.declared.as_deref());
-        match documents::store_form_file(&state, owner, &file.kind, &file.name, declared, &file.bytes).await {
-            Ok(Ok(stored)) => files.push(stored),
-            Ok(Err(problem)) => problems.push(problem),
-            Err(e) => return Err(json(e)),
-        }
-    }
     // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
     let form: ApplicantForm = posted.fields_as();
+    // Files the form carried are checked and stored by the step that takes them, only once its
+    // rate limit, the number of files and the whole change pass.
     let documents = Documents {
         remove: posted.fields.iter().filter(|(k, _)| k == "remove").filter_map(|(_, v)| v.parse().ok()).collect(),
-        add: files,
+        add: posted.named.clone(),
+        carried: std::mem::take(&mut posted.carried),
     };
     let expected = form.version.unwrap_or(0);
     let back = format!("/status/{}", link.token);
     let edits = matches!(form.decision.as_str(), "resubmit" | "add_documents");
     if edits {
-        let done = if !problems.is_empty() {
-            Err(Error::Invalid(problems))
-        } else if form.decision == "resubmit" {
+        let done = if form.decision == "resubmit" {
             let edited: ApplicationForm = posted.fields_as();
             decide::resubmit(&state, &record, &events, expected, &edited, &documents, &client).await
         } else {
