@@ -8,6 +8,8 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod calls;
+mod iam;
 mod packaged;
 mod template;
 
