@@ -292,6 +292,17 @@ fn compiled_files(src: &Path, features: &BTreeSet<String>) -> Vec<(PathBuf, Sour
     out
 }
 
+/// Every file the Lambda is built from (its path under `handler/src`), comments blanked and
+/// items it is built without removed, lines where they were.
+pub fn lambda_code(root: &Path) -> Vec<(String, String)> {
+    let src = root.join("handler/src");
+    let files = compiled_files(&src, &lambda_features(root));
+    files
+        .into_iter()
+        .map(|(p, s)| (p.strip_prefix(&src).expect("under src").display().to_string(), s.code.iter().collect()))
+        .collect()
+}
+
 /// The SDK crate of the `client` used at `index`: the `let client = aws_sdk_x::…` before it, else
 /// the one SDK crate the file names.
 fn service_at(skel: &str, index: usize, file: &str) -> String {

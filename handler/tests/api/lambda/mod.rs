@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 mod calls;
+mod cdn;
 mod iam;
 mod packaged;
 mod template;
