@@ -294,7 +294,7 @@ fn two_serve_processes_on_one_data_folder_share_the_rate_limits() {
     let second = testkit::start_serve(bin, &data, &[]);
     for i in 0..120 {
         let port = if i % 2 == 0 { first.port } else { second.port };
-        assert_eq!(get_status(port, "/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab"), 404, "look-up {}", i + 1);
+        assert_eq!(get_status(port, "/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab"), 403, "look-up {}", i + 1);
     }
     assert_eq!(get_status(first.port, "/verify/anything"), 429);
     assert_eq!(get_status(second.port, "/verify/anything"), 429);

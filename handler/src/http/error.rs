@@ -143,9 +143,18 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, title, message)
     }
 
-    /// A 404 for a record or file that is not there.
-    pub fn not_found(title: &str, message: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", title, message)
+    /// The handler's one 404: an address that leads nowhere. Behind the CDN the distribution
+    /// answers every 404 with the site's `/404.html` (页面不存在), which says the same; CloudFront's
+    /// custom error responses hold for the whole distribution, not per path, so an answer whose
+    /// words matter is never a 404 (410 for what a link of ours named and is gone, 403 for a code
+    /// that does not verify, 422 for a reference typed wrong).
+    pub fn no_such_page() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "请求的地址不存在")
+    }
+
+    /// A 410 for what one of our links or codes named and is no longer there.
+    pub fn gone(title: &str, message: &str) -> Self {
+        Self::new(StatusCode::GONE, "gone", title, message)
     }
 }
 
@@ -180,7 +189,9 @@ impl From<workflow::Error> for AppError {
             E::QuotaFull(full) => {
                 Self::new(StatusCode::CONFLICT, "quota_full", "名额已满", format!("{full}，本申报未被推荐，状态不变。"))
             }
-            E::NotFound => Self::not_found("申报不存在", "找不到这份申报。"),
+            // Only a signed link or code names a record (a reference typed by hand is checked
+            // where it is typed): it existed when the link was signed.
+            E::NotFound => Self::gone("申报不存在", "找不到这份申报，这个链接已失效。"),
             E::TooMany { retry_after } => Self::too_many(retry_after),
             E::Unavailable(cause) => {
                 tracing::error!(cause = %crate::Chain(&cause), "service unavailable; nothing saved");

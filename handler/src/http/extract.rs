@@ -143,7 +143,7 @@ async fn verified<C: LinkClaims>(parts: &mut Parts, state: &AppState) -> Result<
     let json = accepts_json(&parts.headers);
     let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
-        .map_err(|_| AppError::not_found("页面不存在", "请求的地址不存在").json_if(json))?;
+        .map_err(|_| AppError::no_such_page().json_if(json))?;
     let token = params.get("token").cloned().unwrap_or_default();
     match links::verify::<C>(state, &token) {
         Ok(claims) => Ok((claims, token)),

@@ -129,15 +129,16 @@ async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version()
     let page = app.get(&verify_path(&reprinted)).await.text().await.expect("html");
     assert!(page.contains("无效：") && page.contains("已由申报人撤回") && !page.contains("一致："), "{page}");
 
-    // Made-up codes find nothing.
+    // Made-up codes find nothing: refused as a link that does not verify (403, never a 404,
+    // which behind the CDN would read as the site's 页面不存在).
     let forged = format!("{}0", &verify[..verify.len() - 1]);
     let forged = if forged == verify { format!("{}1", &verify[..verify.len() - 1]) } else { forged };
-    assert_eq!(app.get(&forged).await.status(), 404);
-    assert_eq!(app.get("/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab").await.status(), 404);
-    assert_eq!(app.get("/verify/nonsense").await.status(), 404);
+    assert_eq!(app.get(&forged).await.status(), 403);
+    assert_eq!(app.get("/verify/TP2025-AAAAAA.0123456789ABCDEF.0123456789ab").await.status(), 403);
+    assert_eq!(app.get("/verify/nonsense").await.status(), 403);
     // Only the check as printed: shortened, it finds nothing.
     for cut in [1, 6, 11] {
-        assert_eq!(app.get(&verify[..verify.len() - cut]).await.status(), 404, "{cut} digits cut");
+        assert_eq!(app.get(&verify[..verify.len() - cut]).await.status(), 403, "{cut} digits cut");
     }
 }
 

@@ -302,7 +302,7 @@ async fn the_applicant_downloads_their_data_and_erases_the_application() {
     assert_eq!(record.application.name, policy::ERASED);
     let events = app.store.events(&record.reference).await.expect("events");
     assert!(events.iter().all(|e| e.actor_address.is_none() && e.comment.is_none()));
-    assert_eq!(app.get(&first).await.status(), 404, "the files are gone");
+    assert_eq!(app.get(&first).await.status(), 410, "the files are gone");
     // Done once: the page now says so, and the number may apply again.
     let again = app.get(&format!("{status}/erase")).await.text().await.expect("page");
     assert!(again.contains("个人信息已删除"));

@@ -162,7 +162,7 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
         download.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment; filename*=UTF-8''")
     );
     assert_eq!(download.bytes().await.expect("bytes").to_vec(), title);
-    assert_eq!(app.get(&format!("{review}/files/9")).await.status(), 404);
+    assert_eq!(app.get(&format!("{review}/files/9")).await.status(), 410, "no such file on this application");
     let mut tampered = review.clone();
     tampered.push('x');
     assert_eq!(app.get(&format!("{tampered}/files/0")).await.status(), 403);

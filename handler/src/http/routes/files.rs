@@ -16,9 +16,12 @@ fn unreadable() -> AppError {
 
 async fn send(state: &AppState, record: &Record, index: &str) -> Result<Response, AppError> {
     let attachment = index.parse::<usize>().ok().and_then(|i| record.attachments.get(i));
-    let (Some(attachment), Some(blobs)) = (attachment, state.blobs.clone()) else {
-        return Err(AppError::not_found("文件不存在", "找不到这个文件。"));
+    // The page's own links name the files there are: any other was there once (a resubmission
+    // replaced it, an erasure removed it), so 410, never a 404 the CDN would answer for.
+    let Some(attachment) = attachment else {
+        return Err(AppError::gone("文件不存在", "这个文件已不在这份申报中，请回到申报页面查看现有文件。"));
     };
+    let Some(blobs) = state.blobs.clone() else { return Err(unreadable()) };
     let no_store = (header::CACHE_CONTROL, "private, no-store".to_owned());
     match blobs.download_url(&attachment.key, &attachment.name, &attachment.content_type).await {
         // A presigned link to the bucket that lives a few minutes.

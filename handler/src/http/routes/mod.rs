@@ -13,7 +13,6 @@ pub mod tasks;
 pub mod uploads;
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 /// `GET /api/health`.
@@ -22,7 +21,8 @@ pub async fn health(axum::extract::State(state): axum::extract::State<crate::App
     ([("x-tepei-rules", state.rules().to_owned())], Json(serde_json::json!({"status": "ok"})))
 }
 
-/// Unknown paths when no site is served (the Lambda).
+/// Unknown paths when no site is served (the Lambda): the one 404 (behind the CDN, the site's
+/// `/404.html` in its place).
 pub async fn not_found() -> impl IntoResponse {
-    super::AppError::new(StatusCode::NOT_FOUND, "not_found", "页面不存在", "请求的地址不存在").json()
+    super::AppError::no_such_page().json()
 }

@@ -136,7 +136,12 @@ pub async fn verify(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     crate::workflow::limits::check(&state, crate::workflow::limits::VERIFY_PER_CLIENT, &client).await?;
-    let unknown = || AppError::not_found("无法核验", "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。");
+    // Refused as a link that does not verify is (403), not 404: behind the CDN a 404's words are
+    // the site's 页面不存在, and HR must read that the code is wrong, not that the page is missing.
+    let unknown = || {
+        let message = "没有找到与此核验码对应的申报记录。请核对纸质申报表上的核验码。";
+        AppError::new(StatusCode::FORBIDDEN, "invalid", "无法核验", message)
+    };
     let (reference, printed) = paper::read_code(&state, &code).ok_or_else(unknown)?;
     let (record, events) = workflow::load(&state, reference).await?;
     let current = paper::version_hash(&state, &record);

@@ -38,7 +38,8 @@ pub async fn target(
     let request: UploadRequest = policy::json_object(&body).map_err(|m| AppError::bad_request(m).json())?;
     let issued = uploads::target(&state, &request).await.map_err(|e| match e {
         Refused::Rule(message) => refused(StatusCode::UNPROCESSABLE_ENTITY, message),
-        Refused::Disabled => refused(StatusCode::NOT_FOUND, "此部署暂不接受附件"),
+        // 403, not 404: behind the CDN a 404's body is the site's page, and the form reads JSON.
+        Refused::Disabled => refused(StatusCode::FORBIDDEN, "此部署暂不接受附件"),
         Refused::Failed(e) => AppError::from(e).json(),
     })?;
     let uploads::Issued { target, expires, submission_id } = issued;
@@ -61,7 +62,7 @@ pub async fn local(
         }
         Err(_) => return Err(refused(StatusCode::FORBIDDEN, "上传链接无效")),
     };
-    let blobs = state.blobs.clone().ok_or_else(|| refused(StatusCode::NOT_FOUND, "此部署不接受本地上传"))?;
+    let blobs = state.blobs.clone().ok_or_else(|| refused(StatusCode::FORBIDDEN, "此部署不接受本地上传"))?;
     let p = &state.programme;
     let too_large = || {
         let e = p.check_upload(claims.max_bytes + 1, b"", None).err().map(|e| e.to_string()).unwrap_or_default();

@@ -8,6 +8,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod calls;
+mod cdn;
+mod iam;
 mod packaged;
 mod template;
 

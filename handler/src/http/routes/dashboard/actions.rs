@@ -101,7 +101,14 @@ async fn centre_record(
         return Err(back(AppError::new(StatusCode::FORBIDDEN, "not_allowed", refused.0, refused.1)));
     }
     let reference = reference.trim().to_ascii_uppercase();
-    let (record, events) = crate::workflow::load(state, &reference).await.map_err(|e| back(e.into()))?;
+    let (record, events) = match crate::workflow::load(state, &reference).await {
+        // A reference typed by hand: the form's mistake (as on the paper form), not a 404.
+        Err(crate::workflow::Error::NotFound) => {
+            let message = format!("找不到申报编号为{reference}的申报，请核对申报编号。");
+            return Err(back(AppError::unprocessable("unknown_reference", "申报不存在", message)));
+        }
+        loaded => loaded.map_err(|e| back(e.into()))?,
+    };
     Ok((base, record, events))
 }
 
