@@ -16,24 +16,48 @@ pub fn random_id() -> String {
     hex::encode(rand::rng().random::<[u8; 16]>())
 }
 
-/// A fresh unguessable upload key bound to `owner` (the submission it is for): `uploads/`, 32 hex
-/// digits at random and 32 of a keyed hash of the owner and that random part.
+/// The owner an upload key is issued for when the request names no submission: the first
+/// application naming it claims it, in the store, for good.
+const CLAIMABLE: &str = "*";
+
+/// A fresh unguessable upload key bound to `owner` (the submission it is for; empty: claimable by
+/// the first application naming it): `uploads/`, 32 hex digits at random and 32 of a keyed hash
+/// of the owner and that random part.
 pub fn new_upload_key(secret: &[u8], owner: &str) -> String {
     let id = random_id();
+    let owner = if owner.is_empty() { CLAIMABLE } else { owner };
     let tag = policy::keyed_hash(secret, &["upload", owner, &id]);
     format!("uploads/{id}{}", &tag[..32])
 }
 
-/// Whether the upload `key` was issued for the submission `owner`: only then may a submission
-/// name it. A key of the older unbound shape (`uploads/` and 32 hex digits) is no submission's.
-pub fn upload_issued_for(secret: &[u8], key: &str, owner: &str) -> bool {
+/// Who may name an upload key in a submission.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// Issued for this submission.
+    Ours,
+    /// Issued for no submission: the first application naming it takes it, by claiming this id
+    /// in the same store write that stores it.
+    Claimable(String),
+    /// Issued for another submission, or not a key this system issued.
+    Other,
+}
+
+/// Whom the upload `key` was issued for, as seen by the submission `owner`.
+pub fn upload_binding(secret: &[u8], key: &str, owner: &str) -> Binding {
     let Some(rest) = key.strip_prefix("uploads/").filter(|_| valid_upload_key(key)) else {
-        return false;
+        return Binding::Other;
     };
     let Some((id, tag)) = rest.split_at_checked(32).filter(|(_, tag)| tag.len() == 32) else {
-        return false;
+        return Binding::Other;
     };
-    !owner.is_empty() && policy::keyed_hash_starts_with(secret, &["upload", owner, id], &tag.to_ascii_lowercase())
+    let tag = tag.to_ascii_lowercase();
+    if !owner.is_empty() && policy::keyed_hash_starts_with(secret, &["upload", owner, id], &tag) {
+        Binding::Ours
+    } else if policy::keyed_hash_starts_with(secret, &["upload", CLAIMABLE, id], &tag) {
+        Binding::Claimable(id.to_owned())
+    } else {
+        Binding::Other
+    }
 }
 
 fn hex_id(s: &str) -> bool {
@@ -81,14 +105,20 @@ mod tests {
         let secret = b"k".repeat(32);
         let bound = new_upload_key(&secret, "sub-1");
         assert!(valid_upload_key(&bound) && bound.len() == "uploads/".len() + 64);
-        assert!(upload_issued_for(&secret, &bound, "sub-1"));
-        assert!(!upload_issued_for(&secret, &bound, "sub-2"));
-        assert!(!upload_issued_for(&secret, &bound, ""));
-        assert!(!upload_issued_for(&b"j".repeat(32), &bound, "sub-1"));
+        assert_eq!(upload_binding(&secret, &bound, "sub-1"), Binding::Ours);
+        assert_eq!(upload_binding(&secret, &bound, "sub-2"), Binding::Other);
+        assert_eq!(upload_binding(&secret, &bound, ""), Binding::Other);
+        assert_eq!(upload_binding(&b"j".repeat(32), &bound, "sub-1"), Binding::Other);
+        // Issued for no submission: claimable, by its random part, whoever names it.
+        let claimable = new_upload_key(&secret, "");
+        let id = claimable["uploads/".len().."uploads/".len() + 32].to_owned();
+        assert_eq!(upload_binding(&secret, &claimable, "sub-1"), Binding::Claimable(id.clone()));
+        assert_eq!(upload_binding(&secret, &claimable, ""), Binding::Claimable(id));
+        assert_eq!(upload_binding(&b"j".repeat(32), &claimable, "sub-1"), Binding::Other);
         // The older unbound shape is nobody's.
         let unbound = format!("uploads/{}", random_id());
-        assert!(valid_upload_key(&unbound) && !upload_issued_for(&secret, &unbound, "sub-1"));
-        assert!(!upload_issued_for(&secret, &unbound, ""));
+        assert!(valid_upload_key(&unbound));
+        assert_eq!(upload_binding(&secret, &unbound, "sub-1"), Binding::Other);
         assert!(!valid_upload_key("uploads/../x"));
         let stored = record_file_key(&r, &bound);
         assert!(valid_file_key(&stored) && !valid_upload_key(&stored), "{stored}");

@@ -97,6 +97,9 @@ pub enum Created {
     /// Another application already has this reference (two random references met): nothing was
     /// written; prepare it again under a fresh reference.
     ReferenceTaken,
+    /// Another application already took an upload this one claims (`Record::upload_claims`):
+    /// nothing was written.
+    UploadTaken,
 }
 
 /// One application of a 身份证号 that another application of the round carries too

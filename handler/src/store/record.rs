@@ -48,6 +48,10 @@ pub struct Record {
     /// version before them still acts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silent_versions: Vec<u64>,
+    /// The uploads issued for no submission that the application took: the store claims each id
+    /// with the record, so no other application can take the same file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upload_claims: Vec<String>,
 }
 
 /// An applicant address waiting to be proven.
@@ -85,6 +89,7 @@ impl Record {
             erasure_requested_at: None,
             pending_address: None,
             silent_versions: Vec::new(),
+            upload_claims: Vec::new(),
         }
     }
 

@@ -97,8 +97,26 @@ pub enum Files<'a> {
     /// The uploads themselves (the 核对信息 page: nothing is taken yet).
     Uploads,
     /// Copies made under the record with this reference (taking the application): each upload is
-    /// copied once to `records/{reference}/…`, and the copy is what is checked and hashed.
+    /// copied once to `records/{reference}/…`, and the copy is what is checked and hashed. An
+    /// upload issued for no submission is claimed by the application's store write.
     CopiedTo(&'a str),
+    /// Like `CopiedTo`, for files added to a record already stored (a resubmission, 补充材料):
+    /// only uploads issued for its submission, since nothing would claim another.
+    AddedTo(&'a str),
+}
+
+/// The uploads issued for no submission that `inputs` name: the ids the application claims.
+pub fn claims(ctx: &Context, inputs: &[AttachmentInput], owner: &str) -> Vec<String> {
+    let mut ids: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| match ids::upload_binding(&ctx.settings.secret, &i.key, owner) {
+            ids::Binding::Claimable(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Reads each named upload back and checks it as the upload did (type by content, size), with a
@@ -138,14 +156,19 @@ async fn check_each(
     for input in inputs {
         let kind = p.attachment_kind(&input.kind).map_err(|e| refuse_file(e.to_string()))?;
         let name: String = input.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
-        if !ids::upload_issued_for(&ctx.settings.secret, &input.key, owner) {
+        let ours = match ids::upload_binding(&ctx.settings.secret, &input.key, owner) {
+            ids::Binding::Ours => true,
+            ids::Binding::Claimable(_) => !matches!(files, Files::AddedTo(_)),
+            ids::Binding::Other => false,
+        };
+        if !ours {
             tracing::warn!("a file key not issued for this submission was named");
             return Err(refuse_file(format!("“{name}”不是为本次申报上传的文件，请在本页重新上传")));
         }
         let not_uploaded = || refuse_file(format!("“{name}”没有上传成功，请重新上传"));
         let key = match files {
             Files::Uploads => input.key.clone(),
-            Files::CopiedTo(reference) => {
+            Files::CopiedTo(reference) | Files::AddedTo(reference) => {
                 let to = ids::record_file_key(reference, &input.key);
                 match blobs.copy(&input.key, &to).await {
                     Ok(()) => to,

@@ -69,6 +69,11 @@ pub fn prepare_with(
         submission_id,
         body_hash: hex::encode(Sha256::digest(&content)),
         id_hash: super::numbers::number_hash(ctx, &id_number),
+        upload_claims: super::documents::claims(
+            ctx,
+            &form.attachments,
+            form.submission_id.as_deref().unwrap_or_default(),
+        ),
         attachments,
         ..Record::taken(reference, programme.round, application, at.clone())
     };
@@ -117,6 +122,11 @@ pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, E
             discard(ctx, &files).await;
         }
         match created? {
+            Created::UploadTaken => {
+                tracing::info!(reference = %record.reference, "an upload issued for no submission was taken before");
+                let message = "所选的文件已用于另一份申报，不能再次提交。请在本页重新上传后再提交。";
+                return Err(Error::Invalid(vec![policy::Reason::new("attachments", message)]));
+            }
             Created::ReferenceTaken => {
                 tracing::info!(reference = %record.reference, "reference already in use; drawing another");
             }

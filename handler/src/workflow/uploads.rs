@@ -22,8 +22,8 @@ pub struct UploadRequest {
     #[serde(default)]
     pub content_type: String,
     /// The application's `submission_id`: the key is issued for it, and any other submission
-    /// naming the key is refused. Without it one is drawn and answered with the target: the
-    /// application (and the script's further uploads for it) must carry that one.
+    /// naming the key is refused. Without it the key is taken by the first application naming it
+    /// (claimed in the same store write that stores the application).
     #[serde(default)]
     pub submission_id: String,
 }
@@ -35,9 +35,8 @@ pub struct Issued {
     pub target: UploadTarget,
     /// Unix seconds after which the target no longer works.
     pub expires: i64,
-    /// The submission the key is issued for: the one asked for, or one drawn for a request that
-    /// named none.
-    pub submission_id: String,
+    /// The submission the key is issued for, if the request named one.
+    pub submission_id: Option<String>,
 }
 
 /// Why no target was issued.
@@ -52,7 +51,7 @@ pub enum Refused {
 }
 
 /// Checks kind, size and declared type, and issues where to upload, with its expiry, for the
-/// submission asked for (or one drawn now): every key is bound to one submission.
+/// submission asked for (or for the first application that names it).
 pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<Issued, Refused> {
     let p = &ctx.programme;
     p.attachment_kind(&request.kind).map_err(|e| Refused::Rule(e.to_string()))?;
@@ -69,9 +68,8 @@ pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<Issued, Re
         return Err(Refused::Rule("提交编号格式不正确，请刷新页面后重新上传".to_owned()));
     }
     let blobs = ctx.blobs.clone().ok_or(Refused::Disabled)?;
-    let drawn = owner.is_empty();
-    let owner = if drawn { ids::random_id() } else { owner.to_owned() };
-    let key = ids::new_upload_key(&ctx.settings.secret, &owner);
+    let claimable = owner.is_empty();
+    let key = ids::new_upload_key(&ctx.settings.secret, owner);
     let rules = UploadRules {
         content_type: request.content_type.clone(),
         max_bytes: p.attachments.max_bytes,
@@ -87,6 +85,6 @@ pub async fn target(ctx: &Context, request: &UploadRequest) -> Result<Issued, Re
         };
         UploadTarget { url: links::upload_path(ctx, &claims), fields: Default::default(), key }
     });
-    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), drawn, "upload target issued");
-    Ok(Issued { target, expires, submission_id: owner })
+    tracing::info!(kind = %request.kind, size = request.size, name_chars = request.name.chars().count(), claimable, "upload target issued");
+    Ok(Issued { target, expires, submission_id: (!claimable).then(|| owner.to_owned()) })
 }

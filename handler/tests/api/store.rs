@@ -188,6 +188,27 @@ fn next_key(r: &Record) -> String {
     format!("region-out-{}", r.scope().key())
 }
 
+/// An upload issued for no submission is claimed once: the second application claiming it is
+/// refused and nothing of it written, whatever else it claims.
+async fn an_upload_is_claimed_by_one_application(store: Arc<dyn Store>) {
+    let mut first = record(10, "hohhot");
+    first.upload_claims = vec!["u-1".into(), "u-2".into()];
+    assert_eq!(store.create(&first, &event(1), &[mail(&first.reference, 1)]).await.expect("create"), Created::New);
+    let mut second = record(11, "hohhot");
+    second.upload_claims = vec!["u-0".into(), "u-2".into()];
+    assert_eq!(
+        store.create(&second, &event(1), &[mail(&second.reference, 2)]).await.expect("create"),
+        Created::UploadTaken
+    );
+    assert_eq!(store.get(&second.reference).await.expect("get"), None);
+    assert_eq!(store.unsent_mail().await.expect("count"), 1);
+    // Its other claim was not made either: a third may take u-0.
+    let mut third = record(12, "hohhot");
+    third.upload_claims = vec!["u-0".into()];
+    assert_eq!(store.create(&third, &event(1), &[]).await.expect("create"), Created::New);
+    assert_eq!(store.get(&first.reference).await.expect("get"), Some(first));
+}
+
 async fn a_reference_in_use_is_refused_and_nothing_written(store: Arc<dyn Store>) {
     let first = record(8, "hohhot");
     store.create(&first, &event(1), &[mail(&first.reference, 1)]).await.expect("create");
@@ -556,6 +577,7 @@ contract!(
     any_number_of_applications_may_carry_one_number,
     one_number_holds_one_place,
     a_reference_in_use_is_refused_and_nothing_written,
+    an_upload_is_claimed_by_one_application,
     submission_id_makes_retries_idempotent,
     list_filters_by_scope_and_status,
     list_is_per_round_and_follows_a_changed_scope,

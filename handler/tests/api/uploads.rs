@@ -10,7 +10,7 @@ async fn target(app: &TestApp, kind: &str, size: usize, content_type: &str) -> r
 }
 
 /// Where to upload one file for the application whose `submission_id` is `submission` (empty:
-/// none named, so the server draws one and answers with it).
+/// none named, so the first application naming the key takes it).
 async fn target_for(app: &TestApp, kind: &str, size: usize, content_type: &str, submission: &str) -> reqwest::Response {
     app.post_json(
         "/api/uploads",
@@ -39,10 +39,9 @@ async fn a_good_file_lands_and_its_hash_matches() {
     assert_eq!(response.status(), 201);
     let t: Value = response.json().await.expect("json");
     let key = t["key"].as_str().expect("key").to_owned();
-    // Asked for with no submission_id: the key is issued for one drawn now, which the answer names.
+    // Asked for with no submission_id: a key the first application naming it takes.
     assert!(key.starts_with("uploads/") && key.len() == "uploads/".len() + 64, "{key}");
-    let drawn = t["submission_id"].as_str().expect("submission_id");
-    assert!(drawn.len() == 32 && drawn.bytes().all(|b| b.is_ascii_hexdigit()), "{drawn}");
+    assert!(t.get("submission_id").is_none(), "{t}");
     let stored = upload(&app, t["url"].as_str().expect("url"), bytes.clone(), "application/pdf").await;
     assert_eq!(stored.status(), 201);
     let stored: Value = stored.json().await.expect("json");
@@ -370,39 +369,68 @@ async fn a_key_issued_for_another_submission_is_refused() {
     }
 }
 
-/// A script that names no submission when it asks where to upload (issue 30, finding 7): the
-/// key is still issued for one submission, drawn by the server and answered with the target, so
-/// two applications with different submission ids can never both take the file.
+/// Keys asked for with no submission_id (as a script may) are taken by the first application
+/// naming them, claimed in the store write that stores it: a later application naming them, or
+/// several at once, are refused on `attachments`, and nothing of them is stored or copied.
 #[tokio::test]
 async fn an_upload_asked_for_without_a_submission_serves_one_application_only() {
     let app = spawn_app().await;
-    let mut first = testkit::sample_application(76);
-    let kinds = testkit::required_kinds(&first);
-    // The first upload names no submission; the script keeps the one the answer names for the
-    // rest of its uploads and for the application.
-    let bytes = pdf(3000);
-    let t: Value = target(&app, &kinds[0], bytes.len(), "application/pdf").await.json().await.expect("json");
-    assert_eq!(upload(&app, t["url"].as_str().expect("url"), bytes, "application/pdf").await.status(), 201);
-    let drawn = t["submission_id"].as_str().unwrap_or_default().to_owned();
-    let mut files = vec![json!({"key": t["key"], "kind": kinds[0], "name": "证明.pdf"})];
-    for kind in &kinds[1..] {
-        files.push(testkit::upload_document_for(&app.client, &app.address, kind, &drawn).await);
-    }
-    first["submission_id"] = json!(drawn);
-    first["attachments"] = Value::Array(files);
+    let unbound = |n: u32| {
+        let app = &app;
+        async move {
+            let mut form = testkit::sample_application(n);
+            let mut files = Vec::new();
+            for kind in testkit::required_kinds(&form) {
+                let bytes = pdf(3000);
+                let t: Value = target(app, &kind, bytes.len(), "application/pdf").await.json().await.expect("json");
+                assert_eq!(upload(app, t["url"].as_str().expect("url"), bytes, "application/pdf").await.status(), 201);
+                files.push(json!({"key": t["key"], "kind": kind, "name": "证明.pdf"}));
+            }
+            form["attachments"] = Value::Array(files);
+            form
+        }
+    };
+    let first = unbound(76).await;
     assert_eq!(app.apply(&first).await.status(), 201);
-
-    // Another application naming the same keys under its own submission id: refused on
-    // `attachments`, saying so, and nothing of it stored or copied.
-    refused_as_not_theirs(&app, 77, &first).await;
+    let taken = |body: Value| {
+        assert_eq!(body["errors"][0]["field"], "attachments", "{body}");
+        assert!(body["errors"][0]["message"].as_str().expect("msg").contains("已用于另一份申报"), "{body}");
+    };
+    // Another application naming the same keys under its own submission id, or none.
+    let mut theirs = testkit::sample_application(77);
+    theirs["attachments"] = first["attachments"].clone();
+    let refused = app.apply(&theirs).await;
+    assert_eq!(refused.status(), 422);
+    taken(refused.json().await.expect("json"));
+    theirs["submission_id"] = json!("");
+    assert_eq!(app.apply(&theirs).await.status(), 422);
     let records = app.store.list(2025, None).await.expect("list");
     assert_eq!(records.len(), 1, "one application took the files");
-    let copied = std::fs::read_dir(app.uploads.with_file_name("records")).expect("records").count();
-    assert_eq!(copied, 1, "files copied under one record only");
+    let kinds = first["attachments"].as_array().expect("files").len();
+    // The files under records/, whatever folders the refused ones left empty.
+    let copies = || {
+        let dirs = std::fs::read_dir(app.uploads.with_file_name("records")).expect("records");
+        dirs.map(|d| std::fs::read_dir(d.expect("dir").path()).expect("record files").count()).sum::<usize>()
+    };
+    assert_eq!(copies(), kinds, "files copied under one record only");
     // The first application, sent again as it was, is the same submission (not a second taker).
     let again: Value = app.apply(&first).await.json().await.expect("json");
     assert_eq!(again["reference"], records[0].reference.as_str());
-    assert_eq!(drawn.len(), 32, "the answer names the submission the key is issued for");
+
+    // Six applications naming one fresh set of such keys at once: exactly one takes them.
+    let shared = unbound(80).await;
+    let tries = (0..6u32).map(|i| {
+        let mut form = testkit::sample_application(81 + i);
+        form["attachments"] = shared["attachments"].clone();
+        let app = &app;
+        async move { app.apply(&form).await.status().as_u16() }
+    });
+    let mut statuses = futures_util::future::join_all(tries).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422, 422, 422, 422, 422]);
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 2);
+    let more = shared["attachments"].as_array().expect("files").len();
+    assert_eq!(copies(), kinds + more, "the refused ones' copies are gone");
 }
 
 #[tokio::test]

@@ -43,7 +43,11 @@ pub async fn target(
         Refused::Failed(e) => AppError::from(e).json(),
     })?;
     let uploads::Issued { target, expires, submission_id } = issued;
-    let body = serde_json::json!({"url": target.url, "fields": target.fields, "key": target.key, "expires": expires, "submission_id": submission_id});
+    let mut body =
+        serde_json::json!({"url": target.url, "fields": target.fields, "key": target.key, "expires": expires});
+    if let Some(id) = submission_id {
+        body["submission_id"] = id.into();
+    }
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

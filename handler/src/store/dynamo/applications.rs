@@ -23,6 +23,8 @@ pub(super) enum Part {
     Submission,
     /// The application's entry under its 身份证号's keyed hash.
     IdNumber,
+    /// An upload issued for no submission, claimed by the application that takes it.
+    Claim,
     /// The one quota place a 身份证号 may hold in a round.
     Place,
     /// The application record.
@@ -101,6 +103,14 @@ impl DynamoStore {
             (Part::Record, put(&self.table, record_item(record)?, Some("attribute_not_exists(pk)"))?),
             (Part::Event, put(&self.table, event_item(&record.reference, event)?, Some("attribute_not_exists(pk)"))?),
         ];
+        for id in &record.upload_claims {
+            let claim = HashMap::from([
+                ("pk".into(), s(format!("CLAIM#{id}"))),
+                ("sk".into(), s("CLAIM")),
+                ("reference".into(), s(&record.reference)),
+            ]);
+            items.push((Part::Claim, put(&self.table, claim, Some("attribute_not_exists(pk)"))?));
+        }
         for mail in mails {
             items.push((Part::Mail, put(&self.table, mail_item(mail)?, Some("attribute_not_exists(pk)"))?));
             for marker in mail_markers(mail) {
@@ -156,6 +166,9 @@ impl Applications for DynamoStore {
                 .ok_or_else(|| StoreError::internal("submission id held by no record"))?;
             let same_body = existing.body_hash == record.body_hash;
             return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+        }
+        if failed.contains(&Part::Claim) {
+            return Ok(Created::UploadTaken);
         }
         // The record, its first event and its entry under the number are keyed by the reference.
         if [Part::Record, Part::Event, Part::IdNumber].iter().any(|p| failed.contains(p)) {

@@ -7,6 +7,7 @@
 //! | submission id | `SUB#id` | `SUB` | | |
 //! | an application under its 身份证号 (keyed hash) | `IDN#round#hash` | `APP#ref` | | |
 //! | the one quota place of a 身份证号 | `PLACE#round#hash` | `PLACE` | | |
+//! | an upload issued for no submission, claimed by the application that took it | `CLAIM#id` | `CLAIM` | | |
 //! | quota counter | `QUOTA#key` | `QUOTA` | | |
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
 //! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |

@@ -57,6 +57,20 @@ impl Applications for SqliteStore {
                 }
                 other => other.map_err(unavailable)?,
             };
+            // The uploads issued for no submission, taken once: a claim already made drops all of
+            // this write (the savepoint rolls back when dropped).
+            for id in &record.upload_claims {
+                let claimed = tx.execute(
+                    "INSERT INTO upload_claims (id, reference) VALUES (?1, ?2)",
+                    params![id, record.reference],
+                );
+                match claimed {
+                    Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                        return Ok(Created::UploadTaken);
+                    }
+                    other => other.map_err(unavailable)?,
+                };
+            }
             insert_change(&tx, &record.reference, &event, &mails)?;
             tx.commit().map_err(unavailable)?;
             Ok(Created::New)

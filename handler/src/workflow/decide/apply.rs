@@ -163,7 +163,7 @@ pub(super) async fn documents_after(
 ) -> Result<(Vec<Attachment>, Vec<String>, Vec<Attachment>), Error> {
     let mut add = documents.add.clone();
     add.extend(carried.store(ctx, &record.submission_id, passed).await?);
-    let files = Files::CopiedTo(&record.reference);
+    let files = Files::AddedTo(&record.reference);
     let added = check_attachments(ctx, &add, &record.submission_id, files).await?;
     let all: Vec<Attachment> = documents.kept(record).cloned().chain(added.iter().cloned()).collect();
     let mut names: Vec<String> = Vec::new();

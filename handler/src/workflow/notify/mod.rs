@@ -2,12 +2,18 @@
 //! context. Mails are written to the outbox with the change they report.
 
 use crate::ids;
-use crate::store::{Mail, MailFile, PendingAddress, Record};
+use crate::store::{Mail, PendingAddress, Record};
 use crate::views::{self, AttachmentsView, FileView};
 use crate::workflow::Context;
 use crate::workflow::{Error, actor_address, links};
 use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
+
+mod erasure;
+mod reviewers;
+
+pub use erasure::{erased, erasure_requested};
+pub use reviewers::{DashboardLink, dashboard_links, summary};
 
 /// Why each kind of recipient gets mail, as every mail's footer says.
 const TO_APPLICANT: &str = "本邮箱是这份特培申报的申报人邮箱";
@@ -127,68 +133,6 @@ pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
     let to = record.application.email.to_string();
     let path = links::status_path(ctx, &record.reference);
     link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
-}
-
-/// What the mail telling the applicant of an erasure shows.
-#[derive(Serialize)]
-struct Erased<'a> {
-    reference: &'a str,
-    when: String,
-    by: String,
-    may_apply: bool,
-    deadline: String,
-    contact: String,
-    issuer: &'a str,
-}
-
-/// To the applicant's (proven) address: the application and its personal data are erased, by the
-/// applicant (删除我的申报) or by the centre at their request.
-pub fn erased(ctx: &Context, record: &Record, by: Actor) -> Result<Mail, Error> {
-    let p = &ctx.programme;
-    let reference = &record.reference;
-    let close = p.stage_closes(Actor::Applicant);
-    let context = Erased {
-        reference,
-        when: views::chinese_time(&views::rfc3339(ctx.clock.now())),
-        by: match by {
-            Actor::Centre => format!("应您的删除申请，经{}处理", p.centre.name),
-            _ => "按您在本站“删除我的申报”中的操作".to_owned(),
-        },
-        may_apply: close.is_some_and(|c| c > ctx.clock.now()),
-        deadline: close.map(theme::before_text).unwrap_or_default(),
-        contact: p.contact.line(&p.notice_issuer),
-        issuer: &p.notice_issuer,
-    };
-    let subject = format!("【特培申报】您的申报及个人信息已删除 {reference}");
-    compose(ctx, "erased_applicant", record.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
-}
-
-/// What the centre's mail about an erasure request shows (no personal data: the reference and
-/// its status).
-#[derive(Serialize)]
-struct ErasureRequested<'a> {
-    reference: &'a str,
-    status_label: &'static str,
-    when: String,
-    dashboard_url: String,
-    days: i64,
-    issuer: &'a str,
-}
-
-/// To the centre's reviewer address: an applicant asked for erasure after the decision; the
-/// request waits on its dashboard.
-pub fn erasure_requested(ctx: &Context, record: &Record) -> Result<Mail, Error> {
-    let reference = &record.reference;
-    let context = ErasureRequested {
-        reference,
-        status_label: record.status.label(),
-        when: views::chinese_time(&views::rfc3339(ctx.clock.now())),
-        dashboard_url: links::absolute(ctx, &links::dashboard_path(ctx, "centre")),
-        days: links::DASHBOARD_TTL.whole_days(),
-        issuer: &ctx.programme.notice_issuer,
-    };
-    let subject = format!("【特培申报】删除个人信息的申请待处理 {reference}");
-    compose(ctx, "erasure_requested", ctx.reviewers.centre().as_str(), TO_CENTRE_REVIEWER, subject, reference, &context)
 }
 
 /// What the submission mails show.
@@ -382,71 +326,4 @@ pub fn link_again(
         LinkAgain { reference, purpose, link: links::absolute(ctx, path), issuer: &ctx.programme.notice_issuer };
     let why = if whose == Actor::Applicant { TO_APPLICANT } else { to_reviewer(whose) };
     compose(ctx, "link_again", to, why, format!("【特培申报】{purpose} {reference}"), reference, &context)
-}
-
-/// One dashboard a mail links to.
-#[derive(Serialize)]
-pub struct DashboardLink {
-    /// The scope's name.
-    pub name: String,
-    /// The absolute link.
-    pub link: String,
-}
-
-#[derive(Serialize)]
-struct DashboardLinks<'a> {
-    links: &'a [DashboardLink],
-    days: i64,
-    issuer: &'a str,
-}
-
-/// The dashboard links of a configured address, to that address.
-pub fn dashboard_links(ctx: &Context, to: &str, links: &[DashboardLink]) -> Result<Mail, Error> {
-    let first = links.first().map(|l| l.name.as_str()).unwrap_or_default();
-    let context =
-        DashboardLinks { links, days: links::DASHBOARD_TTL.whole_days(), issuer: &ctx.programme.notice_issuer };
-    compose(
-        ctx,
-        "dashboard_link",
-        to,
-        TO_REVIEWER,
-        format!("【特培申报】{first}申报汇总查看链接"),
-        "dashboard",
-        &context,
-    )
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    scope_name: &'a str,
-    title: &'a str,
-    count: usize,
-    issuer: &'a str,
-    since: Option<&'a super::dashboard::since::SinceLast>,
-}
-
-/// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
-pub fn summary(
-    ctx: &Context,
-    scope_id: &str,
-    scope_name: &str,
-    table: &views::SummaryTable,
-    since: Option<&super::dashboard::since::SinceLast>,
-    file_name: String,
-    xlsx: &[u8],
-) -> Result<Mail, Error> {
-    use base64::Engine;
-    let p = &ctx.programme;
-    let count = table.rows.len();
-    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
-    let again = if since.is_some() { "（更新）" } else { "" };
-    let subject = format!("【特培申报】{scope_name}推荐学员汇总信息{again}（{count}人）");
-    let mut mail =
-        compose(ctx, "summary", &p.centre.email, TO_CENTRE, subject, &format!("summary-{scope_id}"), &context)?;
-    mail.files.push(MailFile {
-        name: file_name,
-        content_type: crate::views::XLSX_TYPE.to_owned(),
-        base64: base64::engine::general_purpose::STANDARD.encode(xlsx),
-    });
-    Ok(mail)
 }
