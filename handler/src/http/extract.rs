@@ -32,22 +32,52 @@ impl FromRequestParts<AppState> for ClientAddr {
             return Ok(Self(addr.ip().to_string()));
         }
         let hops = state.settings.forwarded_hops;
-        if hops > 0 {
-            let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-            let addresses: Vec<&str> =
-                forwarded.flat_map(|v| v.split(',')).map(str::trim).filter(|a| !a.is_empty()).collect();
-            if let Some(address) = addresses.len().checked_sub(hops).and_then(|i| addresses.get(i)) {
-                return Ok(Self((*address).to_owned()));
-            }
-        }
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        let addresses: Vec<&str> =
+            forwarded.flat_map(|v| v.split(',')).map(str::trim).filter(|a| !a.is_empty()).collect();
         #[cfg(feature = "aws")]
-        if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =
-            parts.extensions.get::<lambda_http::request::RequestContext>()
+        let source = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            _ => None,
+        };
+        #[cfg(not(feature = "aws"))]
+        let source: Option<String> = None;
+        log_forwarded(&addresses, source.as_deref(), hops);
+        if hops > 0
+            && let Some(address) = addresses.len().checked_sub(hops).and_then(|i| addresses.get(i))
         {
-            return Ok(Self(ctx.http.source_ip.clone().unwrap_or_default()));
+            return Ok(Self((*address).to_owned()));
         }
-        Ok(Self(String::new()))
+        Ok(Self(source.unwrap_or_default()))
     }
+}
+
+/// Requests whose `X-Forwarded-For` is described in the log after a process starts.
+const FORWARDED_LOGGED: usize = 20;
+
+/// On a process's first requests, what `X-Forwarded-For` holds, as shapes only (never an address:
+/// each entry public or private, and whether the last is the address API Gateway saw), so an
+/// operator can set `CdnForwardedHops` from it (docs/deploy.md, "Rate limits behind the CDN").
+fn log_forwarded(addresses: &[&str], source: Option<&str>, hops: usize) {
+    static SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= FORWARDED_LOGGED {
+        return;
+    }
+    let kind = |a: &str| match a.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) if ip.is_private() || ip.is_loopback() || ip.is_link_local() => "private",
+        Ok(std::net::IpAddr::V6(ip)) if ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00 => "private",
+        Ok(_) => "public",
+        Err(_) => "unreadable",
+    };
+    let entries: Vec<&str> = addresses.iter().map(|a| kind(a)).collect();
+    let source_is_last = source.is_some_and(|s| addresses.last() == Some(&s));
+    tracing::info!(
+        entries = entries.len(),
+        kinds = %entries.join(","),
+        source_is_last,
+        forwarded_hops = hops,
+        "X-Forwarded-For as received (first requests after start)"
+    );
 }
 
 /// The browser a draft (核对信息) was made in: a random value kept in a cookie only `/apply/`

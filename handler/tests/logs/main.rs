@@ -46,6 +46,17 @@ async fn a_whole_journey_logs_no_personal_data() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     let app = spawn_app().await;
+    // A request as a CDN forwards it: its X-Forwarded-For is described, never written out.
+    let forwarded = app
+        .client
+        .post(format!("{}/api/status-link", app.address))
+        .header("x-forwarded-for", "203.0.113.7, 10.1.2.3")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("reference=&email=")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forwarded.status(), 422);
     let form = app.with_documents(&testkit::sample_application(901)).await;
 
     assert_eq!(app.post_form("/api/eligibility", &form_body(&form)).await.status(), 200);
@@ -90,6 +101,12 @@ async fn a_whole_journey_logs_no_personal_data() {
         let line = text.lines().find(|l| l.contains(secret));
         assert!(line.is_none(), "personal data {secret:?} logged: {line:?}");
     }
+    let described = text
+        .lines()
+        .find(|l| l.contains("X-Forwarded-For as received") && l.contains("\"entries\":2"))
+        .expect("the header described");
+    assert!(described.contains("\"kinds\":\"public,private\""), "{described}");
+    assert!(!text.contains("203.0.113.7") && !text.contains("10.1.2.3"), "an address was logged");
     // Nor any link token: routes are logged by their pattern, never by their path.
     assert!(!text.contains(&unit["/review/".len()..]), "a review token was logged");
 }
