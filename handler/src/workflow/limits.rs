@@ -24,8 +24,8 @@ pub const SUBMIT_PER_ADDRESS: Limit = Limit { name: "submit-address", max: 10, w
 pub const UPLOAD_PER_CLIENT: Limit = Limit { name: "upload-client", max: 300, window: 3600 };
 /// Links asked to be sent again (status, review, dashboard) from one client address.
 pub const RESEND_PER_CLIENT: Limit = Limit { name: "resend-client", max: 30, window: 3600 };
-/// Mail a stranger can trigger to one recipient (a link sent again, a dashboard link, word that
-/// a 身份证号 was used again): one per ten minutes.
+/// Mail a stranger can trigger to one recipient (a link sent again, a dashboard link): one per
+/// ten minutes.
 pub const MAIL_PER_RECIPIENT: Limit = Limit { name: "mail-recipient", max: 1, window: 600 };
 /// Resubmissions of one application, and returns of it: each mails the applicant and a reviewer,
 /// so neither can be driven round and round.

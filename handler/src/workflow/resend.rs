@@ -1,5 +1,4 @@
-//! Mail a stranger can ask for — a link sent again, dashboard links, word that a 身份证号 was
-//! used again — sent through one step ([`send_again`]): at most once per ten minutes per
+//! Mail a stranger can ask for — a link sent again, dashboard links — sent through one step ([`send_again`]): at most once per ten minutes per
 //! subject, only ever to an address already on file, and the same answer whether or not
 //! anything was sent.
 
