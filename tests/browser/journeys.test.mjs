@@ -274,8 +274,9 @@ async function wholeJourney(javaScriptEnabled, n) {
     await Promise.all([page.waitForURL(/\/withdraw$/), page.click("#withdraw a.button")]);
     assert.match(await page.locator("main").innerText(), /重新申报/);
     await step(page, "7-withdraw");
-    await Promise.all([page.waitForURL(/\/status\/[^/]+$/), page.click("form button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/status\/[^/?]+\?done=withdrawn$/), page.click("form button[type=submit]")]);
     assert.match(await page.locator(".summary").innerText(), /已撤回/);
+    assert.match(await page.locator(".confirmation").innerText(), /申报已撤回，办理已结束/);
 
     // The same person applies afresh before the deadline.
     await page.goto(`${serve.base}/apply/`);

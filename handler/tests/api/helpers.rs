@@ -353,6 +353,18 @@ pub fn mailed_code(app: &TestApp, reference: &str) -> String {
         .unwrap_or_else(|| panic!("no 邮箱验证码 mailed for {reference}"))
 }
 
+/// The 邮箱验证码 mailed about `reference` other than `earlier` (a new code asked for): mails
+/// written within the file system's clock tick cannot be ordered by time, so the new one is told
+/// by its value.
+pub fn new_mailed_code(app: &TestApp, reference: &str, earlier: &str) -> String {
+    app.mails()
+        .iter()
+        .filter(|m| m.subject.contains(reference))
+        .filter_map(|m| testkit::mailed_code(&m.text))
+        .find(|c| c != earlier)
+        .unwrap_or_else(|| panic!("no new 邮箱验证码 mailed for {reference}"))
+}
+
 /// The applicant types the code mailed for `reference` on the page the submission answered
 /// with; returns the status link's path the answer leads to.
 pub async fn confirm(app: &TestApp, reference: &str) -> String {

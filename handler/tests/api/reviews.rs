@@ -229,7 +229,20 @@ async fn a_returned_application_is_edited_and_resubmitted() {
     assert!(refused.text().await.expect("html").contains("居民身份证号码不能修改"));
     assert_eq!(status(&app, &status_path).await["version"], 3);
 
-    assert_eq!(post_decision(&app, &status_path, &encoded(&fields)).await.status(), 303);
+    let resubmitted = post_decision(&app, &status_path, &encoded(&fields)).await;
+    assert_eq!(resubmitted.status(), 303);
+    // The page says it is done, and what follows.
+    let after = resubmitted.headers()["location"].to_str().expect("ascii").to_owned();
+    assert_eq!(after, format!("{status_path}?done=resubmitted"));
+    assert!(
+        app.get(&after)
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("已重新提交：修改后的申报已送交所在单位审核人重新审核")
+    );
+    assert!(!app.get(&status_path).await.text().await.expect("html").contains("已重新提交："), "only right after");
     let s = status(&app, &status_path).await;
     assert_eq!((s["status"].as_str(), s["version"].as_u64()), (Some("unit_review"), Some(4)));
     assert_eq!(s["events"][3]["kind"], "resubmitted");

@@ -107,12 +107,15 @@ pub async fn act(
                 let page = workflow::links::confirm_path(&state, &record.reference, generation);
                 Ok(Redirect::to(&format!("{page}?changed=1")).into_response())
             }
-            Ok(None) => Ok(Redirect::to(&back).into_response()),
+            Ok(None) => {
+                let done = if form.decision == "resubmit" { "resubmitted" } else { "documents" };
+                Ok(Redirect::to(&format!("{back}?done={done}")).into_response())
+            }
             Err(Error::Invalid(reasons)) if !negotiated.json => {
                 // The form again, with the values as sent and each message beside its field.
                 let mut values: BTreeMap<String, String> = posted.fields.into_iter().collect();
                 values.remove("id_number");
-                let page = status_page(&state, &link.token, &record, &events, values, &reasons, false)?;
+                let page = status_page(&state, &link.token, &record, &events, values, &reasons, Default::default())?;
                 Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
             }
             Err(e) => Err(json(e)),
@@ -120,5 +123,6 @@ pub async fn act(
     }
     let decision = Decision::posted(&form.decision, &form.comment, form.confirm.is_some());
     decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
-    Ok(Redirect::to(&back).into_response())
+    let done = if decision.action == Some(Action::Withdraw) { "?done=withdrawn" } else { "" };
+    Ok(Redirect::to(&format!("{back}{done}")).into_response())
 }

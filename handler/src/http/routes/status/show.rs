@@ -16,10 +16,33 @@ use policy::{Action, Actor, Reason, StatusClaims};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `?confirmed=1` after the applicant confirmed their address.
+/// `?confirmed=1` after the applicant confirmed their address; `?done=` after a change made
+/// from this page (`resubmitted`, `documents`, `withdrawn`).
 #[derive(Deserialize, Default)]
 pub struct StatusQuery {
     confirmed: Option<String>,
+    done: Option<String>,
+}
+
+/// What the page says was just done, at its top.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Done {
+    /// The applicant's address was just confirmed.
+    pub(super) confirmed: bool,
+    /// A change just made from this page, in words.
+    pub(super) banner: Option<&'static str>,
+}
+
+/// What a change just made from the status page says at its top.
+fn done_banner(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "resubmitted" => {
+            "已重新提交：修改后的申报已送交所在单位审核人重新审核，审核邮件已发出。每一步结果都会邮件通知您。"
+        }
+        "documents" => "补充的证明材料已收到：所在单位审核人已收到新的审核邮件。",
+        "withdrawn" => "申报已撤回，办理已结束。下面说明您还可以做什么。",
+        _ => return None,
+    })
 }
 
 /// The edit form of a returned application, posting back to the status link with the version
@@ -59,6 +82,8 @@ struct StatusPage<'a> {
     next: NextStep,
     /// Just confirmed: the unit has been mailed.
     confirmed: bool,
+    /// A change just made from this page, in words.
+    done: Option<&'static str>,
     /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
     email: &'a str,
     /// The submission files uploaded from this page are issued for.
@@ -85,7 +110,7 @@ pub(super) fn status_page(
     events: &[Event],
     values: BTreeMap<String, String>,
     errors: &[Reason],
-    confirmed: bool,
+    done: Done,
 ) -> Result<Page, AppError> {
     let can = |action| policy::step(record.status, Actor::Applicant, action).is_some();
     let can_resubmit = can(Action::Resubmit);
@@ -110,7 +135,8 @@ pub(super) fn status_page(
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
         next: views::next_step(&state.programme, record, workflow::paper::state(state, record, events)),
-        confirmed,
+        confirmed: done.confirmed,
+        done: done.banner,
         email: record.application.email.as_str(),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
@@ -140,7 +166,8 @@ pub async fn show(
         return Ok(Json(RecordJson::of(&record, &events)).into_response());
     }
     let values = prefill(&state, &record);
-    Ok(status_page(&state, &link.token, &record, &events, values, &[], query.confirmed.is_some())?.into_response())
+    let done = Done { confirmed: query.confirmed.is_some(), banner: done_banner(query.done.as_deref()) };
+    Ok(status_page(&state, &link.token, &record, &events, values, &[], done)?.into_response())
 }
 
 /// The edit form's values: the application as it stands, without the 身份证号 (no page carries it
