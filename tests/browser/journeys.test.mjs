@@ -5,7 +5,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, codeIn, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, codeIn, pdf, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -139,6 +139,34 @@ test("half a form survives a reload as a local draft, and is gone after submitti
     await submitApplication(page);
     await page.goto(`${serve.base}/apply/`);
     assert.equal(await page.inputValue("#f-name"), "", "the draft is cleared once the application is taken");
+  } finally {
+    await context.close();
+  }
+});
+
+// A second file chosen for one kind (issue 32.7): both are listed with their own 删除, the form
+// says both are kept, and 核对信息 lists exactly what the list shows.
+test("a second file for a kind is listed beside the first, each with 删除", async () => {
+  const context = await browser();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, 16);
+    await page.setInputFiles("#f-attachments-id_card", pdf("身份证-背面"));
+    await page.waitForFunction(() => /本类现有2个文件/.test(document.getElementById("f-attachments-id_card-state").textContent));
+    const listed = page.locator("#f-attachments-id_card-files li");
+    assert.equal(await listed.count(), 2);
+    assert.deepEqual(await axe(page), [], "the list passes axe");
+    await screenshots(page, "journey-two-files-for-a-kind");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The first removed: one left, and 核对信息 shows just it.
+    await listed.first().locator("button").click();
+    assert.equal(await listed.count(), 1);
+    assert.match(await listed.first().innerText(), /身份证-背面/);
+    await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
+    const files = await page.locator("table.answers").nth(1).innerText();
+    assert.equal((files.match(/^身份证\t/gm) || []).length, 1, files);
+    assert.match(files, /身份证-背面/);
   } finally {
     await context.close();
   }

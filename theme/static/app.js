@@ -147,7 +147,25 @@
               hidden.value = target.key + "|" + input.getAttribute("data-kind") + "|" + file.name;
               fieldset.appendChild(hidden);
               input.value = "";
-              say("已上传：" + file.name);
+              // Every file kept for this kind is listed with its own 删除: a second one chosen is
+              // added, never silently dropped or doubled.
+              var list = document.getElementById(input.id + "-files");
+              if (!list) {
+                list = el("ul", { "class": "files-chosen", id: input.id + "-files" });
+                state.parentNode.insertBefore(list, state.nextSibling);
+              }
+              var item = el("li", {}, file.name + " ");
+              var remove = el("button", { type: "button", "class": "link-button", "aria-label": "删除 " + file.name }, "删除");
+              remove.addEventListener("click", function () {
+                hidden.remove();
+                item.remove();
+                say(list.children.length ? "已删除：" + file.name : "已删除：" + file.name + "。请重新选择文件。");
+              });
+              item.appendChild(remove);
+              list.appendChild(item);
+              say(list.children.length > 1
+                ? "已上传：" + file.name + "。本类现有" + list.children.length + "个文件，都会提交；不需要的请点“删除”。"
+                : "已上传：" + file.name);
             };
             xhr.onerror = function () { input.value = ""; say("网络中断，上传失败，请重试。", true); };
             xhr.send(data);
