@@ -35,6 +35,13 @@ pub fn check(root: &Path) -> Result<()> {
     for problem in &reviewer_problems {
         println!("error: config/reviewers.toml: {problem}");
     }
+    // sitemap.xml and robots.txt name the site by config.toml's base_url.
+    if ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"].iter().any(|h| site.config.base_url.contains(h)) {
+        println!(
+            "warning: config.toml base_url is {} (a loopback address): sitemap.xml and robots.txt point there; set it to the public address before publishing",
+            site.config.base_url
+        );
+    }
     if reviewers.contains("example.gov.cn") {
         println!("warning: config/reviewers.toml still holds the sample example.gov.cn addresses");
     }

@@ -62,6 +62,7 @@ fn check_passes_on_the_real_site_and_warns_about_gaps() {
     assert!(text.contains("checked 16 pages"), "{text}");
     assert!(text.contains("warning: 附件1"), "{text}");
     assert!(text.contains("[privacy] keep_until is unset"), "{text}");
+    assert!(text.contains("warning: config.toml base_url is http://127.0.0.1:3000 (a loopback address)"), "{text}");
 }
 
 #[test]
