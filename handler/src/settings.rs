@@ -6,6 +6,7 @@ use crate::personal::DataKeys;
 use policy::Signer;
 
 /// Settings shared by every request.
+#[derive(Clone)]
 pub struct Settings {
     /// Scheme, host and optional path prefix of the public site, e.g. `https://tepei.example.gov.cn`.
     /// Links in mail are built from this, never from the request's Host header.
@@ -35,6 +36,10 @@ pub struct Settings {
     /// current key first; under `serve`, `data.key` in the data folder; [`Settings::new`]
     /// derives one from the link key, for tests and tools).
     pub data_keys: DataKeys,
+    /// Where a reply to the site's mail goes (`reply_to` of config.toml, the operator's setting;
+    /// [`crate::AppState`] sets it from the config it renders with): unset by default, and never
+    /// the mailbox the notice reserves for the 汇总表's electronic copy.
+    pub reply_to: Option<String>,
 }
 
 impl Settings {
@@ -51,6 +56,7 @@ impl Settings {
             flush: FlushPlan::default(),
             forwarded_hops: 0,
             data_keys: DataKeys::derived(secret),
+            reply_to: None,
         }
     }
 

@@ -33,10 +33,11 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// State with the programme, reviewers and site config embedded at compile time.
-    pub fn new(clock: Clock, store: Arc<dyn Store>, settings: Settings) -> Result<Self, StartError> {
+    pub fn new(clock: Clock, store: Arc<dyn Store>, mut settings: Settings) -> Result<Self, StartError> {
         let programme = Programme::embedded().map_err(|e| StartError::failed("content/programme.toml", e))?;
         let reviewers = Reviewers::embedded(&programme).map_err(|e| StartError::failed("config/reviewers.toml", e))?;
         let config = theme::Config::embedded().map_err(StartError::setting)?;
+        settings.reply_to = config.reply_to(&programme.centre.email).map_err(StartError::setting)?;
         let rules = policy::embedded_fingerprint();
         let pages = Pages::new(&programme, config, &rules);
         Ok(Self {
@@ -59,8 +60,9 @@ impl AppState {
     }
 
     /// Enforces and renders the rules a site was built from (`serve --root`): its programme,
-    /// reviewers and site config in place of the embedded ones, pages included, and their
-    /// fingerprint.
+    /// reviewers and site config in place of the embedded ones, pages and the mail's Reply-To
+    /// included, and their fingerprint. Loading the site (`site::Site::load`) refused a
+    /// `reply_to` that does not pass; were one given here anyway, it is left unset.
     pub fn with_rules(
         mut self,
         programme: Programme,
@@ -68,6 +70,7 @@ impl AppState {
         config: theme::Config,
         fingerprint: &str,
     ) -> Self {
+        Arc::make_mut(&mut self.ctx.settings).reply_to = config.reply_to(&programme.centre.email).unwrap_or_default();
         self.ctx.pages = Arc::new(Pages::new(&programme, config, fingerprint));
         self.rules = fingerprint.into();
         self.ctx.programme = Arc::new(programme);

@@ -128,6 +128,9 @@ impl Site {
         let reviewers_path = root.join("config").join("reviewers.toml");
         let reviewers = std::fs::read_to_string(&reviewers_path).map_err(io(&reviewers_path))?;
         let rules = policy::rules_fingerprint(&text, &reviewers);
+        config
+            .reply_to(&programme.centre.email)
+            .map_err(|message| SiteError::Config { path: config_path.clone(), message })?;
         let content = root.join("content");
         let mut files = Vec::new();
         collect_markdown(&content, &mut files)?;

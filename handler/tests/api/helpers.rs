@@ -242,6 +242,10 @@ pub struct Options {
     pub limit_scale: u32,
     /// `TEPEI_DATA_KEY` (default: the key [`Settings::new`] derives).
     pub data_keys: Option<String>,
+    /// Reviewers other than the embedded config/reviewers.toml's.
+    pub reviewers: Option<policy::Reviewers>,
+    /// A site config other than the embedded config.toml (its `reply_to`).
+    pub config: Option<theme::Config>,
 }
 
 impl Default for Options {
@@ -255,6 +259,8 @@ impl Default for Options {
             base: BASE,
             limit_scale: 1,
             data_keys: None,
+            reviewers: None,
+            config: None,
         }
     }
 }
@@ -281,6 +287,15 @@ pub async fn spawn_with(options: Options) -> TestApp {
             Some(b) => b,
             None => Arc::new(handler::blobs::FsBlobs::new(dir.path().to_owned()).expect("blobs")),
         });
+    if options.reviewers.is_some() || options.config.is_some() {
+        // As `serve --root` runs: the folder's reviewers and config.toml, the embedded rules.
+        let programme = options.programme.clone().unwrap_or_else(|| state.programme().clone());
+        let reviewers =
+            options.reviewers.unwrap_or_else(|| policy::Reviewers::embedded(&programme).expect("reviewers"));
+        let config = options.config.unwrap_or_else(|| theme::Config::embedded().expect("config"));
+        let fingerprint = state.rules().to_owned();
+        state = state.with_rules(programme, reviewers, config, &fingerprint);
+    }
     if let Some(programme) = options.programme {
         state = state.with_programme(programme);
     }

@@ -145,14 +145,22 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     assert!(html.contains("乌力吉") && html.contains("1501**********") && !html.contains(&id));
     assert!(html.contains("单位审核中"));
 
-    // Every mail says it is a machine's, who sent it and why it came, and replies reach the centre.
+    // Every mail says it is a machine's, who sent it and why it came, and whom to ask instead of
+    // replying: no Reply-To (config.toml sets none), least of all the mailbox the notice keeps for
+    // the 汇总表's electronic copy.
     for mail in &mails {
         assert_eq!(mail.headers.get("auto-submitted").map(String::as_str), Some("auto-generated"), "{}", mail.subject);
-        assert!(mail.headers["reply-to"].contains("1819448970@qq.com"), "{:?}", mail.headers);
+        assert!(!mail.headers.contains_key("reply-to"), "{:?}", mail.headers);
         assert!(!mail.headers.contains_key("list-unsubscribe"));
         for part in [&mail.text, &mail.html] {
-            assert!(part.contains("本邮件由内蒙古自治区人力资源和社会保障厅特培申报系统自动发送"), "{part}");
+            assert!(part.contains("本邮件由特培申报网站自动发送"), "{part}");
             assert!(part.contains("您收到本邮件，是因为"), "{part}");
+            assert!(part.contains("请勿直接回复本邮件"), "{part}");
+            assert!(
+                part.contains("专业技术人员管理处（联系人：张翼飞、王慧；电话：（0471）6918865、6944061）"),
+                "{part}"
+            );
+            assert!(!part.contains("回复本邮件将送达"), "{part}");
         }
     }
     assert!(unit.text.contains("是因为申报人在申报表中把本邮箱填写为所在单位审核人邮箱"));
@@ -164,6 +172,27 @@ async fn a_valid_application_waits_for_its_address_to_be_confirmed_before_anyone
     assert_eq!(again.headers()["location"].to_str().expect("ascii"), status_path);
     assert_eq!(app.get_json(&status_path).await.json::<Value>().await.expect("json")["version"], 2);
     assert_eq!(app.mails().len(), 4);
+}
+
+/// Reply-To is the operator's setting in config.toml: set, every mail carries it and the footer
+/// names it beside the notice's contacts.
+#[tokio::test]
+async fn a_reply_to_set_in_config_toml_is_every_mails() {
+    let mut config = theme::Config::embedded().expect("config");
+    config.reply_to = Some("tepei-help@example.gov.cn".into());
+    let app = crate::helpers::spawn_with(crate::helpers::Options { config: Some(config), ..Default::default() }).await;
+    crate::helpers::submit(&app, 7).await;
+    let mails = app.mails();
+    assert!(mails.len() >= 3, "{mails:?}");
+    for mail in &mails {
+        assert_eq!(
+            mail.headers.get("reply-to").map(String::as_str),
+            Some("tepei-help@example.gov.cn"),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.text.contains("回复本邮件将送达tepei-help@example.gov.cn（本站运营单位设置）"), "{}", mail.text);
+    }
 }
 
 #[tokio::test]

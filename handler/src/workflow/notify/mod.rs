@@ -30,7 +30,9 @@ fn to_reviewer(stage: Actor) -> &'static str {
 }
 
 /// Renders a mail from `mail/{name}.txt` and `.html`, with the footer every mail carries: who
-/// sent it, why this address got it, and that a reply reaches the centre (its Reply-To).
+/// sent it, why this address got it, and where to ask: the notice's contacts, and the operator's
+/// Reply-To where config.toml sets one (never the centre's mailbox, which the notice reserves for
+/// the 汇总表's electronic copy).
 fn compose<C: Serialize>(
     ctx: &Context,
     name: &str,
@@ -43,10 +45,12 @@ fn compose<C: Serialize>(
     let p = &ctx.programme;
     let context = tera::Context::from_serialize(context)?;
     let render = |ext: &str| ctx.pages.render_bare(&format!("mail/{name}.{ext}"), &context);
-    let footer = format!(
-        "本邮件由{}特培申报系统自动发送。您收到本邮件，是因为{why}。回复本邮件将送达{}。",
-        p.notice_issuer, p.centre.name
-    );
+    let ask = p.contact.line(&p.notice_issuer);
+    let reply = match &ctx.settings.reply_to {
+        Some(to) => format!("回复本邮件将送达{to}（本站运营单位设置）；对通知内容有疑问，请联系{ask}。"),
+        None => format!("请勿直接回复本邮件（回复无人处理）；如有疑问，请联系{ask}。"),
+    };
+    let footer = format!("本邮件由特培申报网站自动发送。您收到本邮件，是因为{why}。{reply}");
     let html = render("html")?;
     // An address not yet proven gets no link at all: the rules are named, not linked.
     let (html_footer, footer) = if why == TO_UNCONFIRMED {
@@ -78,7 +82,7 @@ fn compose<C: Serialize>(
         created_at: views::rfc3339(ctx.clock.now()),
         attempts: 0,
         files: Vec::new(),
-        reply_to: Some(p.centre.email.clone()),
+        reply_to: ctx.settings.reply_to.clone(),
         about: Vec::new(),
     })
 }
