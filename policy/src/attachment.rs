@@ -155,15 +155,24 @@ impl Programme {
         self.documents_required(form)
             .into_iter()
             .filter(|k| !held.contains(&k.code.as_str()))
-            .map(|k| crate::Reason::new("attachments", format!("请上传{}（必须上传）", k.name)))
+            .map(|k| crate::Reason::new("attachments", format!("请上传{}{}", k.name, self.required_mark())))
             .collect()
     }
+
+    /// What follows a kind the site requires: that requiring it is this site's setting, with the
+    /// notice's own words beside it.
+    pub fn required_mark(&self) -> String {
+        format!("{REQUIRED}；通知只要求“{}”）", self.attachments.notice_words)
+    }
 }
+
+/// How a refusal for a missing kind begins its mark ([`Programme::required_mark`]).
+const REQUIRED: &str = "（必须上传，本站设置";
 
 /// Whether a refusal on `attachments` only says a required kind is missing (the files already
 /// chosen stay with the form), rather than that a file itself was refused.
 pub fn only_missing_documents(reasons: &[crate::Reason]) -> bool {
-    reasons.iter().filter(|r| r.field == "attachments").all(|r| r.message.ends_with("（必须上传）"))
+    reasons.iter().filter(|r| r.field == "attachments").all(|r| r.message.contains(REQUIRED))
 }
 
 #[cfg(test)]
@@ -213,7 +222,10 @@ mod tests {
         };
         assert_eq!(
             messages(&["education_certificate", "other"]),
-            ["请上传身份证（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
+            [
+                "请上传身份证（必须上传，本站设置；通知只要求“上传相关附件证明材料”）",
+                "请上传民族证明（户口簿等）（必须上传，本站设置；通知只要求“上传相关附件证明材料”）"
+            ]
         );
         // The notice asks for 学历, not 学位: the degree certificate is never required.
         assert!(messages(&["id_card", "education_certificate", "ethnicity_proof"]).is_empty());

@@ -38,13 +38,13 @@ pub use money::{StreamCost, yuan};
 pub use programme::{
     Attachment1, Attachment2, AttachmentKind, AttachmentRules, Centre, Contact, Costs, Deadline, Departments,
     EthnicGroup, Fees, League, LeagueGroup, Level, Programme, ProgrammeError, ProgrammeInfo, Qualification, Required,
-    Stream, Window,
+    SEND_IS_CONVENIENCE, Stream, Window,
 };
-pub use quota::{Quota, QuotaFull};
+pub use quota::{QUOTA_READING, Quota, QuotaFull};
 pub use reviewers::{REVIEWERS_TOML, Reviewers, ReviewersError};
-pub use scope::{HrScope, QuotaKey, QuotaSlot};
+pub use scope::{HrScope, PAPER_TO_LEAGUE, QuotaKey, QuotaSlot};
 pub use status::{Action, Actor, DecisionForm, EventKind, QuotaEffect, Status, Step, reviewer_for, step};
-pub use text::{chinese_date, chinese_instant};
+pub use text::{READING, chinese_date, chinese_instant};
 pub use token::{
     ConfirmClaims, DashboardClaims, IssuedTo, LinkClaims, Purpose, ReviewClaims, Signer, StatusClaims, TokenError,
     UploadClaims, Wire, keyed_hash, keyed_hash_starts_with,

@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// The site's reading of the notice's figures as caps on recommendations, beside the notice's
+/// own words for them.
+pub const QUOTA_READING: &str =
+    "本站口径：通知的名额是“计划选派”学员人数，“具体推荐名额见附件1”；本站把审核通过计为占用一个推荐名额";
+
 /// Places used against a cap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Quota {
@@ -11,9 +16,10 @@ pub struct Quota {
     pub used: u32,
 }
 
-/// Every place is taken.
+/// Every place is taken. Counting the notice's 计划选派 figures as a cap on recommendations is this
+/// site's reading, and the message says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("名额已满（已推荐 {used} / 名额 {cap}），不能再推荐")]
+#[error("名额已满（已推荐 {used} / 名额 {cap}），不能再推荐（{QUOTA_READING}）")]
 pub struct QuotaFull {
     /// Places available.
     pub cap: u32,

@@ -56,7 +56,20 @@ impl HrScope {
             HrScope::Department(name) => name.clone(),
         }
     }
+
+    /// Where the stamped paper 申报表 goes, in words. The notice sends it to "本级人力资源社会保障
+    /// 部门或厅局（高校）" (六(一)3): for a league the site reads 本级 as the league's bureau, and
+    /// says that this is its reading.
+    pub fn paper_to(&self, p: &Programme) -> String {
+        match self {
+            HrScope::League(_) => format!("{}{PAPER_TO_LEAGUE}", self.reviewer_name(p)),
+            HrScope::Department(name) => name.clone(),
+        }
+    }
 }
+
+/// The site's reading of the notice's "本级人力资源社会保障部门", beside the league's bureau.
+pub const PAPER_TO_LEAGUE: &str = "（通知所称“本级人力资源社会保障部门”，本站理解为所在盟市的：本站口径，以审核为准）";
 
 /// The counter a recommendation takes a place from: a stream's total, or one league's (or 区直
 /// department's) share of it where 附件1 gives one.

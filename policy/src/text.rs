@@ -1,4 +1,8 @@
-//! Dates and instants as pages say them, in Beijing time.
+//! Dates and instants as pages say them, in Beijing time, and the mark of the site's readings.
+
+/// After a reading of the site's that the notice does not settle, in running text: as the pages'
+/// `<span class="reading">` says it.
+pub const READING: &str = "（本站口径，通知未作规定，以审核为准）";
 
 /// `2025年3月15日`.
 pub fn chinese_date(d: time::Date) -> String {

@@ -181,7 +181,7 @@ fn changing_the_deadline_moves_every_date_that_follows_it() {
     edit(&programme, "hr_closes = \"2025-03-22T00:00:00+08:00\"", "hr_closes = \"2025-03-29T00:00:00+08:00\"");
     let out = build(dir.path());
     file_contains!(out, "index.html", "2025年3月28日前");
-    file_contains!(out, "criteria/index.html", "1979年3月29日及以后出生", "申报截止日2025年3月28日");
+    file_contains!(out, "criteria/index.html", "1979年3月29日及以后出生", "通知规定的完成时间2025年3月28日");
     file_contains!(out, "process/index.html", "2025年3月28日前完成系统申报和线下报送");
     for page in ["index.html", "criteria/index.html", "check/index.html"] {
         file_lacks!(out, page, "2025年3月21日");
@@ -377,15 +377,30 @@ fn unknown_bodies(text: &str, bodies: &[String]) -> Vec<String> {
     unknown
 }
 
-#[test]
-fn every_body_named_anywhere_is_one_the_notice_names() {
+/// The real site built, with the rules it was built from.
+fn built() -> (tempfile::TempDir, PathBuf, policy::Programme) {
     let dir = fixture();
     let out = build(dir.path());
     let toml = fs::read_to_string(dir.path().join("content/programme.toml")).expect("programme.toml");
-    let programme = policy::Programme::parse(&toml).expect("programme");
-    let mut files = files_with(&out, &[".html"]);
+    (dir, out, policy::Programme::parse(&toml).expect("programme"))
+}
+
+/// Everything the site says: every page built into `out`, every template (mail included), every
+/// page's source, every message of the handler and the rules, and config.toml.
+fn everything_said(out: &Path) -> Vec<PathBuf> {
+    let mut files = files_with(out, &[".html"]);
     files.extend(files_with(&repo().join("theme/templates"), &[".html", ".txt"]));
+    files.extend(files_with(&repo().join("content"), &[".md"]));
     files.extend(files_with(&repo().join("handler/src"), &[".rs"]));
+    files.extend(files_with(&repo().join("policy/src"), &[".rs"]));
+    files.push(repo().join("config.toml"));
+    files
+}
+
+#[test]
+fn every_body_named_anywhere_is_one_the_notice_names() {
+    let (_dir, out, programme) = built();
+    let files = everything_said(&out);
     let mut seen = 0;
     for file in &files {
         let text = fs::read_to_string(file).expect("read");
@@ -399,18 +414,25 @@ fn every_body_named_anywhere_is_one_the_notice_names() {
     assert_eq!(wrong, ["材料报送至自治区留学人员和专家服务中心"]);
 }
 
+/// What applying here counts for, in the one sentence of the round's mode, at the top of every
+/// page: while this site is not the system the notice names, that applying here does not replace
+/// applying there (with a link to it); once it is, that it is.
 #[test]
-fn the_official_system_is_named_on_every_page_until_this_site_is_it() {
+fn every_page_says_what_applying_here_counts_for() {
     let dir = fixture();
     let out = build(dir.path());
+    let not_it =
+        "在本站提交不能代替在“少数民族专业技术人才特殊培养管理系统”的申报：请同时在该系统申报，并按通知报送纸质材料。";
     for page in files_with(&out, &[".html"]) {
         let text = fs::read_to_string(&page).expect("read");
-        assert!(
-            text.contains("class=\"official-banner\"") && text.contains("href=\"https://ssmztp.xjzcsq.com\""),
-            "{} lacks the banner naming the official system",
-            page.display()
-        );
+        let main = text.find("<main").expect("main");
+        let said =
+            text.find(not_it).unwrap_or_else(|| panic!("{} lacks what applying here counts for", page.display()));
+        assert!(said < main, "{}: said below the top", page.display());
+        assert!(text.contains("href=\"https://ssmztp.xjzcsq.com\""), "{} lacks the link", page.display());
+        assert!(!text.contains("依据通知提供的申报服务"), "{}: the notice provides no such service", page.display());
     }
+    file_contains!(out, "process/index.html", "在本站申报不需要注册账号（本站设置）", "注册登录并申报");
     file_contains!(
         out,
         "process/index.html",
@@ -420,8 +442,12 @@ fn the_official_system_is_named_on_every_page_until_this_site_is_it() {
     );
     edit(&dir.path().join("content/programme.toml"), "this_site = false", "this_site = true");
     let out = build(dir.path());
-    file_lacks!(out, "index.html", "official-banner");
-    file_lacks!(out, "apply/index.html", "official-banner");
+    let it = "本站即通知规定的“少数民族专业技术人才特殊培养管理系统”：在本站提交即通知规定的线上申报";
+    for page in ["index.html", "apply/index.html", "process/index.html"] {
+        file_contains!(out, page, it);
+        file_lacks!(out, page, "不能代替");
+    }
+    file_lacks!(out, "process/index.html", "在本站申报不需要注册账号");
 }
 
 #[test]
@@ -439,7 +465,26 @@ fn each_reading_of_the_site_is_marked_as_one() {
     file_lacks!(out, "scope/index.html", "按东部5盟市对待");
     file_contains!(out, "quota/index.html", "本站未收录附件1");
     file_contains!(out, "index.html", "填写相关信息，初步判断是否符合申报条件");
-    file_contains!(out, "funding/index.html", "通知对自治区特培项目规定的费用标准", "3.68万元");
+    file_contains!(out, "funding/index.html", "本站把它们列为自治区特培项目的费用标准", "3.68万元");
+    // Each reading the notice does not settle carries its mark beside the words it qualifies.
+    let marked = |page: &str, words: &str| {
+        let text = fs::read_to_string(out.join(page)).expect("page");
+        let at = text.find(words).unwrap_or_else(|| panic!("{page} lacks {words:?}"));
+        let after: String = text[at..].chars().take(words.chars().count() + 120).collect();
+        assert!(after.contains("本站口径") || after.contains("本站设置"), "{page}: {words:?} unmarked: {after}");
+    };
+    marked("funding/index.html", "本站把它们列为自治区特培项目的费用标准");
+    marked("quota/index.html", "审核通过计为占用一个推荐名额");
+    marked("criteria/index.html", "“以下”“以上”均包含本数");
+    marked("scope/index.html", "不适用");
+    marked("process/index.html", "本站理解为所在盟市的人力资源社会保障部门");
+    marked("index.html", "主办单位");
+    marked("privacy/index.html", "一、个人信息处理者");
+    marked("apply/index.html", "必须上传");
+    marked("apply/index.html", "申报时间为");
+    file_contains!(out, "apply/index.html", "通知只要求“上传相关附件证明材料”");
+    file_contains!(out, "index.html", "2025年3月18日24:00前</span> 申报人在本站提交申报截止（北京时间，本站设置）");
+    file_contains!(out, "criteria/index.html", "计算至通知规定的完成时间2025年3月21日");
 }
 
 #[test]
@@ -482,7 +527,7 @@ fn the_privacy_rules_page_is_built_from_programme_toml() {
         out,
         "privacy/index.html",
         "版本：2025-4",
-        "作出决定后，可在同一页面申请删除",
+        "登记后，可在同一页面申请删除",
         "已撤回的申报，在最后一次变化30天后删除上述个人信息",
         "<th scope=\"row\" data-label=\"类别\">身份信息</th><td data-label=\"包含的信息\">姓名、性别、民族、居民身份证号码</td>",
         "<td data-label=\"敏感个人信息\">民族、居民身份证号码</td>",
@@ -534,3 +579,4 @@ fn the_form_asks_every_field_of_the_table_in_its_words() {
         assert_eq!(shown, expected, "the form labels {} otherwise than the table", f.code);
     }
 }
+

@@ -96,17 +96,18 @@ async function requestThenCentreErases(javaScriptEnabled, n) {
     const { reference, status, centre } = await selectedApplication(page, n, javaScriptEnabled);
     const tag = javaScriptEnabled ? "js" : "nojs";
 
-    // The applicant asks: the page says the centre decides, then records the request.
+    // The applicant asks: the page says the outcome is recorded (this site's arrangement) and the
+    // request is handled by the centre's account, then records the request.
     await page.goto(status);
     await Promise.all([page.waitForURL(/\/erase$/), page.click("text=申请删除个人信息…")]);
-    assert.match(await page.locator("main").innerText(), /不能再直接删除，但可以申请中心删除/);
+    assert.match(await page.locator("main").innerText(), /不能再直接删除，但可以申请删除您的个人信息；申请由自治区人事人才公共服务中心的账号代为处理（本站设置）/);
     if (javaScriptEnabled) assert.deepEqual(await axe(page), [], "the request page passes axe");
     await screenshots(page, `privacy-${tag}-request`);
     await page.check("input[name=confirm]");
     await Promise.all([page.waitForNavigation(), page.click("form button[type=submit]")]);
     assert.match(await page.locator("main").innerText(), /删除申请已提交/);
     await page.click("text=返回进度页");
-    assert.match(await page.locator("#my-data").innerText(), /申请删除个人信息，正在等待/);
+    assert.match(await page.locator("#my-data").innerText(), /申请删除个人信息，由自治区人事人才公共服务中心的账号代为处理（本站设置）/);
 
     // The centre sees it on its dashboard and erases, confirmed.
     await page.goto(centre);
@@ -134,7 +135,7 @@ async function requestThenCentreErases(javaScriptEnabled, n) {
     await page.goto(status);
     const after = await page.locator("main").innerText();
     assert.match(after, /从本站删除/);
-    assert.match(after, /入选/);
+    assert.match(after, /已登记入选（本站设置）/);
     assert.doesNotMatch(after, /乌力吉/);
     await screenshots(page, `privacy-${tag}-erased-by-centre`);
   } finally {

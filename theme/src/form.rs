@@ -23,7 +23,8 @@ pub fn form_view(p: &Programme) -> Value {
 }
 
 fn input(p: &Programme, f: &FieldSpec, ask: Ask) -> Value {
-    let centre = |text: &str| text.replace("{centre}", &p.centre.name);
+    // The names a hint or statement may carry: the centre's, and the notice's 联系单位.
+    let centre = |text: &str| text.replace("{centre}", &p.centre.name).replace("{office}", &p.contact.office);
     let (required, condition) = match ask.need {
         Need::Always => (true, ""),
         Need::Optional => (false, ""),

@@ -36,6 +36,8 @@ pub fn chrome_view(p: &Programme) -> Value {
         "office": p.contact.office,
         "phones": p.contact.phones,
         "official": p.official_system,
+        // What applying here counts for: the one sentence of the round's mode.
+        "standing": p.official_system.standing(),
         "footer": p.footer,
         "address": p.contact.address,
         "people": p.contact.people,
@@ -175,10 +177,10 @@ pub fn programme_view(p: &Programme) -> Value {
             "code": k.code,
             "name": k.name,
             "required": match k.required {
-                policy::Required::Always => "必须上传",
-                policy::Required::Minority => "申报须为少数民族的项目时必须上传",
-                policy::Required::ByEducation => "以学历和工作年限符合条件的，须上传",
-                policy::Required::ByTitle => "以职称符合条件的，须上传",
+                policy::Required::Always => "必须上传（本站设置）",
+                policy::Required::Minority => "申报须为少数民族的项目时必须上传（本站设置）",
+                policy::Required::ByEducation => "以学历和工作年限符合条件的，须上传（本站设置）",
+                policy::Required::ByTitle => "以职称符合条件的，须上传（本站设置）",
                 policy::Required::Never => "选填",
             },
         })).collect::<Vec<_>>(),
@@ -187,6 +189,11 @@ pub fn programme_view(p: &Programme) -> Value {
     });
     // The application form's sections and inputs, from the same table.
     view["form"] = crate::form::form_view(p);
+    // The notice's paper step, and what the site's own sending of the 汇总表 is.
+    view["paper_step"] = Value::String(p.paper_step());
+    view["send_is_convenience"] = Value::from(policy::SEND_IS_CONVENIENCE);
+    view["attachment_notice_words"] = Value::from(p.attachments.notice_words.as_str());
+    view["quota_reading"] = Value::from(policy::QUOTA_READING);
     view
 }
 

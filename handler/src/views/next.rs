@@ -32,8 +32,10 @@ impl NextStep {
     }
 }
 
+/// `actor`'s stage close as a step names it, with its mark: the stage closes are this site's
+/// settings within the notice's date, not the notice's.
 fn until(p: &Programme, actor: Actor) -> Option<String> {
-    p.stage_closes(actor).map(|close| format!("{}截止", theme::before_text(close)))
+    p.stage_closes(actor).map(|close| format!("{}截止（本站设置）", theme::before_text(close)))
 }
 
 /// Where the stamped paper 申报表 stands against the record, as HR recorded it.
@@ -55,10 +57,13 @@ pub enum PaperState {
     },
 }
 
-/// The next step of `record`, with where its paper stands.
-pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep {
+/// The next step of `record`, with where its paper stands; `listed`: whether its HR stage has a
+/// reviewer on file (an application naming a 厅局（高校） that has none waits for one).
+pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool) -> NextStep {
     let a = &record.application;
-    let hr = a.hr_scope().reviewer_name(p);
+    let scope = a.hr_scope();
+    let hr = scope.reviewer_name(p);
+    let paper_to = scope.paper_to(p);
     let step = |who: String, until: Option<String>, todo: String, print: bool| NextStep {
         closed: false,
         who,
@@ -68,18 +73,19 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
     };
     let closed = |todo: String| NextStep { closed: true, who: String::new(), until: None, todo, print: false };
     let contact = p.contact.line(&p.notice_issuer);
+    let (centre, issuer) = (&p.centre.name, &p.notice_issuer);
     match record.status {
         Status::Unconfirmed => step(
             "您".to_owned(),
             None,
             format!(
-                "请在提交申报的页面输入发送到 {} 的6位邮箱验证码。验证后单位审核人才会收到审核邮件；提交后{}小时内未输入，申报将失效。",
+                "请在提交申报的页面输入发送到 {} 的6位邮箱验证码。验证后单位审核人才会收到审核邮件；提交后{}小时内未输入，申报将失效（本站设置）。",
                 a.email, p.confirm_hours
             ),
             false,
         ),
         Status::Voided => closed(format!(
-            "本申报已作废，办理已结束；所占推荐名额（如有）已释放。如有疑问，请联系{contact}。您仍可以在本页查看办理记录、下载我的数据。"
+            "本申报已作废（本站设置：由{centre}的账号代为作废，或未按时输入邮箱验证码而失效），办理已结束；所占推荐名额（如有）已释放。如有疑问，请联系{contact}。您仍可以在本页查看办理记录、下载我的数据。"
         )),
         Status::UnitReview => step(
             format!("所在单位（审核人 {}）", a.unit_reviewer_email),
@@ -87,11 +93,20 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
             "单位审核人已收到审核邮件，您现在无需操作。如审核人未收到，请提醒其查看垃圾邮件。".to_owned(),
             false,
         ),
+        Status::HrReview if !listed => step(
+            "待确认审核单位（本站设置）".to_owned(),
+            None,
+            format!(
+                "单位已审核通过。您填写的主管厅局（高校）“{hr}”不在本站登记的审核单位中：本站暂不发送审核链接，待通知的联系单位（{issuer}{}）确认由哪个单位审核、本站登记后再送审（本站设置）。请打印申报表，交单位盖章，按确认的审核单位报送。如有疑问，请联系{contact}。",
+                p.contact.office
+            ),
+            true,
+        ),
         Status::HrReview => match paper {
             PaperState::NotReceived => step(
                 hr.clone(),
                 until(p, Actor::Hr),
-                format!("单位已审核通过。请打印申报表，交单位盖章后报送{hr}，线上与纸质申报同步进行。"),
+                format!("单位已审核通过。请打印申报表，交单位盖章后报送{paper_to}，线上与纸质申报同步进行。"),
                 true,
             ),
             PaperState::Matching { version } => step(
@@ -106,7 +121,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
                 hr.clone(),
                 until(p, Actor::Hr),
                 format!(
-                    "{hr}收到的纸质申报表{}与线上第{current}版不一致。请重新打印申报表，交单位盖章后再报送{hr}。",
+                    "{hr}收到的纸质申报表{}与线上第{current}版不一致。请重新打印申报表，交单位盖章后再报送{paper_to}。",
                     paper.map(|v| format!("为第{v}版，")).unwrap_or_default()
                 ),
                 true,
@@ -119,26 +134,29 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState) -> NextStep 
             false,
         ),
         Status::Recommended => step(
-            p.centre.name.clone(),
+            format!("{hr}（向{centre}报送汇总表和申报表）"),
             None,
-            format!("已获推荐。盖章的纸质申报表由{hr}报送；入选结果以自治区人力资源和社会保障厅通知为准。"),
+            format!(
+                "已获推荐。按通知，{hr}填写《{}》，连同加盖公章后的申报表（一式三份）报送{centre}。入选名单以{issuer}公布为准；本站由{centre}的账号代为登记入选结果（本站设置）。您现在无需操作。",
+                p.summary_title
+            ),
             false,
         ),
         Status::Selected | Status::NotSelected => closed(format!(
-            "本站的办理已结束，您无需再操作。入选名单以{}的通知为准；如有疑问，请联系{contact}。",
-            p.notice_issuer
+            "本站已登记结果（本站设置：由{centre}的账号代{issuer}登记），办理已结束，您无需再操作。入选名单以{issuer}的通知为准；如有疑问，请联系{contact}。"
         )),
         Status::Withdrawn => closed(format!(
-            "本申报已撤回，办理已结束；所占推荐名额（如有）已释放。如仍要申报，可在{}前到“在线申报”页重新填写提交（将是一份新的申报）。您仍可以在本页查看办理记录、下载我的数据或删除我的申报。",
-            until(p, Actor::Applicant)
-                .map(|u| u.trim_end_matches("截止").to_owned())
-                .unwrap_or_else(|| "申报截止".to_owned())
+            "本申报已撤回，办理已结束；所占推荐名额（如有）已释放。如仍要申报，可在{}到“在线申报”页重新填写提交（将是一份新的申报）。您仍可以在本页查看办理记录、下载我的数据或删除我的申报。",
+            p.stage_closes(Actor::Applicant)
+                .map(|close| format!("{}（本站设置）", theme::before_text(close)))
+                .unwrap_or_else(|| "申报时间内（本站设置）".to_owned())
         )),
     }
 }
 
-/// `actor`'s stage close with the time left at `now`: `2025年3月20日24:00前截止（还剩3天）`, or
-/// `已于2025年3月20日24:00前截止`; `None` for a stage without a close.
+/// `actor`'s stage close with the time left at `now`, marked as this site's setting:
+/// `2025年3月20日24:00前截止（本站设置，还剩3天）`, or `已于2025年3月20日24:00前截止（本站设置）`;
+/// `None` for a stage without a close.
 pub fn time_left(p: &Programme, actor: Actor, now: time::OffsetDateTime) -> Option<String> {
     let close = p.stage_closes(actor)?;
     let before = theme::before_text(close);

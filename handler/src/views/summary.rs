@@ -29,15 +29,20 @@ const fn headers<const N: usize>() -> [&'static str; N] {
     out
 }
 
-/// What the exported table is called everywhere (file, mail, page): not 附件2 itself, whose
-/// layout was not published with the notice.
-pub const SUMMARY_LABEL: &str = "本系统导出的汇总信息（附件2正式样表未随通知公布）";
+/// After the 汇总表's name in the exported table's title: it is this system's export, not 附件2.
+pub const EXPORTED: &str = "（本系统导出）";
 
-/// The table: a title, a line naming the league (or department) and date, headings, rows.
+/// The exported table's second line: 附件2's layout was not published with the notice.
+pub const NOT_ATTACHMENT2: &str = "附件2正式样表未随通知公布，本表是本系统导出的汇总信息，不是附件2。";
+
+/// The table: a title, a note, a line naming the league (or department) and date, headings, rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryTable {
-    /// From programme.toml, e.g. 2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表.
+    /// The 汇总表's name from programme.toml and [`EXPORTED`]:
+    /// 2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表（本系统导出）.
     pub title: String,
+    /// [`NOT_ATTACHMENT2`], and what applying on this site counts for.
+    pub note: String,
     /// `填报单位：呼和浩特市    日期：2025年3月20日`.
     pub subtitle: String,
     /// One row per application, each as many cells as [`HEADERS`].
@@ -77,7 +82,8 @@ pub fn build(
         .collect();
     SummaryTable {
         // 附件2's layout was not published with the notice: the file says what it is.
-        title: SUMMARY_LABEL.to_owned(),
+        title: format!("{}{EXPORTED}", p.summary_title),
+        note: format!("{NOT_ATTACHMENT2}{}", p.official_system.standing()),
         subtitle: format!(
             "{}年度特培申报    填报单位：{scope_name}    日期：{}年{}月{}日",
             p.round,
@@ -88,6 +94,9 @@ pub fn build(
         rows,
     }
 }
+
+/// The row of the headings (from 0): below the title, the note and the subtitle.
+const HEAD_ROW: u32 = 3;
 
 fn csv_cell(cell: &str) -> String {
     // Quote every cell; a leading = + - @ is prefixed so a spreadsheet never runs it as a formula.
@@ -101,6 +110,7 @@ impl SummaryTable {
         let mut out = String::from("\u{feff}");
         let line = |cells: &[String]| cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",") + "\r\n";
         out.push_str(&line(std::slice::from_ref(&self.title)));
+        out.push_str(&line(std::slice::from_ref(&self.note)));
         out.push_str(&line(std::slice::from_ref(&self.subtitle)));
         out.push_str(&line(&HEADERS.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()));
         for row in &self.rows {
@@ -109,8 +119,8 @@ impl SummaryTable {
         out.into_bytes()
     }
 
-    /// XLSX: the title merged across the columns, the subtitle, bold headings, then the rows; A4
-    /// landscape, fit to one page wide.
+    /// XLSX: the title merged across the columns, the note and the subtitle, bold headings, then
+    /// the rows; A4 landscape, fit to one page wide.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
         let mut book = Workbook::new();
@@ -122,13 +132,14 @@ impl SummaryTable {
             Format::new().set_bold().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
         let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
         sheet.merge_range(0, 0, 0, last, &self.title, &title)?;
-        sheet.merge_range(1, 0, 1, last, &self.subtitle, &Format::new())?;
+        sheet.merge_range(1, 0, 1, last, &self.note, &Format::new().set_text_wrap())?;
+        sheet.merge_range(2, 0, 2, last, &self.subtitle, &Format::new())?;
         for (c, h) in HEADERS.iter().enumerate() {
-            sheet.write_string_with_format(2, c as u16, *h, &head)?;
+            sheet.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
         }
         for (r, row) in self.rows.iter().enumerate() {
             for (c, value) in row.iter().enumerate() {
-                sheet.write_string_with_format(3 + r as u32, c as u16, value, &cell)?;
+                sheet.write_string_with_format(HEAD_ROW + 1 + r as u32, c as u16, value, &cell)?;
             }
         }
         // Each column as wide as its widest entry (a CJK character takes two), within reason:
@@ -142,11 +153,11 @@ impl SummaryTable {
             sheet.set_column_width(c as u16, (widest + 2).clamp(6, 36) as f64)?;
         }
         // The heading row stays in view while scrolling.
-        sheet.set_freeze_panes(3, 0)?;
+        sheet.set_freeze_panes(HEAD_ROW + 1, 0)?;
         sheet.set_landscape();
         sheet.set_paper_size(9);
         sheet.set_print_fit_to_pages(1, 0);
-        sheet.set_repeat_rows(2, 2)?;
+        sheet.set_repeat_rows(HEAD_ROW, HEAD_ROW)?;
         book.save_to_buffer()
     }
 }

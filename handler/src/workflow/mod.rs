@@ -40,14 +40,33 @@ pub fn client_hash(ctx: &Context, client: &str) -> String {
     policy::keyed_hash(&ctx.settings.secret, &["client", client])
 }
 
-/// The address of whoever acts as `actor` on `record`.
+/// The address of whoever acts as `actor` on `record`; `None` at the HR stage of a 厅局（高校）
+/// with no reviewer on file (see [`hr_listed`]).
 pub fn actor_address(ctx: &Context, actor: Actor, record: &Record) -> Option<String> {
     match actor {
         Actor::Applicant => Some(record.application.email.to_string()),
         Actor::Unit => Some(record.application.unit_reviewer_email.to_string()),
-        // A 厅局（高校） not on the site's list: the centre checks it and reviews.
-        Actor::Hr => Some(ctx.reviewers.hr(record.scope().key()).unwrap_or_else(|| ctx.reviewers.centre()).to_string()),
+        Actor::Hr => ctx.reviewers.hr(record.scope().key()).map(ToString::to_string),
         Actor::Centre => Some(ctx.reviewers.centre().to_string()),
+    }
+}
+
+/// Whether `record`'s HR stage has a reviewer on file in config/reviewers.toml. A 厅局（高校）
+/// the applicant named that is not there has none: after the unit's approval the application is
+/// held at the HR stage and nobody is mailed — neither the centre nor any address the applicant
+/// gives — until the notice's 联系单位 (专业技术人员管理处) confirms which reviewer acts and the
+/// operator adds it (this site's arrangement). The centre's dashboard lists those held.
+pub fn hr_listed(ctx: &Context, record: &Record) -> bool {
+    ctx.reviewers.hr(record.scope().key()).is_some()
+}
+
+/// Who reviews `record` after its unit, in words; marked while no reviewer is on file.
+pub fn hr_name(ctx: &Context, record: &Record) -> String {
+    let name = record.scope().reviewer_name(&ctx.programme);
+    if hr_listed(ctx, record) {
+        name
+    } else {
+        format!("{name}（不在本站登记的审核单位中，待确认，本站设置）")
     }
 }
 

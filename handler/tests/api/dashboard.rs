@@ -7,7 +7,10 @@ use crate::summary::parse_csv;
 use handler::views::HEADERS;
 use serde_json::Value;
 
-const TITLE: &str = "本系统导出的汇总信息（附件2正式样表未随通知公布）";
+/// The exported 汇总表's title row: the notice's name for it, marked as this system's export; its
+/// second line says 附件2's layout was not published, and what applying here counts for.
+const TITLE: &str = "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表（本系统导出）";
+const NOTE: &str = "附件2正式样表未随通知公布，本表是本系统导出的汇总信息，不是附件2。在本站提交不能代替在“少数民族专业技术人才特殊培养管理系统”的申报：请同时在该系统申报，并按通知报送纸质材料。";
 
 /// Sample application `n` from `league`, with a chosen name and grassroots flag.
 fn form(n: u32, league: &str, name: &str, grassroots: bool) -> Value {
@@ -94,8 +97,8 @@ async fn a_league_sees_only_its_own_applications() {
     assert!(html.contains(&baotou) && !html.contains(&hohhot));
     let csv = app.get(&format!("{hohhot_link}/summary.csv?all=1")).await.bytes().await.expect("csv");
     let rows = parse_csv(&csv);
-    assert_eq!(rows.len(), 4, "title, subtitle, headings, one row: {rows:?}");
-    assert_eq!(rows[3][HEADERS.len() - 1], hohhot);
+    assert_eq!(rows.len(), 5, "title, note, subtitle, headings, one row: {rows:?}");
+    assert_eq!(rows[4][HEADERS.len() - 1], hohhot);
 
     // Another league's id in the link breaks its signature; other links are not dashboard links.
     let forged = hohhot_link.replacen(".l-hohhot.", ".l-baotou.", 1);
@@ -169,7 +172,7 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
     let mut sheet = String::new();
     std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").expect("sheet"), &mut sheet)
         .expect("sheet xml");
-    assert!(sheet.contains("ySplit=\"3\"") && sheet.contains("state=\"frozen\""), "heading not frozen: {sheet}");
+    assert!(sheet.contains("ySplit=\"4\"") && sheet.contains("state=\"frozen\""), "heading not frozen: {sheet}");
     assert!(sheet.contains("<cols>") && sheet.contains("customWidth=\"1\""), "no column widths");
     assert!(sheet.contains("orientation=\"landscape\"") && sheet.contains("paperSize=\"9\""));
     // "已推荐" and "全部申报" download under different names, each with the league and the date.
@@ -185,8 +188,8 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
         )
         .expect("utf-8")
     };
-    assert_eq!(decode(&disposition), "2025年度特培学员汇总表-呼和浩特市-已推荐-2025-03-15.xlsx");
-    assert_eq!(decode(&all_name), "2025年度特培学员汇总表-呼和浩特市-全部申报-2025-03-15.xlsx");
+    assert_eq!(decode(&disposition), "2025年度特培学员汇总表（本系统导出）-呼和浩特市-已推荐-2025-03-15.xlsx");
+    assert_eq!(decode(&all_name), "2025年度特培学员汇总表（本系统导出）-呼和浩特市-全部申报-2025-03-15.xlsx");
     let read = |bytes: Vec<u8>| {
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
         let range = book.worksheet_range("汇总表").expect("sheet");
@@ -203,18 +206,19 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
     };
     let sheet = read(bytes);
     assert_eq!(sheet[0][0], TITLE);
-    assert_eq!(sheet[1][0], "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月15日");
-    assert_eq!(sheet[2], HEADERS);
-    assert_eq!(sheet.len(), 4, "only the recommended application by default");
-    assert_eq!(sheet[3][..4], ["1", "乌力吉", "男", "蒙古族"]);
+    assert_eq!(sheet[1][0], NOTE);
+    assert_eq!(sheet[2][0], "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月15日");
+    assert_eq!(sheet[3], HEADERS);
+    assert_eq!(sheet.len(), 5, "only the recommended application by default");
+    assert_eq!(sheet[4][..4], ["1", "乌力吉", "男", "蒙古族"]);
     let n = HEADERS.len();
-    assert_eq!((sheet[3][n - 3].as_str(), sheet[3][n - 2].as_str()), ("已推荐", ""));
-    assert_eq!(sheet[3][n - 1], first);
+    assert_eq!((sheet[4][n - 3].as_str(), sheet[4][n - 2].as_str()), ("已推荐", ""));
+    assert_eq!(sheet[4][n - 1], first);
 
     let all = read(app.get(&format!("{link}/summary.xlsx?all=1")).await.bytes().await.expect("bytes").to_vec());
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 6);
     assert_eq!(
-        (all[4][1].as_str(), all[4][n - 3].as_str(), all[4][n - 1].as_str()),
+        (all[5][1].as_str(), all[5][n - 3].as_str(), all[5][n - 1].as_str()),
         ("=SUM(A1)", "单位审核中", second.as_str())
     );
 
@@ -223,10 +227,11 @@ async fn the_summary_downloads_as_xlsx_and_csv_with_exact_rows() {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let rows = parse_csv(&csv.bytes().await.expect("csv"));
     assert_eq!(rows[0], [TITLE]);
-    assert_eq!(rows[2], HEADERS);
-    assert_eq!(rows[3], all[3]);
-    assert_eq!(rows[4][1], "'=SUM(A1)");
-    assert_eq!(rows[4][2..], all[4][2..]);
+    assert_eq!(rows[1], [NOTE]);
+    assert_eq!(rows[3], HEADERS);
+    assert_eq!(rows[4], all[4]);
+    assert_eq!(rows[5][1], "'=SUM(A1)");
+    assert_eq!(rows[5][2..], all[5][2..]);
 }
 
 #[tokio::test]
@@ -247,7 +252,7 @@ async fn the_xlsx_is_mailed_to_the_centre_address_of_the_programme() {
     assert!(kind.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("xlsx");
     let range = book.worksheet_range("汇总表").expect("sheet");
-    assert_eq!(range.height(), 4);
+    assert_eq!(range.height(), 5);
     // Sent once per change: pressed again with nothing changed, nothing is sent, and the
     // confirmation page says so without a send button.
     let again = app.post_form(&format!("{link}/send"), "").await;
@@ -349,8 +354,8 @@ async fn the_centre_sees_every_league_against_the_quota_and_decides() {
     assert_eq!(app.store.quota_used("region-out").await.expect("quota"), 1);
     let all = app.get(&format!("{centre}/summary.csv")).await.bytes().await.expect("csv");
     let rows = parse_csv(&all);
-    assert_eq!(rows[1][0], "2025年度特培申报    填报单位：全区    日期：2025年3月15日");
-    assert_eq!((rows.len(), rows[3][17].as_str()), (4, "入选"));
+    assert_eq!(rows[2][0], "2025年度特培申报    填报单位：全区    日期：2025年3月15日");
+    assert_eq!((rows.len(), rows[4][17].as_str()), (5, "已登记入选（本站设置）"));
 }
 
 /// The dashboard opens on what waits for this reviewer: "待您审核（N）", each with its 审核
@@ -572,7 +577,9 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     assert_eq!((last.kind.code(), last.actor.code()), ("erasure_requested", "applicant"));
     let twice = app.post_form(&format!("{status}/erase"), &format!("version={}&confirm=on", version().await)).await;
     assert_eq!(twice.status(), 409, "one request at a time");
-    assert!(page(&app, &status).await.contains("申请删除个人信息，正在等待"));
+    assert!(
+        page(&app, &status).await.contains("申请删除个人信息，由自治区人事人才公共服务中心的账号代为处理（本站设置）")
+    );
 
     // Only the centre sees and answers it.
     let hr = dashboard(&app, "hr-hohhot@example.gov.cn").await;
@@ -581,7 +588,7 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     assert_eq!(by_hr.status(), 403);
     let listed = page(&app, &centre).await;
     let section = &listed[listed.find("id=\"erasure-title\"").expect("the section")..];
-    assert!(section.contains(&format!("乌力吉（{reference}，入选")), "{section}");
+    assert!(section.contains(&format!("乌力吉（{reference}，已登记入选（本站设置）")), "{section}");
     assert!(listed.contains("有 1 份删除个人信息的申请待处理"), "announced at the top");
 
     // Declining needs a reason, which the applicant is mailed and sees in the history.

@@ -28,6 +28,10 @@ async fn every_status_says_who_acts_next_and_the_paper_step_comes_with_a_print_b
     let panel = next_panel(&page(&app, &status).await);
     assert!(panel.contains("unit301@example.gov.cn") && panel.contains("2025年3月20日24:00前截止"), "{panel}");
     assert!(!panel.contains("打印申报表"), "no paper before the unit approves: {panel}");
+    assert!(
+        !page(&app, &status).await.contains(&format!("href=\"{status}/print\"")),
+        "no print offered at unit review"
+    );
     let unit = link_in_mail(&app.mails(), "unit301@example.gov.cn", "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     let panel = next_panel(&page(&app, &status).await);
@@ -66,8 +70,10 @@ async fn a_withdrawal_is_confirmed_tells_the_reviewer_and_the_person_may_apply_a
     assert_eq!(app.post_form(&status, &body).await.status(), 303);
     let told = app.mails().into_iter().filter(|m| m.to == "unit302@example.gov.cn").count();
     assert_eq!(told, 2, "the review request, then word of the withdrawal");
-    // The status page says the application is closed and what the person may still do.
+    // The status page says the application is closed and what the person may still do; it
+    // offers no printing.
     let closed = page(&app, &status).await;
+    assert!(!closed.contains(&format!("href=\"{status}/print\"")), "no print offered after a withdrawal");
     assert!(closed.contains("办理已结束") && !closed.contains("现在由："), "{closed}");
     assert!(closed.contains("本申报已撤回") && closed.contains("重新填写提交") && closed.contains("下载我的数据"));
     let mail = app.mails().into_iter().rfind(|m| m.to == "applicant302@example.com").expect("mail");
@@ -211,9 +217,12 @@ async fn the_form_is_checked_on_a_check_answers_page_before_anything_is_stored()
     let html = refused.text().await.expect("html");
     assert!(html.contains("请修改以下5处问题后再提交"), "2 mistakes and 3 missing documents in one summary");
     assert!(!html.contains("请上传学位证书"), "the degree certificate is optional");
-    for needed in
-        ["href=\"#f-phone\"", "href=\"#f-plan\"", "请上传身份证（必须上传）", "请上传民族证明（户口簿等）（必须上传）"]
-    {
+    for needed in [
+        "href=\"#f-phone\"",
+        "href=\"#f-plan\"",
+        "请上传身份证（必须上传，本站设置",
+        "请上传民族证明（户口簿等）（必须上传，本站设置",
+    ] {
         assert!(html.contains(needed), "{needed} missing from the summary");
     }
 
@@ -322,7 +331,13 @@ async fn documents_are_added_at_unit_review_and_replaced_in_a_resubmission() {
     drop_only.push(("remove".into(), "0".into()));
     let refused = app.post_form(&status, &serde_urlencoded::to_string(&drop_only).expect("encode")).await;
     assert_eq!(refused.status(), 422);
-    assert!(refused.text().await.expect("html").contains("请上传身份证（必须上传）"));
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("请上传身份证（必须上传，本站设置；通知只要求“上传相关附件证明材料”）")
+    );
     // Replaced: dropped, and a new one added.
     // Uploaded from the status page, for the application's own submission_id (on the page).
     let new_id = testkit::upload_document_for(&app.client, &app.address, "id_card", &stored.submission_id).await;

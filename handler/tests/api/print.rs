@@ -55,6 +55,10 @@ async fn the_printed_form_holds_every_field_the_boxes_the_reference_the_hash_and
     let status = submit_form(&app, &testkit::sample_application(110)).await;
     let json: Value = app.get_json(&status).await.json().await.expect("json");
     let reference = json["reference"].as_str().expect("reference");
+    // Printing is offered once the unit has approved, as the notice has it, and not before.
+    assert!(!app.get(&status).await.text().await.expect("html").contains(&format!("href=\"{status}/print\"")));
+    let unit = link_in_mail(&app.mails(), "unit110@example.gov.cn", "/review/");
+    assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     assert!(app.get(&status).await.text().await.expect("html").contains(&format!("href=\"{status}/print\"")));
 
     let response = app.get(&format!("{status}/print")).await;
@@ -81,9 +85,9 @@ async fn the_printed_form_holds_every_field_the_boxes_the_reference_the_hash_and
     assert!(!html.contains(&id) && html.contains("1501**********"));
 
     // Reviewers print the same form from their link.
-    let unit = link_in_mail(&app.mails(), "unit110@example.gov.cn", "/review/");
-    assert!(app.get(&unit).await.text().await.expect("html").contains(&format!("href=\"{unit}/print\"")));
-    let from_review = app.get(&format!("{unit}/print")).await.text().await.expect("html");
+    let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
+    assert!(app.get(&hr).await.text().await.expect("html").contains(&format!("href=\"{hr}/print\"")));
+    let from_review = app.get(&format!("{hr}/print")).await.text().await.expect("html");
     assert_eq!(hash_in(&from_review), hash);
     // A tampered link prints nothing.
     assert_eq!(app.get(&format!("{status}x/print")).await.status(), 403);

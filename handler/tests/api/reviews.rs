@@ -513,19 +513,63 @@ async fn a_department_cap_from_attachment1_holds_under_concurrent_approvals_on_d
     department_cap_holds_under_concurrent_approvals(Some(crate::machine::dynamo_store().await)).await;
 }
 
+/// An application naming a 厅局 not in config/reviewers.toml: after the unit's approval it waits at
+/// the HR stage and nobody is mailed — not the centre, not any address the applicant gave — while
+/// the applicant is told why and whom to ask, and the centre's dashboard lists it under
+/// 待确认审核单位（本站设置）. Once the operator adds the 厅局 (its reviewer confirmed by the
+/// notice's 联系单位), its reviewer asks for its dashboard link and reviews from there.
 #[tokio::test]
-async fn a_department_not_on_the_list_is_reviewed_by_the_centre() {
+async fn a_department_not_on_the_list_waits_for_its_reviewer_to_be_confirmed() {
     let app = spawn_app().await;
     let mut form = testkit::sample_application(620);
     form["unit_level"] = json!("region");
     form["league"] = json!("");
     form["department"] = json!("内蒙古自治区林业和草原局");
-    let status = crate::helpers::submit_form(&app, &form).await;
-    let reference = status.split('.').nth(1).expect("reference").to_owned();
+    let status_path = crate::helpers::submit_form(&app, &form).await;
+    let reference = status_path.split('.').nth(1).expect("reference").to_owned();
     let unit = link_in_mail(&app.mails(), "unit620@example.gov.cn", "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
-    // No 厅局 address is on file for it: the HR-stage link goes to the centre, which checks it.
-    let hr = link_in_mail(&app.mails(), "centre@example.gov.cn", &format!("/review/r.{reference}.hr."));
-    let page = app.get(&hr).await.text().await.expect("html");
-    assert!(page.contains("内蒙古自治区林业和草原局"), "the department as the applicant named it");
+    assert_eq!(status(&app, &status_path).await["status"], "hr_review");
+    let done = app.get(&format!("{unit}?done=1")).await.text().await.expect("html");
+    assert!(done.contains("不在本站登记的审核单位中，待确认，本站设置"), "{done}");
+    // Nobody got an HR link; the centre got no mail at all.
+    let mails = app.mails();
+    assert!(!mails.iter().any(|m| m.text.contains(&format!("/review/r.{reference}.hr."))), "{mails:?}");
+    assert!(!mails.iter().any(|m| m.to == "centre@example.gov.cn"), "{mails:?}");
+    let told = mails.iter().rev().find(|m| m.to == "applicant620@example.com").expect("applicant told");
+    assert!(told.text.contains("不在本站登记的审核单位中：本站暂不发送审核链接"), "{}", told.text);
+    assert!(told.text.contains("专业技术人员管理处（联系人：张翼飞、王慧"), "{}", told.text);
+    let page = app.get(&status_path).await.text().await.expect("html");
+    assert!(page.contains("待确认审核单位（本站设置）"), "{page}");
+    // The centre sees it held, with the 厅局 as named, and no way to review it.
+    assert_eq!(app.post_form("/dashboard", "email=centre@example.gov.cn").await.status(), 200);
+    let centre = link_in_mail(&app.mails(), "centre@example.gov.cn", "/dashboard/");
+    let board = app.get(&centre).await.text().await.expect("html");
+    let held = &board[board.find("id=\"held-title\"").expect("held section")..];
+    let held = &held[..held.find("</section>").expect("section end")];
+    assert!(held.contains("待确认审核单位（本站设置）（1）") && held.contains(&reference), "{held}");
+    assert!(held.contains("区直（内蒙古自治区林业和草原局）") && !held.contains("/review/"), "{held}");
+
+    // The operator adds the 厅局 with the reviewer the 联系单位 confirmed.
+    let programme = policy::Programme::embedded().expect("programme");
+    let listed = format!("{}\"内蒙古自治区林业和草原局\" = \"hr-lcj@example.gov.cn\"\n", policy::REVIEWERS_TOML);
+    let reviewers = policy::Reviewers::parse(&listed, &programme).expect("reviewers");
+    let options =
+        crate::helpers::Options { store: Some(app.store.clone()), reviewers: Some(reviewers), ..Default::default() };
+    let after = crate::helpers::spawn_with(options).await;
+    assert_eq!(after.post_form("/dashboard", "email=hr-lcj@example.gov.cn").await.status(), 200);
+    let board = link_in_mail(&after.mails(), "hr-lcj@example.gov.cn", "/dashboard/");
+    let page = after.get(&board).await.text().await.expect("html");
+    let hr = page
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.starts_with("/review/"))
+        .expect("review link");
+    let review = after.get(hr).await.text().await.expect("html");
+    assert!(review.contains("内蒙古自治区林业和草原局") && review.contains("审核推荐"), "{review}");
+    let hr = crate::helpers::receive_paper(&after, hr).await;
+    assert_eq!(after.post_form(&hr, "decision=approve").await.status(), 303);
+    assert_eq!(status(&after, &status_path).await["status"], "recommended");
+    let centre = after.get(&centre).await.text().await.expect("html");
+    assert!(centre.contains("待确认审核单位（本站设置）（0）"), "nothing held any more");
 }

@@ -68,7 +68,11 @@ fn recommended_by_default_everything_on_request() {
     assert_eq!(table(false).rows.len(), 2);
     assert_eq!(table(true).rows.len(), 3);
     let t = table(false);
-    assert_eq!(t.title, "本系统导出的汇总信息（附件2正式样表未随通知公布）");
+    assert_eq!(t.title, "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表（本系统导出）");
+    assert!(t.note.starts_with("附件2正式样表未随通知公布，本表是本系统导出的汇总信息，不是附件2。"), "{}", t.note);
+    assert!(t.note.ends_with(
+        "在本站提交不能代替在“少数民族专业技术人才特殊培养管理系统”的申报：请同时在该系统申报，并按通知报送纸质材料。"
+    ));
     assert_eq!(t.subtitle, "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日");
     let first = &t.rows[0];
     assert_eq!(first.len(), HEADERS.len());
@@ -90,7 +94,7 @@ fn recommended_by_default_everything_on_request() {
             "区外培养"
         ]
     );
-    let same = "TP2025-S00003（入选）";
+    let same = "TP2025-S00003（已登记入选（本站设置））";
     assert_eq!(first[13..], ["北京协和医院", "否", "否", "13812345678", "已推荐", same, "TP2025-S00001"]);
     assert_eq!(t.rows[1][HEADERS.len() - 2], "TP2025-S00001（已推荐）");
     assert_eq!(t.rows[1][0], "2");
@@ -99,13 +103,14 @@ fn recommended_by_default_everything_on_request() {
 #[test]
 fn csv_round_trip_in_chinese_with_formulas_defused() {
     let rows = parse_csv(&table(false).to_csv());
-    assert_eq!(rows[0], ["本系统导出的汇总信息（附件2正式样表未随通知公布）"]);
-    assert_eq!(rows[1], ["2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日"]);
-    assert_eq!(rows[2], HEADERS);
-    assert_eq!(rows[3], table(false).rows[0]);
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0], ["2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表（本系统导出）"]);
+    assert!(rows[1][0].starts_with("附件2正式样表未随通知公布") && rows[1][0].contains("不能代替"), "{:?}", rows[1]);
+    assert_eq!(rows[2], ["2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日"]);
+    assert_eq!(rows[3], HEADERS);
+    assert_eq!(rows[4], table(false).rows[0]);
+    assert_eq!(rows.len(), 6);
     // A name that looks like a formula is written as text.
-    assert_eq!(rows[4][1], "'=HYPERLINK(1)");
+    assert_eq!(rows[5][1], "'=HYPERLINK(1)");
 }
 
 #[test]
@@ -119,18 +124,19 @@ fn xlsx_reads_back_with_title_headings_and_rows() {
         Some(Data::Empty) | None => String::new(),
         other => format!("{other:?}"),
     };
-    assert_eq!(text(0, 0), "本系统导出的汇总信息（附件2正式样表未随通知公布）");
-    assert_eq!(text(1, 0), "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日");
+    assert_eq!(text(0, 0), "2025年度内蒙古自治区专业技术人才特殊培养项目学员汇总表（本系统导出）");
+    assert_eq!(text(1, 0), table(true).note);
+    assert_eq!(text(2, 0), "2025年度特培申报    填报单位：呼和浩特市    日期：2025年3月20日");
     for (c, h) in HEADERS.iter().enumerate() {
-        assert_eq!(text(2, c as u32), *h);
+        assert_eq!(text(3, c as u32), *h);
     }
     let expected = table(true).rows;
     for (r, row) in expected.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            assert_eq!(text(3 + r as u32, c as u32), *cell, "row {r} column {c}");
+            assert_eq!(text(4 + r as u32, c as u32), *cell, "row {r} column {c}");
         }
     }
-    assert_eq!(range.height(), 3 + expected.len());
+    assert_eq!(range.height(), 4 + expected.len());
 }
 
 /// Opened by a real spreadsheet program: LibreOffice (Debian's `libreoffice-calc-nogui`, which

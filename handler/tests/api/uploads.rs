@@ -125,8 +125,8 @@ async fn files_are_recorded_with_the_application_listed_in_mail_and_shown_to_rev
     assert_eq!(
         body["errors"],
         json!([
-            {"field": "attachments", "message": "请上传学历证书（必须上传）"},
-            {"field": "attachments", "message": "请上传民族证明（户口簿等）（必须上传）"}
+            {"field": "attachments", "message": "请上传学历证书（必须上传，本站设置；通知只要求“上传相关附件证明材料”）"},
+            {"field": "attachments", "message": "请上传民族证明（户口簿等）（必须上传，本站设置；通知只要求“上传相关附件证明材料”）"}
         ])
     );
     assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored");

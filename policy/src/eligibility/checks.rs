@@ -31,7 +31,8 @@ pub fn rule_checks(profile: &Profile, p: &Programme) -> Vec<RuleCheck> {
     let mut checks = Vec::new();
     if s.minority_required {
         let (name, minority) = profile.ethnicity.clone().unwrap_or_default();
-        checks.push(RuleCheck { rule: "少数民族专业技术人才".into(), met: minority, shown: name });
+        let reading = if s.conditions_in_notice { "" } else { crate::READING };
+        checks.push(RuleCheck { rule: format!("少数民族专业技术人才{reading}"), met: minority, shown: name });
     }
     if let (Some(bound), Some((born, _))) = (s.born_on_or_after_date(), profile.birth_date) {
         let limit = s.age_limit.map(|a| format!("{a}周岁以下，")).unwrap_or_default();

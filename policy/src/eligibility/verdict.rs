@@ -130,7 +130,11 @@ fn check_stream(profile: &Profile, p: &Programme, s: &Stream, reasons: &mut Vec<
     if s.minority_required
         && let Some((name, false)) = &profile.ethnicity
     {
-        reasons.push(Reason::new("ethnicity", format!("{}面向少数民族专业技术人才，所选民族为{name}", s.name)));
+        // For a stream whose conditions the notice leaves to its unpublished measures, this is the
+        // site's reading, marked as the criteria page marks it.
+        let reading = if s.conditions_in_notice { "" } else { crate::READING };
+        reasons
+            .push(Reason::new("ethnicity", format!("{}面向少数民族专业技术人才，所选民族为{name}{reading}", s.name)));
     }
     if let (Some(bound), Some((born, field))) = (s.born_on_or_after_date(), profile.birth_date)
         && born < bound

@@ -121,7 +121,8 @@ pub struct Ask {
     pub control: Control,
     /// Whether an answer is needed.
     pub need: Need,
-    /// The hint under its label, empty for none; `{centre}` stands for the centre's name.
+    /// The hint under its label, empty for none; `{centre}` stands for the centre's name,
+    /// `{office}` for the notice's 联系单位.
     pub hint: &'static str,
     /// When the form shows it (`field=code|code` or `field!=code`, for the form's script);
     /// empty: always.

@@ -24,10 +24,14 @@ pub struct Attachment2 {
     pub published: bool,
 }
 
-/// Limits on uploads.
+/// Limits on uploads, and the notice's own words on them.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentRules {
+    /// What the notice says of proof documents, word for word (六(一)1: 上传相关附件证明材料): it
+    /// lists none, so each kind below and when it is required are this site's settings, and the
+    /// form and the refusals say so beside these words.
+    pub notice_words: String,
     /// Largest file, in bytes.
     pub max_bytes: u64,
     /// Most files per application.

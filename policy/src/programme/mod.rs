@@ -12,7 +12,7 @@ mod window;
 pub use attachments::{Attachment1, Attachment2, AttachmentKind, AttachmentRules, Required};
 pub use places::{Departments, EthnicGroup, League, Level};
 pub use privacy::{Privacy, PrivacyCategory};
-pub use site::{Centre, Contact, Footer, OfficialSystem};
+pub use site::{Centre, Contact, Footer, OfficialSystem, SEND_IS_CONVENIENCE};
 pub use streams::{Costs, Fees, LeagueGroup, ProgrammeInfo, Qualification, Stream};
 pub use window::{Deadline, Window};
 

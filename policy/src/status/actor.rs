@@ -12,7 +12,10 @@ pub enum Actor {
     Unit,
     /// League/city HR, or the department for 区直 units.
     Hr,
-    /// The regional centre.
+    /// The regional centre's account. The notice has the centre receive the 汇总表 and the
+    /// stamped 申报表 (六(一)5), nothing else: what this account records (入选 or 未入选, a void,
+    /// an answer to an erasure request) is this site's arrangement on the issuer's behalf, and is
+    /// labelled so wherever it is shown.
     Centre,
 }
 
@@ -56,7 +59,7 @@ impl Actor {
     pub fn asked_to(self) -> &'static str {
         match self {
             Actor::Hr => "审核推荐",
-            Actor::Centre => "确定结果",
+            Actor::Centre => "登记入选结果（本站设置）",
             Actor::Applicant | Actor::Unit => "审核",
         }
     }
@@ -69,11 +72,15 @@ impl Actor {
                 ("所在单位审核", &[("approve", "审核通过"), ("return", "退回申报人修改")], RETURN_NEEDS_COMMENT)
             }
             Actor::Hr => (
-                "审核推荐（占用推荐名额）",
+                "审核推荐（占用推荐名额，本站口径）",
                 &[("approve", "审核通过并推荐"), ("return", "退回申报人修改")],
                 RETURN_NEEDS_COMMENT,
             ),
-            Actor::Centre => ("确定结果", &[("select", "入选"), ("reject", "未入选")], "意见（选填，不超过1000字）"),
+            Actor::Centre => (
+                "登记入选结果（本站设置：由中心的账号代自治区人力资源和社会保障厅登记，入选名单以该厅公布为准）",
+                &[("select", "登记为入选"), ("reject", "登记为未入选")],
+                "意见（选填，不超过1000字）",
+            ),
             Actor::Applicant => ("", &[], ""),
         };
         DecisionForm { legend, choices, comment_label }
@@ -91,7 +98,7 @@ impl Actor {
             Actor::Applicant => "申报人提交、修改申报",
             Actor::Unit => "所在单位审核",
             Actor::Hr => "盟市人力资源社会保障部门、厅局（高校）审核推荐",
-            Actor::Centre => "自治区人事人才公共服务中心确定结果",
+            Actor::Centre => "自治区人事人才公共服务中心的账号登记入选结果（本站设置）",
         }
     }
 

@@ -16,9 +16,9 @@ pub enum EventKind {
     Resubmitted,
     /// The applicant withdrew.
     Withdrawn,
-    /// The centre marked 入选.
+    /// The centre's account recorded 入选 (this site's arrangement).
     Selected,
-    /// The centre marked 未入选.
+    /// The centre's account recorded 未入选 (this site's arrangement).
     NotSelected,
     /// The applicant added proof documents while at unit review or returned.
     DocumentsAdded,
@@ -74,15 +74,15 @@ impl EventKind {
             EventKind::Returned => "退回",
             EventKind::Resubmitted => "修改后重新提交",
             EventKind::Withdrawn => "撤回申报",
-            EventKind::Selected => "确定入选",
-            EventKind::NotSelected => "确定未入选",
+            EventKind::Selected => "登记入选（本站设置）",
+            EventKind::NotSelected => "登记未入选（本站设置）",
             EventKind::DocumentsAdded => "补充证明材料",
             EventKind::PaperReceived => "纸质申报表已收到",
             EventKind::Confirmed => "确认邮箱",
-            EventKind::Voided => "作废",
+            EventKind::Voided => "作废（本站设置）",
             EventKind::Expired => "未按时确认邮箱，已失效",
             EventKind::ErasureRequested => "申请删除个人信息",
-            EventKind::ErasureDeclined => "不予删除个人信息",
+            EventKind::ErasureDeclined => "不予删除个人信息（本站设置）",
             EventKind::AddressProven => "新邮箱已验证",
         }
     }
@@ -122,9 +122,9 @@ pub enum Action {
     Resubmit,
     /// The applicant withdraws.
     Withdraw,
-    /// The centre marks 入选.
+    /// The centre's account records 入选 (this site's arrangement).
     Select,
-    /// The centre marks 未入选.
+    /// The centre's account records 未入选 (this site's arrangement).
     Reject,
     /// The applicant adds proof documents (unit review or returned); the status stays.
     AddDocuments,

@@ -17,13 +17,15 @@ pub enum Status {
     Returned,
     /// Recommended by HR: holds a quota place.
     Recommended,
-    /// Selected by the regional centre.
+    /// Recorded as selected by the regional centre's account (this site's arrangement: the
+    /// selection is the issuer's).
     Selected,
-    /// Not selected by the regional centre.
+    /// Recorded as not selected by the regional centre's account.
     NotSelected,
     /// Withdrawn by the applicant.
     Withdrawn,
-    /// Voided by the regional centre (with a reason), or never confirmed in time.
+    /// Voided by the regional centre's account (with a reason; this site's arrangement), or never
+    /// confirmed in time.
     Voided,
 }
 
@@ -64,8 +66,8 @@ impl Status {
             Status::HrReview => "盟市（厅局）审核中",
             Status::Returned => "已退回",
             Status::Recommended => "已推荐",
-            Status::Selected => "入选",
-            Status::NotSelected => "未入选",
+            Status::Selected => "已登记入选（本站设置）",
+            Status::NotSelected => "已登记未入选（本站设置）",
             Status::Withdrawn => "已撤回",
             Status::Voided => "已作废",
         }
@@ -74,6 +76,13 @@ impl Status {
     /// Parses an API code.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|s| s.code() == code)
+    }
+
+    /// Whether the applicant prints the 申报表 in this status: from the unit's approval on (the
+    /// notice, 六(一)3: 单位审核通过后，申报人员点击“打印申报表”), and no longer once it is
+    /// withdrawn, voided or returned (a resubmission goes to the unit again).
+    pub fn printable(self) -> bool {
+        matches!(self, Status::HrReview | Status::Recommended | Status::Selected | Status::NotSelected)
     }
 
     /// Whether an application in this status holds a quota place: recommended, or decided by

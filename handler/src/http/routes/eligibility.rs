@@ -33,6 +33,9 @@ struct TrackView<'a> {
     stream_name: String,
     eligible: bool,
     reasons: &'a [Reason],
+    /// A stream whose conditions the notice leaves to measures it does not publish: what the
+    /// self-check checked of it, marked as the site's reading.
+    note: Option<String>,
 }
 
 /// The verdict page: the answers again, the verdict, each track, and what to carry to the form;
@@ -76,15 +79,24 @@ pub async fn check(State(state): State<AppState>, posted: Posted<ProfileForm>) -
     let tracks = verdict
         .options
         .iter()
-        .map(|o| TrackView {
-            track: o.track.code(),
-            stream_name: o
-                .programme
-                .as_deref()
-                .and_then(|p| programme.stream(p, o.track))
-                .map_or_else(|| o.track.label().to_owned(), |s| s.name.clone()),
-            eligible: o.eligible,
-            reasons: &o.reasons,
+        .map(|o| {
+            let stream = o.programme.as_deref().and_then(|p| programme.stream(p, o.track));
+            let source = stream
+                .filter(|s| !s.conditions_in_notice)
+                .and_then(|s| programme.programme(&s.programme))
+                .and_then(|x| x.rules_source.clone());
+            TrackView {
+                track: o.track.code(),
+                stream_name: stream.map_or_else(|| o.track.label().to_owned(), |s| s.name.clone()),
+                eligible: o.eligible,
+                reasons: &o.reasons,
+                note: source.map(|source| {
+                    format!(
+                        "通知规定该项目依据{source}有关要求推荐选拔，该办法未随通知公布、通知未列明具体条件；本自测只核对少数民族、身心健康和政治素质承诺{}",
+                        policy::READING
+                    )
+                }),
+            }
         })
         .collect();
     let unanswered = value.unanswered();

@@ -59,6 +59,8 @@ struct PrintPage<'a> {
     back: String,
     /// The 申报人承诺 signed on paper, in the words of the form's declarations.
     pledge: &'static str,
+    /// Which system produced the form and what it stands for.
+    printed_by: String,
 }
 
 async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: String) -> Result<Response, AppError> {
@@ -76,9 +78,10 @@ async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: St
         version: paper::content_version(events),
         qr: qr_svg(&verify_url).unwrap_or_default(),
         verify_url,
-        hr_name: record.application.hr_scope().reviewer_name(p),
+        hr_name: crate::workflow::hr_name(state, record),
         back,
         pledge: policy::PLEDGE_ON_PAPER,
+        printed_by: p.official_system.printed_by(),
     };
     Ok(Page::typed("print.html", "申报表（打印）", &page)?.into_response())
 }

@@ -69,17 +69,18 @@ fn what_follows(
 ) -> Option<String> {
     use policy::EventKind as K;
     let last = events.last().filter(|e| e.actor == stage)?;
-    let hr = record.application.hr_scope().reviewer_name(&state.programme);
+    let hr = workflow::hr_name(state, record);
+    let issuer = &state.programme.notice_issuer;
     Some(match (stage, last.kind) {
         (policy::Actor::Unit, K::Approved) => {
             format!("已审核通过。申报已送{hr}审核推荐，并已邮件通知申报人；申报人打印的纸质申报表需由单位盖章。")
         }
         (policy::Actor::Hr, K::Approved) => {
-            "已推荐，已邮件通知申报人。入选结果以自治区人力资源和社会保障厅通知为准。".to_owned()
+            format!("已推荐，已邮件通知申报人。入选名单以{issuer}公布为准。")
         }
         (_, K::Returned) => "已退回，已邮件通知申报人；申报人修改后，您会再收到审核邮件。".to_owned(),
-        (_, K::Selected) => "已确定入选，已邮件通知申报人。".to_owned(),
-        (_, K::NotSelected) => "已确定未入选，已邮件通知申报人。".to_owned(),
+        (_, K::Selected) => format!("已登记为入选（本站设置），已邮件通知申报人。入选名单以{issuer}公布为准。"),
+        (_, K::NotSelected) => format!("已登记为未入选（本站设置），已邮件通知申报人。入选名单以{issuer}公布为准。"),
         _ => return None,
     })
 }
@@ -122,9 +123,11 @@ fn checklist(stage: policy::Actor) -> &'static str {
             "请核对：申报人是否为本单位在职专业技术人员，所填信息和证明材料是否属实，是否符合下面列出的申报条件。审核通过后，申报人将打印申报表交单位盖章。"
         }
         policy::Actor::Hr => {
-            "请核对：单位盖章的纸质申报表已收到且与系统内容一致（在下方登记核验码），申报条件是否符合，名额是否足够。审核通过即推荐，占用本项目推荐名额。"
+            "请核对：单位盖章的纸质申报表已收到且与系统内容一致（在下方登记核验码），申报条件是否符合，名额是否足够。审核通过即推荐，占用本项目推荐名额（本站口径）。"
         }
-        policy::Actor::Centre => "请按名额和盟市（厅局）的推荐，确定入选或未入选。",
+        policy::Actor::Centre => {
+            "通知规定中心接收各盟市、厅局（高校）报送的汇总表和盖章的申报表。入选名单由自治区人力资源和社会保障厅公布；本站由中心的账号代为登记入选或未入选（本站设置），请按该厅的决定登记。"
+        }
         policy::Actor::Applicant => "",
     }
 }

@@ -7,7 +7,8 @@ pub mod since;
 mod table;
 
 pub use table::{
-    AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row, select, waiting,
+    AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, held, quota_lines, row, select,
+    waiting,
 };
 
 pub use sends::{ScopeSent, scope_sends};
@@ -18,7 +19,7 @@ use crate::views::{self, SameNumbers, SummaryTable};
 use crate::workflow::Context;
 use crate::workflow::Error;
 use crate::workflow::notify;
-use policy::{Actor, HrScope, Programme};
+use policy::{Actor, HrScope, Programme, Reviewers};
 
 /// Whose applications a dashboard shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,19 +40,24 @@ impl Audience {
         }
     }
 
-    /// The audience a link's id names, if it still exists.
-    pub fn from_id(id: &str, p: &Programme) -> Option<Self> {
+    /// The audience a link's id names, if it still exists: a league, a department of the form's
+    /// list, or one only `reviewers` has (a 厅局 the operator added once its reviewer was
+    /// confirmed).
+    pub fn from_id(id: &str, p: &Programme, reviewers: &Reviewers) -> Option<Self> {
         if id == "centre" {
             return Some(Audience::Centre);
         }
         if let Some(code) = id.strip_prefix("l-") {
             return p.leagues.iter().find(|l| l.code == code).map(|l| Audience::Hr(HrScope::League(l.code.clone())));
         }
+        let configured = reviewers.scopes().map(|(key, _)| key).filter(|key| p.league(key).is_none());
         p.departments
             .names
             .iter()
-            .find(|d| HrScope::Department((*d).clone()).link_id() == id)
-            .map(|d| Audience::Hr(HrScope::Department(d.clone())))
+            .map(String::as_str)
+            .chain(configured)
+            .find(|d| HrScope::Department((*d).to_owned()).link_id() == id)
+            .map(|d| Audience::Hr(HrScope::Department(d.to_owned())))
     }
 
     /// Its name in Chinese: the league, the department, or 全区.
@@ -139,7 +145,7 @@ fn today(ctx: &Context) -> time::Date {
 pub fn summary_file_name(ctx: &Context, audience: &Audience, all: bool, ext: &str) -> String {
     let p = &ctx.programme;
     let which = if all { "全部申报" } else { "已推荐" };
-    format!("{}年度特培学员汇总表-{}-{which}-{}.{ext}", p.round, audience.name(p), today(ctx))
+    format!("{}年度特培学员汇总表（本系统导出）-{}-{which}-{}.{ext}", p.round, audience.name(p), today(ctx))
 }
 
 /// The audience's applications and its 汇总表 to send now, against the last sent.

@@ -154,6 +154,16 @@ pub fn waiting<'a>(audience: &Audience, records: &'a [Record]) -> Vec<&'a Record
     out
 }
 
+/// The applications held at the HR stage for want of a reviewer on file (a 厅局（高校） not in
+/// config/reviewers.toml), oldest change first, as the centre's page lists them: nobody is mailed
+/// until the notice's 联系单位 confirms which reviewer acts and the operator adds it.
+pub fn held(ctx: &Context, records: &[Record], same: &views::SameNumbers) -> Vec<Row> {
+    let mut out: Vec<&Record> =
+        records.iter().filter(|r| r.status == Status::HrReview && !crate::workflow::hr_listed(ctx, r)).collect();
+    out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+    out.into_iter().map(|r| row(ctx, &Audience::Centre, r, same)).collect()
+}
+
 /// An erasure request waiting for the centre: the application's row and when it was asked.
 #[derive(Serialize)]
 pub struct ErasureRequest {

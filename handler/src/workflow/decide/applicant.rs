@@ -83,7 +83,7 @@ pub async fn request_erasure(
     if (record.erased_at.is_some() || record.erasure_pending().is_some()) && !matches!(allowed, Err(Error::Stale(_))) {
         return Err(Error::NotAllowed {
             title: "已申请删除",
-            message: "这份申报已申请删除（或已删除），中心处理后会在进度页显示结果，无需再次申请。".into(),
+            message: "这份申报已申请删除（或已删除），处理后会在进度页显示结果，无需再次申请。".into(),
         });
     }
     let allowed = allowed?;

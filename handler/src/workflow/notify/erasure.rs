@@ -29,7 +29,7 @@ pub fn erased(ctx: &Context, record: &Record, by: Actor) -> Result<Mail, Error> 
         reference,
         when: views::chinese_time(&views::rfc3339(ctx.clock.now())),
         by: match by {
-            Actor::Centre => format!("应您的删除申请，经{}处理", p.centre.name),
+            Actor::Centre => format!("应您的删除申请，由{}的账号代为处理（本站设置）", p.centre.name),
             _ => "按您在本站“删除我的申报”中的操作".to_owned(),
         },
         may_apply: close.is_some_and(|c| c > ctx.clock.now()),

@@ -5,7 +5,7 @@ use crate::ids;
 use crate::store::{Mail, PendingAddress, Record};
 use crate::views::{self, AttachmentsView, FileView};
 use crate::workflow::Context;
-use crate::workflow::{Error, actor_address, links};
+use crate::workflow::{Error, actor_address, hr_listed, hr_name, links};
 use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ const TO_UNCONFIRMED: &str = "有人在特培申报表中把本邮箱填写为�
 const TO_UNIT: &str = "申报人在申报表中把本邮箱填写为所在单位审核人邮箱";
 const TO_HR: &str = "本邮箱是本站登记的盟市人力资源社会保障部门或厅局（高校）审核人邮箱";
 const TO_CENTRE: &str = "本邮箱是自治区人事人才公共服务中心接收汇总表的邮箱";
-const TO_CENTRE_REVIEWER: &str = "本邮箱是本站登记的自治区人事人才公共服务中心审核人邮箱";
+const TO_CENTRE_REVIEWER: &str = "本邮箱是本站登记的自治区人事人才公共服务中心账号邮箱（本站设置）";
 const TO_REVIEWER: &str = "本邮箱是本站登记的审核人邮箱，有人在本站为它申请了审核工作台链接";
 
 /// The reason a reviewer of `stage` is mailed.
@@ -29,8 +29,9 @@ fn to_reviewer(stage: Actor) -> &'static str {
     if stage == Actor::Unit { TO_UNIT } else { TO_HR }
 }
 
-/// Renders a mail from `mail/{name}.txt` and `.html`, with the footer every mail carries: who
-/// sent it, why this address got it, and where to ask: the notice's contacts, and the operator's
+/// Renders a mail from `mail/{name}.txt` and `.html`, with the footer every mail carries: to an
+/// applicant, what applying here counts for; who sent it, why this address got it, and where to
+/// ask: the notice's contacts, and the operator's
 /// Reply-To where config.toml sets one (never the centre's mailbox, which the notice reserves for
 /// the 汇总表's electronic copy).
 fn compose<C: Serialize>(
@@ -50,7 +51,12 @@ fn compose<C: Serialize>(
         Some(to) => format!("回复本邮件将送达{to}（本站运营单位设置）；对通知内容有疑问，请联系{ask}。"),
         None => format!("请勿直接回复本邮件（回复无人处理）；如有疑问，请联系{ask}。"),
     };
-    let footer = format!("本邮件由特培申报网站自动发送。您收到本邮件，是因为{why}。{reply}");
+    // An applicant is told, in every mail, what applying here counts for.
+    let standing = match why {
+        TO_APPLICANT | TO_UNCONFIRMED => p.official_system.standing(),
+        _ => String::new(),
+    };
+    let footer = format!("{standing}本邮件由特培申报网站自动发送。您收到本邮件，是因为{why}。{reply}");
     let html = render("html")?;
     // An address not yet proven gets no link at all: the rules are named, not linked.
     let (html_footer, footer) = if why == TO_UNCONFIRMED {
@@ -147,6 +153,8 @@ struct Submitted<'a> {
     receipt: Vec<views::Row>,
     for_review: Vec<views::Row>,
     hr_name: String,
+    /// Where the stamped paper goes, with the site's reading of 本级 marked.
+    paper_to: String,
     submitted_at: String,
     deadline: String,
     issuer: &'a str,
@@ -171,7 +179,8 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
         reference,
         receipt: views::rows_of(p, a, &views::RECEIPT_FIELDS),
         for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
-        hr_name: a.hr_scope().reviewer_name(p),
+        hr_name: hr_name(ctx, record),
+        paper_to: record.scope().paper_to(p),
         submitted_at: views::chinese_time(&record.created_at),
         deadline: views::chinese_date(p.count_at()),
         issuer: &p.notice_issuer,
@@ -179,7 +188,7 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
         review_url: links::absolute(ctx, &links::review_path(ctx, record, Actor::Unit, record.version)),
         review_days: ctx.settings.review_ttl.whole_days(),
         files,
-        next_step: views::next_step(p, record, views::PaperState::NotReceived).text(),
+        next_step: views::next_step(p, record, views::PaperState::NotReceived, hr_listed(ctx, record)).text(),
         review_deadline: views::time_left(p, Actor::Unit, ctx.clock.now()),
     };
     Ok(vec![
@@ -215,6 +224,9 @@ struct Decided<'a> {
     status_label: &'static str,
     comment: &'a str,
     actor: &'static str,
+    /// After the centre's account's name: that what it did is this site's arrangement on the
+    /// issuer's behalf.
+    on_behalf: String,
     status_url: String,
     review_days: i64,
     review_url: Option<String>,
@@ -224,22 +236,25 @@ struct Decided<'a> {
     released: bool,
     /// The next reviewer's close and the time left.
     deadline: Option<String>,
+    /// To HR: the notice's paper step after a recommendation.
+    paper_step: Option<String>,
 }
 
-/// What an outcome's mail to the applicant says in its subject, in plain words.
-fn outcome_subject(actor: Actor, action: Action) -> String {
+/// What an outcome's mail to the applicant says in its subject, in plain words; what the centre's
+/// account records is this site's arrangement on behalf of `issuer`, whose list of 入选 counts.
+fn outcome_subject(actor: Actor, action: Action, issuer: &str) -> String {
     match (actor, action) {
         (Actor::Unit, Action::Approve) => "您的申报已通过单位审核".to_owned(),
         (Actor::Hr, Action::Approve) => "您的申报已获推荐".to_owned(),
         (_, Action::Return) => "您的申报已退回，请修改后重新提交".to_owned(),
         (_, Action::Resubmit) => "您的申报已重新提交".to_owned(),
         (_, Action::Withdraw) => "您的申报已撤回".to_owned(),
-        (_, Action::Select) => "您的申报结果：入选".to_owned(),
-        (_, Action::Reject) => "您的申报结果：未入选".to_owned(),
+        (_, Action::Select) => format!("您的申报已登记为入选（本站设置，入选名单以{issuer}公布为准）"),
+        (_, Action::Reject) => format!("您的申报已登记为未入选（本站设置，入选名单以{issuer}公布为准）"),
         (_, Action::AddDocuments) => "您补充的证明材料已收到".to_owned(),
         (_, Action::PaperReceived) => "您的纸质申报表已收到".to_owned(),
-        (_, Action::Void) => "您的申报已作废".to_owned(),
-        (_, Action::DeclineErasure) => "您删除个人信息的申请未获同意".to_owned(),
+        (_, Action::Void) => "您的申报已作废（本站设置）".to_owned(),
+        (_, Action::DeclineErasure) => "您删除个人信息的申请未获同意（本站设置）".to_owned(),
         _ => format!("{}：{}", actor.label(), EventKind::from(action).label()),
     }
 }
@@ -263,17 +278,21 @@ pub fn decided(
     let next = policy::reviewer_for(record.status)
         .filter(|stage| stage.mailed_on_arrival() && *stage != actor)
         .and_then(|stage| actor_address(ctx, stage, record).map(|to| (to, stage)));
-    let next_step = views::next_step(p, record, paper);
+    let next_step = views::next_step(p, record, paper, hr_listed(ctx, record));
     let status_path = links::status_path(ctx, reference);
     let mut context = Decided {
         a,
         reference,
         for_review: views::rows_of(p, a, &views::REVIEW_FIELDS),
-        hr_name: a.hr_scope().reviewer_name(p),
+        hr_name: hr_name(ctx, record),
         issuer: &p.notice_issuer,
         status_label: record.status.label(),
         comment,
         actor: actor.label(),
+        on_behalf: match actor {
+            Actor::Centre => format!("（本站设置：由该中心的账号代{}办理）", p.notice_issuer),
+            _ => String::new(),
+        },
         status_url: links::absolute(ctx, &status_path),
         review_days: ctx.settings.review_ttl.whole_days(),
         review_url: None,
@@ -282,14 +301,16 @@ pub fn decided(
         next_step: next_step.text(),
         released: previous.holds_place(),
         deadline: None,
+        paper_step: None,
     };
-    let subject = format!("【特培申报】{} {reference}", outcome_subject(actor, action));
+    let subject = format!("【特培申报】{} {reference}", outcome_subject(actor, action, &p.notice_issuer));
     let mut mails =
         vec![compose(ctx, "decision_applicant", a.email.as_str(), TO_APPLICANT, subject, reference, &context)?];
     if let Some((to, stage)) = next {
         context.review_url = Some(links::absolute(ctx, &links::review_path(ctx, record, stage, record.version)));
         context.deadline = views::time_left(p, stage, ctx.clock.now());
         context.stage_label = if stage == Actor::Hr { "推荐" } else { "审核" };
+        context.paper_step = (stage == Actor::Hr).then(|| p.paper_step());
         let subject = format!("【特培申报】请{}{}申报 {reference}", stage.asked_to(), whose(stage, a));
         mails.push(compose(ctx, "review_request", &to, to_reviewer(stage), subject, reference, &context)?);
     }

@@ -46,6 +46,8 @@ struct Summary<'a> {
     count: usize,
     issuer: &'a str,
     since: Option<&'a crate::workflow::dashboard::since::SinceLast>,
+    /// That this mail is the site's convenience, and the notice's paper step.
+    convenience: String,
 }
 
 /// The 汇总表 of a scope (`count` rows) to the centre, with the XLSX attached as `file_name`.
@@ -61,7 +63,8 @@ pub fn summary(
     use base64::Engine;
     let p = &ctx.programme;
     let count = table.rows.len();
-    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since };
+    let convenience = format!("{}：{}", policy::SEND_IS_CONVENIENCE, p.paper_step());
+    let context = Summary { scope_name, title: &table.title, count, issuer: &p.notice_issuer, since, convenience };
     let again = if since.is_some() { "（更新）" } else { "" };
     let subject = format!("【特培申报】{scope_name}推荐学员汇总信息{again}（{count}人）");
     let mut mail =

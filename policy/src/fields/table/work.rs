@@ -70,7 +70,7 @@ pub(super) const WORK: [FieldSpec; 10] = [
         input: Input::Text,
         ask: Some(
             Ask::new(Employer, Control::Line { kind: "text", autocomplete: "", max: 50, suggest: Some(Choices::Department) })
-                .hint("由该厅局（高校）审核推荐。可从列表中选择（列表由本站整理，不是通知所列）；不在列表中的，请填写全称，由{centre}核实后审核。")
+                .hint("由该厅局（高校）审核推荐。可从列表中选择（列表由本站整理，不是通知所列）；不在列表中的，请填写全称：本站暂不发送审核链接，待通知的联系单位（{office}）确认审核单位、本站登记后再审核（本站设置）。")
                 .need(Need::When("区直单位必填"))
                 .shown_when("unit_level=region"),
         ),

@@ -130,7 +130,7 @@ pub async fn void(
     ClientAddr(client): ClientAddr,
     LenientForm(form): LenientForm<VoidForm>,
 ) -> Result<Response, AppError> {
-    let refused = ("不能作废", "只有自治区人事人才公共服务中心可以作废申报。");
+    let refused = ("不能作废", "本站设置：只有自治区人事人才公共服务中心的账号可以作废申报。");
     let (base, record, events) = centre_record(&state, &link, &form.reference, refused).await?;
     let back = |e: AppError| e.offer(back_to(&base));
     let reference = &record.reference;
@@ -164,7 +164,7 @@ pub async fn answer_erasure(
     ClientAddr(client): ClientAddr,
     LenientForm(form): LenientForm<ErasureAnswer>,
 ) -> Result<Response, AppError> {
-    let refused = ("不能处理删除申请", "只有自治区人事人才公共服务中心可以处理删除个人信息的申请。");
+    let refused = ("不能处理删除申请", "本站设置：只有自治区人事人才公共服务中心的账号可以处理删除个人信息的申请。");
     let (base, record, events) = centre_record(&state, &link, &form.reference, refused).await?;
     let back = |e: AppError| e.offer(back_to(&base));
     let reference = &record.reference;

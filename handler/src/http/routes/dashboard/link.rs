@@ -52,7 +52,7 @@ pub async fn request_link(
 
 /// The audience a verified dashboard link names.
 pub(super) fn audience(state: &AppState, link: &Linked<DashboardClaims>) -> Result<Audience, AppError> {
-    Audience::from_id(&link.claims.scope, &state.programme)
+    Audience::from_id(&link.claims.scope, &state.programme, &state.reviewers)
         .ok_or_else(|| AppError::new(StatusCode::GONE, "gone", "链接已失效", "这个查看范围已不存在，请重新获取链接。"))
 }
 

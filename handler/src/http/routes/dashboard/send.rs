@@ -72,7 +72,7 @@ pub async fn confirm_send(State(state): State<AppState>, link: Linked<DashboardC
         in_review: in_review(all.iter().map(|r| r.status), audience.actor()),
         base,
     };
-    Ok(Page::typed("send.html", "发送汇总表至自治区中心", &page)?.into_response())
+    Ok(Page::typed("send.html", "通过本站发送汇总表（本站设置）", &page)?.into_response())
 }
 
 /// `POST /dashboard/{token}/send`: mails the scope's 汇总表 (recommended applications, XLSX) to

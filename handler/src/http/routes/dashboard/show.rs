@@ -156,6 +156,8 @@ struct DashboardPage<'a> {
     voided: Option<(String, String)>,
     /// Each league's and 厅局's 汇总表 as sent (the centre's page only).
     scope_sends: Vec<dashboard::ScopeSent>,
+    /// Applications held for want of a confirmed reviewer (the centre's page only).
+    held: Vec<Row>,
     /// Erasure requests the centre has not answered (the centre's page only).
     erasure_requests: Vec<dashboard::ErasureRequest>,
     /// The reference whose erasure request was just answered, and how.
@@ -239,6 +241,7 @@ pub(super) async fn render(
             .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
             .map(|r| (r.reference.clone(), r.application.name.clone())),
         scope_sends: if centre { dashboard::scope_sends(&state, &all).await? } else { Vec::new() },
+        held: if centre { dashboard::held(&state, &all, &same) } else { Vec::new() },
         erasure_requests: if centre { dashboard::erasure_requests(&state, &all, &same) } else { Vec::new() },
         erased: all.iter().find(|r| r.reference == query.erased && r.erased_at.is_some()).map(|r| r.reference.clone()),
         declined: all

@@ -41,7 +41,7 @@ pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>)
     let page = WithdrawPage {
         record: views::record(p, &record),
         holds_place: record.status.holds_place(),
-        hr_name: record.application.hr_scope().reviewer_name(p),
+        hr_name: crate::workflow::hr_name(&state, &record),
         reviewer: reviewer.map(Actor::label),
         reapply_until: p
             .stage_closes(Actor::Applicant)

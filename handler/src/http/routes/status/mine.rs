@@ -56,7 +56,7 @@ struct ErasePage<'a> {
     requested_at: Option<String>,
     withdraws: bool,
     holds_place: bool,
-    reason: &'static str,
+    reason: String,
     data_url: String,
     action: &'a str,
     back: &'a str,
@@ -75,7 +75,10 @@ pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims
         requested_at: record.erasure_pending().map(views::chinese_time),
         withdraws: policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some(),
         holds_place: record.status.holds_place(),
-        reason: "这份申报的个人信息已删除。如有疑问，请按个人信息处理规则中的联系方式联系中心。",
+        reason: format!(
+            "这份申报的个人信息已删除。如有疑问，请联系{}。",
+            state.programme.contact.line(&state.programme.notice_issuer)
+        ),
         data_url: format!("{back}/data"),
         action: &action,
         back: &back,
@@ -123,8 +126,10 @@ pub async fn erase(
         workflow::mydata::Erasure::Requested => crate::http::Message::ok(
             "删除申请已提交",
             &format!(
-                "已收到您删除申报 {} 个人信息的申请。自治区人事人才公共服务中心核实后删除，或在进度页说明不予删除的理由（例如培养期间经费管理仍需要），并邮件告知您。",
-                record.reference
+                "已收到您删除申报 {} 个人信息的申请。由{}的账号代为核实处理（本站设置）：删除，或在进度页说明不予删除的理由，并邮件告知您。如有疑问，请联系{}。",
+                record.reference,
+                state.programme.centre.name,
+                state.programme.contact.line(&state.programme.notice_issuer)
             ),
         )
         .offer(back),

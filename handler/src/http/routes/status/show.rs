@@ -134,14 +134,24 @@ pub(super) fn status_page(
         action: format!("/status/{token}"),
         version: record.version,
         withdraw_url: format!("/status/{token}/withdraw"),
-        next: views::next_step(&state.programme, record, workflow::paper::state(state, record, events)),
+        next: views::next_step(
+            &state.programme,
+            record,
+            workflow::paper::state(state, record, events),
+            workflow::hr_listed(state, record),
+        ),
         confirmed: done.confirmed,
         done: done.banner,
         email: record.application.email.as_str(),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
-        // An erased record has nothing left to print.
-        print_url: if record.erased_at.is_some() { String::new() } else { format!("/status/{token}/print") },
+        // Printing is offered from the unit's approval on (the notice's step), never for an
+        // erased record, which has nothing left to print.
+        print_url: if record.status.printable() && record.erased_at.is_none() {
+            format!("/status/{token}/print")
+        } else {
+            String::new()
+        },
         data_url: format!("/status/{token}/data"),
         erase_url: format!("/status/{token}/erase"),
         can_erase: workflow::mydata::may_erase(record),
