@@ -580,3 +580,101 @@ fn the_form_asks_every_field_of_the_table_in_its_words() {
     }
 }
 
+/// Every stage's open and close as pages and mail write them (`2025年3月18日24:00`), from
+/// programme.toml: the site's settings, each to be followed by its mark.
+fn stage_dates(p: &policy::Programme) -> Vec<String> {
+    let mut dates: Vec<String> = policy::Actor::ALL
+        .into_iter()
+        .filter_map(|actor| p.stage_closes(actor))
+        .map(|close| theme::before_text(close).trim_end_matches('前').to_owned())
+        .collect();
+    dates.extend(p.window_opens().ok().map(theme::chinese_instant));
+    dates
+}
+
+/// `text` without its markup (`<…>`), as a person reads it.
+fn without_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What a text says that the notice does not: each finding names the words and why.
+fn misreadings(text: &str, stage_dates: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    // The selection is the issuer's: nothing has the centre decide it.
+    for words in ["确定入选", "确定未入选", "确定结果"] {
+        if text.contains(words) {
+            found.push(format!("{words:?}: the centre is given the selection"));
+        }
+    }
+    for (at, _) in text.match_indices("确定") {
+        let before: String = text[..at].chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+        if before.contains("中心") {
+            found.push(format!("{before}确定: the centre is given a decision"));
+        }
+    }
+    // The notice keeps 1819448970@qq.com for the 汇总表's electronic copy.
+    let code = |l: &&str| !l.trim_start().starts_with('#') && !l.trim_start().starts_with("//");
+    for line in text.lines().filter(code).filter(|l| l.contains("reply_to") && !l.contains("reply_to(")) {
+        if line.contains("centre") || line.contains("1819448970") {
+            found.push(format!("{:?}: a Reply-To of the centre's mailbox", line.trim()));
+        }
+    }
+    if text.contains("回复本邮件将送达") && text.contains("centre.name") {
+        found.push("replies sent to the centre".to_owned());
+    }
+    for words in ["每人每年度只能申报一次", "只能申报一次", "申报截止日"] {
+        if text.contains(words) {
+            found.push(format!("{words:?}: not the notice's rule"));
+        }
+    }
+    // A stage's date is this site's setting: its mark follows it (in the words read, tags aside).
+    let words = without_tags(text);
+    for date in stage_dates {
+        for (at, _) in words.match_indices(date.as_str()) {
+            let after: String = words[at + date.len()..].chars().take(30).collect();
+            if !after.contains("本站设置") {
+                found.push(format!("{date}{after}: a stage date without （本站设置）"));
+            }
+        }
+    }
+    found
+}
+
+/// Every page built, every template (mail included), every page's source and every message of
+/// the handler and the rules (`handler/src`, `policy/src`), and config.toml: none gives the centre
+/// the selection, sends replies to the centre's mailbox, limits applications to one a year, names
+/// a 申报截止日, or shows a stage's date without its mark.
+#[test]
+fn nothing_the_site_says_gives_a_body_a_power_the_notice_does_not() {
+    let (_dir, out, programme) = built();
+    let dates = stage_dates(&programme);
+    assert_eq!(dates.len(), 4, "{dates:?}");
+    let files = everything_said(&out);
+    let mut findings = Vec::new();
+    for file in &files {
+        let text = fs::read_to_string(file).expect("read");
+        findings.extend(misreadings(&text, &dates).into_iter().map(|f| format!("{}: {f}", file.display())));
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+    let config = site::Config::parse(&fs::read_to_string(repo().join("config.toml")).expect("config")).expect("config");
+    assert_eq!(config.reply_to(&programme.centre.email), Ok(None), "Reply-To is unset by default");
+    // Each finding is caught where it would be.
+    let caught = |text: &str| !misreadings(text, &dates).is_empty();
+    assert!(caught("由自治区人事人才公共服务中心确定入选。"));
+    assert!(caught("自治区人事人才公共服务中心：确定结果"));
+    assert!(caught("        reply_to: Some(p.centre.email.clone()),"));
+    assert!(caught("每人每年度只能申报一次"));
+    assert!(caught("年龄计算至申报截止日2025年3月21日"));
+    assert!(caught("所在单位审核：2025年3月20日24:00前</li>"));
+    assert!(!caught("所在单位审核：2025年3月20日24:00前（本站设置）"));
+}

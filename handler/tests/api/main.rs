@@ -24,6 +24,7 @@ mod reviews;
 mod s3_uploads;
 mod security;
 mod smtp;
+mod standing;
 mod statics;
 mod store;
 mod submissions;
