@@ -142,7 +142,7 @@ async fn screened(
     form: &ApplicationForm,
     per_address: PerAddress,
 ) -> Option<Response> {
-    let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+    let email = limits::address_key(form.email.as_deref().unwrap_or_default());
     let per_client = limits::check(state, limits::SUBMIT_PER_CLIENT, client);
     let by_address = async {
         match per_address {

@@ -93,7 +93,7 @@ struct ReviewPage {
     dashboard_url: Option<String>,
     /// HR and the centre: who approved at the unit, and whether it looks like the applicant.
     unit_reviewer: Option<views::UnitReviewerView>,
-    /// The other applications of the same 身份证号 in the round.
+    /// HR and the centre: the other applications of the same 身份证号 in the round.
     same_number: Vec<views::SameNumber>,
     /// What this stage checks.
     checklist: Option<&'static str>,
@@ -220,7 +220,12 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             code: asked.code.clone(),
         }
     });
-    let same = workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?;
+    // Only configured reviewers (HR, the centre) see the number's other applications: the unit's
+    // address is the applicant's to choose, so its page would tell them whether the number applied.
+    let same = match claims.stage {
+        policy::Actor::Unit => Default::default(),
+        _ => workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?,
+    };
     let page = ReviewPage {
         record: RecordPage::of(&state.programme, record, events),
         same_number: same.get(&record.reference).to_vec(),
