@@ -2,7 +2,7 @@
 //! when the form carries its files.
 
 use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
-use crate::http::extract::{Browser, ClientAddr};
+use crate::http::extract::{Browser, ClientAddr, SameSite};
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
@@ -102,6 +102,7 @@ fn own_submission_id(posted: &mut Posted<ApplicationForm>) {
 /// its answers pass, then taken.
 pub async fn submit(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     posted: Posted<ApplicationForm>,
 ) -> Response {
@@ -207,6 +208,7 @@ struct CheckAnswers {
 /// then the 核对信息 page, or the form again with every problem.
 pub async fn check(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     browser: Browser,
     mut posted: Posted<ApplicationForm>,
@@ -263,6 +265,7 @@ pub struct Confirm {
 /// page), or, for a 修改 button, shows the form again with every answer and file kept.
 pub async fn confirm(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     browser: Browser,
     LenientForm(confirm): LenientForm<Confirm>,

@@ -168,12 +168,16 @@ struct Asked {
 
 async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Result<Page, AppError> {
     let (claims, record, events) = (&link.claims, &link.record, &link.events);
-    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
-    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
     if link.standing == Standing::Passed {
         // Its own decision just made: the version after the link's, the last event its stage's.
         let own = asked.done && record.version == claims.version + 1;
         let done = own.then(|| what_follows(state, record, events, claims.stage)).flatten();
+        // Whom it decided on, right after its own decision; else nothing of the application, its
+        // title included.
+        let title = match done {
+            Some(_) => format!("审核：{}（{}）", record.application.name, record.application.employer),
+            None => format!("审核：申报 {}", record.reference),
+        };
         let page = PassedPage {
             notice: done.is_none().then(|| views::version_passed(events)),
             dashboard_url: done.as_ref().and_then(|_| links::review_dashboard_path(state, claims)),
@@ -181,6 +185,8 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
         };
         return Ok(Page::typed("review_passed.html", title, &page)?);
     }
+    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
+    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
     let decide = match policy::reviewer_for(record.status) == Some(claims.stage) {
         false => None,
         true => {
