@@ -8,6 +8,9 @@ pub const MAIL_GIVEN_UP: &str = "mail_given_up";
 pub const CANNOT_START: &str = "cannot_start";
 /// A page built from other rules than the handler enforces sent a form.
 pub const RULES_MISMATCH: &str = "rules_mismatch";
+/// A record was erased but its files or mail copies could not all be deleted (the next purge
+/// tries again).
+pub const ERASURE_UNFINISHED: &str = "erasure_unfinished";
 
 /// Every code, for the template's check.
-pub const ALL: [&str; 3] = [MAIL_GIVEN_UP, CANNOT_START, RULES_MISMATCH];
+pub const ALL: [&str; 4] = [MAIL_GIVEN_UP, CANNOT_START, RULES_MISMATCH, ERASURE_UNFINISHED];

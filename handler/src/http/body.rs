@@ -182,6 +182,15 @@ fn attachment_field(value: &str) -> AttachmentInput {
     AttachmentInput { key: next(), kind: next(), name: next() }
 }
 
+/// Whether the rules-mismatch alarm may fire now: once per ten minutes per process.
+fn alarm_due() -> bool {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let last = LAST.load(Ordering::Relaxed);
+    (last == 0 || now >= last + 600) && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+}
+
 /// Refuses a body sent from a page built from other rules than the handler enforces (a site and
 /// a function deployed from different commits): 409 `rules_changed`, and an error in the log an
 /// alarm can match. A body without a fingerprint (a script) is taken.
@@ -191,7 +200,14 @@ pub fn same_rules(state: &AppState, sent: Option<&str>) -> Result<(), AppError> 
             // The value came from the request: logged only as a fingerprint can look.
             let shown =
                 if sent.len() <= 32 && sent.bytes().all(|b| b.is_ascii_hexdigit()) { sent } else { "malformed" };
-            tracing::error!(alarm = crate::alarm::RULES_MISMATCH, sent = shown, enforced = %state.rules(), "rules fingerprint mismatch: the page was built from other rules");
+            // Anyone can send any value: the alarm fires for a fingerprint's shape only, and at
+            // most once per ten minutes per process, so a flood raises it no more than a real
+            // mismatch does; every other refusal is a warning.
+            if shown != "malformed" && alarm_due() {
+                tracing::error!(alarm = crate::alarm::RULES_MISMATCH, sent = shown, enforced = %state.rules(), "rules fingerprint mismatch: the page was built from other rules");
+            } else {
+                tracing::warn!(sent = shown, enforced = %state.rules(), "rules fingerprint mismatch");
+            }
             Err(AppError::new(
                 StatusCode::CONFLICT,
                 "rules_changed",

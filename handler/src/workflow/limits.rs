@@ -18,8 +18,19 @@ pub struct Limit {
 /// Submissions (and 核对信息 pages) from one client address: a hospital or a county office
 /// behind one address may send many, a script more.
 pub const SUBMIT_PER_CLIENT: Limit = Limit { name: "submit-client", max: 120, window: 3600 };
-/// Submissions naming one applicant address.
+/// Code mails to one applicant address, whether a submission or a new code asked for sends them
+/// (counted by [`address_key`]).
 pub const SUBMIT_PER_ADDRESS: Limit = Limit { name: "submit-address", max: 10, window: 3600 };
+
+/// The key one mailbox is counted by: lower case, and without a `+tag` in its local part
+/// (`wang+1@…` reaches `wang@…`'s box).
+pub fn address_key(email: &str) -> String {
+    let email = email.trim().to_ascii_lowercase();
+    match email.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => email,
+    }
+}
 /// Upload slots for one client address.
 pub const UPLOAD_PER_CLIENT: Limit = Limit { name: "upload-client", max: 300, window: 3600 };
 /// Links asked to be sent again (status, review, dashboard) from one client address.

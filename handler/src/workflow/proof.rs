@@ -69,9 +69,6 @@ pub async fn confirm(
 ) -> Result<Confirmation, Error> {
     let record = ctx.store.get(reference).await?;
     let what = record.as_ref().map(|r| proving(r, generation));
-    if let Some(None) = what {
-        return Ok(Confirmation::Already);
-    }
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() {
         return Err(code_error("请输入邮件中的6位邮箱验证码"));
@@ -84,8 +81,13 @@ pub async fn confirm(
             "这个验证码已连续输错{CODE_TRIES}次，已失效。请点“重新获取验证码”，输入新邮件中的验证码。"
         )));
     }
+    // Nothing waits for a code any more (confirmed, or the address proven): the page answers only
+    // its own code again, for the address it proved, so a page left in a browser's history opens
+    // nothing for whoever finds it.
     let address = match (&record, &what) {
-        (Some(r), Some(Some(Proving::New))) => Some(r.application.email.to_string()),
+        (Some(r), Some(Some(Proving::New)) | Some(None)) if r.erased_at.is_none() => {
+            Some(r.application.email.to_string())
+        }
         (_, Some(Some(Proving::Change(email)))) => Some(email.clone()),
         _ => None,
     };
@@ -102,6 +104,9 @@ pub async fn confirm(
             format!("验证码不正确，请核对邮件中的6位数字（还可以再试{left}次）。")
         }));
     };
+    if let Some(None) = what {
+        return Ok(Confirmation::Already);
+    }
     let (record, events) = load(ctx, &record.reference).await?;
     if proves_a_change(&record) {
         decide::prove_address(ctx, &record, &events, client).await?;
@@ -138,9 +143,18 @@ pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result
     if !waits {
         return Ok(next);
     }
-    let subject = format!("code:{reference}:{next}");
-    if resend::send_again(ctx, &subject, compose).await? {
-        tracing::info!(reference, generation = next, "new address code sent");
+    // One new code per application every ten minutes, within the address's budget of code mails
+    // an hour, which submissions naming it share.
+    let to = match &what {
+        Some(Proving::Change(email)) => email.clone(),
+        _ => record.application.email.to_string(),
+    };
+    super::limits::check(ctx, super::limits::SUBMIT_PER_ADDRESS, &super::limits::address_key(&to)).await?;
+    let subject = format!("code:{reference}");
+    if !resend::send_again(ctx, &subject, compose).await? {
+        // No new page without its mail: the page in hand keeps working.
+        return Err(Error::TooMany { retry_after: super::limits::MAIL_PER_RECIPIENT.window });
     }
+    tracing::info!(reference, generation = next, "new address code sent");
     Ok(next)
 }

@@ -59,14 +59,30 @@ pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -
     if !ctx.store.erase(&erased, &erased_events).await? {
         return Ok(false);
     }
+    // The record is erased: what else holds the person goes now, and whatever could not (a
+    // file store or the mailer failing) is done again by every later purge, which repeats
+    // `forget` for each erased record. The erasure itself stands.
+    let mut unfinished: Option<Error> = None;
     if let Some(blobs) = ctx.blobs.as_ref() {
         // Records from before files were copied under `records/` name their uploads.
         for file in record.attachments.iter().filter(|f| f.key.starts_with("uploads/")) {
-            blobs.delete(&file.key).await.map_err(Error::unavailable)?;
+            if let Err(e) = blobs.delete(&file.key).await {
+                unfinished.get_or_insert(Error::unavailable(e));
+            }
         }
     }
-    forget(ctx, &record.reference).await?;
-    tracing::info!(reference = %record.reference, "personal data erased");
+    if let Err(e) = forget(ctx, &record.reference).await {
+        unfinished.get_or_insert(e);
+    }
+    match unfinished {
+        None => tracing::info!(reference = %record.reference, "personal data erased"),
+        Some(e) => tracing::error!(
+            reference = %record.reference,
+            alarm = crate::alarm::ERASURE_UNFINISHED,
+            cause = %crate::Chain(&e),
+            "record erased; its files or mail copies are left for the next purge"
+        ),
+    }
     Ok(true)
 }
 
@@ -86,6 +102,8 @@ pub struct Forgotten {
 /// from. Repeatable: the purge runs it again for records erased before, so an erasure cut short
 /// is finished.
 pub async fn forget(ctx: &Context, reference: &str) -> Result<Forgotten, Error> {
+    // The files first: nothing about mail delivery may keep them.
+    let files = forget_files(ctx, reference).await?;
     let held = ctx.store.mail_of(reference).await?;
     let pending: Vec<&str> = held.iter().filter(|m| m.pending).map(|m| m.id.as_str()).collect();
     if !pending.is_empty() {
@@ -94,6 +112,14 @@ pub async fn forget(ctx: &Context, reference: &str) -> Result<Forgotten, Error> 
     let ids: Vec<String> = held.into_iter().map(|m| m.id).collect();
     ctx.store.delete_mail(reference, &ids).await?;
     ctx.forget_mail(&ids).await.map_err(|e| Error::internal(crate::store::Cause::because(reference.to_owned(), e)))?;
+    if !ids.is_empty() || files > 0 {
+        tracing::info!(%reference, mails = ids.len(), files, "mail and files of an erased record deleted");
+    }
+    Ok(Forgotten { mails: ids.len(), files })
+}
+
+/// Every file under `records/{reference}/` and the uploads they were copied from; how many.
+async fn forget_files(ctx: &Context, reference: &str) -> Result<usize, Error> {
     let mut files = 0;
     if let Some(blobs) = ctx.blobs.as_ref() {
         let keys = blobs.delete_record_files(reference).await.map_err(Error::unavailable)?;
@@ -104,10 +130,7 @@ pub async fn forget(ctx: &Context, reference: &str) -> Result<Forgotten, Error> 
         }
         files = keys.len();
     }
-    if !ids.is_empty() || files > 0 {
-        tracing::info!(%reference, mails = ids.len(), files, "mail and files of an erased record deleted");
-    }
-    Ok(Forgotten { mails: ids.len(), files })
+    Ok(files)
 }
 
 /// Erases what is due in `round`; with `dry_run`, only counts it.

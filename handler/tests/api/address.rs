@@ -180,3 +180,58 @@ async fn every_mail_goes_to_a_proven_address_a_reviewer_or_is_a_code_without_lin
     assert!(mails.iter().all(|m| m.to != "typo92@example.com" || m.subject.contains("邮箱验证码")));
     assert!(mails.iter().all(|m| m.to != "someone@example.com" && m.to != "curious@example.com"));
 }
+
+/// A code page already used opens nothing without its own code (found by the red team: any code,
+/// or none, answered a fresh status link to whoever had the page in a browser's history).
+#[tokio::test]
+async fn a_used_code_page_answers_only_its_own_code() {
+    let app = spawn_app().await;
+    let body: Value = app.apply(&testkit::sample_application(93)).await.json().await.expect("json");
+    let reference = body["reference"].as_str().expect("reference").to_owned();
+    let page = TestApp::path_of(body["confirm_url"].as_str().expect("confirm_url"));
+    let code = crate::helpers::mailed_code(&app, &reference);
+    crate::helpers::confirm(&app, &reference).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for typed in [wrong, ""] {
+        let answer = app.post_form_for_json(&page, &format!("code={typed}")).await;
+        assert_eq!(answer.status(), 422, "{typed:?}");
+        let answer: Value = answer.json().await.expect("json");
+        assert!(answer.get("status_url").is_none(), "{answer}");
+    }
+    // Its own code again (a retried confirmation): the status link, nothing changed.
+    let again = app.post_form_for_json(&page, &format!("code={code}")).await;
+    assert_eq!(again.status(), 200);
+    assert!(again.json::<Value>().await.expect("json")["status_url"].is_string());
+}
+
+/// Code mails a stranger can cause share one budget per mailbox: submissions naming it and new
+/// codes asked for, with `+tag`s counted as the box they reach; a new code at most once per ten
+/// minutes per application (found by the red team: 20 code mails a minute to one box).
+#[tokio::test]
+async fn code_mails_to_one_mailbox_are_capped_whatever_asks_for_them() {
+    let app = spawn_app().await;
+    let mut pages = Vec::new();
+    for i in 0..9u32 {
+        let mut form = testkit::sample_application(300 + i);
+        form["email"] = format!("victim+{i}@example.com").into();
+        let answer = app.apply(&form).await;
+        assert_eq!(answer.status(), 201, "submission {i}");
+        let body: Value = answer.json().await.expect("json");
+        pages.push(TestApp::path_of(body["confirm_url"].as_str().expect("confirm_url")));
+    }
+    // A new code: the tenth code mail to the box; a second at once for the same application: 429.
+    assert_eq!(post(&app, &pages[0], "new_code=1").await.status(), 303);
+    assert_eq!(post(&app, &pages[1], "new_code=1").await.status(), 429, "the box's budget is spent");
+    let mut form = testkit::sample_application(320);
+    form["email"] = "Victim@example.com".into();
+    assert_eq!(app.apply(&form).await.status(), 429, "the box itself, by another spelling");
+    let to_box = app.mails().iter().filter(|m| m.to.to_ascii_lowercase().starts_with("victim")).count();
+    assert_eq!(to_box, 10);
+    // Another application's page, for its own (other) box, once per ten minutes.
+    let body: Value = app.apply(&testkit::sample_application(321)).await.json().await.expect("json");
+    let other = TestApp::path_of(body["confirm_url"].as_str().expect("confirm_url"));
+    let next = post(&app, &other, "new_code=1").await;
+    assert_eq!(next.status(), 303);
+    let newer = next.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    assert_eq!(post(&app, &newer, "new_code=1").await.status(), 429, "one new code per ten minutes");
+}

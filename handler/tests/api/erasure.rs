@@ -361,3 +361,25 @@ async fn the_purge_leaves_nothing_on_sqlite_and_files() {
 async fn the_purge_leaves_nothing_on_dynamodb_and_s3() {
     erased_leaves_nothing(How::Purge, true).await;
 }
+
+/// 删除我的申报 while the mailer fails (its folder gone, as a relay down would be): the erasure
+/// stands and answers as done, every file of the record goes, and the mail left is deleted by
+/// the next purge (found by the red team: a 500, the files kept, and no way to finish).
+#[tokio::test]
+async fn an_erasure_finishes_its_files_even_when_mail_fails() {
+    let app = crate::helpers::spawn_app().await;
+    let status = crate::helpers::submit(&app, 240).await;
+    let reference = status.split('.').nth(1).expect("reference").to_owned();
+    let records = app.uploads.with_file_name("records").join(&reference);
+    assert!(std::fs::read_dir(&records).expect("files").count() > 0, "the files are held");
+    // The mailer can write nothing now.
+    std::fs::remove_dir_all(&app.outbox).expect("remove the outbox");
+    std::fs::write(&app.outbox, b"not a folder").expect("a file in its place");
+    let v = version(&app, &status).await;
+    let erased = app.post_form(&format!("{status}/erase"), &format!("version={v}&confirm=on")).await;
+    assert_eq!(erased.status(), 200, "the erasure stands");
+    let record = app.store.get(&reference).await.expect("get").expect("kept, erased");
+    assert!(record.erased_at.is_some());
+    let left = std::fs::read_dir(&records).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no file of the record is left");
+}

@@ -28,7 +28,8 @@ pub struct TestApp {
     pub task_secret: String,
     /// Signs links as the app does (the confirmation page's address goes only to the submitter).
     pub signer: policy::Signer,
-    outbox: PathBuf,
+    /// Where the mailer writes `.eml` copies.
+    pub outbox: PathBuf,
     /// Where uploads land.
     pub uploads: PathBuf,
     _dir: tempfile::TempDir,

@@ -42,6 +42,8 @@ async fn unit_then_hr_approve_and_old_links_stop_acting() {
     assert_eq!(status(&app, &status_path).await["version"], 3);
     let old_page = app.get(&unit_link).await.text().await.expect("html");
     assert!(old_page.contains("此链接对应的版本已处理") && !old_page.contains("name=\"decision\""));
+    // Nothing of the application's content on a passed link, its title included.
+    assert!(!old_page.contains("乌力吉") && !old_page.contains("呼和浩特市第一医院"), "{old_page}");
 
     // HR is told, sees places used / cap, and recommends.
     let hr_link = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");

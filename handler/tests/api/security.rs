@@ -2,7 +2,7 @@
 //! tampered, replayed and cross-purpose tokens; a forged Host; a corpus of script in every
 //! field; oversized, truncated and wrongly typed bodies.
 
-use crate::helpers::{BASE, Options, TestApp, form_body, link_in_mail, spawn_app_with_site, spawn_with};
+use crate::helpers::{BASE, Options, TestApp, form_body, link_in_mail, spawn_app, spawn_app_with_site, spawn_with};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -392,4 +392,38 @@ async fn oversized_truncated_and_wrongly_typed_bodies_are_refused_cleanly() {
     let long = format!("decision=return&comment={}", "很".repeat(5000));
     assert_eq!(send(l.review.clone(), "application/x-www-form-urlencoded", long.into_bytes()).await, 422);
     assert_eq!(version(&app, &l.status).await, 2, "nothing above changed the application");
+}
+
+/// A form another site posts (its browser says `Sec-Fetch-Site: cross-site`, or names its
+/// origin) is refused before anything is counted or mailed on the anonymous routes too: the
+/// application form, 核对信息, the status link asked again and a dashboard link asked for
+/// (found by the red team: they were processed). Scripts, which send neither header, are not.
+#[tokio::test]
+async fn anonymous_forms_posted_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let form = testkit::form_body(&testkit::sample_application(330));
+    let routes: [(&str, String); 4] = [
+        ("/api/applications", form.clone()),
+        ("/apply/check", form),
+        ("/api/status-link", "reference=TP2025-AAAAAA&email=a%40example.com".to_owned()),
+        ("/dashboard", "email=hr-hohhot%40example.gov.cn".to_owned()),
+    ];
+    for (path, body) in &routes {
+        for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+            let answer = app
+                .client
+                .post(format!("{}{path}", app.address))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(name, value)
+                .body(body.clone())
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(answer.status(), 403, "{path} with {name}: {value}");
+        }
+    }
+    assert!(app.mails().is_empty(), "nothing mailed");
+    assert!(app.store.list(2025, None).await.expect("list").is_empty(), "nothing stored");
+    // A script's post, with neither header, is taken as before.
+    assert_eq!(app.post_form("/api/status-link", "reference=TP2025-AAAAAA&email=a%40example.com").await.status(), 200);
 }

@@ -2,7 +2,7 @@
 //! when the form carries its files.
 
 use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
-use crate::http::extract::{Browser, ClientAddr};
+use crate::http::extract::{Browser, ClientAddr, SameSite};
 use crate::http::{AppError, Offer, Page, RetryAfter};
 use crate::views;
 use crate::views::FormState;
@@ -102,6 +102,7 @@ fn own_submission_id(posted: &mut Posted<ApplicationForm>) {
 /// its answers pass, then taken.
 pub async fn submit(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     posted: Posted<ApplicationForm>,
 ) -> Response {
@@ -142,7 +143,7 @@ async fn screened(
     form: &ApplicationForm,
     per_address: PerAddress,
 ) -> Option<Response> {
-    let email = form.email.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+    let email = limits::address_key(form.email.as_deref().unwrap_or_default());
     let per_client = limits::check(state, limits::SUBMIT_PER_CLIENT, client);
     let by_address = async {
         match per_address {
@@ -207,6 +208,7 @@ struct CheckAnswers {
 /// then the 核对信息 page, or the form again with every problem.
 pub async fn check(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     browser: Browser,
     mut posted: Posted<ApplicationForm>,
@@ -263,6 +265,7 @@ pub struct Confirm {
 /// page), or, for a 修改 button, shows the form again with every answer and file kept.
 pub async fn confirm(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     browser: Browser,
     LenientForm(confirm): LenientForm<Confirm>,

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::http::body::SmallForm;
-use crate::http::extract::ClientAddr;
+use crate::http::extract::{ClientAddr, SameSite};
 use crate::http::{AppError, Message};
 use crate::workflow::resend;
 use axum::Json;
@@ -28,6 +28,7 @@ const SAME_ANSWER: &str = "如果所填信息与申报记录相符，进度查�
 /// Mails the status link again to the address on the application.
 pub async fn status_link(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     form: SmallForm<Lookup>,
 ) -> Result<Response, AppError> {

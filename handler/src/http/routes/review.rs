@@ -94,7 +94,7 @@ struct ReviewPage {
     dashboard_url: Option<String>,
     /// HR and the centre: who approved at the unit, and whether it looks like the applicant.
     unit_reviewer: Option<views::UnitReviewerView>,
-    /// The other applications of the same 身份证号 in the round.
+    /// HR and the centre: the other applications of the same 身份证号 in the round.
     same_number: Vec<views::SameNumber>,
     /// What this stage checks.
     checklist: Option<&'static str>,
@@ -171,12 +171,16 @@ struct Asked {
 
 async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Result<Page, AppError> {
     let (claims, record, events) = (&link.claims, &link.record, &link.events);
-    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
-    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
     if link.standing == Standing::Passed {
         // Its own decision just made: the version after the link's, the last event its stage's.
         let own = asked.done && record.version == claims.version + 1;
         let done = own.then(|| what_follows(state, record, events, claims.stage)).flatten();
+        // Whom it decided on, right after its own decision; else nothing of the application, its
+        // title included.
+        let title = match done {
+            Some(_) => format!("审核：{}（{}）", record.application.name, record.application.employer),
+            None => format!("审核：申报 {}", record.reference),
+        };
         let page = PassedPage {
             notice: done.is_none().then(|| views::version_passed(events)),
             dashboard_url: done.as_ref().and_then(|_| links::review_dashboard_path(state, claims)),
@@ -184,6 +188,8 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
         };
         return Ok(Page::typed("review_passed.html", title, &page)?);
     }
+    // Whom and which unit, at a glance: "审核：巴特尔（包头市供电设计院）".
+    let title = format!("审核：{}（{}）", record.application.name, record.application.employer);
     let decide = match policy::reviewer_for(record.status) == Some(claims.stage) {
         false => None,
         true => {
@@ -223,7 +229,12 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             code: asked.code.clone(),
         }
     });
-    let same = workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?;
+    // Only configured reviewers (HR, the centre) see the number's other applications: the unit's
+    // address is the applicant's to choose, so its page would tell them whether the number applied.
+    let same = match claims.stage {
+        policy::Actor::Unit => Default::default(),
+        _ => workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?,
+    };
     let page = ReviewPage {
         record: RecordPage::of(&state.programme, record, events),
         same_number: same.get(&record.reference).to_vec(),

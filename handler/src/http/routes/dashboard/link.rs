@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::http::body::SmallForm;
-use crate::http::extract::{ClientAddr, Linked};
+use crate::http::extract::{ClientAddr, Linked, SameSite};
 use crate::http::{AppError, Message, Offer, Page};
 use crate::workflow::dashboard::Audience;
 use axum::Json;
@@ -31,6 +31,7 @@ pub struct LinkRequest {
 /// same answer whatever the address.
 pub async fn request_link(
     State(state): State<AppState>,
+    _: SameSite,
     ClientAddr(client): ClientAddr,
     form: SmallForm<LinkRequest>,
 ) -> Result<Response, AppError> {
