@@ -137,7 +137,7 @@ mod tests {
         let refs = |changes: &[super::Change]| changes.iter().map(|c| c.reference.clone()).collect::<Vec<_>>();
         assert_eq!(refs(&since.added), ["TP2025-T00004"]);
         assert_eq!(refs(&since.changed), ["TP2025-T00002"]);
-        assert_eq!(since.changed[0].what, "已推荐 → 入选");
+        assert_eq!(since.changed[0].what, "已推荐 → 已登记入选（本站设置）");
         assert_eq!(refs(&since.removed), ["TP2025-T00003"]);
         assert_eq!(since.removed[0].what, "现为“已撤回”，不再在汇总表中");
         assert_eq!(plan.rows.len(), 3, "recommended and selected hold places; the HR-review one does not");
