@@ -1,7 +1,7 @@
 //! One Markdown page with TOML front matter between `+++` lines.
 
 use crate::SiteError;
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Alignment, CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -69,8 +69,89 @@ fn markdown(body: &str) -> String {
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
     let mut content = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut content, Parser::new_ext(body, options));
+    html::push_html(&mut content, Tables::new(Parser::new_ext(body, options)));
     content
+}
+
+/// Writes a Markdown table as the theme's `table.data.cards`: on a phone each row is a card and
+/// each body cell is shown under its column's heading (`data-label`), so that no column is
+/// squeezed to a character a line; a right-aligned column gets `class="num"` (never a `style`
+/// attribute, which the pages' CSP refuses).
+struct Tables<I> {
+    events: I,
+    aligns: Vec<Alignment>,
+    headings: Vec<String>,
+    in_head: bool,
+    column: usize,
+}
+
+impl<I> Tables<I> {
+    fn new(events: I) -> Self {
+        Self { events, aligns: Vec::new(), headings: Vec::new(), in_head: false, column: 0 }
+    }
+
+    /// The opening tag of the current cell.
+    fn cell(&self) -> String {
+        let num = if self.aligns.get(self.column) == Some(&Alignment::Right) { " class=\"num\"" } else { "" };
+        if self.in_head {
+            return format!("<th scope=\"col\"{num}>");
+        }
+        let label = self.headings.get(self.column).map(String::as_str).unwrap_or_default();
+        format!("<td data-label=\"{}\"{num}>", escape_attribute(label))
+    }
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Tables<I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        let event = self.events.next()?;
+        let html = match &event {
+            Event::Start(Tag::Table(aligns)) => {
+                self.aligns.clone_from(aligns);
+                self.headings.clear();
+                "<table class=\"data cards\">\n".to_owned()
+            }
+            Event::End(TagEnd::Table) => "</tbody>\n</table>\n".to_owned(),
+            Event::Start(Tag::TableHead) => {
+                self.in_head = true;
+                self.column = 0;
+                "<thead><tr>".to_owned()
+            }
+            Event::End(TagEnd::TableHead) => {
+                self.in_head = false;
+                "</tr></thead>\n<tbody>\n".to_owned()
+            }
+            Event::Start(Tag::TableRow) => {
+                self.column = 0;
+                "<tr>".to_owned()
+            }
+            Event::End(TagEnd::TableRow) => "</tr>\n".to_owned(),
+            Event::Start(Tag::TableCell) => {
+                if self.in_head {
+                    self.headings.push(String::new());
+                }
+                self.cell()
+            }
+            Event::End(TagEnd::TableCell) => {
+                self.column += 1;
+                if self.in_head { "</th>" } else { "</td>" }.to_owned()
+            }
+            Event::Text(text) | Event::Code(text) if self.in_head => {
+                if let Some(heading) = self.headings.last_mut() {
+                    heading.push_str(text);
+                }
+                return Some(event);
+            }
+            _ => return Some(event),
+        };
+        Some(Event::Html(CowStr::from(html)))
+    }
+}
+
+/// `text` as a double-quoted attribute value.
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 impl Page {
@@ -149,6 +230,17 @@ mod tests {
         assert!(page.content.contains("<h2 id=\"categories\">一、类别</h2>"), "{}", page.content);
         assert_eq!(page.output_path(), "notice/index.html");
         assert_eq!(page.template(), "page.html");
+    }
+
+    #[test]
+    fn tables_are_cards_with_each_cell_under_its_heading() {
+        let page = Page::parse(
+            "t.md",
+            "+++\ntitle = \"t\"\n+++\n\n| 状态 | 含义 \"引\" |\n|---|--:|\n| 已推荐 | **占用**名额 |\n",
+        )
+        .expect("parses");
+        let expected = "<table class=\"data cards\">\n<thead><tr><th scope=\"col\">状态</th><th scope=\"col\" class=\"num\">含义 \"引\"</th></tr></thead>\n<tbody>\n<tr><td data-label=\"状态\">已推荐</td><td data-label=\"含义 &quot;引&quot;\" class=\"num\"><strong>占用</strong>名额</td></tr>\n</tbody>\n</table>\n";
+        assert_eq!(page.content, expected);
     }
 
     #[test]

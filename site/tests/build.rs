@@ -114,10 +114,10 @@ fn rule_pages_are_rendered_from_programme_toml() {
     file_contains!(
         out,
         "quota/index.html",
-        "<td class=\"num\">60名</td>",
-        "<td class=\"num\">50名</td>",
-        "<td class=\"num\">40名</td>",
-        "<td class=\"num\">150名</td>",
+        "<td data-label=\"名额\" class=\"num\">60名</td>",
+        "<td data-label=\"名额\" class=\"num\">50名</td>",
+        "<td data-label=\"名额\" class=\"num\">40名</td>",
+        "<td data-label=\"名额\" class=\"num\">150名</td>",
         "本站未收录附件1"
     );
     file_contains!(
@@ -155,7 +155,12 @@ fn changing_a_threshold_changes_the_published_rule() {
     let out = build(dir.path());
     file_contains!(out, "criteria/index.html", "年龄在40周岁以下，即1984年3月22日及以后出生");
     file_lacks!(out, "criteria/index.html", "1979年3月22日");
-    file_contains!(out, "quota/index.html", "<td class=\"num\">55名</td>", "<td class=\"num\">155名</td>");
+    file_contains!(
+        out,
+        "quota/index.html",
+        "<td data-label=\"名额\" class=\"num\">55名</td>",
+        "<td data-label=\"名额\" class=\"num\">155名</td>"
+    );
     // 40,000 + 7,200 + 5,000 per person, times 55 places.
     file_contains!(out, "funding/index.html", "52,200", "2,871,000", "每人每年40,000元（4万元）");
     // Every occurrence follows, on every computed page: no old figure is left anywhere.
@@ -164,7 +169,7 @@ fn changing_a_threshold_changes_the_published_rule() {
             file_lacks!(out, page, old);
         }
     }
-    file_lacks!(out, "quota/index.html", "<td class=\"num\">50名</td>");
+    file_lacks!(out, "quota/index.html", "<td data-label=\"名额\" class=\"num\">50名</td>");
     file_lacks!(out, "index.html", ">50名<");
 }
 

@@ -344,6 +344,20 @@ pub fn print_to_pdf(url: &str) -> Vec<u8> {
     std::fs::read(&out).unwrap_or_else(|e| panic!("Chromium wrote no PDF for {url}: {e}"))
 }
 
+/// The text of a PDF as poppler's `pdftotext` gives it with `args` (e.g. `-layout`, which keeps
+/// each line's text where it stands, a cell's gap as spaces; or `-bbox`, an XHTML list of every
+/// word with its box). `./scripts/test` installs poppler-utils.
+pub fn pdf_text(pdf: &Path, args: &[&str]) -> String {
+    let out = Command::new("pdftotext")
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|_| missing("pdftotext (Debian package poppler-utils)"));
+    assert!(out.status.success(), "pdftotext {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("pdftotext gave no UTF-8: {e}"))
+}
+
 /// The number of pages in a PDF (its `/Type /Page` objects).
 pub fn pdf_pages(pdf: &[u8]) -> usize {
     let needle = b"/Type /Page";

@@ -170,12 +170,80 @@ export async function axe(page) {
   }));
 }
 
-/** Saves the page at 1280 and 375 px under target/screenshots/. */
+/**
+ * How many characters of its text a table cell must hold at the least (see `narrowCells`). The
+ * issue asks for two; four is what catches the columns it names: /status/'s 状态 column stood
+ * three characters a line (盟市（厅局）审核中 over four lines), which two would pass.
+ */
+export const MIN_CELL_CHARS = 4;
+
+/**
+ * The table cells of the page, at its current width, narrower than `chars` characters of their
+ * text (issue 32.3: a column squeezed until its text stands one character a line). A cell's room
+ * is its content box (its width less padding and borders); what it needs is its text on one line
+ * when that is shorter, else `chars` times the widest of its characters, each measured as laid
+ * out (a range around it). Hidden cells, and text in visually-hidden elements (clipped to 1 px,
+ * as `table.cards` clips its `thead` on phones), are left out.
+ */
+export function narrowCells(page, chars = MIN_CELL_CHARS) {
+  return page.evaluate((chars) => {
+    const clipped = (el) => {
+      for (let at = el; at && at !== document.body; at = at.parentElement) {
+        const s = getComputedStyle(at);
+        if (s.display === "none" || s.visibility === "hidden") return true;
+        const r = at.getBoundingClientRect();
+        if ((s.overflow !== "visible" || s.clip !== "auto") && (r.width <= 1 || r.height <= 1)) return true;
+      }
+      return false;
+    };
+    const range = document.createRange();
+    const found = [];
+    for (const cell of document.querySelectorAll("td, th")) {
+      const box = cell.getBoundingClientRect();
+      if (box.width === 0 || clipped(cell)) continue;
+      let line = 0;
+      let widest = 0;
+      let text = "";
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.data.trim() || clipped(node.parentElement)) continue;
+        for (let i = 0; i < node.data.length; i++) {
+          if (/\s/.test(node.data[i])) continue;
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const w = range.getBoundingClientRect().width;
+          line += w;
+          widest = Math.max(widest, w);
+          text += node.data[i];
+        }
+      }
+      if (!text) continue;
+      const s = getComputedStyle(cell);
+      const px = (v) => parseFloat(v) || 0;
+      // Collapsed borders are shared: a cell's box holds half of each.
+      const shared = getComputedStyle(cell.closest("table")).borderCollapse === "collapse" ? 0.5 : 1;
+      const borders = (px(s.borderLeftWidth) + px(s.borderRightWidth)) * shared;
+      const room = box.width - px(s.paddingLeft) - px(s.paddingRight) - borders;
+      const needed = Math.min(line, chars * widest);
+      if (room + 0.5 < needed) {
+        found.push(`${cell.tagName.toLowerCase()} "${text.slice(0, 24)}": ${room.toFixed(1)} px for ${needed.toFixed(1)} px`);
+      }
+    }
+    return found;
+  }, chars);
+}
+
+/**
+ * Saves the page at 1280 and 375 px under target/screenshots/, and asserts at each width that no
+ * table cell is narrower than `MIN_CELL_CHARS` characters of its text (`narrowCells`).
+ */
 export async function screenshots(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    const narrow = await narrowCells(page);
+    assert.deepEqual(narrow, [], `${name} at ${width} px: table cells narrower than ${MIN_CELL_CHARS} characters of their text`);
   }
 }
 

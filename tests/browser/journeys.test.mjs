@@ -294,8 +294,15 @@ async function wholeJourney(javaScriptEnabled, n) {
     await step(page, "5-next-step-paper");
     await Promise.all([page.waitForURL(/\/print$/), page.click(".next-step a.button")]);
     assert.match(await page.locator("main, body").first().innerText(), /贴照片处/);
+    assert.doesNotMatch(await page.locator("main").innerText(), /当前状态/, "nothing live on paper");
     await screenshots(page, `journey-${tag}-6-print`);
+    // On a phone: a preview to read, each label above its value, and where to print it.
+    assert.match(await page.locator(".sheet-phone").innerText(), /请在电脑上打印/);
+    const label = await page.locator(".sheet-table th", { hasText: "居民身份证号码" }).boundingBox();
+    const value = await page.locator(".sheet-table th:has-text('居民身份证号码') + td").boundingBox();
+    assert.ok(value.y >= label.y + label.height - 1 && value.width > 300, `the value under its label: ${JSON.stringify([label, value])}`);
     await page.setViewportSize({ width: 1280, height: 900 });
+    assert.equal(await page.locator(".sheet-phone").isVisible(), false, "the phone's note is not on a computer's sheet");
 
     // Withdraw, through its own confirmation page.
     await page.goto(status);

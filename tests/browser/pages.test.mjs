@@ -5,8 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  axe, browser, codePage, confirmByCode, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, screenshots, scrollsSideways, startMailDev, startServe,
-  stop,
+  axe, browser, codePage, confirmByCode, decide, fillApplication, submitApplication, generatedPages, linkIn, measure, narrowCells, screenshots, scrollsSideways,
+  startMailDev, startServe, stop,
 } from "./harness.mjs";
 
 const BUDGET = 60 * 1024;
@@ -90,6 +90,24 @@ async function checkPage(page, name) {
   assert.equal(await scrollsSideways(page), false, `${name} scrolls sideways at 375 px`);
   await screenshots(page, name);
 }
+
+// The check `screenshots` makes on every page it photographs (issue 32.3), on a page made for it:
+// a column squeezed to a character a line is named; a wide enough one, short text in a narrow
+// cell, and a clipped (visually hidden) heading are not.
+test("the narrow-cell check names a squeezed column and nothing else", async () => {
+  const context = await browser({ width: 375 });
+  try {
+    const page = await context.newPage();
+    await page.setContent(`<table style="width:200px;border-collapse:collapse"><thead style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)"><tr><th>盟市（厅局）审核中</th></tr></thead>
+      <tr><td>盟市（厅局）审核中</td><td>单位已审核通过，等待盟市人社部门或厅局（高校）审核推荐，单位已审核通过</td><td>1</td></tr></table>
+      <table style="width:300px"><tr><td style="width:200px">盟市（厅局）审核中</td><td>否</td></tr></table>`);
+    const narrow = await narrowCells(page);
+    assert.equal(narrow.length, 1, narrow.join("\n"));
+    assert.match(narrow[0], /^td "盟市（厅局）审核中"/);
+  } finally {
+    await context.close();
+  }
+});
 
 test("every generated page: accessible, within budget, own host only, no fonts, readable without JS", async () => {
   const pages = generatedPages(serve.out);

@@ -119,48 +119,76 @@ impl SummaryTable {
         out.into_bytes()
     }
 
-    /// XLSX: the title merged across the columns, the note and the subtitle, bold headings, then
-    /// the rows; A4 landscape, fit to one page wide.
+    /// XLSX: the title, the note and the subtitle, bold headings, then the rows; printed on A4
+    /// landscape at 75 % (8.25 pt), as many pages wide as it takes, the headings, 序号 and 姓名
+    /// repeated on every page, the title and subtitle in each page's header and the note in its
+    /// footer.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
         sheet.set_name("汇总表")?;
-        let last = (HEADERS.len() - 1) as u16;
-        let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
-        let head =
-            Format::new().set_bold().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
+        let title = Format::new().set_bold().set_font_size(16);
+        let head = Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter);
         let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-        sheet.merge_range(0, 0, 0, last, &self.title, &title)?;
-        sheet.merge_range(1, 0, 1, last, &self.note, &Format::new().set_text_wrap())?;
-        sheet.merge_range(2, 0, 2, last, &self.subtitle, &Format::new())?;
+        // Title, note and subtitle in the first cells, not merged across the columns: printed
+        // several pages wide, a merged title was cut at each page's edge. Paper has them in each
+        // page's header and footer instead (the print area starts at the headings).
+        sheet.write_string_with_format(0, 0, &self.title, &title)?;
+        sheet.write_string(1, 0, &self.note)?;
+        sheet.write_string(2, 0, &self.subtitle)?;
         for (c, h) in HEADERS.iter().enumerate() {
             sheet.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
         }
+        // A heading may take two lines: the column is sized by its values.
+        sheet.set_row_height(HEAD_ROW, 30)?;
         for (r, row) in self.rows.iter().enumerate() {
             for (c, value) in row.iter().enumerate() {
                 sheet.write_string_with_format(HEAD_ROW + 1 + r as u32, c as u16, value, &cell)?;
             }
         }
-        // Each column as wide as its widest entry (a CJK character takes two), within reason:
-        // longer text wraps in its cell instead of running into the next.
+        // Each column as wide as its widest value or half its heading (a CJK character takes
+        // two), within reason: a longer heading takes two lines, longer text wraps in its cell
+        // instead of running into the next.
         for (c, heading) in HEADERS.iter().enumerate() {
-            let widest = std::iter::once(*heading)
-                .chain(self.rows.iter().filter_map(|row| row.get(c).map(String::as_str)))
-                .map(display_width)
+            let widest = self
+                .rows
+                .iter()
+                .filter_map(|row| row.get(c).map(|v| display_width(v)))
+                .chain([display_width(heading).div_ceil(2)])
                 .max()
                 .unwrap_or(4);
             sheet.set_column_width(c as u16, (widest + 2).clamp(6, 36) as f64)?;
         }
-        // The heading row stays in view while scrolling.
-        sheet.set_freeze_panes(HEAD_ROW + 1, 0)?;
+        // The heading row and the 序号 and 姓名 columns stay in view while scrolling.
+        sheet.set_freeze_panes(HEAD_ROW + 1, 2)?;
+        // On paper: A4 landscape at a fixed scale, so that the text prints at 8 pt or more (fitted
+        // to one page wide, 19+ columns came out near 5 pt), as many pages wide as the columns
+        // take, left to right before going down; each page repeats the headings, 序号 and 姓名.
         sheet.set_landscape();
         sheet.set_paper_size(9);
-        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_margins(0.4, 0.4, 0.6, 0.8, 0.3, 0.3);
+        sheet.set_print_scale(PRINT_SCALE);
+        sheet.set_page_order(false);
         sheet.set_repeat_rows(HEAD_ROW, HEAD_ROW)?;
+        sheet.set_repeat_columns(0, 1)?;
+        let last_row = HEAD_ROW + self.rows.len() as u32;
+        sheet.set_print_area(HEAD_ROW, 0, last_row, (HEADERS.len() - 1) as u16)?;
+        // In a header `&` starts a control code (&P the page, &N the pages): a literal one doubles.
+        let literal = |text: &str| text.replace('&', "&&");
+        sheet.set_header(format!("&L{}&R{}", literal(&self.title), literal(&self.subtitle)));
+        sheet.set_footer(format!("&L{}&R第&P页，共&N页", literal(&self.note)));
         book.save_to_buffer()
     }
 }
+
+/// The scale the 汇总表 prints at, in percent: its 11 pt text prints at 8.25 pt.
+const PRINT_SCALE: u16 = 75;
 
 /// Columns `text` takes in a spreadsheet: two for a CJK (wide) character, one otherwise.
 fn display_width(text: &str) -> usize {

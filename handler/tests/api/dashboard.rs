@@ -141,7 +141,10 @@ async fn filters_and_sorting_work_without_js() {
     assert_eq!(order(&html), std::slice::from_ref(&b));
     assert!(html.contains("<option value=\"hr_review\" selected>"), "the filter is kept");
     // Only HR-review rows link to a review, from the list's first column.
-    assert!(list(&html).contains(&format!("<td><a class=\"button button-small\" href=\"/review/r.{b}.hr.")));
+    assert!(
+        list(&html)
+            .contains(&format!("<td class=\"action\"><a class=\"button button-small\" href=\"/review/r.{b}.hr."))
+    );
     let all = page(&app, &link).await;
     assert_eq!(list(&all).matches("审核<span class=\"visually-hidden\">").count(), 1, "one row to act on");
     assert!(list(&all).contains(&format!("审核<span class=\"visually-hidden\">：宝音（{b}）</span>")));
@@ -149,7 +152,10 @@ async fn filters_and_sorting_work_without_js() {
     let by_status = page(&app, &format!("{link}?sort=status&order=desc")).await;
     assert_eq!(order(&by_status)[0], b, "hr_review sorts after unit_review");
     let html = page(&app, &link).await;
-    assert!(html.contains("<td class=\"num\">0</td><td class=\"num\">50</td>"), "places used / cap: {html}");
+    assert!(
+        html.contains("<td data-label=\"已占名额\" class=\"num\">0</td><td data-label=\"名额\" class=\"num\">50</td>"),
+        "places used / cap: {html}"
+    );
 }
 
 #[tokio::test]

@@ -213,7 +213,59 @@ async fn the_printed_form_has_what_paper_needs() {
     }
     assert!(html.contains("身份证：已上传；学历证书：已上传"), "documents listed by kind");
     assert!(!html.contains("id_card.pdf"), "never by file name");
-    for label in ["申报项目", "当前状态", "提交时间", "居民身份证号码", "姓名"] {
+    for label in ["申报项目", "提交时间", "居民身份证号码", "姓名"] {
         assert_eq!(html.matches(&format!(">{label}</th>")).count(), 1, "{label} printed more than once");
     }
+    // Nothing live: the status changes after printing.
+    assert!(!html.contains("当前状态"), "the live status printed");
+}
+
+/// The paper as Chromium prints it (A4, the print stylesheet), read back with `pdftotext -layout`,
+/// which keeps each printed line's words where they stand and a gap between cells as spaces:
+/// every label the sheet prints stands apart from its value (a label is never run into the value
+/// beside it, as "长期在基层一线工作是" was), for the sample application and for one with every
+/// field at its longest; and nothing live is printed (the status changes after printing: the
+/// paper would go stale), only what the check code covers.
+#[tokio::test]
+async fn on_paper_every_label_stands_apart_from_its_value_and_no_live_status_is_printed() {
+    let app = spawn_app_with_site().await;
+    let p = policy::Programme::embedded().expect("programme");
+    for (n, form) in [(115, testkit::sample_application(115)), (116, longest(116))] {
+        let status = submit_form(&app, &form).await;
+        let url = format!("{}{status}/print", app.address);
+        let pdf = tokio::task::spawn_blocking(move || testkit::print_to_pdf(&url)).await.expect("chromium");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sheet.pdf");
+        std::fs::write(&path, pdf).expect("write");
+        let text = testkit::pdf_text(&path, &["-layout"]);
+        assert!(!text.contains("当前状态"), "application {n}: the live status printed:\n{text}");
+        for label in policy::Status::ALL.iter().map(|s| s.label()) {
+            assert!(!text.contains(label), "application {n}: status {label} printed:\n{text}");
+        }
+        let application = policy::Application::parse(&serde_json::from_value(form).expect("form"), &p).expect("valid");
+        let rows = handler::views::rows(&p, &application);
+        let labels = rows.iter().filter(|r| r.printed()).map(|r| (r.label(), r.value().to_owned()));
+        let head = ["申报编号", "版本及核验码", "提交时间", "证明材料"].map(|l| (l, String::new()));
+        for (label, value) in labels.chain(head) {
+            assert!(stands_apart(&text, label), "application {n}: label {label} runs into its neighbours:\n{text}");
+            if let Some(first) = value.chars().next() {
+                assert!(
+                    !text.contains(&format!("{label}{first}")),
+                    "application {n}: {label} glued to its value:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// Whether `label` stands in `text` as a cell of its own: at the start of a line or after a
+/// space, and followed by a space or the line's end.
+fn stands_apart(text: &str, label: &str) -> bool {
+    text.lines().any(|line| {
+        line.match_indices(label).any(|(at, _)| {
+            let before = line[..at].chars().next_back();
+            let after = line[at + label.len()..].chars().next();
+            before.is_none_or(char::is_whitespace) && after.is_none_or(char::is_whitespace)
+        })
+    })
 }

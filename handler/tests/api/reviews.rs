@@ -451,7 +451,7 @@ async fn reviewers_confirm_the_rules_see_the_changes_and_are_warned_about_the_un
     let page = app.get(&unit).await.text().await.expect("html");
     assert!(page.contains("退回后申报人修改的内容"), "{page}");
     // Only the sentence added, and only the plan: not the consent given again with the form.
-    let changes = &page[page.find("table class=\"data changes\"").expect("changes")..];
+    let changes = &page[page.find("table class=\"data changes cards\"").expect("changes")..];
     let changes = &changes[..changes.find("</table>").expect("end")];
     assert!(changes.contains("<ins>并带教本院青年医师，建设胸痛中心。</ins>") && !changes.contains(kept), "{changes}");
     assert_eq!(changes.matches("<tr>").count(), 2, "the heading and one change: {changes}");

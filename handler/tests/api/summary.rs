@@ -139,36 +139,93 @@ fn xlsx_reads_back_with_title_headings_and_rows() {
     assert_eq!(range.height(), 4 + expected.len());
 }
 
-/// Opened by a real spreadsheet program: LibreOffice (Debian's `libreoffice-calc-nogui`, which
-/// `scripts/test` installs) prints the XLSX to PDF, and the PDF's text (`pdftotext`) holds every
-/// cell whole: no phone number, unit or heading cut off or run into its neighbour.
-#[test]
-fn libreoffice_prints_every_cell_of_the_xlsx_whole() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let xlsx = dir.path().join("summary.xlsx");
-    std::fs::write(&xlsx, table(true).to_xlsx().expect("xlsx")).expect("write");
-    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("lo-profile").display());
+/// The XLSX as a real spreadsheet program prints it: LibreOffice (Debian's
+/// `libreoffice-calc-nogui`, which `scripts/test` installs) converts it to PDF in `dir`.
+fn printed_by_libreoffice(dir: &std::path::Path, table: &handler::views::SummaryTable) -> std::path::PathBuf {
+    let xlsx = dir.join("summary.xlsx");
+    std::fs::write(&xlsx, table.to_xlsx().expect("xlsx")).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("lo-profile").display());
     let converted = std::process::Command::new("soffice")
         .args([profile.as_str(), "--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
-        .arg(dir.path())
+        .arg(dir)
         .arg(&xlsx)
         .output()
         .expect("soffice (libreoffice-calc-nogui) is installed by scripts/test");
     assert!(converted.status.success(), "soffice: {}", String::from_utf8_lossy(&converted.stderr));
-    let text = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(dir.path().join("summary.pdf"))
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    assert!(text.status.success());
-    let text = String::from_utf8(text.stdout).expect("utf-8");
+    dir.join("summary.pdf")
+}
+
+/// The PDF's text (`pdftotext -layout`) holds every cell whole: no phone number, unit or heading
+/// cut off or run into its neighbour (a heading longer than its column's values takes two lines
+/// in its cell); the title and the subtitle head every page.
+#[test]
+fn libreoffice_prints_every_cell_of_the_xlsx_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = testkit::pdf_text(&printed_by_libreoffice(dir.path(), &table(true)), &["-layout"]);
     for heading in HEADERS {
-        assert!(text.contains(heading), "heading {heading} cut in the printed sheet:\n{text}");
+        assert!(whole_or_in_two_lines(&text, heading), "heading {heading} cut in the printed sheet:\n{text}");
+    }
+    let t = table(true);
+    for page in text.split('\u{c}').filter(|p| !p.trim().is_empty()) {
+        assert!(page.contains(&t.title) && page.contains("填报单位：呼和浩特市"), "a page without its title:\n{page}");
     }
     for row in &table(true).rows {
         for cell in row.iter().filter(|c| !c.is_empty()) {
             assert!(text.contains(cell.as_str()), "cell {cell:?} cut in the printed sheet:\n{text}");
         }
+    }
+}
+
+/// Whether `words` stand in `text` whole on one line, or begun on one line and ended on the next.
+fn whole_or_in_two_lines(text: &str, words: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    text.contains(words)
+        || words.char_indices().skip(1).any(|(at, _)| {
+            let (head, tail) = words.split_at(at);
+            lines.windows(2).any(|pair| pair[0].contains(head) && pair[1].contains(tail))
+        })
+}
+
+/// The size, in points, at which a PDF prints its Chinese text, word by word: `pdftotext -bbox`
+/// gives each word's box in points, and a Chinese character (U+4E00 to U+9FFF) is one em wide in
+/// every CJK font, so a word made only of them is as wide as its characters times the font size.
+/// (Box heights are no measure: they follow each font's ascent and descent.)
+fn chinese_sizes(bbox: &str) -> Vec<(f64, String)> {
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).map(|i| i + name.len() + 2).expect("attribute");
+        tag[at..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    bbox.split("<word ")
+        .skip(1)
+        .filter_map(|rest| {
+            let (tag, rest) = rest.split_once('>')?;
+            let word = rest.split("</word>").next()?;
+            let chars = word.chars().count();
+            let chinese = chars > 0 && word.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            chinese.then(|| ((attr(tag, "xMax") - attr(tag, "xMin")) / chars as f64, word.to_owned()))
+        })
+        .collect()
+}
+
+/// Printed as LibreOffice prints it, no Chinese word of the 汇总表 is smaller than 8 pt (19+
+/// columns fitted to one A4 width came out near 5 pt): the sheet prints at a fixed scale on A4
+/// landscape, as many pages wide as it takes, with 序号 and 姓名 repeated on each.
+#[test]
+fn libreoffice_prints_the_xlsx_at_8_pt_or_more() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = printed_by_libreoffice(dir.path(), &table(true));
+    let sizes = chinese_sizes(&testkit::pdf_text(&pdf, &["-bbox"]));
+    assert!(sizes.len() > 50, "Chinese words found in the PDF: {sizes:?}");
+    let (smallest, word) = sizes.iter().min_by(|a, b| a.0.total_cmp(&b.0)).expect("words");
+    let text = testkit::pdf_text(&pdf, &["-layout"]);
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    println!(
+        "the 汇总表 prints its Chinese text at {smallest:.2} pt at the smallest ({word}), on {} pages",
+        pages.len()
+    );
+    assert!(*smallest >= 8.0, "{word} prints at {smallest:.2} pt");
+    // 序号 and 姓名 head every page.
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.contains("序号") && page.contains("姓名") && page.contains("乌力吉"), "page {}:\n{page}", i + 1);
     }
 }
