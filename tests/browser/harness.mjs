@@ -448,3 +448,31 @@ export async function selfCheck(page, { javaScriptEnabled = true } = {}) {
     await Promise.all([page.waitForLoadState("load"), page.click("#check-form button[type=submit]")]);
   }
 }
+
+/**
+ * Every HTML mail MailDev holds, opened as a phone's mail app would show it: at 375 px none scrolls
+ * sideways (a long link wraps under its button) and each kind (its subject without the reference)
+ * is photographed at 1280 and 375 px as `mail-{prefix}-{n}`. Returns the kinds seen.
+ */
+export async function mailsOnPhone(maildev, prefix) {
+  const list = await (await fetch(`http://127.0.0.1:${maildev.web}/api/email`)).json();
+  const kinds = new Map();
+  for (const m of list) {
+    const kind = m.subject.replace(/（申报编号.*?）/, "").replace(/\s*TP\d{4}-\S+/, "");
+    if (m.html && !kinds.has(kind)) kinds.set(kind, m.html);
+  }
+  const context = await browser({ javaScriptEnabled: false, width: 375 });
+  try {
+    const page = await context.newPage();
+    let n = 0;
+    for (const [kind, html] of kinds) {
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.setContent(html);
+      assert.equal(await scrollsSideways(page), false, `mail “${kind}” scrolls sideways at 375 px`);
+      await screenshots(page, `mail-${prefix}-${++n}`);
+    }
+  } finally {
+    await context.close();
+  }
+  return [...kinds.keys()];
+}

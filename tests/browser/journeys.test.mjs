@@ -5,7 +5,7 @@
 // every page at 375 px; the printed 申报表 on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, chooseDocuments, codeIn, pdf, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails } from "./harness.mjs";
+import { axe, browser, chooseDocuments, codeIn, pdf, confirmByCode, decide, fillApplication, receivePaper, selfCheck, startServices, stopServices, screenshots, submitApplication, idNumber, linkIn, mails, mailsOnPhone } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -227,6 +227,11 @@ async function wholeJourney(javaScriptEnabled, n) {
     await selfCheck(page, { javaScriptEnabled });
     await step(page, "0-self-check");
     await Promise.all([page.waitForLoadState("load"), page.locator("form.carry button", { hasText: "区外培养" }).first().click()]);
+    // It lands on the form's intro, with when applying here closes in view.
+    if (javaScriptEnabled) await page.waitForURL(/\/apply\/$/, { timeout: 10000 });
+    assert.match(await page.locator("#window-state").innerText(), /在本站提交申报截止：2025年\d+月\d+日[^（]*（北京时间，本站设置）/);
+    assert.ok(await page.locator("#window-state").evaluate((e) => e.getBoundingClientRect().top < window.innerHeight), "the 申报时间 in view");
+    await step(page, "0b-form-from-self-check");
     assert.equal(await page.inputValue("#f-education"), "master", "the answers are carried into the form");
     assert.equal(await page.inputValue("#f-profession_start"), "2015-07");
     await fillApplication(page, n, { javaScriptEnabled });
@@ -332,4 +337,10 @@ test("the whole journey with JavaScript: mistakes, check answers, return, replac
 
 test("the whole journey with JavaScript off", async () => {
   await wholeJourney(false, 43);
+});
+
+test("every mail of these journeys reads on a phone: a button, its address wrapped, nothing sideways", async () => {
+  const kinds = await mailsOnPhone(maildev, "journeys");
+  console.log("mails photographed:", kinds.join(" | "));
+  assert.ok(kinds.length >= 3, kinds.join(" | "));
 });

@@ -4,7 +4,7 @@
 // decision, 删除我的申报 is a request the centre sees on its dashboard and answers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { axe, browser, confirmByCode, decide, fillApplication, idNumber, linkIn, receivePaper, screenshots, startServices, stopServices, submitApplication } from "./harness.mjs";
+import { axe, browser, confirmByCode, decide, fillApplication, idNumber, linkIn, receivePaper, screenshots, startServices, stopServices, submitApplication, mailsOnPhone } from "./harness.mjs";
 
 let maildev;
 let serve;
@@ -144,3 +144,9 @@ async function requestThenCentreErases(javaScriptEnabled, n) {
 }
 
 onAndOff("after the decision, erasure is a request the centre answers", requestThenCentreErases, 75, 77);
+
+test("every mail of these journeys reads on a phone: a button, its address wrapped, nothing sideways", async () => {
+  const kinds = await mailsOnPhone(maildev, "privacy");
+  console.log("mails photographed:", kinds.join(" | "));
+  assert.ok(kinds.length >= 3, kinds.join(" | "));
+});

@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   axe, browser, codeIn, confirmByCode, decide, fillApplication, linkIn, mails, printedCode, receivePaper, screenshots, scrollsSideways,
-  startServices, stopServices, submitApplication,
+  startServices, stopServices, submitApplication, mailsOnPhone,
 } from "./harness.mjs";
 
 let maildev;
@@ -211,4 +211,10 @@ test("reviewers see the other application of a number, and one number holds one 
   } finally {
     await context.close();
   }
+});
+
+test("every mail of these journeys reads on a phone: a button, its address wrapped, nothing sideways", async () => {
+  const kinds = await mailsOnPhone(maildev, "reviewers");
+  console.log("mails photographed:", kinds.join(" | "));
+  assert.ok(kinds.length >= 3, kinds.join(" | "));
 });

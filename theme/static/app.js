@@ -212,11 +212,20 @@
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
+    // Answers carried in from the self-check are kept too, so a reload of /apply/ keeps them.
+    save();
   }
   document.querySelectorAll("form[data-draft]").forEach(keepDraft);
   document.querySelectorAll("[data-clear-draft]").forEach(function (box) {
     try { window.sessionStorage.removeItem("tepei-draft-" + box.getAttribute("data-clear-draft")); } catch (e) { /* off */ }
   });
+
+  // The form reached from the self-check's 前往在线申报 (answered at /api/eligibility) is the
+  // application form: the address bar says so, and the page opens at its intro and 申报时间.
+  if (location.pathname === "/api/eligibility" && document.getElementById("apply-form")) {
+    try { history.replaceState(null, "", "/apply/"); } catch (e) { /* an old browser keeps the address */ }
+    window.scrollTo(0, 0);
+  }
 
   // An error summary takes focus so screen readers announce it.
   var summary = document.getElementById("error-summary");

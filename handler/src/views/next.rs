@@ -38,6 +38,14 @@ fn until(p: &Programme, actor: Actor) -> Option<String> {
     p.stage_closes(actor).map(|close| format!("{}截止（本站设置）", theme::before_text(close)))
 }
 
+/// By when the stamped paper should reach HR: before HR's stage closes (this site's setting).
+fn paper_by(p: &Programme) -> String {
+    p.stage_closes(Actor::Hr).map_or_else(
+        || "请尽早送达".to_owned(),
+        |close| format!("请在{}送达（本站设置：审核推荐于此时截止）", theme::before_text(close)),
+    )
+}
+
 /// Where the stamped paper 申报表 stands against the record, as HR recorded it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaperState {
@@ -85,7 +93,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
             false,
         ),
         Status::Voided => closed(format!(
-            "本申报已作废（本站设置：由{centre}的账号代为作废，或未按时输入邮箱验证码而失效），办理已结束；所占推荐名额（如有）已释放。如有疑问，请联系{contact}。您仍可以在本页查看办理记录、下载我的数据。"
+            "本申报已作废（本站设置：由{centre}的账号代为作废，或未按时输入邮箱验证码而失效），办理已结束；所占推荐名额（如有）已释放。如有疑问，请联系{contact}。您仍可以在进度页查看办理记录，或使用“下载我的数据”。"
         )),
         Status::UnitReview => step(
             format!("所在单位（审核人 {}）", a.unit_reviewer_email),
@@ -106,7 +114,10 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
             PaperState::NotReceived => step(
                 hr.clone(),
                 until(p, Actor::Hr),
-                format!("单位已审核通过。请打印申报表，交单位盖章后报送{paper_to}，线上与纸质申报同步进行。"),
+                format!(
+                    "单位已审核通过。请打印申报表，交单位盖章后报送{paper_to}，{}。线上与纸质申报同步进行。",
+                    paper_by(p)
+                ),
                 true,
             ),
             PaperState::Matching { version } => step(
@@ -130,7 +141,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
         Status::Returned => step(
             "您".to_owned(),
             until(p, Actor::Applicant),
-            "申报已被退回。请按退回意见修改后重新提交（本页“修改后重新提交”）。".to_owned(),
+            "申报已被退回。请打开进度页，按退回意见修改后，用“修改后重新提交”再次提交。".to_owned(),
             false,
         ),
         Status::Recommended => step(
@@ -146,7 +157,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
             "本站已登记结果（本站设置：由{centre}的账号代{issuer}登记），办理已结束，您无需再操作。入选名单以{issuer}的通知为准；如有疑问，请联系{contact}。"
         )),
         Status::Withdrawn => closed(format!(
-            "本申报已撤回，办理已结束；所占推荐名额（如有）已释放。如仍要申报，可在{}到“在线申报”页重新填写提交（将是一份新的申报）。您仍可以在本页查看办理记录、下载我的数据或删除我的申报。",
+            "本申报已撤回，办理已结束；所占推荐名额（如有）已释放。如仍要申报，可在{}到“在线申报”页重新填写提交（将是一份新的申报）。您仍可以在进度页查看办理记录，或使用“下载我的数据”“删除我的申报”。",
             p.stage_closes(Actor::Applicant)
                 .map(|close| format!("{}（本站设置）", theme::before_text(close)))
                 .unwrap_or_else(|| "申报时间内（本站设置）".to_owned())

@@ -540,7 +540,7 @@ async fn a_department_not_on_the_list_waits_for_its_reviewer_to_be_confirmed() {
     assert!(!mails.iter().any(|m| m.to == "centre@example.gov.cn"), "{mails:?}");
     let told = mails.iter().rev().find(|m| m.to == "applicant620@example.com").expect("applicant told");
     assert!(told.text.contains("不在本站登记的审核单位中：本站暂不发送审核链接"), "{}", told.text);
-    assert!(told.text.contains("专业技术人员管理处（联系人：张翼飞、王慧"), "{}", told.text);
+    assert!(told.text.contains("专业技术人员管理处，联系人张翼飞、王慧"), "{}", told.text);
     let page = app.get(&status_path).await.text().await.expect("html");
     assert!(page.contains("待确认审核单位（本站设置）"), "{page}");
     // The centre sees it held, with the 厅局 as named, and no way to review it.

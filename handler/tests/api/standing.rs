@@ -56,6 +56,61 @@ fn unmarked(text: &str) -> Vec<String> {
     found
 }
 
+/// What makes `mail` read badly on a phone or to a layperson: a digest, a "本页" (a mail has no
+/// page), a "的…的" chain, brackets inside brackets, a link only behind a button or only raw.
+fn unreadable(mail: &Sent) -> Vec<String> {
+    let mut found = Vec::new();
+    for (part, text) in [("text", mail.text.clone()), ("html", words(&mail.html))] {
+        for word in ["SHA-256", "本页"] {
+            if text.contains(word) {
+                found.push(format!("{part}: {word}"));
+            }
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut depth = 0;
+        for (i, c) in chars.iter().enumerate() {
+            match c {
+                '（' => {
+                    depth += 1;
+                    if depth > 1 {
+                        found.push(format!(
+                            "{part}: nested brackets at {}",
+                            chars[i.saturating_sub(20)..i + 1].iter().collect::<String>()
+                        ));
+                    }
+                }
+                '）' => depth -= 1,
+                '的' => {
+                    let chain = chars[i + 1..]
+                        .iter()
+                        .take(8)
+                        .take_while(|c| !"，。；：！？、“”（）\n <>".contains(**c))
+                        .any(|c| *c == '的');
+                    if chain {
+                        found.push(format!(
+                            "{part}: 的…的 at {}",
+                            chars[i..(i + 10).min(chars.len())].iter().collect::<String>()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Each button's address is also written out, wrapped to the screen.
+    let buttons = mail
+        .html
+        .split("<a href=\"")
+        .skip(1)
+        .filter(|rest| rest.split('>').next().is_some_and(|tag| tag.contains("display:inline-block")));
+    for href in buttons.filter_map(|rest| rest.split('"').next()) {
+        if !(words(&mail.html).contains(href) && mail.html.contains("break-all")) {
+            found.push(format!("html: {href} only behind its button"));
+        }
+    }
+    found
+}
+
 async fn page(app: &TestApp, path: &str) -> String {
     app.get(path).await.text().await.expect("html")
 }
@@ -115,7 +170,7 @@ async fn every_page_and_mail_of_a_journey_marks_what_the_notice_does_not_say() {
     let done = page(&app, &status).await;
     assert!(done.contains("已登记入选（本站设置）") && done.contains("登记入选（本站设置）"), "{done}");
     assert!(done.contains("入选名单以内蒙古自治区人力资源和社会保障厅的通知为准"), "{done}");
-    assert!(done.contains("专业技术人员管理处（联系人：张翼飞、王慧；电话：（0471）6918865、6944061）"));
+    assert!(done.contains("专业技术人员管理处，联系人张翼飞、王慧，电话（0471）6918865、6944061"));
     pages.push(done);
     let mails = app.mails();
     let outcome = mails.iter().rfind(|m| m.to == "applicant811@example.com").expect("outcome mailed");
@@ -137,11 +192,14 @@ async fn every_page_and_mail_of_a_journey_marks_what_the_notice_does_not_say() {
 
     let mails: Vec<Sent> = app.mails();
     assert!(mails.len() >= 12, "{}", mails.len());
+    assert!(mails.iter().filter(|m| m.html.contains("display:inline-block")).count() >= 5, "mails with a button");
     for mail in &mails {
         assert!(!mail.headers.contains_key("reply-to"), "{}: {:?}", mail.subject, mail.headers);
         if mail.to.starts_with("applicant") {
             assert!(mail.text.contains(STANDING) && words(&mail.html).contains(STANDING), "{}", mail.subject);
         }
+        let bad = unreadable(mail);
+        assert!(bad.is_empty(), "{}: {bad:?}\n{}", mail.subject, mail.text);
         for part in [&mail.subject, &mail.text, &mail.html] {
             let found = unmarked(part);
             assert!(found.is_empty(), "{}: {found:?}\n{part}", mail.subject);

@@ -102,8 +102,9 @@ pub struct Contact {
 
 impl Contact {
     /// Whom to ask, as the notice names them, after `issuer` (the notice's issuer):
-    /// `内蒙古自治区人力资源和社会保障厅专业技术人员管理处（联系人：张翼飞、王慧；电话：…）`.
+    /// `内蒙古自治区人力资源和社会保障厅专业技术人员管理处，联系人张翼飞、王慧，电话（0471）6918865、…`
+    /// (no brackets around it: the phone's area code has its own).
     pub fn line(&self, issuer: &str) -> String {
-        format!("{issuer}{}（联系人：{}；电话：{}）", self.office, self.people.join("、"), self.phones.join("、"))
+        format!("{issuer}{}，联系人{}，电话{}", self.office, self.people.join("、"), self.phones.join("、"))
     }
 }
