@@ -92,6 +92,13 @@ impl Actor {
         matches!(self, Actor::Unit | Actor::Hr)
     }
 
+    /// Whether the applicant chose this reviewer's address (the unit's, typed on the form): such
+    /// a reviewer is shown nothing beyond the application itself, since whatever their page
+    /// shows the applicant can read.
+    pub fn address_chosen_by_applicant(self) -> bool {
+        matches!(self, Actor::Unit)
+    }
+
     /// This actor's stage in words, for its deadline.
     pub fn stage_name(self) -> &'static str {
         match self {

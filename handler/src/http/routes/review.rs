@@ -229,15 +229,10 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             code: asked.code.clone(),
         }
     });
-    // Only configured reviewers (HR, the centre) see the number's other applications: the unit's
-    // address is the applicant's to choose, so its page would tell them whether the number applied.
-    let same = match claims.stage {
-        policy::Actor::Unit => Default::default(),
-        _ => workflow::numbers::same_numbers(state, std::slice::from_ref(record), false).await?,
-    };
+    let same_number = workflow::numbers::seen_by(state, claims.stage, record).await?;
     let page = ReviewPage {
         record: RecordPage::of(&state.programme, record, events),
-        same_number: same.get(&record.reference).to_vec(),
+        same_number,
         dashboard_url: links::review_dashboard_path(state, claims),
         unit_reviewer: (claims.stage != policy::Actor::Unit).then(|| views::unit_reviewer(&record.application)),
         checklist: decide.as_ref().map(|_| checklist(claims.stage)),

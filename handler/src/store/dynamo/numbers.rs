@@ -23,7 +23,10 @@ impl DynamoStore {
     /// back if `record` holds it.
     pub(super) fn place(&self, record: &Record, take: bool) -> Result<TransactWriteItem, StoreError> {
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::internal(e);
+        // Either way, only while nobody else holds it.
         let condition = "attribute_not_exists(pk) OR #reference = :reference";
+        let names = HashMap::from([("#reference".to_owned(), "reference".to_owned())]);
+        let values = HashMap::from([(":reference".to_owned(), s(&record.reference))]);
         let key = place_key(record.round, &record.id_hash);
         let item = if take {
             let mut item = key;
@@ -32,8 +35,8 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .set_item(Some(item))
                 .condition_expression(condition)
-                .expression_attribute_names("#reference", "reference")
-                .expression_attribute_values(":reference", s(&record.reference))
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
                 .build()
                 .map_err(build)?;
             TransactWriteItem::builder().put(put).build()
@@ -42,8 +45,8 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(key))
                 .condition_expression(condition)
-                .expression_attribute_names("#reference", "reference")
-                .expression_attribute_values(":reference", s(&record.reference))
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
                 .build()
                 .map_err(build)?;
             TransactWriteItem::builder().delete(delete).build()

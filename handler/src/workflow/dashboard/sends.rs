@@ -34,17 +34,17 @@ pub async fn scope_sends(ctx: &Context, records: &[Record]) -> Result<Vec<ScopeS
     scopes.extend(departments.into_iter().map(|d| HrScope::Department(d.clone())));
     // A scope's applications, confirmed ones only (HR sees no other); a scope that has none has
     // sent nothing either.
-    let mut by_scope: HashMap<HrScope, Vec<Record>> = HashMap::new();
+    let mut by_scope: HashMap<HrScope, Vec<&Record>> = HashMap::new();
     for r in records.iter().filter(|r| r.status != policy::Status::Unconfirmed) {
-        by_scope.entry(r.scope()).or_default().push(r.clone());
+        by_scope.entry(r.scope()).or_default().push(r);
     }
-    let scopes: Vec<(Audience, Vec<Record>)> =
+    let scopes: Vec<(Audience, Vec<&Record>)> =
         scopes.into_iter().filter_map(|s| by_scope.remove(&s).map(|mine| (Audience::Hr(s), mine))).collect();
     let ids: Vec<String> = scopes.iter().map(|(a, _)| a.id()).collect();
     let lasts = join_all(ids.iter().map(|id| ctx.store.last_summary(p.round, id))).await;
     let mut out = Vec::new();
     for ((audience, mine), last) in scopes.into_iter().zip(lasts) {
-        let sent = plan(&mine, last?);
+        let sent = plan(mine, last?);
         out.push(ScopeSent {
             name: audience.name(p),
             placed: sent.rows.len(),

@@ -48,22 +48,22 @@ pub struct SendPlan {
 }
 
 /// Compares the table `records` make now with the `last` one sent (pure).
-pub fn plan(records: &[Record], last: Option<SummarySent>) -> SendPlan {
+pub fn plan<'a>(records: impl IntoIterator<Item = &'a Record>, last: Option<SummarySent>) -> SendPlan {
+    let records: Vec<&Record> = records.into_iter().collect();
+    let by_reference: std::collections::HashMap<&str, &Record> =
+        records.iter().map(|r| (r.reference.as_str(), *r)).collect();
     let rows: Vec<SentRow> = records
         .iter()
         .filter(|r| r.status.holds_place())
         .map(|r| SentRow { reference: r.reference.clone(), version: r.version, status: r.status })
         .collect();
-    let name = |reference: &str| {
-        records.iter().find(|r| r.reference == reference).map(|r| r.application.name.clone()).unwrap_or_default()
-    };
+    let name = |reference: &str| by_reference.get(reference).map(|r| r.application.name.clone()).unwrap_or_default();
     let change =
         |row: &SentRow, what: String| Change { reference: row.reference.clone(), name: name(&row.reference), what };
     let since = last.as_ref().map(|last| {
         let before = |reference: &str| last.rows.iter().find(|r| r.reference == reference);
-        let status_now = |reference: &str| {
-            records.iter().find(|r| r.reference == reference).map_or("已删除", |r| r.status.label()).to_owned()
-        };
+        let status_now =
+            |reference: &str| by_reference.get(reference).map_or("已删除", |r| r.status.label()).to_owned();
         SinceLast {
             at: views::chinese_time(&last.at),
             count: last.rows.len(),
