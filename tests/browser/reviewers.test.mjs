@@ -77,6 +77,9 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     assert.equal(await scrollsSideways(page), false, "the dashboard scrolls sideways at 1280 px");
     const listButton = await page.locator("table.dashboard tbody tr td:first-child a.button").first().boundingBox();
     assert.ok(listButton && listButton.x + listButton.width <= 1280, "the list's 审核 button is in view");
+    // Header, breadcrumbs and content start at one left edge.
+    const lefts = await page.evaluate(() => ["header .wrap", "nav.breadcrumbs", "main"].map((s) => Math.round(document.querySelector(s).getBoundingClientRect().left + parseFloat(getComputedStyle(document.querySelector(s)).paddingLeft))));
+    assert.ok(Math.max(...lefts) - Math.min(...lefts) <= 2, `one left edge: ${lefts}`);
     await step(page, "5-hr-dashboard");
     await Promise.all([page.waitForURL(/\/review\//), button.click()]);
 
