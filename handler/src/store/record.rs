@@ -48,6 +48,10 @@ pub struct Record {
     /// version before them still acts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silent_versions: Vec<u64>,
+    /// Versions made by a reviewer recording the stamped paper (the status stays): that stage's
+    /// link of the version before them still acts, so the link mailed to HR outlives the receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paper_versions: Vec<u64>,
     /// The uploads issued for no submission that the application took: the store claims each id
     /// with the record, so no other application can take the same file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -89,15 +93,28 @@ impl Record {
             erasure_requested_at: None,
             pending_address: None,
             silent_versions: Vec::new(),
+            paper_versions: Vec::new(),
             upload_claims: Vec::new(),
         }
     }
 
-    /// Whether a page or link of `version` still acts on the record: it is the record's version,
-    /// or every version since was made by a step no reviewer acts on.
-    pub fn acts_at(&self, version: u64) -> bool {
-        version == self.version
-            || (version < self.version && (version + 1..=self.version).all(|v| self.silent_versions.contains(&v)))
+    /// The one version guard: whether a page or link of `version`, acting as `actor`, still acts
+    /// on the record. It is the record's version, or every version since was made by a step no
+    /// reviewer acts on or by `actor`'s own receipt of the stamped paper. Any real decision
+    /// (approve, return, withdraw, resubmit, …) retires every link from before it.
+    pub fn acts_at(&self, version: u64, actor: Actor) -> bool {
+        version <= self.version && (version + 1..=self.version).all(|v| self.kept_for(v, actor))
+    }
+
+    /// Whether this link's own step made the record's version: the version before it was one
+    /// the link of `version`, acting as `actor`, still acted on.
+    pub fn last_step_from(&self, version: u64, actor: Actor) -> bool {
+        version < self.version && (version + 1..self.version).all(|v| self.kept_for(v, actor))
+    }
+
+    /// Whether version `v` leaves the links of `actor` from before it acting.
+    fn kept_for(&self, v: u64, actor: Actor) -> bool {
+        self.silent_versions.contains(&v) || (actor.records_paper() && self.paper_versions.contains(&v))
     }
 
     /// `programme-track`, from the application as it is now.

@@ -82,7 +82,7 @@ pub fn review_standing(ctx: &Context, claims: &ReviewClaims, record: &Record) ->
     if to.recipient != now.recipient {
         return Err(Refused::ReviewerChanged);
     }
-    Ok(if record.acts_at(claims.version) { Standing::Current } else { Standing::Passed })
+    Ok(if record.acts_at(claims.version, claims.stage) { Standing::Current } else { Standing::Passed })
 }
 
 /// The dashboard a review link leads back to: only ever its own audience's (HR and the centre).

@@ -185,7 +185,7 @@ pub async fn erase_now(
     expected: u64,
     client: &str,
 ) -> Result<(), Error> {
-    decide::current(record, events, expected)?;
+    decide::current(record, events, expected, policy::Actor::Applicant)?;
     if !may_erase(record) {
         return Err(Error::NotAllowed {
             title: "不能在此删除",

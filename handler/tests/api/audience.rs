@@ -114,9 +114,11 @@ async fn a_passed_link_shows_only_who_decided_and_when() {
     let unit = link_in_mail(&app.mails(), "unit82@example.gov.cn", "/review/");
     assert_eq!(app.post_form(&unit, "decision=approve").await.status(), 303);
     let hr = link_in_mail(&app.mails(), "hr-hohhot@example.gov.cn", "/review/");
-    // A receipt of the paper is a version: the HR link it came from has passed.
+    // The paper received keeps the mailed HR link acting; a return from the link the receipt
+    // answered with is a decision: both HR links have passed.
     let fresh = crate::helpers::receive_paper(&app, &hr).await;
     assert_ne!(fresh, hr);
+    assert_eq!(app.post_form(&fresh, "decision=return&comment=%E8%AF%B7%E6%94%B9").await.status(), 303);
     for link in [&unit, &hr] {
         let page = app.get(link).await;
         assert_eq!(page.status(), 200);
@@ -132,7 +134,7 @@ async fn a_passed_link_shows_only_who_decided_and_when() {
         assert!(print.text().await.expect("html").contains("此链接不再显示申报内容"));
     }
     assert_eq!(app.post_form(&hr, "decision=approve").await.status(), 409);
-    assert_eq!(app.get_json(&status_path).await.json::<Value>().await.expect("json")["status"], "hr_review");
+    assert_eq!(app.get_json(&status_path).await.json::<Value>().await.expect("json")["status"], "returned");
 }
 
 /// A link signed before links named their audience and recipient opens nothing; it offers a

@@ -18,6 +18,7 @@ mod limits;
 mod links;
 mod machine;
 mod numbers;
+mod paper;
 mod print;
 mod privacy;
 mod reviews;

@@ -99,6 +99,12 @@ impl Actor {
         matches!(self, Actor::Unit)
     }
 
+    /// Whether this reviewer records the stamped paper 申报表 (by its printed 核验码): the
+    /// league/city HR or department the unit sends it to. Recording it keeps their link acting.
+    pub fn records_paper(self) -> bool {
+        matches!(self, Actor::Hr)
+    }
+
     /// This actor's stage in words, for its deadline.
     pub fn stage_name(self) -> &'static str {
         match self {

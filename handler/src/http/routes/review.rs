@@ -172,8 +172,9 @@ struct Asked {
 async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Result<Page, AppError> {
     let (claims, record, events) = (&link.claims, &link.record, &link.events);
     if link.standing == Standing::Passed {
-        // Its own decision just made: the version after the link's, the last event its stage's.
-        let own = asked.done && record.version == claims.version + 1;
+        // Its own decision just made: the step after the link's version (or after the paper it
+        // recorded since), the last event its stage's.
+        let own = asked.done && record.last_step_from(claims.version, claims.stage);
         let done = own.then(|| what_follows(state, record, events, claims.stage)).flatten();
         // Whom it decided on, right after its own decision; else nothing of the application, its
         // title included.
@@ -219,7 +220,7 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
             })
         }
     };
-    let paper = (decide.is_some() && claims.stage == policy::Actor::Hr).then(|| {
+    let paper = (decide.is_some() && claims.stage.records_paper()).then(|| {
         let matching = workflow::paper::matching(state, record, events);
         PaperView {
             required: state.programme.paper_required,
@@ -279,7 +280,7 @@ pub async fn decide(
     let (claims, record, events) = (&link.claims, &link.record, &link.events);
     let json = |e: workflow::Error| AppError::from(e).json_if(negotiated.json);
     if form.decision == "paper_received" {
-        if claims.stage != policy::Actor::Hr {
+        if !claims.stage.records_paper() {
             return Err(json(workflow::Error::NotAllowed {
                 title: "不能进行此操作",
                 message: "纸质申报表由盟市人社部门或厅局（高校）登记。".into(),

@@ -103,9 +103,10 @@ pub(super) struct Allowed {
     expected: u64,
 }
 
-/// The record is still at the version the page showed (`expected`), or who decided first.
-pub fn current(record: &Record, events: &[Event], expected: u64) -> Result<(), Error> {
-    if record.acts_at(expected) { Ok(()) } else { Err(Error::Stale(views::already_decided(events))) }
+/// The record is still at the version the page of `actor` showed (`expected`, as
+/// [`Record::acts_at`] reads it), or who decided first.
+pub fn current(record: &Record, events: &[Event], expected: u64, actor: Actor) -> Result<(), Error> {
+    if record.acts_at(expected, actor) { Ok(()) } else { Err(Error::Stale(views::already_decided(events))) }
 }
 
 /// The one guard: the version the page showed, a step the state machine allows, and, where
@@ -118,7 +119,7 @@ pub(super) fn allow(
     action: Action,
     stage: Stage,
 ) -> Result<Allowed, Error> {
-    current(record, events, expected)?;
+    current(record, events, expected, actor)?;
     let step = policy::step(record.status, actor, action).ok_or_else(|| not_allowed(record, action))?;
     if let Stage::Open(what) = stage {
         stage_open(ctx, actor, what)?;
@@ -211,6 +212,7 @@ pub(super) async fn apply(
     }
     match action {
         Action::ProveAddress => next.silent_versions.push(next.version),
+        Action::PaperReceived => next.paper_versions.push(next.version),
         Action::RequestErasure => next.erasure_requested_at = Some(now.clone()),
         Action::DeclineErasure => next.erasure_requested_at = None,
         _ => {}

@@ -19,7 +19,7 @@ pub async fn decide(
 ) -> Result<(), Error> {
     let action = decision.action.filter(is_decision).ok_or_else(|| {
         // A stale page says so before anything else.
-        super::current(record, events, expected)
+        super::current(record, events, expected, actor)
             .err()
             .unwrap_or_else(|| incomplete("请选择操作", "请选择审核结果后再提交。"))
     })?;
@@ -41,7 +41,7 @@ pub async fn decide(
         limits::check(ctx, RETURN_PER_RECORD, &record.reference).await?;
     }
     // 线上与线下同步: HR recommends only on the stamped paper that matches the record.
-    if actor == Actor::Hr && action == Action::Approve && ctx.programme.paper_required {
+    if actor.records_paper() && action == Action::Approve && ctx.programme.paper_required {
         paper::matching(ctx, record, events).map_err(Error::Paper)?;
     }
     let edit = Edit { applicant_told_otherwise: decision.erasing, ..Edit::default() };
@@ -77,8 +77,11 @@ pub async fn receive_paper(
         }
     };
     if printed != paper::version_hash(ctx, record) {
-        let on_paper = paper::content_version_of(events, &printed);
-        return Err(Error::Paper(paper::stale(on_paper, paper::content_version(events))));
+        // Only a code an earlier version of this application had is paper printed before a
+        // change; any other is a code nobody printed (mistyped, most likely).
+        let on_paper = paper::content_version_of(events, &printed)
+            .ok_or_else(|| Error::Invalid(vec![Reason::new("code", paper::INVALID_CODE)]))?;
+        return Err(Error::Paper(paper::stale(Some(on_paper), paper::content_version(events))));
     }
     tracing::info!(reference = %record.reference, "paper received");
     let comment = format!("纸质申报表已收到，核验码 {printed}");
