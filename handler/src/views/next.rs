@@ -46,6 +46,12 @@ fn paper_by(p: &Programme) -> String {
     )
 }
 
+/// Where the stamped paper goes and by when, as every step asking for paper says it:
+/// `交单位盖章后报送{paper_to}，{paper_by}`.
+fn paper_to_by(p: &Programme, paper_to: &str) -> String {
+    format!("交单位盖章后报送{paper_to}，{}", paper_by(p))
+}
+
 /// Where the stamped paper 申报表 stands against the record, as HR recorded it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaperState {
@@ -114,10 +120,7 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
             PaperState::NotReceived => step(
                 hr.clone(),
                 until(p, Actor::Hr),
-                format!(
-                    "单位已审核通过。请打印申报表，交单位盖章后报送{paper_to}，{}。线上与纸质申报同步进行。",
-                    paper_by(p)
-                ),
+                format!("单位已审核通过。请打印申报表，{}。线上与纸质申报同步进行。", paper_to_by(p, &paper_to)),
                 true,
             ),
             PaperState::Matching { version } => step(
@@ -132,8 +135,9 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
                 hr.clone(),
                 until(p, Actor::Hr),
                 format!(
-                    "{hr}收到的纸质申报表{}与线上第{current}版不一致。请重新打印申报表，交单位盖章后再报送{paper_to}。",
-                    paper.map(|v| format!("为第{v}版，")).unwrap_or_default()
+                    "{hr}收到的纸质申报表{}与线上第{current}版不一致。请重新打印申报表，{}。",
+                    paper.map(|v| format!("为第{v}版，")).unwrap_or_default(),
+                    paper_to_by(p, &paper_to)
                 ),
                 true,
             ),

@@ -83,7 +83,23 @@ impl Actor {
             ),
             Actor::Applicant => ("", &[], ""),
         };
-        DecisionForm { legend, choices, comment_label }
+        DecisionForm { legend, choices, comment_label, checklist: self.checklist() }
+    }
+
+    /// What this reviewer checks before deciding, in a line (above the decision form).
+    fn checklist(self) -> &'static str {
+        match self {
+            Actor::Unit => {
+                "请核对：申报人是否为本单位在职专业技术人员，所填信息和证明材料是否属实，是否符合下面列出的申报条件。审核通过后，申报人将打印申报表交单位盖章。"
+            }
+            Actor::Hr => {
+                "请核对：单位盖章的纸质申报表已收到且与系统内容一致（在下方登记核验码），申报条件是否符合，名额是否足够。审核通过即推荐，占用本项目推荐名额（本站口径）。"
+            }
+            Actor::Centre => {
+                "通知规定中心接收各盟市、厅局（高校）报送的汇总表和盖章的申报表。入选名单由自治区人力资源和社会保障厅公布；本站由中心的账号代为登记入选或未入选（本站设置），请按该厅的决定登记。"
+            }
+            Actor::Applicant => "",
+        }
     }
 
     /// Whether this reviewer is mailed a link as each application reaches them (the centre works
@@ -135,6 +151,8 @@ pub struct DecisionForm {
     pub choices: &'static [(&'static str, &'static str)],
     /// The comment box's label (whether it is needed, and how long it may be).
     pub comment_label: &'static str,
+    /// What the reviewer checks before deciding.
+    pub checklist: &'static str,
 }
 
 /// Compares by code, as stored and as the API shows it.

@@ -116,22 +116,6 @@ fn rule_checks(state: &AppState, record: &crate::store::Record) -> Vec<policy::R
     policy::rule_checks(&profile, &state.programme)
 }
 
-/// What a stage checks before it decides, in a line.
-fn checklist(stage: policy::Actor) -> &'static str {
-    match stage {
-        policy::Actor::Unit => {
-            "请核对：申报人是否为本单位在职专业技术人员，所填信息和证明材料是否属实，是否符合下面列出的申报条件。审核通过后，申报人将打印申报表交单位盖章。"
-        }
-        policy::Actor::Hr => {
-            "请核对：单位盖章的纸质申报表已收到且与系统内容一致（在下方登记核验码），申报条件是否符合，名额是否足够。审核通过即推荐，占用本项目推荐名额（本站口径）。"
-        }
-        policy::Actor::Centre => {
-            "通知规定中心接收各盟市、厅局（高校）报送的汇总表和盖章的申报表。入选名单由自治区人力资源和社会保障厅公布；本站由中心的账号代为登记入选或未入选（本站设置），请按该厅的决定登记。"
-        }
-        policy::Actor::Applicant => "",
-    }
-}
-
 /// A reviewer's page: on a current link the application, its history and the decision form; on
 /// a passed one only who decided and when.
 pub async fn show(
@@ -206,7 +190,7 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
                 }
                 false => None,
             };
-            let policy::DecisionForm { legend, choices, comment_label } = claims.stage.decision_form();
+            let policy::DecisionForm { legend, choices, comment_label, .. } = claims.stage.decision_form();
             let deadline = views::time_left(&state.programme, claims.stage, state.clock.now());
             Some(DecideForm {
                 legend,
@@ -235,8 +219,9 @@ async fn review_page(state: &AppState, link: &ReviewLink, asked: Asked) -> Resul
         record: RecordPage::of(&state.programme, record, events),
         same_number,
         dashboard_url: links::review_dashboard_path(state, claims),
-        unit_reviewer: (claims.stage != policy::Actor::Unit).then(|| views::unit_reviewer(&record.application)),
-        checklist: decide.as_ref().map(|_| checklist(claims.stage)),
+        // Who approved at the unit is no news to a reviewer the applicant chose (the unit).
+        unit_reviewer: (!claims.stage.address_chosen_by_applicant()).then(|| views::unit_reviewer(&record.application)),
+        checklist: decide.as_ref().map(|_| claims.stage.decision_form().checklist),
         rules: rule_checks(state, record),
         changes: events
             .iter()
