@@ -58,6 +58,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("partials/timeline.html", include_str!("../templates/partials/timeline.html")),
     ("partials/summary.html", include_str!("../templates/partials/summary.html")),
     ("mail/macros.html", include_str!("../templates/mail/macros.html")),
+    ("mail/address_change.txt", include_str!("../templates/mail/address_change.txt")),
+    ("mail/address_change.html", include_str!("../templates/mail/address_change.html")),
     ("mail/submitted_applicant.txt", include_str!("../templates/mail/submitted_applicant.txt")),
     ("mail/submitted_applicant.html", include_str!("../templates/mail/submitted_applicant.html")),
     ("mail/submitted_unit.txt", include_str!("../templates/mail/submitted_unit.txt")),

@@ -9,8 +9,10 @@ use serde::Serialize;
 pub struct CodePage<'a> {
     /// The application's reference.
     pub reference: &'a str,
-    /// The address typed in the form (right after submitting; elsewhere none is shown).
-    pub email: Option<&'a str>,
+    /// The address the code was sent to, while the page waits for it (the submitter typed it).
+    pub email: Option<String>,
+    /// A correction of a new address, as typed, when it was refused.
+    pub correction: String,
     /// Hours the code and the application wait.
     pub hours: u32,
     /// Where the code is posted (the page's own address).

@@ -41,6 +41,59 @@ fn proving(record: &Record, generation: u64) -> Option<Proving> {
     record.pending_address.as_ref().filter(|p| generation >= p.generation).map(|p| Proving::Change(p.email.clone()))
 }
 
+/// The address the page of `generation` waits to prove, while it waits: a new application's own
+/// (unconfirmed, not lapsed), or the new one a resubmission gave. The page names it, since the
+/// submitter typed it and may have mistyped it; a page done with says nothing.
+pub fn awaiting(ctx: &Context, record: &Record, generation: u64) -> Option<String> {
+    match proving(record, generation)? {
+        _ if record.erased_at.is_some() => None,
+        Proving::New if record.status == Status::Unconfirmed && !decide::lapsed(ctx, record) => {
+            Some(record.application.email.to_string())
+        }
+        Proving::New => None,
+        Proving::Change(email) => Some(email),
+    }
+}
+
+/// The new address waiting on the page of `generation`, corrected to `typed` (the first was
+/// mistyped): the corrected one gets its code for the generation returned, the page that takes
+/// it. Typed as the proven address, nothing waits any more (`None`). Refused (422 on `email`)
+/// when it is no address or the unit reviewer's; new code mails and corrections share one budget.
+pub async fn correct(
+    ctx: &Context,
+    reference: &str,
+    generation: u64,
+    typed: &str,
+    client: &str,
+) -> Result<Option<u64>, Error> {
+    let email = policy::Email::parse(typed).map_err(|e| Error::Invalid(vec![Reason::new("email", e.to_string())]))?;
+    let (record, events) = load(ctx, reference).await?;
+    if !matches!(proving(&record, generation), Some(Proving::Change(_))) {
+        return Err(Error::NotAllowed {
+            title: "没有待验证的新邮箱",
+            message: "这份申报没有等待验证的新邮箱（可能已验证或已改回），不能在此更正。".into(),
+        });
+    }
+    if email.as_str().eq_ignore_ascii_case(record.application.unit_reviewer_email.as_str()) {
+        return Err(Error::Invalid(vec![Reason::new("email", "申报人邮箱不能与所在单位审核人邮箱相同")]));
+    }
+    let proven = email.as_str().eq_ignore_ascii_case(record.application.email.as_str());
+    if !proven {
+        let (since, seconds) = window(ctx, Some(&record));
+        if super::limits::tries_since(ctx, "new-codes", reference, since, seconds).await? > NEW_CODES {
+            return Err(Error::NotAllowed {
+                title: "不能再获取验证码",
+                message: format!("这份申报已获取{NEW_CODES}次验证码，不能再更正新邮箱。通知仍发送到原来的邮箱。"),
+            });
+        }
+        let key = super::limits::address_key(email.as_str());
+        super::limits::check(ctx, super::limits::SUBMIT_PER_ADDRESS, &key).await?;
+    }
+    let next = generation + 1;
+    decide::correct_address(ctx, &record, &events, &email, next, client).await?;
+    Ok((!proven).then_some(next))
+}
+
 /// The window for counting a proof's tries (its time to confirm, from when the application was
 /// taken or the new address given); for a reference never stored, the clock's.
 fn window(ctx: &Context, record: Option<&Record>) -> (i64, i64) {

@@ -235,3 +235,70 @@ async fn code_mails_to_one_mailbox_are_capped_whatever_asks_for_them() {
     let newer = next.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
     assert_eq!(post(&app, &newer, "new_code=1").await.status(), 429, "one new code per ten minutes");
 }
+
+/// A new address mistyped in a resubmission (issue 32, red team): the code page names the
+/// address the code went to and takes a correction; the status page marks it 待验证 while mail
+/// stays with the proven address; reviewers' 修改内容 does not show it; the proven address is
+/// told a change was asked for, with nothing that opens the application.
+#[tokio::test]
+async fn a_mistyped_new_address_is_named_marked_unproven_told_to_the_old_one_and_corrected() {
+    let app = spawn_app().await;
+    let status = submit(&app, 86).await;
+    let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
+    let unit = link_in_mail(&app.mails(), "unit86@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await.status(), 303);
+    let v = version(&app, &status).await;
+    let answer = post(&app, &status, &resubmission(86, v, "nwe86@example.com")).await;
+    let code_page = answer.headers()["location"].to_str().expect("ascii").trim_end_matches("?changed=1").to_owned();
+
+    // The code page names the address, and how to correct it.
+    let page = app.get(&code_page).await.text().await.expect("html");
+    assert!(page.contains("验证码已发送至 <strong class=\"address\">nwe86@example.com</strong>"), "{page}");
+    assert!(page.contains("如新邮箱填写有误") && page.contains("id=\"email-form\""), "{page}");
+    // The status page: 待验证, and mail still to the proven address.
+    let page = app.get(&status).await.text().await.expect("html");
+    assert!(page.contains("nwe86@example.com</strong>（<strong>待验证</strong>）"), "{page}");
+    assert!(page.contains("验证前，通知仍发送到 applicant86@example.com"), "{page}");
+    // The unit's 修改内容: the plan, not the unproven address.
+    let unit = link_in_mail(&app.mails(), "unit86@example.gov.cn", "/review/");
+    let page = app.get(&unit).await.text().await.expect("html");
+    assert!(page.contains("修改内容：培养计划<"), "{page}");
+    assert!(!page.contains("nwe86") && !page.contains("修改内容：电子邮箱"), "{page}");
+    // The proven address is told, plainly and with nothing that opens the application.
+    let told: Vec<_> = app.mails().into_iter().filter(|m| m.subject.contains("申报人邮箱变更待验证")).collect();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].to, "applicant86@example.com");
+    for part in [&told[0].text, &told[0].html] {
+        assert!(part.contains("n***@example.com") && part.contains("如果不是您本人修改的"), "{part}");
+        assert!(!part.contains("/status/") && !part.contains("/review/") && !part.contains("/confirm/"), "{part}");
+        assert!(!part.contains("nwe86"), "the new address masked: {part}");
+    }
+
+    // Not an address: 422, the correction kept beside its error; nothing sent.
+    let refused = post(&app, &code_page, "email=new86%40").await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains("id=\"f-email-error\"") && page.contains("value=\"new86@\""), "{page}");
+    // Corrected: the code goes to the corrected address, whose page names it; the old is told.
+    let corrected = post(&app, &code_page, "email=new86%40example.com").await;
+    assert_eq!(corrected.status(), 303);
+    let new_page = corrected.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    assert_ne!(new_page, code_page);
+    let page = app.get(&new_page).await.text().await.expect("html");
+    assert!(page.contains("验证码已发送至 <strong class=\"address\">new86@example.com</strong>"), "{page}");
+    let mails = app.mails();
+    assert_eq!(mails.iter().filter(|m| m.to == "nwe86@example.com").count(), 1, "the mistyped one: its code only");
+    let told = mails.iter().filter(|m| m.subject.contains("申报人邮箱变更待验证")).count();
+    assert_eq!(told, 2, "the proven address is told of the correction too");
+    // The mistyped address's code proves nothing; the corrected one's proves it.
+    let typo = mails.iter().find(|m| m.to == "nwe86@example.com").expect("code");
+    let typo_code = testkit::mailed_code(&typo.text).expect("code");
+    assert_eq!(post(&app, &new_page, &format!("code={typo_code}")).await.status(), 422);
+    let right = mails.iter().rev().find(|m| m.to == "new86@example.com").expect("code to the corrected address");
+    let code = testkit::mailed_code(&right.text).expect("code");
+    assert_eq!(post(&app, &new_page, &format!("code={code}")).await.status(), 303);
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert_eq!(record.application.email.as_str(), "new86@example.com");
+    let page = app.get(&status).await.text().await.expect("html");
+    assert!(!page.contains("pending-address"), "proven: nothing waits");
+}

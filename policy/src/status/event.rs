@@ -37,6 +37,9 @@ pub enum EventKind {
     /// A new applicant address, given in a resubmission, was proven by its 邮箱验证码: mail goes
     /// there from now on.
     AddressProven,
+    /// The new applicant address waiting for its 邮箱验证码 was corrected on the code page (the
+    /// first was mistyped): the corrected one waits for its own code.
+    AddressCorrected,
 }
 
 impl EventKind {
@@ -58,6 +61,7 @@ impl EventKind {
             EventKind::ErasureRequested => "erasure_requested",
             EventKind::ErasureDeclined => "erasure_declined",
             EventKind::AddressProven => "address_proven",
+            EventKind::AddressCorrected => "address_corrected",
         }
     }
 
@@ -84,6 +88,7 @@ impl EventKind {
             EventKind::ErasureRequested => "申请删除个人信息",
             EventKind::ErasureDeclined => "不予删除个人信息（本站设置）",
             EventKind::AddressProven => "新邮箱已验证",
+            EventKind::AddressCorrected => "更正待验证的新邮箱",
         }
     }
 }
@@ -106,6 +111,7 @@ impl From<Action> for EventKind {
             Action::RequestErasure => EventKind::ErasureRequested,
             Action::DeclineErasure => EventKind::ErasureDeclined,
             Action::ProveAddress => EventKind::AddressProven,
+            Action::CorrectAddress => EventKind::AddressCorrected,
         }
     }
 }
@@ -143,6 +149,9 @@ pub enum Action {
     /// The applicant proves a new address given in a resubmission (its 邮箱验证码); the status
     /// stays.
     ProveAddress,
+    /// The applicant corrects the new address still waiting for its code (on the code page);
+    /// the status stays.
+    CorrectAddress,
 }
 
 impl Action {

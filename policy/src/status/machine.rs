@@ -52,7 +52,9 @@ pub fn step(from: Status, actor: Actor, action: Action) -> Option<Step> {
         (Recommended, Actor::Centre, Void) => s(Voided, QuotaEffect::Release),
         (Selected | NotSelected, Actor::Applicant, RequestErasure) => s(from, QuotaEffect::None),
         (Selected | NotSelected, Actor::Centre, DeclineErasure) => s(from, QuotaEffect::None),
-        (UnitReview | HrReview | Returned | Recommended, Actor::Applicant, ProveAddress) => s(from, QuotaEffect::None),
+        (UnitReview | HrReview | Returned | Recommended, Actor::Applicant, ProveAddress | CorrectAddress) => {
+            s(from, QuotaEffect::None)
+        }
         _ => None,
     }
 }

@@ -24,7 +24,7 @@ fn every_actor_has_its_place_in_all() {
     assert_eq!(Actor::Centre.previous(), Some(Actor::Hr));
     assert_eq!(Actor::Applicant.previous(), None);
 }
-const ACTIONS: [Action; 14] = [
+const ACTIONS: [Action; 15] = [
     Action::Approve,
     Action::Return,
     Action::Resubmit,
@@ -39,6 +39,7 @@ const ACTIONS: [Action; 14] = [
     Action::RequestErasure,
     Action::DeclineErasure,
     Action::ProveAddress,
+    Action::CorrectAddress,
 ];
 
 #[test]

@@ -177,7 +177,8 @@ fn accepted(state: &AppState, json: bool, reference: &str, status: Status, form:
     let email = form.email.as_deref().unwrap_or_default().trim();
     let page = views::CodePage {
         reference,
-        email: Some(email),
+        email: Some(email.to_owned()),
+        correction: String::new(),
         hours: state.programme.confirm_hours,
         action,
         code: String::new(),

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::http::body::Posted;
 use crate::http::extract::{ClientAddr, Linked, SameSite};
-use crate::http::{AppError, Page};
+use crate::http::{AppError, Message, Page};
 use crate::views::CodePage;
 use crate::workflow::decide::Confirmation;
 use crate::workflow::{Error, links, proof};
@@ -34,31 +34,34 @@ pub struct CodeForm {
     /// Any non-empty value asks for a new code.
     #[serde(default)]
     new_code: String,
+    /// A new address waiting for its code, corrected (mistyped in the resubmission).
+    #[serde(default)]
+    email: String,
 }
 
-fn page(
+/// The page of `link`, with what it waits for read from the record: whether it proves a new
+/// address given in a resubmission, and the address the code went to.
+async fn page(
     state: &AppState,
     link: &Linked<ConfirmClaims>,
-    code: &str,
+    (code, correction): (&str, &str),
     errors: Vec<Reason>,
     sent: bool,
 ) -> CodePage<'static> {
+    let ConfirmClaims { reference, generation } = &link.claims;
+    let record = state.store.get(reference).await.ok().flatten();
     CodePage {
         reference: "",
-        email: None,
+        email: record.as_ref().and_then(|r| proof::awaiting(state, r, *generation)),
+        correction: correction.to_owned(),
         hours: state.programme.confirm_hours,
         action: format!("/confirm/{}", link.token),
         code: code.to_owned(),
         errors,
         submitted: false,
         sent,
-        changed: false,
+        changed: record.as_ref().is_some_and(proof::proves_a_change),
     }
-}
-
-/// Whether the page proves a new address given in a resubmission (not a new application's).
-async fn proves_a_change(state: &AppState, reference: &str) -> bool {
-    state.store.get(reference).await.ok().flatten().is_some_and(|r| proof::proves_a_change(&r))
 }
 
 /// `GET /confirm/{token}`: the 邮箱验证码 page; changes nothing.
@@ -67,9 +70,9 @@ pub async fn show(
     link: Linked<ConfirmClaims>,
     Query(query): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
-    let sent = query.sent.is_some();
-    let changed = query.changed.is_some() || proves_a_change(&state, &link.claims.reference).await;
-    let page = CodePage { reference: &link.claims.reference, changed, ..page(&state, &link, "", Vec::new(), sent) };
+    let page = page(&state, &link, ("", ""), Vec::new(), query.sent.is_some()).await;
+    let changed = query.changed.is_some() || page.changed;
+    let page = CodePage { reference: &link.claims.reference, changed, ..page };
     Ok(Page::typed("confirm.html", "输入邮箱验证码", &page)?.into_response())
 }
 
@@ -97,6 +100,9 @@ pub async fn confirm(
         }
         return Ok(Redirect::to(&format!("{path}?sent=1")).into_response());
     }
+    if !form.email.trim().is_empty() {
+        return correct(&state, &link, &form.email, &client, json).await;
+    }
     match proof::confirm(&state, reference, *generation, &form.code, &client).await {
         Ok(done) => {
             let status = links::status_path(&state, reference);
@@ -113,8 +119,41 @@ pub async fn confirm(
             Ok(Redirect::to(&to).into_response())
         }
         Err(Error::Invalid(errors)) if !json => {
-            let changed = proves_a_change(&state, reference).await;
-            let again = CodePage { reference, changed, ..page(&state, &link, &form.code, errors, false) };
+            let again = CodePage { reference, ..page(&state, &link, (&form.code, ""), errors, false).await };
+            Ok(Page::typed("confirm.html", "输入邮箱验证码", &again)?
+                .status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
+        }
+        Err(e) => Err(AppError::from(e).json_if(json)),
+    }
+}
+
+/// A new address waiting for its code corrected: 303 to the page that takes the corrected
+/// one's code (200 JSON with its `confirm_url`); typed as the proven address, a page saying
+/// nothing waits any more; no address, 422 on `email` with the page again.
+async fn correct(
+    state: &AppState,
+    link: &Linked<ConfirmClaims>,
+    typed: &str,
+    client: &str,
+    json: bool,
+) -> Result<Response, AppError> {
+    let ConfirmClaims { reference, generation } = &link.claims;
+    match proof::correct(state, reference, *generation, typed, client).await {
+        Ok(Some(next)) => {
+            let path = links::confirm_path(state, reference, next);
+            if json {
+                let body = serde_json::json!({"status": "code_sent", "confirm_url": links::absolute(state, &path)});
+                return Ok(Json(body).into_response());
+            }
+            Ok(Redirect::to(&format!("{path}?sent=1")).into_response())
+        }
+        Ok(None) => {
+            Ok(Message::ok("已改回原邮箱", "没有等待验证的新邮箱了：这份申报的通知继续发送到原来的申报人邮箱。")
+                .into_response())
+        }
+        Err(Error::Invalid(errors)) if !json => {
+            let again = CodePage { reference, ..page(state, link, ("", typed), errors, false).await };
             Ok(Page::typed("confirm.html", "输入邮箱验证码", &again)?
                 .status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response())

@@ -133,24 +133,18 @@ pub async fn resubmit(
     let (attachments, _, added) = documents_after(ctx, record, documents, (carried, &application)).await?;
     let mut to_prove = None;
     let done: Result<(), Error> = async {
-        let mut changed = views::changed_fields(&ctx.programme, &record.application, &application);
-        if !documents.is_empty() {
-            changed.push("证明材料");
-        }
-        let comment = if changed.is_empty() { "未修改内容".to_owned() } else { changed.join("、") };
-        tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
-        let changes =
-            views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
         let proven = &record.application.email;
-        let mut edit = Edit { attachments: Some(attachments), changes, ..Edit::default() };
+        let mut edit = Edit::default();
         if !application.email.as_str().eq_ignore_ascii_case(proven.as_str()) {
-            // The new address is proven like a new one; mail stays with the proven address.
+            // The new address is proven like a new one; mail stays with the proven address, which
+            // is told a change was asked for. Until proven it is no change of the application.
             let pending = PendingAddress {
                 email: application.email.to_string(),
                 generation: record.version + 1,
                 at: crate::views::rfc3339(ctx.clock.now()),
             };
             edit.mails.push(notify::to_prove(ctx, record, &pending, pending.generation)?);
+            edit.mails.push(notify::address_change_asked(ctx, record, &pending)?);
             to_prove = Some(pending.generation);
             edit.pending_address = Some(Some(pending));
             application.email = proven.clone();
@@ -158,6 +152,15 @@ pub async fn resubmit(
         } else if record.pending_address.is_some() {
             edit.pending_address = Some(None);
         }
+        let mut changed = views::changed_fields(&ctx.programme, &record.application, &application);
+        if !documents.is_empty() {
+            changed.push("证明材料");
+        }
+        let comment = if changed.is_empty() { "未修改内容".to_owned() } else { changed.join("、") };
+        tracing::info!(reference = %record.reference, fields = changed.len(), "application resubmitted");
+        edit.changes =
+            views::changes(&ctx.programme, (&record.application, &record.attachments), (&application, &attachments));
+        edit.attachments = Some(attachments);
         edit.application = Some(application);
         apply(ctx, (record, events), allowed, edit, &comment, client).await
     }
@@ -175,6 +178,32 @@ pub async fn prove_address(ctx: &Context, record: &Record, events: &[Event], cli
     application.email = email;
     let edit = Edit { application: Some(application), pending_address: Some(None), ..Edit::default() };
     tracing::info!(reference = %record.reference, "new applicant address proven");
+    apply(ctx, (record, events), allowed, edit, "", client).await
+}
+
+/// The applicant corrects the new address still waiting for its code (mistyped in the
+/// resubmission): the corrected one waits for the code of `generation`, mailed to it, and the
+/// proven address is told; the same as the proven address, nothing waits any more. The time its
+/// codes are counted from stays the first address's, so corrections share its budget.
+pub async fn correct_address(
+    ctx: &Context,
+    record: &Record,
+    events: &[Event],
+    email: &policy::Email,
+    generation: u64,
+    client: &str,
+) -> Result<(), Error> {
+    let Some(waiting) = &record.pending_address else { return Ok(()) };
+    let action = Action::CorrectAddress;
+    let allowed = allow(ctx, (record, events), record.version, Actor::Applicant, action, Stage::Any)?;
+    let mut edit = Edit { pending_address: Some(None), ..Edit::default() };
+    if !email.as_str().eq_ignore_ascii_case(record.application.email.as_str()) {
+        let pending = PendingAddress { email: email.to_string(), generation, at: waiting.at.clone() };
+        edit.mails.push(notify::to_prove(ctx, record, &pending, generation)?);
+        edit.mails.push(notify::address_change_asked(ctx, record, &pending)?);
+        edit.pending_address = Some(Some(pending));
+    }
+    tracing::info!(reference = %record.reference, "new applicant address corrected");
     apply(ctx, (record, events), allowed, edit, "", client).await
 }
 

@@ -211,7 +211,7 @@ pub(super) async fn apply(
         next.pending_address = pending;
     }
     match action {
-        Action::ProveAddress => next.silent_versions.push(next.version),
+        Action::ProveAddress | Action::CorrectAddress => next.silent_versions.push(next.version),
         Action::PaperReceived => next.paper_versions.push(next.version),
         Action::RequestErasure => next.erasure_requested_at = Some(now.clone()),
         Action::DeclineErasure => next.erasure_requested_at = None,
@@ -257,6 +257,8 @@ pub(super) async fn apply(
         Action::RequestErasure => vec![notify::erasure_requested(ctx, &next)?],
         // A new address proven: its status link goes there now.
         Action::ProveAddress => vec![notify::address_proven(ctx, &next)?],
+        // A corrected address gets its code, the proven one the word (`edit.mails`).
+        Action::CorrectAddress => Vec::new(),
         _ => {
             let mut mails = notify::decided(ctx, &next, record.status, actor, action, mail_comment, paper)?;
             if edit.applicant_told_otherwise {

@@ -7,6 +7,8 @@ mod applicant;
 mod apply;
 mod review;
 
-pub use applicant::{Confirmation, add_documents, confirm, expire, lapsed, prove_address, request_erasure, resubmit};
+pub use applicant::{
+    Confirmation, add_documents, confirm, correct_address, expire, lapsed, prove_address, request_erasure, resubmit,
+};
 pub use apply::{COMMENT_MAX, Decision, Documents, current, quota_slot};
 pub use review::{decide, decline_erasure, not_requested, receive_paper, void};

@@ -2,16 +2,18 @@
 //! context. Mails are written to the outbox with the change they report.
 
 use crate::ids;
-use crate::store::{Mail, PendingAddress, Record};
+use crate::store::{Mail, Record};
 use crate::views::{self, AttachmentsView, FileView};
 use crate::workflow::Context;
 use crate::workflow::{Error, actor_address, hr_listed, hr_name, links};
 use policy::{Action, Actor, Application, EventKind, Status};
 use serde::Serialize;
 
+mod address;
 mod erasure;
 mod reviewers;
 
+pub use address::{address_change_asked, address_proven, to_confirm, to_prove};
 pub use erasure::{erased, erasure_requested};
 pub use reviewers::{DashboardLink, dashboard_links, summary};
 
@@ -97,52 +99,6 @@ fn compose<C: Serialize>(
 /// reviewer: an address the applicant typed never gets the applicant's own text in a subject.
 fn whose(stage: Actor, a: &Application) -> String {
     if stage == Actor::Unit { String::new() } else { format!("{}的", a.name) }
-}
-
-/// What the confirmation mail shows: no text the applicant typed, since the address is not yet
-/// known to be theirs.
-#[derive(Serialize)]
-struct ToConfirm<'a> {
-    reference: &'a str,
-    code: String,
-    hours: u32,
-    issuer: &'a str,
-    /// A new address given in a resubmission (not a new application).
-    change: bool,
-}
-
-/// The 邮箱验证码 of `generation` for a new application, to the address it gives: the code and
-/// the reference, and nothing that opens the application (the code is typed in the browser that
-/// submitted). Nobody else is mailed until it is confirmed.
-pub fn to_confirm(ctx: &Context, record: &Record, generation: u64) -> Result<Mail, Error> {
-    code_mail(ctx, record, record.application.email.as_str(), generation, false)
-}
-
-/// The 邮箱验证码 of `generation` for a new address given in a resubmission, to that address: the
-/// code and the reference only. Mail keeps going to the proven address until it is typed.
-pub fn to_prove(ctx: &Context, record: &Record, pending: &PendingAddress, generation: u64) -> Result<Mail, Error> {
-    code_mail(ctx, record, &pending.email, generation, true)
-}
-
-fn code_mail(ctx: &Context, record: &Record, to: &str, generation: u64, change: bool) -> Result<Mail, Error> {
-    let p = &ctx.programme;
-    let reference = &record.reference;
-    let context = ToConfirm {
-        reference,
-        code: links::confirm_code(ctx, reference, to, generation),
-        hours: p.confirm_hours,
-        issuer: &p.notice_issuer,
-        change,
-    };
-    let subject = format!("【特培申报】邮箱验证码（申报编号 {reference}）");
-    compose(ctx, "confirm_applicant", to, TO_UNCONFIRMED, subject, reference, &context)
-}
-
-/// A new applicant address proven: the status link goes there.
-pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
-    let to = record.application.email.to_string();
-    let path = links::status_path(ctx, &record.reference);
-    link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
 }
 
 /// What the submission mails show.

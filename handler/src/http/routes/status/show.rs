@@ -86,6 +86,9 @@ struct StatusPage<'a> {
     done: Option<&'static str>,
     /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
     email: &'a str,
+    /// A new address a resubmission gave, waiting for its 邮箱验证码 (待验证), and the page that
+    /// takes its code (and corrects it).
+    pending: Option<(&'a str, String)>,
     /// The submission files uploaded from this page are issued for.
     submission_id: &'a str,
     files_base: String,
@@ -143,6 +146,11 @@ pub(super) fn status_page(
         confirmed: done.confirmed,
         done: done.banner,
         email: record.application.email.as_str(),
+        pending: record
+            .pending_address
+            .as_ref()
+            .filter(|_| workflow::proof::proves_a_change(record))
+            .map(|p| (p.email.as_str(), workflow::links::confirm_path(state, &record.reference, p.generation))),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
         // Printing is offered from the unit's approval on (the notice's step), never for an
