@@ -117,6 +117,12 @@ pub fn content_version(events: &[Event]) -> u32 {
     (events.iter().filter(|e| e.kind.changes_content()).count() as u32).max(1)
 }
 
+/// When the content as it stands was submitted (RFC 3339): the submission, or the last
+/// resubmission or documents added; `None` for a record without events.
+pub fn content_submitted_at(events: &[Event]) -> Option<&str> {
+    events.iter().rev().find(|e| e.kind.changes_content()).map(|e| e.at.as_str())
+}
+
 /// Which content version had `hash` (as printed, grouped), if one did.
 pub fn content_version_of(events: &[Event], hash: &str) -> Option<u32> {
     events

@@ -269,3 +269,32 @@ fn stands_apart(text: &str, label: &str) -> bool {
         })
     })
 }
+
+/// A 第2版 printed days after the first submission shows when that version was submitted, not
+/// the first submission's time (found by the red team).
+#[tokio::test]
+async fn a_second_version_prints_the_time_it_was_submitted() {
+    use crate::helpers::{Options, spawn_with};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: std::sync::Arc<dyn handler::store::Store> =
+        std::sync::Arc::new(handler::store::SqliteStore::open(&dir.path().join("db.sqlite3")).expect("sqlite"));
+    // Submitted on the 15th at 09:00; returned, and resubmitted on the 18th at 14:30.
+    let early = spawn_with(Options { store: Some(store.clone()), ..Options::default() }).await;
+    let clock = handler::Clock::starting_at(time::macros::datetime!(2025-03-18 14:30 +8));
+    let late = spawn_with(Options { clock, store: Some(store.clone()), ..Options::default() }).await;
+    let form = testkit::sample_application(112);
+    let status = submit_form(&early, &form).await;
+    let first = early.get(&format!("{status}/print")).await.text().await.expect("html");
+    assert!(first.contains("<th scope=\"row\">提交时间</th><td colspan=\"3\">2025年3月15日 09:00"), "{first}");
+    let unit = link_in_mail(&early.mails(), "unit112@example.gov.cn", "/review/");
+    assert_eq!(early.post_form(&unit, "decision=return&comment=请补充培养计划").await.status(), 303);
+    let mut edited = form.clone();
+    edited["plan"] = "学习心血管内科介入诊疗新技术，回院后开展新项目，并带教本院青年医师。".into();
+    let version = late.get_json(&status).await.json::<Value>().await.expect("json")["version"].clone();
+    let body = format!("{}&decision=resubmit&version={version}", form_body(&edited));
+    assert_eq!(late.post_form(&status, &body).await.status(), 303);
+    let second = late.get(&format!("{status}/print")).await.text().await.expect("html");
+    assert!(second.contains("第2版 <span class=\"mono\">"), "{second}");
+    assert!(second.contains("<th scope=\"row\">本版提交时间</th><td colspan=\"3\">2025年3月18日 14:30"), "{second}");
+    assert!(!second.contains("2025年3月15日"), "the first submission's time is not this version's: {second}");
+}

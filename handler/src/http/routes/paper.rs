@@ -53,6 +53,8 @@ struct PrintPage<'a> {
     hash: String,
     /// The content version: 1 as submitted, one more per change.
     version: u32,
+    /// When this version was submitted (Beijing time).
+    submitted_at: String,
     verify_url: String,
     qr: String,
     hr_name: String,
@@ -76,6 +78,7 @@ async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: St
         kinds: views::kinds_on_paper(p, record),
         hash: paper::version_hash(state, record),
         version: paper::content_version(events),
+        submitted_at: views::chinese_time(paper::content_submitted_at(events).unwrap_or(&record.created_at)),
         qr: qr_svg(&verify_url).unwrap_or_default(),
         verify_url,
         hr_name: crate::workflow::hr_name(state, record),
