@@ -96,6 +96,34 @@ test("documents are added from the status page; a refused file says why, beside 
   }
 });
 
+test("a missing document's error leaves the summary once its kind has a file", async () => {
+  const context = await browser();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${serve.base}/apply/`);
+    await fillApplication(page, 19, { documents: false });
+    await Promise.all([page.waitForURL(/\/apply\/check$/), page.click("#apply-form button[type=submit]")]);
+    const summary = page.locator("#error-summary");
+    const before = await summary.innerText();
+    assert.match(before, /请上传身份证/);
+    assert.match(before, /请上传学历证书/);
+    const count = Number(/请修改以下(\d+)处问题/.exec(before)[1]);
+    await screenshots(page, "apply-documents-missing");
+    await chooseDocuments(page, ["id_card"]);
+    const after = await summary.innerText();
+    assert.doesNotMatch(after, /请上传身份证/, "the kind uploaded is no longer asked for");
+    assert.match(after, /请上传学历证书/, "the others still are");
+    assert.match(after, new RegExp(`请修改以下${count - 1}处问题`));
+    assert.doesNotMatch(await page.locator("#f-attachments").innerText(), /请上传身份证/, "nor beside the documents");
+    await screenshots(page, "apply-documents-one-uploaded");
+    await chooseDocuments(page, ["education_certificate", "ethnicity_proof"]);
+    assert.equal(await page.locator("#error-summary").count(), 0, "the summary goes with its last item");
+    assert.deepEqual(await submitApplication(page), [], "and the form now passes");
+  } finally {
+    await context.close();
+  }
+});
+
 test("an empty form: the error summary takes focus and each link moves to its field", async () => {
   const context = await browser();
   try {
@@ -277,6 +305,15 @@ async function wholeJourney(javaScriptEnabled, n) {
     const resubmitted = await Promise.all([page.waitForNavigation(), page.click("#resubmit-form button[type=submit]")]);
     assert.equal(resubmitted[0].status(), 200, "resubmitted (303 to the code page), not refused");
     assert.match(await page.locator("main").innerText(), /请输入发送到新邮箱的验证码/);
+    assert.match(await page.locator("main").innerText(), new RegExp(`验证码已发送至 new${n}@example\\.com。如新邮箱填写有误`));
+    // Meanwhile the status page marks the new address 待验证, and mail stays with the old one.
+    const statusTab = await context.newPage();
+    await statusTab.goto(status);
+    const waiting = await statusTab.locator(".pending-address").innerText();
+    assert.match(waiting, new RegExp(`new${n}@example\\.com（待验证）`));
+    assert.match(waiting, new RegExp(`验证前，通知仍发送到 applicant${n}@example\\.com`));
+    await step(statusTab, "4c-status-new-address-unproven");
+    await statusTab.close();
     const newCode = await codeIn(maildev, `new${n}@example.com`);
     const toNew = (await mails(maildev)).filter((m) => m.to.includes(`new${n}@example.com`));
     assert.equal(toNew.length, 1, "the new address gets its code and nothing else");
@@ -308,6 +345,10 @@ async function wholeJourney(javaScriptEnabled, n) {
     assert.ok(value.y >= label.y + label.height - 1 && value.width > 300, `the value under its label: ${JSON.stringify([label, value])}`);
     await page.setViewportSize({ width: 1280, height: 900 });
     assert.equal(await page.locator(".sheet-phone").isVisible(), false, "the phone's note is not on a computer's sheet");
+    // The 核验码 beside the 申报编号 on one line (it wrapped at 1280 px), and this version's time.
+    const codeLines = await page.locator(".sheet-head .mono").evaluate((e) => e.getClientRects().length);
+    assert.equal(codeLines, 1, "the 核验码 on one line at 1280 px");
+    assert.match(await page.locator(".sheet-head").innerText(), /第2版[\s\S]*本版提交时间/);
 
     // Withdraw, through its own confirmation page.
     await page.goto(status);

@@ -163,6 +163,7 @@
               });
               item.appendChild(remove);
               list.appendChild(item);
+              settleMissing(fieldset, input);
               say(list.children.length > 1
                 ? "已上传：" + file.name + "。本类现有" + list.children.length + "个文件，都会提交；不需要的请点“删除”。"
                 : "已上传：" + file.name);
@@ -175,6 +176,28 @@
     });
   }
   document.querySelectorAll("fieldset[data-max-bytes]").forEach(enhanceUploads);
+
+  // A kind that now has a file is no longer missing: its "请上传…" goes from the error summary
+  // (its count follows; the summary goes with its last item) and from beside the documents.
+  function settleMissing(fieldset, input) {
+    var label = document.querySelector("label[for='" + input.id + "']");
+    if (!label) return;
+    var asked = "请上传" + label.textContent.trim();
+    var stale = function (text) {
+      text = text.replace(/^错误：/, "").trim();
+      return text === asked || text.indexOf(asked + "（") === 0;
+    };
+    fieldset.querySelectorAll(".field-error").forEach(function (p) {
+      if (p.parentNode === fieldset && stale(p.textContent)) p.remove();
+    });
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    summary.querySelectorAll("li").forEach(function (li) { if (stale(li.textContent)) li.remove(); });
+    var left = summary.querySelectorAll("li").length;
+    var title = document.getElementById("error-summary-title");
+    if (!left) summary.remove();
+    else if (title) title.textContent = title.textContent.replace(/\d+/, String(left));
+  }
 
   // A draft of the application, kept in this tab (sessionStorage) as it is typed and restored
   // after a reload. It never holds the 身份证号 or files, and goes once the application is taken
