@@ -282,14 +282,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     assert!(handler::lambda::is_scheduled(&event));
-    // The 03:00 (Beijing) minute's event also runs the daily purge; the others only flush.
-    assert!(!handler::lambda::is_daily_purge(&event), "01:00 UTC is 09:00 in Beijing");
-    let mut three = event.clone();
-    three["time"] = "2025-03-14T19:00:00Z".into();
-    assert!(handler::lambda::is_daily_purge(&three));
-    three["time"] = "2025-03-14T19:01:00Z".into();
-    assert!(!handler::lambda::is_daily_purge(&three));
-
+    assert!(!handler::lambda::is_purge(&event), "the flush never purges");
     let l = super::lambda();
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
@@ -315,6 +308,27 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     assert!(handler::lambda::handle(None, router, invocation).await.is_err());
+}
+
+/// The purge has its own schedule, whose fixed input is the one the function knows as the purge's
+/// (and never as the flush's); its run answers whether the day's pass is done.
+#[tokio::test]
+async fn the_purge_schedule_runs_the_purge() {
+    let doc = template();
+    let schedule = &doc["Resources"]["Handler"]["Properties"]["Events"]["PurgeSchedule"];
+    assert_eq!(schedule["Type"].as_str(), Some("Schedule"));
+    let input = schedule["Properties"]["Input"].as_str().expect("input");
+    let event: serde_json::Value = serde_json::from_str(input).expect("json");
+    assert_eq!(event, serde_json::from_str::<serde_json::Value>(handler::lambda::PURGE_EVENT).expect("json"));
+    assert!(handler::lambda::is_purge(&event) && !handler::lambda::is_scheduled(&event));
+    assert!(schedule["Properties"]["Schedule"].as_str().is_some_and(|s| s.starts_with("rate(")));
+    let l = super::lambda();
+    let router = handler::app(l.state.clone());
+    let invocation = lambda_http::LambdaEvent::new(event.clone(), lambda_http::Context::default());
+    let body = handler::lambda::handle(Some(&l.state), router.clone(), invocation).await.expect("purged");
+    assert_eq!((body["erased"].as_u64(), body["done"].as_bool()), (Some(0), Some(true)), "{body}");
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    assert!(handler::lambda::handle(None, router, invocation).await.is_err(), "a function that did not start fails");
 }
 
 /// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request
