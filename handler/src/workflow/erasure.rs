@@ -7,8 +7,34 @@ use crate::workflow::Context;
 use crate::workflow::Error;
 
 /// Erases `record` and its `events` at `at` (RFC 3339), then everything else that holds the
-/// person ([`finish`]); `false` when the record changed meanwhile (nothing done).
+/// person ([`finish`]) and every exported 汇总表 ([`clear_exports`]); `false` when the record
+/// changed meanwhile (nothing done).
 pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
+    let erased = erase_record(ctx, record, events, at).await?;
+    if erased {
+        clear_exports(ctx).await;
+    }
+    Ok(erased)
+}
+
+/// Deletes every exported 汇总表 (`exports/`: an export lists people's phones, and one made before
+/// an erasure holds the person); a failure is logged with the alarm (the bucket's lifecycle
+/// empties the folder within a day).
+pub async fn clear_exports(ctx: &Context) {
+    let Some(blobs) = ctx.blobs.as_ref() else { return };
+    match blobs.delete_exports().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(exports = n, "exported summaries deleted after an erasure"),
+        Err(e) => tracing::error!(
+            alarm = crate::alarm::ERASURE_UNFINISHED,
+            cause = %crate::Chain(&e),
+            "exported summaries not deleted after an erasure; the bucket's lifecycle removes them within a day"
+        ),
+    }
+}
+
+/// [`erase`] without clearing the exports (the purge clears them once a page).
+pub async fn erase_record(ctx: &Context, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
     let (mut erased, erased_events) = crate::personal::erase(&ctx.programme, record, events, at);
     // Records from before files were copied under `records/` name their uploads: the erased
     // record keeps those keys (no personal data) until they are deleted.

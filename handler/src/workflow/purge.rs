@@ -9,7 +9,7 @@
 //! record still marked with files or mail to delete ([`crate::store::Record::to_forget`]) is
 //! finished by every pass until it is done.
 
-use super::erasure::{erase, finish};
+use super::erasure::{clear_exports, erase_record, finish};
 use crate::store::Record;
 use crate::workflow::{Context, Error};
 use futures_util::StreamExt;
@@ -115,7 +115,7 @@ async fn one(ctx: &Context, record: Record, dry_run: bool, at: &str) -> Result<P
     if matches!(why, Due::IfLapsed) && !events.last().is_some_and(|e| e.kind == EventKind::Expired) {
         return Ok(done);
     }
-    if !dry_run && !erase(ctx, &record, &events, at).await? {
+    if !dry_run && !erase_record(ctx, &record, &events, at).await? {
         done.changed_meanwhile = 1;
         return Ok(done);
     }
@@ -147,6 +147,7 @@ async fn page(
             async move { (reference, one(ctx, record, dry_run, at).await) }
         })
         .buffer_unordered(budget.at_once.max(1));
+    let before = done.past_retention + done.unfinished;
     while let Some((reference, result)) = work.next().await {
         match result {
             Ok(part) => done.add(&part),
@@ -156,6 +157,9 @@ async fn page(
                 tracing::warn!(%reference, cause = %crate::Chain(&e), "purge: record left for the next pass");
             }
         }
+    }
+    if !dry_run && done.past_retention + done.unfinished > before {
+        clear_exports(ctx).await;
     }
     Ok(Some(last))
 }

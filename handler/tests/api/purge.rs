@@ -42,6 +42,9 @@ impl Blobs for Flaky {
         }
         self.inner.delete_record_files(reference).await
     }
+    async fn delete_exports(&self) -> Result<usize, BlobError> {
+        self.inner.delete_exports().await
+    }
 }
 
 struct Round {

@@ -331,6 +331,20 @@ async fn the_purge_schedule_runs_the_purge() {
     assert!(handler::lambda::handle(None, router, invocation).await.is_err(), "a function that did not start fails");
 }
 
+/// Exported 汇总表s (they list phones) are emptied by the bucket's lifecycle within a day, under
+/// the folder the function writes them to and erasures clear; the role may write, read and
+/// delete there.
+#[test]
+fn exports_expire_within_a_day() {
+    let doc = template();
+    let rules = doc["Resources"]["AttachmentsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .expect("rules")
+        .clone();
+    let rule = rules.iter().find(|r| r["Prefix"].as_str() == Some(handler::ids::EXPORTS)).expect("a rule for exports/");
+    assert_eq!((rule["Status"].as_str(), rule["ExpirationInDays"].as_u64()), (Some("Enabled"), Some(1)));
+}
+
 /// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request
 /// could make the function log), and every code the handler logs has its filter.
 #[test]
