@@ -2,9 +2,10 @@
 //! record is left with personal data, files or mail, or when the pass does not end). On loopback,
 //! over DynamoDB Local:
 //!
-//! 1. 100,000 confirmed applications written through the DynamoDB adapter (record, identity
-//!    number, submission id, event, the applicant's mail, marked sent), each with one proof file
-//!    under `records/{reference}/` in a file store (the Lambda's is S3).
+//! 1. 100,000 confirmed applications: the items a submission's transaction writes (record,
+//!    identity number, submission id, event, the applicant's mail as sending leaves it, its
+//!    marker), written in batches, each with one proof file under `records/{reference}/` in a
+//!    file store (the Lambda's is S3).
 //! 2. The retention date passed: the purge schedule's runs, one after the other as its every-15-
 //!    minute event would make them, each with the Lambda's budget (20 s, pages of 100, 8 at once),
 //!    until the day's pass is done. Printed: how many runs, the longest, erasures per second, the
@@ -23,6 +24,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "common/bulk.rs"]
+mod bulk;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -100,32 +104,31 @@ async fn main() -> ExitCode {
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
     let dynamo_store = DynamoStore::new(handler::config::dynamo_client(Some(&endpoint)).await, "tepei-purge");
     dynamo_store.create_table(&TableSpec::embedded().expect("template")).await.expect("table");
-    let store: Arc<dyn Store> = Arc::new(dynamo_store);
+    let store: Arc<dyn Store> = Arc::new(dynamo_store.clone());
     let files = tempfile::tempdir().expect("tempdir");
     let blobs: Arc<dyn Blobs> = Arc::new(FsBlobs::new(files.path().to_owned()).expect("blobs"));
 
-    // 1. The round, each application with its sent mail and its file.
+    // 1. The round, each application with its sent mail and its file, in batches.
     let started = Instant::now();
     let next = Arc::new(AtomicUsize::new(1));
     let mut workers = Vec::new();
+    const APPS_A_BATCH: u32 = 4;
     for _ in 0..concurrency {
-        let (store, blobs, next, p) = (store.clone(), blobs.clone(), next.clone(), p.clone());
+        let (dynamo, blobs, next, p) = (dynamo_store.clone(), blobs.clone(), next.clone(), p.clone());
         workers.push(tokio::spawn(async move {
             loop {
-                let n = next.fetch_add(1, Ordering::Relaxed) as u32;
-                if n > total {
+                let first = next.fetch_add(APPS_A_BATCH as usize, Ordering::Relaxed) as u32;
+                if first > total {
                     break;
                 }
-                let (record, event, mail) = record(n, &p);
-                let mut tries = 0;
-                while let Err(e) = store.create(&record, &event, std::slice::from_ref(&mail)).await {
-                    tries += 1;
-                    assert!(tries < 20, "application {n} not written: {e}");
-                    tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+                let mut apps = Vec::new();
+                for n in first..(first + APPS_A_BATCH).min(total + 1) {
+                    let app = record(n, &p);
+                    let key = format!("records/{}/{:032x}", app.0.reference, n);
+                    blobs.write(&key, b"%PDF-1.4 proof of the purge benchmark").await.expect("file");
+                    apps.push(app);
                 }
-                store.mail_sent(&mail.id, &mail.created_at).await.expect("mail sent");
-                let key = format!("records/{}/{:032x}", record.reference, n);
-                blobs.write(&key, b"%PDF-1.4 proof of the purge benchmark").await.expect("file");
+                bulk::write(&dynamo, "tepei-purge", &apps, true).await;
             }
         }));
     }
