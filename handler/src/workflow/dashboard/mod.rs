@@ -99,18 +99,11 @@ pub fn audiences_of(ctx: &Context, email: &str) -> Vec<Audience> {
     out
 }
 
-/// The audience's applications of this round, oldest first. HR sees an application once its
-/// applicant has confirmed it; the centre sees every one (and may void any).
+/// The audience's applications of this round, oldest first, read a store page at a time. HR sees
+/// an application once its applicant has confirmed it; the centre sees every one (and may void
+/// any).
 pub async fn records(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
-    let scope = match audience {
-        Audience::Hr(scope) => Some(scope),
-        Audience::Centre => None,
-    };
-    let mut records = ctx.store.list(ctx.programme.round, scope).await?;
-    if scope.is_some() {
-        records.retain(|r| r.status != policy::Status::Unconfirmed);
-    }
-    Ok(records)
+    paged(ctx, audience, |r| r).await
 }
 
 /// Records one store read brings when a dashboard page lists its audience's applications.
@@ -121,6 +114,12 @@ const READ_PAGE: usize = 1000;
 /// county, profession, host institution, plan, files), so that the centre's page at 100,000
 /// applications does not hold them whole (the 汇总表 reads [`records`]).
 pub async fn listed(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
+    paged(ctx, audience, slim).await
+}
+
+/// The audience's applications, read a store page at a time (no read has to bring the whole
+/// round at once), each as `keep` leaves it.
+async fn paged(ctx: &Context, audience: &Audience, keep: fn(Record) -> Record) -> Result<Vec<Record>, Error> {
     let scope = match audience {
         Audience::Hr(scope) => Some(scope),
         Audience::Centre => None,
@@ -132,7 +131,7 @@ pub async fn listed(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, E
         let Some(last) = records.last() else { return Ok(out) };
         after = Some(last.list_key());
         let shown = records.into_iter().filter(|r| scope.is_none() || r.status != policy::Status::Unconfirmed);
-        out.extend(shown.map(slim));
+        out.extend(shown.map(keep));
     }
 }
 
