@@ -149,7 +149,8 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     let globals = &doc["Globals"]["Function"];
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
     assert_eq!(globals["Architectures"][0].as_str(), Some("x86_64"));
-    assert_eq!(globals["MemorySize"].as_u64(), Some(256));
+    // Sized from bench/week.rs's centre at 100,000 applications (docs/performance.md).
+    assert_eq!(globals["MemorySize"].as_u64(), Some(1024));
     let timeout = globals["Timeout"].as_u64().expect("timeout");
     assert!(timeout < 30, "within the HTTP API's 30 s integration limit");
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
