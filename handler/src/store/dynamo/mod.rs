@@ -12,6 +12,7 @@
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
 //! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
+//! | a bookmark (where the purge stands) | `MARK#name` | `MARK` | | |
 //! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
 //!
 //! The two busiest `gsi2` partitions, a round's applications and the pending mail, are split
@@ -23,6 +24,7 @@
 mod applications;
 mod numbers;
 mod outbox;
+mod pages;
 #[cfg(feature = "table-spec")]
 mod table;
 

@@ -149,7 +149,8 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     let globals = &doc["Globals"]["Function"];
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
     assert_eq!(globals["Architectures"][0].as_str(), Some("x86_64"));
-    assert_eq!(globals["MemorySize"].as_u64(), Some(256));
+    // Sized from bench/week.rs's centre at 100,000 applications (docs/performance.md).
+    assert_eq!(globals["MemorySize"].as_u64(), Some(1024));
     let timeout = globals["Timeout"].as_u64().expect("timeout");
     assert!(timeout < 30, "within the HTTP API's 30 s integration limit");
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
@@ -282,14 +283,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     assert!(handler::lambda::is_scheduled(&event));
-    // The 03:00 (Beijing) minute's event also runs the daily purge; the others only flush.
-    assert!(!handler::lambda::is_daily_purge(&event), "01:00 UTC is 09:00 in Beijing");
-    let mut three = event.clone();
-    three["time"] = "2025-03-14T19:00:00Z".into();
-    assert!(handler::lambda::is_daily_purge(&three));
-    three["time"] = "2025-03-14T19:01:00Z".into();
-    assert!(!handler::lambda::is_daily_purge(&three));
-
+    assert!(!handler::lambda::is_purge(&event), "the flush never purges");
     let l = super::lambda();
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
@@ -315,6 +309,41 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     assert!(handler::lambda::handle(None, router, invocation).await.is_err());
+}
+
+/// The purge has its own schedule, whose fixed input is the one the function knows as the purge's
+/// (and never as the flush's); its run answers whether the day's pass is done.
+#[tokio::test]
+async fn the_purge_schedule_runs_the_purge() {
+    let doc = template();
+    let schedule = &doc["Resources"]["Handler"]["Properties"]["Events"]["PurgeSchedule"];
+    assert_eq!(schedule["Type"].as_str(), Some("Schedule"));
+    let input = schedule["Properties"]["Input"].as_str().expect("input");
+    let event: serde_json::Value = serde_json::from_str(input).expect("json");
+    assert_eq!(event, serde_json::from_str::<serde_json::Value>(handler::lambda::PURGE_EVENT).expect("json"));
+    assert!(handler::lambda::is_purge(&event) && !handler::lambda::is_scheduled(&event));
+    assert!(schedule["Properties"]["Schedule"].as_str().is_some_and(|s| s.starts_with("rate(")));
+    let l = super::lambda();
+    let router = handler::app(l.state.clone());
+    let invocation = lambda_http::LambdaEvent::new(event.clone(), lambda_http::Context::default());
+    let body = handler::lambda::handle(Some(&l.state), router.clone(), invocation).await.expect("purged");
+    assert_eq!((body["erased"].as_u64(), body["done"].as_bool()), (Some(0), Some(true)), "{body}");
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    assert!(handler::lambda::handle(None, router, invocation).await.is_err(), "a function that did not start fails");
+}
+
+/// Exported 汇总表s (they list phones) are emptied by the bucket's lifecycle within a day, under
+/// the folder the function writes them to and erasures clear; the role may write, read and
+/// delete there.
+#[test]
+fn exports_expire_within_a_day() {
+    let doc = template();
+    let rules = doc["Resources"]["AttachmentsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .expect("rules")
+        .clone();
+    let rule = rules.iter().find(|r| r["Prefix"].as_str() == Some(handler::ids::EXPORTS)).expect("a rule for exports/");
+    assert_eq!((rule["Status"].as_str(), rule["ExpirationInDays"].as_u64()), (Some("Enabled"), Some(1)));
 }
 
 /// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request

@@ -191,7 +191,7 @@ pub(super) async fn render(
 ) -> Result<Page, AppError> {
     let state = state.clone();
     let audience = audience(&state, link)?;
-    let all = dashboard::records(&state, &audience).await?;
+    let all = dashboard::listed(&state, &audience).await?;
     let p = &state.programme;
     let f = &query.filters;
     let centre = audience == Audience::Centre;
