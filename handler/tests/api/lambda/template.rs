@@ -351,6 +351,7 @@ fn the_distribution_is_the_cdn_of_the_metadata() {
         let forwarded = &b["ForwardedValues"];
         if b["TargetOriginId"].as_str() == Some("site") {
             assert_eq!(words(&b["AllowedMethods"]), ["GET", "HEAD"], "{pattern}");
+            assert!(format!("{:?}", b["ResponseHeadersPolicyId"]).contains("SiteHeaders"), "{pattern}");
             assert_eq!(forwarded["Cookies"]["Forward"].as_str(), Some("none"), "{pattern}");
             continue;
         }
@@ -397,6 +398,31 @@ fn the_distribution_is_the_cdn_of_the_metadata() {
     };
     assert_eq!(format!("https://{api_host}"), api_url, "the API origin is ApiUrl's host");
     assert_eq!(api["CustomOriginConfig"]["OriginProtocolPolicy"].as_str(), Some("https-only"));
+    // The site's pages get the handler's own security headers, uploads allowed to the bucket.
+    assert!(debug(&config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]).contains("SiteHeaders"));
+    let headers = &resources["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"];
+    let security = &headers["SecurityHeadersConfig"];
+    let csp = match &security["ContentSecurityPolicy"]["ContentSecurityPolicy"] {
+        Value::Tagged(t) => t.value.as_str().expect("!Sub text").to_owned(),
+        other => panic!("{other:?}"),
+    };
+    let bucket = "https://${AttachmentsBucket}.s3.${AWS::Region}.${AWS::URLSuffix}";
+    assert_eq!(csp, handler::http::headers::csp(Some(bucket)).to_str().expect("text"), "the handler's CSP");
+    assert_eq!(security["FrameOptions"]["FrameOption"].as_str(), Some("DENY"));
+    assert_eq!(security["ReferrerPolicy"]["ReferrerPolicy"].as_str(), Some("no-referrer"));
+    let hsts =
+        format!("max-age={}", security["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64().expect("age"));
+    assert_eq!(hsts, handler::http::headers::HSTS);
+    let custom: Vec<(String, String)> = headers["CustomHeadersConfig"]["Items"]
+        .as_sequence()
+        .expect("custom headers")
+        .iter()
+        .map(|h| (h["Header"].as_str().expect("name").to_ascii_lowercase(), h["Value"].as_str().expect("value").into()))
+        .collect();
+    let handler_headers = include_str!("../../../src/http/headers.rs");
+    for (name, value) in &custom {
+        assert!(handler_headers.contains(&format!("\"{name}\"), \"{value}\"")), "{name}: {value} is not the handler's");
+    }
     // The host of PublicBaseUrl, with an IAM certificate (China) or an ACM one (global).
     assert!(debug(&config["Aliases"]).contains("PublicBaseUrl"));
     let certificate = debug(&config["ViewerCertificate"]);
@@ -404,6 +430,41 @@ fn the_distribution_is_the_cdn_of_the_metadata() {
         certificate.contains("CdnIamCertificateId") && certificate.contains("CdnAcmCertificateArn"),
         "{certificate}"
     );
+}
+
+/// What holds the round's records is never replaced by a deploy: retained when the stack would
+/// drop it, and refused replacement or deletion by infra/stack-policy.json (set once after the
+/// first deploy, docs/deploy.md), so no update can hand the function a new, empty table.
+#[test]
+fn the_stack_policy_keeps_what_holds_the_records() {
+    let doc = template();
+    let retained: BTreeSet<String> = doc["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["DeletionPolicy"].as_str() == Some("Retain"))
+        .map(|(name, r)| {
+            assert_eq!(r["UpdateReplacePolicy"].as_str(), Some("Retain"), "{name:?}: kept when replaced too");
+            name.as_str().expect("name").to_owned()
+        })
+        .collect();
+    assert!(retained.contains("Table") && retained.contains("AttachmentsBucket"), "{retained:?}");
+    let policy: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../infra/stack-policy.json")).expect("stack policy");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!((statements[0]["Effect"].as_str(), statements[0]["Action"].as_str()), (Some("Allow"), Some("Update:*")));
+    assert_eq!(statements[0]["Resource"].as_str(), Some("*"), "every other resource updates as before");
+    let deny = &statements[1];
+    assert_eq!(deny["Effect"].as_str(), Some("Deny"));
+    let actions: Vec<&str> = deny["Action"].as_array().expect("actions").iter().filter_map(|a| a.as_str()).collect();
+    assert_eq!(actions, ["Update:Replace", "Update:Delete"]);
+    let protected: BTreeSet<String> = deny["Resource"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r.as_str().and_then(|r| r.strip_prefix("LogicalResourceId/")).expect("a logical id").to_owned())
+        .collect();
+    assert_eq!(protected, retained, "the stack policy protects exactly the retained resources");
 }
 
 /// The schedule sends EventBridge's own event (no input, no secret): the function knows it by its
