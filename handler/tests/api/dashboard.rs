@@ -466,6 +466,23 @@ fn stored_record(n: u32) -> handler::store::Record {
     }
 }
 
+/// Stores `r` as submitted.
+async fn create(app: &TestApp, r: &handler::store::Record) {
+    let event = handler::store::Event {
+        seq: 1,
+        kind: policy::EventKind::Submitted,
+        actor: policy::Actor::Applicant,
+        actor_address: None,
+        at: r.created_at.clone(),
+        comment: None,
+        status: r.status,
+        client_hash: None,
+        changes: Vec::new(),
+        version_hash: None,
+    };
+    app.store.create(r, &event, &[]).await.expect("create");
+}
+
 /// 250 applications: the list shows 100 a page with links to the next and previous pages that
 /// keep the filters; the waiting list and the totals still count them all.
 #[tokio::test]
@@ -473,19 +490,7 @@ async fn the_list_is_paged_and_keeps_its_filters() {
     let app = spawn_app().await;
     for n in 1..=250 {
         let r = stored_record(n);
-        let event = handler::store::Event {
-            seq: 1,
-            kind: policy::EventKind::Submitted,
-            actor: policy::Actor::Applicant,
-            actor_address: None,
-            at: r.created_at.clone(),
-            comment: None,
-            status: r.status,
-            client_hash: None,
-            changes: Vec::new(),
-            version_hash: None,
-        };
-        app.store.create(&r, &event, &[]).await.expect("create");
+        create(&app, &r).await;
     }
     let centre = dashboard(&app, "centre@example.gov.cn").await;
     let first = page(&app, &format!("{centre}?sort=name&order=desc")).await;
@@ -508,6 +513,42 @@ async fn the_list_is_paged_and_keeps_its_filters() {
         list(html).split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
     };
     assert!(refs(list1).is_disjoint(&refs(list2)), "pages do not overlap");
+}
+
+/// The list's pages, read in turn, are one sorted list across page boundaries (each page is
+/// kept while the round is read a store page at a time, not sorted whole): every application
+/// once, in the order asked, both ways.
+#[tokio::test]
+async fn the_pages_together_are_one_sorted_list() {
+    let app = spawn_app().await;
+    for n in 1..=250 {
+        let mut r = stored_record(n);
+        r.application.name = ["乌力吉", "巴特尔", "其其格", "张伟", "李娜"][n as usize % 5].to_owned();
+        create(&app, &r).await;
+    }
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let cells = |html: &str, marker: &str| -> Vec<String> {
+        list(html).split(marker).skip(1).map(|s| s.chars().take_while(|c| *c != '<').collect()).collect()
+    };
+    for (sort, order) in [("", ""), ("", "desc"), ("birth", ""), ("birth", "desc"), ("name", ""), ("name", "desc")] {
+        let (mut refs, mut names) = (Vec::new(), Vec::new());
+        for n in 1..=3 {
+            let html = page(&app, &format!("{centre}?sort={sort}&order={order}&page={n}")).await;
+            refs.extend(cells(&html, "class=\"ref\">"));
+            names.extend(cells(&html, "data-label=\"姓名\">"));
+        }
+        let unique: std::collections::HashSet<&String> = refs.iter().collect();
+        assert_eq!((refs.len(), unique.len()), (250, 250), "{sort} {order}: each application once");
+        // Ties (one name, one birth month) keep the listing's order: the key, then the reference.
+        let keys: Vec<(&str, &str)> =
+            names.iter().zip(&refs).map(|(n, r)| (if sort == "name" { n.as_str() } else { "" }, r.as_str())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if order == "desc" {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "{sort} {order}: sorted across pages");
+    }
 }
 
 /// Mail given up after its attempts is counted on the centre's page only, with what to do.

@@ -2,17 +2,17 @@
 //! and sorting, places used, the centre's table by area, link requests and the 汇总表 sent to the
 //! centre. Rows and tables are typed; the pages render them as they are.
 
+mod areas;
+mod fold;
 mod sends;
 pub mod since;
 mod table;
 
-pub use table::{
-    AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, held, quota_lines, row, select,
-    waiting,
-};
-
-pub use sends::{ScopeSent, scope_sends};
+pub use areas::AreaTable;
+pub use fold::{Asked, Folded, fold};
+pub use sends::{ScopeSent, last_sends, scope_sends};
 pub use since::{Change, SendPlan, SinceLast, plan};
+pub use table::{ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row};
 
 use crate::store::{PageOf, Record, SummarySent};
 use crate::views::{self, SameNumbers, SummaryTable};
@@ -99,52 +99,33 @@ pub fn audiences_of(ctx: &Context, email: &str) -> Vec<Audience> {
     out
 }
 
-/// The audience's applications of this round, oldest first, read a store page at a time. HR sees
-/// an application once its applicant has confirmed it; the centre sees every one (and may void
-/// any).
+/// The audience's applications of this round, oldest first ([`visit`]).
 pub async fn records(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
-    paged(ctx, audience, |r| r).await
+    let mut out = Vec::new();
+    visit(ctx, audience, |r| out.push(r)).await?;
+    Ok(out)
 }
 
-/// Records one store read brings when a dashboard page lists its audience's applications.
-const READ_PAGE: usize = 1000;
-
-/// The audience's applications as its dashboard page needs them: [`records`], read a store page
-/// at a time, each kept without the text the page never shows (school, major, title name,
-/// county, profession, host institution, plan, files), so that the centre's page at 100,000
-/// applications does not hold them whole (the 汇总表 reads [`records`]).
-pub async fn listed(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
-    paged(ctx, audience, slim).await
-}
-
-/// The audience's applications, read a store page at a time (no read has to bring the whole
-/// round at once), each as `keep` leaves it.
-async fn paged(ctx: &Context, audience: &Audience, keep: fn(Record) -> Record) -> Result<Vec<Record>, Error> {
+/// Hands `each` the audience's applications of this round, oldest first, read a store page at a
+/// time (no read brings the whole round at once). HR sees an application once its applicant has
+/// confirmed it; the centre sees every one (and may void any).
+pub async fn visit(ctx: &Context, audience: &Audience, mut each: impl FnMut(Record)) -> Result<(), Error> {
     let scope = match audience {
         Audience::Hr(scope) => Some(scope),
         Audience::Centre => None,
     };
-    let (mut out, mut after) = (Vec::new(), None::<String>);
+    let mut after = None::<String>;
     loop {
         let page = PageOf { round: ctx.programme.round, scope, after: after.as_deref(), limit: READ_PAGE };
         let records = ctx.store.list_page(page).await?;
-        let Some(last) = records.last() else { return Ok(out) };
+        let Some(last) = records.last() else { return Ok(()) };
         after = Some(last.list_key());
-        let shown = records.into_iter().filter(|r| scope.is_none() || r.status != policy::Status::Unconfirmed);
-        out.extend(shown.map(keep));
+        records.into_iter().filter(|r| scope.is_none() || r.status != policy::Status::Unconfirmed).for_each(&mut each);
     }
 }
 
-/// `record` without what a dashboard page never shows.
-fn slim(mut record: Record) -> Record {
-    let a = &mut record.application;
-    for text in [&mut a.school, &mut a.major, &mut a.title_name, &mut a.county, &mut a.profession] {
-        *text = String::new();
-    }
-    (a.host_institution, a.plan) = (String::new(), String::new());
-    (record.attachments, record.upload_claims) = (Vec::new(), Vec::new());
-    record
-}
+/// Records one store read brings.
+const READ_PAGE: usize = 1000;
 
 /// The other applications of each of `records`' 身份证号, `records` being the audience's.
 pub async fn same_numbers(ctx: &Context, audience: &Audience, records: &[Record]) -> Result<SameNumbers, Error> {
