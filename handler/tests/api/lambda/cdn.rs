@@ -135,3 +135,26 @@ fn the_cdn_may_list_the_site_bucket() {
         assert!(!pattern.is_match(bad), "{bad}");
     }
 }
+
+/// `PublicBaseUrl` is an https origin on the default port: a CDN's alternate domain name has no
+/// port and the mailed links must reach the CDN, so a port, a path or a slash is refused at deploy.
+#[test]
+fn the_public_base_url_has_no_port_or_path() {
+    let doc: Value = serde_yaml_ng::from_str(handler::store::TEMPLATE).expect("template");
+    let pattern = doc["Parameters"]["PublicBaseUrl"]["AllowedPattern"].as_str().expect("pattern");
+    let pattern = regex::Regex::new(pattern).expect("a regex");
+    for good in ["https://tepei.example.gov.cn", "https://rsj.nmg.gov.cn", "https://a-b.example.com"] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "https://tepei.example.gov.cn:8443",
+        "https://tepei.example.gov.cn/",
+        "https://tepei.example.gov.cn/apply",
+        "http://tepei.example.gov.cn",
+        "https://localhost",
+        "https://-x.example.com",
+        "https://tepei.example.gov.cn ",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
+}
