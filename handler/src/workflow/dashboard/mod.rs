@@ -133,10 +133,11 @@ pub async fn same_numbers(ctx: &Context, audience: &Audience, records: &[Record]
 }
 
 /// The 汇总表 of an audience on today's date: the recommended applications (and those decided by
-/// the centre), or every application when `all`.
+/// the centre), or every application when `all`. Built a store page at a time: each record is
+/// turned into its row and dropped, so the table, not the round's records, is what is held.
 pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
-    let records = records(ctx, audience).await?;
     let p = &ctx.programme;
+    let centre = *audience == Audience::Centre;
     // HR and the centre call applicants from the downloaded table: each number is opened, logged.
     let phone = |r: &Record| {
         let purpose = crate::personal::Purpose::SummaryTable;
@@ -147,8 +148,29 @@ pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<Su
                 r.application.phone.masked().to_owned()
             })
     };
-    let same = same_numbers(ctx, audience, &records).await?;
-    Ok(views::summary_table(p, &records, &same, &audience.name(p), today(ctx), all, phone))
+    // The rows, each with its reference and number hash; the centre's list is the whole round,
+    // so its numbers are every application's.
+    let (mut rows, mut keys, mut numbers) = (Vec::new(), Vec::new(), Vec::new());
+    visit(ctx, audience, |r| {
+        if centre {
+            let (id_hash, reference, status, stream) = (r.id_hash.clone(), r.reference.clone(), r.status, r.stream());
+            numbers.push(crate::store::NumberUse { id_hash, reference, status, stream });
+        }
+        if all || r.status.holds_place() {
+            rows.push(views::summary_row(p, &r, &phone(&r), String::new()));
+            keys.push((r.reference, r.id_hash));
+        }
+    })
+    .await?;
+    if !centre {
+        let hashes: Vec<String> = keys.iter().map(|(_, h)| h.clone()).collect();
+        numbers = ctx.store.shared_numbers(p.round, &hashes).await?;
+    }
+    let same = SameNumbers::of(p, keys.iter().map(|(r, h)| (r.as_str(), h.as_str())), &numbers);
+    for (row, (reference, _)) in rows.iter_mut().zip(&keys) {
+        row[views::SAME_CELL] = same.cell(reference);
+    }
+    Ok(views::summary_of_rows(p, &audience.name(p), today(ctx), rows))
 }
 
 fn today(ctx: &Context) -> time::Date {

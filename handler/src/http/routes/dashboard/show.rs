@@ -215,7 +215,7 @@ pub(super) async fn render(
     let shown: Vec<Record> =
         [&folded.rows, &folded.waiting, &folded.held, &folded.erasure].into_iter().flatten().cloned().collect();
     let same = match centre {
-        true => views::SameNumbers::of(p, &shown, &folded.numbers),
+        true => views::SameNumbers::of(p, views::number_keys(&shown), &folded.numbers),
         false => dashboard::same_numbers(&state, &audience, &shown).await?,
     };
     let rows_of = |records: &[Record]| records.iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
