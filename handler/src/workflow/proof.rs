@@ -33,8 +33,12 @@ pub fn proves_a_change(record: &Record) -> bool {
     !matches!(record.status, Status::Unconfirmed | Status::Voided) && record.pending_address.is_some()
 }
 
-/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code.
+/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code
+/// (an erased record never does: its address is gone).
 fn proving(record: &Record, generation: u64) -> Option<Proving> {
+    if record.erased_at.is_some() {
+        return None;
+    }
     if record.status == Status::Unconfirmed || record.status == Status::Voided {
         return Some(Proving::New);
     }

@@ -509,6 +509,22 @@ async fn the_list_is_paged_and_keeps_its_filters() {
         list(&third).contains("显示第 201–250 份") && !list(&third).contains("rel=\"next\""),
         "clamped to the last"
     );
+    // A page number no list reaches (or no integer holds) is the last page, not a crash.
+    for huge in ["1000000", "18446744073709551615", "99999999999999999999999"] {
+        let html = page(&app, &format!("{centre}?page={huge}")).await;
+        let shown = list(&html);
+        let expect = if huge.len() > 20 { "显示第 1–100 份" } else { "显示第 201–250 份" };
+        assert!(shown.contains(expect), "page={huge}: {}", &shown[..400.min(shown.len())]);
+    }
+    // A checkbox sent as 0 is off, and the order is read whatever its case.
+    let off = page(&app, &format!("{centre}?grassroots=0")).await;
+    assert!(list(&off).contains("共 250 份"), "grassroots=0 filters nothing");
+    let upper = page(&app, &format!("{centre}?sort=name&order=DESC")).await;
+    assert_eq!(refs_in_order(list(&upper)), refs_in_order(list1), "order=DESC is order=desc");
+    // A parameter given twice is no address of ours: a page in Chinese says so.
+    let twice = app.get(&format!("{centre}?page=1&page=2")).await;
+    assert_eq!(twice.status(), 400);
+    assert!(twice.text().await.expect("html").contains("网址中的参数无法识别"));
     let refs = |html: &str| -> std::collections::HashSet<String> {
         list(html).split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
     };
@@ -685,4 +701,9 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     let answered_again =
         app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
     assert_eq!(answered_again.status(), 409, "nothing is pending any more");
+}
+
+/// The references of a list, in the order shown.
+fn refs_in_order(list: &str) -> Vec<String> {
+    list.split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
 }

@@ -5,12 +5,13 @@
 use crate::AppState;
 use crate::http::body::Posted;
 use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::params::Params;
 use crate::http::{AppError, Page};
 use crate::views::CodePage;
 use crate::workflow::decide::Confirmation;
 use crate::workflow::{Error, links, proof};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{ConfirmClaims, Reason};
@@ -65,7 +66,7 @@ async fn proves_a_change(state: &AppState, reference: &str) -> bool {
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<ConfirmClaims>,
-    Query(query): Query<CodeQuery>,
+    Params(query): Params<CodeQuery>,
 ) -> Result<Response, AppError> {
     let sent = query.sent.is_some();
     let changed = query.changed.is_some() || proves_a_change(&state, &link.claims.reference).await;

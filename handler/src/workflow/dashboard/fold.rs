@@ -92,10 +92,11 @@ pub async fn fold(ctx: &Context, audience: &Audience, asked: &Asked<'_>) -> Resu
         .iter()
         .flat_map(|(_, l)| l.iter().flat_map(|l| l.rows.iter().map(|r| r.reference.as_str())))
         .collect();
-    let keep = asked.page.max(1) * asked.page_size;
+    // The page number comes from the address: the heap grows with what matches, never with it.
+    let keep = asked.page.max(1).saturating_mul(asked.page_size);
     let desc = asked.filters.order == "desc";
     let mut out = Folded { areas: centre.then(|| AreaTable::new(p)), ..Folded::default() };
-    let mut list: BinaryHeap<Ranked> = BinaryHeap::with_capacity(keep + 1);
+    let mut list: BinaryHeap<Ranked> = BinaryHeap::new();
     super::visit(ctx, audience, |r| {
         let seq = out.total;
         out.total += 1;
@@ -136,7 +137,7 @@ pub async fn fold(ctx: &Context, audience: &Audience, asked: &Asked<'_>) -> Resu
         }
     })
     .await?;
-    let skip = (asked.page.max(1) - 1) * asked.page_size;
+    let skip = (asked.page.max(1) - 1).saturating_mul(asked.page_size);
     out.rows = list.into_sorted_vec().into_iter().skip(skip).map(|x| x.record).collect();
     super::table::by_change(&mut out.waiting);
     super::table::by_change(&mut out.held);

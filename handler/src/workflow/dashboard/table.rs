@@ -31,14 +31,20 @@ pub struct Filters {
     /// A sort code from [`SORTS`].
     #[serde(default)]
     pub sort: String,
-    /// `desc` for descending.
-    #[serde(default)]
+    /// `desc` for descending (read in any case).
+    #[serde(default, deserialize_with = "lower")]
     pub order: String,
 }
 
-/// A checkbox: present and not empty.
+/// A checkbox: present, not empty and not `0`, `false` or `off`.
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(!String::deserialize(d)?.is_empty())
+    let v = String::deserialize(d)?;
+    Ok(!(v.is_empty() || ["0", "false", "off"].iter().any(|off| v.eq_ignore_ascii_case(off))))
+}
+
+/// A code read in any case.
+fn lower<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(d)?.to_ascii_lowercase())
 }
 
 /// The sort orders offered, by code.

@@ -3,10 +3,11 @@
 use super::link::audience;
 use crate::http::AppError;
 use crate::http::extract::Linked;
+use crate::http::params::Params;
 use crate::views::{self, XLSX_TYPE};
 use crate::workflow::dashboard::{self, Audience};
 use crate::{AppState, blobs};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use policy::DashboardClaims;
@@ -80,7 +81,7 @@ async fn summary(
 pub async fn summary_xlsx(
     State(state): State<AppState>,
     link: Linked<DashboardClaims>,
-    Query(q): Query<DownloadQuery>,
+    Params(q): Params<DownloadQuery>,
 ) -> Result<Response, AppError> {
     let (audience, table) = summary(&state, &link, &q).await?;
     let bytes = table.to_xlsx().map_err(|e| {
@@ -94,7 +95,7 @@ pub async fn summary_xlsx(
 pub async fn summary_csv(
     State(state): State<AppState>,
     link: Linked<DashboardClaims>,
-    Query(q): Query<DownloadQuery>,
+    Params(q): Params<DownloadQuery>,
 ) -> Result<Response, AppError> {
     let (audience, table) = summary(&state, &link, &q).await?;
     download(&state, &audience, !q.all.is_empty(), "csv", "text/csv; charset=utf-8", table.to_csv()).await

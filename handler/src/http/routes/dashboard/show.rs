@@ -4,11 +4,12 @@
 use super::link::audience;
 use crate::AppState;
 use crate::http::extract::Linked;
+use crate::http::params::Params;
 use crate::http::{AppError, Page};
 use crate::store::Record;
 use crate::views::{self};
 use crate::workflow::dashboard::{self, AreaTable, Asked, Audience, Filters, QuotaLine, Row, SORTS};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use policy::{DashboardClaims, Status};
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,7 @@ struct DashboardPage<'a> {
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<DashboardClaims>,
-    Query(query): Query<ShowQuery>,
+    Params(query): Params<ShowQuery>,
 ) -> Result<Response, AppError> {
     Ok(render(&state, &link, &query, &Refused::default()).await?.into_response())
 }
