@@ -13,7 +13,18 @@
 //!    Router: time and size against the Lambda's limits (29 s; 6 MB response, binary bodies
 //!    base64-encoded).
 //!
-//! `BENCH_WEEK_APPLICATIONS` (default 100000) and `BENCH_CONCURRENCY` (default 32) change the load.
+//! 4. The centre's dashboard page and its 全部申报 export (XLSX and CSV) of every application
+//!    through the Router: time, size and the process's peak memory for each, against the
+//!    function's `MemorySize` (infra/template.yaml).
+//!
+//! `BENCH_WEEK_APPLICATIONS` (default 100000) and `BENCH_CONCURRENCY` (default 32) change the load;
+//! `BENCH_WEEK_MAIL=0` leaves out step 2 (the outbox, about 15 minutes); `BENCH_WEEK_BULK=1`
+//! writes step 1's items in batches instead of transactions (setup for steps 3 and 4 only).
+
+#[path = "common/bulk.rs"]
+mod bulk;
+#[path = "week/centre.rs"]
+mod centre;
 
 use handler::store::{DynamoStore, Event, Mail, Record, Store, TableSpec};
 use handler::{AppState, Clock, Settings, app};
@@ -96,7 +107,8 @@ async fn main() {
     let endpoint = format!("http://127.0.0.1:{}", dynamo.port);
     let dynamo_store = DynamoStore::new(handler::config::dynamo_client(Some(&endpoint)).await, "tepei-week");
     dynamo_store.create_table(&TableSpec::embedded().expect("template")).await.expect("table");
-    let store: Arc<dyn Store> = Arc::new(dynamo_store);
+    let store: Arc<dyn Store> = Arc::new(dynamo_store.clone());
+    let batched = env_or("BENCH_WEEK_BULK", 0) != 0;
 
     // 1. The round's applications, each with its mail.
     let started = Instant::now();
@@ -104,7 +116,18 @@ async fn main() {
     let mut workers = Vec::new();
     for _ in 0..concurrency {
         let (store, next, p, leagues) = (store.clone(), next.clone(), p.clone(), leagues.clone());
+        let dynamo = dynamo_store.clone();
         workers.push(tokio::spawn(async move {
+            if batched {
+                loop {
+                    let first = next.fetch_add(4, Ordering::Relaxed) as u32;
+                    if first > total {
+                        return;
+                    }
+                    let apps: Vec<_> = (first..(first + 4).min(total + 1)).map(|n| record(n, &p, &leagues)).collect();
+                    bulk::write(&dynamo, "tepei-week", &apps, false).await;
+                }
+            }
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed) as u32;
                 if n > total {
@@ -125,12 +148,24 @@ async fn main() {
     }
     let wrote = started.elapsed();
     println!(
-        "{total} applications (and their mails) written to DynamoDB Local in {:.0} s: {:.0} / s",
+        "{total} applications (and their mails) written to DynamoDB Local in {:.0} s: {:.0} / s{}",
         wrote.as_secs_f64(),
-        f64::from(total) / wrote.as_secs_f64()
+        f64::from(total) / wrote.as_secs_f64(),
+        if batched { " (BENCH_WEEK_BULK: the same items in batches, not transactions)" } else { "" }
     );
 
     // 2. The outbox drained by scheduled flushes, one per simulated minute.
+    if env_or("BENCH_WEEK_MAIL", 1) != 0 {
+        drain(&store, total).await;
+    }
+    // 3 and 4.
+    if let Err(e) = dashboards(store, total).await {
+        eprintln!("could not measure: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn drain(store: &Arc<dyn Store>, total: u32) {
     let relay = testkit::Relay::start();
     let mailer = handler::mail::SmtpMailer::new(
         &format!("smtp://127.0.0.1:{}", relay.port),
@@ -178,13 +213,16 @@ async fn main() {
         refused_addresses * (handler::mail::MAX_ATTEMPTS as usize - 1),
         "each refused mail tried 12 times"
     );
+}
 
+async fn dashboards(store: Arc<dyn Store>, total: u32) -> Result<(), String> {
     // 3. The big league's dashboard and 汇总表 through the Router.
     let mut settings = Settings::new("https://tepei.example.gov.cn", "k1", KEY);
     settings.limit_scale = testkit::load::LIMIT_SCALE;
     let clock = Clock::starting_at(time::macros::datetime!(2025-03-25 09:00 +8));
     let state = AppState::new(clock, store.clone(), settings).expect("state");
     let path = handler::workflow::links::dashboard_path(&state, &format!("l-{BIG_LEAGUE}"));
+    let centre = handler::workflow::links::dashboard_path(&state, "centre");
     let router = app(state);
     for (label, url, base64) in [
         ("dashboard page", path.clone(), false),
@@ -207,4 +245,6 @@ async fn main() {
         );
         assert!(on_the_wire < LAMBDA_RESPONSE, "{label} would not fit a Lambda response");
     }
+    // 4. The centre's.
+    centre::measure(router, &centre, total).await
 }

@@ -122,6 +122,12 @@ pub fn purge(root: &Path, data: &Path, round: Option<i32>, dry_run: bool, now: O
                 String::new()
             }
         );
+        if done.finished_later + done.left_marked + done.failed > 0 {
+            println!(
+                "{} erased before had files or mail left, now deleted; {} still have (the next run tries again); {} records failed (left for the next run)",
+                done.finished_later, done.left_marked, done.failed
+            );
+        }
         if dry_run {
             println!("dry run: nothing was changed");
         }

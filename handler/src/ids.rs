@@ -69,6 +69,20 @@ pub fn valid_upload_key(key: &str) -> bool {
     key.strip_prefix("uploads/").is_some_and(hex_id)
 }
 
+/// The folder of exported 汇总表s: emptied by every erasure and the purge, and by the bucket's
+/// lifecycle within a day.
+pub const EXPORTS: &str = "exports/";
+
+/// A fresh key for an exported 汇总表.
+pub fn new_export_key() -> String {
+    format!("{EXPORTS}{}", random_id())
+}
+
+/// Whether `key` has the shape of an exported 汇总表's: `exports/` and 32 hex digits.
+pub fn valid_export_key(key: &str) -> bool {
+    key.strip_prefix(EXPORTS).is_some_and(|id| id.len() == 32 && hex_id(id))
+}
+
 /// Where a submitted file is kept: under its record, named by its upload's id. Only the handler
 /// writes there, once, when the application that names the upload is taken.
 pub fn record_file_key(reference: &str, upload_key: &str) -> String {
@@ -78,7 +92,7 @@ pub fn record_file_key(reference: &str, upload_key: &str) -> String {
 /// Whether `key` has the shape of a stored file: an upload key, or `records/`, a reference and an
 /// upload id (records from before files were copied keep their `uploads/` keys).
 pub fn valid_file_key(key: &str) -> bool {
-    if valid_upload_key(key) {
+    if valid_upload_key(key) || valid_export_key(key) {
         return true;
     }
     let Some((reference, id)) = key.strip_prefix("records/").and_then(|k| k.split_once('/')) else {

@@ -1,8 +1,9 @@
-//! The Lambda's two kinds of event: an API Gateway request goes to the Router (as
+//! The Lambda's three kinds of event: an API Gateway request goes to the Router (as
 //! `lambda_http::run` would hand it); the schedule's own event (EventBridge, `source`
-//! `aws.events`, `detail-type` `Scheduled Event`) drains the mail outbox. Only principals allowed
-//! to invoke the function can send the second kind, so it needs no secret; API Gateway cannot
-//! produce it.
+//! `aws.events`, `detail-type` `Scheduled Event`) drains the mail outbox; the purge schedule's
+//! fixed input ([`PURGE_EVENT`]) runs the purge within its time budget. Only principals allowed
+//! to invoke the function can send the last two, so they need no secret; API Gateway cannot
+//! produce them.
 //!
 //! When the settings are wrong the function still starts and answers every request 503 with a
 //! page that says so (see [`unavailable_app`]), instead of failing every invocation at start.
@@ -13,8 +14,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The runtime's error.
 pub type Error = lambda_runtime::Error;
@@ -24,11 +23,12 @@ pub fn is_scheduled(event: &Value) -> bool {
     event["source"] == "aws.events" && event["detail-type"] == "Scheduled Event"
 }
 
-/// Whether the schedule's `event` is the one that also runs the daily purge: the 03:00 (Beijing)
-/// minute's, by the event's own time.
-pub fn is_daily_purge(event: &Value) -> bool {
-    let at = event["time"].as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
-    at.map(|t| t.to_offset(time::macros::offset!(+8))).is_some_and(|t| (t.hour(), t.minute()) == (3, 0))
+/// The input the purge schedule (`PurgeSchedule` in infra/template.yaml) sends.
+pub const PURGE_EVENT: &str = r#"{"source":"tepei.schedule","task":"purge"}"#;
+
+/// Whether `event` is the purge schedule's ([`PURGE_EVENT`]).
+pub fn is_purge(event: &Value) -> bool {
+    event["source"] == "tepei.schedule" && event["task"] == "purge"
 }
 
 /// Answers one invocation: the schedule's event flushes the outbox (`state` is `None` when the
@@ -36,23 +36,33 @@ pub fn is_daily_purge(event: &Value) -> bool {
 /// as an API Gateway request and answered by `router`.
 pub async fn handle(state: Option<&AppState>, router: Router, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let LambdaEvent { payload, context } = event;
+    if is_purge(&payload) {
+        let state = state.ok_or("the function did not start: see the log line `tepei cannot start`")?;
+        let round = state.programme().round;
+        let purged = crate::workflow::purge::run(state, round, crate::workflow::purge::Budget::LAMBDA).await?;
+        tracing::info!(
+            records = purged.records,
+            past_retention = purged.past_retention,
+            unfinished = purged.unfinished,
+            files = purged.files,
+            finished_later = purged.finished_later,
+            left_marked = purged.left_marked,
+            failed = purged.failed,
+            done = purged.done,
+            "scheduled purge of personal data"
+        );
+        return Ok(serde_json::json!({
+            "erased": purged.past_retention + purged.unfinished,
+            "left_marked": purged.left_marked,
+            "done": purged.done,
+        }));
+    }
     if is_scheduled(&payload) {
         let state = state.ok_or("the function did not start: see the log line `tepei cannot start`")?;
         let done = state.flush_mail().await?;
         let done = done.unwrap_or_default();
         tracing::info!(sent = done.sent, failed = done.failed, dead = done.dead, "scheduled outbox flush");
-        let mut answer = serde_json::json!({"sent": done.sent, "failed": done.failed, "dead": done.dead});
-        if is_daily_purge(&payload) {
-            let purged = crate::workflow::purge::purge(state, state.programme().round, false).await?;
-            tracing::info!(
-                past_retention = purged.past_retention,
-                unfinished = purged.unfinished,
-                files = purged.files,
-                "daily purge of personal data"
-            );
-            answer["erased"] = (purged.past_retention + purged.unfinished).into();
-        }
-        return Ok(answer);
+        return Ok(serde_json::json!({"sent": done.sent, "failed": done.failed, "dead": done.dead}));
     }
     let request: lambda_http::request::LambdaRequest = serde_json::from_value(payload)?;
     let mut adapter = lambda_http::Adapter::from(router);

@@ -92,6 +92,25 @@ impl Blobs for FsBlobs {
 
     async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError> {
         let Some(folder) = super::record_folder(reference) else { return Ok(Vec::new()) };
+        self.delete_under(folder).await
+    }
+
+    async fn delete_exports(&self) -> Result<usize, BlobError> {
+        Ok(self.delete_under(crate::ids::EXPORTS.to_owned()).await?.len())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl FsBlobs {
+    /// Deletes every file in `folder` and the folder; their keys.
+    async fn delete_under(&self, folder: String) -> Result<Vec<String>, BlobError> {
         let dir = self.root.join(&folder);
         tokio::task::spawn_blocking(move || {
             let entries = match std::fs::read_dir(&dir) {
@@ -117,13 +136,5 @@ impl Blobs for FsBlobs {
         })
         .await
         .map_err(BlobError::unavailable)?
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        match tokio::fs::remove_file(self.path(key)?).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
     }
 }

@@ -139,6 +139,8 @@ pub trait Blobs: Send + Sync {
     /// Deletes every file of application `reference` (`records/{reference}/`, those replaced
     /// by a resubmission too); the keys deleted.
     async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError>;
+    /// Deletes every exported 汇总表 (`exports/`, [`crate::ids::EXPORTS`]); how many.
+    async fn delete_exports(&self) -> Result<usize, BlobError>;
 }
 
 /// The folder of application `reference`'s files, `records/{reference}/`; `None` for a

@@ -251,8 +251,26 @@ impl Blobs for S3Blobs {
 
     async fn delete_record_files(&self, reference: &str) -> Result<Vec<String>, BlobError> {
         let Some(folder) = super::record_folder(reference) else { return Ok(Vec::new()) };
+        self.delete_under(&folder).await
+    }
+
+    async fn delete_exports(&self) -> Result<usize, BlobError> {
+        Ok(self.delete_under(crate::ids::EXPORTS).await?.len())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        if !valid_key(key) {
+            return Err(BlobError::Missing);
+        }
+        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map(|_| ()).map_err(unavailable)
+    }
+}
+
+impl S3Blobs {
+    /// Deletes every object under `folder`; their keys.
+    async fn delete_under(&self, folder: &str) -> Result<Vec<String>, BlobError> {
         let mut keys = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(&folder).into_paginator().send();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(folder).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(unavailable)?;
             keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
@@ -261,12 +279,5 @@ impl Blobs for S3Blobs {
             self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(unavailable)?;
         }
         Ok(keys)
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        if !valid_key(key) {
-            return Err(BlobError::Missing);
-        }
-        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map(|_| ()).map_err(unavailable)
     }
 }

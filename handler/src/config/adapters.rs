@@ -76,7 +76,13 @@ pub async fn lambda_store() -> Result<Arc<dyn Store>, StartError> {
     let table = required("TABLE_NAME")?;
     let endpoint = var("DYNAMODB_ENDPOINT");
     let client = super::aws::dynamo_client(endpoint.as_deref()).await;
-    Ok(Arc::new(crate::store::DynamoStore::new(client, table)))
+    let store = crate::store::DynamoStore::new(client, table.clone());
+    // A table that is not there, or not shaped as the adapter writes, stops the start (503 and
+    // the CannotStart alarm) rather than failing each request; nothing is created.
+    let (arn, created) =
+        store.check_table().await.map_err(|e| StartError::failed(format!("DynamoDB table {table}"), e))?;
+    tracing::info!(table = %arn, created = %created, "DynamoDB table checked");
+    Ok(Arc::new(store))
 }
 
 /// The mailer: the SMTP relay `SMTP_URL` (sending as `MAIL_FROM`); without it, `serve` writes

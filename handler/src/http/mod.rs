@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod page;
+pub mod params;
 pub mod routes;
 pub mod statics;
 pub mod trace;

@@ -172,6 +172,19 @@ pub enum Transitioned {
     NotFound,
 }
 
+/// A page of a round's applications ([`Applications::list_page`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PageOf<'a> {
+    /// The round.
+    pub round: i32,
+    /// One HR scope's applications, or (`None`) all.
+    pub scope: Option<&'a HrScope>,
+    /// The page starts after this [`Record::list_key`]; `None`: at the first.
+    pub after: Option<&'a str>,
+    /// Records at most.
+    pub limit: usize,
+}
+
 /// Applications: records, their events and quota counters.
 #[async_trait::async_trait]
 pub trait Applications: Send + Sync {
@@ -189,7 +202,7 @@ pub trait Applications: Send + Sync {
     /// Replaces an application and its events by their erased forms while the record is still
     /// at `record.version`, and lets its 身份证号 be found no more; `false` when it changed meanwhile or is
     /// gone. Its mail goes by [`MailQueue::mail_of`] and [`MailQueue::delete_mail`]
-    /// (`workflow::purge::erase` does both).
+    /// (`workflow::erasure::erase` does both).
     async fn erase(&self, record: &Record, events: &[Event]) -> Result<bool, StoreError>;
     /// One application.
     async fn get(&self, reference: &str) -> Result<Option<Record>, StoreError>;
@@ -201,6 +214,13 @@ pub trait Applications: Send + Sync {
     async fn shared_numbers(&self, round: i32, id_hashes: &[String]) -> Result<Vec<NumberUse>, StoreError>;
     /// The applications of `round`, of one HR scope or (`None`) all, oldest first.
     async fn list(&self, round: i32, scope: Option<&HrScope>) -> Result<Vec<Record>, StoreError>;
+    /// One [`PageOf`] the round's applications, oldest first: a listing that never holds the
+    /// whole round. Fewer than its limit does not mean the end; an empty page does.
+    async fn list_page(&self, page: PageOf<'_>) -> Result<Vec<Record>, StoreError>;
+    /// A bookmark's value (where a long task such as the purge stands), if set.
+    async fn bookmark(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a bookmark's value.
+    async fn set_bookmark(&self, name: &str, value: &str) -> Result<(), StoreError>;
     /// An application's events in order.
     async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError>;
     /// Places taken under a quota key.

@@ -56,6 +56,11 @@ pub struct Record {
     /// with the record, so no other application can take the same file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upload_claims: Vec<String>,
+    /// An erased record whose files or mail copies are not all deleted yet (a file store or the
+    /// mailer failed): the upload keys still to delete besides everything under
+    /// `records/{reference}/` and its mail. Every purge run tries again and clears it once done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_forget: Option<Vec<String>>,
 }
 
 /// An applicant address waiting to be proven.
@@ -95,6 +100,7 @@ impl Record {
             silent_versions: Vec::new(),
             paper_versions: Vec::new(),
             upload_claims: Vec::new(),
+            to_forget: None,
         }
     }
 
@@ -126,6 +132,11 @@ impl Record {
     /// asked, not answered, not erased.
     pub fn erasure_pending(&self) -> Option<&str> {
         self.erasure_requested_at.as_deref().filter(|_| self.erased_at.is_none())
+    }
+
+    /// Where a listing in creation order stands after this record ([`super::Applications::list_page`]).
+    pub fn list_key(&self) -> String {
+        format!("{}#{}", self.created_at, self.reference)
     }
 
     /// Who reviews after the unit, from the application as it is now.

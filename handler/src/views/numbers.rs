@@ -6,6 +6,11 @@ use policy::{Programme, Status};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Each record's reference and number hash, as [`SameNumbers::of`] takes them.
+pub fn keys(records: &[Record]) -> impl Iterator<Item = (&str, &str)> {
+    records.iter().map(|r| (r.reference.as_str(), r.id_hash.as_str()))
+}
+
 /// Another application of the same 身份证号.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct SameNumber {
@@ -32,9 +37,10 @@ impl SameNumber {
 pub struct SameNumbers(HashMap<String, Vec<SameNumber>>);
 
 impl SameNumbers {
-    /// The others of each of `shown`, out of `uses` (every application of their numbers that
-    /// another carries too, as [`crate::store::Applications::shared_numbers`] finds them).
-    pub fn of(p: &Programme, shown: &[Record], uses: &[NumberUse]) -> Self {
+    /// The others of each of `shown` (reference and number hash), out of `uses` (every
+    /// application of their numbers that another carries too, as
+    /// [`crate::store::Applications::shared_numbers`] finds them).
+    pub fn of<'a>(p: &Programme, shown: impl IntoIterator<Item = (&'a str, &'a str)>, uses: &[NumberUse]) -> Self {
         let mut by_number: HashMap<&str, Vec<&NumberUse>> = HashMap::new();
         for u in uses.iter().filter(|u| u.status != Status::Unconfirmed) {
             by_number.entry(u.id_hash.as_str()).or_default().push(u);
@@ -43,12 +49,12 @@ impl SameNumbers {
             p.streams.iter().find(|s| s.key() == key).map(|s| s.name.clone()).unwrap_or_else(|| key.to_owned())
         };
         let mut out = HashMap::new();
-        for r in shown {
+        for (reference, id_hash) in shown {
             let others: Vec<SameNumber> = by_number
-                .get(r.id_hash.as_str())
+                .get(id_hash)
                 .into_iter()
                 .flatten()
-                .filter(|u| u.reference != r.reference)
+                .filter(|u| u.reference != reference)
                 .map(|u| SameNumber {
                     reference: u.reference.clone(),
                     status: u.status.label(),
@@ -57,7 +63,7 @@ impl SameNumbers {
                 })
                 .collect();
             if !others.is_empty() {
-                out.insert(r.reference.clone(), others);
+                out.insert(reference.to_owned(), others);
             }
         }
         Self(out)
@@ -74,7 +80,7 @@ impl SameNumbers {
                 stream: r.stream(),
             })
             .collect();
-        Self::of(p, records, &uses)
+        Self::of(p, keys(records), &uses)
     }
 
     /// The others of `reference`.

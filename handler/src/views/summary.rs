@@ -63,23 +63,34 @@ pub fn build(
     phone: impl Fn(&Record) -> String,
 ) -> SummaryTable {
     let shown = records.iter().filter(|r| all || r.status.holds_place());
-    let rows = shown
-        .enumerate()
-        .map(|(i, r)| {
-            let phone = phone(r);
-            let cells = policy::Cells { programme: p, application: &r.application, phone: &phone };
-            let mut row = vec![String::new(); HEADERS.len()];
-            row[0] = (i + 1).to_string();
-            for (at, cell) in policy::FIELDS.iter().filter_map(|f| f.cell(&cells)) {
-                row[1 + at] = cell;
-            }
-            let n = row.len();
-            row[n - 3] = r.status.label().to_owned();
-            row[n - 2] = same.cell(&r.reference);
-            row[n - 1] = r.reference.clone();
-            row
-        })
-        .collect();
+    let rows = shown.map(|r| row(p, r, &phone(r), same.cell(&r.reference))).collect();
+    table(p, scope_name, date, rows)
+}
+
+/// One application's row: its fields as [`policy::FIELDS`] export them with `phone` as shown,
+/// its status, `same` (the other applications of its 身份证号) and its reference; the 序号 is
+/// [`table`]'s.
+pub fn row(p: &Programme, r: &Record, phone: &str, same: String) -> Vec<String> {
+    let cells = policy::Cells { programme: p, application: &r.application, phone };
+    let mut row = vec![String::new(); HEADERS.len()];
+    for (at, cell) in policy::FIELDS.iter().filter_map(|f| f.cell(&cells)) {
+        row[1 + at] = cell;
+    }
+    let n = row.len();
+    row[n - 3] = r.status.label().to_owned();
+    row[n - 2] = same;
+    row[n - 1] = r.reference.clone();
+    row
+}
+
+/// The cell of a [`row`] that holds the other applications of its 身份证号.
+pub const SAME_CELL: usize = HEADERS.len() - 2;
+
+/// The table of `rows` (each from [`row`]), numbered in order, for `scope_name` on `date`.
+pub fn table(p: &Programme, scope_name: &str, date: time::Date, mut rows: Vec<Vec<String>>) -> SummaryTable {
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = (i + 1).to_string();
+    }
     SummaryTable {
         // 附件2's layout was not published with the notice: the file says what it is.
         title: format!("{}{EXPORTED}", p.summary_title),

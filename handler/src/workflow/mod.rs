@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod decide;
 pub mod documents;
 pub mod draft;
+pub mod erasure;
 mod error;
 pub mod limits;
 pub mod links;

@@ -170,7 +170,7 @@ pub async fn erase_on_request(ctx: &Context, record: &Record, events: &[Event]) 
     }
     let at = views::rfc3339(ctx.clock.now());
     told_of_erasure(ctx, record, true, Actor::Centre).await?;
-    if !super::purge::erase(ctx, record, events, &at).await? {
+    if !super::erasure::erase(ctx, record, events, &at).await? {
         return Err(Error::Stale(views::already_decided(events)));
     }
     tracing::info!(reference = %record.reference, actor = "centre", "erased at the applicant's request");
@@ -205,7 +205,7 @@ pub async fn erase_now(
     }
     let at = views::rfc3339(ctx.clock.now());
     told_of_erasure(ctx, &record, proven, Actor::Applicant).await?;
-    if !super::purge::erase(ctx, &record, &events, &at).await? {
+    if !super::erasure::erase(ctx, &record, &events, &at).await? {
         return Err(Error::Stale(views::already_decided(&events)));
     }
     tracing::info!(reference = %record.reference, actor = "applicant", "erased at the applicant's request");

@@ -20,7 +20,7 @@ pub async fn same_numbers(ctx: &Context, records: &[Record], whole_round: bool) 
     }
     let hashes: Vec<String> = records.iter().map(|r| r.id_hash.clone()).collect();
     let uses = ctx.store.shared_numbers(p.round, &hashes).await?;
-    Ok(SameNumbers::of(p, records, &uses))
+    Ok(SameNumbers::of(p, crate::views::number_keys(records), &uses))
 }
 
 /// The other applications of `record`'s number as the reviewer of `stage` may see them: none for

@@ -33,8 +33,12 @@ pub fn proves_a_change(record: &Record) -> bool {
     !matches!(record.status, Status::Unconfirmed | Status::Voided) && record.pending_address.is_some()
 }
 
-/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code.
+/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code
+/// (an erased record never does: its address is gone).
 fn proving(record: &Record, generation: u64) -> Option<Proving> {
+    if record.erased_at.is_some() {
+        return None;
+    }
     if record.status == Status::Unconfirmed || record.status == Status::Voided {
         return Some(Proving::New);
     }
@@ -46,7 +50,6 @@ fn proving(record: &Record, generation: u64) -> Option<Proving> {
 /// submitter typed it and may have mistyped it; a page done with says nothing.
 pub fn awaiting(ctx: &Context, record: &Record, generation: u64) -> Option<String> {
     match proving(record, generation)? {
-        _ if record.erased_at.is_some() => None,
         Proving::New if record.status == Status::Unconfirmed && !decide::lapsed(ctx, record) => {
             Some(record.application.email.to_string())
         }

@@ -2,16 +2,25 @@
 //! confirmed, withdrawn or lapsed more than `privacy.erase_unfinished_after_days` ago, lose their
 //! personal data and files. What remains counts in every statistic as before (round, stream,
 //! scope, status and dates are kept); the events keep kinds, roles, times and statuses.
+//!
+//! The purge walks the round a page at a time, several erasures at once. On its schedule it
+//! [`run`]s within a time budget and keeps where it stopped in a store bookmark, so the next run
+//! resumes there: one pass a day (from 03:00 Beijing), however many runs it takes. An erased
+//! record still marked with files or mail to delete ([`crate::store::Record::to_forget`]) is
+//! finished by every pass until it is done.
 
-use crate::store::{Event, Record};
-use crate::workflow::Context;
-use crate::workflow::Error;
+use super::erasure::{clear_exports, erase_record, finish};
+use crate::store::Record;
+use crate::workflow::{Context, Error};
+use futures_util::StreamExt;
 use policy::{EventKind, Status};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
 /// What a purge found (and, unless a dry run, did).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Purged {
-    /// Records of the round.
+    /// Records of the round looked at.
     pub records: usize,
     /// Already erased before.
     pub already: usize,
@@ -21,8 +30,46 @@ pub struct Purged {
     pub unfinished: usize,
     /// Files deleted (or, in a dry run, to delete).
     pub files: usize,
-    /// Changed meanwhile: left for the next run.
+    /// Changed meanwhile: left for the next pass.
     pub changed_meanwhile: usize,
+    /// Erased records whose files or mail were deleted now, after an earlier attempt failed.
+    pub finished_later: usize,
+    /// Erased records whose files or mail are still to delete (marked: the next pass tries again).
+    pub left_marked: usize,
+    /// Records the store failed on: left for the next pass.
+    pub failed: usize,
+    /// The pass reached the round's end (a [`run`] may stop at its budget first).
+    pub done: bool,
+}
+
+impl Purged {
+    fn add(&mut self, other: &Self) {
+        self.records += other.records;
+        self.already += other.already;
+        self.past_retention += other.past_retention;
+        self.unfinished += other.unfinished;
+        self.files += other.files;
+        self.changed_meanwhile += other.changed_meanwhile;
+        self.finished_later += other.finished_later;
+        self.left_marked += other.left_marked;
+        self.failed += other.failed;
+    }
+}
+
+/// How much one scheduled run may do.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// No page starts after this long (a run does one page at least).
+    pub time: Duration,
+    /// Records a page.
+    pub page: usize,
+    /// Records worked on at once.
+    pub at_once: usize,
+}
+
+impl Budget {
+    /// The Lambda's: 20 s of a 29 s invocation, pages of 100, 8 at once.
+    pub const LAMBDA: Self = Self { time: Duration::from_secs(20), page: 100, at_once: 8 };
 }
 
 /// Why a record is erased now, if it is, read from the record alone: a voided one is erased
@@ -51,117 +98,139 @@ enum Due {
     IfLapsed,
 }
 
-/// Erases `record` and its `events` at `at` (RFC 3339), then everything else that holds the
-/// person ([`forget`]); `false` when the record changed meanwhile (nothing done). Every erasure
-/// — 删除我的申报, the centre's, the purge — goes through here.
-pub async fn erase(ctx: &Context, record: &Record, events: &[Event], at: &str) -> Result<bool, Error> {
-    let (erased, erased_events) = crate::personal::erase(&ctx.programme, record, events, at);
-    if !ctx.store.erase(&erased, &erased_events).await? {
-        return Ok(false);
-    }
-    // The record is erased: what else holds the person goes now, and whatever could not (a
-    // file store or the mailer failing) is done again by every later purge, which repeats
-    // `forget` for each erased record. The erasure itself stands.
-    let mut unfinished: Option<Error> = None;
-    if let Some(blobs) = ctx.blobs.as_ref() {
-        // Records from before files were copied under `records/` name their uploads.
-        for file in record.attachments.iter().filter(|f| f.key.starts_with("uploads/")) {
-            if let Err(e) = blobs.delete(&file.key).await {
-                unfinished.get_or_insert(Error::unavailable(e));
-            }
+/// One record's part of a purge.
+async fn one(ctx: &Context, record: Record, dry_run: bool, at: &str) -> Result<Purged, Error> {
+    let mut done = Purged { records: 1, ..Purged::default() };
+    if record.erased_at.is_some() {
+        done.already = 1;
+        if record.to_forget.is_some() {
+            let finished = !dry_run && finish(ctx, &record).await?;
+            if finished { done.finished_later = 1 } else { done.left_marked = 1 }
         }
+        return Ok(done);
     }
-    if let Err(e) = forget(ctx, &record.reference).await {
-        unfinished.get_or_insert(e);
+    // Most records are not due: their events are read only for those that may be.
+    let Some(why) = due(ctx, &record) else { return Ok(done) };
+    let events = ctx.store.events(&record.reference).await?;
+    if matches!(why, Due::IfLapsed) && !events.last().is_some_and(|e| e.kind == EventKind::Expired) {
+        return Ok(done);
     }
-    match unfinished {
-        None => tracing::info!(reference = %record.reference, "personal data erased"),
-        Some(e) => tracing::error!(
-            reference = %record.reference,
-            alarm = crate::alarm::ERASURE_UNFINISHED,
-            cause = %crate::Chain(&e),
-            "record erased; its files or mail copies are left for the next purge"
-        ),
+    if !dry_run && !erase_record(ctx, &record, &events, at).await? {
+        done.changed_meanwhile = 1;
+        return Ok(done);
     }
-    Ok(true)
+    done.files = record.attachments.len();
+    match why {
+        Due::PastRetention => done.past_retention = 1,
+        Due::Unfinished | Due::IfLapsed => done.unfinished = 1,
+    }
+    Ok(done)
 }
 
-/// What [`forget`] deleted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Forgotten {
-    /// Mails (with their `.eml` copies), a 汇总表 naming the person among them.
-    pub mails: usize,
-    /// Files under `records/{reference}/` and the uploads they were copied from.
-    pub files: usize,
-}
-
-/// Deletes what holds an erased application's person outside its record: every stored mail that
-/// names it (queued mail is sent first, so a withdrawal's notice still reaches the reviewers; a
-/// 汇总表 that listed the person goes whole) and the mailer's copies of them, every file under
-/// `records/{reference}/` (those a resubmission replaced too) and the uploads they were copied
-/// from. Repeatable: the purge runs it again for records erased before, so an erasure cut short
-/// is finished.
-pub async fn forget(ctx: &Context, reference: &str) -> Result<Forgotten, Error> {
-    // The files first: nothing about mail delivery may keep them.
-    let files = forget_files(ctx, reference).await?;
-    let held = ctx.store.mail_of(reference).await?;
-    let pending: Vec<&str> = held.iter().filter(|m| m.pending).map(|m| m.id.as_str()).collect();
-    if !pending.is_empty() {
-        ctx.send_now(&pending).await;
-    }
-    let ids: Vec<String> = held.into_iter().map(|m| m.id).collect();
-    ctx.store.delete_mail(reference, &ids).await?;
-    ctx.forget_mail(&ids).await.map_err(|e| Error::internal(crate::store::Cause::because(reference.to_owned(), e)))?;
-    if !ids.is_empty() || files > 0 {
-        tracing::info!(%reference, mails = ids.len(), files, "mail and files of an erased record deleted");
-    }
-    Ok(Forgotten { mails: ids.len(), files })
-}
-
-/// Every file under `records/{reference}/` and the uploads they were copied from; how many.
-async fn forget_files(ctx: &Context, reference: &str) -> Result<usize, Error> {
-    let mut files = 0;
-    if let Some(blobs) = ctx.blobs.as_ref() {
-        let keys = blobs.delete_record_files(reference).await.map_err(Error::unavailable)?;
-        for key in &keys {
-            // The upload a file was copied from, if the hourly sweep has not taken it yet.
-            let id = key.rsplit('/').next().unwrap_or_default();
-            blobs.delete(&format!("uploads/{id}")).await.map_err(Error::unavailable)?;
-        }
-        files = keys.len();
-    }
-    Ok(files)
-}
-
-/// Erases what is due in `round`; with `dry_run`, only counts it.
-pub async fn purge(ctx: &Context, round: i32, dry_run: bool) -> Result<Purged, Error> {
-    let records = ctx.store.list(round, None).await?;
-    let mut done = Purged { records: records.len(), ..Purged::default() };
+/// One page of the round after `after`, `budget.at_once` records at a time; the page's last key,
+/// `None` at the round's end.
+async fn page(
+    ctx: &Context,
+    round: i32,
+    after: Option<&str>,
+    budget: Budget,
+    dry_run: bool,
+    done: &mut Purged,
+) -> Result<Option<String>, Error> {
+    let records = ctx.store.list_page(crate::store::PageOf { round, scope: None, after, limit: budget.page }).await?;
+    let Some(last) = records.last().map(Record::list_key) else { return Ok(None) };
     let at = crate::views::rfc3339(ctx.clock.now());
-    for record in &records {
-        if record.erased_at.is_some() {
-            done.already += 1;
-            if !dry_run {
-                forget(ctx, &record.reference).await?;
+    let at = at.as_str();
+    let mut work = futures_util::stream::iter(records)
+        .map(|record| {
+            let reference = record.reference.clone();
+            async move { (reference, one(ctx, record, dry_run, at).await) }
+        })
+        .buffer_unordered(budget.at_once.max(1));
+    let before = done.past_retention + done.unfinished;
+    while let Some((reference, result)) = work.next().await {
+        match result {
+            Ok(part) => done.add(&part),
+            Err(e) => {
+                done.records += 1;
+                done.failed += 1;
+                tracing::warn!(%reference, cause = %crate::Chain(&e), "purge: record left for the next pass");
             }
-            continue;
-        }
-        // Most records are not due: their events are read only for those that may be.
-        let Some(why) = due(ctx, record) else { continue };
-        let events = ctx.store.events(&record.reference).await?;
-        let lapsed = || events.last().is_some_and(|e| e.kind == EventKind::Expired);
-        if matches!(why, Due::IfLapsed) && !lapsed() {
-            continue;
-        }
-        if !dry_run && !erase(ctx, record, &events, &at).await? {
-            done.changed_meanwhile += 1;
-            continue;
-        }
-        done.files += record.attachments.len();
-        match why {
-            Due::PastRetention => done.past_retention += 1,
-            Due::Unfinished | Due::IfLapsed => done.unfinished += 1,
         }
     }
+    if !dry_run && done.past_retention + done.unfinished > before {
+        clear_exports(ctx).await;
+    }
+    Ok(Some(last))
+}
+
+/// Erases what is due in `round`, the whole round in one pass from its first record; with
+/// `dry_run`, only counts it. `tepei purge` and tests; the schedule runs [`run`].
+pub async fn purge(ctx: &Context, round: i32, dry_run: bool) -> Result<Purged, Error> {
+    let budget = Budget { time: Duration::MAX, ..Budget::LAMBDA };
+    let mut done = Purged::default();
+    let mut after = None;
+    while let Some(last) = page(ctx, round, after.as_deref(), budget, dry_run, &mut done).await? {
+        after = Some(last);
+    }
+    done.done = true;
+    Ok(done)
+}
+
+/// Where the scheduled purge stands (the store bookmark `purge#{round}`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Mark {
+    /// The day (Beijing) whose pass this is: a day starts at 03:00.
+    pub day: String,
+    /// The last record done, by [`Record::list_key`]; `None` at the pass's start.
+    pub after: Option<String>,
+    /// The pass reached the round's end.
+    pub done: bool,
+}
+
+/// The purge day at `now`: the Beijing date of three hours earlier, so a day's pass may start
+/// at 03:00.
+fn purge_day(now: time::OffsetDateTime) -> String {
+    let day = (now - time::Duration::hours(3)).to_offset(time::macros::offset!(+8)).date();
+    format!("{day}")
+}
+
+/// One scheduled run: goes on with the pass where the last run stopped (or starts the day's pass
+/// once the previous one is done), page after page until `budget.time` is spent, keeping its
+/// place after each page. A pass already done today costs one read.
+pub async fn run(ctx: &Context, round: i32, budget: Budget) -> Result<Purged, Error> {
+    let started = Instant::now();
+    let name = format!("purge#{round}");
+    let today = purge_day(ctx.clock.now());
+    let stored = ctx.store.bookmark(&name).await?;
+    let mut mark: Mark = match stored.as_deref().map(serde_json::from_str::<Mark>) {
+        Some(Ok(mark)) => mark,
+        Some(Err(e)) => {
+            tracing::warn!(bookmark = %name, cause = %e, "purge bookmark unreadable: the pass starts again");
+            Mark::default()
+        }
+        None => Mark::default(),
+    };
+    if mark.done && mark.day == today {
+        return Ok(Purged { done: true, ..Purged::default() });
+    }
+    if mark.done || mark.day.is_empty() {
+        mark = Mark { day: today, after: None, done: false };
+    }
+    let mut done = Purged::default();
+    loop {
+        let next = page(ctx, round, mark.after.as_deref(), budget, false, &mut done).await?;
+        match next {
+            Some(last) => mark.after = Some(last),
+            None => mark.done = true,
+        }
+        let value =
+            serde_json::to_string(&mark).map_err(|e| Error::internal(crate::store::Cause::because(name.clone(), e)))?;
+        ctx.store.set_bookmark(&name, &value).await?;
+        if mark.done || started.elapsed() >= budget.time {
+            break;
+        }
+    }
+    done.done = mark.done;
     Ok(done)
 }

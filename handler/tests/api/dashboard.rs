@@ -466,6 +466,23 @@ fn stored_record(n: u32) -> handler::store::Record {
     }
 }
 
+/// Stores `r` as submitted.
+async fn create(app: &TestApp, r: &handler::store::Record) {
+    let event = handler::store::Event {
+        seq: 1,
+        kind: policy::EventKind::Submitted,
+        actor: policy::Actor::Applicant,
+        actor_address: None,
+        at: r.created_at.clone(),
+        comment: None,
+        status: r.status,
+        client_hash: None,
+        changes: Vec::new(),
+        version_hash: None,
+    };
+    app.store.create(r, &event, &[]).await.expect("create");
+}
+
 /// 250 applications: the list shows 100 a page with links to the next and previous pages that
 /// keep the filters; the waiting list and the totals still count them all.
 #[tokio::test]
@@ -473,19 +490,7 @@ async fn the_list_is_paged_and_keeps_its_filters() {
     let app = spawn_app().await;
     for n in 1..=250 {
         let r = stored_record(n);
-        let event = handler::store::Event {
-            seq: 1,
-            kind: policy::EventKind::Submitted,
-            actor: policy::Actor::Applicant,
-            actor_address: None,
-            at: r.created_at.clone(),
-            comment: None,
-            status: r.status,
-            client_hash: None,
-            changes: Vec::new(),
-            version_hash: None,
-        };
-        app.store.create(&r, &event, &[]).await.expect("create");
+        create(&app, &r).await;
     }
     let centre = dashboard(&app, "centre@example.gov.cn").await;
     let first = page(&app, &format!("{centre}?sort=name&order=desc")).await;
@@ -504,10 +509,62 @@ async fn the_list_is_paged_and_keeps_its_filters() {
         list(&third).contains("显示第 201–250 份") && !list(&third).contains("rel=\"next\""),
         "clamped to the last"
     );
+    // A page number no list reaches (or no integer holds) is the last page, not a crash.
+    for huge in ["1000000", "18446744073709551615", "99999999999999999999999"] {
+        let html = page(&app, &format!("{centre}?page={huge}")).await;
+        let shown = list(&html);
+        let expect = if huge.len() > 20 { "显示第 1–100 份" } else { "显示第 201–250 份" };
+        assert!(shown.contains(expect), "page={huge}: {}", &shown[..400.min(shown.len())]);
+    }
+    // A checkbox sent as 0 is off, and the order is read whatever its case.
+    let off = page(&app, &format!("{centre}?grassroots=0")).await;
+    assert!(list(&off).contains("共 250 份"), "grassroots=0 filters nothing");
+    let upper = page(&app, &format!("{centre}?sort=name&order=DESC")).await;
+    assert_eq!(refs_in_order(list(&upper)), refs_in_order(list1), "order=DESC is order=desc");
+    // A parameter given twice is no address of ours: a page in Chinese says so.
+    let twice = app.get(&format!("{centre}?page=1&page=2")).await;
+    assert_eq!(twice.status(), 400);
+    assert!(twice.text().await.expect("html").contains("网址中的参数无法识别"));
     let refs = |html: &str| -> std::collections::HashSet<String> {
         list(html).split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
     };
     assert!(refs(list1).is_disjoint(&refs(list2)), "pages do not overlap");
+}
+
+/// The list's pages, read in turn, are one sorted list across page boundaries (each page is
+/// kept while the round is read a store page at a time, not sorted whole): every application
+/// once, in the order asked, both ways.
+#[tokio::test]
+async fn the_pages_together_are_one_sorted_list() {
+    let app = spawn_app().await;
+    for n in 1..=250 {
+        let mut r = stored_record(n);
+        r.application.name = ["乌力吉", "巴特尔", "其其格", "张伟", "李娜"][n as usize % 5].to_owned();
+        create(&app, &r).await;
+    }
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let cells = |html: &str, marker: &str| -> Vec<String> {
+        list(html).split(marker).skip(1).map(|s| s.chars().take_while(|c| *c != '<').collect()).collect()
+    };
+    for (sort, order) in [("", ""), ("", "desc"), ("birth", ""), ("birth", "desc"), ("name", ""), ("name", "desc")] {
+        let (mut refs, mut names) = (Vec::new(), Vec::new());
+        for n in 1..=3 {
+            let html = page(&app, &format!("{centre}?sort={sort}&order={order}&page={n}")).await;
+            refs.extend(cells(&html, "class=\"ref\">"));
+            names.extend(cells(&html, "data-label=\"姓名\">"));
+        }
+        let unique: std::collections::HashSet<&String> = refs.iter().collect();
+        assert_eq!((refs.len(), unique.len()), (250, 250), "{sort} {order}: each application once");
+        // Ties (one name, one birth month) keep the listing's order: the key, then the reference.
+        let keys: Vec<(&str, &str)> =
+            names.iter().zip(&refs).map(|(n, r)| (if sort == "name" { n.as_str() } else { "" }, r.as_str())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if order == "desc" {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "{sort} {order}: sorted across pages");
+    }
 }
 
 /// Mail given up after its attempts is counted on the centre's page only, with what to do.
@@ -644,4 +701,9 @@ async fn after_the_decision_erasure_is_a_request_the_centre_answers() {
     let answered_again =
         app.post_form(&format!("{centre}/erase"), &format!("reference={reference}&answer=erase&confirm=on")).await;
     assert_eq!(answered_again.status(), 409, "nothing is pending any more");
+}
+
+/// The references of a list, in the order shown.
+fn refs_in_order(list: &str) -> Vec<String> {
+    list.split("class=\"ref\">").skip(1).map(|s| s[..13].to_owned()).collect()
 }

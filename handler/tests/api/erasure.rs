@@ -270,6 +270,22 @@ async fn erased_leaves_nothing(how: How, aws: bool) {
         before.iter().any(|h| h.starts_with("name in") && h.contains(".eml")),
         "the audit sees the mail: {before:?}"
     );
+    // The centre exports every application. On S3 the file goes under exports/ behind a link
+    // that lives five minutes; it names the person until the erasure clears the folder.
+    let centre = dashboard(&app, "centre@example.gov.cn").await;
+    let export = app.get(&format!("{centre}/summary.csv?all=1")).await;
+    if aws {
+        assert_eq!(export.status(), 303);
+        let url = export.headers()["location"].to_str().expect("location").to_owned();
+        assert!(url.contains(&format!("/{BUCKET}/{}", handler::ids::EXPORTS)), "{url}");
+        assert!(url.contains("X-Amz-Expires=300"), "a link that lives five minutes: {url}");
+        let csv = app.client.get(&url).send().await.expect("download").text().await.expect("csv");
+        assert!(csv.contains("其其格审计"), "the export is the 汇总表");
+        let held = found(&person, &data, &backend).await;
+        assert!(held.iter().any(|h| h.starts_with("name in") && h.contains("exports")), "{held:?}");
+    } else {
+        assert_eq!(export.status(), 200, "serve answers the file itself");
+    }
     assert!(before.iter().any(|h| h.starts_with("the file")), "the audit sees the files: {before:?}");
 
     match how {

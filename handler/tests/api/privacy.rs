@@ -187,6 +187,15 @@ async fn purged_past_retention_and_when_unfinished(store: Arc<dyn Store>, raw: R
     let now = store.list(2025, None).await.expect("list");
     let erased: Vec<_> = now.iter().filter(|r| r.erased_at.is_some()).collect();
     assert_eq!(erased.len(), 2);
+    // The never-confirmed one's code page, still open in its browser, neither mails a new code
+    // to the erased address nor takes the code mailed before.
+    let lapsed = erased.iter().find(|r| r.status == policy::Status::Unconfirmed).expect("the unconfirmed one");
+    let page = crate::helpers::confirm_link(&app, &lapsed.reference);
+    let old_code = crate::helpers::mailed_code(&app, &lapsed.reference);
+    let mails = app.mails().len();
+    assert_eq!(app.post_form(&page, "new_code=1").await.status(), 303);
+    assert_eq!(app.mails().len(), mails, "a code mailed for an erased record");
+    assert_eq!(app.post_form(&page, &format!("code={old_code}")).await.status(), 422);
     assert!(
         now.iter().any(|r| r.erased_at.is_none() && r.application.name == "乌力吉"),
         "the confirmed one stays whole"

@@ -6,7 +6,7 @@
 //! `site/tests/build.rs` reads the templates, the handler's messages and the built pages for the
 //! same words.
 
-use crate::helpers::{Sent, TestApp, link_in_mail, receive_paper, spawn_app, submit};
+use crate::helpers::{Sent, TestApp, link_in_mail, receive_paper, spawn_app, submit, submit_form};
 
 /// What applying here counts for while the site is not the notice's system (the 2025 content).
 const STANDING: &str =
@@ -119,7 +119,11 @@ async fn page(app: &TestApp, path: &str) -> String {
 async fn every_page_and_mail_of_a_journey_marks_what_the_notice_does_not_say() {
     let app = spawn_app().await;
     let mut pages = Vec::new();
-    let status = submit(&app, 811).await;
+    // An employer written with brackets, as many are: a mail that puts it in brackets of its own
+    // nests them.
+    let mut form = testkit::sample_application(811);
+    form["employer"] = "呼和浩特市第一医院（东院）".into();
+    let status = submit_form(&app, &form).await;
     pages.push(page(&app, &status).await);
     let unit = link_in_mail(&app.mails(), "unit811@example.gov.cn", "/review/");
     pages.push(page(&app, &unit).await);
@@ -205,6 +209,8 @@ async fn every_page_and_mail_of_a_journey_marks_what_the_notice_does_not_say() {
             assert!(found.is_empty(), "{}: {found:?}\n{part}", mail.subject);
         }
     }
+    // The bracketed employer reached the reviewers' mail, so the bracket check above read it.
+    assert!(mails.iter().any(|m| m.text.contains("第一医院（东院）")), "the employer is in some mail");
     // The check saw stage dates, in pages and in mail.
     let dated = |t: &String| stage_dates().iter().any(|d| words(t).contains(d.as_str()));
     assert!(pages.iter().filter(|p| dated(p)).count() >= 3, "pages with a stage date");

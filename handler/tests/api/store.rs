@@ -23,7 +23,7 @@ async fn dynamo() -> Arc<dyn Store> {
 }
 
 /// A record whose application is reviewed by `scope` (a league code or a department name).
-fn record(n: u32, scope: &str) -> Record {
+pub fn record(n: u32, scope: &str) -> Record {
     let form: ApplicationForm = serde_json::from_value(testkit::sample_application(n)).expect("form");
     let p = Programme::embedded().expect("programme");
     let mut application = Application::parse(&form, &p).expect("valid sample");
@@ -56,7 +56,7 @@ async fn listed(store: &Arc<dyn Store>, scope: Option<&str>, status: Option<Stat
     list
 }
 
-fn event(seq: u32) -> Event {
+pub fn event(seq: u32) -> Event {
     Event {
         seq,
         kind: EventKind::Submitted,
@@ -71,7 +71,7 @@ fn event(seq: u32) -> Event {
     }
 }
 
-fn mail(reference: &str, i: u32) -> Mail {
+pub fn mail(reference: &str, i: u32) -> Mail {
     Mail {
         id: format!("{reference}-m{i}"),
         reference: reference.to_owned(),

@@ -532,6 +532,18 @@ impl handler::store::Applications for Colliding {
     ) -> Result<Vec<handler::store::Record>, handler::store::StoreError> {
         self.inner.list(round, scope).await
     }
+    async fn list_page(
+        &self,
+        page: handler::store::PageOf<'_>,
+    ) -> Result<Vec<handler::store::Record>, handler::store::StoreError> {
+        self.inner.list_page(page).await
+    }
+    async fn bookmark(&self, name: &str) -> Result<Option<String>, handler::store::StoreError> {
+        self.inner.bookmark(name).await
+    }
+    async fn set_bookmark(&self, name: &str, value: &str) -> Result<(), handler::store::StoreError> {
+        self.inner.set_bookmark(name, value).await
+    }
     async fn events(&self, reference: &str) -> Result<Vec<handler::store::Event>, handler::store::StoreError> {
         self.inner.events(reference).await
     }

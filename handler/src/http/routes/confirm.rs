@@ -5,12 +5,13 @@
 use crate::AppState;
 use crate::http::body::Posted;
 use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::params::Params;
 use crate::http::{AppError, Message, Page};
 use crate::views::CodePage;
 use crate::workflow::decide::Confirmation;
 use crate::workflow::{Error, links, proof};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{ConfirmClaims, Reason};
@@ -68,7 +69,7 @@ async fn page(
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<ConfirmClaims>,
-    Query(query): Query<CodeQuery>,
+    Params(query): Params<CodeQuery>,
 ) -> Result<Response, AppError> {
     let page = page(&state, &link, ("", ""), Vec::new(), query.sent.is_some()).await;
     let changed = query.changed.is_some() || page.changed;

@@ -4,13 +4,14 @@
 use crate::AppState;
 use crate::http::body::{LenientForm, Negotiated, accepts_json};
 use crate::http::extract::{ClientAddr, ReviewLink, SameSite, review_refusal};
+use crate::http::params::Params;
 use crate::http::{AppError, Message, Page};
 use crate::views::{self, RecordJson, RecordPage};
 use crate::workflow;
 use crate::workflow::decide::{self, Decision};
 use crate::workflow::links::{self, Refused, Standing};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use policy::{LinkClaims, ReviewClaims, TokenError};
@@ -121,7 +122,7 @@ fn rule_checks(state: &AppState, record: &crate::store::Record) -> Vec<policy::R
 pub async fn show(
     State(state): State<AppState>,
     link: ReviewLink,
-    Query(query): Query<ReviewQuery>,
+    Params(query): Params<ReviewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if accepts_json(&headers) {

@@ -7,7 +7,7 @@ use super::{
     record_item, round_key, s, scope_key, sdk, service_error,
 };
 use crate::store::{
-    Applications, Created, Event, Mail, NumberUse, QuotaChange, Record, StoreError, Transition, Transitioned,
+    Applications, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition, Transitioned,
 };
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -318,6 +318,18 @@ impl Applications for DynamoStore {
         };
         records.sort_by(|a, b| (&a.created_at, &a.reference).cmp(&(&b.created_at, &b.reference)));
         Ok(records)
+    }
+
+    async fn list_page(&self, page: PageOf<'_>) -> Result<Vec<Record>, StoreError> {
+        self.page(page).await
+    }
+
+    async fn bookmark(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.read_bookmark(name).await
+    }
+
+    async fn set_bookmark(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.write_bookmark(name, value).await
     }
 
     async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError> {

@@ -12,6 +12,7 @@
 //! | mail | `MAIL#id` | `MAIL` | | `MAIL#PENDING#shard`, `due#id` while unsent; `MAIL#DEAD`, `created#id` once given up |
 //! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
+//! | a bookmark (where the purge stands) | `MARK#name` | `MARK` | | |
 //! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
 //!
 //! The two busiest `gsi2` partitions, a round's applications and the pending mail, are split
@@ -23,6 +24,7 @@
 mod applications;
 mod numbers;
 mod outbox;
+mod pages;
 #[cfg(feature = "table-spec")]
 mod table;
 
@@ -220,6 +222,40 @@ impl DynamoStore {
     /// The SDK client.
     pub fn sdk(&self) -> &Client {
         &self.client
+    }
+
+    /// Whether the table is there, in use, and the one this adapter writes: keys `pk`, `sk` and
+    /// the indexes `gsi1` and `gsi2` (the Lambda checks it at start and never creates a table).
+    /// The table's ARN and creation time, for the start-up log.
+    pub async fn check_table(&self) -> Result<(String, String), StoreError> {
+        use aws_sdk_dynamodb::types::{KeyType, TableStatus};
+        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(sdk)?;
+        let table = out.table().ok_or_else(|| StoreError::internal(format!("no description of {}", self.table)))?;
+        let mut wrong = Vec::new();
+        if !matches!(table.table_status(), Some(TableStatus::Active | TableStatus::Updating)) {
+            wrong.push(format!("its status is {:?}", table.table_status()));
+        }
+        let key = |kind: KeyType| {
+            table.key_schema().iter().find(|k| k.key_type() == &kind).map(|k| k.attribute_name().to_owned())
+        };
+        if (key(KeyType::Hash).as_deref(), key(KeyType::Range).as_deref()) != (Some("pk"), Some("sk")) {
+            wrong.push("its keys are not pk and sk".to_owned());
+        }
+        let indexes: Vec<&str> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+        for index in ["gsi1", "gsi2"] {
+            if !indexes.contains(&index) {
+                wrong.push(format!("it has no index {index}"));
+            }
+        }
+        if !wrong.is_empty() {
+            return Err(StoreError::internal(format!(
+                "DynamoDB table {} is not tepei's table: {}",
+                self.table,
+                wrong.join("; ")
+            )));
+        }
+        let created = table.creation_date_time().map(ToString::to_string).unwrap_or_default();
+        Ok((table.table_arn().unwrap_or_default().to_owned(), created))
     }
 
     /// One item by key, read consistently.

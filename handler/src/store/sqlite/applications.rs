@@ -2,7 +2,7 @@
 
 use super::{EventRow, MailRow, SqliteStore, decode, encode, insert_change, unavailable};
 use crate::store::{
-    Applications, Created, Event, Mail, NumberUse, QuotaChange, Record, StoreError, Transition, Transitioned,
+    Applications, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition, Transitioned,
 };
 use policy::{HrScope, Status};
 use rusqlite::{OptionalExtension, params};
@@ -265,6 +265,18 @@ impl Applications for SqliteStore {
             rows.map(|r| r.map_err(unavailable).and_then(|t| decode(&t))).collect()
         })
         .await
+    }
+
+    async fn list_page(&self, page: PageOf<'_>) -> Result<Vec<Record>, StoreError> {
+        self.page(page).await
+    }
+
+    async fn bookmark(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.read_bookmark(name).await
+    }
+
+    async fn set_bookmark(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.write_bookmark(name, value).await
     }
 
     async fn events(&self, reference: &str) -> Result<Vec<Event>, StoreError> {

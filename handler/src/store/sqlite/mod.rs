@@ -2,6 +2,7 @@
 
 mod applications;
 mod outbox;
+mod pages;
 
 use super::{Event, Mail, StoreError};
 use rusqlite::{Connection, params};
@@ -33,6 +34,11 @@ PRAGMA temp_store = MEMORY;
 PRAGMA foreign_keys = ON;
 PRAGMA secure_delete = ON;
 CREATE INDEX IF NOT EXISTS applications_scope ON applications (scope, status, created_at);
+CREATE INDEX IF NOT EXISTS applications_round ON applications (round, created_at, reference);
+CREATE TABLE IF NOT EXISTS bookmarks (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
   reference TEXT NOT NULL REFERENCES applications (reference),
   seq INTEGER NOT NULL,

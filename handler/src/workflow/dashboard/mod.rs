@@ -2,19 +2,19 @@
 //! and sorting, places used, the centre's table by area, link requests and the 汇总表 sent to the
 //! centre. Rows and tables are typed; the pages render them as they are.
 
+mod areas;
+mod fold;
 mod sends;
 pub mod since;
 mod table;
 
-pub use table::{
-    AreaTable, ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, held, quota_lines, row, select,
-    waiting,
-};
-
-pub use sends::{ScopeSent, scope_sends};
+pub use areas::AreaTable;
+pub use fold::{Asked, Folded, fold};
+pub use sends::{ScopeSent, last_sends, scope_sends};
 pub use since::{Change, SendPlan, SinceLast, plan};
+pub use table::{ErasureRequest, Filters, QuotaLine, Row, SORTS, erasure_requests, quota_lines, row};
 
-use crate::store::{Record, SummarySent};
+use crate::store::{PageOf, Record, SummarySent};
 use crate::views::{self, SameNumbers, SummaryTable};
 use crate::workflow::Context;
 use crate::workflow::Error;
@@ -99,19 +99,33 @@ pub fn audiences_of(ctx: &Context, email: &str) -> Vec<Audience> {
     out
 }
 
-/// The audience's applications of this round, oldest first. HR sees an application once its
-/// applicant has confirmed it; the centre sees every one (and may void any).
+/// The audience's applications of this round, oldest first ([`visit`]).
 pub async fn records(ctx: &Context, audience: &Audience) -> Result<Vec<Record>, Error> {
+    let mut out = Vec::new();
+    visit(ctx, audience, |r| out.push(r)).await?;
+    Ok(out)
+}
+
+/// Hands `each` the audience's applications of this round, oldest first, read a store page at a
+/// time (no read brings the whole round at once). HR sees an application once its applicant has
+/// confirmed it; the centre sees every one (and may void any).
+pub async fn visit(ctx: &Context, audience: &Audience, mut each: impl FnMut(Record)) -> Result<(), Error> {
     let scope = match audience {
         Audience::Hr(scope) => Some(scope),
         Audience::Centre => None,
     };
-    let mut records = ctx.store.list(ctx.programme.round, scope).await?;
-    if scope.is_some() {
-        records.retain(|r| r.status != policy::Status::Unconfirmed);
+    let mut after = None::<String>;
+    loop {
+        let page = PageOf { round: ctx.programme.round, scope, after: after.as_deref(), limit: READ_PAGE };
+        let records = ctx.store.list_page(page).await?;
+        let Some(last) = records.last() else { return Ok(()) };
+        after = Some(last.list_key());
+        records.into_iter().filter(|r| scope.is_none() || r.status != policy::Status::Unconfirmed).for_each(&mut each);
     }
-    Ok(records)
 }
+
+/// Records one store read brings.
+const READ_PAGE: usize = 1000;
 
 /// The other applications of each of `records`' 身份证号, `records` being the audience's.
 pub async fn same_numbers(ctx: &Context, audience: &Audience, records: &[Record]) -> Result<SameNumbers, Error> {
@@ -119,10 +133,11 @@ pub async fn same_numbers(ctx: &Context, audience: &Audience, records: &[Record]
 }
 
 /// The 汇总表 of an audience on today's date: the recommended applications (and those decided by
-/// the centre), or every application when `all`.
+/// the centre), or every application when `all`. Built a store page at a time: each record is
+/// turned into its row and dropped, so the table, not the round's records, is what is held.
 pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<SummaryTable, Error> {
-    let records = records(ctx, audience).await?;
     let p = &ctx.programme;
+    let centre = *audience == Audience::Centre;
     // HR and the centre call applicants from the downloaded table: each number is opened, logged.
     let phone = |r: &Record| {
         let purpose = crate::personal::Purpose::SummaryTable;
@@ -133,8 +148,29 @@ pub async fn summary(ctx: &Context, audience: &Audience, all: bool) -> Result<Su
                 r.application.phone.masked().to_owned()
             })
     };
-    let same = same_numbers(ctx, audience, &records).await?;
-    Ok(views::summary_table(p, &records, &same, &audience.name(p), today(ctx), all, phone))
+    // The rows, each with its reference and number hash; the centre's list is the whole round,
+    // so its numbers are every application's.
+    let (mut rows, mut keys, mut numbers) = (Vec::new(), Vec::new(), Vec::new());
+    visit(ctx, audience, |r| {
+        if centre {
+            let (id_hash, reference, status, stream) = (r.id_hash.clone(), r.reference.clone(), r.status, r.stream());
+            numbers.push(crate::store::NumberUse { id_hash, reference, status, stream });
+        }
+        if all || r.status.holds_place() {
+            rows.push(views::summary_row(p, &r, &phone(&r), String::new()));
+            keys.push((r.reference, r.id_hash));
+        }
+    })
+    .await?;
+    if !centre {
+        let hashes: Vec<String> = keys.iter().map(|(_, h)| h.clone()).collect();
+        numbers = ctx.store.shared_numbers(p.round, &hashes).await?;
+    }
+    let same = SameNumbers::of(p, keys.iter().map(|(r, h)| (r.as_str(), h.as_str())), &numbers);
+    for (row, (reference, _)) in rows.iter_mut().zip(&keys) {
+        row[views::SAME_CELL] = same.cell(reference);
+    }
+    Ok(views::summary_of_rows(p, &audience.name(p), today(ctx), rows))
 }
 
 fn today(ctx: &Context) -> time::Date {

@@ -3,11 +3,12 @@
 
 use super::Audience;
 use crate::store::Record;
-use crate::views::{self, Bar};
+use crate::views;
 use crate::workflow::Context;
 use crate::workflow::{Error, links};
-use policy::{Programme, Sector, Status};
+use policy::{Programme, Sector, Status, YearMonth};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Filters and sorting, from the no-JS form.
 #[derive(Deserialize, Serialize, Default, Debug)]
@@ -30,14 +31,20 @@ pub struct Filters {
     /// A sort code from [`SORTS`].
     #[serde(default)]
     pub sort: String,
-    /// `desc` for descending.
-    #[serde(default)]
+    /// `desc` for descending (read in any case).
+    #[serde(default, deserialize_with = "lower")]
     pub order: String,
 }
 
-/// A checkbox: present and not empty.
+/// A checkbox: present, not empty and not `0`, `false` or `off`.
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(!String::deserialize(d)?.is_empty())
+    let v = String::deserialize(d)?;
+    Ok(!(v.is_empty() || ["0", "false", "off"].iter().any(|off| v.eq_ignore_ascii_case(off))))
+}
+
+/// A code read in any case.
+fn lower<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(d)?.to_ascii_lowercase())
 }
 
 /// The sort orders offered, by code.
@@ -53,7 +60,7 @@ pub const SORTS: [(&str, &str); 8] = [
 ];
 
 /// Where an application comes from: `(code, name)`, the league, or 区直 for a department.
-fn area_of(p: &Programme, r: &Record) -> (String, String) {
+pub(super) fn area_of(p: &Programme, r: &Record) -> (String, String) {
     match (&r.application.department, &r.application.league) {
         (Some(d), _) => ("region".to_owned(), format!("区直（{d}）")),
         (None, Some(l)) => (l.clone(), views::league_name(p, l)),
@@ -61,30 +68,39 @@ fn area_of(p: &Programme, r: &Record) -> (String, String) {
     }
 }
 
-/// Applies the filters and the sort.
-pub fn select<'a>(p: &Programme, records: &'a [Record], f: &Filters) -> Vec<&'a Record> {
-    let mut shown: Vec<&Record> = records
-        .iter()
-        .filter(|r| f.status.is_empty() || r.status.code() == f.status)
-        .filter(|r| f.stream.is_empty() || r.stream() == f.stream)
-        .filter(|r| f.area.is_empty() || area_of(p, r).0 == f.area)
-        .filter(|r| !f.grassroots || r.application.grassroots)
-        .filter(|r| !f.private || r.application.sector == Sector::Private)
-        .collect();
+/// Whether `r` passes the filters.
+pub fn matches(p: &Programme, r: &Record, f: &Filters) -> bool {
+    (f.status.is_empty() || r.status.code() == f.status)
+        && (f.stream.is_empty() || r.stream() == f.stream)
+        && (f.area.is_empty() || area_of(p, r).0 == f.area)
+        && (!f.grassroots || r.application.grassroots)
+        && (!f.private || r.application.sector == Sector::Private)
+}
+
+/// What the list sorts on, for one application: the same kind for every row of one sort.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum SortKey {
+    /// Submission time: the order of the listing itself.
+    Listed,
+    Rank(Option<usize>),
+    Month(YearMonth),
+    Date(Option<time::Date>),
+    Text(String),
+}
+
+/// `r`'s key under the sort `f` asks for (ties keep the listing's order).
+pub fn sort_key(p: &Programme, r: &Record, f: &Filters) -> SortKey {
+    let a = &r.application;
     match f.sort.as_str() {
-        "name" => shown.sort_by(|a, b| a.application.name.cmp(&b.application.name)),
-        "status" => shown.sort_by_key(|r| Status::ALL.iter().position(|s| *s == r.status)),
-        "education" => shown.sort_by_key(|r| Programme::level_rank(&p.education_levels, &r.application.education)),
-        "title" => shown.sort_by_key(|r| Programme::level_rank(&p.title_levels, &r.application.title_level)),
-        "profession_start" => shown.sort_by_key(|r| r.application.profession_start),
-        "birth" => shown.sort_by_key(|r| r.application.birth()),
-        "area" => shown.sort_by_key(|r| area_of(p, r).1),
-        _ => {} // submission time, as listed
+        "name" => SortKey::Text(a.name.clone()),
+        "status" => SortKey::Rank(Status::ALL.iter().position(|s| *s == r.status)),
+        "education" => SortKey::Rank(Some(Programme::level_rank(&p.education_levels, &a.education))),
+        "title" => SortKey::Rank(Some(Programme::level_rank(&p.title_levels, &a.title_level))),
+        "profession_start" => SortKey::Month(a.profession_start),
+        "birth" => SortKey::Date(a.birth()),
+        "area" => SortKey::Text(area_of(p, r).1),
+        _ => SortKey::Listed,
     }
-    if f.order == "desc" {
-        shown.reverse();
-    }
-    shown
 }
 
 /// One row of the dashboard table.
@@ -143,25 +159,20 @@ pub fn row(ctx: &Context, audience: &Audience, r: &Record, same: &views::SameNum
 }
 
 /// Whether `r` waits for `audience` to act on it.
-fn waits_for(audience: &Audience, r: &Record) -> bool {
+pub fn waits_for(audience: &Audience, r: &Record) -> bool {
     policy::reviewer_for(r.status) == Some(audience.actor())
 }
 
-/// The applications waiting for `audience` to act, oldest change first.
-pub fn waiting<'a>(audience: &Audience, records: &'a [Record]) -> Vec<&'a Record> {
-    let mut out: Vec<&Record> = records.iter().filter(|r| waits_for(audience, r)).collect();
-    out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
-    out
+/// Whether `r` is held at the HR stage for want of a reviewer on file (a 厅局（高校） not in
+/// config/reviewers.toml), as the centre's page lists it: nobody is mailed until the notice's
+/// 联系单位 confirms which reviewer acts and the operator adds it.
+pub fn is_held(ctx: &Context, r: &Record) -> bool {
+    r.status == Status::HrReview && !crate::workflow::hr_listed(ctx, r)
 }
 
-/// The applications held at the HR stage for want of a reviewer on file (a 厅局（高校） not in
-/// config/reviewers.toml), oldest change first, as the centre's page lists them: nobody is mailed
-/// until the notice's 联系单位 confirms which reviewer acts and the operator adds it.
-pub fn held(ctx: &Context, records: &[Record], same: &views::SameNumbers) -> Vec<Row> {
-    let mut out: Vec<&Record> =
-        records.iter().filter(|r| r.status == Status::HrReview && !crate::workflow::hr_listed(ctx, r)).collect();
-    out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
-    out.into_iter().map(|r| row(ctx, &Audience::Centre, r, same)).collect()
+/// `records` oldest change first.
+pub fn by_change(records: &mut [Record]) {
+    records.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
 }
 
 /// An erasure request waiting for the centre: the application's row and when it was asked.
@@ -173,7 +184,7 @@ pub struct ErasureRequest {
     requested: String,
 }
 
-/// The erasure requests the centre has not answered, oldest first.
+/// The erasure requests the centre has not answered among `records`, oldest first.
 pub fn erasure_requests(ctx: &Context, records: &[Record], same: &views::SameNumbers) -> Vec<ErasureRequest> {
     let mut pending: Vec<(&str, &Record)> =
         records.iter().filter_map(|r| r.erasure_pending().map(|at| (at, r))).collect();
@@ -195,14 +206,19 @@ pub struct QuotaLine {
     of_league: bool,
 }
 
-/// Places used and available per stream, for this audience.
-pub async fn quota_lines(ctx: &Context, audience: &Audience, records: &[Record]) -> Result<Vec<QuotaLine>, Error> {
+/// Places used and available per stream, for this audience; `mine` counts the audience's own
+/// applications that hold a place, by stream key.
+pub async fn quota_lines(
+    ctx: &Context,
+    audience: &Audience,
+    mine: &HashMap<String, usize>,
+) -> Result<Vec<QuotaLine>, Error> {
     let p = &ctx.programme;
     let mut out = Vec::new();
     for stream in &p.streams {
         let slot = p.quota_slot(stream, audience.share_key());
         let used = ctx.store.quota_used(&slot.key.to_string()).await?;
-        let mine = records.iter().filter(|r| r.stream() == stream.key() && r.status.holds_place()).count();
+        let mine = mine.get(&stream.key()).copied().unwrap_or(0);
         out.push(QuotaLine {
             name: stream.name.clone(),
             key: stream.key(),
@@ -213,86 +229,4 @@ pub async fn quota_lines(ctx: &Context, audience: &Audience, records: &[Record])
         });
     }
     Ok(out)
-}
-
-/// Places used in one stream in one area, against the area's cap where 附件1 gives one.
-#[derive(Serialize)]
-pub struct AreaCount {
-    count: usize,
-    cap: Option<u32>,
-}
-
-/// One area (league, or 区直) in the centre's table.
-#[derive(Serialize)]
-pub struct AreaRow {
-    code: String,
-    name: String,
-    counts: Vec<AreaCount>,
-    total: usize,
-    submitted: usize,
-}
-
-/// Places used in one stream across the region, against its quota.
-#[derive(Serialize)]
-pub struct StreamTotal {
-    name: String,
-    count: usize,
-    cap: u32,
-}
-
-/// The centre's table: places used per area and stream, with totals.
-#[derive(Serialize)]
-pub struct AreaTable {
-    rows: Vec<AreaRow>,
-    totals: Vec<StreamTotal>,
-}
-
-impl AreaTable {
-    /// The table of `records`.
-    pub fn of(p: &Programme, records: &[Record]) -> Self {
-        let mut areas: Vec<(String, String)> = p.leagues.iter().map(|l| (l.code.clone(), l.name.clone())).collect();
-        areas.push(("region".to_owned(), "区直单位".to_owned()));
-        let placed = |r: &&Record, stream: &policy::Stream| r.stream() == stream.key() && r.status.holds_place();
-        let rows = areas
-            .into_iter()
-            .map(|(code, name)| {
-                let in_area: Vec<&Record> = records.iter().filter(|r| area_of(p, r).0 == code).collect();
-                let counts: Vec<AreaCount> = p
-                    .streams
-                    .iter()
-                    .map(|s| AreaCount {
-                        count: in_area.iter().filter(|r| placed(r, s)).count(),
-                        cap: p.league_cap(s, &code),
-                    })
-                    .collect();
-                let total = counts.iter().map(|c| c.count).sum();
-                AreaRow { submitted: in_area.len(), code, name, counts, total }
-            })
-            .collect();
-        let totals = p
-            .streams
-            .iter()
-            .map(|s| StreamTotal {
-                name: s.name.clone(),
-                count: records.iter().filter(|r| placed(r, s)).count(),
-                cap: s.quota,
-            })
-            .collect();
-        AreaTable { rows, totals }
-    }
-
-    /// Bars of places used per area.
-    pub fn area_bars(&self) -> Vec<Bar> {
-        self.rows.iter().map(|r| (r.name.clone(), r.total, None)).collect()
-    }
-
-    /// Bars of places used per stream, against each quota.
-    pub fn stream_bars(&self) -> Vec<Bar> {
-        self.totals.iter().map(|t| (t.name.clone(), t.count, Some(t.cap))).collect()
-    }
-
-    /// `(code, name)` of every area, for the filter.
-    pub fn areas(&self) -> Vec<(&str, &str)> {
-        self.rows.iter().map(|r| (r.code.as_str(), r.name.as_str())).collect()
-    }
 }

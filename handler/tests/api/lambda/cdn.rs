@@ -86,34 +86,75 @@ async fn what_a_person_reads_is_never_a_404() {
 }
 
 /// The CDN's principal may read the site's objects and list the bucket (so a page that is not
-/// there is 404, which the CDN maps to `/404.html`), and nothing else.
+/// there is 404, which the CDN maps to `/404.html`), and nothing else: the template's own
+/// distribution through its origin access identity, or a domestic CDN's role (`SiteReaderArn`,
+/// an ARN without spaces, which SAM CLI would cut).
 #[test]
 fn the_cdn_may_list_the_site_bucket() {
     let doc: Value = serde_yaml_ng::from_str(handler::store::TEMPLATE).expect("template");
     let statements = doc["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
         .as_sequence()
         .expect("statements");
-    let for_the_cdn: Vec<&Value> = statements
+    // (condition, principal, action, resource) of each statement given under a condition.
+    let granted: Vec<(String, String, String, String)> = statements
         .iter()
         .filter_map(|s| match s {
-            Value::Tagged(t) if t.tag == "!If" => t.value.as_sequence().map(|items| &items[1]),
+            Value::Tagged(t) if t.tag == "!If" => t.value.as_sequence().map(|items| (&items[0], &items[1])),
             _ => None,
         })
-        .collect();
-    let granted: Vec<(String, String)> = for_the_cdn
-        .iter()
-        .map(|s| {
+        .map(|(condition, s)| {
             assert_eq!(s["Effect"].as_str(), Some("Allow"));
-            assert!(format!("{:?}", s["Principal"]).contains("SiteReaderArn"), "{s:?}");
             let resource = match &s["Resource"] {
                 Value::Tagged(t) => t.value.as_str().expect("!Sub text").to_owned(),
                 other => panic!("{other:?}"),
             };
-            (s["Action"].as_str().expect("one action").to_owned(), resource)
+            let condition = condition.as_str().expect("condition").to_owned();
+            (condition, format!("{:?}", s["Principal"]), s["Action"].as_str().expect("one action").to_owned(), resource)
         })
         .collect();
-    assert_eq!(granted.len(), 2, "{granted:?}");
-    let find = |action: &str| granted.iter().find(|(a, _)| a == action).map(|(_, r)| r.clone()).expect(action);
-    assert_eq!(find("s3:GetObject"), "arn:${AWS::Partition}:s3:::${SiteBucket}/*");
-    assert_eq!(find("s3:ListBucket"), "arn:${AWS::Partition}:s3:::${SiteBucket}", "the bucket itself");
+    assert_eq!(granted.len(), 4, "{granted:?}");
+    for (condition, reader) in
+        [("HasSiteReader", "SiteReaderArn"), ("CreateCloudFront", "SiteOriginAccessIdentity.S3CanonicalUserId")]
+    {
+        let mine: Vec<_> = granted.iter().filter(|g| g.0 == condition).collect();
+        assert_eq!(mine.len(), 2, "{condition}: {granted:?}");
+        assert!(mine.iter().all(|g| g.1.contains(reader)), "{condition}: {mine:?}");
+        let find = |action: &str| mine.iter().find(|g| g.2 == action).map(|g| g.3.clone()).expect(action);
+        assert_eq!(find("s3:GetObject"), "arn:${AWS::Partition}:s3:::${SiteBucket}/*");
+        assert_eq!(find("s3:ListBucket"), "arn:${AWS::Partition}:s3:::${SiteBucket}", "the bucket itself");
+    }
+    let pattern = doc["Parameters"]["SiteReaderArn"]["AllowedPattern"].as_str().expect("pattern");
+    let pattern = regex::Regex::new(pattern).expect("a regex");
+    for good in ["", "arn:aws-cn:iam::123456789012:role/cdn-origin-fetch", "arn:aws:iam::123456789012:user/cdn"] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "arn:aws-cn:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE",
+        "arn:aws-cn:iam::cloudfront:user/CloudFront",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
+}
+
+/// `PublicBaseUrl` is an https origin on the default port: a CDN's alternate domain name has no
+/// port and the mailed links must reach the CDN, so a port, a path or a slash is refused at deploy.
+#[test]
+fn the_public_base_url_has_no_port_or_path() {
+    let doc: Value = serde_yaml_ng::from_str(handler::store::TEMPLATE).expect("template");
+    let pattern = doc["Parameters"]["PublicBaseUrl"]["AllowedPattern"].as_str().expect("pattern");
+    let pattern = regex::Regex::new(pattern).expect("a regex");
+    for good in ["https://tepei.example.gov.cn", "https://rsj.nmg.gov.cn", "https://a-b.example.com"] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "https://tepei.example.gov.cn:8443",
+        "https://tepei.example.gov.cn/",
+        "https://tepei.example.gov.cn/apply",
+        "http://tepei.example.gov.cn",
+        "https://localhost",
+        "https://-x.example.com",
+        "https://tepei.example.gov.cn ",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
 }

@@ -48,7 +48,7 @@ enum Target {
     Table,
     /// Each global secondary index of that table.
     Indexes,
-    /// Any object the function names: an upload and a record's file.
+    /// Any object the function names: an upload, a record's file and an exported 汇总表.
     Objects,
     /// An upload (`uploads/…`): where a presigned POST writes.
     Uploads,
@@ -370,7 +370,7 @@ impl Touched {
         match target {
             Table => vec![(self.table.clone(), tls)],
             Indexes => self.indexes.iter().map(|i| (i.clone(), tls.clone())).collect(),
-            Objects => vec![object(upload), object(record)],
+            Objects => vec![object(upload), object(record), object(&handler::ids::new_export_key())],
             Uploads => vec![object(upload)],
             BucketListed => {
                 let mut context = tls;

@@ -149,3 +149,26 @@ async fn behind_a_cdn_the_rate_limit_counts_the_address_the_cdn_appended() {
     assert_eq!(ask("10.9.99.1, 203.0.113.7".into()).await, 429, "a new first entry changes nothing");
     assert_eq!(ask("203.0.113.8".into()).await, 202, "another client behind the CDN");
 }
+
+/// The Lambda starts only on tepei's table (`config::lambda_store` checks it): one that is not
+/// there, or of another shape, stops the start, so the function answers 503 and the CannotStart
+/// alarm fires instead of failing each request; nothing is created.
+#[tokio::test]
+async fn the_function_starts_only_on_its_own_table() {
+    use handler::store::{DynamoStore, TableSpec};
+    let (store, client, table) = crate::machine::dynamo_table().await;
+    let (arn, _) = store.check_table().await.expect("tepei's table");
+    assert!(arn.ends_with(&format!(":table/{table}")), "{arn}");
+    let missing = DynamoStore::new(client.clone(), format!("{table}-gone"));
+    assert!(missing.check_table().await.is_err(), "a table that is not there");
+    let tables = client.list_tables().send().await.expect("tables");
+    assert!(!tables.table_names().contains(&format!("{table}-gone")), "nothing is created");
+    let mut other = TableSpec::embedded().expect("infra/template.yaml");
+    other.indexes.clear();
+    other.attributes.retain(|(name, _)| name == "pk" || name == "sk");
+    let plain = DynamoStore::new(client, format!("{table}-plain"));
+    plain.create_table(&other).await.expect("a table without the indexes");
+    let refused = plain.check_table().await.expect_err("not tepei's table");
+    let cause = handler::Chain(&refused).to_string();
+    assert!(cause.contains("is not tepei's table: it has no index gsi1; it has no index gsi2"), "{cause}");
+}

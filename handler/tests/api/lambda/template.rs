@@ -85,7 +85,10 @@ fn every_reference_resolves() {
 
 #[test]
 fn every_arn_is_built_with_the_partition_and_nothing_needs_ses() {
-    let doc = template();
+    let mut doc = template();
+    // The parameters' patterns describe ARNs an operator gives (a certificate in us-east-1, a
+    // domestic CDN's role); every ARN the template builds is below.
+    doc.as_mapping_mut().expect("template").remove("Parameters");
     let mut all = Vec::new();
     strings(&doc, None, &mut all);
     for (_, text) in &all {
@@ -149,7 +152,8 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     let globals = &doc["Globals"]["Function"];
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
     assert_eq!(globals["Architectures"][0].as_str(), Some("x86_64"));
-    assert_eq!(globals["MemorySize"].as_u64(), Some(256));
+    // Sized from bench/week.rs's centre at 100,000 applications (docs/performance.md).
+    assert_eq!(globals["MemorySize"].as_u64(), Some(1024));
     let timeout = globals["Timeout"].as_u64().expect("timeout");
     assert!(timeout < 30, "within the HTTP API's 30 s integration limit");
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
@@ -174,6 +178,11 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     // The HTTP API serves the `$default` stage: paths carry no stage to strip, here or in the runtime.
     assert!(handler::store::TEMPLATE.contains("StageName: $default"), "the $default stage");
     assert!(!names.contains("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"), "the stage would be stripped twice");
+    // Each deploy that changes the code or a setting publishes a version behind the alias the
+    // API and the schedule call, so a bad one rolls back by moving the alias (docs/deploy.md).
+    let function = &doc["Resources"]["Handler"]["Properties"];
+    assert_eq!(function["AutoPublishAlias"].as_str(), Some("live"));
+    assert_eq!(function["AutoPublishAliasAllProperties"].as_bool(), Some(true), "a changed setting publishes too");
     // A sender cut at its space by SAM CLI is refused by the parameter itself.
     let pattern = doc["Parameters"]["MailFrom"]["AllowedPattern"].as_str().expect("pattern");
     let pattern = regex::Regex::new(pattern).expect("a regex");
@@ -270,6 +279,195 @@ fn the_cdn_and_the_api_route_every_handler_path_and_no_site_file() {
     assert!(checked > 30, "{checked} site paths");
 }
 
+/// The lower-case names of the request headers the handler's code reads (`headers.get(…)`,
+/// `headers.get_all(…)`).
+fn headers_read() -> BTreeSet<String> {
+    let read =
+        regex::Regex::new(r#"headers(?:\(\))?\s*\.get(?:_all)?\(\s*(?:header::([A-Z_]+)|"([a-z-]+)")"#).expect("regex");
+    let mut found = BTreeSet::new();
+    let mut folders = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let code = std::fs::read_to_string(&path).expect("source");
+                for c in read.captures_iter(&code) {
+                    let name =
+                        c.get(1).map_or_else(|| c[2].to_owned(), |m| m.as_str().to_ascii_lowercase().replace('_', "-"));
+                    found.insert(name);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The template's own CloudFront distribution (`CloudFrontDistribution=create`) is the CDN of
+/// the Metadata: its ordered behaviours are `Tepei::CdnBehaviours`, in order, each to its origin
+/// (so the test above holds for it); the handler's are never cached and get every method, the
+/// query string, every header the handler reads and its cookie; the site comes from the S3 REST
+/// origin through the template's origin access identity, `/` is index.html, and 404 alone is
+/// mapped, to the site's /404.html.
+#[test]
+fn the_distribution_is_the_cdn_of_the_metadata() {
+    let doc = template();
+    let resources = &doc["Resources"];
+    for conditional in ["Distribution", "SiteOriginAccessIdentity"] {
+        assert_eq!(resources[conditional]["Condition"].as_str(), Some("CreateCloudFront"), "{conditional}");
+    }
+    let config = &resources["Distribution"]["Properties"]["DistributionConfig"];
+    let wanted: Vec<(String, String)> = doc["Metadata"]["Tepei::CdnBehaviours"]
+        .as_sequence()
+        .expect("behaviours")
+        .iter()
+        .map(|b| (b["PathPattern"].as_str().expect("pattern").into(), b["Origin"].as_str().expect("origin").into()))
+        .collect();
+    let behaviours = config["CacheBehaviors"].as_sequence().expect("ordered behaviours");
+    let found: Vec<(String, String)> = behaviours
+        .iter()
+        .map(|b| {
+            (b["PathPattern"].as_str().expect("pattern").into(), b["TargetOriginId"].as_str().expect("origin").into())
+        })
+        .collect();
+    assert_eq!(found, wanted, "the distribution's behaviours are the Metadata's, in order");
+    assert_eq!(config["DefaultCacheBehavior"]["TargetOriginId"].as_str(), Some("site"), "everything else");
+
+    let mut read = headers_read();
+    assert!(read.contains("accept") && read.contains("sec-fetch-site"), "the handler's headers are read: {read:?}");
+    // CloudFront appends the viewer to X-Forwarded-For whatever it forwards (CdnForwardedHops=1);
+    // Authorization is read only by `serve`'s task route; the cookie is forwarded by name.
+    read.remove("x-forwarded-for");
+    read.remove("authorization");
+    let cookie = read.remove("cookie");
+    assert!(cookie, "the draft's cookie is read");
+    let extract = include_str!("../../../src/http/extract.rs");
+    assert!(extract.contains(r#"const COOKIE: &'static str = "tepei_browser";"#), "the cookie's name changed");
+    let words = |v: &Value| -> Vec<String> {
+        v.as_sequence().expect("list").iter().map(|i| i.as_str().expect("text").to_owned()).collect()
+    };
+    for b in behaviours {
+        let pattern = b["PathPattern"].as_str().expect("pattern");
+        let forwarded = &b["ForwardedValues"];
+        if b["TargetOriginId"].as_str() == Some("site") {
+            assert_eq!(words(&b["AllowedMethods"]), ["GET", "HEAD"], "{pattern}");
+            assert!(format!("{:?}", b["ResponseHeadersPolicyId"]).contains("SiteHeaders"), "{pattern}");
+            assert_eq!(forwarded["Cookies"]["Forward"].as_str(), Some("none"), "{pattern}");
+            continue;
+        }
+        assert_eq!(words(&b["AllowedMethods"]).len(), 7, "{pattern}: every method");
+        for ttl in ["MinTTL", "DefaultTTL", "MaxTTL"] {
+            assert_eq!(b[ttl].as_u64(), Some(0), "{pattern}: {ttl}, never cached");
+        }
+        assert_eq!(
+            b["ViewerProtocolPolicy"].as_str(),
+            Some("https-only"),
+            "{pattern}: a redirected POST loses its body"
+        );
+        assert_eq!(forwarded["QueryString"].as_bool(), Some(true), "{pattern}");
+        let headers: BTreeSet<String> = words(&forwarded["Headers"]).iter().map(|h| h.to_ascii_lowercase()).collect();
+        assert!(!headers.contains("host"), "{pattern}: API Gateway answers its own host only");
+        for needed in &read {
+            assert!(headers.contains(needed), "{pattern}: the handler reads {needed}, which is not forwarded");
+        }
+        assert_eq!(forwarded["Cookies"]["Forward"].as_str(), Some("whitelist"), "{pattern}");
+        assert_eq!(words(&forwarded["Cookies"]["WhitelistedNames"]), ["tepei_browser"], "{pattern}");
+    }
+
+    assert_eq!(config["DefaultRootObject"].as_str(), Some("index.html"), "`/` is the home page, never a listing");
+    let errors = config["CustomErrorResponses"].as_sequence().expect("error responses");
+    assert_eq!(errors.len(), 1, "404 alone: a mapped 403 would hide the handler's own pages");
+    let e = &errors[0];
+    assert_eq!((e["ErrorCode"].as_u64(), e["ResponseCode"].as_u64()), (Some(404), Some(404)));
+    assert_eq!(e["ResponsePagePath"].as_str(), Some("/404.html"));
+
+    let origins = config["Origins"].as_sequence().expect("origins");
+    let origin = |id: &str| origins.iter().find(|o| o["Id"].as_str() == Some(id)).expect(id);
+    let debug = |v: &Value| format!("{v:?}");
+    let site = origin("site");
+    assert!(debug(&site["DomainName"]).contains("SiteBucket.RegionalDomainName"), "the S3 REST origin: {site:?}");
+    assert!(debug(&site["S3OriginConfig"]["OriginAccessIdentity"]).contains("${SiteOriginAccessIdentity}"));
+    let api = origin("api");
+    let api_url = match &doc["Outputs"]["ApiUrl"]["Value"] {
+        Value::Tagged(t) => t.value.as_str().expect("!Sub text").to_owned(),
+        other => panic!("{other:?}"),
+    };
+    let api_host = match &api["DomainName"] {
+        Value::Tagged(t) => t.value.as_str().expect("!Sub text").to_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(format!("https://{api_host}"), api_url, "the API origin is ApiUrl's host");
+    assert_eq!(api["CustomOriginConfig"]["OriginProtocolPolicy"].as_str(), Some("https-only"));
+    // The site's pages get the handler's own security headers, uploads allowed to the bucket.
+    assert!(debug(&config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]).contains("SiteHeaders"));
+    let headers = &resources["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"];
+    let security = &headers["SecurityHeadersConfig"];
+    let csp = match &security["ContentSecurityPolicy"]["ContentSecurityPolicy"] {
+        Value::Tagged(t) => t.value.as_str().expect("!Sub text").to_owned(),
+        other => panic!("{other:?}"),
+    };
+    let bucket = "https://${AttachmentsBucket}.s3.${AWS::Region}.${AWS::URLSuffix}";
+    assert_eq!(csp, handler::http::headers::csp(Some(bucket)).to_str().expect("text"), "the handler's CSP");
+    assert_eq!(security["FrameOptions"]["FrameOption"].as_str(), Some("DENY"));
+    assert_eq!(security["ReferrerPolicy"]["ReferrerPolicy"].as_str(), Some("no-referrer"));
+    let hsts =
+        format!("max-age={}", security["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64().expect("age"));
+    assert_eq!(hsts, handler::http::headers::HSTS);
+    let custom: Vec<(String, String)> = headers["CustomHeadersConfig"]["Items"]
+        .as_sequence()
+        .expect("custom headers")
+        .iter()
+        .map(|h| (h["Header"].as_str().expect("name").to_ascii_lowercase(), h["Value"].as_str().expect("value").into()))
+        .collect();
+    let handler_headers = include_str!("../../../src/http/headers.rs");
+    for (name, value) in &custom {
+        assert!(handler_headers.contains(&format!("\"{name}\"), \"{value}\"")), "{name}: {value} is not the handler's");
+    }
+    // The host of PublicBaseUrl, with an IAM certificate (China) or an ACM one (global).
+    assert!(debug(&config["Aliases"]).contains("PublicBaseUrl"));
+    let certificate = debug(&config["ViewerCertificate"]);
+    assert!(
+        certificate.contains("CdnIamCertificateId") && certificate.contains("CdnAcmCertificateArn"),
+        "{certificate}"
+    );
+}
+
+/// What holds the round's records is never replaced by a deploy: retained when the stack would
+/// drop it, and refused replacement or deletion by infra/stack-policy.json (set once after the
+/// first deploy, docs/deploy.md), so no update can hand the function a new, empty table.
+#[test]
+fn the_stack_policy_keeps_what_holds_the_records() {
+    let doc = template();
+    let retained: BTreeSet<String> = doc["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["DeletionPolicy"].as_str() == Some("Retain"))
+        .map(|(name, r)| {
+            assert_eq!(r["UpdateReplacePolicy"].as_str(), Some("Retain"), "{name:?}: kept when replaced too");
+            name.as_str().expect("name").to_owned()
+        })
+        .collect();
+    assert!(retained.contains("Table") && retained.contains("AttachmentsBucket"), "{retained:?}");
+    let policy: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../infra/stack-policy.json")).expect("stack policy");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!((statements[0]["Effect"].as_str(), statements[0]["Action"].as_str()), (Some("Allow"), Some("Update:*")));
+    assert_eq!(statements[0]["Resource"].as_str(), Some("*"), "every other resource updates as before");
+    let deny = &statements[1];
+    assert_eq!(deny["Effect"].as_str(), Some("Deny"));
+    let actions: Vec<&str> = deny["Action"].as_array().expect("actions").iter().filter_map(|a| a.as_str()).collect();
+    assert_eq!(actions, ["Update:Replace", "Update:Delete"]);
+    let protected: BTreeSet<String> = deny["Resource"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r.as_str().and_then(|r| r.strip_prefix("LogicalResourceId/")).expect("a logical id").to_owned())
+        .collect();
+    assert_eq!(protected, retained, "the stack policy protects exactly the retained resources");
+}
+
 /// The schedule sends EventBridge's own event (no input, no secret): the function knows it by its
 /// source and flushes the outbox; the same shape cannot come through API Gateway.
 #[tokio::test]
@@ -282,14 +480,7 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     assert!(handler::lambda::is_scheduled(&event));
-    // The 03:00 (Beijing) minute's event also runs the daily purge; the others only flush.
-    assert!(!handler::lambda::is_daily_purge(&event), "01:00 UTC is 09:00 in Beijing");
-    let mut three = event.clone();
-    three["time"] = "2025-03-14T19:00:00Z".into();
-    assert!(handler::lambda::is_daily_purge(&three));
-    three["time"] = "2025-03-14T19:01:00Z".into();
-    assert!(!handler::lambda::is_daily_purge(&three));
-
+    assert!(!handler::lambda::is_purge(&event), "the flush never purges");
     let l = super::lambda();
     // One mail waiting, as after a relay outage.
     let waiting = handler::store::Mail {
@@ -315,6 +506,41 @@ async fn the_scheduled_event_flushes_the_outbox() {
     let event = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
     let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
     assert!(handler::lambda::handle(None, router, invocation).await.is_err());
+}
+
+/// The purge has its own schedule, whose fixed input is the one the function knows as the purge's
+/// (and never as the flush's); its run answers whether the day's pass is done.
+#[tokio::test]
+async fn the_purge_schedule_runs_the_purge() {
+    let doc = template();
+    let schedule = &doc["Resources"]["Handler"]["Properties"]["Events"]["PurgeSchedule"];
+    assert_eq!(schedule["Type"].as_str(), Some("Schedule"));
+    let input = schedule["Properties"]["Input"].as_str().expect("input");
+    let event: serde_json::Value = serde_json::from_str(input).expect("json");
+    assert_eq!(event, serde_json::from_str::<serde_json::Value>(handler::lambda::PURGE_EVENT).expect("json"));
+    assert!(handler::lambda::is_purge(&event) && !handler::lambda::is_scheduled(&event));
+    assert!(schedule["Properties"]["Schedule"].as_str().is_some_and(|s| s.starts_with("rate(")));
+    let l = super::lambda();
+    let router = handler::app(l.state.clone());
+    let invocation = lambda_http::LambdaEvent::new(event.clone(), lambda_http::Context::default());
+    let body = handler::lambda::handle(Some(&l.state), router.clone(), invocation).await.expect("purged");
+    assert_eq!((body["erased"].as_u64(), body["done"].as_bool()), (Some(0), Some(true)), "{body}");
+    let invocation = lambda_http::LambdaEvent::new(event, lambda_http::Context::default());
+    assert!(handler::lambda::handle(None, router, invocation).await.is_err(), "a function that did not start fails");
+}
+
+/// Exported 汇总表s (they list phones) are emptied by the bucket's lifecycle within a day, under
+/// the folder the function writes them to and erasures clear; the role may write, read and
+/// delete there.
+#[test]
+fn exports_expire_within_a_day() {
+    let doc = template();
+    let rules = doc["Resources"]["AttachmentsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .expect("rules")
+        .clone();
+    let rule = rules.iter().find(|r| r["Prefix"].as_str() == Some(handler::ids::EXPORTS)).expect("a rule for exports/");
+    assert_eq!((rule["Status"].as_str(), rule["ExpirationInDays"].as_u64()), (Some("Enabled"), Some(1)));
 }
 
 /// Every alarm's metric filter matches the `alarm` field the code sets (never a phrase a request

@@ -4,11 +4,12 @@
 use super::link::audience;
 use crate::AppState;
 use crate::http::extract::Linked;
+use crate::http::params::Params;
 use crate::http::{AppError, Page};
 use crate::store::Record;
 use crate::views::{self};
-use crate::workflow::dashboard::{self, AreaTable, Audience, Filters, QuotaLine, Row, SORTS};
-use axum::extract::{Query, State};
+use crate::workflow::dashboard::{self, AreaTable, Asked, Audience, Filters, QuotaLine, Row, SORTS};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use policy::{DashboardClaims, Status};
 use serde::{Deserialize, Serialize};
@@ -56,9 +57,8 @@ struct Pager {
 
 impl Pager {
     /// Page `asked` (clamped) of `matched` rows; links to `base` with the filters `f`.
-    fn new(asked: &str, matched: usize, base: &str, f: &Filters) -> Self {
+    fn new(page: usize, matched: usize, base: &str, f: &Filters) -> Self {
         let pages = matched.div_ceil(PAGE_SIZE).max(1);
-        let page = asked.parse::<usize>().unwrap_or(1).clamp(1, pages);
         let link = |n: usize| {
             let mut pairs: Vec<(&str, String)> = [
                 ("status", &f.status),
@@ -86,11 +86,6 @@ impl Pager {
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
         }
-    }
-
-    /// The rows of this page among all those matching.
-    fn slice<T>(&self, rows: Vec<T>) -> Vec<T> {
-        rows.into_iter().skip((self.page - 1) * PAGE_SIZE).take(PAGE_SIZE).collect()
     }
 }
 
@@ -177,7 +172,7 @@ struct DashboardPage<'a> {
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<DashboardClaims>,
-    Query(query): Query<ShowQuery>,
+    Params(query): Params<ShowQuery>,
 ) -> Result<Response, AppError> {
     Ok(render(&state, &link, &query, &Refused::default()).await?.into_response())
 }
@@ -191,11 +186,22 @@ pub(super) async fn render(
 ) -> Result<Page, AppError> {
     let state = state.clone();
     let audience = audience(&state, link)?;
-    let all = dashboard::records(&state, &audience).await?;
     let p = &state.programme;
     let f = &query.filters;
     let centre = audience == Audience::Centre;
-    let table = centre.then(|| AreaTable::of(p, &all));
+    let lasts = if centre { dashboard::last_sends(&state).await? } else { Vec::new() };
+    let named = [&query.paper, &query.voided, &query.erased, &query.declined].map(String::as_str);
+    let named: Vec<&str> = named.into_iter().filter(|r| !r.is_empty()).collect();
+    let asked_page = query.page.parse::<usize>().unwrap_or(1).max(1);
+    let mut asked = Asked { filters: f, page: asked_page, page_size: PAGE_SIZE, named: &named, lasts: &lasts };
+    let mut folded = dashboard::fold(&state, &audience, &asked).await?;
+    let last_page = folded.matched.div_ceil(PAGE_SIZE).max(1);
+    if asked_page > last_page {
+        // A page past the end (the list shrank since the link was made): the last page instead.
+        asked.page = last_page;
+        folded = dashboard::fold(&state, &audience, &asked).await?;
+    }
+    let table = folded.areas.take();
     let (chart_areas, chart_streams) = match &table {
         Some(t) => (
             views::bar_chart("areas", "各盟市及区直单位已推荐人数", &t.area_bars()),
@@ -204,50 +210,41 @@ pub(super) async fn render(
         None => Default::default(),
     };
     let base = format!("/dashboard/{}", link.token);
-    let selected = dashboard::select(p, &all, f);
-    let pager = Pager::new(&query.page, selected.len(), &base, f);
-    let page_rows = pager.slice(selected);
-    let waiting = dashboard::waiting(&audience, &all);
-    // The other applications of each shown row's 身份证号: the centre's list is the whole round;
-    // HR's are looked up for the rows shown.
+    let pager = Pager::new(asked.page, folded.matched, &base, f);
+    // The other applications of each shown row's 身份证号: the centre's are out of every number
+    // of the round; HR's are looked up for the rows shown.
+    let shown: Vec<Record> =
+        [&folded.rows, &folded.waiting, &folded.held, &folded.erasure].into_iter().flatten().cloned().collect();
     let same = match centre {
-        true => dashboard::same_numbers(&state, &audience, &all).await?,
-        false => {
-            let shown: Vec<Record> = page_rows.iter().chain(&waiting).map(|r| (*r).clone()).collect();
-            dashboard::same_numbers(&state, &audience, &shown).await?
-        }
+        true => views::SameNumbers::of(p, views::number_keys(&shown), &folded.numbers),
+        false => dashboard::same_numbers(&state, &audience, &shown).await?,
     };
-    let rows = page_rows.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
+    let rows_of = |records: &[Record]| records.iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect();
+    let named = |reference: &str, keep: &dyn Fn(&Record) -> bool| {
+        folded.named.iter().find(|r| !reference.is_empty() && r.reference == reference && keep(r))
+    };
     let dead_mail = if centre { state.store.dead_mail().await.map_err(crate::workflow::Error::from)? } else { 0 };
     let page = DashboardPage {
         refused,
         scope_name: audience.name(p),
         centre,
         base,
-        waiting: waiting.into_iter().map(|r| dashboard::row(&state, &audience, r, &same)).collect(),
-        rows,
+        waiting: rows_of(&folded.waiting),
+        rows: rows_of(&folded.rows),
         pager,
-        total: all.len(),
+        total: folded.total,
         dead_mail,
-        quota: dashboard::quota_lines(&state, &audience, &all).await?,
+        quota: dashboard::quota_lines(&state, &audience, &folded.placed).await?,
         centre_email: &p.centre.email,
         sent: query.sent == "1",
-        paper_received: all
-            .iter()
-            .find(|r| !query.paper.is_empty() && r.reference == query.paper)
+        paper_received: named(&query.paper, &|_| true).map(|r| (r.reference.clone(), r.application.name.clone())),
+        voided: named(&query.voided, &|r| r.status == Status::Voided)
             .map(|r| (r.reference.clone(), r.application.name.clone())),
-        voided: all
-            .iter()
-            .find(|r| !query.voided.is_empty() && r.reference == query.voided && r.status == Status::Voided)
-            .map(|r| (r.reference.clone(), r.application.name.clone())),
-        scope_sends: if centre { dashboard::scope_sends(&state, &all).await? } else { Vec::new() },
-        held: if centre { dashboard::held(&state, &all, &same) } else { Vec::new() },
-        erasure_requests: if centre { dashboard::erasure_requests(&state, &all, &same) } else { Vec::new() },
-        erased: all.iter().find(|r| r.reference == query.erased && r.erased_at.is_some()).map(|r| r.reference.clone()),
-        declined: all
-            .iter()
-            .find(|r| r.reference == query.declined && r.erasure_requested_at.is_none())
-            .map(|r| r.reference.clone()),
+        scope_sends: dashboard::scope_sends(&state, lasts, &folded),
+        held: rows_of(&folded.held),
+        erasure_requests: dashboard::erasure_requests(&state, &folded.erasure, &same),
+        erased: named(&query.erased, &|r| r.erased_at.is_some()).map(|r| r.reference.clone()),
+        declined: named(&query.declined, &|r| r.erasure_requested_at.is_none()).map(|r| r.reference.clone()),
         filters: f,
         statuses: Status::ALL.iter().map(|s| StatusOption { code: s.code(), label: s.label() }).collect(),
         sorts: SORTS.iter().map(|&(code, name)| CodeOption { code, name }).collect(),

@@ -4,12 +4,13 @@
 use crate::AppState;
 use crate::http::body::accepts_json;
 use crate::http::extract::Linked;
+use crate::http::params::Params;
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
 use crate::workflow::{self};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use policy::{Action, Actor, Reason, StatusClaims};
@@ -174,7 +175,7 @@ pub(super) fn status_page(
 pub async fn show(
     State(state): State<AppState>,
     link: Linked<StatusClaims>,
-    Query(query): Query<StatusQuery>,
+    Params(query): Params<StatusQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let json = accepts_json(&headers);
