@@ -130,14 +130,17 @@ impl SummaryTable {
         out.into_bytes()
     }
 
-    /// XLSX: the title, the note and the subtitle, bold headings, then the rows; printed on A4
+    /// XLSX, written a row at a time through a temporary file (constant memory): the title, the
+    /// note and the subtitle, bold headings, then the rows; printed on A4
     /// landscape at 75 % (8.25 pt), as many pages wide as it takes, the headings, 序号 and 姓名
     /// repeated on every page, the title and subtitle in each page's header and the note in its
     /// footer.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
         let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
+        // Rows are written in order and each goes to a temporary file as the next starts: the
+        // centre's 100,000 rows would otherwise hold every cell in memory (about 500 MiB).
+        let sheet = book.add_worksheet_with_constant_memory()?;
         sheet.set_name("汇总表")?;
         let title = Format::new().set_bold().set_font_size(16);
         let head = Format::new()
