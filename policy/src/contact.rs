@@ -90,6 +90,21 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The mailbox the address reaches, for telling two addresses of one person apart: lower
+    /// case, without a `+tag` (`unit+x@example.gov.cn` reaches `unit@example.gov.cn`).
+    pub fn mailbox(&self) -> String {
+        let lower = self.0.to_ascii_lowercase();
+        match lower.rsplit_once('@') {
+            Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+            None => lower,
+        }
+    }
+
+    /// Whether `self` and `other` reach one mailbox ([`Email::mailbox`]).
+    pub fn same_mailbox(&self, other: &Email) -> bool {
+        self.mailbox() == other.mailbox()
+    }
 }
 
 impl fmt::Display for Email {
@@ -129,5 +144,14 @@ mod tests {
         for bad in ["a", "a@b", "@b.cn", "a@.cn", "a b@c.cn", "a@b..cn", "a..b@c.cn", "a@-b.cn", "<script>@x.cn"] {
             assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
         }
+    }
+
+    #[test]
+    fn one_mailbox_whatever_its_case_or_tag() {
+        let email = |t: &str| Email::parse(t).expect(t);
+        assert!(email("Unit9+x@Example.gov.cn").same_mailbox(&email("unit9@example.gov.cn")));
+        assert!(email("a+b+c@x.cn").same_mailbox(&email("A@X.CN")));
+        assert!(!email("unit9@example.gov.cn").same_mailbox(&email("unit90@example.gov.cn")));
+        assert!(!email("unit9@example.gov.cn").same_mailbox(&email("unit9@example.gov.com")));
     }
 }

@@ -27,4 +27,7 @@ pub struct CodePage<'a> {
     pub sent: bool,
     /// The code proves a new address given in a resubmission.
     pub changed: bool,
+    /// Nothing waits for this page's code any more (proven, corrected on a later page, lapsed,
+    /// or the application closed): the page says so and offers no form.
+    pub done: bool,
 }

@@ -7,7 +7,7 @@
 use super::decide::{self, Confirmation};
 use super::{Context, Error, links, load, notify, resend};
 use crate::store::Record;
-use policy::{Reason, Status};
+use policy::{Action, Actor, Reason, Status};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -18,9 +18,23 @@ pub const CODE_TRIES: u32 = 5;
 /// New codes an application may ask for in its time to confirm.
 pub const NEW_CODES: u32 = 10;
 
+/// The answer of a page where nothing waits for a code any more.
+fn done_with() -> Error {
+    Error::NotAllowed {
+        title: "此页面已无需验证码",
+        message: "这个验证码页面已不再有效：邮箱已验证，或新邮箱已在更新的页面上更正、已改回，或申报已结束。请用邮件中的申报进度链接查看。".into(),
+    }
+}
+
 fn code_error(message: impl Into<String>) -> Error {
     Error::Invalid(vec![Reason::new("code", message)])
 }
+
+/// Generations the pages of one new address take: a resubmission's new address starts its pages
+/// at its version times this, above every page an earlier proof minted (new codes and
+/// corrections add one each, capped far below it), so a page left from an earlier proof never
+/// reaches a later one.
+pub const PAGES_PER_CHANGE: u64 = 1_000_000;
 
 /// The address a code proves: a new application's own, or the new one a resubmission gave.
 enum Proving {
@@ -28,13 +42,16 @@ enum Proving {
     Change(String),
 }
 
-/// Whether `record` waits for a new address a resubmission gave (not a new application's proof).
+/// Whether `record` waits for a new address a resubmission gave (not a new application's proof),
+/// in a status where the applicant can still prove it.
 pub fn proves_a_change(record: &Record) -> bool {
-    !matches!(record.status, Status::Unconfirmed | Status::Voided) && record.pending_address.is_some()
+    let open = policy::step(record.status, Actor::Applicant, Action::ProveAddress).is_some();
+    open && record.erased_at.is_none() && record.pending_address.is_some()
 }
 
-/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code
-/// (an erased record never does: its address is gone).
+/// What the page of `generation` proves for `record`, or `None` when nothing waits for a code:
+/// an erased record never does (its address is gone), nor a new address once the application
+/// is past where the applicant may prove it, nor a page older than the new address's first.
 fn proving(record: &Record, generation: u64) -> Option<Proving> {
     if record.erased_at.is_some() {
         return None;
@@ -42,7 +59,8 @@ fn proving(record: &Record, generation: u64) -> Option<Proving> {
     if record.status == Status::Unconfirmed || record.status == Status::Voided {
         return Some(Proving::New);
     }
-    record.pending_address.as_ref().filter(|p| generation >= p.generation).map(|p| Proving::Change(p.email.clone()))
+    let pending = record.pending_address.as_ref().filter(|_| proves_a_change(record))?;
+    (generation >= pending.generation).then(|| Proving::Change(pending.email.clone()))
 }
 
 /// The address the page of `generation` waits to prove, while it waits: a new application's own
@@ -72,12 +90,9 @@ pub async fn correct(
     let email = policy::Email::parse(typed).map_err(|e| Error::Invalid(vec![Reason::new("email", e.to_string())]))?;
     let (record, events) = load(ctx, reference).await?;
     if !matches!(proving(&record, generation), Some(Proving::Change(_))) {
-        return Err(Error::NotAllowed {
-            title: "没有待验证的新邮箱",
-            message: "这份申报没有等待验证的新邮箱（可能已验证或已改回），不能在此更正。".into(),
-        });
+        return Err(done_with());
     }
-    if email.as_str().eq_ignore_ascii_case(record.application.unit_reviewer_email.as_str()) {
+    if email.same_mailbox(&record.application.unit_reviewer_email) {
         return Err(Error::Invalid(vec![Reason::new("email", "申报人邮箱不能与所在单位审核人邮箱相同")]));
     }
     let proven = email.as_str().eq_ignore_ascii_case(record.application.email.as_str());
@@ -173,7 +188,9 @@ pub async fn confirm(
 
 /// A new code for the page of `generation`: mailed to the address being proven (at most
 /// [`NEW_CODES`] in the application's time to confirm), and the generation of the page that takes
-/// it. A reference never stored is answered the same, and nothing is mailed.
+/// it. A reference never stored (a bot's) is answered the same, and nothing is mailed; a page
+/// where nothing waits is refused and mints no page (a page left in a browser's history cannot
+/// be stepped forward to a later proof's).
 pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result<u64, Error> {
     let record = ctx.store.get(reference).await?;
     let next = generation + 1;
@@ -197,7 +214,7 @@ pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result
         None => false,
     };
     if !waits {
-        return Ok(next);
+        return Err(done_with());
     }
     // One new code per application every ten minutes, within the address's budget of code mails
     // an hour, which submissions naming it share.

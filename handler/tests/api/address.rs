@@ -302,3 +302,76 @@ async fn a_mistyped_new_address_is_named_marked_unproven_told_to_the_old_one_and
     let page = app.get(&status).await.text().await.expect("html");
     assert!(!page.contains("pending-address"), "proven: nothing waits");
 }
+
+/// Found by the red team: a code page left in a browser's history (the first submission's) was
+/// stepped forward by 重新获取验证码 to the page of a later new address, corrected to a stranger's
+/// and proven there. Now a page where nothing waits mints no page, says it is done with, and
+/// neither takes a correction nor mails a code; a page of an earlier new address never reaches a
+/// later one; and a resubmission cannot make the proven address the unit's.
+#[tokio::test]
+async fn an_old_code_page_cannot_reach_a_later_new_address() {
+    let app = spawn_app().await;
+    let status = submit(&app, 84).await;
+    let reference = app.store.list(2025, None).await.expect("list")[0].reference.clone();
+    let first_page = crate::helpers::confirm_link(&app, &reference);
+    let unit = link_in_mail(&app.mails(), "unit84@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await.status(), 303);
+
+    // The proven address as the unit's: refused on that field.
+    let v = version(&app, &status).await;
+    let own = resubmission(84, v, "new84@example.com")
+        .replace("unit_reviewer_email=unit84%40example.gov.cn", "unit_reviewer_email=Applicant84%2Bx%40example.com");
+    assert!(own.contains("Applicant84"), "the form names the unit's address: {own}");
+    let refused = post(&app, &status, &own).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.expect("html").contains("单位审核人邮箱不能与本人邮箱相同"));
+
+    let answer = post(&app, &status, &resubmission(84, v, "new84@example.com")).await;
+    assert_eq!(answer.status(), 303);
+    let change_page = answer.headers()["location"].to_str().expect("ascii").trim_end_matches("?changed=1").to_owned();
+    let mails = app.mails().len();
+    for _ in 0..6 {
+        let climbed = post(&app, &first_page, "new_code=1").await;
+        assert_eq!(climbed.status(), 409, "a page where nothing waits mints no other");
+    }
+    let shown = app.get(&first_page).await.text().await.expect("html");
+    assert!(shown.contains("这个验证码页面已不再有效") && !shown.contains("id=\"code-form\""), "{shown}");
+    assert_eq!(post(&app, &first_page, "email=stranger%40evil.example").await.status(), 409);
+    assert_eq!(app.mails().len(), mails, "nothing mailed from the old page");
+
+    // The change is proven on its own page after a new code; then a second change: the pages of
+    // the first, whatever their generation, are done with.
+    let again = post(&app, &change_page, "new_code=1").await;
+    assert_eq!(again.status(), 303);
+    let newer = again.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    let codes: Vec<String> = app
+        .mails()
+        .iter()
+        .filter(|m| m.to == "new84@example.com")
+        .filter_map(|m| testkit::mailed_code(&m.text))
+        .collect();
+    assert_eq!(codes.len(), 2, "the resubmission's code and the new one");
+    // Mails written in one clock tick have no order: the newer page takes exactly one of them.
+    let mut taken = Vec::new();
+    for code in &codes {
+        taken.push(post(&app, &newer, &format!("code={code}")).await.status().as_u16());
+        if taken.last() == Some(&303) {
+            break;
+        }
+    }
+    assert!(
+        taken.iter().filter(|s| **s == 303).count() == 1 && taken.iter().all(|s| [303, 422].contains(s)),
+        "{taken:?}"
+    );
+    let status = link_in_mail(&app.mails(), "new84@example.com", "/status/");
+    let unit = link_in_mail(&app.mails(), "unit84@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E5%86%8D%E6%94%B9").await.status(), 303);
+    let v = version(&app, &status).await;
+    assert_eq!(post(&app, &status, &resubmission(84, v, "third84@example.com")).await.status(), 303);
+    for old in [&change_page, &newer] {
+        assert_eq!(post(&app, old, "email=stranger%40evil.example").await.status(), 409, "{old}");
+        assert_eq!(post(&app, old, "new_code=1").await.status(), 409, "{old}");
+    }
+    let record = app.store.get(&reference).await.expect("get").expect("record");
+    assert_eq!(record.pending_address.expect("pending").email, "third84@example.com");
+}

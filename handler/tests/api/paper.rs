@@ -72,6 +72,13 @@ async fn the_mailed_hr_link_still_opens_and_acts_after_the_paper_is_recorded() {
     let (status, mailed) = at_hr(&app, 421).await;
     receive_paper(&app, &mailed).await;
     let v = version(&app, &status).await;
+    // Sent again (a second click, a leaked link): nothing is recorded twice, nobody mailed twice.
+    let mails = app.mails().len();
+    for _ in 0..3 {
+        receive_paper(&app, &mailed).await;
+    }
+    assert_eq!(version(&app, &status).await, v, "no new version");
+    assert_eq!(app.mails().len(), mails, "no new mail");
 
     // The same mailed link: the application as it is now, the paper matching, the decision form.
     let page = app.get(&mailed).await.text().await.expect("html");

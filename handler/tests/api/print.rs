@@ -118,10 +118,15 @@ async fn verify_shows_the_masked_name_and_status_and_reports_a_changed_version()
     let page = app.get(&verify).await.text().await.expect("html");
     assert!(page.contains("不一致：纸质申报表打印后，申报内容已修改"), "{page}");
     assert!(page.contains(&old_hash), "the printed hash is shown beside the current one");
-    assert!(page.contains("第1版，核验码") && page.contains("第2版，核验码"), "both versions are named: {page}");
+    assert!(
+        page.contains("第1版，核验码") && page.contains("第2版（核验码见新打印的申报表）"),
+        "both versions: {page}"
+    );
     let reprinted = app.get(&format!("{status}/print")).await.text().await.expect("html");
     let new_hash = hash_in(&reprinted);
     assert_ne!(new_hash, old_hash);
+    // The old paper's page never shows the current code: whoever holds it cannot record it.
+    assert!(!page.contains(&new_hash), "the current code beside a stale paper");
     let page = app.get(&verify_path(&reprinted)).await.text().await.expect("html");
     assert!(page.contains("一致：") && page.contains(&new_hash));
     assert!(page.contains("在审核工作台“登记收到的纸质申报表”中粘贴本页地址"), "HR is told how to record it");

@@ -193,7 +193,7 @@ async fn purged_past_retention_and_when_unfinished(store: Arc<dyn Store>, raw: R
     let page = crate::helpers::confirm_link(&app, &lapsed.reference);
     let old_code = crate::helpers::mailed_code(&app, &lapsed.reference);
     let mails = app.mails().len();
-    assert_eq!(app.post_form(&page, "new_code=1").await.status(), 303);
+    assert_eq!(app.post_form(&page, "new_code=1").await.status(), 409);
     assert_eq!(app.mails().len(), mails, "a code mailed for an erased record");
     assert_eq!(app.post_form(&page, &format!("code={old_code}")).await.status(), 422);
     assert!(

@@ -162,7 +162,7 @@ impl Application {
                 errors.add("unit_reviewer_email", e.to_string());
                 None
             }
-            Ok(r) if email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(r.as_str())) => {
+            Ok(r) if email.as_ref().is_some_and(|e| e.same_mailbox(&r)) => {
                 errors.add("unit_reviewer_email", "单位审核人邮箱不能与本人邮箱相同");
                 None
             }

@@ -186,6 +186,7 @@ fn accepted(state: &AppState, json: bool, reference: &str, status: Status, form:
         submitted: true,
         sent: false,
         changed: false,
+        done: false,
     };
     match Page::typed("confirm.html", "申报已提交，请输入邮箱验证码", &page) {
         Ok(page) => page.at("/apply/").into_response(),

@@ -51,9 +51,12 @@ async fn page(
 ) -> CodePage<'static> {
     let ConfirmClaims { reference, generation } = &link.claims;
     let record = state.store.get(reference).await.ok().flatten();
+    let email = record.as_ref().and_then(|r| proof::awaiting(state, r, *generation));
     CodePage {
         reference: "",
-        email: record.as_ref().and_then(|r| proof::awaiting(state, r, *generation)),
+        done: record.is_some() && email.is_none(),
+        changed: email.is_some() && record.as_ref().is_some_and(proof::proves_a_change),
+        email,
         correction: correction.to_owned(),
         hours: state.programme.confirm_hours,
         action: format!("/confirm/{}", link.token),
@@ -61,7 +64,6 @@ async fn page(
         errors,
         submitted: false,
         sent,
-        changed: record.as_ref().is_some_and(proof::proves_a_change),
     }
 }
 
@@ -72,7 +74,7 @@ pub async fn show(
     Params(query): Params<CodeQuery>,
 ) -> Result<Response, AppError> {
     let page = page(&state, &link, ("", ""), Vec::new(), query.sent.is_some()).await;
-    let changed = query.changed.is_some() || page.changed;
+    let changed = !page.done && (query.changed.is_some() || page.changed);
     let page = CodePage { reference: &link.claims.reference, changed, ..page };
     Ok(Page::typed("confirm.html", "输入邮箱验证码", &page)?.into_response())
 }

@@ -109,6 +109,7 @@ struct VerifyPage {
     reference: String,
     name: String,
     status_label: &'static str,
+    /// The current version's code, only when it is the printed one.
     current: String,
     printed: String,
     /// The content versions, when known: the record's, and the paper's.
@@ -160,7 +161,9 @@ pub async fn verify(
         status_label: record.status.label(),
         current_version: paper::content_version(&events),
         printed_version: paper::content_version_of(&events, &printed),
-        current,
+        // The current code only beside a paper that carries it: printed beside a stale one, it
+        // would let whoever holds the old paper record one they do not have.
+        current: if same { current } else { String::new() },
         printed,
         same,
         not_live: not_live(&record),

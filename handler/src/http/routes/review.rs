@@ -272,8 +272,8 @@ pub async fn decide(
                 message: "纸质申报表由盟市人社部门或厅局（高校）登记。".into(),
             }));
         }
-        match decide::receive_paper(&state, record, events, claims.version, &form.code, &client).await {
-            Ok(()) => {}
+        let recorded = match decide::receive_paper(&state, record, events, claims.version, &form.code, &client).await {
+            Ok(recorded) => recorded,
             // A wrong code: the page again, the code as typed and why beside it.
             Err(e @ (workflow::Error::Invalid(_) | workflow::Error::Paper(_))) if !negotiated.json => {
                 let status = if matches!(e, workflow::Error::Paper(_)) {
@@ -291,14 +291,16 @@ pub async fn decide(
                 return Ok(page.status(status).into_response());
             }
             Err(e) => return Err(json(e)),
-        }
-        // The receipt is a new version: the page goes on under a link for it.
+        };
+        // The receipt is a new version: the page goes on under a link for it (a paper recorded
+        // already: the link of the version as it is, `paper=again`).
         if negotiated.json {
             let (record, events) = workflow::load(&state, &claims.reference).await.map_err(json)?;
             return Ok(Json(RecordJson::of(&record, &events)).into_response());
         }
-        let next = links::review_path(&state, record, claims.stage, record.version + 1);
-        return Ok(Redirect::to(&format!("{next}?paper=1")).into_response());
+        let (version, said) = if recorded { (record.version + 1, "1") } else { (record.version, "again") };
+        let next = links::review_path(&state, record, claims.stage, version);
+        return Ok(Redirect::to(&format!("{next}?paper={said}")).into_response());
     }
     let decision = Decision::posted(&form.decision, &form.comment, false);
     match decide::decide(&state, record, events, claims.version, claims.stage, &decision, &client).await {

@@ -134,13 +134,18 @@ pub async fn resubmit(
     let mut to_prove = None;
     let done: Result<(), Error> = async {
         let proven = &record.application.email;
+        if application.unit_reviewer_email.same_mailbox(proven) {
+            // The unit's review would go to the applicant's own (proven) mailbox.
+            let message = "单位审核人邮箱不能与本人邮箱相同（包括已验证的原邮箱）";
+            return Err(Error::Invalid(vec![Reason::new("unit_reviewer_email", message)]));
+        }
         let mut edit = Edit::default();
         if !application.email.as_str().eq_ignore_ascii_case(proven.as_str()) {
             // The new address is proven like a new one; mail stays with the proven address, which
             // is told a change was asked for. Until proven it is no change of the application.
             let pending = PendingAddress {
                 email: application.email.to_string(),
-                generation: record.version + 1,
+                generation: (record.version + 1) * crate::workflow::proof::PAGES_PER_CHANGE,
                 at: crate::views::rfc3339(ctx.clock.now()),
             };
             edit.mails.push(notify::to_prove(ctx, record, &pending, pending.generation)?);

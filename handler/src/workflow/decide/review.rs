@@ -55,7 +55,8 @@ fn is_decision(action: &Action) -> bool {
 
 /// HR records the stamped paper 申报表 by the 核验码 printed on it (or the address under its QR
 /// code): it must be this application's current content's. The status stays; the event
-/// keeps the printed version hash, which an HR recommendation is checked against.
+/// keeps the printed version hash, which an HR recommendation is checked against. `Ok(false)`
+/// when that paper was recorded already: nothing changes.
 pub async fn receive_paper(
     ctx: &Context,
     record: &Record,
@@ -63,7 +64,7 @@ pub async fn receive_paper(
     expected: u64,
     code: &str,
     client: &str,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let allowed =
         allow(ctx, (record, events), expected, Actor::Hr, Action::PaperReceived, Stage::Open("登记纸质申报表"))?;
     let printed = match paper::typed_for(ctx, &record.reference, code) {
@@ -83,10 +84,15 @@ pub async fn receive_paper(
             .ok_or_else(|| Error::Invalid(vec![Reason::new("code", paper::INVALID_CODE)]))?;
         return Err(Error::Paper(paper::stale(Some(on_paper), paper::content_version(events))));
     }
+    if paper::received(events) == Some(printed.as_str()) {
+        // Recorded already (a second click, a form sent again): nothing changes, nobody is mailed.
+        tracing::info!(reference = %record.reference, "paper received again: nothing to record");
+        return Ok(false);
+    }
     tracing::info!(reference = %record.reference, "paper received");
     let comment = format!("纸质申报表已收到，核验码 {printed}");
     let edit = Edit { version_hash: Some(printed), ..Edit::default() };
-    apply(ctx, (record, events), allowed, edit, &comment, client).await
+    apply(ctx, (record, events), allowed, edit, &comment, client).await.map(|()| true)
 }
 
 /// The centre's reason (field `reason`), trimmed: required (`missing` says so) and at most

@@ -78,7 +78,7 @@ pub async fn receive_paper(
     };
     let done = crate::workflow::decide::receive_paper(&state, &record, &events, record.version, &form.code, &client);
     match done.await {
-        Ok(()) => Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("{base}?paper={reference}")).into_response()),
         Err(crate::workflow::Error::Invalid(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
         Err(crate::workflow::Error::Paper(message)) => {
             refused(StatusCode::CONFLICT, vec![Reason::new("code", message)]).await
