@@ -60,6 +60,8 @@ const HANDLER_TEMPLATES: &[(&str, &str)] = &[
     ("mail/macros.html", include_str!("../templates/mail/macros.html")),
     ("mail/address_change.txt", include_str!("../templates/mail/address_change.txt")),
     ("mail/address_change.html", include_str!("../templates/mail/address_change.html")),
+    ("mail/address_changed.txt", include_str!("../templates/mail/address_changed.txt")),
+    ("mail/address_changed.html", include_str!("../templates/mail/address_changed.html")),
     ("mail/submitted_applicant.txt", include_str!("../templates/mail/submitted_applicant.txt")),
     ("mail/submitted_applicant.html", include_str!("../templates/mail/submitted_applicant.html")),
     ("mail/submitted_unit.txt", include_str!("../templates/mail/submitted_unit.txt")),

@@ -72,6 +72,11 @@ async fn a_new_address_in_a_resubmission_gets_only_its_code_until_it_is_proven()
     assert_eq!(events.last().expect("event").kind, policy::EventKind::AddressProven);
     let link = link_in_mail(&app.mails(), "new81@example.com", "/status/");
     assert_eq!(version(&app, &link).await, record.version);
+    // The replaced address is told the change took effect, with the new one masked and no link.
+    let told = app.mails().into_iter().find(|m| m.to == "applicant81@example.com" && m.subject.contains("邮箱已变更"));
+    let told = told.expect("the replaced address is told");
+    assert!(told.text.contains("n***@example.com"), "{}", told.text);
+    assert!(!told.text.contains("/status/") && !told.html.contains("/status/"), "{}", told.text);
 }
 
 #[tokio::test]
@@ -147,7 +152,8 @@ async fn every_mail_goes_to_a_proven_address_a_reviewer_or_is_a_code_without_lin
     )
     .expect("code");
     assert_eq!(post(&app, &new_page, &format!("code={new_code}")).await.status(), 303);
-    let new_proven_at = app.mails().len() - 1;
+    // The proof mails the new address its link and the replaced one the word, in either order.
+    let new_proven_at = app.mails().len() - 2;
     let unit = link_in_mail(&app.mails(), "unit91@example.gov.cn", "/review/");
     assert_eq!(post(&app, &unit, "decision=approve").await.status(), 303);
     let lookup = |email: &str| format!("reference={reference}&email={email}");
@@ -374,4 +380,30 @@ async fn an_old_code_page_cannot_reach_a_later_new_address() {
     }
     let record = app.store.get(&reference).await.expect("get").expect("record");
     assert_eq!(record.pending_address.expect("pending").email, "third84@example.com");
+}
+
+/// The right code sent twice at once (a double tap on a slow phone): both answers lead on to the
+/// status page; neither says the link was used up.
+#[tokio::test]
+async fn the_right_code_sent_twice_at_once_leads_on_both_times() {
+    let app = spawn_app().await;
+    for n in 85..90 {
+        assert_eq!(app.apply(&testkit::sample_application(n)).await.status(), 201);
+        let reference = app
+            .store
+            .list(2025, None)
+            .await
+            .expect("list")
+            .into_iter()
+            .find(|r| r.application.email.as_str() == format!("applicant{n}@example.com"))
+            .expect("stored")
+            .reference;
+        let page = crate::helpers::confirm_link(&app, &reference);
+        let body = format!("code={}", crate::helpers::mailed_code(&app, &reference));
+        let (a, b) = tokio::join!(post(&app, &page, &body), post(&app, &page, &body));
+        for answer in [a, b] {
+            assert_eq!(answer.status(), 303);
+            assert!(answer.headers()["location"].to_str().expect("ascii").starts_with("/status/"));
+        }
+    }
 }

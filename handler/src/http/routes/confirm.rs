@@ -106,7 +106,13 @@ pub async fn confirm(
     if !form.email.trim().is_empty() {
         return correct(&state, &link, &form.email, &client, json).await;
     }
-    match proof::confirm(&state, reference, *generation, &form.code, &client).await {
+    let mut done = proof::confirm(&state, reference, *generation, &form.code, &client).await;
+    if let Err(Error::Stale(_)) = done {
+        // Lost a race, most likely with the same code sent twice (a double tap): asked again, the
+        // code is answered as the record now stands (confirmed: on to the status page).
+        done = proof::confirm(&state, reference, *generation, &form.code, &client).await;
+    }
+    match done {
         Ok(done) => {
             let status = links::status_path(&state, reference);
             if json {

@@ -255,8 +255,8 @@ pub(super) async fn apply(
         Action::Expire => Vec::new(),
         // An erasure request is answered on the page; the centre is told it waits.
         Action::RequestErasure => vec![notify::erasure_requested(ctx, &next)?],
-        // A new address proven: its status link goes there now.
-        Action::ProveAddress => vec![notify::address_proven(ctx, &next)?],
+        // A new address proven: its status link goes there now, and the replaced one is told.
+        Action::ProveAddress => vec![notify::address_proven(ctx, &next)?, notify::address_changed(ctx, record, &next)?],
         // A corrected address gets its code, the proven one the word (`edit.mails`).
         Action::CorrectAddress => Vec::new(),
         _ => {

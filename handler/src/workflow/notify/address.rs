@@ -1,6 +1,6 @@
 //! The mails about an applicant's address: the 邮箱验证码 to an address not yet proven (a new
 //! application's, or a new one a resubmission gave), the status link once a new one is proven,
-//! and the word to the proven address that a change was asked for.
+//! and the word to the proven address that a change was asked for, and that it took effect.
 
 use super::{TO_APPLICANT, TO_UNCONFIRMED, compose, link_again};
 use crate::store::{Mail, PendingAddress, Record};
@@ -87,4 +87,19 @@ pub fn address_change_asked(ctx: &Context, record: &Record, pending: &PendingAdd
     let to = record.application.email.as_str();
     let subject = format!("【特培申报】申报人邮箱变更待验证（申报编号 {reference}）");
     compose(ctx, "address_change", to, TO_APPLICANT, subject, reference, &context)
+}
+
+/// To the address a proven new one replaced (`was`): the change took effect and mail goes to
+/// the new address (masked) from now on. No link, as with the word that it was asked for.
+pub fn address_changed(ctx: &Context, was: &Record, now: &Record) -> Result<Mail, Error> {
+    let p = &ctx.programme;
+    let reference = &was.reference;
+    let context = ChangeAsked {
+        reference,
+        masked: masked(now.application.email.as_str()),
+        issuer: &p.notice_issuer,
+        contact: p.contact.line(&p.notice_issuer),
+    };
+    let subject = format!("【特培申报】申报人邮箱已变更（申报编号 {reference}）");
+    compose(ctx, "address_changed", was.application.email.as_str(), TO_APPLICANT, subject, reference, &context)
 }

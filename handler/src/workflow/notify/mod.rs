@@ -13,7 +13,7 @@ mod address;
 mod erasure;
 mod reviewers;
 
-pub use address::{address_change_asked, address_proven, to_confirm, to_prove};
+pub use address::{address_change_asked, address_changed, address_proven, to_confirm, to_prove};
 pub use erasure::{erased, erasure_requested};
 pub use reviewers::{DashboardLink, dashboard_links, summary};
 
