@@ -438,6 +438,16 @@ async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
     assert!(page(&app, &back).await.contains(&format!("纸质申报表已登记：{ours} 巴特尔")));
     // By the QR address alone.
     let qr = crate::helpers::printed_code(&app, &hr_ours_too).await;
+    // With another paper's 申报编号 typed beside it: two papers mixed up, refused naming both.
+    let mixed = paper(format!("reference={ours}&code=https://example.gov.cn/verify/{qr}")).await;
+    assert_eq!(mixed.status(), 422);
+    assert!(
+        mixed
+            .text()
+            .await
+            .expect("html")
+            .contains(&format!("填写的申报编号{ours}与二维码地址中的申报编号{ours_too}不一致"))
+    );
     assert_eq!(paper(format!("code=https://example.gov.cn/verify/{qr}")).await.status(), 303);
     for r in [&ours, &ours_too] {
         let events = app.store.events(r).await.expect("events");

@@ -54,6 +54,14 @@ pub async fn receive_paper(
     // The address under the QR code names its application; a code as printed needs the 申报编号.
     let typed = form.reference.trim().to_ascii_uppercase();
     let reference = match crate::workflow::paper::reference_of(&state, &form.code) {
+        // A 申报编号 typed that the QR address contradicts: two papers mixed up, most likely.
+        Some(named) if !typed.is_empty() && typed != named => {
+            let why = Reason::new(
+                "reference",
+                format!("填写的申报编号{typed}与二维码地址中的申报编号{named}不一致，请核对是否是同一份纸质申报表。"),
+            );
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, vec![why]).await;
+        }
         Some(named) => named,
         None if typed.is_empty() => {
             let why = Reason::new("reference", "请填写纸质申报表上的申报编号（如 TP2025-ABC234）。");
