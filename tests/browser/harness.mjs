@@ -387,8 +387,9 @@ export async function confirmByCode(page, maildev, n, reference, { shoot, javaSc
  * (the 16 characters beside the 申报编号), types it on the review page and registers it; ends on
  * the page under its fresh link.
  */
-export async function receivePaper(page, reviewUrl) {
-  const code = await printedCode(page, reviewUrl);
+export async function receivePaper(page, reviewUrl, paperFrom) {
+  // The code off the paper: the applicant's (or the unit's) print; HR's own print has none.
+  const code = await printedCode(page, paperFrom);
   await page.goto(reviewUrl);
   await page.fill("#f-code", code);
   await Promise.all([page.waitForURL(/paper=1$/), page.click("#paper-form button[type=submit]")]);

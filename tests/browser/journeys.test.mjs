@@ -39,10 +39,10 @@ async function journey(javaScriptEnabled, n) {
     await decide(page, "approve");
     // HR recommends from theirs.
     const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
-    await receivePaper(page, hr);
+    const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
+    await receivePaper(page, hr, status);
     await decide(page, "approve");
     // The applicant's status link says 已推荐.
-    const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
     await page.goto(status);
     assert.match(await page.locator(".summary").innerText(), /已推荐/);
     return reference;

@@ -76,7 +76,7 @@ async function selectedApplication(page, n, javaScriptEnabled) {
   await page.goto(await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`));
   await decide(page, "approve");
   const hr = await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`);
-  await receivePaper(page, hr);
+  await receivePaper(page, hr, status);
   await page.goto(page.url().replace(/\?paper=1$/, ""));
   await decide(page, "approve");
   await page.goto(`${serve.base}/dashboard`);

@@ -97,7 +97,7 @@ test("unit, HR and the centre each act from their mail in a few clicks", async (
     await step(page, "6b-hr-stale-paper");
 
     // The code off the stamped paper: recorded, matching; then the recommendation goes through.
-    await receivePaper(page, hr);
+    await receivePaper(page, hr, status);
     assert.match(await page.locator("#paper").innerText(), /与系统中的当前内容一致/);
     await step(page, "7-hr-paper-received");
     const recorded = page.url().replace(/\?paper=1$/, "");
@@ -171,7 +171,15 @@ test("reviewers see the other application of a number, and one number holds one 
       await decide(page, "approve");
       hrLinks.push(await linkIn(maildev, "hr-hohhot@example.gov.cn", `/review/r.${reference}.hr.`));
     }
-    const codes = [await printedCode(page, hrLinks[0]), await printedCode(page, hrLinks[1])];
+    // The codes off the two stamped papers the applicant printed (HR's own print has none).
+    const statusLinks = [];
+    for (const reference of references) {
+      statusLinks.push(await linkIn(maildev, "applicant63@example.com", `/status/s.${reference}.`));
+    }
+    const codes = [await printedCode(page, statusLinks[0]), await printedCode(page, statusLinks[1])];
+    await page.goto(`${hrLinks[0]}/print`);
+    assert.match(await page.locator("main, body").first().innerText(), /审核预览，不含核验码/);
+    assert.equal(await page.locator(".qr-box").count(), 0, "no QR code on HR's print");
 
     // The dashboard: a wrong code comes back on the same form as typed; then 申报编号 and 核验码.
     await page.goto(`${serve.base}/dashboard`);

@@ -61,4 +61,22 @@ impl<'a> RecordJson<'a> {
                 .collect(),
         }
     }
+
+    /// The JSON view a passed review link of `version` gives, as its page does: the history up
+    /// to that version and the step that passed it (without its comment), the status and version
+    /// that step left; nothing later (found by
+    /// the red team: the JSON showed every later event and comment the page hides).
+    pub fn passed(record: &'a Record, events: &'a [Event], version: u64) -> Self {
+        let mut json = Self::of(record, events);
+        let at = usize::try_from(version).unwrap_or(usize::MAX);
+        json.events.truncate(at.saturating_add(1));
+        if let Some(step) = json.events.get_mut(at) {
+            step.comment = None;
+        }
+        // The status and version as that step left them.
+        if let Some(step) = events.get(at).or(events.last()) {
+            (json.status, json.version) = (step.status, u64::from(step.seq));
+        }
+        json
+    }
 }

@@ -138,7 +138,14 @@ pub async fn confirm(
     typed: &str,
     client: &str,
 ) -> Result<Confirmation, Error> {
-    let record = ctx.store.get(reference).await?;
+    // One read for both the check and the step: the code is checked against the record the step
+    // then acts on, whose version guard refuses it if anything changed since (found by the red
+    // team: a correction between a second read and the step was proven by the first one's code).
+    let (record, events) = match load(ctx, reference).await {
+        Ok((record, events)) => (Some(record), events),
+        Err(Error::NotFound) => (None, Vec::new()),
+        Err(e) => return Err(e),
+    };
     let what = record.as_ref().map(|r| proving(r, generation));
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() {
@@ -162,8 +169,8 @@ pub async fn confirm(
         (_, Some(Some(Proving::Change(email)))) => Some(email.clone()),
         _ => None,
     };
-    let right = address.is_some_and(|address| {
-        let code = links::confirm_code(ctx, reference, &address, generation);
+    let right = address.as_deref().is_some_and(|address| {
+        let code = links::confirm_code(ctx, reference, address, generation);
         bool::from(code.as_bytes().ct_eq(digits.as_bytes()))
     });
     let Some(record) = record.filter(|_| right) else {
@@ -178,7 +185,6 @@ pub async fn confirm(
     if let Some(None) = what {
         return Ok(Confirmation::Already);
     }
-    let (record, events) = load(ctx, &record.reference).await?;
     if proves_a_change(&record) {
         decide::prove_address(ctx, &record, &events, client).await?;
         return Ok(Confirmation::AddressProven);

@@ -19,6 +19,13 @@ fn resubmission(n: u32, version: u64, email: &str) -> String {
     format!("{}&decision=resubmit&version={version}", crate::helpers::form_body(&form))
 }
 
+/// The reference of sample applicant `n`'s application.
+async fn reference_of(app: &TestApp, n: u32) -> String {
+    let all = app.store.list(2025, None).await.expect("list");
+    let mine = all.into_iter().find(|r| r.application.email.as_str() == format!("applicant{n}@example.com"));
+    mine.expect("stored").reference
+}
+
 async fn version(app: &TestApp, status: &str) -> u64 {
     app.get_json(status).await.json::<Value>().await.expect("json")["version"].as_u64().expect("version")
 }
@@ -50,6 +57,10 @@ async fn a_new_address_in_a_resubmission_gets_only_its_code_until_it_is_proven()
     assert!(new_mail[0].text.contains("新的申报人邮箱"), "{}", new_mail[0].text);
     let page = app.get(&format!("{code_page}?changed=1")).await.text().await.expect("html");
     assert!(page.contains("请输入发送到新邮箱的验证码"), "{page}");
+    // The status page marks it 待验证 but never leads to the code page: whoever holds the status
+    // link (the mailbox being left, perhaps) cannot prove or correct the new address.
+    let shown = app.get(&status).await.text().await.expect("html");
+    assert!(shown.contains("待验证") && !shown.contains("/confirm/"), "{shown}");
 
     // The unit returns it again: the comment goes to the proven address, not the new one.
     let unit = link_in_mail(&app.mails(), "unit81@example.gov.cn", "/review/");
@@ -72,6 +83,12 @@ async fn a_new_address_in_a_resubmission_gets_only_its_code_until_it_is_proven()
     assert_eq!(events.last().expect("event").kind, policy::EventKind::AddressProven);
     let link = link_in_mail(&app.mails(), "new81@example.com", "/status/");
     assert_eq!(version(&app, &link).await, record.version);
+    let welcome = app.mails().into_iter().rfind(|m| m.to == "new81@example.com").expect("the link");
+    assert!(
+        welcome.text.contains("申报人邮箱已改为本邮箱") && !welcome.text.contains("请求重新发送"),
+        "{}",
+        welcome.text
+    );
     // The replaced address is told the change took effect, with the new one masked and no link.
     let told = app.mails().into_iter().find(|m| m.to == "applicant81@example.com" && m.subject.contains("邮箱已变更"));
     let told = told.expect("the replaced address is told");
@@ -389,15 +406,7 @@ async fn the_right_code_sent_twice_at_once_leads_on_both_times() {
     let app = spawn_app().await;
     for n in 85..90 {
         assert_eq!(app.apply(&testkit::sample_application(n)).await.status(), 201);
-        let reference = app
-            .store
-            .list(2025, None)
-            .await
-            .expect("list")
-            .into_iter()
-            .find(|r| r.application.email.as_str() == format!("applicant{n}@example.com"))
-            .expect("stored")
-            .reference;
+        let reference = reference_of(&app, n).await;
         let page = crate::helpers::confirm_link(&app, &reference);
         let body = format!("code={}", crate::helpers::mailed_code(&app, &reference));
         let (a, b) = tokio::join!(post(&app, &page, &body), post(&app, &page, &body));
@@ -405,5 +414,34 @@ async fn the_right_code_sent_twice_at_once_leads_on_both_times() {
             assert_eq!(answer.status(), 303);
             assert!(answer.headers()["location"].to_str().expect("ascii").starts_with("/status/"));
         }
+    }
+}
+
+/// Found by the red team: the code of the address waiting and a correction sent at once proved
+/// the corrected address, whose code nobody typed. Whatever the order, the address proven is one
+/// whose code was typed, and a corrected address gets its code and nothing else.
+#[tokio::test]
+async fn a_correction_racing_the_code_never_proves_the_corrected_address() {
+    let app = spawn_app().await;
+    for n in 0..8u32 {
+        let n = 140 + n;
+        let status = submit(&app, n).await;
+        let reference = reference_of(&app, n).await;
+        let unit = link_in_mail(&app.mails(), &format!("unit{n}@example.gov.cn"), "/review/");
+        assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await.status(), 303);
+        let v = version(&app, &status).await;
+        let answer = post(&app, &status, &resubmission(n, v, &format!("new{n}@example.com"))).await;
+        let page = answer.headers()["location"].to_str().expect("ascii").trim_end_matches("?changed=1").to_owned();
+        let to_new = app.mails().into_iter().find(|m| m.to == format!("new{n}@example.com")).expect("code");
+        let code = testkit::mailed_code(&to_new.text).expect("code");
+        let victim = format!("victim{n}@victim.example");
+        let (typed, corrected) = (format!("code={code}"), format!("email={}", victim.replace('@', "%40")));
+        let (proof, correction) = tokio::join!(post(&app, &page, &typed), post(&app, &page, &corrected));
+        assert!([303, 409, 422].contains(&proof.status().as_u16()), "{}", proof.status());
+        assert!([303, 409].contains(&correction.status().as_u16()), "{}", correction.status());
+        let record = app.store.get(&reference).await.expect("get").expect("record");
+        assert_ne!(record.application.email.as_str(), victim, "the corrected address proven without its code");
+        let victims: Vec<_> = app.mails().into_iter().filter(|m| m.to == victim).collect();
+        assert!(victims.iter().all(|m| m.subject.contains("邮箱验证码")), "{victims:?}");
     }
 }

@@ -408,12 +408,17 @@ async fn paper_is_recorded_from_the_dashboard_within_its_scope_only() {
 
     // Another league's paper, by its QR address or by its 申报编号: refused, the form as typed.
     let theirs_qr = crate::helpers::printed_code(&app, &hr_theirs).await;
+    // Answered as a number never made: the form tells nobody which numbers exist elsewhere.
     let refused = paper(format!("code={theirs_qr}")).await;
-    assert_eq!(refused.status(), 409);
-    assert!(refused.text().await.expect("html").contains(&format!("申报{theirs}不属于本单位审核范围")));
+    assert_eq!(refused.status(), 422);
+    let outside = format!("本单位审核范围内找不到申报编号为{theirs}的申报");
+    assert!(refused.text().await.expect("html").contains(&outside));
+    let never = paper("reference=TP2025-ZZZZZZ&code=0000-0000-0000-0000".to_owned()).await;
+    assert_eq!(never.status(), 422);
+    assert!(never.text().await.expect("html").contains("本单位审核范围内找不到申报编号为TP2025-ZZZZZZ的申报"));
     let theirs_hash = crate::helpers::printed_hash(&app, &hr_theirs).await;
     let refused = paper(format!("reference={theirs}&code={theirs_hash}")).await;
-    assert_eq!(refused.status(), 409);
+    assert_eq!(refused.status(), 422);
     let html = refused.text().await.expect("html");
     assert!(
         html.contains(&format!("value=\"{theirs}\"")) && html.contains(&format!("value=\"{theirs_hash}\"")),

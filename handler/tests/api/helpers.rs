@@ -391,15 +391,28 @@ pub async fn confirm(app: &TestApp, reference: &str) -> String {
     location.split('?').next().expect("path").to_owned()
 }
 
-/// The check code printed on the 申报表 behind a status or review link (`…/print`).
-pub async fn printed_code(app: &TestApp, link: &str) -> String {
-    testkit::check_code(&app.get(&format!("{link}/print")).await.text().await.expect("print"))
+/// The paper of the application behind a status or review link: the applicant's print (a
+/// reviewer's print past the unit carries no 核验码; the paper HR records is the applicant's).
+async fn the_paper(app: &TestApp, link: &str) -> String {
+    let status = match link.strip_prefix("/review/") {
+        Some(token) => {
+            let reference = token.split('.').nth(1).expect("the reference in a review link").to_owned();
+            format!("/status/{}", app.signer.sign(&policy::StatusClaims { reference }, i64::MAX / 2))
+        }
+        None => link.to_owned(),
+    };
+    app.get(&format!("{status}/print")).await.text().await.expect("print")
 }
 
-/// The 核验码 printed on the 申报表 behind a status or review link, as a person reads it off the
-/// paper (`1A2B-3C4D-5E6F-7A8B`, beside the 申报编号).
+/// The check code printed on the 申报表 of the application behind a status or review link.
+pub async fn printed_code(app: &TestApp, link: &str) -> String {
+    testkit::check_code(&the_paper(app, link).await)
+}
+
+/// The 核验码 printed on the 申报表 of the application behind a status or review link, as a
+/// person reads it off the paper (`1A2B-3C4D-5E6F-7A8B`, beside the 申报编号).
 pub async fn printed_hash(app: &TestApp, link: &str) -> String {
-    let html = app.get(&format!("{link}/print")).await.text().await.expect("print");
+    let html = the_paper(app, link).await;
     let marker = "版 <span class=\"mono\">";
     let start = html.find(marker).expect("the 核验码 beside the 申报编号") + marker.len();
     html[start..start + 19].to_owned()

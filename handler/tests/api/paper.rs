@@ -129,3 +129,27 @@ async fn a_link_older_than_a_real_decision_still_refuses() {
     assert_eq!(app.post_form(&fresh, "decision=approve").await.status(), 303);
     assert_eq!(app.get_json(&status).await.json::<Value>().await.expect("json")["status"], "recommended");
 }
+
+/// Found by the red team: a passed review link's JSON showed every later event and comment (HR's
+/// return comment, the paper's 核验码) while its page shows none of it. Now it gives what the
+/// page does: the history to the link's version and the step that passed it, without a comment.
+#[tokio::test]
+async fn a_passed_links_json_shows_nothing_later_than_the_step_that_passed_it() {
+    let app = spawn_app().await;
+    let (status, hr) = at_hr(&app, 423).await;
+    let unit = link_in_mail(&app.mails(), "unit423@example.gov.cn", "/review/");
+    let hr = receive_paper(&app, &hr).await;
+    let secret = "%E8%AF%B7%E8%87%B4%E7%94%B5%2013800000000";
+    assert_eq!(app.post_form(&hr, &format!("decision=return&comment={secret}")).await.status(), 303);
+    let json: Value = app.get_json(&unit).await.json().await.expect("json");
+    let text = json.to_string();
+    assert!(!text.contains("13800000000") && !text.contains("核验码"), "{text}");
+    let events = json["events"].as_array().expect("events");
+    assert_eq!(events.len(), 3, "submitted, confirmed, and the unit's approval that passed it: {text}");
+    assert_eq!(json["status"], "hr_review");
+    assert_eq!(json["version"], 3);
+    assert!(events[2]["comment"].is_null());
+    // The applicant's own link still shows the whole history.
+    let own: Value = app.get_json(&status).await.json().await.expect("json");
+    assert!(own.to_string().contains("13800000000"));
+}

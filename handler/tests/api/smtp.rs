@@ -157,8 +157,9 @@ async fn the_whole_journey_through_real_mail() {
     let unit = newest_link(maildev.web_port, "unit7@example.gov.cn", "/review/", 6).await;
     assert_eq!(decide(&client, &address, &unit, "decision=approve").await, 303);
     let hr = newest_link(maildev.web_port, "hr-hohhot@example.gov.cn", "/review/", 8).await;
-    // The stamped paper, by the code printed on it, before the recommendation.
-    let print = client.get(format!("{address}{hr}/print")).send().await.expect("print").text().await.expect("html");
+    // The stamped paper the applicant printed, by the code on it, before the recommendation.
+    let paper = format!("{address}{status_path}/print");
+    let print = client.get(paper).send().await.expect("print").text().await.expect("html");
     let code = testkit::check_code(&print);
     let received = client
         .post(format!("{address}{hr}"))

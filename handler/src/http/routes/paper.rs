@@ -65,9 +65,25 @@ struct PrintPage<'a> {
     printed_by: String,
 }
 
-async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: String) -> Result<Response, AppError> {
+/// Whether a print carries the 核验码 and its QR code: the applicant's and the unit's (the paper
+/// the unit stamps), never a reviewer's who records the paper by that code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Code {
+    Printed,
+    Withheld,
+}
+
+async fn print(
+    state: &AppState,
+    (record, events): (&Record, &[Event]),
+    back: String,
+    code: Code,
+) -> Result<Response, AppError> {
     let p = &state.programme;
-    let verify_url = state.settings.link(&format!("/verify/{}", paper::verify_code(state, record)));
+    let verify_url = match code {
+        Code::Printed => state.settings.link(&format!("/verify/{}", paper::verify_code(state, record))),
+        Code::Withheld => String::new(),
+    };
     let rows = views::rows(p, &record.application);
     let (long, short): (Vec<&Row>, Vec<&Row>) = rows.iter().filter(|r| r.printed()).partition(|r| r.multiline());
     let page = PrintPage {
@@ -76,10 +92,10 @@ async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: St
         pairs: table_lines(&short),
         long,
         kinds: views::kinds_on_paper(p, record),
-        hash: paper::version_hash(state, record),
+        hash: if code == Code::Printed { paper::version_hash(state, record) } else { String::new() },
         version: paper::content_version(events),
         submitted_at: views::chinese_time(paper::content_submitted_at(events).unwrap_or(&record.created_at)),
-        qr: qr_svg(&verify_url).unwrap_or_default(),
+        qr: if code == Code::Printed { qr_svg(&verify_url).unwrap_or_default() } else { String::new() },
         verify_url,
         hr_name: crate::workflow::hr_name(state, record),
         back,
@@ -92,15 +108,19 @@ async fn print(state: &AppState, (record, events): (&Record, &[Event]), back: St
 /// `GET /status/{token}/print`.
 pub async fn status_print(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
     let (record, events) = workflow::load(&state, &link.claims.reference).await?;
-    print(&state, (&record, &events), format!("/status/{}", link.token)).await
+    print(&state, (&record, &events), format!("/status/{}", link.token), Code::Printed).await
 }
 
-/// `GET /review/{token}/print`: on a current link only.
+/// `GET /review/{token}/print`: on a current link only. The unit's carries the 核验码 (it may
+/// print the paper it stamps); HR, who records the paper by that code, and the centre get a
+/// preview without it, so the code is learned only from the paper (found by the red team: HR read it
+/// here and recorded paper it never received).
 pub async fn review_print(
     State(state): State<AppState>,
     CurrentReview(link): CurrentReview,
 ) -> Result<Response, AppError> {
-    print(&state, (&link.record, &link.events), format!("/review/{}", link.token)).await
+    let code = if link.claims.stage == policy::Actor::Unit { Code::Printed } else { Code::Withheld };
+    print(&state, (&link.record, &link.events), format!("/review/{}", link.token), code).await
 }
 
 /// The verification page.

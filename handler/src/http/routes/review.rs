@@ -126,7 +126,11 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if accepts_json(&headers) {
-        return Ok(Json(RecordJson::of(&link.record, &link.events)).into_response());
+        let json = match link.standing {
+            Standing::Current => RecordJson::of(&link.record, &link.events),
+            Standing::Passed => RecordJson::passed(&link.record, &link.events, link.claims.version),
+        };
+        return Ok(Json(json).into_response());
     }
     let asked = Asked { done: query.done.is_some(), paper: query.paper.is_some(), ..Asked::default() };
     Ok(review_page(&state, &link, asked).await?.into_response())

@@ -2,7 +2,7 @@
 //! application's, or a new one a resubmission gave), the status link once a new one is proven,
 //! and the word to the proven address that a change was asked for, and that it took effect.
 
-use super::{TO_APPLICANT, TO_UNCONFIRMED, compose, link_again};
+use super::{TO_APPLICANT, TO_UNCONFIRMED, compose, link_because};
 use crate::store::{Mail, PendingAddress, Record};
 use crate::workflow::{Context, Error, links};
 use policy::Actor;
@@ -51,7 +51,11 @@ fn code_mail(ctx: &Context, record: &Record, to: &str, generation: u64, change: 
 pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
     let to = record.application.email.to_string();
     let path = links::status_path(ctx, &record.reference);
-    link_again(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path)
+    let intro = format!(
+        "申报 {} 的申报人邮箱已改为本邮箱：验证码已输入，此后这份申报的通知和进度查询链接都发送到这里。",
+        record.reference
+    );
+    link_because(ctx, record, (&to, Actor::Applicant), "新邮箱已验证，查看申报进度", &path, Some(intro))
 }
 
 /// What the proven address is told of a change asked for: the reference, the new address

@@ -292,6 +292,8 @@ struct LinkAgain<'a> {
     purpose: &'a str,
     link: String,
     issuer: &'a str,
+    /// Why the link comes, where it is not a request to send it again.
+    intro: Option<String>,
 }
 
 /// A link sent again (`purpose` says what it opens) to the address of `whose` already on file.
@@ -302,9 +304,22 @@ pub fn link_again(
     purpose: &str,
     path: &str,
 ) -> Result<Mail, Error> {
+    link_because(ctx, record, (to, whose), purpose, path, None)
+}
+
+/// A link (`purpose` says what it opens) to the address of `whose` on file, with `intro` saying
+/// why it comes (by default: someone asked for it again).
+pub(super) fn link_because(
+    ctx: &Context,
+    record: &Record,
+    (to, whose): (&str, Actor),
+    purpose: &str,
+    path: &str,
+    intro: Option<String>,
+) -> Result<Mail, Error> {
     let reference = &record.reference;
-    let context =
-        LinkAgain { reference, purpose, link: links::absolute(ctx, path), issuer: &ctx.programme.notice_issuer };
+    let link = links::absolute(ctx, path);
+    let context = LinkAgain { reference, purpose, link, issuer: &ctx.programme.notice_issuer, intro };
     let why = if whose == Actor::Applicant { TO_APPLICANT } else { to_reviewer(whose) };
     compose(ctx, "link_again", to, why, format!("【特培申报】{purpose} {reference}"), reference, &context)
 }

@@ -70,16 +70,15 @@ pub async fn receive_paper(
         None => typed,
     };
     let loaded = crate::workflow::load(&state, &reference).await;
+    // Only this dashboard's own applications; another's is answered as one never made, so the
+    // form tells no one which numbers exist elsewhere (found by the red team).
     let (record, events) = match loaded {
-        // Only this dashboard's own applications.
-        Ok((record, _)) if audience != Audience::Hr(record.scope()) => {
-            let why = Reason::new("reference", format!("申报{reference}不属于本单位审核范围，请核对申报编号。"));
-            return refused(StatusCode::CONFLICT, vec![why]).await;
-        }
-        Ok(found) => found,
-        Err(crate::workflow::Error::NotFound) => {
-            let why =
-                Reason::new("reference", format!("找不到申报编号为{reference}的申报，请核对纸质申报表上的申报编号。"));
+        Ok((record, events)) if audience == Audience::Hr(record.scope()) => (record, events),
+        Ok(_) | Err(crate::workflow::Error::NotFound) => {
+            let why = Reason::new(
+                "reference",
+                format!("本单位审核范围内找不到申报编号为{reference}的申报，请核对纸质申报表上的申报编号。"),
+            );
             return refused(StatusCode::UNPROCESSABLE_ENTITY, vec![why]).await;
         }
         Err(e) => return Err(AppError::from(e).offer(back_to(&base))),

@@ -87,9 +87,10 @@ struct StatusPage<'a> {
     done: Option<&'static str>,
     /// Waiting for the applicant's confirmation: where the page's 确认提交 posts.
     email: &'a str,
-    /// A new address a resubmission gave, waiting for its 邮箱验证码 (待验证), and the page that
-    /// takes its code (and corrects it).
-    pending: Option<(&'a str, String)>,
+    /// A new address a resubmission gave, waiting for its 邮箱验证码 (待验证). The page that takes
+    /// its code is not linked: it is the submitting browser's alone, and whoever holds this link
+    /// (the mailbox being left, perhaps) must not reach it (found by the red team).
+    pending: Option<&'a str>,
     /// The submission files uploaded from this page are issued for.
     submission_id: &'a str,
     files_base: String,
@@ -151,7 +152,7 @@ pub(super) fn status_page(
             .pending_address
             .as_ref()
             .filter(|_| workflow::proof::proves_a_change(record))
-            .map(|p| (p.email.as_str(), workflow::links::confirm_path(state, &record.reference, p.generation))),
+            .map(|p| p.email.as_str()),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
         // Printing is offered from the unit's approval on (the notice's step), never for an
