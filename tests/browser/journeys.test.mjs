@@ -294,7 +294,7 @@ async function wholeJourney(javaScriptEnabled, n) {
     await decide(page, "return", { comment: "身份证复印件不清楚，请重新上传" });
 
     // The applicant replaces the file and resubmits.
-    const status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
+    let status = await linkIn(maildev, `applicant${n}@example.com`, `/status/s.${reference}.`);
     await page.goto(status);
     assert.match(await page.locator(".next-step").innerText(), /修改/);
     await step(page, "4-returned");
@@ -322,8 +322,15 @@ async function wholeJourney(javaScriptEnabled, n) {
     await step(page, "4b-new-address-code");
     await Promise.all([page.waitForURL(/\/status\//), page.click("#code-form button[type=submit]")]);
     assert.match(await page.locator(".summary").innerText(), /单位审核中/);
-    assert.match(await linkIn(maildev, `new${n}@example.com`, `/status/s.${reference}.`), /\/status\//);
+    // From now on the link mailed to the new address is the one that opens the application; the
+    // old address's link says it no longer does.
+    const proven = await linkIn(maildev, `new${n}@example.com`, `/status/s.${reference}.`);
+    assert.match(proven, /\/status\//);
     assert.match(await page.locator(".timeline, main").first().innerText(), /证明材料/);
+    const oldLink = await page.goto(status);
+    assert.equal(oldLink.status(), 410);
+    assert.match(await page.locator("main").innerText(), /申报人邮箱已更换并验证/);
+    status = proven;
 
     // The unit approves from its fresh link; the 接下来 panel names the paper step.
     const again = await linkIn(maildev, `unit${n}@example.gov.cn`, `/review/r.${reference}.unit.`, { other: unit });

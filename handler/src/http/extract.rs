@@ -11,9 +11,7 @@ use crate::{views, workflow};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use policy::{
-    ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, StatusClaims, TokenError, UploadClaims,
-};
+use policy::{ConfirmClaims, DashboardClaims, LinkClaims, Purpose, ReviewClaims, TokenError, UploadClaims};
 use std::collections::HashMap;
 use std::convert::Infallible;
 
@@ -152,9 +150,9 @@ pub struct Linked<C> {
 
 /// Claims whose link needs no check beyond its signature. Review links are not among them: a
 /// route takes a review link only as a [`ReviewLink`] or a [`CurrentReview`], which check it
-/// against the record, so no route can forget to.
+/// against the record, so no route can forget to; nor status links, checked against the
+/// applicant's proven mailbox in [`crate::http::status_link`].
 pub trait SignatureEnough: LinkClaims + Send {}
-impl SignatureEnough for StatusClaims {}
 impl SignatureEnough for ConfirmClaims {}
 impl SignatureEnough for DashboardClaims {}
 impl SignatureEnough for UploadClaims {}
@@ -169,7 +167,7 @@ impl<C: SignatureEnough> FromRequestParts<AppState> for Linked<C> {
 }
 
 /// The path's `{token}`, verified as a link of `C`'s purpose.
-async fn verified<C: LinkClaims>(parts: &mut Parts, state: &AppState) -> Result<(C, String), AppError> {
+pub(super) async fn verified<C: LinkClaims>(parts: &mut Parts, state: &AppState) -> Result<(C, String), AppError> {
     let json = accepts_json(&parts.headers);
     let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await

@@ -9,6 +9,7 @@ pub mod page;
 pub mod params;
 pub mod routes;
 pub mod statics;
+pub mod status_link;
 pub mod trace;
 
 pub use error::AppError;

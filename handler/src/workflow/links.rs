@@ -19,9 +19,22 @@ fn sign<C: LinkClaims>(ctx: &Context, claims: &C, ttl: time::Duration) -> String
 }
 
 /// `/status/{token}`: the applicant's link (valid across versions: it only shows).
-pub fn status_path(ctx: &Context, reference: &str) -> String {
-    let claims = StatusClaims { reference: reference.to_owned() };
+pub fn status_path(ctx: &Context, record: &Record) -> String {
+    let claims = StatusClaims { reference: record.reference.clone(), mailbox: mailbox_tag(ctx, record) };
     format!("/status/{}", sign(ctx, &claims, ctx.settings.status_ttl))
+}
+
+/// The tag a status link carries of the applicant's proven mailbox: a keyed hash, so the link
+/// says nothing of the address, and a new address proven retires every link made before.
+pub fn mailbox_tag(ctx: &Context, record: &Record) -> u64 {
+    let hash = policy::keyed_hash(&ctx.settings.secret, &["status-mailbox", &record.application.email.mailbox()]);
+    u64::from_str_radix(&hash[..12], 16).unwrap_or(0)
+}
+
+/// Whether a status link with `claims` still stands for `record`: made for its proven mailbox
+/// (an erased record's link still opens, to say it was erased).
+pub fn status_stands(ctx: &Context, claims: &StatusClaims, record: &Record) -> bool {
+    record.erased_at.is_some() || claims.mailbox == mailbox_tag(ctx, record)
 }
 
 /// `/confirm/{token}`: the page where the browser that submitted types the 邮箱验证码 of

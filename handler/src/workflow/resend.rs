@@ -65,7 +65,7 @@ async fn status_link_of(ctx: &Context, record: Record, email: &str) -> Result<()
     if !events.iter().any(|e| e.kind == policy::EventKind::Confirmed) {
         return Ok(());
     }
-    let path = links::status_path(ctx, &record.reference);
+    let path = links::status_path(ctx, &record);
     let to = record.application.email.to_string();
     let compose = || notify::link_again(ctx, &record, (&to, Actor::Applicant), "查看申报进度", &path);
     if send_again(ctx, &format!("status:{}", record.reference), compose).await? {

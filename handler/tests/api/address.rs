@@ -171,6 +171,12 @@ async fn every_mail_goes_to_a_proven_address_a_reviewer_or_is_a_code_without_lin
     assert_eq!(post(&app, &new_page, &format!("code={new_code}")).await.status(), 303);
     // The proof mails the new address its link and the replaced one the word, in either order.
     let new_proven_at = app.mails().len() - 2;
+    // The old address's link opens nothing now (410, saying why); the new one's does.
+    let old_link = app.get(&status).await;
+    assert_eq!(old_link.status(), 410);
+    assert!(old_link.text().await.expect("html").contains("申报人邮箱已更换并验证"));
+    assert_eq!(app.get(&format!("{status}/data")).await.status(), 410);
+    let status = link_in_mail(&app.mails(), "new91@example.com", "/status/");
     let unit = link_in_mail(&app.mails(), "unit91@example.gov.cn", "/review/");
     assert_eq!(post(&app, &unit, "decision=approve").await.status(), 303);
     let lookup = |email: &str| format!("reference={reference}&email={email}");

@@ -32,6 +32,8 @@ pub struct TestApp {
     pub outbox: PathBuf,
     /// Where uploads land.
     pub uploads: PathBuf,
+    /// The app's state, for links made as it makes them.
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -314,10 +316,11 @@ pub async fn spawn_with(options: Options) -> TestApp {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let kept = state.clone();
     tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let uploads = dir.path().join("uploads");
-    TestApp { address, client, store, task_secret, signer, outbox, uploads, _dir: dir }
+    TestApp { address, client, store, task_secret, signer, outbox, uploads, state: kept, _dir: dir }
 }
 
 /// The app as the Lambda runs it (no static site), inside the window.
@@ -396,11 +399,13 @@ pub async fn confirm(app: &TestApp, reference: &str) -> String {
 async fn the_paper(app: &TestApp, link: &str) -> String {
     let status = match link.strip_prefix("/review/") {
         Some(token) => {
-            let reference = token.split('.').nth(1).expect("the reference in a review link").to_owned();
-            format!("/status/{}", app.signer.sign(&policy::StatusClaims { reference }, i64::MAX / 2))
+            let reference = token.split('.').nth(1).expect("the reference in a review link");
+            let record = app.store.get(reference).await.expect("get").expect("record");
+            handler::workflow::links::status_path(&app.state, &record)
         }
         None => link.to_owned(),
     };
+    let status = status.trim_end_matches("/print");
     app.get(&format!("{status}/print")).await.text().await.expect("print")
 }
 

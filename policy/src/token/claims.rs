@@ -4,20 +4,24 @@ use super::signer::keyed_hash;
 use super::wire::{LinkClaims, Purpose, Wire};
 use crate::status::Actor;
 
-/// The applicant's status link: shows the application, valid across versions.
+/// The applicant's status link: shows the application, valid across versions while the
+/// applicant's address stays the one it was mailed to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusClaims {
     /// Application reference.
     pub reference: String,
+    /// A keyed tag of the proven applicant mailbox the link was made for: once a new address is
+    /// proven, links mailed to the old one stop working.
+    pub mailbox: u64,
 }
 
 impl LinkClaims for StatusClaims {
     const PURPOSE: Purpose = Purpose::Status;
     fn to_fields(&self) -> (String, String, u64) {
-        (self.reference.clone(), Actor::Applicant.code().to_owned(), 0)
+        (self.reference.clone(), Actor::Applicant.code().to_owned(), self.mailbox)
     }
-    fn from_fields(first: &str, second: &str, _: u64) -> Option<Self> {
-        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned() })
+    fn from_fields(first: &str, second: &str, mailbox: u64) -> Option<Self> {
+        (second == Actor::Applicant.code()).then(|| Self { reference: first.to_owned(), mailbox })
     }
 }
 

@@ -80,7 +80,7 @@ fn typed_claims_round_trip_and_keep_to_their_purpose() {
     let status = signer.sign_wire(&Wire { purpose: Purpose::Status, ..wire("applicant", Some("x_0a")) });
     assert_eq!(signer.verify::<StatusClaims>(&status, 0), Err(TokenError::Malformed));
     assert_eq!(signer.verify::<StatusClaims>(&token, 0), Err(TokenError::WrongPurpose));
-    let status = StatusClaims { reference: "TP2025-ABC123".into() };
+    let status = StatusClaims { reference: "TP2025-ABC123".into(), mailbox: 0 };
     assert_eq!(signer.verify::<StatusClaims>(&signer.sign(&status, 100), 0), Ok(status));
     // A review wire naming the applicant as its stage is no review link.
     let forged = signer.sign_wire(&Wire {

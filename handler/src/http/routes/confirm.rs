@@ -114,12 +114,14 @@ pub async fn confirm(
     }
     match done {
         Ok(done) => {
-            let status = links::status_path(&state, reference);
+            // The link for the address as it is now proven.
+            let now = state.store.get(reference).await.map_err(|e| AppError::from(Error::from(e)).json_if(json))?;
+            let now = now.ok_or_else(|| AppError::from(Error::NotFound).json_if(json))?;
+            let status = links::status_path(&state, &now);
             if json {
-                let now = state.store.get(reference).await.map_err(|e| AppError::from(Error::from(e)).json())?;
                 let body = serde_json::json!({
                     "reference": reference,
-                    "status": now.map_or(policy::Status::UnitReview, |r| r.status).code(),
+                    "status": now.status.code(),
                     "status_url": links::absolute(&state, &status),
                 });
                 return Ok(Json(body).into_response());

@@ -50,7 +50,7 @@ fn code_mail(ctx: &Context, record: &Record, to: &str, generation: u64, change: 
 /// A new applicant address proven: the status link goes there.
 pub fn address_proven(ctx: &Context, record: &Record) -> Result<Mail, Error> {
     let to = record.application.email.to_string();
-    let path = links::status_path(ctx, &record.reference);
+    let path = links::status_path(ctx, record);
     let intro = format!(
         "申报 {} 的申报人邮箱已改为本邮箱：验证码已输入，此后这份申报的通知和进度查询链接都发送到这里。",
         record.reference

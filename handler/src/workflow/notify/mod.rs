@@ -140,7 +140,7 @@ pub fn submitted(ctx: &Context, record: &Record) -> Result<Vec<Mail>, Error> {
         submitted_at: views::chinese_time(&record.created_at),
         deadline: views::chinese_date(p.count_at()),
         issuer: &p.notice_issuer,
-        status_url: links::absolute(ctx, &links::status_path(ctx, reference)),
+        status_url: links::absolute(ctx, &links::status_path(ctx, record)),
         review_url: links::absolute(ctx, &links::review_path(ctx, record, Actor::Unit, record.version)),
         review_days: ctx.settings.review_ttl.whole_days(),
         files,
@@ -235,7 +235,7 @@ pub fn decided(
         .filter(|stage| stage.mailed_on_arrival() && *stage != actor)
         .and_then(|stage| actor_address(ctx, stage, record).map(|to| (to, stage)));
     let next_step = views::next_step(p, record, paper, hr_listed(ctx, record));
-    let status_path = links::status_path(ctx, reference);
+    let status_path = links::status_path(ctx, record);
     let mut context = Decided {
         a,
         reference,

@@ -46,7 +46,7 @@ fn the_handler_answers_404_only_as_the_sites_own_404_page_would() {
 async fn what_a_person_reads_is_never_a_404() {
     let app = crate::helpers::spawn_app().await;
     // A status link of ours whose record the store no longer has (a restored table): 410.
-    let claims = policy::StatusClaims { reference: "TP2025-ABCDEF".into() };
+    let claims = policy::StatusClaims { reference: "TP2025-ABCDEF".into(), mailbox: 0 };
     let gone = format!("/status/{}", app.signer.sign(&claims, i64::MAX / 2));
     let page = app.get(&gone).await;
     assert_eq!(page.status(), 410);
