@@ -43,23 +43,29 @@ enum Proving {
 }
 
 /// Whether `record` waits for a new address a resubmission gave (not a new application's proof),
-/// in a status where the applicant can still prove it.
-pub fn proves_a_change(record: &Record) -> bool {
+/// in a status where the applicant can still prove it, within its time to prove it (the
+/// programme's `confirm_hours` from when it was given, as a new application's: past it, mail
+/// stays with the proven address and the next resubmission may give the new one again).
+pub fn proves_a_change(ctx: &Context, record: &Record) -> bool {
     let open = policy::step(record.status, Actor::Applicant, Action::ProveAddress).is_some();
-    open && record.erased_at.is_none() && record.pending_address.is_some()
+    let fresh = record.pending_address.as_ref().is_some_and(|p| {
+        let given = OffsetDateTime::parse(&p.at, &Rfc3339).map(|at| at.unix_timestamp()).unwrap_or(i64::MIN);
+        ctx.clock.now().unix_timestamp() < given.saturating_add(i64::from(ctx.programme.confirm_hours) * 3600)
+    });
+    open && record.erased_at.is_none() && fresh
 }
 
 /// What the page of `generation` proves for `record`, or `None` when nothing waits for a code:
 /// an erased record never does (its address is gone), nor a new address once the application
 /// is past where the applicant may prove it, nor a page older than the new address's first.
-fn proving(record: &Record, generation: u64) -> Option<Proving> {
+fn proving(ctx: &Context, record: &Record, generation: u64) -> Option<Proving> {
     if record.erased_at.is_some() {
         return None;
     }
     if record.status == Status::Unconfirmed || record.status == Status::Voided {
         return Some(Proving::New);
     }
-    let pending = record.pending_address.as_ref().filter(|_| proves_a_change(record))?;
+    let pending = record.pending_address.as_ref().filter(|_| proves_a_change(ctx, record))?;
     (generation >= pending.generation).then(|| Proving::Change(pending.email.clone()))
 }
 
@@ -67,7 +73,7 @@ fn proving(record: &Record, generation: u64) -> Option<Proving> {
 /// (unconfirmed, not lapsed), or the new one a resubmission gave. The page names it, since the
 /// submitter typed it and may have mistyped it; a page done with says nothing.
 pub fn awaiting(ctx: &Context, record: &Record, generation: u64) -> Option<String> {
-    match proving(record, generation)? {
+    match proving(ctx, record, generation)? {
         Proving::New if record.status == Status::Unconfirmed && !decide::lapsed(ctx, record) => {
             Some(record.application.email.to_string())
         }
@@ -89,7 +95,7 @@ pub async fn correct(
 ) -> Result<Option<u64>, Error> {
     let email = policy::Email::parse(typed).map_err(|e| Error::Invalid(vec![Reason::new("email", e.to_string())]))?;
     let (record, events) = load(ctx, reference).await?;
-    if !matches!(proving(&record, generation), Some(Proving::Change(_))) {
+    if !matches!(proving(ctx, &record, generation), Some(Proving::Change(_))) {
         return Err(done_with());
     }
     if email.same_mailbox(&record.application.unit_reviewer_email) {
@@ -146,7 +152,7 @@ pub async fn confirm(
         Err(Error::NotFound) => (None, Vec::new()),
         Err(e) => return Err(e),
     };
-    let what = record.as_ref().map(|r| proving(r, generation));
+    let what = record.as_ref().map(|r| proving(ctx, r, generation));
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() {
         return Err(code_error("请输入邮件中的6位邮箱验证码"));
@@ -185,7 +191,7 @@ pub async fn confirm(
     if let Some(None) = what {
         return Ok(Confirmation::Already);
     }
-    if proves_a_change(&record) {
+    if proves_a_change(ctx, &record) {
         decide::prove_address(ctx, &record, &events, client).await?;
         return Ok(Confirmation::AddressProven);
     }
@@ -209,7 +215,7 @@ pub async fn new_code(ctx: &Context, reference: &str, generation: u64) -> Result
         });
     }
     let Some(record) = record else { return Ok(next) };
-    let what = proving(&record, generation);
+    let what = proving(ctx, &record, generation);
     let compose = || match (&record.pending_address, &what) {
         (Some(pending), Some(Proving::Change(_))) => notify::to_prove(ctx, &record, pending, next),
         _ => notify::to_confirm(ctx, &record, next),

@@ -451,3 +451,39 @@ async fn a_correction_racing_the_code_never_proves_the_corrected_address() {
         assert!(victims.iter().all(|m| m.subject.contains("邮箱验证码")), "{victims:?}");
     }
 }
+
+/// Found by the red team: a new address never lapsed, and on DynamoDB its tries' counters expire
+/// an hour after its window, so the budget of codes came back. A new address waits as long as a
+/// new application's (`confirm_hours`): then its page is done with, and mail stays where it was.
+#[tokio::test]
+async fn a_new_address_not_proven_in_time_lapses() {
+    use crate::helpers::{Options, spawn_with};
+    let app = spawn_app().await;
+    let status = submit(&app, 93).await;
+    let unit = link_in_mail(&app.mails(), "unit93@example.gov.cn", "/review/");
+    assert_eq!(post(&app, &unit, "decision=return&comment=%E8%AF%B7%E6%94%B9").await.status(), 303);
+    let v = version(&app, &status).await;
+    let answer = post(&app, &status, &resubmission(93, v, "new93@example.com")).await;
+    let page = answer.headers()["location"].to_str().expect("ascii").trim_end_matches("?changed=1").to_owned();
+
+    // An hour before its time, a new code: the page that takes it would itself last two days more.
+    let hours = i64::from(policy::Programme::embedded().expect("programme").confirm_hours);
+    let at = |h: i64| handler::Clock::starting_at(crate::helpers::in_window() + time::Duration::hours(h));
+    let before =
+        spawn_with(Options { clock: at(hours - 1), store: Some(app.store.clone()), ..Options::default() }).await;
+    let asked = post(&before, &page, "new_code=1").await;
+    assert_eq!(asked.status(), 303);
+    let page = asked.headers()["location"].to_str().expect("ascii").split('?').next().expect("path").to_owned();
+    let code =
+        testkit::mailed_code(&before.mails().into_iter().find(|m| m.to == "new93@example.com").expect("code").text)
+            .expect("code");
+    let later =
+        spawn_with(Options { clock: at(hours + 1), store: Some(app.store.clone()), ..Options::default() }).await;
+    let shown = later.get(&page).await.text().await.expect("html");
+    assert!(shown.contains("这个验证码页面已不再有效"), "{shown}");
+    assert_eq!(post(&later, &page, "new_code=1").await.status(), 409);
+    assert_ne!(post(&later, &page, &format!("code={code}")).await.status(), 303, "proven after its time");
+    assert!(!later.get(&status).await.text().await.expect("html").contains("待验证"));
+    let record = later.store.get(&reference_of(&later, 93).await).await.expect("get").expect("record");
+    assert_eq!(record.application.email.as_str(), "applicant93@example.com");
+}

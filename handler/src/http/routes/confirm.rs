@@ -55,7 +55,7 @@ async fn page(
     CodePage {
         reference: "",
         done: record.is_some() && email.is_none(),
-        changed: email.is_some() && record.as_ref().is_some_and(proof::proves_a_change),
+        changed: email.is_some() && record.as_ref().is_some_and(|r| proof::proves_a_change(state, r)),
         email,
         correction: correction.to_owned(),
         hours: state.programme.confirm_hours,

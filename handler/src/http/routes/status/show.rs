@@ -151,7 +151,7 @@ pub(super) fn status_page(
         pending: record
             .pending_address
             .as_ref()
-            .filter(|_| workflow::proof::proves_a_change(record))
+            .filter(|_| workflow::proof::proves_a_change(state, record))
             .map(|p| p.email.as_str()),
         submission_id: &record.submission_id,
         files_base: format!("/status/{token}/files"),
