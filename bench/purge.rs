@@ -19,7 +19,7 @@ use handler::blobs::{Blobs, FsBlobs};
 use handler::store::{DynamoStore, Event, Mail, PageOf, Record, Store, TableSpec};
 use handler::workflow::purge::{Budget, run};
 use handler::{AppState, Clock, Settings};
-use policy::{Actor, Application, ApplicationForm, EventKind, Programme, Status};
+use policy::{Application, ApplicationForm, Programme, Status};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,7 +49,6 @@ fn record(n: u32, p: &Programme) -> (Record, Event, Mail) {
     let application = Application::parse(&form, p).expect("valid sample");
     let created = format!("2025-03-{:02}T{:02}:{:02}:{:02}Z", 15 + n / 20_000, n / 3600 % 24, n / 60 % 60, n % 60);
     let reference = reference(n);
-    let to = application.email.to_string();
     let record = Record {
         status: Status::UnitReview,
         version: 2,
@@ -58,32 +57,8 @@ fn record(n: u32, p: &Programme) -> (Record, Event, Mail) {
         id_hash: format!("id-{n}"),
         ..Record::taken(reference.clone(), p.round, application, created.clone())
     };
-    let event = Event {
-        seq: 1,
-        kind: EventKind::Submitted,
-        actor: Actor::Applicant,
-        actor_address: Some(to.clone()),
-        at: created.clone(),
-        comment: None,
-        status: Status::UnitReview,
-        client_hash: None,
-        changes: Vec::new(),
-        version_hash: None,
-    };
-    let mail = Mail {
-        id: format!("{reference}-m1"),
-        reference,
-        to,
-        subject: "【特培申报】申报已受理".into(),
-        text: "您的申报已受理。".repeat(40),
-        html: format!("<p>{}</p>", "您的申报已受理。".repeat(40)),
-        created_at: created,
-        attempts: 0,
-        files: Vec::new(),
-        reply_to: None,
-        about: Vec::new(),
-    };
-    (record, event, mail)
+    let to = Some(record.application.email.to_string());
+    bulk::taken(record, to)
 }
 
 /// The process's peak resident memory (VmHWM), MiB.

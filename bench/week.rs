@@ -28,7 +28,7 @@ mod centre;
 
 use handler::store::{DynamoStore, Event, Mail, Record, Store, TableSpec};
 use handler::{AppState, Clock, Settings, app};
-use policy::{Actor, Application, ApplicationForm, EventKind, Programme, Status};
+use policy::{Application, ApplicationForm, Programme, Status};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -58,7 +58,6 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
         Some(if n.is_multiple_of(10) { BIG_LEAGUE.to_owned() } else { leagues[n as usize % leagues.len()].clone() });
     let created = format!("2025-03-{:02}T{:02}:{:02}:{:02}Z", 15 + n / 20_000, n / 3600 % 24, n / 60 % 60, n % 60);
     let reference = format!("TP2025-W{n:06}");
-    let to = application.email.to_string();
     let record = Record {
         status: Status::UnitReview,
         version: 2,
@@ -69,32 +68,7 @@ fn record(n: u32, p: &Programme, leagues: &[String]) -> (Record, Event, Mail) {
     };
     // Stored as the handler stores it: 身份证号 and phone sealed (the 汇总表 below opens each phone).
     let record = handler::personal::seal_record(&handler::personal::DataKeys::derived(KEY), &record);
-    let event = Event {
-        seq: 1,
-        kind: EventKind::Submitted,
-        actor: Actor::Applicant,
-        actor_address: None,
-        at: created.clone(),
-        comment: None,
-        status: Status::UnitReview,
-        client_hash: None,
-        changes: Vec::new(),
-        version_hash: None,
-    };
-    let mail = Mail {
-        id: format!("{reference}-m1"),
-        reference,
-        to,
-        subject: "【特培申报】申报已受理".into(),
-        text: "您的申报已受理。".repeat(40),
-        html: format!("<p>{}</p>", "您的申报已受理。".repeat(40)),
-        created_at: created,
-        attempts: 0,
-        files: Vec::new(),
-        reply_to: None,
-        about: Vec::new(),
-    };
-    (record, event, mail)
+    bulk::taken(record, None)
 }
 
 #[tokio::main]

@@ -59,6 +59,16 @@ pub enum EmailError {
     Invalid,
 }
 
+/// The mailbox `text` reaches, parsed or not: trimmed, lower case, and without a `+tag` in its
+/// local part (`wang+1@…` reaches `wang@…`'s box). Rate limits count by it too.
+pub fn mailbox_of(text: &str) -> String {
+    let lower = text.trim().to_ascii_lowercase();
+    match lower.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => lower,
+    }
+}
+
 impl Email {
     /// Parses an address.
     pub fn parse(text: &str) -> Result<Self, EmailError> {
@@ -91,14 +101,10 @@ impl Email {
         &self.0
     }
 
-    /// The mailbox the address reaches, for telling two addresses of one person apart: lower
-    /// case, without a `+tag` (`unit+x@example.gov.cn` reaches `unit@example.gov.cn`).
+    /// The mailbox the address reaches ([`mailbox_of`]), for telling two addresses of one
+    /// person apart.
     pub fn mailbox(&self) -> String {
-        let lower = self.0.to_ascii_lowercase();
-        match lower.rsplit_once('@') {
-            Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
-            None => lower,
-        }
+        mailbox_of(&self.0)
     }
 
     /// Whether `self` and `other` reach one mailbox ([`Email::mailbox`]).

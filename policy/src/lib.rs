@@ -24,7 +24,7 @@ mod wire;
 
 pub use application::{Application, ApplicationForm, AttachmentInput, Consented, PLAN_MAX_CHARS, PLAN_MAX_LINES};
 pub use attachment::{FileType, UploadError, only_missing_documents, sniff};
-pub use contact::{Email, EmailError, Phone, PhoneError};
+pub use contact::{Email, EmailError, Phone, PhoneError, mailbox_of};
 pub use eligibility::{
     Profile, ProfileForm, Reason, RuleCheck, TrackVerdict, Verdict, eligibility, route, rule_checks, self_check, truthy,
 };

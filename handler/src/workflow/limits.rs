@@ -22,14 +22,9 @@ pub const SUBMIT_PER_CLIENT: Limit = Limit { name: "submit-client", max: 120, wi
 /// (counted by [`address_key`]).
 pub const SUBMIT_PER_ADDRESS: Limit = Limit { name: "submit-address", max: 10, window: 3600 };
 
-/// The key one mailbox is counted by: lower case, and without a `+tag` in its local part
-/// (`wang+1@…` reaches `wang@…`'s box).
+/// The key one mailbox is counted by: [`policy::mailbox_of`], as addresses are compared.
 pub fn address_key(email: &str) -> String {
-    let email = email.trim().to_ascii_lowercase();
-    match email.rsplit_once('@') {
-        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
-        None => email,
-    }
+    policy::mailbox_of(email)
 }
 /// Upload slots for one client address.
 pub const UPLOAD_PER_CLIENT: Limit = Limit { name: "upload-client", max: 300, window: 3600 };

@@ -48,10 +48,9 @@ enum Proving {
 /// stays with the proven address and the next resubmission may give the new one again).
 pub fn proves_a_change(ctx: &Context, record: &Record) -> bool {
     let open = policy::step(record.status, Actor::Applicant, Action::ProveAddress).is_some();
-    let fresh = record.pending_address.as_ref().is_some_and(|p| {
-        let given = OffsetDateTime::parse(&p.at, &Rfc3339).map(|at| at.unix_timestamp()).unwrap_or(i64::MIN);
-        ctx.clock.now().unix_timestamp() < given.saturating_add(i64::from(ctx.programme.confirm_hours) * 3600)
-    });
+    // The window its tries are counted in is its time to be proven.
+    let (given, seconds) = window(ctx, Some(record));
+    let fresh = record.pending_address.is_some() && ctx.clock.now().unix_timestamp() < given + seconds;
     open && record.erased_at.is_none() && fresh
 }
 
