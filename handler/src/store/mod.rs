@@ -100,6 +100,22 @@ pub enum Created {
     /// Another application already took an upload this one claims (`Record::upload_claims`):
     /// nothing was written.
     UploadTaken,
+    /// This rate-limit counter was full: nothing was written or counted.
+    Limited(Charge),
+}
+
+/// One hit on a rate-limit counter ([`Counters::hit`]'s key and window), counted in the write it
+/// limits only while the window holds fewer than `max` hits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// The counter's key (a keyed hash: no personal data).
+    pub key: String,
+    /// The window's start, unix seconds.
+    pub window_start: i64,
+    /// The window's length, seconds.
+    pub window: i64,
+    /// Hits the window allows.
+    pub max: u32,
 }
 
 /// One application of a 身份证号 that another application of the round carries too
@@ -190,7 +206,19 @@ pub struct PageOf<'a> {
 pub trait Applications: Send + Sync {
     /// Stores a new application with its first event and its mails, atomically. Any number of
     /// applications may carry one 身份证号: none is refused for it.
-    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError>;
+    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+        self.create_charged(record, event, mails, &[]).await
+    }
+    /// [`Applications::create`], counting one hit on each of `charges` in the same write, only
+    /// when the application is stored ([`Created::New`]). When one of them is already full,
+    /// whatever else the write meets, nothing is written or counted ([`Created::Limited`]).
+    async fn create_charged(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+        charges: &[Charge],
+    ) -> Result<Created, StoreError>;
     /// Applies a change if the version still matches, with its event, mails and quota change,
     /// atomically: a place is never over-allocated, and one 身份证号 never holds two places in a
     /// round, even under concurrent decisions.

@@ -3,6 +3,7 @@
 //! (a client address, a recipient) is hashed with the keyed hash before it reaches the store.
 
 use super::{Context, Error};
+use crate::store::Charge;
 
 /// At most `max` events per `window` seconds for one subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,19 +46,17 @@ pub const VERIFY_PER_CLIENT: Limit = Limit { name: "verify-client", max: 120, wi
 
 /// Counts one event of `subject` under `limit`: `Ok(true)` within it, `Ok(false)` over it.
 pub async fn allow(ctx: &Context, limit: Limit, subject: &str) -> Result<bool, Error> {
-    Ok(count(ctx, limit, subject).await?.is_none())
+    match count(ctx, &charge(ctx, limit, subject)).await {
+        Ok(()) => Ok(true),
+        Err(Error::TooMany { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Counts one event of `subject` under `limit`; over it, [`Error::TooMany`] with the seconds
 /// until the window ends.
 pub async fn check(ctx: &Context, limit: Limit, subject: &str) -> Result<(), Error> {
-    match count(ctx, limit, subject).await? {
-        None => Ok(()),
-        Some(retry_after) => {
-            tracing::warn!(limit = limit.name, "rate limit reached");
-            Err(Error::TooMany { retry_after })
-        }
-    }
+    count(ctx, &charge(ctx, limit, subject)).await
 }
 
 /// Counts one try of `subject` under `name` in the window of `window` seconds that started at
@@ -73,19 +72,44 @@ fn counter(ctx: &Context, name: &str, subject: &str) -> String {
     format!("{name}:{}", &hashed[..24])
 }
 
-/// `None` within the limit (or when the store cannot count), or the seconds left in the window.
-async fn count(ctx: &Context, limit: Limit, subject: &str) -> Result<Option<i64>, Error> {
-    let max = limit.max.saturating_mul(ctx.settings.limit_scale);
+/// `limit`'s hit on `subject` now, to count in the write it limits
+/// ([`crate::store::Applications::create_charged`]): that write then stores nothing when the
+/// window is full.
+pub fn charge(ctx: &Context, limit: Limit, subject: &str) -> Charge {
     let now = ctx.clock.now().unix_timestamp();
-    let start = now - now.rem_euclid(limit.window);
-    let hits = match ctx.store.hit(&counter(ctx, limit.name, subject), start, limit.window).await {
+    Charge {
+        key: counter(ctx, limit.name, subject),
+        window_start: now - now.rem_euclid(limit.window),
+        window: limit.window,
+        max: limit.max.saturating_mul(ctx.settings.limit_scale),
+    }
+}
+
+/// Counts `charges` now, side by side, each as [`check`] does.
+pub async fn charge_now(ctx: &Context, charges: &[Charge]) -> Result<(), Error> {
+    let counted = futures_util::future::join_all(charges.iter().map(|c| count(ctx, c))).await;
+    counted.into_iter().try_for_each(|c| c.map(|_| ()))
+}
+
+/// The refusal of a write whose `charge` was full: [`Error::TooMany`] with the seconds until its
+/// window ends.
+pub fn refused(ctx: &Context, charge: &Charge) -> Error {
+    let now = ctx.clock.now().unix_timestamp();
+    tracing::warn!(limit = charge.key.split(':').next().unwrap_or_default(), "rate limit reached");
+    Error::TooMany { retry_after: (charge.window_start + charge.window - now).max(1) }
+}
+
+/// Counts `charge`: within it, or (also when the store cannot count) over it with
+/// [`Error::TooMany`].
+async fn count(ctx: &Context, charge: &Charge) -> Result<(), Error> {
+    let hits = match ctx.store.hit(&charge.key, charge.window_start, charge.window).await {
         Ok(hits) => hits,
         // The store cannot count now: the request goes on (it needs the store anyway, and says
         // so itself) rather than a person being turned away by the limiter.
         Err(e) => {
-            tracing::warn!(limit = limit.name, error = %crate::Chain(&e), "rate limit not counted");
-            return Ok(None);
+            tracing::warn!(limit = charge.key.split(':').next().unwrap_or_default(), error = %crate::Chain(&e), "rate limit not counted");
+            return Ok(());
         }
     };
-    Ok((hits > max).then_some((start + limit.window - now).max(1)))
+    if hits > charge.max { Err(refused(ctx, charge)) } else { Ok(()) }
 }

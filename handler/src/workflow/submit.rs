@@ -3,7 +3,7 @@
 
 use super::documents::{Files, check_attachments, discard, parse_with_documents};
 use super::notify;
-use crate::store::{Attachment, Created, Event, Mail, Record};
+use crate::store::{Attachment, Charge, Created, Event, Mail, Record};
 use crate::workflow::{Context, Error};
 use crate::{ids, views};
 use policy::{Actor, Application, ApplicationForm, EventKind, Status};
@@ -96,10 +96,11 @@ pub fn prepare_with(
     Ok(Prepared { record, event, mails })
 }
 
-/// Takes a submission: the window, the files, the rules, then one write. A repeat of the same
+/// Takes a submission: the window, the files, the rules, then one write, which also counts
+/// `charges` (a full one refuses it with [`Error::TooMany`], nothing stored). A repeat of the same
 /// submission id answers as the first did. Every other application is stored on its own, whether
 /// or not its 身份证号 applied before: nothing the submitter sees tells.
-pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, Error> {
+pub async fn accept(ctx: &Context, form: &ApplicationForm, charges: &[Charge]) -> Result<Accepted, Error> {
     check_window(ctx)?;
     let owner = form.submission_id.as_deref().unwrap_or_default();
     // References are random (31^6 of them): two can meet, and then the whole submission is
@@ -116,17 +117,26 @@ pub async fn accept(ctx: &Context, form: &ApplicationForm) -> Result<Accepted, E
                 return Err(e);
             }
         };
-        let created = ctx.store.create(&record, &event, &mails).await;
+        let created = ctx.store.create_charged(&record, &event, &mails, charges).await;
         // Copies go when the record is surely not stored (a store error may hide a commit).
         if matches!(&created, Ok(c) if !matches!(c, Created::New)) {
             discard(ctx, &files).await;
         }
-        match created? {
+        let created = created?;
+        // Answered without storing it (a repeat, an upload taken): its hits are counted still.
+        if matches!(created, Created::UploadTaken | Created::SameSubmission { .. }) {
+            let counted = super::limits::charge_now(ctx, charges).await;
+            if counted.is_err() {
+                tracing::info!("a submission answered without being stored reached its limit");
+            }
+        }
+        match created {
             Created::UploadTaken => {
                 tracing::info!(reference = %record.reference, "an upload issued for no submission was taken before");
                 let message = "所选的文件已用于另一份申报，不能再次提交。请在本页重新上传后再提交。";
                 return Err(Error::Invalid(vec![policy::Reason::new("attachments", message)]));
             }
+            Created::Limited(charge) => return Err(super::limits::refused(ctx, &charge)),
             Created::ReferenceTaken => {
                 tracing::info!(reference = %record.reference, "reference already in use; drawing another");
             }

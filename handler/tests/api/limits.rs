@@ -79,3 +79,38 @@ async fn a_form_with_files_over_its_limit_writes_nothing() {
     assert_eq!(crate::uploads::post_multipart(&app, form).await.status(), 429);
     assert_eq!(files(), before, "no file written");
 }
+
+/// Where a submission names no file (a round that asks for none), its limits are counted in the
+/// application's own write: a submission refused for its answers counts nothing, the eleventh
+/// taken one naming an address within the hour is refused with Retry-After, and nothing of it is
+/// stored or mailed.
+#[tokio::test]
+async fn a_submission_naming_no_file_is_counted_in_its_own_write() {
+    let toml = regex::Regex::new(r#"(?m)^required = "[a-z_]+""#)
+        .expect("regex")
+        .replace_all(policy::PROGRAMME_TOML, r#"required = "never""#);
+    let programme = policy::Programme::parse(&toml).expect("programme");
+    let store = crate::machine::dynamo_store().await;
+    let app = spawn_with(Options { programme: Some(programme), store: Some(store), ..Options::default() }).await;
+    let form = |k: u32| {
+        let mut form = testkit::sample_application(720 + k);
+        form["email"] = "same.box@example.com".into();
+        form
+    };
+    for k in 0..3 {
+        let mut invalid = form(k);
+        invalid["phone"] = "1".into();
+        assert_eq!(app.post_json("/api/applications", &invalid).await.status(), 422);
+    }
+    for k in 0..10 {
+        assert_eq!(app.post_json("/api/applications", &form(k)).await.status(), 201, "application {}", k + 1);
+    }
+    let mails = app.mails().len();
+    let over = app.post_json("/api/applications", &form(10)).await;
+    assert_eq!(over.status(), 429);
+    let wait: i64 = over.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert_eq!(over.json::<Value>().await.expect("json")["error"], "too_many");
+    assert_eq!(app.store.list(2025, None).await.expect("list").len(), 10, "the eleventh stored nothing");
+    assert_eq!(app.mails().len(), mails, "and mailed nothing");
+}

@@ -3,7 +3,7 @@
 //! table of its own).
 
 use handler::store::{
-    Created, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent, Transition,
+    Charge, Created, Event, Mail, MailQueue, QuotaChange, Record, SentRow, SqliteStore, Store, SummarySent, Transition,
     Transitioned,
 };
 use policy::{Actor, Application, ApplicationForm, EventKind, HrScope, Programme, Status};
@@ -561,6 +561,39 @@ async fn a_quota_is_never_over_allocated(store: Arc<dyn Store>) {
     assert_eq!(store.quota_used(&key).await.expect("quota"), 4);
 }
 
+/// A write charged with rate-limit hits counts them when it stores the application, while each
+/// counter's window holds fewer than its `max`. A full one refuses the whole write, whatever else
+/// it meets: nothing stored, nothing counted (the other counter's hit neither). A repeated
+/// submission is answered as before and counts nothing.
+async fn a_full_counter_refuses_the_write_and_counts_nothing(store: Arc<dyn Store>) {
+    let charge = |key: &str, max| Charge { key: key.into(), window_start: 3600, window: 3600, max };
+    let (client, address) = (charge("submit-client:a", 5), charge("submit-address:b", 2));
+    let both = [client.clone(), address.clone()];
+    let first = record(90, "hohhot");
+    let created = store.create_charged(&first, &event(1), &[mail(&first.reference, 90)], &both).await;
+    assert_eq!(created.expect("create"), Created::New);
+    let again = store.create_charged(&first, &event(1), &[], &both).await.expect("repeat");
+    assert!(matches!(again, Created::SameSubmission { same_body: true, .. }), "{again:?}");
+    let second = record(91, "hohhot");
+    let created = store.create_charged(&second, &event(1), &[mail(&second.reference, 91)], &both).await;
+    assert_eq!(created.expect("create"), Created::New);
+    // The address's counter is full: a repeat is refused too, and a new application stores nothing.
+    let again = store.create_charged(&first, &event(1), &[], &both).await.expect("repeat");
+    assert_eq!(again, Created::Limited(address.clone()));
+    let over = record(92, "hohhot");
+    let refused = store.create_charged(&over, &event(1), &[mail(&over.reference, 92)], &both).await.expect("over");
+    assert_eq!(refused, Created::Limited(address.clone()));
+    assert_eq!(store.get(&over.reference).await.expect("get"), None, "nothing stored");
+    assert!(store.events(&over.reference).await.expect("events").is_empty());
+    assert_eq!(store.unsent_mail().await.expect("count"), 2, "no mail queued");
+    // Two hits on each counter, the stored applications': this one is the third.
+    assert_eq!(store.hit(&client.key, 3600, 3600).await.expect("hit"), 3);
+    assert_eq!(store.hit(&address.key, 3600, 3600).await.expect("hit"), 3);
+    // The next window starts empty, and the same write is taken there.
+    let next = [Charge { window_start: 7200, ..address }];
+    assert_eq!(store.create_charged(&over, &event(1), &[], &next).await.expect("next"), Created::New);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_store {
@@ -591,6 +624,7 @@ contract!(
     a_quota_is_never_over_allocated,
     summary_sends_are_recorded_with_their_mail_in_order,
     an_applications_mail_is_found_and_deleted,
+    a_full_counter_refuses_the_write_and_counts_nothing,
 );
 
 /// SQLite only: a data folder made before held one application per 身份证号 in a table

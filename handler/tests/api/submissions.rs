@@ -482,11 +482,12 @@ struct Colliding {
 
 #[async_trait::async_trait]
 impl handler::store::Applications for Colliding {
-    async fn create(
+    async fn create_charged(
         &self,
         record: &handler::store::Record,
         event: &handler::store::Event,
         mails: &[handler::store::Mail],
+        charges: &[handler::store::Charge],
     ) -> Result<handler::store::Created, handler::store::StoreError> {
         self.seen.lock().expect("lock").push(record.reference.clone());
         let left = self.collisions.load(std::sync::atomic::Ordering::SeqCst);
@@ -494,7 +495,7 @@ impl handler::store::Applications for Colliding {
             self.collisions.store(left - 1, std::sync::atomic::Ordering::SeqCst);
             return Ok(handler::store::Created::ReferenceTaken);
         }
-        self.inner.create(record, event, mails).await
+        self.inner.create_charged(record, event, mails, charges).await
     }
     async fn transition(
         &self,

@@ -4,6 +4,7 @@
 use crate::http::body::{Encoding, LenientForm, Posted, same_rules};
 use crate::http::extract::{Browser, ClientAddr, SameSite};
 use crate::http::{AppError, Offer, Page, RetryAfter};
+use crate::store::Charge;
 use crate::views;
 use crate::views::FormState;
 use crate::workflow::documents::{self, Carried};
@@ -111,13 +112,16 @@ pub async fn submit(
         Ok(sent) => sent,
         Err(answer) => return answer,
     };
-    if let Some(answer) = screened(&state, &client, json, &sent.fields, &sent.form, PerAddress::Too).await {
-        return answer;
-    }
+    let carries_files = !sent.carried.is_empty();
+    let screen = screened(&state, &client, json, (&sent.fields, &sent.form), PerAddress::Too, carries_files);
+    let charges = match screen.await {
+        Ok(charges) => charges,
+        Err(answer) => return answer,
+    };
     if let Err(answer) = store_carried(&state, json, &mut sent).await {
         return answer;
     }
-    match submit::accept(&state, &sent.form).await {
+    match submit::accept(&state, &sent.form, &charges).await {
         Ok(done) => accepted(&state, json, &done.reference, done.status, &sent.form),
         Err(e) => refused(&state, json, AppError::from(e), sent.fields, &sent.form),
     }
@@ -133,34 +137,39 @@ enum PerAddress {
 }
 
 /// The screen before anything is checked or taken: the rate limits (the client's, and the
-/// applicant address's where asked, counted together), then the honeypot (a bot is answered as
-/// a success and nothing is stored). `None` to go on, or the answer.
+/// applicant address's where asked), then the honeypot (a bot is answered as a success and nothing
+/// is stored). `Ok` with the hits left to count in the application's own write, or the answer.
+///
+/// Where nothing but parsing comes before that write, the hits are counted in it
+/// ([`crate::store::Applications::create_charged`]): a refused submission then counts and stores
+/// nothing, in one round trip. A form that names or carries files is counted here, before any file
+/// is read or copied, so that a flood over the limit costs no file work; so is a 核对信息 page,
+/// which writes nothing.
 async fn screened(
     state: &AppState,
     client: &str,
     json: bool,
-    fields: &[(String, String)],
-    form: &ApplicationForm,
+    (fields, form): (&[(String, String)], &ApplicationForm),
     per_address: PerAddress,
-) -> Option<Response> {
-    let email = limits::address_key(form.email.as_deref().unwrap_or_default());
-    let per_client = limits::check(state, limits::SUBMIT_PER_CLIENT, client);
-    let by_address = async {
-        match per_address {
-            PerAddress::Too if !email.is_empty() => limits::check(state, limits::SUBMIT_PER_ADDRESS, &email).await,
-            _ => Ok(()),
-        }
-    };
-    let (per_client, by_address) = tokio::join!(per_client, by_address);
-    if let Err(e) = per_client.and(by_address) {
-        return Some(refused(state, json, AppError::from(e), fields.to_vec(), form));
-    }
+    carries_files: bool,
+) -> Result<Vec<Charge>, Response> {
     if form.is_bot() {
         tracing::warn!("honeypot field filled: answered as success, nothing stored");
         let reference = ids::new_reference(state.programme.round);
-        return Some(accepted(state, json, &reference, Status::Unconfirmed, form));
+        return Err(accepted(state, json, &reference, Status::Unconfirmed, form));
     }
-    None
+    let email = limits::address_key(form.email.as_deref().unwrap_or_default());
+    let mut charges = vec![limits::charge(state, limits::SUBMIT_PER_CLIENT, client)];
+    if per_address == PerAddress::Too && !email.is_empty() {
+        charges.push(limits::charge(state, limits::SUBMIT_PER_ADDRESS, &email));
+    }
+    if per_address == PerAddress::Too && !carries_files && form.attachments.is_empty() {
+        return Ok(charges);
+    }
+    match limits::charge_now(state, &charges).await {
+        Ok(()) => Ok(Vec::new()),
+        Err(e) => Err(refused(state, json, AppError::from(e), fields.to_vec(), form)),
+    }
 }
 
 /// The answer to a taken submission — and, the same, to a bot: 201 `{reference, status,
@@ -220,7 +229,7 @@ pub async fn check(
         Ok(sent) => sent,
         Err(answer) => return answer,
     };
-    if let Some(answer) = screened(&state, &client, false, &sent.fields, &sent.form, PerAddress::No).await {
+    if let Err(answer) = screened(&state, &client, false, (&sent.fields, &sent.form), PerAddress::No, true).await {
         return answer;
     }
     if let Err(answer) = store_carried(&state, false, &mut sent).await {
@@ -310,10 +319,11 @@ pub async fn confirm(
             Err(e) => e.into_response(),
         };
     }
-    if let Some(answer) = screened(&state, &client, false, &fields, &form, PerAddress::Too).await {
-        return answer;
-    }
-    match submit::accept(&state, &form).await {
+    let charges = match screened(&state, &client, false, (&fields, &form), PerAddress::Too, false).await {
+        Ok(charges) => charges,
+        Err(answer) => return answer,
+    };
+    match submit::accept(&state, &form, &charges).await {
         Ok(done) => accepted(&state, false, &done.reference, done.status, &form),
         Err(e) => refused(&state, false, AppError::from(e), fields, &form),
     }

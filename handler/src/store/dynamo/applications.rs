@@ -7,7 +7,8 @@ use super::{
     record_item, round_key, s, scope_key, sdk, service_error,
 };
 use crate::store::{
-    Applications, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition, Transitioned,
+    Applications, Charge, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition,
+    Transitioned,
 };
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -37,6 +38,8 @@ pub(super) enum Part {
     Mail,
     /// The record of a 汇总表 sent.
     Summary,
+    /// The rate-limit counter of the write's n-th charge.
+    Charge(usize),
 }
 
 impl DynamoStore {
@@ -154,10 +157,24 @@ impl DynamoStore {
 
 #[async_trait::async_trait]
 impl Applications for DynamoStore {
-    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
-        let failed = self.transact(self.create_parts(record, event, mails)?).await?;
+    async fn create_charged(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+        charges: &[Charge],
+    ) -> Result<Created, StoreError> {
+        let mut parts = self.create_parts(record, event, mails)?;
+        for (i, charge) in charges.iter().enumerate() {
+            parts.push((Part::Charge(i), self.charge_item(charge)?));
+        }
+        let failed = self.transact(parts).await?;
         if failed.is_empty() {
             return Ok(Created::New);
+        }
+        // A full counter first: nothing else is told to a client over its limit.
+        if let Some(charge) = failed.iter().find_map(|p| if let Part::Charge(i) = p { charges.get(*i) } else { None }) {
+            return Ok(Created::Limited(charge.clone()));
         }
         if failed.contains(&Part::Submission) {
             let existing = self

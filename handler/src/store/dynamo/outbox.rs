@@ -6,9 +6,10 @@ use super::{
     DEAD_MAIL, DynamoStore, SHARDS, TTL_ATTRIBUTE, decode, due_key, encode, expiry_after_sending, get_n, get_s,
     mail_item, mail_markers, n, pending_key, put, s, sdk, summary_key,
 };
-use crate::store::{Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
+use crate::store::{Charge, Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
 
 impl DynamoStore {
     /// Up to `limit` mails of one shard due at `now`, soonest due first, as (sort key, pk).
@@ -312,9 +313,8 @@ impl Counters for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(format!("LIMIT#{key}#{window_start}")))
-            .key("sk", s("LIMIT"))
-            .update_expression("ADD hits :one SET #ttl = :ttl")
+            .set_key(Some(limit_key(key, window_start)))
+            .update_expression(COUNT_HIT)
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":ttl", n(window_start + window + 3600))
@@ -324,5 +324,32 @@ impl Counters for DynamoStore {
             .map_err(sdk)?;
         let attrs = out.attributes.unwrap_or_default();
         Ok(get_n(&attrs, "hits")?.try_into().unwrap_or(u32::MAX))
+    }
+}
+
+/// One hit on a counter; the item expires an hour after its window.
+const COUNT_HIT: &str = "ADD hits :one SET #ttl = :ttl";
+
+/// A counter's item: one per key and window.
+fn limit_key(key: &str, window_start: i64) -> HashMap<String, AttributeValue> {
+    HashMap::from([("pk".to_owned(), s(format!("LIMIT#{key}#{window_start}"))), ("sk".to_owned(), s("LIMIT"))])
+}
+
+impl DynamoStore {
+    /// `charge` as a transaction item: the hit [`Counters::hit`] counts, on condition that the
+    /// window holds fewer than `max`.
+    pub(super) fn charge_item(&self, charge: &Charge) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(limit_key(&charge.key, charge.window_start)))
+            .update_expression(COUNT_HIT)
+            .condition_expression("attribute_not_exists(hits) OR hits < :max")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(charge.window_start + charge.window + 3600))
+            .expression_attribute_values(":max", n(charge.max))
+            .build()
+            .map_err(StoreError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 }

@@ -1,22 +1,38 @@
 //! Applications on SQLite: each change one savepoint on the store's single writer thread.
 
+use super::outbox::charged;
 use super::{EventRow, MailRow, SqliteStore, decode, encode, insert_change, unavailable};
 use crate::store::{
-    Applications, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition, Transitioned,
+    Applications, Charge, Created, Event, Mail, NumberUse, PageOf, QuotaChange, Record, StoreError, Transition,
+    Transitioned,
 };
 use policy::{HrScope, Status};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
 impl Applications for SqliteStore {
-    async fn create(&self, record: &Record, event: &Event, mails: &[Mail]) -> Result<Created, StoreError> {
+    async fn create_charged(
+        &self,
+        record: &Record,
+        event: &Event,
+        mails: &[Mail],
+        charges: &[Charge],
+    ) -> Result<Created, StoreError> {
         // Encoding happens here, on the caller's thread, not on the single store thread.
         let record_json = encode(record)?;
         let event = EventRow::new(event)?;
         let mails = mails.iter().map(MailRow::new).collect::<Result<Vec<_>, _>>()?;
         let record = record.clone();
+        let charges = charges.to_vec();
         self.with(move |conn| {
             let tx = conn.savepoint().map_err(unavailable)?;
+            // A full counter first, whatever else the write meets. Every answer but `New` drops
+            // the savepoint: only a stored application is counted.
+            for charge in charges {
+                if !charged(&tx, &charge)? {
+                    return Ok(Created::Limited(charge));
+                }
+            }
             let earlier: Option<String> = tx
                 .query_row(
                     "SELECT record FROM applications WHERE submission_id = ?1",

@@ -1,7 +1,7 @@
 //! The outbox on SQLite: due mail leased by one `UPDATE … RETURNING`.
 
 use super::{MailRow, SqliteStore, decode, insert_mail, unavailable};
-use crate::store::{Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
+use crate::store::{Charge, Counters, Mail, MailHeld, MailQueue, StoreError, SummarySent};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
@@ -207,20 +207,40 @@ impl Counters for SqliteStore {
         let key = key.to_owned();
         self.with(move |conn| {
             let tx = conn.savepoint().map_err(unavailable)?;
-            // Older windows of this key are done with.
-            tx.execute("DELETE FROM counters WHERE key = ?1 AND window_start < ?2", params![key, window_start])
-                .map_err(unavailable)?;
-            let hits: u32 = tx
-                .query_row(
-                    "INSERT INTO counters (key, window_start, hits) VALUES (?1, ?2, 1)
-                     ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
-                    params![key, window_start],
-                    |row| row.get(0),
-                )
-                .map_err(unavailable)?;
+            let hits = count_hit(&tx, &key, window_start, None)?.unwrap_or(u32::MAX);
             tx.commit().map_err(unavailable)?;
             Ok(hits)
         })
         .await
     }
+}
+
+/// Counts `charge` in `tx` unless its window already holds `max` hits: `false` when full.
+pub(super) fn charged(tx: &rusqlite::Savepoint<'_>, charge: &Charge) -> Result<bool, StoreError> {
+    Ok(count_hit(tx, &charge.key, charge.window_start, Some(charge.max))?.is_some())
+}
+
+/// One hit on `key` in the window starting at `window_start`, only while it holds fewer than
+/// `below` when given: the hits so far, or `None` when full (nothing counted).
+fn count_hit(
+    tx: &rusqlite::Savepoint<'_>,
+    key: &str,
+    window_start: i64,
+    below: Option<u32>,
+) -> Result<Option<u32>, StoreError> {
+    if below == Some(0) {
+        return Ok(None);
+    }
+    // Older windows of this key are done with.
+    tx.execute("DELETE FROM counters WHERE key = ?1 AND window_start < ?2", params![key, window_start])
+        .map_err(unavailable)?;
+    tx.query_row(
+        "INSERT INTO counters (key, window_start, hits) VALUES (?1, ?2, 1)
+         ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 WHERE ?3 IS NULL OR hits < ?3
+         RETURNING hits",
+        params![key, window_start, below],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(unavailable)
 }
