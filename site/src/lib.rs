@@ -5,12 +5,14 @@
 //! [`check`] verifies every internal link, anchor and asset of a built site.
 
 mod check;
+mod output;
 mod page;
 
 pub use check::{Broken, check_links, check_links_with};
 pub use page::{FrontMatter, Page};
 pub use theme::Config;
 
+use output::Output;
 use policy::Programme;
 use rayon::prelude::*;
 use std::fmt;
@@ -179,10 +181,7 @@ impl Site {
                 message: theme::error_chain(&e),
             })?
             .with_index_links(self.config.index_links);
-        if out.exists() {
-            std::fs::remove_dir_all(out).map_err(io(out))?;
-        }
-        std::fs::create_dir_all(out.join("assets")).map_err(io(out))?;
+        let output = Output::open(out)?;
 
         // Plain pages get the small layout context; data pages also get the programme view.
         let mut plain = Context::new();
@@ -215,17 +214,12 @@ impl Site {
                 template: template.clone(),
                 message: theme::error_chain(&e),
             })?;
-            let path = out.join(page.output_path());
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            std::fs::write(&path, html).map_err(io(&path))
+            output.write(Path::new(&page.output_path()), html.as_bytes())
         })?;
 
         let mut files = 0;
         for asset in theme.assets() {
-            let path = out.join(asset.path.trim_start_matches('/'));
-            std::fs::write(&path, asset.bytes).map_err(io(&path))?;
+            output.write(Path::new(asset.path.trim_start_matches('/')), asset.bytes)?;
             files += 1;
         }
         let base_url = self.config.base_url.trim_end_matches('/');
@@ -238,19 +232,17 @@ impl Site {
             template: "sitemap.xml".into(),
             message: theme::error_chain(&e),
         })?;
-        let path = out.join("sitemap.xml");
-        std::fs::write(&path, sitemap).map_err(io(&path))?;
-        let path = out.join("robots.txt");
+        output.write(Path::new("sitemap.xml"), sitemap.as_bytes())?;
         let robots = format!(
             "User-agent: *\nDisallow: /api/\nDisallow: /review/\nDisallow: /status/\nDisallow: /dashboard/\nDisallow: /verify/\nAllow: /status/$\nSitemap: {base_url}/sitemap.xml\n"
         );
-        std::fs::write(&path, robots).map_err(io(&path))?;
+        output.write(Path::new("robots.txt"), robots.as_bytes())?;
         // The rules this site publishes, to compare with what the handler enforces (its
         // `GET /api/health` answers its own as `X-Tepei-Rules`).
-        let path = out.join("rules.json");
         let rules = serde_json::json!({"rules": self.rules, "round": self.programme.round});
-        std::fs::write(&path, format!("{rules}\n")).map_err(io(&path))?;
+        output.write(Path::new("rules.json"), format!("{rules}\n").as_bytes())?;
         files += 3;
+        output.finish()?;
 
         Ok(BuildReport { pages: self.pages.len(), files, elapsed: started.elapsed(), output: out.to_owned() })
     }

@@ -239,6 +239,40 @@ fn output_is_byte_identical_across_builds() {
     }
 }
 
+/// A build into a folder that holds an earlier build writes over it in place (a page keeps its
+/// file, no new inode), and leaves exactly what a build into an empty folder leaves: a page taken
+/// out of content/, a stray file and a folder standing where a file goes are gone.
+#[test]
+fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = fixture();
+    let out = build(dir.path());
+    let inode = |p: &str| fs::metadata(out.join(p)).expect("metadata").ino();
+    let before = inode("notice/index.html");
+    fs::write(out.join("stray.txt"), "left by hand").expect("stray");
+    fs::create_dir_all(out.join("old/deeper")).expect("old folder");
+    fs::write(out.join("old/deeper/index.html"), "old page").expect("old page");
+    fs::remove_file(out.join("robots.txt")).expect("robots");
+    fs::create_dir_all(out.join("robots.txt/in-the-way")).expect("a folder where a file goes");
+    fs::remove_file(dir.path().join("content/principles.md")).expect("a page taken out");
+    let report = site::build(dir.path(), &out).expect("second build");
+    assert_eq!(report.pages, 15);
+    assert_eq!(inode("notice/index.html"), before, "written in place");
+    let fresh = dir.path().join("fresh");
+    site::build(dir.path(), &fresh).expect("a build into an empty folder");
+    let (mut over, mut clean) = (Vec::new(), Vec::new());
+    collect(&out, &mut over);
+    collect(&fresh, &mut clean);
+    let relative = |files: Vec<PathBuf>, root: &Path| -> Vec<PathBuf> {
+        let mut r: Vec<PathBuf> = files.iter().map(|f| f.strip_prefix(root).expect("prefix").to_owned()).collect();
+        r.sort();
+        r
+    };
+    assert_eq!(relative(over, &out), relative(clean, &fresh));
+    assert!(!out.join("old").exists() && !out.join("principles").exists(), "empty folders removed");
+    assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
+}
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).expect("read_dir") {
         let path = entry.expect("entry").path();
