@@ -180,6 +180,9 @@ test("reviewers see the other application of a number, and one number holds one 
     await page.goto(`${hrLinks[0]}/print`);
     assert.match(await page.locator("main, body").first().innerText(), /审核预览，不含核验码/);
     assert.equal(await page.locator(".qr-box").count(), 0, "no QR code on HR's print");
+    assert.match(await page.locator(".sheet-actions").innerText(), /审核预览，不是报送用的申报表/);
+    assert.equal(await page.locator("[data-print]").count(), 0, "no print button on HR's preview");
+    await step(page, "7a-hr-print-preview");
 
     // The dashboard: a wrong code comes back on the same form as typed; then 申报编号 and 核验码.
     await page.goto(`${serve.base}/dashboard`);

@@ -91,6 +91,12 @@ async fn the_printed_form_holds_every_field_the_boxes_the_reference_the_hash_and
     let from_review = app.get(&format!("{hr}/print")).await.text().await.expect("html");
     assert!(from_review.contains("审核预览，不含核验码") && from_review.contains(reference));
     assert!(!from_review.contains(&hash) && !from_review.contains("/verify/"), "the code on HR's print");
+    // It says it is for reviewing, not for stamping: no print button, no 签字盖章 instruction.
+    assert!(from_review.contains("审核预览，不是报送用的申报表"), "{from_review}");
+    assert!(
+        !from_review.contains("data-print") && !from_review.contains("交单位盖章"),
+        "HR's preview looks like the paper"
+    );
     // A tampered link prints nothing.
     assert_eq!(app.get(&format!("{status}x/print")).await.status(), 403);
 }
