@@ -143,14 +143,11 @@ pub async fn confirm(
     typed: &str,
     client: &str,
 ) -> Result<Confirmation, Error> {
-    // One read for both the check and the step: the code is checked against the record the step
-    // then acts on, whose version guard refuses it if anything changed since (found by the red
-    // team: a correction between a second read and the step was proven by the first one's code).
-    let (record, events) = match load(ctx, reference).await {
-        Ok((record, events)) => (Some(record), events),
-        Err(Error::NotFound) => (None, Vec::new()),
-        Err(e) => return Err(e),
-    };
+    // One read of the record for both the check and the step: the code is checked against the
+    // record the step then acts on, whose version guard refuses it if anything changed since
+    // (found by the red team: a correction between a second read and the step was proven by the
+    // first one's code). Its events are read only for a right code, for the step.
+    let record = ctx.store.get(reference).await?;
     let what = record.as_ref().map(|r| proving(ctx, r, generation));
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() {
@@ -190,6 +187,9 @@ pub async fn confirm(
     if let Some(None) = what {
         return Ok(Confirmation::Already);
     }
+    // Read after the record: an event written in between moved its version, which the step's
+    // guard then refuses.
+    let events = ctx.store.events(reference).await?;
     if proves_a_change(ctx, &record) {
         decide::prove_address(ctx, &record, &events, client).await?;
         return Ok(Confirmation::AddressProven);

@@ -2,13 +2,13 @@
 //! the holder of a valid link only, never cached.
 
 use crate::http::AppError;
-use crate::http::extract::{CurrentReview, Linked};
+use crate::http::extract::CurrentReview;
+use crate::http::status_link::StatusLink;
 use crate::store::Record;
-use crate::{AppState, blobs, workflow};
+use crate::{AppState, blobs};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use policy::StatusClaims;
 
 fn unreadable() -> AppError {
     AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "系统繁忙", "文件暂时无法读取，请稍后再试。")
@@ -60,9 +60,9 @@ pub async fn review_file(
 /// The applicant's download.
 pub async fn status_file(
     State(state): State<AppState>,
-    link: Linked<StatusClaims>,
+    link: StatusLink,
     Path((_, index)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
-    send(&state, &record, &index).await
+    let record = &link.record;
+    send(&state, record, &index).await
 }

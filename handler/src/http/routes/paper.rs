@@ -2,7 +2,8 @@
 //! which matches paper to the online record by the check code printed on it.
 
 use crate::AppState;
-use crate::http::extract::{ClientAddr, CurrentReview, Linked};
+use crate::http::extract::{ClientAddr, CurrentReview};
+use crate::http::status_link::StatusLink;
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, RecordView, Row};
@@ -10,7 +11,6 @@ use crate::workflow::{self, paper};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use policy::StatusClaims;
 use serde::Serialize;
 
 /// Values longer than this get a table line of their own on paper.
@@ -106,9 +106,9 @@ async fn print(
 }
 
 /// `GET /status/{token}/print`.
-pub async fn status_print(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
-    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
-    print(&state, (&record, &events), format!("/status/{}", link.token), Code::Printed).await
+pub async fn status_print(State(state): State<AppState>, link: StatusLink) -> Result<Response, AppError> {
+    let (record, events) = (&link.record, &link.events);
+    print(&state, (record, events), format!("/status/{}", link.token), Code::Printed).await
 }
 
 /// `GET /review/{token}/print`: on a current link only. The unit's carries the 核验码 (it may

@@ -4,7 +4,8 @@
 use super::show::status_page;
 use crate::AppState;
 use crate::http::body::Posted;
-use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::extract::{ClientAddr, SameSite};
+use crate::http::status_link::StatusLink;
 use crate::http::{AppError, Page};
 use crate::views::{self};
 use crate::workflow::decide::{self, Decision, Documents};
@@ -12,7 +13,7 @@ use crate::workflow::{self, Error};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use policy::{Action, Actor, ApplicationForm, StatusClaims};
+use policy::{Action, Actor, ApplicationForm};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,8 +30,8 @@ struct WithdrawPage<'a> {
 }
 
 /// `GET /status/{token}/withdraw`: what a withdrawal does, and the button that does it.
-pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
-    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+pub async fn withdraw(State(state): State<AppState>, link: StatusLink) -> Result<Response, AppError> {
+    let record = &link.record;
     let back = format!("/status/{}", link.token);
     if policy::step(record.status, Actor::Applicant, Action::Withdraw).is_none() {
         return Ok(Redirect::to(&back).into_response());
@@ -39,9 +40,9 @@ pub async fn withdraw(State(state): State<AppState>, link: Linked<StatusClaims>)
     let now = state.clock.now();
     let reviewer = workflow::told_of_withdrawal(record.status);
     let page = WithdrawPage {
-        record: views::record(p, &record),
+        record: views::record(p, record),
         holds_place: record.status.holds_place(),
-        hr_name: crate::workflow::hr_name(&state, &record),
+        hr_name: crate::workflow::hr_name(&state, record),
         reviewer: reviewer.map(Actor::label),
         reapply_until: p
             .stage_closes(Actor::Applicant)
@@ -75,13 +76,13 @@ pub struct ApplicantForm {
 pub async fn act(
     State(state): State<AppState>,
     _: SameSite,
-    link: Linked<StatusClaims>,
+    link: StatusLink,
     ClientAddr(client): ClientAddr,
     mut posted: Posted<ApplicantForm>,
 ) -> Result<Response, AppError> {
     let negotiated = posted.negotiated;
     let json = |e: Error| AppError::from(e).json_if(negotiated.json);
-    let (record, events) = workflow::load(&state, &link.claims.reference).await.map_err(json)?;
+    let (record, events) = (&link.record, &link.events);
     // Read leniently: an unreadable body is no decision, answered by the page that asks for one.
     let form: ApplicantForm = posted.fields_as();
     // Files the form carried are checked and stored by the step that takes them, only once its
@@ -97,9 +98,9 @@ pub async fn act(
     if edits {
         let done = if form.decision == "resubmit" {
             let edited: ApplicationForm = posted.fields_as();
-            decide::resubmit(&state, &record, &events, expected, &edited, &documents, &client).await
+            decide::resubmit(&state, record, events, expected, &edited, &documents, &client).await
         } else {
-            decide::add_documents(&state, &record, &events, expected, &documents, &client).await.map(|()| None)
+            decide::add_documents(&state, record, events, expected, &documents, &client).await.map(|()| None)
         };
         return match done {
             // A new address to prove: the page that takes its code, on this browser.
@@ -115,14 +116,14 @@ pub async fn act(
                 // The form again, with the values as sent and each message beside its field.
                 let mut values: BTreeMap<String, String> = posted.fields.into_iter().collect();
                 values.remove("id_number");
-                let page = status_page(&state, &link.token, &record, &events, values, &reasons, Default::default())?;
+                let page = status_page(&state, &link.token, record, events, values, &reasons, Default::default())?;
                 Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response())
             }
             Err(e) => Err(json(e)),
         };
     }
     let decision = Decision::posted(&form.decision, &form.comment, form.confirm.is_some());
-    decide::decide(&state, &record, &events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
+    decide::decide(&state, record, events, expected, Actor::Applicant, &decision, &client).await.map_err(json)?;
     let done = if decision.action == Some(Action::Withdraw) { "?done=withdrawn" } else { "" };
     Ok(Redirect::to(&format!("{back}{done}")).into_response())
 }

@@ -2,14 +2,15 @@
 
 use crate::AppState;
 use crate::http::body::LenientForm;
-use crate::http::extract::{ClientAddr, Linked, SameSite};
+use crate::http::extract::{ClientAddr, SameSite};
+use crate::http::status_link::StatusLink;
 use crate::http::{AppError, Page};
 use crate::views::{self};
 use crate::workflow::{self, Error};
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use policy::{Action, Actor, StatusClaims};
+use policy::{Action, Actor};
 use serde::{Deserialize, Serialize};
 
 /// What 下载我的数据 shows.
@@ -24,14 +25,14 @@ struct DataPage<'a> {
 /// with `?format=json`.
 pub async fn my_data(
     State(state): State<AppState>,
-    link: Linked<StatusClaims>,
+    link: StatusLink,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     // Read leniently: `format=json` anywhere asks for the file; anything else is the page.
     let as_file = query.as_deref().is_some_and(|q| q.split('&').any(|pair| pair == "format=json"));
-    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    let (record, events) = (&link.record, &link.events);
     let back = format!("/status/{}", link.token);
-    let data = workflow::mydata::my_data(&state, &record, &events, &format!("{back}/files"))?;
+    let data = workflow::mydata::my_data(&state, record, events, &format!("{back}/files"))?;
     if as_file {
         let disposition = format!("attachment; filename=\"my-data-{}.json\"", record.reference);
         let headers = [
@@ -64,14 +65,14 @@ struct ErasePage<'a> {
 
 /// `GET /status/{token}/erase`: what erasing does, and the button that does it (after the
 /// centre's decision, the request to the centre).
-pub async fn erase_page(State(state): State<AppState>, link: Linked<StatusClaims>) -> Result<Response, AppError> {
-    let (record, _) = workflow::load(&state, &link.claims.reference).await?;
+pub async fn erase_page(State(state): State<AppState>, link: StatusLink) -> Result<Response, AppError> {
+    let record = &link.record;
     let back = format!("/status/{}", link.token);
     let action = format!("{back}/erase");
     let page = ErasePage {
-        record: views::record(&state.programme, &record),
-        allowed: workflow::mydata::may_erase(&record),
-        may_request: workflow::mydata::may_request_erasure(&record),
+        record: views::record(&state.programme, record),
+        allowed: workflow::mydata::may_erase(record),
+        may_request: workflow::mydata::may_request_erasure(record),
         requested_at: record.erasure_pending().map(views::chinese_time),
         withdraws: policy::step(record.status, Actor::Applicant, Action::Withdraw).is_some(),
         holds_place: record.status.holds_place(),
@@ -100,11 +101,11 @@ pub struct EraseForm {
 pub async fn erase(
     State(state): State<AppState>,
     _: SameSite,
-    link: Linked<StatusClaims>,
+    link: StatusLink,
     ClientAddr(client): ClientAddr,
     LenientForm(form): LenientForm<EraseForm>,
 ) -> Result<Response, AppError> {
-    let (record, events) = workflow::load(&state, &link.claims.reference).await?;
+    let (record, events) = (&link.record, &link.events);
     if form.confirm.is_none() {
         return Err(Error::Incomplete {
             title: "请确认删除", message: "请勾选确认后再提交；删除后不能恢复。".into()
@@ -114,7 +115,7 @@ pub async fn erase(
     let expected = form.version.unwrap_or(0);
     let back = crate::http::Offer::Back { url: format!("/status/{}", link.token), title: "返回进度页".into() };
     let home = crate::http::Offer::Back { url: "/".into(), title: "返回首页".into() };
-    let done = match workflow::mydata::erase_or_request(&state, &record, &events, expected, &client).await? {
+    let done = match workflow::mydata::erase_or_request(&state, record, events, expected, &client).await? {
         workflow::mydata::Erasure::Erased => crate::http::Message::ok(
             "申报已删除",
             &format!(

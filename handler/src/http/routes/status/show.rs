@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::http::body::accepts_json;
-use crate::http::extract::Linked;
 use crate::http::params::Params;
+use crate::http::status_link::StatusLink;
 use crate::http::{AppError, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, FormState, NextStep, RecordJson, RecordPage};
@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use policy::{Action, Actor, Reason, StatusClaims};
+use policy::{Action, Actor, Reason};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -175,19 +175,18 @@ pub(super) fn status_page(
 /// The applicant's status page (or, for JSON clients, the record and its events).
 pub async fn show(
     State(state): State<AppState>,
-    link: Linked<StatusClaims>,
+    link: StatusLink,
     Params(query): Params<StatusQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let json = accepts_json(&headers);
-    let (record, events) =
-        workflow::load(&state, &link.claims.reference).await.map_err(|e| AppError::from(e).json_if(json))?;
+    let (record, events) = (&link.record, &link.events);
     if json {
-        return Ok(Json(RecordJson::of(&record, &events)).into_response());
+        return Ok(Json(RecordJson::of(record, events)).into_response());
     }
-    let values = prefill(&state, &record);
+    let values = prefill(&state, record);
     let done = Done { confirmed: query.confirmed.is_some(), banner: done_banner(query.done.as_deref()) };
-    Ok(status_page(&state, &link.token, &record, &events, values, &[], done)?.into_response())
+    Ok(status_page(&state, &link.token, record, events, values, &[], done)?.into_response())
 }
 
 /// The edit form's values: the application as it stands, without the 身份证号 (no page carries it
