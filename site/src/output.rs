@@ -4,7 +4,8 @@
 //! Deleting a folder of a thousand pages and writing it anew is what a restart of `tepei serve`
 //! did; on ext4 a new file then skips every inode freed in the last minutes (`recently_deleted`),
 //! which made a restart's writes several times slower than the first start's (perf: half a
-//! second of kernel time for 1,011 pages). Overwriting takes no new inode.
+//! second of kernel time for 1,011 pages). Overwriting takes no new inode, and a file that
+//! already holds what would be written is not written at all.
 
 use crate::{SiteError, io};
 use std::collections::HashSet;
@@ -31,6 +32,10 @@ impl Output {
     /// removed; a file where a folder is needed too).
     pub(crate) fn write(&self, relative: &Path, bytes: &[u8]) -> Result<(), SiteError> {
         let path = self.root.join(relative);
+        if !self.fresh && unchanged(&path, bytes) {
+            self.record(path);
+            return Ok(());
+        }
         if let Some(dir) = path.parent()
             && std::fs::create_dir_all(dir).is_err()
         {
@@ -44,9 +49,13 @@ impl Output {
             std::fs::write(&path, bytes).map_err(io(&path))?;
         }
         if !self.fresh {
-            self.written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path);
+            self.record(path);
         }
         Ok(())
+    }
+
+    fn record(&self, path: PathBuf) {
+        self.written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path);
     }
 
     /// Removes what was in the folder before and this build did not write, then empty folders.
@@ -78,6 +87,14 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
         }
     }
     Ok(empty)
+}
+
+/// Whether `path` already holds exactly `bytes` (then it is left alone: ext4 starts writing back a
+/// file truncated and written again when it is closed, `auto_da_alloc`, which a restart of serve
+/// would pay for every unchanged page).
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|held| held == bytes)
 }
 
 /// Removes any file standing where `dir` (under `root`) needs a folder.

@@ -255,6 +255,8 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     fs::remove_file(out.join("robots.txt")).expect("robots");
     fs::create_dir_all(out.join("robots.txt/in-the-way")).expect("a folder where a file goes");
     fs::remove_file(dir.path().join("content/principles.md")).expect("a page taken out");
+    let contact = dir.path().join("content/contact.md");
+    fs::write(&contact, fs::read_to_string(&contact).expect("contact") + "\n改过的一句。\n").expect("a page changed");
     let report = site::build(dir.path(), &out).expect("second build");
     assert_eq!(report.pages, 15);
     assert_eq!(inode("notice/index.html"), before, "written in place");
@@ -268,7 +270,12 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
         r.sort();
         r
     };
-    assert_eq!(relative(over, &out), relative(clean, &fresh));
+    let over = relative(over, &out);
+    assert_eq!(over, relative(clean, &fresh));
+    for file in &over {
+        assert_eq!(fs::read(out.join(file)).expect("over"), fs::read(fresh.join(file)).expect("fresh"), "{file:?}");
+    }
+    file_contains!(out, "contact/index.html", "改过的一句。");
     assert!(!out.join("old").exists() && !out.join("principles").exists(), "empty folders removed");
     assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
 }
