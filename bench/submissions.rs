@@ -11,8 +11,9 @@
 //! and the run's applications.
 //!
 //! The handler runs as `bench/load.rs` runs `serve`: every rate limit
-//! [`testkit::load::LIMIT_SCALE`] times wider (`RATE_LIMIT_SCALE` overrides it), since one client
-//! sends thousands of applications; and without an upload store, so no proof documents are asked
+//! [`testkit::load::LIMIT_SCALE`] times wider (`RATE_LIMIT_SCALE` overrides it), since each client
+//! sends dozens of applications; the client address is read from `X-Forwarded-For` as behind the
+//! CDN, one address for each request in flight; and without an upload store, so no proof documents are asked
 //! for or copied (bench/load.rs measures submissions with their documents through `serve`).
 //!
 //! A figure from failed requests is no figure: any answer other than 201 (or, for the bare SDK
@@ -48,9 +49,11 @@ fn note_error(error: impl std::fmt::Display) {
     FIRST_ERROR.get_or_init(|| error.to_string());
 }
 
-/// The handler's settings, with the rate limits scaled as for load.
+/// The handler's settings, with the rate limits scaled as for load, and the client address read
+/// from `X-Forwarded-For` as the deployed function reads it behind the CDN (`CdnForwardedHops=1`).
 fn settings() -> Settings {
     let mut settings = Settings::new("http://127.0.0.1", "k1", b"benchmark key that is long enough");
+    settings.forwarded_hops = 1;
     settings.limit_scale = match std::env::var("RATE_LIMIT_SCALE") {
         Ok(v) => v.parse().ok().filter(|s| *s >= 1).unwrap_or_else(|| fail(format!("RATE_LIMIT_SCALE={v}"))),
         Err(_) => testkit::load::LIMIT_SCALE,
@@ -195,6 +198,15 @@ async fn serve(store: Arc<dyn Store>) -> String {
     address
 }
 
+/// The client address the CDN names for job `n`: as many applicants' addresses as there are
+/// requests in flight, each sending its share (one address for all would make every submission
+/// count on one rate-limit counter, which no deployment sees: one address's submissions are
+/// capped at 120 an hour).
+fn applicant_address(n: u32, concurrency: usize) -> String {
+    let k = n as usize % concurrency;
+    format!("10.0.{}.{}", k / 250, k % 250 + 1)
+}
+
 /// Closed loop: `concurrency` clients send back to back (maximum throughput). Open loop: a fixed
 /// offered rate (`BENCH_RATE`, default 2,000/s) with at most `concurrency` in flight.
 #[derive(Clone, Copy)]
@@ -226,6 +238,7 @@ async fn submissions(
                 match client
                     .post(&url)
                     .header("content-type", "application/json")
+                    .header("x-forwarded-for", applicant_address(n, concurrency))
                     .body(bodies[total + n as usize].clone())
                     .send()
                     .await
@@ -249,6 +262,7 @@ async fn submissions(
                 match client
                     .post(&url)
                     .header("content-type", "application/json")
+                    .header("x-forwarded-for", applicant_address(n, concurrency))
                     .body(bodies[n as usize].clone())
                     .send()
                     .await
