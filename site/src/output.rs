@@ -32,6 +32,10 @@ impl Output {
     /// removed; a file where a folder is needed too).
     pub(crate) fn write(&self, relative: &Path, bytes: &[u8]) -> Result<(), SiteError> {
         let path = self.root.join(relative);
+        if !self.fresh {
+            // Nothing is written through a link left in the folder: it is removed, not followed.
+            remove_links_on_the_way(&self.root, &path)?;
+        }
         if !self.fresh && unchanged(&path, bytes) {
             self.record(path);
             return Ok(());
@@ -95,6 +99,20 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
         && std::fs::read(path).is_ok_and(|held| held == bytes)
+}
+
+/// Removes any symbolic link on the way from `root` to `path`, `path` itself included.
+fn remove_links_on_the_way(root: &Path, path: &Path) -> Result<(), SiteError> {
+    let mut at = root.to_owned();
+    for part in path.strip_prefix(root).unwrap_or(path).components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::remove_file(&at).map_err(io(&at))?,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }
 
 /// Removes any file standing where `dir` (under `root`) needs a folder.

@@ -254,6 +254,14 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     fs::write(out.join("old/deeper/index.html"), "old page").expect("old page");
     fs::remove_file(out.join("robots.txt")).expect("robots");
     fs::create_dir_all(out.join("robots.txt/in-the-way")).expect("a folder where a file goes");
+    // Links left in the folder are removed, never written through: neither outside file changes.
+    let outside = dir.path().join("outside");
+    fs::create_dir_all(&outside).expect("outside");
+    fs::write(outside.join("index.html"), "outside").expect("outside file");
+    fs::remove_dir_all(out.join("funding")).expect("funding");
+    std::os::unix::fs::symlink(&outside, out.join("funding")).expect("a folder link");
+    fs::remove_file(out.join("sitemap.xml")).expect("sitemap");
+    std::os::unix::fs::symlink(outside.join("index.html"), out.join("sitemap.xml")).expect("a file link");
     fs::remove_file(dir.path().join("content/principles.md")).expect("a page taken out");
     let contact = dir.path().join("content/contact.md");
     fs::write(&contact, fs::read_to_string(&contact).expect("contact") + "\n改过的一句。\n").expect("a page changed");
@@ -276,6 +284,8 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
         assert_eq!(fs::read(out.join(file)).expect("over"), fs::read(fresh.join(file)).expect("fresh"), "{file:?}");
     }
     file_contains!(out, "contact/index.html", "改过的一句。");
+    assert_eq!(fs::read_to_string(outside.join("index.html")).expect("outside"), "outside", "written through a link");
+    assert!(!out.join("funding").is_symlink() && !out.join("sitemap.xml").is_symlink());
     assert!(!out.join("old").exists() && !out.join("principles").exists(), "empty folders removed");
     assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
 }
