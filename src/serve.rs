@@ -13,6 +13,18 @@ use crate::resolve;
 /// `tepei serve`.
 pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
     let output = resolve(root, output);
+    // The site is written over its output folder: never over the data folder or a folder that
+    // holds it (found by the red team: every application, key and file was deleted). A folder in
+    // the data folder is written only if empty or an earlier build, as every output is.
+    let data_path = resolve(root, data);
+    if site::folder_holds(&output, &data_path) {
+        anyhow::bail!(
+            "the output folder {} is the data folder {} or holds it: the site is written over its output \
+             folder, so name another (the defaults are public/ and data/ under --root)",
+            output.display(),
+            data_path.display()
+        );
+    }
     // The rules are read once, from the folder the site is built from: the handler enforces and
     // renders exactly what the pages publish.
     let site = site::Site::load(root).context("build failed")?;

@@ -9,6 +9,7 @@ mod output;
 mod page;
 
 pub use check::{Broken, check_links, check_links_with};
+pub use output::contains as folder_holds;
 pub use page::{FrontMatter, Page};
 pub use theme::Config;
 
@@ -38,6 +39,15 @@ pub enum SiteError {
         /// The page.
         path: PathBuf,
         /// What is wrong.
+        message: String,
+    },
+    /// The output folder may not be written over: it holds something other than an earlier
+    /// build, or the site's own sources.
+    #[error("{path}: {message}")]
+    Output {
+        /// The folder.
+        path: PathBuf,
+        /// Why not.
         message: String,
     },
     /// config.toml is wrong.
@@ -181,7 +191,7 @@ impl Site {
                 message: theme::error_chain(&e),
             })?
             .with_index_links(self.config.index_links);
-        let output = Output::open(out)?;
+        let output = Output::open(out, &self.root)?;
 
         // Plain pages get the small layout context; data pages also get the programme view.
         let mut plain = Context::new();

@@ -21,9 +21,21 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// Opens `root` for writing, making it if it is not there.
-    pub(crate) fn open(root: &Path) -> Result<Self, SiteError> {
-        let fresh = !root.exists();
+    /// Opens `root` for writing, making it if it is not there. Refused when it holds the site's
+    /// sources (`site`, or a folder above it), or when it holds anything but an earlier build: a
+    /// folder named by mistake is never emptied (found by the red team: `--output .` deleted
+    /// content/, an output naming serve's data folder deleted every application).
+    pub(crate) fn open(root: &Path, site: &Path) -> Result<Self, SiteError> {
+        let refuse = |message: &str| SiteError::Output { path: root.to_owned(), message: message.to_owned() };
+        if contains(root, site) {
+            return Err(refuse("is the site's own folder or holds it; name another output folder"));
+        }
+        let fresh = !root.exists() || root.read_dir().map_err(io(root))?.next().is_none();
+        if !fresh && !earlier_build(root) {
+            return Err(refuse(
+                "holds files that are not an earlier tepei build (it has no rules.json of one);                  name an empty or new folder, or empty this one first",
+            ));
+        }
         std::fs::create_dir_all(root).map_err(io(root))?;
         Ok(Self { root: root.to_owned(), fresh, written: Mutex::default() })
     }
@@ -91,6 +103,34 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
         }
     }
     Ok(empty)
+}
+
+/// Whether `folder` holds an earlier build: its `rules.json` is the one every build writes.
+fn earlier_build(folder: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(folder.join("rules.json")) else { return false };
+    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("rules").is_some() && v.get("round").is_some())
+}
+
+/// `path` made absolute, `.` and `..` taken out (by name: links are not followed).
+fn normal(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether folder `outer` is `inner` or holds it, by name (`serve` keeps its output off its data
+/// folder with it).
+pub fn contains(outer: &Path, inner: &Path) -> bool {
+    normal(inner).starts_with(normal(outer))
 }
 
 /// Whether `path` already holds exactly `bytes` (then it is left alone: ext4 starts writing back a

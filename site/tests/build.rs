@@ -290,6 +290,22 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
 }
 
+/// A folder holding anything but an earlier build is never written over: it is refused, naming
+/// it, and keeps its files; an empty one is written.
+#[test]
+fn a_folder_of_other_files_is_refused_as_output() {
+    let dir = fixture();
+    let theirs = dir.path().join("theirs");
+    fs::create_dir_all(theirs.join("photos")).expect("folder");
+    fs::write(theirs.join("thesis.docx"), "important").expect("file");
+    let err = site::build(dir.path(), &theirs).expect_err("refused").to_string();
+    assert!(err.contains("not an earlier tepei build") && err.contains("theirs"), "{err}");
+    assert!(theirs.join("thesis.docx").exists() && theirs.join("photos").exists());
+    let empty = dir.path().join("empty");
+    fs::create_dir_all(&empty).expect("empty");
+    site::build(dir.path(), &empty).expect("an empty folder is written");
+}
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).expect("read_dir") {
         let path = entry.expect("entry").path();

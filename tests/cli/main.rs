@@ -196,6 +196,40 @@ fn serve_refuses_bad_previous_keys_at_start() {
     }
 }
 
+/// Output folders named by mistake are refused before anything is deleted (red team): the data
+/// folder or a folder holding it as serve's output, the site's own folder or a folder of other
+/// files as build's; a folder of other files inside the data folder too.
+#[test]
+fn an_output_named_by_mistake_is_refused_and_nothing_is_deleted() {
+    let dir = fixture();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("records/TP2025-X")).expect("data");
+    std::fs::write(data.join("keep.txt"), "kept").expect("a file in the data folder");
+    std::fs::write(data.join("records/TP2025-X/a.pdf"), "a file").expect("a stored file");
+    let serve = |output: &Path| {
+        let mut cmd = tepei();
+        cmd.args(["--root"]).arg(dir.path()).args(["serve", "--addr", "127.0.0.1:0", "--data"]).arg(&data);
+        cmd.arg("--output").arg(output).output().expect("run")
+    };
+    for output in [data.as_path(), dir.path()] {
+        let out = serve(output);
+        assert!(!out.status.success(), "{output:?}: started");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is the data folder"), "{out:?}");
+    }
+    assert!(!serve(&data.join("records")).status.success(), "served over the stored files");
+    let mine = dir.path().join("mydocs");
+    std::fs::create_dir_all(&mine).expect("mine");
+    std::fs::write(mine.join("thesis.docx"), "important").expect("a file of someone's");
+    for output in [mine.as_path(), Path::new(".")] {
+        let out =
+            tepei().args(["--root"]).arg(dir.path()).args(["build", "--output"]).arg(output).output().expect("run");
+        assert!(!out.status.success(), "{output:?}: built");
+    }
+    assert!(data.join("keep.txt").exists() && data.join("records/TP2025-X/a.pdf").exists());
+    assert!(mine.join("thesis.docx").exists());
+    assert!(dir.path().join("content/notice.md").exists() && dir.path().join("config.toml").exists());
+}
+
 /// A data key that does not parse stops the start, naming the variable; `tepei rekey` on the
 /// data folder reports the round's records.
 #[test]
