@@ -210,8 +210,9 @@ pub trait Applications: Send + Sync {
         self.create_charged(record, event, mails, &[]).await
     }
     /// [`Applications::create`], counting one hit on each of `charges` in the same write, only
-    /// when the application is stored ([`Created::New`]). When one of them is already full,
-    /// whatever else the write meets, nothing is written or counted ([`Created::Limited`]).
+    /// when the application is stored ([`Created::New`]). A repeated submission is answered as
+    /// before ([`Created::SameSubmission`]); otherwise, when one of them is already full, nothing
+    /// is written or counted ([`Created::Limited`]).
     async fn create_charged(
         &self,
         record: &Record,

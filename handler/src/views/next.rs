@@ -88,6 +88,11 @@ pub fn next_step(p: &Programme, record: &Record, paper: PaperState, listed: bool
     let closed = |todo: String| NextStep { closed: true, who: String::new(), until: None, todo, print: false };
     let contact = p.contact.line(&p.notice_issuer);
     let (centre, issuer) = (&p.centre.name, &p.notice_issuer);
+    // An erased application has nothing left to act on, print or delete (found by the red team:
+    // a withdrawn one still offered “删除我的申报”).
+    if record.erased_at.is_some() {
+        return closed(format!("这份申报的个人信息已删除，办理已结束，您无需再操作。如有疑问，请联系{contact}。"));
+    }
     match record.status {
         Status::Unconfirmed => step(
             "您".to_owned(),

@@ -85,6 +85,11 @@ pub fn charge(ctx: &Context, limit: Limit, subject: &str) -> Charge {
     }
 }
 
+/// Whether `charge` is a hit under `limit`.
+pub fn counts(charge: &Charge, limit: Limit) -> bool {
+    charge.key.split(':').next() == Some(limit.name)
+}
+
 /// Counts `charges` now, side by side, each as [`check`] does.
 pub async fn charge_now(ctx: &Context, charges: &[Charge]) -> Result<(), Error> {
     let counted = futures_util::future::join_all(charges.iter().map(|c| count(ctx, c))).await;

@@ -149,7 +149,15 @@ pub async fn confirm(
     // first one's code). Its events are read only for a right code, for the step.
     let record = ctx.store.get(reference).await?;
     let what = record.as_ref().map(|r| proving(ctx, r, generation));
-    let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    // Full-width digits (a Chinese input method's) read as the digits they are (red team).
+    let digits: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
     if digits.is_empty() {
         return Err(code_error("请输入邮件中的6位邮箱验证码"));
     }

@@ -123,12 +123,19 @@ pub async fn accept(ctx: &Context, form: &ApplicationForm, charges: &[Charge]) -
             discard(ctx, &files).await;
         }
         let created = created?;
-        // Answered without storing it (a repeat, an upload taken): its hits are counted still.
-        if matches!(created, Created::UploadTaken | Created::SameSubmission { .. }) {
-            let counted = super::limits::charge_now(ctx, charges).await;
-            if counted.is_err() {
-                tracing::info!("a submission answered without being stored reached its limit");
-            }
+        // Answered without storing anything, so counted now: a repeat of a stored submission (a
+        // double tap, a retry) against its client's limit only, since it mails nobody, and over
+        // that limit it is refused; an upload taken before against both, as refused.
+        if matches!(created, Created::SameSubmission { .. }) {
+            let client: Vec<Charge> = charges
+                .iter()
+                .filter(|c| super::limits::counts(c, super::limits::SUBMIT_PER_CLIENT))
+                .cloned()
+                .collect();
+            super::limits::charge_now(ctx, &client).await?;
+        }
+        if matches!(created, Created::UploadTaken) && super::limits::charge_now(ctx, charges).await.is_err() {
+            tracing::info!("a submission naming a taken upload reached its limit");
         }
         match created {
             Created::UploadTaken => {

@@ -487,3 +487,19 @@ async fn a_new_address_not_proven_in_time_lapses() {
     let record = later.store.get(&reference_of(&later, 93).await).await.expect("get").expect("record");
     assert_eq!(record.application.email.as_str(), "applicant93@example.com");
 }
+
+/// The code typed with full-width digits, as a Chinese input method may type it, and with
+/// spaces, is the code (red team).
+#[tokio::test]
+async fn a_code_typed_in_full_width_digits_is_the_code() {
+    let app = crate::helpers::spawn_app().await;
+    let answer: serde_json::Value = app.apply(&testkit::sample_application(760)).await.json().await.expect("json");
+    let reference = answer["reference"].as_str().expect("reference").to_owned();
+    let code = crate::helpers::mailed_code(&app, &reference);
+    let wide: String =
+        code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).expect("digit")).collect();
+    let typed = format!("{} {}", &wide[..9], &wide[9..]);
+    let body = serde_urlencoded::to_string([("code", typed)]).expect("body");
+    let confirmed = app.post_form(&crate::helpers::confirm_link(&app, &reference), &body).await;
+    assert_eq!(confirmed.status(), 303, "{:?}", confirmed.text().await);
+}

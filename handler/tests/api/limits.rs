@@ -81,9 +81,9 @@ async fn a_form_with_files_over_its_limit_writes_nothing() {
 }
 
 /// Where a submission names no file (a round that asks for none), its limits are counted in the
-/// application's own write: a submission refused for its answers counts nothing, the eleventh
-/// taken one naming an address within the hour is refused with Retry-After, and nothing of it is
-/// stored or mailed.
+/// application's own write: a submission refused for its answers counts nothing, nor does a repeat
+/// against the address, the eleventh taken one naming an address within the hour is refused with
+/// Retry-After, and nothing of it is stored or mailed.
 #[tokio::test]
 async fn a_submission_naming_no_file_is_counted_in_its_own_write() {
     let toml = regex::Regex::new(r#"(?m)^required = "[a-z_]+""#)
@@ -95,6 +95,7 @@ async fn a_submission_naming_no_file_is_counted_in_its_own_write() {
     let form = |k: u32| {
         let mut form = testkit::sample_application(720 + k);
         form["email"] = "same.box@example.com".into();
+        form["submission_id"] = format!("limit-test-{k:04}").into();
         form
     };
     for k in 0..3 {
@@ -106,6 +107,14 @@ async fn a_submission_naming_no_file_is_counted_in_its_own_write() {
         assert_eq!(app.post_json("/api/applications", &form(k)).await.status(), 201, "application {}", k + 1);
     }
     let mails = app.mails().len();
+    // A repeat of a stored one (a double tap, a retry) is answered as before, the address's
+    // limit reached or not: it mails nobody (red team).
+    let first: Value = app.post_json("/api/applications", &form(0)).await.json().await.expect("json");
+    for _ in 0..3 {
+        let again = app.post_json("/api/applications", &form(0)).await;
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.json::<Value>().await.expect("json")["reference"], first["reference"]);
+    }
     let over = app.post_json("/api/applications", &form(10)).await;
     assert_eq!(over.status(), 429);
     let wait: i64 = over.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");

@@ -311,3 +311,21 @@ async fn a_second_version_prints_the_time_it_was_submitted() {
     assert!(second.contains("<th scope=\"row\">本版提交时间</th><td colspan=\"3\">2025年3月18日 14:30"), "{second}");
     assert!(!second.contains("2025年3月15日"), "the first submission's time is not this version's: {second}");
 }
+
+/// An erased application has nothing to print and nothing left to do (red team): its print
+/// answers 410 with the way back, and its status page offers neither a print nor 删除我的申报.
+#[tokio::test]
+async fn an_erased_application_has_nothing_to_print() {
+    let app = spawn_app().await;
+    let status = submit_form(&app, &testkit::sample_application(118)).await;
+    let version = app.get_json(&status).await.json::<Value>().await.expect("json")["version"].as_u64().expect("v");
+    let erased = app.post_form(&format!("{status}/erase"), &format!("version={version}&confirm=on")).await;
+    assert_eq!(erased.status(), 200, "{:?}", erased.text().await);
+    let print = app.get(&format!("{status}/print")).await;
+    assert_eq!(print.status(), 410);
+    let html = print.text().await.expect("html");
+    assert!(html.contains("申报表不能再打印") && html.contains(&format!("href=\"{status}\"")), "{html}");
+    assert!(!html.contains("data-print") && !html.contains("/verify/"));
+    let page = app.get(&status).await.text().await.expect("html");
+    assert!(page.contains("个人信息已删除，办理已结束") && !page.contains("删除我的申报"), "{page}");
+}

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::http::extract::{ClientAddr, CurrentReview};
 use crate::http::status_link::StatusLink;
-use crate::http::{AppError, Page};
+use crate::http::{AppError, Offer, Page};
 use crate::store::{Event, Record};
 use crate::views::{self, RecordView, Row};
 use crate::workflow::{self, paper};
@@ -107,6 +107,13 @@ async fn print(
 
 /// `GET /status/{token}/print`.
 pub async fn status_print(State(state): State<AppState>, link: StatusLink) -> Result<Response, AppError> {
+    // An erased application has nothing to print (found by the red team: a sheet of 已删除 with a
+    // 核验码 and a print button).
+    if link.record.erased_at.is_some() {
+        let message = "这份申报的个人信息已删除，申报表不能再打印。";
+        return Err(AppError::new(StatusCode::GONE, "erased", "申报已删除", message)
+            .offer(Offer::Back { url: format!("/status/{}", link.token), title: "返回进度页".into() }));
+    }
     let (record, events) = (&link.record, &link.events);
     print(&state, (record, events), format!("/status/{}", link.token), Code::Printed).await
 }

@@ -172,10 +172,6 @@ impl Applications for DynamoStore {
         if failed.is_empty() {
             return Ok(Created::New);
         }
-        // A full counter first: nothing else is told to a client over its limit.
-        if let Some(charge) = failed.iter().find_map(|p| if let Part::Charge(i) = p { charges.get(*i) } else { None }) {
-            return Ok(Created::Limited(charge.clone()));
-        }
         if failed.contains(&Part::Submission) {
             let existing = self
                 .record_by_submission(&record.submission_id)
@@ -183,6 +179,10 @@ impl Applications for DynamoStore {
                 .ok_or_else(|| StoreError::internal("submission id held by no record"))?;
             let same_body = existing.body_hash == record.body_hash;
             return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+        }
+        // A full counter: the application is not one already stored.
+        if let Some(charge) = failed.iter().find_map(|p| if let Part::Charge(i) = p { charges.get(*i) } else { None }) {
+            return Ok(Created::Limited(charge.clone()));
         }
         if failed.contains(&Part::Claim) {
             return Ok(Created::UploadTaken);

@@ -26,13 +26,6 @@ impl Applications for SqliteStore {
         let charges = charges.to_vec();
         self.with(move |conn| {
             let tx = conn.savepoint().map_err(unavailable)?;
-            // A full counter first, whatever else the write meets. Every answer but `New` drops
-            // the savepoint: only a stored application is counted.
-            for charge in charges {
-                if !charged(&tx, &charge)? {
-                    return Ok(Created::Limited(charge));
-                }
-            }
             let earlier: Option<String> = tx
                 .query_row(
                     "SELECT record FROM applications WHERE submission_id = ?1",
@@ -45,6 +38,13 @@ impl Applications for SqliteStore {
                 let existing: Record = decode(&earlier)?;
                 let same_body = existing.body_hash == record.body_hash;
                 return Ok(Created::SameSubmission { existing: Box::new(existing), same_body });
+            }
+            // A full counter refuses a new application. Every answer but `New` drops the
+            // savepoint: only a stored application is counted.
+            for charge in charges {
+                if !charged(&tx, &charge)? {
+                    return Ok(Created::Limited(charge));
+                }
             }
             let inserted = tx.execute(
                 "INSERT INTO applications (reference, round, id_hash, submission_id, body_hash, status, version, stream, scope, record, created_at, updated_at)
