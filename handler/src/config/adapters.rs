@@ -10,10 +10,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The store `serve` and the data commands use: DynamoDB when `TEPEI_STORE=dynamodb` (table
-/// `TABLE_NAME`, default `tepei`, at `DYNAMODB_ENDPOINT` if set), else SQLite in
-/// `data/tepei.sqlite3`. A DynamoDB table that is not there is created from infra/template.yaml
-/// only when `serving` and `TEPEI_CREATE_TABLE=1` (a local DynamoDB): a mistyped name must stop a
-/// command, not give it an empty new table. Returns a description for the start-up log.
+/// `TABLE_NAME`, default `tepei`, its rate limits' counters in `LIMITS_TABLE_NAME`, default
+/// `TABLE_NAME-limits`, at `DYNAMODB_ENDPOINT` if set), else SQLite in `data/tepei.sqlite3`.
+/// DynamoDB tables that are not there are created from infra/template.yaml only when `serving`
+/// and `TEPEI_CREATE_TABLE=1` (a local DynamoDB): a mistyped name must stop a command, not give
+/// it an empty new table. Returns a description for the start-up log.
 pub async fn serve_store(data: &Path, serving: bool) -> Result<(Arc<dyn Store>, String), StartError> {
     if var("TEPEI_STORE").is_some_and(|v| v == "dynamodb") {
         return dynamodb_for_serve(serving && var("TEPEI_CREATE_TABLE").is_some_and(|v| v == "1")).await;
@@ -39,19 +40,20 @@ async fn dynamodb_for_serve(create: bool) -> Result<(Arc<dyn Store>, String), St
     use crate::store::{Applications, DynamoStore, TableSpec};
     let table = var("TABLE_NAME").unwrap_or_else(|| "tepei".into());
     let endpoint = var("DYNAMODB_ENDPOINT");
-    let store = DynamoStore::new(super::aws::dynamo_client(endpoint.as_deref()).await, &table);
-    if let Err(e) = store.ping().await {
-        if !create {
-            let what = format!(
-                "DynamoDB table {table} is not there or not reachable (check TABLE_NAME and AWS_REGION; `serve` creates a missing table only with TEPEI_CREATE_TABLE=1)"
-            );
-            return Err(StartError::failed(what, e));
-        }
+    let mut store = DynamoStore::new(super::aws::dynamo_client(endpoint.as_deref()).await, &table);
+    if let Some(limits) = var("LIMITS_TABLE_NAME") {
+        store = store.with_limits(limits);
+    }
+    if create {
         let spec = TableSpec::embedded().map_err(StartError::setting)?;
-        store
-            .create_table(&spec)
-            .await
-            .map_err(|e| StartError::failed(format!("creating DynamoDB table {table}"), e))?;
+        store.create_table(&spec).await.map_err(|e| {
+            StartError::failed(format!("creating DynamoDB tables {table} and {}", store.limits_table()), e)
+        })?;
+    } else if let Err(e) = store.ping().await {
+        let what = format!(
+            "DynamoDB table {table} is not there or not reachable (check TABLE_NAME and AWS_REGION; `serve` creates a missing table only with TEPEI_CREATE_TABLE=1)"
+        );
+        return Err(StartError::failed(what, e));
     }
     let described = format!("DynamoDB table {table}{}", endpoint.map(|e| format!(" at {e}")).unwrap_or_default());
     Ok((Arc::new(store), described))
@@ -70,17 +72,21 @@ fn missing_aws(asked: &str) -> StartError {
     ))
 }
 
-/// The store the Lambda uses: DynamoDB table `TABLE_NAME` (at `DYNAMODB_ENDPOINT` if set).
+/// The store the Lambda uses: DynamoDB table `TABLE_NAME`, its rate limits' counters in
+/// `LIMITS_TABLE_NAME` (at `DYNAMODB_ENDPOINT` if set).
 #[cfg(feature = "aws")]
 pub async fn lambda_store() -> Result<Arc<dyn Store>, StartError> {
     let table = required("TABLE_NAME")?;
+    let limits = required("LIMITS_TABLE_NAME")?;
     let endpoint = var("DYNAMODB_ENDPOINT");
     let client = super::aws::dynamo_client(endpoint.as_deref()).await;
-    let store = crate::store::DynamoStore::new(client, table.clone());
+    let store = crate::store::DynamoStore::new(client, table.clone()).with_limits(limits.clone());
     // A table that is not there, or not shaped as the adapter writes, stops the start (503 and
     // the CannotStart alarm) rather than failing each request; nothing is created.
-    let (arn, created) =
-        store.check_table().await.map_err(|e| StartError::failed(format!("DynamoDB table {table}"), e))?;
+    let (arn, created) = store
+        .check_table()
+        .await
+        .map_err(|e| StartError::failed(format!("DynamoDB tables {table} and {limits}"), e))?;
     tracing::info!(table = %arn, created = %created, "DynamoDB table checked");
     Ok(Arc::new(store))
 }

@@ -1,5 +1,6 @@
-//! The DynamoDB table as `infra/template.yaml` defines it: tests, benchmarks and `serve` create
-//! their table from this one definition, so they cannot drift from production.
+//! The DynamoDB tables as `infra/template.yaml` defines them (`Table`, the applications;
+//! `LimitsTable`, the rate limits' counters): tests, benchmarks and `serve` create their tables
+//! from this one definition, so they cannot drift from production.
 
 use serde_yaml_ng::Value;
 
@@ -23,7 +24,7 @@ pub struct IndexSpec {
     pub include: Vec<String>,
 }
 
-/// Keys, indexes and TTL of the table.
+/// Keys, indexes and TTL of a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSpec {
     /// `(name, type)` of every key attribute, e.g. `("pk", "S")`.
@@ -57,10 +58,15 @@ fn key_schema(v: &Value, what: &str) -> Result<(String, String), String> {
 impl TableSpec {
     /// Reads the `Table` resource of a CloudFormation/SAM template.
     pub fn from_template(yaml: &str) -> Result<Self, String> {
+        Self::resource(yaml, "Table")
+    }
+
+    /// Reads the table resource named `logical` of a CloudFormation/SAM template.
+    pub fn resource(yaml: &str, logical: &str) -> Result<Self, String> {
         let doc: Value = serde_yaml_ng::from_str(yaml).map_err(|e| format!("infra/template.yaml: {e}"))?;
-        let table = &doc["Resources"]["Table"];
+        let table = &doc["Resources"][logical];
         if table["Type"].as_str() != Some("AWS::DynamoDB::Table") {
-            return Err("infra/template.yaml: no AWS::DynamoDB::Table resource named Table".into());
+            return Err(format!("infra/template.yaml: no AWS::DynamoDB::Table resource named {logical}"));
         }
         let p = &table["Properties"];
         let attributes = p["AttributeDefinitions"]
@@ -101,9 +107,14 @@ impl TableSpec {
         Ok(Self { attributes, hash, range, indexes, ttl })
     }
 
-    /// The table of the template built into this binary.
+    /// The applications' table of the template built into this binary.
     pub fn embedded() -> Result<Self, String> {
         Self::from_template(TEMPLATE)
+    }
+
+    /// The counters' table of the template built into this binary.
+    pub fn embedded_limits() -> Result<Self, String> {
+        Self::resource(TEMPLATE, "LimitsTable")
     }
 }
 
@@ -120,6 +131,14 @@ mod tests {
         assert_eq!(names, [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")]);
         assert_eq!(spec.ttl.as_deref(), Some(super::super::dynamo::TTL_ATTRIBUTE));
         assert!(spec.attributes.iter().all(|(_, t)| t == "S"));
+    }
+
+    #[test]
+    fn the_counters_table_has_the_same_keys_no_index_and_expires() {
+        let spec = TableSpec::embedded_limits().expect("limits table");
+        assert_eq!((spec.hash.as_str(), spec.range.as_str()), ("pk", "sk"));
+        assert!(spec.indexes.is_empty(), "{:?}", spec.indexes);
+        assert_eq!(spec.ttl.as_deref(), Some(super::super::dynamo::TTL_ATTRIBUTE));
     }
 
     #[test]

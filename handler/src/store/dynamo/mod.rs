@@ -1,4 +1,5 @@
-//! DynamoDB: one table, two global secondary indexes, conditional writes and transactions.
+//! DynamoDB: the applications' table with two global secondary indexes, the rate limits'
+//! counters in a table of their own, conditional writes and transactions.
 //!
 //! | item | pk | sk | gsi1 (pk, sk) | gsi2 (pk, sk) |
 //! |---|---|---|---|---|
@@ -13,7 +14,13 @@
 //! | mail naming an application (no body: found at its erasure) | `APP#ref` | `MAIL#id` | | |
 //! | 汇总表 last sent | `SUMMARY#round#scope` | `SUMMARY` | | |
 //! | a bookmark (where the purge stands) | `MARK#name` | `MARK` | | |
-//! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` | | | (expires by TTL)
+//!
+//! The counters' table (`LimitsTable`, no index), counted alone or as parts of a submission's
+//! transaction, which spans both tables:
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | rate-limit window | `LIMIT#key#window_start` | `LIMIT` (expires by TTL) |
 //!
 //! The two busiest `gsi2` partitions, a round's applications and the pending mail, are split
 //! into [`SHARDS`] partitions by a hash of the reference or mail id (`shard`), so writes spread
@@ -22,6 +29,7 @@
 //! Both indexes project only `record` besides the keys: mail bodies stay out of them.
 
 mod applications;
+mod check;
 mod numbers;
 mod outbox;
 mod pages;
@@ -47,6 +55,7 @@ pub const SENT_MAIL_DAYS: i64 = 90;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    limits: String,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -214,48 +223,26 @@ fn record_item(record: &Record) -> Result<Item, StoreError> {
 }
 
 impl DynamoStore {
-    /// An adapter over `table`.
+    /// An adapter over `table`, its counters in `{table}-limits` (see [`Self::with_limits`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        let table = table.into();
+        Self { client, limits: format!("{table}-limits"), table }
+    }
+
+    /// The same adapter with its counters in the table `limits` (the Lambda's
+    /// `LIMITS_TABLE_NAME`).
+    pub fn with_limits(self, limits: impl Into<String>) -> Self {
+        Self { limits: limits.into(), ..self }
+    }
+
+    /// The counters' table.
+    pub fn limits_table(&self) -> &str {
+        &self.limits
     }
 
     /// The SDK client.
     pub fn sdk(&self) -> &Client {
         &self.client
-    }
-
-    /// Whether the table is there, in use, and the one this adapter writes: keys `pk`, `sk` and
-    /// the indexes `gsi1` and `gsi2` (the Lambda checks it at start and never creates a table).
-    /// The table's ARN and creation time, for the start-up log.
-    pub async fn check_table(&self) -> Result<(String, String), StoreError> {
-        use aws_sdk_dynamodb::types::{KeyType, TableStatus};
-        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(sdk)?;
-        let table = out.table().ok_or_else(|| StoreError::internal(format!("no description of {}", self.table)))?;
-        let mut wrong = Vec::new();
-        if !matches!(table.table_status(), Some(TableStatus::Active | TableStatus::Updating)) {
-            wrong.push(format!("its status is {:?}", table.table_status()));
-        }
-        let key = |kind: KeyType| {
-            table.key_schema().iter().find(|k| k.key_type() == &kind).map(|k| k.attribute_name().to_owned())
-        };
-        if (key(KeyType::Hash).as_deref(), key(KeyType::Range).as_deref()) != (Some("pk"), Some("sk")) {
-            wrong.push("its keys are not pk and sk".to_owned());
-        }
-        let indexes: Vec<&str> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
-        for index in ["gsi1", "gsi2"] {
-            if !indexes.contains(&index) {
-                wrong.push(format!("it has no index {index}"));
-            }
-        }
-        if !wrong.is_empty() {
-            return Err(StoreError::internal(format!(
-                "DynamoDB table {} is not tepei's table: {}",
-                self.table,
-                wrong.join("; ")
-            )));
-        }
-        let created = table.creation_date_time().map(ToString::to_string).unwrap_or_default();
-        Ok((table.table_arn().unwrap_or_default().to_owned(), created))
     }
 
     /// One item by key, read consistently.

@@ -312,7 +312,7 @@ impl Counters for DynamoStore {
         let out = self
             .client
             .update_item()
-            .table_name(&self.table)
+            .table_name(&self.limits)
             .set_key(Some(limit_key(key, window_start)))
             .update_expression(COUNT_HIT)
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
@@ -340,7 +340,7 @@ impl DynamoStore {
     /// window holds fewer than `max`.
     pub(super) fn charge_item(&self, charge: &Charge) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(&self.limits)
             .set_key(Some(limit_key(&charge.key, charge.window_start)))
             .update_expression(COUNT_HIT)
             .condition_expression("attribute_not_exists(hits) OR hits < :max")

@@ -1,4 +1,4 @@
-//! Creating the table from its definition in infra/template.yaml (tests, benchmarks, `serve`).
+//! Creating the tables from their definitions in infra/template.yaml (tests, benchmarks, `serve`).
 
 use super::{DynamoStore, sdk};
 use crate::store::{StoreError, TableSpec};
@@ -8,14 +8,24 @@ use aws_sdk_dynamodb::types::{
 };
 
 impl DynamoStore {
-    /// Creates the table as `spec` (from `infra/template.yaml`) defines it: tests, benchmarks and
-    /// local runs; on AWS the template itself creates it.
+    /// Creates the table as `spec` (from `infra/template.yaml`) defines it, and the counters'
+    /// table as the template defines it, each unless it is there: tests, benchmarks and local runs; on AWS the template
+    /// itself creates them.
     pub async fn create_table(&self, spec: &TableSpec) -> Result<(), StoreError> {
+        self.create(&self.table, spec).await?;
+        self.create(&self.limits, &TableSpec::embedded_limits().map_err(StoreError::internal)?).await
+    }
+
+    /// Creates `name` unless it is there (a local table from before the counters had their own).
+    async fn create(&self, name: &str, spec: &TableSpec) -> Result<(), StoreError> {
+        if self.client.describe_table().table_name(name).send().await.is_ok() {
+            return Ok(());
+        }
         let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::internal(e);
         let key = |name: &str, kind: KeyType| {
             KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(internal)
         };
-        let mut create = self.client.create_table().table_name(&self.table).billing_mode(BillingMode::PayPerRequest);
+        let mut create = self.client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
         for (name, kind) in &spec.attributes {
             create = create.attribute_definitions(
                 AttributeDefinition::builder()
@@ -51,7 +61,7 @@ impl DynamoStore {
                 .map_err(internal)?;
             self.client
                 .update_time_to_live()
-                .table_name(&self.table)
+                .table_name(name)
                 .time_to_live_specification(ttl)
                 .send()
                 .await

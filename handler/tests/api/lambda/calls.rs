@@ -30,8 +30,16 @@ pub struct Call {
     pub at: String,
     /// A query on a secondary index (`.index_name(` in its builder).
     pub on_index: bool,
+    /// On the counters' table: `.table_name(&self.limits)` in its builder (for a transaction's
+    /// part, in the function that builds it).
+    pub on_limits: bool,
     /// Sent as a presigned request (`.presigned(`), not by the function itself.
     pub presigned: bool,
+}
+
+/// Whether builder code names the counters' table.
+fn names_limits(code: &str) -> bool {
+    code.contains(".table_name(&self.limits)")
 }
 
 /// The features the Lambda is built with, read from `scripts/package-lambda`.
@@ -354,6 +362,7 @@ pub fn function_calls(root: &Path) -> (Vec<Call>, Vec<Call>) {
                     op: name,
                     at: at(start),
                     on_index: chain.contains(".index_name("),
+                    on_limits: names_limits(chain),
                     presigned: chain.contains(".presigned("),
                 });
                 in_file += 1;
@@ -367,11 +376,13 @@ pub fn function_calls(root: &Path) -> (Vec<Call>, Vec<Call>) {
             for found in part.captures_iter(&skel) {
                 let start = found.get(0).expect("match").start();
                 let service = service_at(&skel, start, &rel);
+                let function = skel[..start].rfind("fn ").map_or(&skel[..start], |f| &skel[f..start]);
                 calls.push(Call {
                     service,
                     op: format!("transact:{}", &found[1]),
                     at: at(start),
                     on_index: false,
+                    on_limits: names_limits(function),
                     presigned: false,
                 });
             }
@@ -382,6 +393,7 @@ pub fn function_calls(root: &Path) -> (Vec<Call>, Vec<Call>) {
                     op: "presigned_post".into(),
                     at: at(start),
                     on_index: false,
+                    on_limits: false,
                     presigned: true,
                 });
             }
@@ -394,6 +406,7 @@ pub fn function_calls(root: &Path) -> (Vec<Call>, Vec<Call>) {
                     op: "missing_key_told_apart".into(),
                     at: at(start),
                     on_index: false,
+                    on_limits: false,
                     presigned: false,
                 });
             }

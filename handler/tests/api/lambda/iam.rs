@@ -1,6 +1,6 @@
 //! Every AWS call the function makes, read from its source (`calls`), checked against what its
 //! role in `infra/template.yaml` allows, on the resource the call touches: the table named by
-//! `TABLE_NAME` and its indexes, the objects and the bucket named by `UPLOAD_BUCKET`, the
+//! `TABLE_NAME` and its indexes, the counters' table named by `LIMITS_TABLE_NAME`, the objects and the bucket named by `UPLOAD_BUCKET`, the
 //! secrets named by `*_SECRET_ID`. The template is evaluated as CloudFormation would (`!Ref`,
 //! `!GetAtt`, `!Sub`, `!If` with every parameter set), in `aws-cn`/cn-north-1 and in
 //! `aws`/us-east-1, and each statement as IAM does: its actions and resources with `*`/`?`,
@@ -46,6 +46,8 @@ use std::path::{Path, PathBuf};
 enum Target {
     /// The table (`TABLE_NAME`).
     Table,
+    /// The counters' table (`LIMITS_TABLE_NAME`).
+    Limits,
     /// Each global secondary index of that table.
     Indexes,
     /// Any object the function names: an upload, a record's file and an exported 汇总表.
@@ -65,20 +67,21 @@ use Target::*;
 /// The IAM actions each SDK operation the function makes needs, and on what. `None`: an
 /// operation this test does not know yet.
 fn needs(call: &Call) -> Option<Vec<(&'static str, Target)>> {
+    let table = if call.on_limits { Limits } else { Table };
     let found = match (call.service.as_str(), call.op.as_str()) {
-        ("dynamodb", "get_item") => vec![("dynamodb:GetItem", Table)],
-        ("dynamodb", "put_item") => vec![("dynamodb:PutItem", Table)],
-        ("dynamodb", "update_item") => vec![("dynamodb:UpdateItem", Table)],
-        ("dynamodb", "delete_item") => vec![("dynamodb:DeleteItem", Table)],
+        ("dynamodb", "get_item") => vec![("dynamodb:GetItem", table)],
+        ("dynamodb", "put_item") => vec![("dynamodb:PutItem", table)],
+        ("dynamodb", "update_item") => vec![("dynamodb:UpdateItem", table)],
+        ("dynamodb", "delete_item") => vec![("dynamodb:DeleteItem", table)],
         ("dynamodb", "query") if call.on_index => vec![("dynamodb:Query", Indexes)],
-        ("dynamodb", "query") => vec![("dynamodb:Query", Table)],
-        ("dynamodb", "describe_table") => vec![("dynamodb:DescribeTable", Table)],
+        ("dynamodb", "query") => vec![("dynamodb:Query", table)],
+        ("dynamodb", "describe_table") => vec![("dynamodb:DescribeTable", table)],
         // Authorised part by part (below).
         ("dynamodb", "transact_write_items") => vec![],
-        ("dynamodb", "transact:put") => vec![("dynamodb:PutItem", Table)],
-        ("dynamodb", "transact:update") => vec![("dynamodb:UpdateItem", Table)],
-        ("dynamodb", "transact:delete") => vec![("dynamodb:DeleteItem", Table)],
-        ("dynamodb", "transact:condition_check") => vec![("dynamodb:ConditionCheckItem", Table)],
+        ("dynamodb", "transact:put") => vec![("dynamodb:PutItem", table)],
+        ("dynamodb", "transact:update") => vec![("dynamodb:UpdateItem", table)],
+        ("dynamodb", "transact:delete") => vec![("dynamodb:DeleteItem", table)],
+        ("dynamodb", "transact:condition_check") => vec![("dynamodb:ConditionCheckItem", table)],
         ("s3", "get_object" | "head_object") => vec![("s3:GetObject", Objects)],
         ("s3", "put_object") => vec![("s3:PutObject", Objects)],
         ("s3", "copy_object") => vec![("s3:GetObject", Objects), ("s3:PutObject", Objects)],
@@ -303,6 +306,7 @@ impl Statement {
 /// The resources the function's environment names, as ARNs, with the context of each request.
 struct Touched {
     table: String,
+    limits: String,
     indexes: Vec<String>,
     bucket: String,
     bucket_policy: Vec<Statement>,
@@ -326,6 +330,8 @@ impl Touched {
         let table_logical = logical("TABLE_NAME");
         assert_eq!(d.kind(&table_logical), Some("AWS::DynamoDB::Table"));
         let table = format!("arn:{p}:dynamodb:{r}:{ACCOUNT}:table/{}", one("TABLE_NAME"));
+        assert_eq!(d.kind(&logical("LIMITS_TABLE_NAME")), Some("AWS::DynamoDB::Table"));
+        let limits = format!("arn:{p}:dynamodb:{r}:{ACCOUNT}:table/{}", one("LIMITS_TABLE_NAME"));
         let gsis = d.doc["Resources"][table_logical.as_str()]["Properties"]["GlobalSecondaryIndexes"].as_sequence();
         let indexes = gsis
             .expect("indexes")
@@ -359,7 +365,7 @@ impl Touched {
         );
         let upload = handler::ids::new_upload_key(b"a key for this test only, 32 bytes", "submission-1");
         let record = handler::ids::record_file_key(REFERENCE, &upload);
-        Self { table, indexes, bucket, bucket_policy, secrets, upload, record }
+        Self { table, limits, indexes, bucket, bucket_policy, secrets, upload, record }
     }
 
     /// The ARNs (and their requests' context) one target stands for.
@@ -369,6 +375,7 @@ impl Touched {
         let object = |key: &str| (format!("{}/{key}", self.bucket), tls.clone());
         match target {
             Table => vec![(self.table.clone(), tls)],
+            Limits => vec![(self.limits.clone(), tls)],
             Indexes => self.indexes.iter().map(|i| (i.clone(), tls.clone())).collect(),
             Objects => vec![object(upload), object(record), object(&handler::ids::new_export_key())],
             Uploads => vec![object(upload)],
@@ -459,6 +466,11 @@ fn every_aws_call_of_the_function_is_allowed_by_its_role() {
     }
     for op in ["transact_write_items", "transact:put", "transact:update", "transact:delete", "presigned_post"] {
         assert!(calls.iter().any(|c| c.op == op), "{op} not found: is the scan reading the source?");
+    }
+    // The counters, counted alone and in a submission's transaction, on their own table.
+    for op in ["update_item", "transact:update"] {
+        assert!(calls.iter().any(|c| c.op == op && c.on_limits), "{op} on the counters' table not found");
+        assert!(calls.iter().any(|c| c.op == op && !c.on_limits), "{op} on the applications' table not found");
     }
     // Creating the table and the test bucket: compiled only with `table-spec`, not in the Lambda.
     for op in ["create_table", "create_bucket"] {

@@ -150,7 +150,7 @@ async fn behind_a_cdn_the_rate_limit_counts_the_address_the_cdn_appended() {
     assert_eq!(ask("203.0.113.8".into()).await, 202, "another client behind the CDN");
 }
 
-/// The Lambda starts only on tepei's table (`config::lambda_store` checks it): one that is not
+/// The Lambda starts only on tepei's tables (`config::lambda_store` checks both): one that is not
 /// there, or of another shape, stops the start, so the function answers 503 and the CannotStart
 /// alarm fires instead of failing each request; nothing is created.
 #[tokio::test]
@@ -163,6 +163,9 @@ async fn the_function_starts_only_on_its_own_table() {
     assert!(missing.check_table().await.is_err(), "a table that is not there");
     let tables = client.list_tables().send().await.expect("tables");
     assert!(!tables.table_names().contains(&format!("{table}-gone")), "nothing is created");
+    let no_counters = DynamoStore::new(client.clone(), &table).with_limits(format!("{table}-no-counters"));
+    let refused = no_counters.check_table().await.expect_err("the counters' table is not there");
+    assert!(handler::Chain(&refused).to_string().contains("ResourceNotFound"), "{}", handler::Chain(&refused));
     let mut other = TableSpec::embedded().expect("infra/template.yaml");
     other.indexes.clear();
     other.attributes.retain(|(name, _)| name == "pk" || name == "sk");

@@ -97,6 +97,7 @@ async fn the_packaged_bootstrap_answers_under_cargo_lambda_watch() {
     std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().expect("chmod");
     let env: Vec<(&str, String)> = vec![
         ("TABLE_NAME", table.clone()),
+        ("LIMITS_TABLE_NAME", format!("{table}-limits")),
         ("DYNAMODB_ENDPOINT", endpoint.clone()),
         ("AWS_ACCESS_KEY_ID", "local".into()),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),

@@ -158,7 +158,15 @@ fn the_function_is_configured_as_the_issue_and_the_bootstrap_expect() {
     assert!(timeout < 30, "within the HTTP API's 30 s integration limit");
     let env = doc["Resources"]["Handler"]["Properties"]["Environment"]["Variables"].as_mapping().expect("env");
     let names: BTreeSet<&str> = env.keys().filter_map(Value::as_str).collect();
-    for needed in ["TABLE_NAME", "PUBLIC_BASE_URL", "MAIL_FROM", "UPLOAD_BUCKET", "MAIL_CONCURRENCY", "FLUSH_SECONDS"] {
+    for needed in [
+        "TABLE_NAME",
+        "LIMITS_TABLE_NAME",
+        "PUBLIC_BASE_URL",
+        "MAIL_FROM",
+        "UPLOAD_BUCKET",
+        "MAIL_CONCURRENCY",
+        "FLUSH_SECONDS",
+    ] {
         assert!(names.contains(needed), "{needed} is not set");
     }
     // Secrets are named, never resolved into the configuration.
