@@ -42,7 +42,7 @@ pub fn taken(record: Record, actor_address: Option<String>) -> (Record, Event, M
 pub async fn write(dynamo: &DynamoStore, table: &str, apps: &[(Record, Event, Mail)], sent: bool) {
     let mut items = Vec::new();
     for (record, event, mail) in apps {
-        for item in dynamo.create_items(record, event, std::slice::from_ref(mail)).expect("items") {
+        for item in dynamo.create_items(record, event, std::slice::from_ref(mail), &[]).expect("items") {
             let mut item = item.put.expect("a put").item;
             if sent && item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| sk == "MAIL") {
                 item.remove("gsi2pk");
