@@ -35,7 +35,8 @@ enum Command {
     /// data the notice does not give and rules that differ from those compiled in. Exits
     /// non-zero on a broken link.
     Check,
-    /// Build the site and serve it with the working form and API, enforcing the folder's rules.
+    /// Build the site and serve it (from memory) with the working form and API, enforcing the
+    /// folder's rules.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000")]
@@ -47,7 +48,7 @@ enum Command {
         /// inside the 2025 window: --now 2025-03-15T09:00:00+08:00
         #[arg(long, value_parser = parse_instant)]
         now: Option<OffsetDateTime>,
-        /// Where to write the site before serving it.
+        /// Where to write a copy of the served site, once serve listens (as build writes it).
         #[arg(long, short, default_value = "public")]
         output: PathBuf,
     },

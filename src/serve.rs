@@ -30,12 +30,12 @@ pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Opt
     let site = site::Site::load(root).context("build failed")?;
     let reviewers = load_reviewers(&site)?;
     let (programme, config, fingerprint) = (site.programme.clone(), site.config.clone(), site.rules.clone());
-    // The site is written on threads of its own while the data folder, the keys, the store and
-    // the templates get ready: start to first answer is the longer of the two, not their sum.
-    let building = {
-        let output = output.clone();
-        std::thread::spawn(move || site.write(&output))
-    };
+    // The output folder is checked before anything is written. The site is rendered into memory
+    // on threads of its own while the data folder, the keys, the store and the templates get
+    // ready (start to first answer is the longer of the two, not their sum); it is served from
+    // memory, and written into the folder after the server listens.
+    let folder = site.open_output(&output).context("build failed")?;
+    let rendering = std::thread::spawn(move || site.render());
     let data = data_folder(root, data)?;
     let clock = match now {
         Some(t) => handler::Clock::starting_at(t),
@@ -67,13 +67,34 @@ pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Opt
         let state = handler::AppState::new(clock, store, settings)
             .context("starting the handler")?
             .with_rules(programme, reviewers, config, &fingerprint)
-            .with_site(output)
             .with_blobs(blobs)
             .with_background_mailer(mailer, std::time::Duration::from_secs(5));
-        state.warm()?;
-        let report = building.join().map_err(|_| anyhow::anyhow!("the site build stopped"))?.context("build failed")?;
-        println!("{report}");
+        let rendered =
+            rendering.join().map_err(|_| anyhow::anyhow!("the site build stopped"))?.context("build failed")?;
+        println!(
+            "rendered {} pages and {} other files in {:.1} ms",
+            rendered.pages,
+            rendered.files.len() - rendered.pages,
+            rendered.elapsed.as_secs_f64() * 1000.0
+        );
+        let files = handler::http::statics::SiteFiles::new(rendered.files);
+        let state = state.with_site(files.clone());
         let listener = socket.listen(1024).with_context(|| format!("listening on {bound}"))?;
+        write_in_background(folder, files, output);
+        // The handler's templates are parsed once the site is served (the first answer is a page
+        // of the site, which needs none of them); one that does not parse stops serve.
+        let warming = state.clone();
+        tokio::spawn(async move {
+            let parsed = tokio::task::spawn_blocking(move || warming.warm()).await;
+            if let Some(error) = match parsed {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(format!("{:#}", anyhow::Error::new(e))),
+                Err(e) => Some(e.to_string()),
+            } {
+                eprintln!("error: {error}");
+                std::process::exit(1);
+            }
+        });
         let programme = state.programme();
         let at = clock.now().to_offset(time::macros::offset!(+8)).format(&Rfc3339).unwrap_or_default();
         if programme.window_open_at(clock.now()) {
@@ -94,6 +115,24 @@ pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Opt
             .await
             .context("server failed")
     })
+}
+
+/// Writes the served `files` into the output `folder` (opened and checked at start), on a thread
+/// of its own: the folder is a copy to look at, not what is served.
+fn write_in_background(folder: site::Output, files: handler::http::statics::SiteFiles, output: std::path::PathBuf) {
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let written = files.iter().try_for_each(|(path, bytes)| folder.write(Path::new(path), bytes));
+        match written.and_then(|()| folder.finish()) {
+            Ok(()) => println!(
+                "wrote {} files to {} in {:.1} ms",
+                files.len(),
+                output.display(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+            Err(e) => eprintln!("error: the site was not written to {}: {e}", output.display()),
+        }
+    });
 }
 
 /// Removes, at start and then every hour, uploads under `data` that no application named within a

@@ -90,8 +90,14 @@ pub fn app(state: AppState) -> Router {
     let policy =
         http::headers::Policy { csp: http::headers::csp(upload_origin.as_deref()), hsts: state.settings.https() };
     let pages = state.pages.clone();
-    let router = match &state.site_dir {
-        Some(dir) => api.fallback_service(http::statics::service(dir)),
+    let router = match state.site.clone() {
+        Some(files) => api.fallback(move |request: axum::extract::Request| {
+            let files = files.clone();
+            async move {
+                let uri = request.uri();
+                files.answer(request.method(), uri.path(), uri.query(), request.headers())
+            }
+        }),
         None => api.fallback(routes::not_found),
     };
     let router = router

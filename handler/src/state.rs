@@ -9,7 +9,6 @@ use crate::views::Pages;
 use crate::workflow::Context;
 use crate::{Settings, StartError};
 use policy::{Programme, Reviewers};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Everything a request needs: the workflow's context (which it dereferences to, so a route
@@ -20,7 +19,7 @@ pub struct AppState {
     /// The fingerprint of the rules enforced ([`policy::rules_fingerprint`]).
     pub(crate) rules: Arc<str>,
     /// The generated site, served as static files (`serve`; on AWS the CDN serves it).
-    pub(crate) site_dir: Option<PathBuf>,
+    pub(crate) site: Option<crate::http::statics::SiteFiles>,
 }
 
 impl std::ops::Deref for AppState {
@@ -43,7 +42,7 @@ impl AppState {
         Ok(Self {
             ctx: Context::new(programme, reviewers, pages, clock, store, settings),
             rules: rules.into(),
-            site_dir: None,
+            site: None,
         })
     }
 
@@ -90,9 +89,9 @@ impl AppState {
         self
     }
 
-    /// Also serves the generated site from `dir`.
-    pub fn with_site(mut self, dir: PathBuf) -> Self {
-        self.site_dir = Some(dir);
+    /// Also serves the generated site, from `files` in memory.
+    pub fn with_site(mut self, files: crate::http::statics::SiteFiles) -> Self {
+        self.site = Some(files);
         self
     }
 

@@ -7,20 +7,20 @@
 mod check;
 mod output;
 mod page;
+mod render;
 
 pub use check::{Broken, check_links, check_links_with};
+pub use output::Output;
 pub use output::contains as folder_holds;
 pub use page::{FrontMatter, Page};
+pub use render::Rendered;
 pub use theme::Config;
 
-use output::Output;
 use policy::Programme;
 use rayon::prelude::*;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tera::Context;
-use theme::Theme;
 
 /// What can go wrong while building; every variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -179,82 +179,6 @@ impl Site {
         }
         trail.push((page.front.title.clone(), page.url.clone()));
         trail
-    }
-
-    /// Renders every page and writes the site into `out`, replacing what was there.
-    pub fn write(&self, out: &Path) -> Result<BuildReport, SiteError> {
-        let started = Instant::now();
-        let theme = Theme::site()
-            .map_err(|e| SiteError::Template {
-                page: "-".into(),
-                template: "-".into(),
-                message: theme::error_chain(&e),
-            })?
-            .with_index_links(self.config.index_links);
-        let output = Output::open(out, &self.root)?;
-
-        // Plain pages get the small layout context; data pages also get the programme view.
-        let mut plain = Context::new();
-        plain.insert("site", &self.config);
-        plain.insert("chrome", &theme::chrome_view(&self.programme));
-        plain.insert("rules", &self.rules);
-        let mut data = plain.clone();
-        data.insert("programme", &theme::programme_view(&self.programme));
-        data.insert("values", &serde_json::Map::new());
-        data.insert("errors", &serde_json::Map::new());
-        data.insert("error_list", &Vec::<()>::new());
-        data.insert("window_open", &false);
-        // The deployed form takes proof documents (serve's folder, the Lambda's bucket).
-        data.insert("uploads", &true);
-        let content = self.root.join("content");
-
-        self.pages.par_iter().zip(&self.files).try_for_each(|(meta, file)| {
-            let page = Page::from_file(&content, file)?;
-            let template = meta.template();
-            let mut context = if theme::needs_programme(&template) { data.clone() } else { plain.clone() };
-            context.insert("page", &page.view());
-            let crumbs: Vec<_> = self
-                .breadcrumbs(meta)
-                .into_iter()
-                .map(|(title, url)| serde_json::json!({"title": title, "url": url}))
-                .collect();
-            context.insert("breadcrumbs", &crumbs);
-            let html = theme.render(&template, &context).map_err(|e| SiteError::Template {
-                page: page.source.clone(),
-                template: template.clone(),
-                message: theme::error_chain(&e),
-            })?;
-            output.write(Path::new(&page.output_path()), html.as_bytes())
-        })?;
-
-        let mut files = 0;
-        for asset in theme.assets() {
-            output.write(Path::new(asset.path.trim_start_matches('/')), asset.bytes)?;
-            files += 1;
-        }
-        let base_url = self.config.base_url.trim_end_matches('/');
-        let urls: Vec<String> =
-            self.pages.iter().filter(|p| !p.is_404()).map(|p| format!("{base_url}{}", p.url)).collect();
-        let mut context = Context::new();
-        context.insert("urls", &urls);
-        let sitemap = theme.render("sitemap.xml", &context).map_err(|e| SiteError::Template {
-            page: "sitemap.xml".into(),
-            template: "sitemap.xml".into(),
-            message: theme::error_chain(&e),
-        })?;
-        output.write(Path::new("sitemap.xml"), sitemap.as_bytes())?;
-        let robots = format!(
-            "User-agent: *\nDisallow: /api/\nDisallow: /review/\nDisallow: /status/\nDisallow: /dashboard/\nDisallow: /verify/\nAllow: /status/$\nSitemap: {base_url}/sitemap.xml\n"
-        );
-        output.write(Path::new("robots.txt"), robots.as_bytes())?;
-        // The rules this site publishes, to compare with what the handler enforces (its
-        // `GET /api/health` answers its own as `X-Tepei-Rules`).
-        let rules = serde_json::json!({"rules": self.rules, "round": self.programme.round});
-        output.write(Path::new("rules.json"), format!("{rules}\n").as_bytes())?;
-        files += 3;
-        output.finish()?;
-
-        Ok(BuildReport { pages: self.pages.len(), files, elapsed: started.elapsed(), output: out.to_owned() })
     }
 }
 

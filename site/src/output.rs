@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// A folder being written: files written are recorded so [`Output::finish`] can remove the rest.
-pub(crate) struct Output {
+pub struct Output {
     root: PathBuf,
     /// Nothing was there before: nothing to remove after.
     fresh: bool,
@@ -42,7 +42,7 @@ impl Output {
 
     /// Writes `bytes` to `relative` under the folder, over what is there (a folder in the way is
     /// removed; a file where a folder is needed too).
-    pub(crate) fn write(&self, relative: &Path, bytes: &[u8]) -> Result<(), SiteError> {
+    pub fn write(&self, relative: &Path, bytes: &[u8]) -> Result<(), SiteError> {
         let path = self.root.join(relative);
         if !self.fresh {
             // Nothing is written through a link left in the folder: it is removed, not followed.
@@ -75,7 +75,7 @@ impl Output {
     }
 
     /// Removes what was in the folder before and this build did not write, then empty folders.
-    pub(crate) fn finish(self) -> Result<(), SiteError> {
+    pub fn finish(self) -> Result<(), SiteError> {
         if self.fresh {
             return Ok(());
         }

@@ -175,11 +175,24 @@ impl Page {
             .map_err(|message| SiteError::Page { path: path.to_owned(), message })
     }
 
-    /// Reads `path` and parses its front matter only (the body is not even checked as UTF-8 here;
-    /// that happens when the page is rendered).
+    /// Reads `path` up to the end of its front matter and parses that (the body is neither read
+    /// nor checked as UTF-8 here; that happens when the page is rendered).
     pub fn front_from_file(content: &Path, path: &Path) -> Result<Self, SiteError> {
-        let bytes = std::fs::read(path).map_err(|source| SiteError::Io { path: path.to_owned(), source })?;
-        let head = bytes.windows(4).skip(3).position(|w| w == b"\n+++").map_or(bytes.len(), |at| at + 3 + 4);
+        use std::io::Read;
+        let io = |source| SiteError::Io { path: path.to_owned(), source };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        // Read up to the front matter's closing `+++` only: listing a site reads no bodies.
+        let (mut bytes, mut chunk) = (Vec::with_capacity(4096), [0u8; 4096]);
+        let head = loop {
+            let read = file.read(&mut chunk).map_err(io)?;
+            bytes.extend_from_slice(&chunk[..read]);
+            if let Some(at) = bytes.windows(4).skip(3).position(|w| w == b"\n+++") {
+                break at + 3 + 4;
+            }
+            if read == 0 {
+                break bytes.len();
+            }
+        };
         let text = std::str::from_utf8(&bytes[..head])
             .map_err(|e| SiteError::Page { path: path.to_owned(), message: format!("not UTF-8: {e}") })?;
         Self::parse_front(&source_name(content, path), text)

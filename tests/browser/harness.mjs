@@ -93,6 +93,13 @@ export async function startServe(maildev, { now = "2025-03-15T09:00:00+08:00", d
     env: { ...process.env, SMTP_URL: `smtp://127.0.0.1:${maildev.smtp}`, RUST_LOG: "warn" },
   });
   await waitPort(port, 60000);
+  // Pages are served from memory at once; the output folder is written just after. Tests that
+  // read the folder (generatedPages) wait for it, bounded.
+  const end = Date.now() + 60000;
+  while (!/wrote \d+ files to /.test(child.output())) {
+    if (Date.now() > end) throw new Error(`serve did not write its output folder:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return { base: `http://127.0.0.1:${port}`, port, dir, out, child };
 }
 

@@ -318,6 +318,16 @@ fn get_status(port: u16, path: &str) -> u16 {
     response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status code")
 }
 
+/// `GET path` on `port`: the whole response, status line and headers included.
+fn get_text(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
 /// Two `serve` processes on one data folder share its SQLite file, and so share the limits: the
 /// 121st look-up of the hour from one address is refused by whichever process gets it.
 #[test]
@@ -366,7 +376,7 @@ fn serve_enforces_the_rules_of_the_folder_it_builds_the_site_from() {
     let data = dir.path().join("data");
     let bin = Path::new(env!("CARGO_BIN_EXE_tepei"));
     let serve = testkit::start_serve_from(bin, dir.path(), &data, &[]);
-    let criteria = std::fs::read_to_string(data.join("public/criteria/index.html")).expect("criteria page");
+    let criteria = get_text(serve.port, "/criteria/");
     assert!(criteria.contains("年龄在40周岁以下，即1984年3月22日及以后出生"));
     // Born 1981-06-15: 43 at the count date, within 45 but not within 40.
     let mut older = testkit::sample_application(901);
@@ -383,7 +393,7 @@ fn serve_enforces_the_rules_of_the_folder_it_builds_the_site_from() {
     assert!(body.contains("40周岁"), "{body}");
     // The site and the handler carry the folder's fingerprint, not the compiled-in one, and a
     // page built from the compiled-in rules is refused.
-    let published = std::fs::read_to_string(data.join("public/rules.json")).expect("rules.json");
+    let published = get_text(serve.port, "/rules.json");
     let health = {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", serve.port)).expect("connect");

@@ -307,12 +307,14 @@ pub async fn spawn_with(options: Options) -> TestApp {
         std::fs::create_dir_all(site.join("assets")).expect("mkdir");
         std::fs::write(site.join("index.html"), "<!DOCTYPE html><title>首页</title>").expect("write");
         std::fs::write(site.join("404.html"), "<!DOCTYPE html><title>页面不存在</title>").expect("write");
+        std::fs::create_dir_all(site.join("notice")).expect("mkdir");
+        std::fs::write(site.join("notice/index.html"), "<!DOCTYPE html><title>通知全文</title>").expect("write");
         std::fs::write(site.join("assets/style.12345678.css"), "body{}").expect("write");
         // The theme's real stylesheet and script, where the handler's pages link them.
         for asset in theme::Theme::new().expect("theme").assets() {
             std::fs::write(site.join(asset.path.trim_start_matches('/')), asset.bytes).expect("write asset");
         }
-        state = state.with_site(site);
+        state = state.with_site(handler::http::statics::SiteFiles::read_dir(&site).expect("site files"));
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));

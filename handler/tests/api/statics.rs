@@ -18,3 +18,33 @@ async fn pages_assets_and_not_found() {
     let head = app.client.head(format!("{}/", app.address)).send().await.expect("head");
     assert_eq!(head.status(), 200);
 }
+
+/// The site is served from memory: a folder's address without its slash is sent to it, a page
+/// unchanged since the browser's copy is answered 304, only GET and HEAD are taken, and no path
+/// reaches outside the site.
+#[tokio::test]
+async fn folders_revalidation_methods_and_paths_outside() {
+    let app = spawn_app_with_site().await;
+    let bare = app.get("/notice?from=mail").await;
+    assert_eq!(bare.status(), 307);
+    assert_eq!(bare.headers()["location"], "/notice/?from=mail");
+    let page = app.get("/notice/").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+    let etag = page.headers()["etag"].clone();
+    assert!(page.text().await.expect("text").contains("通知全文"));
+    let again =
+        app.client.get(format!("{}/notice/", app.address)).header("if-none-match", etag).send().await.expect("get");
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["cache-control"], "no-cache");
+    let other = app.client.get(format!("{}/notice/", app.address)).header("if-none-match", "\"other\"").send().await;
+    assert_eq!(other.expect("get").status(), 200);
+    let posted = app.client.post(format!("{}/notice/", app.address)).send().await.expect("post");
+    assert_eq!(posted.status(), 405);
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/notice/..%2F..%2Findex.html", "/assets/..%5Cindex.html"] {
+        let outside = app.get(path).await;
+        assert_eq!(outside.status(), 404, "{path}");
+    }
+    let css = app.get("/assets/style.12345678.css").await;
+    assert!(css.headers()["content-type"].to_str().expect("ascii").starts_with("text/css"));
+}
