@@ -14,13 +14,13 @@ use crate::resolve;
 pub fn serve(root: &Path, output: &Path, addr: SocketAddr, data: &Path, now: Option<OffsetDateTime>) -> Result<()> {
     let output = resolve(root, output);
     // The site is written over its output folder: never over the data folder or a folder that
-    // holds it (found by the red team: every application, key and file was deleted). A folder in
-    // the data folder is written only if empty or an earlier build, as every output is.
+    // holds it, nor into a folder in it (found by the red team: every application, key and file
+    // was deleted; a folder of stored files was pruned on the next start), by any name.
     let data_path = resolve(root, data);
-    if site::folder_holds(&output, &data_path) {
+    if site::folder_holds(&output, &data_path) || site::folder_holds(&data_path, &output) {
         anyhow::bail!(
-            "the output folder {} is the data folder {} or holds it: the site is written over its output \
-             folder, so name another (the defaults are public/ and data/ under --root)",
+            "the output folder {} is the data folder {}, holds it or lies in it: the site is written over \
+             its output folder, so name another (the defaults are public/ and data/ under --root)",
             output.display(),
             data_path.display()
         );

@@ -95,6 +95,10 @@ pub fn app(state: AppState) -> Router {
             let files = files.clone();
             async move {
                 let uri = request.uri();
+                // An address under /api/ that no route takes is answered as the API answers.
+                if uri.path().starts_with("/api/") {
+                    return axum::response::IntoResponse::into_response(routes::not_found().await);
+                }
                 files.answer(request.method(), uri.path(), uri.query(), request.headers())
             }
         }),

@@ -33,10 +33,13 @@ impl Output {
         let fresh = !root.exists() || root.read_dir().map_err(io(root))?.next().is_none();
         if !fresh && !earlier_build(root) {
             return Err(refuse(
-                "holds files that are not an earlier tepei build (it has no rules.json of one);                  name an empty or new folder, or empty this one first",
+                "holds files that are not an earlier tepei build (it has no .tepei-build file); name an empty or new \
+                 folder, or empty this one first",
             ));
         }
         std::fs::create_dir_all(root).map_err(io(root))?;
+        // Marked before anything is written, so a build stopped half-way is still known as one.
+        std::fs::write(root.join(MARKER), MARKER_TEXT).map_err(io(root))?;
         Ok(Self { root: root.to_owned(), fresh, written: Mutex::default() })
     }
 
@@ -57,6 +60,12 @@ impl Output {
         {
             clear_files_on_the_way(&self.root, dir);
             std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        // A file with other names (a hard link) is replaced, not written through.
+        if !self.fresh
+            && std::fs::metadata(&path).is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) > 1)
+        {
+            std::fs::remove_file(&path).map_err(io(&path))?;
         }
         if std::fs::write(&path, bytes).is_err() {
             if path.is_dir() {
@@ -96,7 +105,7 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
             } else {
                 empty = false;
             }
-        } else if written.contains(&path) {
+        } else if written.contains(&path) || path.file_name().is_some_and(|name| name == MARKER) {
             empty = false;
         } else {
             std::fs::remove_file(&path).map_err(io(&path))?;
@@ -105,32 +114,53 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
     Ok(empty)
 }
 
-/// Whether `folder` holds an earlier build: its `rules.json` is the one every build writes.
+/// The file every build writes first into its output folder: what tells an earlier build.
+const MARKER: &str = ".tepei-build";
+const MARKER_TEXT: &str =
+    "This folder is written by tepei build and tepei serve: files in it are replaced or removed.\n";
+
+/// Whether `folder` holds an earlier build: its `.tepei-build`, or (a build made before that file)
+/// the rules.json, index.html, sitemap.xml and assets/ every build writes.
 fn earlier_build(folder: &Path) -> bool {
+    if std::fs::read_to_string(folder.join(MARKER)).is_ok_and(|text| text == MARKER_TEXT) {
+        return true;
+    }
     let Ok(text) = std::fs::read_to_string(folder.join("rules.json")) else { return false };
     serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("rules").is_some() && v.get("round").is_some())
+        && folder.join("index.html").is_file()
+        && folder.join("sitemap.xml").is_file()
+        && folder.join("assets").is_dir()
 }
 
-/// `path` made absolute, `.` and `..` taken out (by name: links are not followed).
-fn normal(path: &Path) -> PathBuf {
+/// `path` as the system resolves it: its longest part that exists with every link followed
+/// (`..` after a link goes up from where the link points), the rest taken by name.
+fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let mut out = PathBuf::new();
-    for part in absolute.components() {
-        match part {
-            std::path::Component::ParentDir => {
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.components().next_back()) else { break };
+        rest.push(name.as_os_str().to_owned());
+        existing = parent;
+    }
+    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_owned());
+    for part in rest.iter().rev() {
+        match std::path::Path::new(part).components().next() {
+            Some(std::path::Component::ParentDir) => {
                 out.pop();
             }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
+            Some(std::path::Component::CurDir) | None => {}
+            Some(_) => out.push(part),
         }
     }
     out
 }
 
-/// Whether folder `outer` is `inner` or holds it, by name (`serve` keeps its output off its data
-/// folder with it).
+/// Whether folder `outer` is `inner` or holds it, as the system resolves both (links followed),
+/// so no second name for a folder gets past (`serve` keeps its output off its data folder with
+/// it).
 pub fn contains(outer: &Path, inner: &Path) -> bool {
-    normal(inner).starts_with(normal(outer))
+    resolved(inner).starts_with(resolved(outer))
 }
 
 /// Whether `path` already holds exactly `bytes` (then it is left alone: ext4 starts writing back a

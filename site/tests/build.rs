@@ -262,6 +262,10 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     std::os::unix::fs::symlink(&outside, out.join("funding")).expect("a folder link");
     fs::remove_file(out.join("sitemap.xml")).expect("sitemap");
     std::os::unix::fs::symlink(outside.join("index.html"), out.join("sitemap.xml")).expect("a file link");
+    // A hard link is replaced, not written through (red team): the outside file keeps its text.
+    fs::write(outside.join("linked.txt"), "outside, hard-linked").expect("outside file");
+    fs::remove_file(out.join("404.html")).expect("404");
+    fs::hard_link(outside.join("linked.txt"), out.join("404.html")).expect("a hard link");
     fs::remove_file(dir.path().join("content/principles.md")).expect("a page taken out");
     let contact = dir.path().join("content/contact.md");
     fs::write(&contact, fs::read_to_string(&contact).expect("contact") + "\n改过的一句。\n").expect("a page changed");
@@ -285,6 +289,7 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     }
     file_contains!(out, "contact/index.html", "改过的一句。");
     assert_eq!(fs::read_to_string(outside.join("index.html")).expect("outside"), "outside", "written through a link");
+    assert_eq!(fs::read_to_string(outside.join("linked.txt")).expect("linked"), "outside, hard-linked");
     assert!(!out.join("funding").is_symlink() && !out.join("sitemap.xml").is_symlink());
     assert!(!out.join("old").exists() && !out.join("principles").exists(), "empty folders removed");
     assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
@@ -300,6 +305,12 @@ fn a_folder_of_other_files_is_refused_as_output() {
     fs::write(theirs.join("thesis.docx"), "important").expect("file");
     let err = site::build(dir.path(), &theirs).expect_err("refused").to_string();
     assert!(err.contains("not an earlier tepei build") && err.contains("theirs"), "{err}");
+    assert!(theirs.join("thesis.docx").exists() && theirs.join("photos").exists());
+    // The site's public rules.json copied in does not make it an earlier build (red team).
+    let built = build(dir.path());
+    fs::copy(built.join("rules.json"), theirs.join("rules.json")).expect("copy");
+    let err = site::build(dir.path(), &theirs).expect_err("refused").to_string();
+    assert!(err.contains("not an earlier tepei build"), "{err}");
     assert!(theirs.join("thesis.docx").exists() && theirs.join("photos").exists());
     let empty = dir.path().join("empty");
     fs::create_dir_all(&empty).expect("empty");

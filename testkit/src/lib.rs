@@ -188,7 +188,9 @@ pub fn start_serve(bin: &Path, data: &Path, env: &[(&str, String)]) -> Service {
 /// [`start_serve`] with the site (and its rules) from the folder `root` (`tepei --root`).
 pub fn start_serve_from(bin: &Path, root: &Path, data: &Path, env: &[(&str, String)]) -> Service {
     let port = free_port();
-    let output = data.join("public");
+    // Beside the data folder: serve refuses an output folder in it.
+    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let output = data.with_file_name(format!("{name}-public"));
     let command = format!(
         "exec {} --root {} serve --addr 127.0.0.1:{port} --data {} --output {} --now 2025-03-15T09:00:00+08:00",
         bin.display(),

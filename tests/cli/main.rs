@@ -217,6 +217,19 @@ fn an_output_named_by_mistake_is_refused_and_nothing_is_deleted() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is the data folder"), "{out:?}");
     }
     assert!(!serve(&data.join("records")).status.success(), "served over the stored files");
+    // Nor into an empty folder in the data folder (the next start would prune it), nor into the
+    // data folder by another name: a link to it, or `..` after a link (red team).
+    std::fs::create_dir_all(data.join("outbox")).expect("an empty folder of the data folder");
+    let link = dir.path().join("link-to-data");
+    std::os::unix::fs::symlink(&data, &link).expect("a link to the data folder");
+    std::os::unix::fs::symlink(data.join("records/TP2025-X"), dir.path().join("hop")).expect("a link");
+    // hop/.. is data/records to the system, so hop/../../new is data/new (by name, beside dir).
+    for output in [data.join("outbox"), link.clone(), link.join("new"), dir.path().join("hop/../../new")] {
+        let out = serve(&output);
+        assert!(!out.status.success(), "{output:?}: started");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is the data folder"), "{output:?}: {out:?}");
+    }
+    assert_eq!(std::fs::read_dir(data.join("outbox")).expect("outbox").count(), 0, "nothing written");
     let mine = dir.path().join("mydocs");
     std::fs::create_dir_all(&mine).expect("mine");
     std::fs::write(mine.join("thesis.docx"), "important").expect("a file of someone's");

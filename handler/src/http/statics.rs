@@ -98,9 +98,11 @@ impl SiteFiles {
         let found = if safe { self.0.get(&key) } else { None };
         let Some(file) = found else {
             if safe && self.0.contains_key(&format!("{relative}/index.html")) {
+                // One leading slash: `//name` would send the browser to the host `name`.
+                let local = format!("/{}/", path.trim_start_matches('/'));
                 let location = match query {
-                    Some(q) => format!("{path}/?{q}"),
-                    None => format!("{path}/"),
+                    Some(q) => format!("{local}?{q}"),
+                    None => local,
                 };
                 return (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response();
             }
@@ -110,10 +112,10 @@ impl SiteFiles {
             };
         };
         let cache = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
-        let fresh = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == file.etag() || t.trim() == "*"));
+        let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+            // Compared weakly, as RFC 9110 asks for If-None-Match: `W/"x"` matches `"x"`.
+            tags.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == file.etag())
+        });
         if fresh {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
             response.headers_mut().insert(header::ETAG, file.etag().clone());

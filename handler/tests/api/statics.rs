@@ -32,6 +32,7 @@ async fn folders_revalidation_methods_and_paths_outside() {
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
     let etag = page.headers()["etag"].clone();
+    let etag_text = etag.to_str().expect("ascii").to_owned();
     assert!(page.text().await.expect("text").contains("通知全文"));
     let again =
         app.client.get(format!("{}/notice/", app.address)).header("if-none-match", etag).send().await.expect("get");
@@ -39,12 +40,36 @@ async fn folders_revalidation_methods_and_paths_outside() {
     assert_eq!(again.headers()["cache-control"], "no-cache");
     let other = app.client.get(format!("{}/notice/", app.address)).header("if-none-match", "\"other\"").send().await;
     assert_eq!(other.expect("get").status(), 200);
+    let weak = app.client.get(format!("{}/notice/", app.address)).header("if-none-match", format!("W/{}", etag_text));
+    assert_eq!(weak.send().await.expect("get").status(), 304, "compared weakly");
     let posted = app.client.post(format!("{}/notice/", app.address)).send().await.expect("post");
     assert_eq!(posted.status(), 405);
+    // Never a redirect to another host (red team: `//notice` was sent to `//notice/`).
+    for path in ["//notice", "///notice?x=1"] {
+        let raw = raw_get(&app.address, path).await;
+        assert!(raw.contains("location: /notice/") && !raw.contains("location: //"), "{path}: {raw}");
+    }
+    // An API address no route takes is answered as the API answers, whatever the method.
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        let answer = app.client.request(method.clone(), format!("{}/api/nope", app.address)).send().await.expect("api");
+        assert_eq!(answer.status(), 404, "{method}");
+        assert!(answer.headers()["content-type"].to_str().expect("ascii").contains("json"), "{method}");
+    }
     for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/notice/..%2F..%2Findex.html", "/assets/..%5Cindex.html"] {
         let outside = app.get(path).await;
         assert_eq!(outside.status(), 404, "{path}");
     }
     let css = app.get("/assets/style.12345678.css").await;
     assert!(css.headers()["content-type"].to_str().expect("ascii").starts_with("text/css"));
+}
+
+/// `GET path` sent as written (no client normalises it): the status line and headers, lowercased.
+async fn raw_get(address: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://")).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    String::from_utf8_lossy(&answer).to_lowercase()
 }
