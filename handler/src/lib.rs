@@ -96,7 +96,8 @@ pub fn app(state: AppState) -> Router {
             async move {
                 let uri = request.uri();
                 // An address under /api/ that no route takes is answered as the API answers.
-                if uri.path().starts_with("/api/") {
+                let path = format!("/{}", uri.path().trim_start_matches('/'));
+                if path == "/api" || path.starts_with("/api/") {
                     return axum::response::IntoResponse::into_response(routes::not_found().await);
                 }
                 files.answer(request.method(), uri.path(), uri.query(), request.headers())

@@ -18,6 +18,9 @@ pub struct Output {
     /// Nothing was there before: nothing to remove after.
     fresh: bool,
     written: Mutex<HashSet<PathBuf>>,
+    /// The folder's device and inode when it was checked: each write makes sure it is still that
+    /// folder (serve writes it after it listens).
+    id: (u64, u64),
 }
 
 impl Output {
@@ -38,19 +41,37 @@ impl Output {
             ));
         }
         std::fs::create_dir_all(root).map_err(io(root))?;
-        // Marked before anything is written, so a build stopped half-way is still known as one.
-        std::fs::write(root.join(MARKER), MARKER_TEXT).map_err(io(root))?;
-        Ok(Self { root: root.to_owned(), fresh, written: Mutex::default() })
+        // Marked before anything is written, so a build stopped half-way is still known as one;
+        // a marker left as a link is replaced, not written through.
+        let marker = root.join(MARKER);
+        if std::fs::symlink_metadata(&marker).is_ok() {
+            std::fs::remove_file(&marker).map_err(io(&marker))?;
+        }
+        std::fs::write(&marker, MARKER_TEXT).map_err(io(&marker))?;
+        Ok(Self { root: root.to_owned(), fresh, written: Mutex::default(), id: identity(root)? })
+    }
+
+    /// Refuses to go on when the folder is no longer the one checked (replaced, or a link put in
+    /// its place: found by the red team while serve started).
+    fn still_the_folder(&self) -> Result<(), SiteError> {
+        if identity(&self.root).ok() == Some(self.id) {
+            return Ok(());
+        }
+        Err(SiteError::Output {
+            path: self.root.clone(),
+            message: "was replaced by another folder or a link after it was checked; nothing more is written"
+                .to_owned(),
+        })
     }
 
     /// Writes `bytes` to `relative` under the folder, over what is there (a folder in the way is
     /// removed; a file where a folder is needed too).
     pub fn write(&self, relative: &Path, bytes: &[u8]) -> Result<(), SiteError> {
+        self.still_the_folder()?;
         let path = self.root.join(relative);
-        if !self.fresh {
-            // Nothing is written through a link left in the folder: it is removed, not followed.
-            remove_links_on_the_way(&self.root, &path)?;
-        }
+        // Nothing is written through a link in the folder (left there, or put there while serve
+        // started): it is removed, not followed.
+        remove_links_on_the_way(&self.root, &path)?;
         if !self.fresh && unchanged(&path, bytes) {
             self.record(path);
             return Ok(());
@@ -62,9 +83,7 @@ impl Output {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
         // A file with other names (a hard link) is replaced, not written through.
-        if !self.fresh
-            && std::fs::metadata(&path).is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) > 1)
-        {
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) > 1) {
             std::fs::remove_file(&path).map_err(io(&path))?;
         }
         if std::fs::write(&path, bytes).is_err() {
@@ -88,7 +107,9 @@ impl Output {
         if self.fresh {
             return Ok(());
         }
-        let written = self.written.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.still_the_folder()?;
+        let mut written = self.written.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        written.insert(self.root.join(MARKER));
         prune(&self.root, &written).map(|_| ())
     }
 }
@@ -105,7 +126,7 @@ fn prune(dir: &Path, written: &HashSet<PathBuf>) -> Result<bool, SiteError> {
             } else {
                 empty = false;
             }
-        } else if written.contains(&path) || path.file_name().is_some_and(|name| name == MARKER) {
+        } else if written.contains(&path) {
             empty = false;
         } else {
             std::fs::remove_file(&path).map_err(io(&path))?;
@@ -126,15 +147,27 @@ fn earlier_build(folder: &Path) -> bool {
         return true;
     }
     let Ok(text) = std::fs::read_to_string(folder.join("rules.json")) else { return false };
-    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("rules").is_some() && v.get("round").is_some())
-        && folder.join("index.html").is_file()
-        && folder.join("sitemap.xml").is_file()
+    let written = |name: &str| std::fs::metadata(folder.join(name)).is_ok_and(|m| m.is_file() && m.len() > 0);
+    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v["rules"].is_string() && v["round"].is_u64())
+        && written("index.html")
+        && written("sitemap.xml")
         && folder.join("assets").is_dir()
+}
+
+/// A folder's device and inode.
+fn identity(path: &Path) -> Result<(u64, u64), SiteError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 /// `path` as the system resolves it: its longest part that exists with every link followed
 /// (`..` after a link goes up from where the link points), the rest taken by name.
 fn resolved(path: &Path) -> PathBuf {
+    resolved_within(path, 0)
+}
+
+fn resolved_within(path: &Path, hops: u32) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
@@ -143,7 +176,17 @@ fn resolved(path: &Path) -> PathBuf {
         rest.push(name.as_os_str().to_owned());
         existing = parent;
     }
-    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_owned());
+    let mut out = match std::fs::canonicalize(existing) {
+        Ok(out) => out,
+        // A link to what is not there yet is followed by hand, as the system will follow it
+        // once it is (red team: a data folder named by a link to the output folder-to-be).
+        Err(_) => match std::fs::read_link(existing) {
+            Ok(target) if hops < 40 => {
+                resolved_within(&existing.parent().map_or_else(|| target.clone(), |p| p.join(&target)), hops + 1)
+            }
+            _ => existing.to_owned(),
+        },
+    };
     for part in rest.iter().rev() {
         match std::path::Path::new(part).components().next() {
             Some(std::path::Component::ParentDir) => {

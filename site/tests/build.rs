@@ -266,6 +266,10 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     fs::write(outside.join("linked.txt"), "outside, hard-linked").expect("outside file");
     fs::remove_file(out.join("404.html")).expect("404");
     fs::hard_link(outside.join("linked.txt"), out.join("404.html")).expect("a hard link");
+    // So is the build's own marker, left as a link to a file outside.
+    fs::write(outside.join("marker.txt"), "outside marker").expect("outside file");
+    fs::remove_file(out.join(".tepei-build")).expect("marker");
+    std::os::unix::fs::symlink(outside.join("marker.txt"), out.join(".tepei-build")).expect("a marker link");
     fs::remove_file(dir.path().join("content/principles.md")).expect("a page taken out");
     let contact = dir.path().join("content/contact.md");
     fs::write(&contact, fs::read_to_string(&contact).expect("contact") + "\n改过的一句。\n").expect("a page changed");
@@ -290,6 +294,9 @@ fn a_build_over_an_earlier_one_writes_in_place_and_leaves_nothing_stale() {
     file_contains!(out, "contact/index.html", "改过的一句。");
     assert_eq!(fs::read_to_string(outside.join("index.html")).expect("outside"), "outside", "written through a link");
     assert_eq!(fs::read_to_string(outside.join("linked.txt")).expect("linked"), "outside, hard-linked");
+    assert_eq!(fs::read_to_string(outside.join("marker.txt")).expect("marker"), "outside marker");
+    // The build did not leave a link to the outside file, but a marker of its own.
+    assert!(!out.join(".tepei-build").is_symlink());
     assert!(!out.join("funding").is_symlink() && !out.join("sitemap.xml").is_symlink());
     assert!(!out.join("old").exists() && !out.join("principles").exists(), "empty folders removed");
     assert_eq!(fs::read(out.join("robots.txt")).expect("robots"), fs::read(fresh.join("robots.txt")).expect("robots"));
@@ -315,6 +322,26 @@ fn a_folder_of_other_files_is_refused_as_output() {
     let empty = dir.path().join("empty");
     fs::create_dir_all(&empty).expect("empty");
     site::build(dir.path(), &empty).expect("an empty folder is written");
+}
+
+/// A folder checked, then replaced by a link to another folder before the site is written into
+/// it (serve writes after it listens; red team): nothing is written or pruned there.
+#[test]
+fn an_output_folder_replaced_after_its_check_is_not_written() {
+    let dir = fixture();
+    let site = site::Site::load(dir.path()).expect("load");
+    let out = dir.path().join("swapped");
+    let output = site.open_output(&out).expect("checked");
+    let theirs = dir.path().join("theirs");
+    fs::create_dir_all(&theirs).expect("theirs");
+    fs::write(theirs.join("keep.txt"), "kept").expect("a file of theirs");
+    fs::rename(&out, dir.path().join("moved")).expect("moved away");
+    std::os::unix::fs::symlink(&theirs, &out).expect("a link in its place");
+    let err = output.write(Path::new("index.html"), b"page").expect_err("refused").to_string();
+    assert!(err.contains("was replaced"), "{err}");
+    let _ = output.finish(); // prunes nothing there either (checked below)
+    let files: Vec<_> = fs::read_dir(&theirs).expect("theirs").map(|e| e.expect("e").file_name()).collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("keep.txt")]);
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

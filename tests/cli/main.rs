@@ -230,6 +230,18 @@ fn an_output_named_by_mistake_is_refused_and_nothing_is_deleted() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is the data folder"), "{output:?}: {out:?}");
     }
     assert_eq!(std::fs::read_dir(data.join("outbox")).expect("outbox").count(), 0, "nothing written");
+    // A data folder named by a link to the output folder-to-be, followed as the system will
+    // follow it once the folder is made (red team: keys and database landed in the site).
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("site-out"), &dangling).expect("a link to nothing yet");
+    for data in [dangling.clone(), dangling.join("inner")] {
+        let mut cmd = tepei();
+        cmd.args(["--root"]).arg(dir.path()).args(["serve", "--addr", "127.0.0.1:0", "--data"]).arg(&data);
+        let out = cmd.arg("--output").arg(dir.path().join("site-out")).output().expect("run");
+        assert!(!out.status.success(), "{data:?}: started");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is the data folder"), "{data:?}: {out:?}");
+    }
+    assert!(!dir.path().join("site-out").exists(), "nothing made");
     let mine = dir.path().join("mydocs");
     std::fs::create_dir_all(&mine).expect("mine");
     std::fs::write(mine.join("thesis.docx"), "important").expect("a file of someone's");
