@@ -90,6 +90,9 @@ pub fn app(state: AppState) -> Router {
     let policy =
         http::headers::Policy { csp: http::headers::csp(upload_origin.as_deref()), hsts: state.settings.https() };
     let pages = state.pages.clone();
+    #[cfg(not(feature = "site"))]
+    let router = api.fallback(routes::not_found);
+    #[cfg(feature = "site")]
     let router = match state.site.clone() {
         Some(files) => api.fallback(move |request: axum::extract::Request| {
             let files = files.clone();

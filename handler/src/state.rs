@@ -19,6 +19,7 @@ pub struct AppState {
     /// The fingerprint of the rules enforced ([`policy::rules_fingerprint`]).
     pub(crate) rules: Arc<str>,
     /// The generated site, served as static files (`serve`; on AWS the CDN serves it).
+    #[cfg(feature = "site")]
     pub(crate) site: Option<crate::http::statics::SiteFiles>,
 }
 
@@ -42,6 +43,7 @@ impl AppState {
         Ok(Self {
             ctx: Context::new(programme, reviewers, pages, clock, store, settings),
             rules: rules.into(),
+            #[cfg(feature = "site")]
             site: None,
         })
     }
@@ -90,6 +92,7 @@ impl AppState {
     }
 
     /// Also serves the generated site, from `files` in memory.
+    #[cfg(feature = "site")]
     pub fn with_site(mut self, files: crate::http::statics::SiteFiles) -> Self {
         self.site = Some(files);
         self

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod page;
 pub mod params;
 pub mod routes;
+#[cfg(feature = "site")]
 pub mod statics;
 pub mod status_link;
 pub mod trace;

@@ -292,21 +292,13 @@ fn the_cdn_and_the_api_route_every_handler_path_and_no_site_file() {
 fn headers_read() -> BTreeSet<String> {
     let read =
         regex::Regex::new(r#"headers(?:\(\))?\s*\.get(?:_all)?\(\s*(?:header::([A-Z_]+)|"([a-z-]+)")"#).expect("regex");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root");
     let mut found = BTreeSet::new();
-    let mut folders = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("read") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let code = std::fs::read_to_string(&path).expect("source");
-                for c in read.captures_iter(&code) {
-                    let name =
-                        c.get(1).map_or_else(|| c[2].to_owned(), |m| m.as_str().to_ascii_lowercase().replace('_', "-"));
-                    found.insert(name);
-                }
-            }
+    // The code the Lambda is built from: `serve`'s in-memory site (feature `site`) is not in it.
+    for (_, code) in super::calls::lambda_code(root) {
+        for c in read.captures_iter(&code) {
+            let name = c.get(1).map_or_else(|| c[2].to_owned(), |m| m.as_str().to_ascii_lowercase().replace('_', "-"));
+            found.insert(name);
         }
     }
     found
