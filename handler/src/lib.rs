@@ -90,24 +90,13 @@ pub fn app(state: AppState) -> Router {
     let policy =
         http::headers::Policy { csp: http::headers::csp(upload_origin.as_deref()), hsts: state.settings.https() };
     let pages = state.pages.clone();
-    #[cfg(not(feature = "site"))]
-    let router = api.fallback(routes::not_found);
     #[cfg(feature = "site")]
     let router = match state.site.clone() {
-        Some(files) => api.fallback(move |request: axum::extract::Request| {
-            let files = files.clone();
-            async move {
-                let uri = request.uri();
-                // An address under /api/ that no route takes is answered as the API answers.
-                let path = format!("/{}", uri.path().trim_start_matches('/'));
-                if path == "/api" || path.starts_with("/api/") {
-                    return axum::response::IntoResponse::into_response(routes::not_found().await);
-                }
-                files.answer(request.method(), uri.path(), uri.query(), request.headers())
-            }
-        }),
+        Some(files) => api.fallback(move |request: axum::extract::Request| files.clone().fallback(request)),
         None => api.fallback(routes::not_found),
     };
+    #[cfg(not(feature = "site"))]
+    let router = api.fallback(routes::not_found);
     let router = router
         .layer(axum::middleware::from_fn_with_state(pages, http::page::render_pages))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));

@@ -80,6 +80,17 @@ impl SiteFiles {
         self.0.is_empty()
     }
 
+    /// The router's fallback with the site: an address under /api/ that no route takes is
+    /// answered as the API answers; any other, from the site.
+    pub async fn fallback(self, request: axum::extract::Request) -> Response {
+        let uri = request.uri();
+        let path = format!("/{}", uri.path().trim_start_matches('/'));
+        if path == "/api" || path.starts_with("/api/") {
+            return super::routes::not_found().await.into_response();
+        }
+        self.answer(request.method(), uri.path(), uri.query(), request.headers())
+    }
+
     /// The answer to `GET`/`HEAD` `path`: the file, a folder's `index.html`, a redirect adding
     /// the slash a folder's address lacks, or `404.html` with status 404. Hashed assets are cached
     /// for a year; pages are revalidated (`ETag`, answered 304 when unchanged).
